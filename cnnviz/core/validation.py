@@ -1,0 +1,290 @@
+"""Whole-network checks: every impossible configuration is refused before anything trains.
+
+:func:`find_problems` returns every problem it can see (one per setting, and the
+first shape problem, since the shapes after it are unknown); :func:`validate`
+raises the first. Each message names the layer, what was received, what was
+expected and how to fix it, so the interface can show it beside that layer.
+"""
+
+from __future__ import annotations
+
+import math
+
+from cnnviz.core.config import (
+    ACTIVATIONS,
+    DATASETS,
+    INITIALIZERS,
+    OPTIMIZERS,
+    OUTPUT_ACTIVATION,
+    PADDINGS,
+    AveragePooling2D,
+    ConfigError,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    LayerSpec,
+    MaxPooling2D,
+    ModelConfig,
+    layer_names,
+)
+
+DATASET_CLASSES = {"mnist-sample": 10, "mnist": 10, "fashion-mnist": 10, "shapes": 3}
+DATASET_INPUT_SHAPE = (28, 28, 1)
+MAX_PARAMETERS = 50_000_000
+
+Shape = tuple[int, ...]
+
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: str) -> int:
+    """Output length of a convolution along one axis, as Keras computes it."""
+    if padding == "same":
+        return -(-size // stride)
+    return (size - kernel) // stride + 1 if size >= kernel else 0
+
+
+def layer_output_shape(layer: LayerSpec, shape: Shape) -> Shape:
+    """Output shape (without the batch axis) of ``layer`` for an input of ``shape``.
+
+    The layer is assumed valid for that input; see :func:`find_problems`.
+    """
+    if isinstance(layer, Conv2D):
+        height, width, _ = shape
+        return (
+            conv_output_size(height, layer.kernel_size[0], layer.strides[0], layer.padding),
+            conv_output_size(width, layer.kernel_size[1], layer.strides[1], layer.padding),
+            layer.filters,
+        )
+    if isinstance(layer, (MaxPooling2D, AveragePooling2D)):
+        height, width, channels = shape
+        strides = layer.strides or layer.pool_size
+        return (
+            conv_output_size(height, layer.pool_size[0], strides[0], "valid"),
+            conv_output_size(width, layer.pool_size[1], strides[1], "valid"),
+            channels,
+        )
+    if isinstance(layer, Flatten):
+        return (math.prod(shape),)
+    if isinstance(layer, Dense):
+        return (layer.units,)
+    return shape
+
+
+def layer_parameter_count(layer: LayerSpec, shape: Shape) -> int:
+    """Number of trainable parameters of ``layer`` fed an input of ``shape``."""
+    if isinstance(layer, Conv2D):
+        kernel_height, kernel_width = layer.kernel_size
+        return kernel_height * kernel_width * shape[-1] * layer.filters + layer.filters
+    if isinstance(layer, Dense):
+        return shape[-1] * layer.units + layer.units
+    return 0
+
+
+def _positive_pair(value: tuple[int, int], name: str, where: str, index: int) -> ConfigError | None:
+    if value[0] <= 0 or value[1] <= 0:
+        return ConfigError(
+            f"{where}: {name} must be positive, received {list(value)}. Use at least [1, 1].",
+            index, name,
+        )
+    return None
+
+
+def _layer_setting_problems(layer: LayerSpec, index: int, where: str, is_last: bool) -> list[ConfigError]:
+    """Problems of a layer's own settings, whatever its input."""
+    problems: list[ConfigError | None] = []
+    if isinstance(layer, Conv2D):
+        if layer.filters <= 0:
+            problems.append(ConfigError(
+                f"{where}: filters must be a positive integer, received {layer.filters}. "
+                "Try 8, 16 or 32.", index, "filters"))
+        problems.append(_positive_pair(layer.kernel_size, "kernel_size", where, index))
+        problems.append(_positive_pair(layer.strides, "strides", where, index))
+        if layer.padding not in PADDINGS:
+            problems.append(ConfigError(
+                f"{where}: unknown padding {layer.padding!r}; expected 'valid' or 'same'.", index, "padding"))
+    if isinstance(layer, (MaxPooling2D, AveragePooling2D)):
+        problems.append(_positive_pair(layer.pool_size, "pool_size", where, index))
+        if layer.strides is not None:
+            problems.append(_positive_pair(layer.strides, "strides", where, index))
+    if isinstance(layer, Dropout) and not 0.0 <= layer.rate < 1.0:
+        problems.append(ConfigError(
+            f"{where}: rate must be in [0, 1), received {layer.rate}. A rate of 1 would drop every "
+            "value; use e.g. 0.2, or 0 to disable dropout.", index, "rate"))
+    if isinstance(layer, Dense) and layer.units <= 0:
+        problems.append(ConfigError(
+            f"{where}: units must be a positive integer, received {layer.units}.", index, "units"))
+    if isinstance(layer, (Conv2D, Dense)):
+        allowed = ACTIVATIONS + ((OUTPUT_ACTIVATION,) if is_last and isinstance(layer, Dense) else ())
+        if layer.activation not in allowed:
+            if layer.activation == OUTPUT_ACTIVATION:
+                hint = "softmax belongs to the output layer only; use relu, tanh, sigmoid or linear here."
+            else:
+                hint = f"expected one of {', '.join(allowed)}."
+            problems.append(ConfigError(
+                f"{where}: unknown activation {layer.activation!r}; {hint}", index, "activation"))
+    return [problem for problem in problems if problem is not None]
+
+
+def _shape_problem(layer: LayerSpec, shape: Shape, index: int, where: str) -> ConfigError | None:
+    """The problem, if any, of feeding ``shape`` into ``layer``."""
+    if isinstance(layer, (Conv2D, MaxPooling2D, AveragePooling2D)):
+        if len(shape) != 3:
+            return ConfigError(
+                f"{where} needs an image-shaped input (height, width, channels) but receives the flat "
+                f"shape {shape}. Move it before the flatten layer.", index, "type")
+        if isinstance(layer, Conv2D):
+            window, padding, setting = layer.kernel_size, layer.padding, "kernel_size"
+        else:
+            window, padding, setting = layer.pool_size, "valid", "pool_size"
+        if padding == "valid" and (window[0] > shape[0] or window[1] > shape[1]):
+            return ConfigError(
+                f"{where}: {setting} {list(window)} is larger than its {shape[0]}x{shape[1]} input. "
+                f"Use a window of at most {shape[0]}x{shape[1]}"
+                + (", or padding 'same'." if isinstance(layer, Conv2D) else ", or remove a pooling layer."),
+                index, setting)
+    if isinstance(layer, Dense) and len(shape) != 1:
+        return ConfigError(
+            f"{where} needs a flat input but receives the map shape {shape}. "
+            "Add a flatten layer before it.", index, "type")
+    return None
+
+
+def output_shapes(config: ModelConfig) -> list[Shape]:
+    """Each layer's output shape (without the batch axis); raises on the first impossible one."""
+    shape: Shape = tuple(config.input_shape)
+    shapes = []
+    for index, (layer, name) in enumerate(zip(config.layers, config.layer_names())):
+        problem = _shape_problem(layer, shape, index, f"Layer {name}")
+        if problem:
+            raise problem
+        shape = layer_output_shape(layer, shape)
+        shapes.append(shape)
+    return shapes
+
+
+def find_problems(config: ModelConfig) -> list[ConfigError]:
+    """Every problem found in ``config``, in the order of the configuration.
+
+    Returns an empty list for a configuration that can be built and trained.
+    """
+    problems: list[ConfigError] = []
+    if min(config.input_shape) <= 0:
+        problems.append(ConfigError(
+            f"input_shape must be positive, received {list(config.input_shape)}; "
+            "MNIST-style data uses [28, 28, 1].", setting="input_shape"))
+        return problems
+    if config.training.dataset in DATASET_CLASSES and tuple(config.input_shape) != DATASET_INPUT_SHAPE:
+        problems.append(ConfigError(
+            f"input_shape is {list(config.input_shape)} but dataset {config.training.dataset!r} has "
+            f"{list(DATASET_INPUT_SHAPE)} images. Set input_shape to {list(DATASET_INPUT_SHAPE)}.",
+            setting="input_shape"))
+
+    names = config.layer_names()
+    layers = config.layers
+    if not layers:
+        problems.append(ConfigError(
+            "The model has no layers. Add at least a flatten layer and a dense softmax output layer.",
+            setting="layers"))
+    shape: Shape | None = tuple(config.input_shape)
+    total = 0
+    for index, (layer, name) in enumerate(zip(layers, names)):
+        where = f"Layer {name}"
+        setting_problems = _layer_setting_problems(layer, index, where, index == len(layers) - 1)
+        problems.extend(setting_problems)
+        if shape is None or setting_problems:
+            shape = None
+            continue
+        problem = _shape_problem(layer, shape, index, where)
+        if problem:
+            problems.append(problem)
+            shape = None
+            continue
+        total += layer_parameter_count(layer, shape)
+        shape = layer_output_shape(layer, shape)
+        if min(shape) <= 0:
+            problems.append(ConfigError(
+                f"{where} shrinks its input to nothing (output shape {shape}). "
+                "Use a smaller window or stride, or remove a layer before it.", index, "type"))
+            shape = None
+
+    if layers:
+        last = layers[-1]
+        if not (isinstance(last, Dense) and last.activation == OUTPUT_ACTIVATION):
+            problems.append(ConfigError(
+                f"The model has no output layer: the last layer is {names[-1]} ({last.label}), but a "
+                "classifier must end with a dense layer with activation 'softmax' and one unit per "
+                "class. Add Dense(units=10, activation='softmax') at the end.",
+                len(layers) - 1, "activation"))
+        else:
+            classes = DATASET_CLASSES.get(config.training.dataset)
+            if classes is not None and last.units != classes:
+                problems.append(ConfigError(
+                    f"Output layer {names[-1]} has {last.units} units but dataset "
+                    f"{config.training.dataset!r} has {classes} classes. Set units to {classes}.",
+                    len(layers) - 1, "units"))
+    if total > MAX_PARAMETERS:
+        problems.append(ConfigError(
+            f"The model has {total:,} parameters, more than the {MAX_PARAMETERS:,} this tool trains. "
+            "Use fewer filters or units, or add pooling before the dense layers.", setting="layers"))
+    problems.extend(_initializer_problems(config))
+    problems.extend(_training_problems(config))
+    return problems
+
+
+def _initializer_problems(config: ModelConfig) -> list[ConfigError]:
+    initializer = config.initializer
+    problems = []
+    if initializer.name not in INITIALIZERS:
+        problems.append(ConfigError(
+            f"Unknown initializer {initializer.name!r}; expected one of {', '.join(INITIALIZERS)}.",
+            setting="initializer"))
+    if not (math.isfinite(initializer.scale) and initializer.scale > 0):
+        problems.append(ConfigError(
+            f"Initializer scale must be a positive number, received {initializer.scale}. "
+            "0.05 is a common choice.", setting="scale"))
+    return problems
+
+
+def _training_problems(config: ModelConfig) -> list[ConfigError]:
+    training = config.training
+    checks = [
+        (training.optimizer in OPTIMIZERS, "optimizer",
+         f"Unknown optimizer {training.optimizer!r}; expected one of {', '.join(OPTIMIZERS)}."),
+        (math.isfinite(training.learning_rate) and training.learning_rate > 0, "learning_rate",
+         f"learning_rate must be a positive number, received {training.learning_rate}. "
+         "Try 0.001 for Adam or 0.05 for SGD."),
+        (0.0 <= training.momentum < 1.0, "momentum",
+         f"momentum must be in [0, 1), received {training.momentum}. 0.9 is usual."),
+        (training.batch_size > 0, "batch_size",
+         f"batch_size must be a positive integer, received {training.batch_size}. Try 32 or 128."),
+        (training.epochs > 0, "epochs", f"epochs must be a positive integer, received {training.epochs}."),
+        (training.seed >= 0, "seed", f"seed must be zero or positive, received {training.seed}."),
+        (training.dataset in DATASETS, "dataset",
+         f"Unknown dataset {training.dataset!r}; expected one of {', '.join(DATASETS)}."),
+        (training.train_subset is None or training.train_subset > 0, "train_subset",
+         f"train_subset must be a positive number of images or empty for all, "
+         f"received {training.train_subset}."),
+        (0.0 <= training.validation_split < 1.0, "validation_split",
+         f"validation_split must be in [0, 1), received {training.validation_split}. Try 0.1."),
+    ]
+    return [ConfigError(message, setting=setting) for ok, setting, message in checks if not ok]
+
+
+def validate(config: ModelConfig) -> ModelConfig:
+    """Return ``config`` unchanged if it can be built and trained.
+
+    Raises
+    ------
+    ConfigError
+        The first problem :func:`find_problems` reports.
+    """
+    problems = find_problems(config)
+    if problems:
+        raise problems[0]
+    return config
+
+
+__all__ = [
+    "layer_names", "conv_output_size", "layer_output_shape", "layer_parameter_count", "output_shapes",
+    "find_problems", "validate", "DATASET_CLASSES",
+]
