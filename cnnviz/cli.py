@@ -1,4 +1,4 @@
-"""The ``cnnviz`` command line: ``summary`` and ``data``; every command has ``--help``.
+"""The ``cnnviz`` command line: ``summary``, ``data``, ``train``, ``bench``; every command has ``--help``.
 
 Commands import what they need when they run, so ``cnnviz --help`` stays fast
 and never loads Qt or TensorFlow.
@@ -64,6 +64,70 @@ def _command_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_train(args: argparse.Namespace) -> int:
+    import time
+
+    from cnnviz.core.results import EpochResult
+    from cnnviz.core.runs import RunDirectory
+    from cnnviz.core.training_data import prepare_training_data
+    from cnnviz.core.validation import validate
+    from cnnviz.engines.registry import create_engine
+    from cnnviz.progress import ProgressBar
+    from cnnviz.runner import train_run
+
+    config = _load_config(args.config)
+    overrides = {name: getattr(args, name) for name in
+                 ("dataset", "epochs", "batch_size", "learning_rate", "optimizer", "seed",
+                  "train_subset", "validation_split") if getattr(args, name) is not None}
+    config = validate(config.with_training(**overrides))
+    training = config.training
+    data = prepare_training_data(training, data_dir=args.data_dir, allow_download=args.download)
+    engine = create_engine(args.engine, config)
+    run = RunDirectory(args.out) if args.out else RunDirectory.create(None, args.engine, training.dataset)
+    if not args.json:
+        print(f"Training {args.engine} engine on {training.dataset} ({len(data.train_labels):,} train, "
+              f"{len(data.val_labels):,} validation, {len(data.test_labels):,} test images) for "
+              f"{training.epochs} epoch(s); run folder {run.path}", file=sys.stderr)
+    progress = ProgressBar(training.epochs, stream=sys.stderr)
+    start = time.perf_counter()
+    last_epoch = None
+    for result in train_run(engine, data, run, epochs=training.epochs, batch_size=training.batch_size,
+                            seed=training.seed):
+        if isinstance(result, EpochResult):
+            last_epoch = result
+            if args.json:
+                print(json.dumps({"event": "epoch", **result.__dict__}), flush=True)
+            else:
+                progress.epoch(result)
+        elif not args.json:
+            progress.step(result)
+    train_loss, train_accuracy = engine.evaluate(data.train_images, data.train_labels)
+    test_loss, test_accuracy = engine.evaluate(data.test_images, data.test_labels)
+    final = {"train_loss": train_loss, "train_accuracy": train_accuracy, "test_loss": test_loss,
+             "test_accuracy": test_accuracy, "epochs": training.epochs,
+             "seconds": round(time.perf_counter() - start, 3), "run_dir": str(run.path)}
+    run.update_info(status="finished", **{key: value for key, value in final.items() if key != "run_dir"},
+                    last_epoch=last_epoch.__dict__ if last_epoch else None)
+    if args.json:
+        print(json.dumps({"event": "finished", **final}))
+    else:
+        print(f"final training accuracy {train_accuracy:.4f} (loss {train_loss:.4f}); "
+              f"test accuracy {test_accuracy:.4f} (loss {test_loss:.4f})")
+        print(f"run folder: {run.path}")
+    return 0
+
+
+def _command_bench(args: argparse.Namespace) -> int:
+    from cnnviz.bench import run
+
+    results = run(args.benchmarks or ["speed", "accuracy", "fashion", "latency"], quick=args.quick,
+                  out=lambda line: print(line, flush=True))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=2)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -95,6 +159,43 @@ def build_parser() -> argparse.ArgumentParser:
                            "(needs a network connection)")
     data.add_argument("--json", action="store_true", help="print the list as JSON")
     data.set_defaults(handler=_command_data)
+
+    train = commands.add_parser(
+        "train", help="train a model and write a run folder",
+        description="Train a model (default: the report's reference CNN) with the chosen engine, "
+                    "showing progress, and write a run folder with the configuration, the per-batch "
+                    "and per-epoch history (CSV), checkpoints and the final weights. Options given "
+                    "here override the configuration file's training settings.")
+    train.add_argument("--engine", choices=("numpy", "keras"), default="numpy", help="engine (default numpy)")
+    train.add_argument("--config", metavar="FILE", help="a model configuration in JSON")
+    train.add_argument("--dataset", choices=("mnist-sample", "mnist", "fashion-mnist", "shapes"))
+    train.add_argument("--epochs", type=int, metavar="N")
+    train.add_argument("--batch-size", type=int, metavar="N")
+    train.add_argument("--learning-rate", type=float, metavar="LR")
+    train.add_argument("--optimizer", choices=("sgd", "momentum", "adam"))
+    train.add_argument("--seed", type=int)
+    train.add_argument("--train-subset", type=int, metavar="N", help="train on the first N images only")
+    train.add_argument("--validation-split", type=float, metavar="F",
+                       help="fraction of the training images held out for validation")
+    train.add_argument("--data-dir", metavar="DIR", help="a folder holding MNIST or Fashion-MNIST IDX files")
+    train.add_argument("--download", action="store_true",
+                       help="download full MNIST or Fashion-MNIST when missing (needs a network)")
+    train.add_argument("--out", metavar="DIR",
+                       help="the run folder (default: a new folder under the user data folder's runs/)")
+    train.add_argument("--json", action="store_true",
+                       help="print one JSON object per epoch and a final one, instead of a progress bar")
+    train.set_defaults(handler=_command_train)
+
+    bench = commands.add_parser(
+        "bench", help="compare the engines' speed, accuracy and inspection latency",
+        description="Run benchmarks side by side in one process and print ratios: training speed "
+                    "(one epoch of 60,000 images at batch 128, NumPy engine vs Keras, alternating), "
+                    "accuracy on the bundled sample, accuracy on Fashion-MNIST, and inspection latency.")
+    bench.add_argument("benchmarks", nargs="*", choices=["speed", "accuracy", "fashion", "latency", []],
+                       metavar="NAME", help="speed, accuracy, fashion, latency (default: all)")
+    bench.add_argument("--quick", action="store_true", help="a short smoke run with small sizes")
+    bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    bench.set_defaults(handler=_command_bench)
     return parser
 
 
@@ -106,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["summary"])
     try:
         return args.handler(args)
-    except (ValueError, OSError, CommandError) as error:
+    except (ValueError, OSError, RuntimeError, CommandError) as error:
         # ConfigError, dataset and file errors carry a message written for the user.
         print(f"cnnviz {args.command}: error: {error}", file=sys.stderr)
         return 2

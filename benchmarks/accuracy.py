@@ -1,0 +1,8 @@
+"""Benchmark 'accuracy' (see cnnviz/bench.py): run with `python benchmarks/accuracy.py [--quick]`."""
+
+import sys
+
+from cnnviz.bench import main
+
+if __name__ == "__main__":
+    sys.exit(main(["accuracy", *sys.argv[1:]]))

@@ -1,0 +1,8 @@
+"""Benchmark 'speed' (see cnnviz/bench.py): run with `python benchmarks/speed.py [--quick]`."""
+
+import sys
+
+from cnnviz.bench import main
+
+if __name__ == "__main__":
+    sys.exit(main(["speed", *sys.argv[1:]]))

@@ -1,0 +1,233 @@
+"""Benchmarks that compare the engines side by side in one process (``cnnviz bench``).
+
+The machine may be shared and noisy, so every figure that matters is a ratio of
+runs made in the same process, alternating between engines; absolute times are
+printed for context only.
+
+- ``speed``: one epoch of the reference model on 60,000 images at batch 128 with the
+  NumPy engine, the Keras engine (our per-batch loop) and plain ``keras.Model.fit``,
+  alternating; samples per second, ratios, and the NumPy run's peak memory (measured
+  in a separate process so TensorFlow's memory does not count).
+- ``accuracy``: both engines on the bundled sample (8,000 / 2,000, Adam 1e-3, batch 32,
+  5 epochs, same seed), test accuracy after every epoch.
+- ``fashion``: the NumPy engine on full Fashion-MNIST, 3 epochs at batch 128.
+- ``latency``: from one 28x28 input to a complete inspection (every feature map, the
+  kernels, gradients with respect to the input and every layer), median and 95th
+  percentile per engine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from cnnviz.core.config import ModelConfig, reference_config
+from cnnviz.core.datasets import DatasetUnavailableError, load_dataset
+from cnnviz.core.preprocessing import preprocess_batch
+from cnnviz.core.training_data import prepare_training_data
+from cnnviz.engines.base import batch_indices
+from cnnviz.engines.registry import create_engine
+
+BENCHMARKS = ("speed", "accuracy", "fashion", "latency")
+
+
+def sixty_thousand_images() -> tuple[np.ndarray, np.ndarray, str]:
+    """60,000 training images: full MNIST if found, else Fashion-MNIST, else the sample repeated."""
+    for name in ("mnist", "fashion-mnist"):
+        try:
+            dataset = load_dataset(name, "train")
+            return preprocess_batch(dataset.images), dataset.labels.astype(np.int64), name
+        except DatasetUnavailableError:
+            continue
+    dataset = load_dataset("mnist-sample", "train")
+    repeats = -(-60_000 // len(dataset))
+    images = np.tile(preprocess_batch(dataset.images), (repeats, 1, 1, 1))[:60_000]
+    labels = np.tile(dataset.labels.astype(np.int64), repeats)[:60_000]
+    return images, labels, "mnist-sample repeated"
+
+
+def run_epoch(engine, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int = 0) -> float:
+    """Seconds for one epoch of ``engine.train_step`` over shuffled batches."""
+    batches = batch_indices(len(images), batch_size, np.random.default_rng(seed))
+    start = time.perf_counter()
+    for indices in batches:
+        engine.train_step(images[indices], labels[indices])
+    return time.perf_counter() - start
+
+
+def _keras_fit_model(config: ModelConfig):
+    import keras
+
+    from cnnviz.engines.keras_engine.builder import build_model, make_optimizer
+
+    model = build_model(config, seed=0)
+    model.compile(optimizer=make_optimizer(config.training), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model, keras
+
+
+def numpy_peak_memory_mb(num_samples: int = 60_000, batch_size: int = 128) -> float:
+    """Peak resident memory (MB) of a fresh process that trains the NumPy engine for one epoch."""
+    # VmHWM belongs to the new process image; ru_maxrss would carry over the parent's peak
+    # through fork and exec.
+    code = (
+        "import sys\n"
+        "from cnnviz.bench import sixty_thousand_images, run_epoch\n"
+        "from cnnviz.core.config import reference_config\n"
+        "from cnnviz.engines.numpy_engine import NumpyEngine\n"
+        "images, labels, _ = sixty_thousand_images()\n"
+        f"images, labels = images[:{num_samples}], labels[:{num_samples}]\n"
+        f"run_epoch(NumpyEngine(reference_config()), images, labels, {batch_size})\n"
+        "assert 'tensorflow' not in sys.modules\n"
+        "peak = [line for line in open('/proc/self/status') if line.startswith('VmHWM')][0]\n"
+        "print(int(peak.split()[1]) / 1024)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def speed(out: Callable[[str], None], repeats: int = 2, num_samples: int = 60_000,
+          batch_size: int = 128) -> dict:
+    """Alternate one-epoch runs of each engine; return samples per second and ratios."""
+    images, labels, source = sixty_thousand_images()
+    images, labels = images[:num_samples], labels[:num_samples]
+    config = reference_config().with_training(batch_size=batch_size)
+    out(f"speed: reference model, {len(images):,} images ({source}), batch {batch_size}, "
+        f"{repeats} alternating rounds")
+    numpy_engine = create_engine("numpy", config)
+    keras_engine = create_engine("keras", config)
+    fit_model, _ = _keras_fit_model(config)
+    # Warm up: TensorFlow traces its graphs on the first batches.
+    run_epoch(numpy_engine, images[:1280], labels[:1280], batch_size)
+    run_epoch(keras_engine, images[:1280], labels[:1280], batch_size)
+    fit_model.fit(images[:1280], labels[:1280], batch_size=batch_size, epochs=1, verbose=0)
+    times: dict[str, list[float]] = {"numpy": [], "keras": [], "keras-fit": []}
+    for round_index in range(repeats):
+        times["numpy"].append(run_epoch(numpy_engine, images, labels, batch_size, round_index))
+        times["keras"].append(run_epoch(keras_engine, images, labels, batch_size, round_index))
+        start = time.perf_counter()
+        fit_model.fit(images, labels, batch_size=batch_size, epochs=1, verbose=0, shuffle=True)
+        times["keras-fit"].append(time.perf_counter() - start)
+        out(f"  round {round_index + 1}: " + ", ".join(f"{name} {values[-1]:.2f} s"
+                                                       for name, values in times.items()))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    result = {
+        "samples_per_second": {name: len(images) / value for name, value in medians.items()},
+        "time_ratio_numpy_to_keras_fit": medians["numpy"] / medians["keras-fit"],
+        "time_ratio_numpy_to_keras_engine": medians["numpy"] / medians["keras"],
+        "numpy_peak_memory_mb": numpy_peak_memory_mb(len(images), batch_size),
+    }
+    for name, value in result["samples_per_second"].items():
+        out(f"  {name:<10} {value:10,.0f} samples/s")
+    out(f"  time ratio numpy / keras fit:    {result['time_ratio_numpy_to_keras_fit']:.2f}")
+    out(f"  time ratio numpy / keras engine: {result['time_ratio_numpy_to_keras_engine']:.2f}")
+    out(f"  numpy peak memory: {result['numpy_peak_memory_mb']:.0f} MB")
+    return result
+
+
+def accuracy(out: Callable[[str], None], epochs: int = 5) -> dict:
+    """Both engines on the bundled sample with the same settings and seed; test accuracy per epoch."""
+    config = reference_config().with_training(optimizer="adam", learning_rate=1e-3, batch_size=32,
+                                              epochs=epochs, seed=0, validation_split=0.0)
+    data = prepare_training_data(config.training)
+    out(f"accuracy: bundled sample ({len(data.train_labels):,} train / {len(data.test_labels):,} test), "
+        f"Adam 1e-3, batch 32, {epochs} epochs, seed 0")
+    result = {}
+    for name in ("numpy", "keras"):
+        engine = create_engine(name, config)
+        accuracies = []
+        for epoch in range(epochs):
+            run_epoch(engine, data.train_images, data.train_labels, 32, seed=epoch)
+            accuracies.append(engine.evaluate(data.test_images, data.test_labels)[1])
+        result[name] = accuracies
+        out(f"  {name:<6} test accuracy by epoch: " + " ".join(f"{value:.4f}" for value in accuracies))
+    out(f"  difference after {epochs} epochs: {abs(result['numpy'][-1] - result['keras'][-1]) * 100:.2f} points")
+    return result
+
+
+def fashion(out: Callable[[str], None], epochs: int = 3) -> dict:
+    """The NumPy engine on full Fashion-MNIST (batch 128, Adam 1e-3)."""
+    config = reference_config().with_training(dataset="fashion-mnist", batch_size=128, epochs=epochs,
+                                              validation_split=0.0)
+    try:
+        data = prepare_training_data(config.training)
+    except DatasetUnavailableError as error:
+        out(f"fashion: skipped, {error}")
+        return {}
+    engine = create_engine("numpy", config)
+    out(f"fashion: NumPy engine, Fashion-MNIST {len(data.train_labels):,} / {len(data.test_labels):,}, "
+        f"batch 128, {epochs} epochs")
+    accuracies = []
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        run_epoch(engine, data.train_images, data.train_labels, 128, seed=epoch)
+        accuracies.append(engine.evaluate(data.test_images, data.test_labels)[1])
+        out(f"  epoch {epoch + 1}: test accuracy {accuracies[-1]:.4f} ({time.perf_counter() - start:.1f} s)")
+    return {"test_accuracy": accuracies}
+
+
+def full_inspection(engine, image: np.ndarray) -> None:
+    """Everything the viewers show for one input."""
+    engine.feature_maps(image)
+    engine.kernels()
+    engine.gradients(image)
+
+
+def latency(out: Callable[[str], None], repeats: int = 200) -> dict:
+    """Median and 95th percentile of a complete inspection of one 28x28 input, per engine."""
+    image = preprocess_batch(load_dataset("mnist-sample", "test", count=1).images)
+    result = {}
+    out(f"latency: one 28x28 input to a complete inspection, {repeats} repeats")
+    for name in ("numpy", "keras"):
+        engine = create_engine(name, reference_config())
+        for _ in range(5):
+            full_inspection(engine, image)
+        samples = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            full_inspection(engine, image)
+            samples.append((time.perf_counter() - start) * 1000)
+        median, p95 = float(np.median(samples)), float(np.percentile(samples, 95))
+        result[name] = {"median_ms": median, "p95_ms": p95}
+        out(f"  {name:<6} median {median:6.2f} ms   p95 {p95:6.2f} ms")
+    return result
+
+
+def run(names: list[str], out: Callable[[str], None] = print, quick: bool = False) -> dict:
+    """Run the named benchmarks; ``quick`` shrinks them to a smoke test."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    results = {}
+    for name in names:
+        if name == "speed":
+            results[name] = speed(out, repeats=1 if quick else 2, num_samples=2_560 if quick else 60_000)
+        elif name == "accuracy":
+            results[name] = accuracy(out, epochs=1 if quick else 5)
+        elif name == "fashion":
+            results[name] = fashion(out, epochs=1 if quick else 3)
+        elif name == "latency":
+            results[name] = latency(out, repeats=20 if quick else 200)
+        else:
+            raise ValueError(f"Unknown benchmark {name!r}; expected one of {', '.join(BENCHMARKS)}.")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", default=list(BENCHMARKS))
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", metavar="FILE")
+    args = parser.parse_args(argv)
+    results = run(args.names, quick=args.quick)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=2)
+    return 0

@@ -1,0 +1,34 @@
+"""The weight-exchange form both engines read and write: ``{layer: {"kernel": array, "bias": array}}``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnnviz.core.results import Weights
+
+
+def check_weights(weights: Weights, expected: Weights) -> None:
+    """Raise ``ValueError`` naming the first array of ``weights`` that does not fit ``expected``.
+
+    Every expected layer and array must be present with the same shape, hold floats and be
+    finite; no other layer may be named.
+    """
+    if not isinstance(weights, dict):
+        raise ValueError(f"Weights must be a dictionary of layers, received {type(weights).__name__}.")
+    for layer, params in expected.items():
+        if layer not in weights:
+            raise ValueError(f"The weights have no entry for layer {layer!r}.")
+        for name, value in params.items():
+            if name not in weights[layer]:
+                raise ValueError(f"The weights of layer {layer!r} have no {name!r} array.")
+            received = np.asarray(weights[layer][name])
+            if received.shape != value.shape:
+                raise ValueError(f"Array {layer}/{name} has shape {received.shape}, but the model "
+                                 f"expects {value.shape}.")
+            if not np.issubdtype(received.dtype, np.floating):
+                raise ValueError(f"Array {layer}/{name} has dtype {received.dtype}; expected floats.")
+            if not np.isfinite(received).all():
+                raise ValueError(f"Array {layer}/{name} contains NaN or infinite values.")
+    unexpected = sorted(set(weights) - set(expected))
+    if unexpected:
+        raise ValueError(f"The weights name layers the model does not have: {unexpected}.")

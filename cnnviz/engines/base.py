@@ -1,0 +1,88 @@
+"""The engine contract both engines follow, and the training loop they share.
+
+An engine builds a network from a :class:`~cnnviz.core.config.ModelConfig` and
+offers: a per-batch training step, prediction and evaluation in batches,
+every layer's output, the kernels, gradients, weights in the exchange form
+(``{layer: {"kernel", "bias"}}``) and save/load. :func:`train_epochs` turns the
+step into a generator of :class:`StepResult` and :class:`EpochResult`, so a
+caller can stream progress, pause or stop between batches.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Protocol
+
+import numpy as np
+
+from cnnviz.core.config import ModelConfig
+from cnnviz.core.results import EpochResult, GradientResult, StepResult, Weights
+
+
+class Engine(Protocol):
+    """What every engine offers. Arrays are NHWC float32; labels are integer class indices."""
+
+    name: str
+    config: ModelConfig
+    learning_rate: float
+
+    def layer_names(self) -> list[str]: ...
+    def train_step(self, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]: ...
+    def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray: ...
+    def evaluate(self, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> tuple[float, float]: ...
+    def feature_maps(self, images: np.ndarray) -> dict[str, np.ndarray]: ...
+    def kernels(self) -> dict[str, np.ndarray]: ...
+    def gradients(self, images: np.ndarray, labels: np.ndarray | None = None,
+                  class_index: int | None = None) -> GradientResult: ...
+    def get_weights(self) -> Weights: ...
+    def set_weights(self, weights: Weights) -> None: ...
+    def save(self, path) -> None: ...
+
+
+def batch_indices(num_samples: int, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+    """Indices of each batch of an epoch, shuffled by ``rng`` (in order when ``rng`` is None)."""
+    order = rng.permutation(num_samples) if rng is not None else np.arange(num_samples)
+    return [order[start:start + batch_size] for start in range(0, num_samples, batch_size)]
+
+
+def train_epochs(engine: Engine, images: np.ndarray, labels: np.ndarray,
+                 validation: tuple[np.ndarray, np.ndarray] | None = None, *,
+                 epochs: int, batch_size: int, seed: int = 0,
+                 first_epoch: int = 0) -> Iterator[StepResult | EpochResult]:
+    """Train ``engine`` batch by batch, yielding a :class:`StepResult` after every batch and an
+    :class:`EpochResult` after every epoch.
+
+    Parameters
+    ----------
+    images : ndarray, shape (n, h, w, c), float32
+    labels : ndarray, shape (n,), integer
+    validation : (images, labels) or None
+    epochs, batch_size : int
+    seed : int
+        Seeds the shuffling of every epoch; the same seed gives the same batches.
+    first_epoch : int
+        Number of the first epoch (to continue a run).
+    """
+    if len(images) != len(labels):
+        raise ValueError(f"Got {len(images)} images but {len(labels)} labels; they must match.")
+    if len(images) == 0:
+        raise ValueError("There are no training images; choose a larger training subset.")
+    rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    samples_seen = 0
+    for epoch in range(first_epoch, first_epoch + epochs):
+        batches = batch_indices(len(images), batch_size, rng)
+        loss_sum = correct_sum = 0.0
+        for batch, indices in enumerate(batches):
+            loss, accuracy = engine.train_step(images[indices], labels[indices])
+            samples_seen += len(indices)
+            loss_sum += loss * len(indices)
+            correct_sum += accuracy * len(indices)
+            yield StepResult(epoch, batch, len(batches), loss, accuracy, samples_seen,
+                             time.perf_counter() - start, engine.learning_rate)
+        val_loss = val_accuracy = None
+        if validation is not None and len(validation[0]):
+            val_loss, val_accuracy = engine.evaluate(*validation)
+        yield EpochResult(epoch, first_epoch + epochs, loss_sum / len(images), correct_sum / len(images),
+                          val_loss, val_accuracy, samples_seen, time.perf_counter() - start)

@@ -1,0 +1,238 @@
+"""The NumPy engine behind the engine contract: training steps, introspection, weights, files.
+
+A model file is one ``.npz`` archive holding every parameter as ``"<layer>/<param>"``
+and the configuration as UTF-8 JSON bytes under ``"config.json"``; it is read with
+``allow_pickle=False`` and checked against the configuration before any weight
+is replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from cnnviz.core.config import ConfigError, ModelConfig
+from cnnviz.core.results import GradientResult, Weights, frozen
+from cnnviz.core.validation import validate
+from cnnviz.core.weights import check_weights
+from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
+from cnnviz.engines.numpy_engine.network import Network
+from cnnviz.engines.numpy_engine.optimizers import make_optimizer
+
+CONFIG_KEY = "config.json"
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be read: says which file, what is wrong and what to do."""
+
+
+def as_batch(images: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
+    """Check a batch against the model's input shape and return it as C-contiguous float32.
+
+    Accepts ``(n, h, w, c)`` or a single ``(h, w, c)`` / ``(h, w)`` image.
+    """
+    images = np.asarray(images)
+    if images.ndim == 2 and input_shape[-1] == 1:
+        images = images[None, :, :, None]
+    elif images.ndim == 3 and images.shape == tuple(input_shape):
+        images = images[None]
+    if images.ndim != 4 or images.shape[1:] != tuple(input_shape):
+        raise ValueError(f"The model takes images of shape {tuple(input_shape)} (batches "
+                         f"(n, {', '.join(map(str, input_shape))})), received an array of shape "
+                         f"{images.shape}. Preprocess the image to the model's input size first.")
+    return np.ascontiguousarray(images, dtype=np.float32)
+
+
+class NumpyEngine:
+    """A from-scratch NumPy implementation of a :class:`ModelConfig` network.
+
+    Parameters
+    ----------
+    config : ModelConfig
+        Validated on construction.
+    seed : int or None
+        Seeds initial weights and dropout; defaults to ``config.training.seed``.
+    """
+
+    name = "numpy"
+
+    def __init__(self, config: ModelConfig, seed: int | None = None):
+        self.config = validate(config)
+        self.network = Network(config, config.training.seed if seed is None else seed)
+        training = config.training
+        self.optimizer = make_optimizer(training.optimizer, training.learning_rate, training.momentum)
+
+    # -- description ---------------------------------------------------------------------------
+    def layer_names(self) -> list[str]:
+        """Layer names in order, as in the configuration."""
+        return [layer.name for layer in self.network.layers]
+
+    @property
+    def learning_rate(self) -> float:
+        return self.optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"The learning rate must be a positive number, received {value}.")
+        self.optimizer.learning_rate = float(value)
+
+    # -- training and inference ---------------------------------------------------------------
+    def train_step(self, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+        """One optimizer step on a batch; returns its (loss, accuracy) with dropout active."""
+        images = as_batch(images, self.config.input_shape)
+        return self.network.train_step(images, np.asarray(labels, dtype=np.int64), self.optimizer)
+
+    def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Class probabilities, shape (n, classes), computed in batches."""
+        images = as_batch(images, self.config.input_shape)
+        parts = [self.network.forward(images[start:start + batch_size])[0].copy()
+                 for start in range(0, len(images), batch_size)]
+        return np.concatenate(parts) if parts else np.zeros((0, self.config.layers[-1].units), np.float32)
+
+    def evaluate(self, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> tuple[float, float]:
+        """Mean cross-entropy and accuracy over a dataset, computed in batches."""
+        images = as_batch(images, self.config.input_shape)
+        labels = np.asarray(labels, dtype=np.int64)
+        loss_sum = correct = 0.0
+        for start in range(0, len(images), batch_size):
+            batch_labels = labels[start:start + batch_size]
+            probabilities, _ = self.network.forward(images[start:start + batch_size])
+            loss_sum += cross_entropy(self.network.logits, batch_labels) * len(batch_labels)
+            correct += float((probabilities.argmax(axis=1) == batch_labels).sum())
+        count = max(len(images), 1)
+        return loss_sum / count, correct / count
+
+    # -- introspection --------------------------------------------------------------------------
+    def feature_maps(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        """Every layer's output for a batch (inference mode), keyed by layer name."""
+        images = as_batch(images, self.config.input_shape)
+        _, outputs = self.network.forward(images, keep_outputs=True)
+        return {name: frozen(output.copy()) for name, output in zip(self.layer_names(), outputs)}
+
+    def kernels(self) -> dict[str, np.ndarray]:
+        """Each convolution layer's kernel, shape (kh, kw, in, out), keyed by layer name."""
+        return {layer.name: frozen(layer.params["kernel"].copy()) for layer in self.network.layers
+                if layer.params and layer.params["kernel"].ndim == 4}
+
+    def gradients(self, images: np.ndarray, labels: np.ndarray | None = None,
+                  class_index: int | None = None) -> GradientResult:
+        """Gradients of the loss, or of one class's score, for a batch.
+
+        Parameters
+        ----------
+        images : ndarray, shape (n, h, w, c)
+        labels : ndarray, shape (n,), optional
+            Labels for the loss; defaults to the predicted classes.
+        class_index : int, optional
+            If given, the target is the sum over the batch of that class's logit instead of the loss.
+        """
+        images = as_batch(images, self.config.input_shape)
+        probabilities, _ = self.network.forward(images)
+        logits = self.network.logits
+        num_classes = logits.shape[1]
+        if class_index is not None:
+            if not 0 <= class_index < num_classes:
+                raise ValueError(f"class_index must be in [0, {num_classes}), received {class_index}.")
+            target, value = f"class:{class_index}", float(logits[:, class_index].sum())
+            logit_gradient = np.zeros_like(logits)
+            logit_gradient[:, class_index] = 1.0
+        else:
+            labels = probabilities.argmax(axis=1) if labels is None else np.asarray(labels, dtype=np.int64)
+            if labels.shape != (len(images),) or labels.min() < 0 or labels.max() >= num_classes:
+                raise ValueError(f"labels must be {len(images)} class indices in [0, {num_classes}), "
+                                 f"received {labels!r}.")
+            target, value = "loss", cross_entropy(logits, labels)
+            logit_gradient = cross_entropy_gradient(probabilities, labels)
+        input_gradient, layer_gradients = self.network.backward(
+            logit_gradient, need_input_gradient=True, keep_gradients=True)
+        parameters = {layer.name: {name: frozen(grad.copy()) for name, grad in layer.gradients.items()}
+                      for layer in self.network.layers if layer.params}
+        return GradientResult(
+            target=target, value=value, input=frozen(input_gradient.copy()),
+            layers={name: frozen(np.array(grad)) for name, grad in zip(self.layer_names(), layer_gradients)},
+            parameters=parameters,
+        )
+
+    # -- weights and files ----------------------------------------------------------------------
+    def get_weights(self) -> Weights:
+        """A copy of every parameter in the exchange form ``{layer: {"kernel", "bias"}}``."""
+        return {layer.name: {name: value.copy() for name, value in layer.params.items()}
+                for layer in self.network.layers if layer.params}
+
+    def set_weights(self, weights: Weights) -> None:
+        """Replace every parameter; all are checked before any is changed.
+
+        Raises
+        ------
+        ValueError
+            Naming the missing, unexpected or wrongly shaped array.
+        """
+        check_weights(weights, self.get_weights())
+        for layer in self.network.layers:
+            for name, value in layer.params.items():
+                value[...] = np.asarray(weights[layer.name][name], dtype=np.float32)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the configuration and weights to one ``.npz`` (via a temporary file)."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        arrays = {f"{layer}/{name}": value for layer, params in self.get_weights().items()
+                  for name, value in params.items()}
+        arrays[CONFIG_KEY] = np.frombuffer(self.config.to_json().encode("utf-8"), dtype=np.uint8)
+        temporary = path.with_name(path.name + ".tmp")
+        with open(temporary, "wb") as handle:
+            np.savez(handle, **arrays)
+        temporary.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "NumpyEngine":
+        """Read a model file written by :meth:`save`; never unpickles anything."""
+        config, weights = read_model_file(path)
+        engine = cls(config)
+        try:
+            engine.set_weights(weights)
+        except ValueError as error:
+            raise ModelFileError(f"{Path(path).name}: {error}") from None
+        return engine
+
+
+def read_model_file(path: str | Path) -> tuple[ModelConfig, Weights]:
+    """Read the configuration and weights of a ``.npz`` model file, checking everything.
+
+    Raises
+    ------
+    ModelFileError
+        For an unreadable, truncated or foreign file, a missing configuration or array,
+        or an array whose shape does not fit the configuration.
+    """
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except FileNotFoundError:
+        raise ModelFileError(f"There is no model file at {path}.") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise ModelFileError(
+            f"{path.name} is not a readable cnnviz model file (truncated, corrupt or another format: "
+            f"{error}). Open a .npz written by cnnviz, or retrain and save the model.") from None
+    if CONFIG_KEY not in arrays:
+        raise ModelFileError(f"{path.name} holds no model configuration ({CONFIG_KEY!r}); it was not "
+                             "written by cnnviz.")
+    try:
+        config = ModelConfig.from_json(arrays.pop(CONFIG_KEY).tobytes().decode("utf-8"))
+        validate(config)
+    except (ConfigError, UnicodeDecodeError) as error:
+        raise ModelFileError(f"{path.name} has an invalid configuration: {error}") from None
+    weights: Weights = {}
+    for key, value in arrays.items():
+        layer, _, name = key.partition("/")
+        if not name:
+            raise ModelFileError(f"{path.name} holds an unexpected array {key!r}.")
+        weights.setdefault(layer, {})[name] = value
+    return config, weights

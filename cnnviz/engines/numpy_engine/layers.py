@@ -1,0 +1,267 @@
+"""Layers of the NumPy engine, each with a forward and a backward pass.
+
+A layer caches what its backward pass needs during ``forward``; ``backward``
+takes the gradient of the loss with respect to the layer's output and returns
+the gradient with respect to its input (or ``None`` when not asked for), filling
+``gradients`` with the gradient of every parameter. Parameters are named as
+Keras names them: ``kernel`` and ``bias``.
+
+Conv2D and Dense apply their activation themselves, as Keras layers do; the
+softmax of the output layer is handled together with the loss (see
+:mod:`cnnviz.engines.numpy_engine.losses`) so its gradient is exact and stable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnnviz.core import config as cfg
+from cnnviz.engines.numpy_engine import functional as F
+
+
+def activate(values: np.ndarray, activation: str) -> np.ndarray:
+    """Apply an activation in place where possible; returns the activated array."""
+    if activation == "relu":
+        return np.maximum(values, 0, out=values)
+    if activation == "tanh":
+        return np.tanh(values, out=values)
+    if activation == "sigmoid":
+        # 1 / (1 + exp(-x)) written to avoid overflow warnings for large negative inputs.
+        np.negative(values, out=values)
+        np.clip(values, -88.0, 88.0, out=values)
+        np.exp(values, out=values)
+        values += 1.0
+        return np.reciprocal(values, out=values)
+    if activation in ("linear", "softmax"):
+        return values
+    raise ValueError(f"Unknown activation {activation!r}; expected relu, tanh, sigmoid or linear.")
+
+
+def activation_backward(gradient: np.ndarray, output: np.ndarray, activation: str) -> np.ndarray:
+    """Gradient with respect to the pre-activation, from the activated ``output``."""
+    if activation == "relu":
+        # Multiplying by the boolean mask is several times faster than np.where here.
+        return np.multiply(gradient, output > 0)
+    if activation == "tanh":
+        return gradient * (1.0 - output * output)
+    if activation == "sigmoid":
+        return gradient * output * (1.0 - output)
+    return gradient
+
+
+class Layer:
+    """Base class: a named layer with parameters (possibly none) and their gradients."""
+
+    trainable = False
+
+    def __init__(self, name: str):
+        self.name = name
+        self.params: dict[str, np.ndarray] = {}
+        self.gradients: dict[str, np.ndarray] = {}
+
+    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, gradient: np.ndarray, need_input_gradient: bool = True) -> np.ndarray | None:
+        raise NotImplementedError
+
+
+class Conv2DLayer(Layer):
+    """2-D convolution, kernel ``(kh, kw, in, out)``, computed as im2col and one matrix multiply."""
+
+    trainable = True
+
+    def __init__(self, name: str, spec: cfg.Conv2D, in_channels: int):
+        super().__init__(name)
+        self.spec = spec
+        kernel_height, kernel_width = spec.kernel_size
+        self.params = {
+            "kernel": np.zeros((kernel_height, kernel_width, in_channels, spec.filters), np.float32),
+            "bias": np.zeros((spec.filters,), np.float32),
+        }
+        self._cache: tuple | None = None
+
+    def forward(self, inputs, training=False):
+        spec = self.spec
+        num_images, height, width, _ = inputs.shape
+        output_height, output_width, pads = F.conv_geometry(height, width, spec.kernel_size, spec.strides,
+                                                            spec.padding)
+        padded = F.pad_images(inputs, pads)
+        columns = F.im2col(padded, spec.kernel_size, spec.strides, (output_height, output_width))
+        kernel = self.params["kernel"]
+        output = columns @ kernel.reshape(-1, kernel.shape[-1])
+        output += self.params["bias"]
+        output = activate(output, spec.activation).reshape(num_images, output_height, output_width, -1)
+        self._cache = (columns, padded.shape, pads, output)
+        return output
+
+    def backward(self, gradient, need_input_gradient=True):
+        columns, padded_shape, pads, output = self._cache
+        spec = self.spec
+        gradient = activation_backward(gradient, output, spec.activation)
+        kernel = self.params["kernel"]
+        flat = gradient.reshape(-1, kernel.shape[-1])
+        self.gradients = {
+            "kernel": (columns.T @ flat).reshape(kernel.shape),
+            "bias": flat.sum(axis=0),
+        }
+        if not need_input_gradient:
+            return None
+        input_columns = flat @ kernel.reshape(-1, kernel.shape[-1]).T
+        padded = F.col2im(input_columns, padded_shape, spec.kernel_size, spec.strides, output.shape[1:3])
+        top, bottom, left, right = pads
+        return padded[:, top:padded.shape[1] - bottom, left:padded.shape[2] - right, :]
+
+
+class MaxPooling2DLayer(Layer):
+    """Max pooling; the gradient goes to one position per window, the first on ties."""
+
+    def __init__(self, name: str, spec: cfg.MaxPooling2D):
+        super().__init__(name)
+        self.pool_size = spec.pool_size
+        self.strides = spec.strides or spec.pool_size
+        self._cache = None
+
+    def forward(self, inputs, training=False):
+        pooled = F.max_pool(inputs, self.pool_size, self.strides)
+        self._cache = (inputs, pooled)
+        return pooled
+
+    def backward(self, gradient, need_input_gradient=True):
+        inputs, pooled = self._cache
+        return F.max_pool_backward(gradient, inputs, pooled, self.pool_size, self.strides)
+
+
+class AveragePooling2DLayer(Layer):
+    """Average pooling over each window."""
+
+    def __init__(self, name: str, spec: cfg.AveragePooling2D):
+        super().__init__(name)
+        self.pool_size = spec.pool_size
+        self.strides = spec.strides or spec.pool_size
+        self._shape = None
+
+    def forward(self, inputs, training=False):
+        self._shape = inputs.shape
+        return F.average_pool(inputs, self.pool_size, self.strides)
+
+    def backward(self, gradient, need_input_gradient=True):
+        return F.average_pool_backward(gradient, self._shape, self.pool_size, self.strides)
+
+
+class DropoutLayer(Layer):
+    """Inverted dropout: in training, zero each value with probability ``rate`` and scale the rest
+    by ``1 / (1 - rate)``; at inference, the identity.
+
+    ``fixed_mask`` (tests) replaces the random mask with a given one.
+    """
+
+    def __init__(self, name: str, spec: cfg.Dropout, rng: np.random.Generator):
+        super().__init__(name)
+        self.rate = spec.rate
+        self.rng = rng
+        self.fixed_mask: np.ndarray | None = None
+        self._mask = None
+
+    def forward(self, inputs, training=False):
+        if not training or self.rate == 0.0:
+            self._mask = None
+            return inputs
+        if self.fixed_mask is not None:
+            keep = self.fixed_mask
+        else:
+            keep = self.rng.random(inputs.shape, dtype=np.float32) >= np.float32(self.rate)
+        self._mask = keep * np.float32(1.0 / (1.0 - self.rate))
+        return inputs * self._mask
+
+    def backward(self, gradient, need_input_gradient=True):
+        return gradient if self._mask is None else gradient * self._mask
+
+
+class FlattenLayer(Layer):
+    """``(n, h, w, c) -> (n, h * w * c)`` in NHWC (Keras's) order."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self._shape = None
+
+    def forward(self, inputs, training=False):
+        self._shape = inputs.shape
+        return inputs.reshape(inputs.shape[0], -1)
+
+    def backward(self, gradient, need_input_gradient=True):
+        return gradient.reshape(self._shape)
+
+
+class DenseLayer(Layer):
+    """Fully connected layer ``inputs @ kernel + bias`` with kernel ``(in, units)``.
+
+    With a softmax activation the layer returns probabilities and keeps its logits
+    in ``logits``; its backward pass then expects the gradient with respect to the
+    logits.
+    """
+
+    trainable = True
+
+    def __init__(self, name: str, spec: cfg.Dense, in_features: int):
+        super().__init__(name)
+        self.spec = spec
+        self.params = {
+            "kernel": np.zeros((in_features, spec.units), np.float32),
+            "bias": np.zeros((spec.units,), np.float32),
+        }
+        self.logits: np.ndarray | None = None
+        self._cache = None
+
+    def forward(self, inputs, training=False):
+        output = inputs @ self.params["kernel"]
+        output += self.params["bias"]
+        if self.spec.activation == "softmax":
+            self.logits = output
+            output = softmax(output)
+        else:
+            output = activate(output, self.spec.activation)
+        self._cache = (inputs, output)
+        return output
+
+    def backward(self, gradient, need_input_gradient=True):
+        inputs, output = self._cache
+        if self.spec.activation != "softmax":
+            gradient = activation_backward(gradient, output, self.spec.activation)
+        self.gradients = {"kernel": inputs.T @ gradient, "bias": gradient.sum(axis=0)}
+        if not need_input_gradient:
+            return None
+        return gradient @ self.params["kernel"].T
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by the row maximum for stability: ``(n, k) -> (n, k)``."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    np.exp(shifted, out=shifted)
+    shifted /= shifted.sum(axis=1, keepdims=True)
+    return shifted
+
+
+def build_layers(config: cfg.ModelConfig, rng: np.random.Generator) -> list[Layer]:
+    """Instantiate the layers of a validated configuration (parameters zero until initialized)."""
+    from cnnviz.core.validation import layer_output_shape
+
+    shape = tuple(config.input_shape)
+    layers: list[Layer] = []
+    for spec, name in zip(config.layers, config.layer_names()):
+        if isinstance(spec, cfg.Conv2D):
+            layers.append(Conv2DLayer(name, spec, shape[-1]))
+        elif isinstance(spec, cfg.MaxPooling2D):
+            layers.append(MaxPooling2DLayer(name, spec))
+        elif isinstance(spec, cfg.AveragePooling2D):
+            layers.append(AveragePooling2DLayer(name, spec))
+        elif isinstance(spec, cfg.Dropout):
+            layers.append(DropoutLayer(name, spec, rng))
+        elif isinstance(spec, cfg.Flatten):
+            layers.append(FlattenLayer(name))
+        elif isinstance(spec, cfg.Dense):
+            layers.append(DenseLayer(name, spec, shape[-1]))
+        else:
+            raise ValueError(f"The NumPy engine cannot build layer {name} of type {spec.kind!r}.")
+        shape = layer_output_shape(spec, shape)
+    return layers

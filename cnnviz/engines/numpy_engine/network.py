@@ -1,0 +1,142 @@
+"""A sequential network of NumPy layers: forward, backward, and the softmax cross-entropy loss."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnnviz.core.config import ModelConfig
+from cnnviz.engines.numpy_engine import initializers, parallel
+from cnnviz.engines.numpy_engine.fused import training_plan
+from cnnviz.engines.numpy_engine.layers import DenseLayer, Layer, build_layers
+from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
+
+
+class Network:
+    """The layers of a validated configuration, run in order.
+
+    Parameters
+    ----------
+    config : ModelConfig
+        A configuration that passed :func:`cnnviz.core.validation.validate`.
+    seed : int
+        Seeds the initial weights and the dropout masks.
+    """
+
+    def __init__(self, config: ModelConfig, seed: int = 0):
+        self.config = config
+        self.rng = np.random.default_rng(seed)
+        # Each training chunk has its own dropout stream, so results do not depend on the cores.
+        chunk_rngs = [np.random.default_rng([seed, 1, chunk]) for chunk in range(parallel.NUM_CHUNKS)]
+        self.layers: list[Layer] = build_layers(config, chunk_rngs[0])
+        for layer in self.layers:
+            if "kernel" in layer.params:
+                layer.params["kernel"][...] = initializers.initial_kernel(
+                    config.initializer, layer.params["kernel"].shape, self.rng)
+                layer.params["bias"][...] = initializers.initial_bias(
+                    config.initializer, layer.params["bias"].shape)
+        self.output_layer = self.layers[-1]
+        if not (isinstance(self.output_layer, DenseLayer) and self.output_layer.spec.activation == "softmax"):
+            raise ValueError("The last layer must be a dense softmax layer.")
+        # One copy of the layers per training chunk: own caches and gradients, shared parameters.
+        self.replicas = [self.layers]
+        for rng in chunk_rngs[1:]:
+            replica = build_layers(config, rng)
+            for mine, primary in zip(replica, self.layers):
+                mine.params = primary.params
+            self.replicas.append(replica)
+        self.training_plans = [training_plan(layers) for layers in self.replicas]
+
+    def forward(self, images: np.ndarray, training: bool = False,
+                keep_outputs: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Run the network.
+
+        Parameters
+        ----------
+        images : ndarray, shape (n, h, w, c), float32
+        training : bool
+            Dropout is active only in training.
+        keep_outputs : bool
+            Also return every layer's output.
+
+        Returns
+        -------
+        probabilities : ndarray, shape (n, classes)
+        outputs : list of ndarray
+            Each layer's output, in order (empty unless ``keep_outputs``).
+        """
+        values = images
+        outputs = []
+        for layer in self.layers:
+            values = layer.forward(values, training)
+            if keep_outputs:
+                outputs.append(values)
+        return values, outputs
+
+    @property
+    def logits(self) -> np.ndarray:
+        """Logits of the last forward pass, shape (n, classes)."""
+        return self.output_layer.logits
+
+    def backward(self, logit_gradient: np.ndarray, need_input_gradient: bool = False,
+                 keep_gradients: bool = False) -> tuple[np.ndarray | None, list[np.ndarray]]:
+        """Backpropagate the gradient with respect to the logits through every layer.
+
+        Returns
+        -------
+        input_gradient : ndarray, shape (n, h, w, c), or None
+        layer_gradients : list of ndarray
+            Gradient with respect to each layer's output (the logits for the output layer);
+            empty unless ``keep_gradients``.
+        """
+        gradient = logit_gradient
+        layer_gradients = [gradient] if keep_gradients else []
+        for index in range(len(self.layers) - 1, -1, -1):
+            needed = index > 0 or need_input_gradient
+            gradient = self.layers[index].backward(gradient, needed)
+            if keep_gradients and index > 0:
+                layer_gradients.append(gradient)
+        layer_gradients.reverse()
+        return gradient, layer_gradients
+
+    def _train_chunk(self, chunk: int, images: np.ndarray, labels: np.ndarray,
+                     total: int) -> tuple[float, int]:
+        """Forward and backward for one chunk of a batch; returns (loss sum, correct count)."""
+        plan = self.training_plans[chunk]
+        values = images
+        for step in plan:
+            values = step.forward(values, True)
+        logits = self.replicas[chunk][-1].logits
+        loss = cross_entropy(logits, labels) * len(labels)
+        correct = int((values.argmax(axis=1) == labels).sum())
+        # Scale so the chunks' gradients add up to the gradient of the mean over the whole batch.
+        gradient = cross_entropy_gradient(values, labels)
+        gradient *= np.float32(len(labels) / total)
+        for index in range(len(plan) - 1, -1, -1):
+            gradient = plan[index].backward(gradient, index > 0)
+        return loss, correct
+
+    def train_step(self, images: np.ndarray, labels: np.ndarray, optimizer) -> tuple[float, float]:
+        """Forward, loss, backward and one optimizer update; returns the batch's (loss, accuracy).
+
+        The batch is split into :data:`parallel.NUM_CHUNKS` chunks that run side by side; a
+        convolution and the max pooling after it run fused (see :mod:`.fused`).
+        """
+        total = len(labels)
+        bounds = np.linspace(0, total, len(self.replicas) + 1).astype(int)
+        chunks = [chunk for chunk in range(len(self.replicas)) if bounds[chunk + 1] > bounds[chunk]]
+        tasks = [
+            (lambda chunk=chunk: self._train_chunk(chunk, images[bounds[chunk]:bounds[chunk + 1]],
+                                                   labels[bounds[chunk]:bounds[chunk + 1]], total))
+            for chunk in chunks
+        ]
+        with parallel.single_threaded_blas():
+            results = parallel.run_all(tasks)
+            parameters, gradients = [], []
+            for index, layer in enumerate(self.layers):
+                for name, value in layer.params.items():
+                    parameters.append(value)
+                    gradients.append([self.replicas[chunk][index].gradients[name] for chunk in chunks])
+            optimizer.apply(parameters, gradients)
+        loss = sum(result[0] for result in results) / total
+        accuracy = sum(result[1] for result in results) / total
+        return float(loss), float(accuracy)

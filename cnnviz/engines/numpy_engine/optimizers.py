@@ -1,0 +1,143 @@
+"""Optimizers with Keras 3's update rules and defaults.
+
+- SGD: ``w -= lr * g``.
+- SGD with momentum: ``v = momentum * v - lr * g; w += v``.
+- Adam (beta_1 0.9, beta_2 0.999, epsilon 1e-7):
+  ``m += (g - m) * (1 - beta_1); v += (g^2 - v) * (1 - beta_2);
+  w -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)``.
+
+Updates are in place and float32; the learning rate may change between steps. A
+gradient may come in parts (one per training chunk) that are added here; large
+parameters are updated in slices on every core (the update is element-wise, so the
+result does not depend on the slicing).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnnviz.engines.numpy_engine import parallel
+
+# Parameters larger than this are updated in parallel slices.
+_SLICE_THRESHOLD = 1 << 16
+
+
+class Optimizer:
+    """Updates parameter arrays in place from their gradients."""
+
+    def __init__(self, learning_rate: float):
+        self.learning_rate = float(learning_rate)
+        self.iterations = 0
+        self.slots: dict[int, tuple[np.ndarray, ...]] = {}
+
+    def apply(self, parameters: list[np.ndarray], gradients: list) -> None:
+        """One step for every parameter.
+
+        Parameters
+        ----------
+        parameters : list of ndarray
+            Updated in place.
+        gradients : list of ndarray, or of lists of ndarray
+            Each parameter's gradient, or the parts that add up to it.
+        """
+        self.iterations += 1
+        self._prepare()
+        tasks = []
+        for index, (parameter, gradient) in enumerate(zip(parameters, gradients)):
+            parts = list(gradient) if isinstance(gradient, (list, tuple)) else [gradient]
+            slots = self._slots(index, parameter)
+            if parameter.size < _SLICE_THRESHOLD or parallel.num_workers() == 1:
+                self._update(parameter, _total(parts), slots)
+                continue
+            flat = [array.reshape(-1) for array in (parameter, *slots)]
+            flat_parts = [part.reshape(-1) for part in parts]
+            edges = np.linspace(0, parameter.size, parallel.NUM_CHUNKS + 1).astype(int)
+            for start, stop in zip(edges[:-1], edges[1:]):
+                tasks.append(lambda start=start, stop=stop, flat=flat, flat_parts=flat_parts: self._update(
+                    flat[0][start:stop], _total([part[start:stop] for part in flat_parts]),
+                    [slot[start:stop] for slot in flat[1:]]))
+        parallel.run_all(tasks)
+
+    def _prepare(self) -> None:
+        """Per-step constants, computed once before the updates."""
+
+    def _slots(self, index: int, parameter: np.ndarray) -> list[np.ndarray]:
+        """The optimizer's state arrays for a parameter (created on first use)."""
+        return []
+
+    def _update(self, parameter: np.ndarray, gradient: np.ndarray, slots: list[np.ndarray]) -> None:
+        raise NotImplementedError
+
+
+def _total(parts: list[np.ndarray]) -> np.ndarray:
+    if len(parts) == 1:
+        return parts[0]
+    total = parts[0] + parts[1]
+    for part in parts[2:]:
+        total += part
+    return total
+
+
+class SGD(Optimizer):
+    def _update(self, parameter, gradient, slots):
+        parameter -= np.float32(self.learning_rate) * gradient
+
+
+class Momentum(Optimizer):
+    def __init__(self, learning_rate: float, momentum: float = 0.9):
+        super().__init__(learning_rate)
+        self.momentum = float(momentum)
+
+    def _slots(self, index, parameter):
+        if index not in self.slots:
+            self.slots[index] = (np.zeros_like(parameter),)
+        return list(self.slots[index])
+
+    def _update(self, parameter, gradient, slots):
+        (velocity,) = slots
+        velocity *= np.float32(self.momentum)
+        velocity -= np.float32(self.learning_rate) * gradient
+        parameter += velocity
+
+
+class Adam(Optimizer):
+    def __init__(self, learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7):
+        super().__init__(learning_rate)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def _prepare(self):
+        step = self.iterations  # already counts this step
+        self._alpha = np.float32(self.learning_rate * np.sqrt(1.0 - self.beta_2 ** step)
+                                 / (1.0 - self.beta_1 ** step))
+
+    def _slots(self, index, parameter):
+        if index not in self.slots:
+            self.slots[index] = (np.zeros_like(parameter), np.zeros_like(parameter))
+        return list(self.slots[index])
+
+    def _update(self, parameter, gradient, slots):
+        first, second = slots
+        # In-place forms of m += (g - m)(1 - b1) and v += (g^2 - v)(1 - b2): fewer temporaries.
+        first *= np.float32(self.beta_1)
+        first += np.float32(1.0 - self.beta_1) * gradient
+        second *= np.float32(self.beta_2)
+        squared = np.square(gradient)
+        squared *= np.float32(1.0 - self.beta_2)
+        second += squared
+        denominator = np.sqrt(second, out=squared)
+        denominator += np.float32(self.epsilon)
+        step = np.divide(first, denominator, out=denominator)
+        step *= self._alpha
+        parameter -= step
+
+
+def make_optimizer(name: str, learning_rate: float, momentum: float = 0.9) -> Optimizer:
+    """The optimizer named in a :class:`TrainingConfig`."""
+    if name == "sgd":
+        return SGD(learning_rate)
+    if name == "momentum":
+        return Momentum(learning_rate, momentum)
+    if name == "adam":
+        return Adam(learning_rate)
+    raise ValueError(f"Unknown optimizer {name!r}; expected sgd, momentum or adam.")

@@ -1,0 +1,75 @@
+"""Running a training step on every core: a small shared thread pool and BLAS thread control.
+
+NumPy's element-wise operations use one core; a training step that splits its batch
+into chunks and runs them on separate threads (NumPy releases the GIL inside its
+loops) uses them all. While chunks run side by side, BLAS is held to one thread
+per call so the threads do not fight over the cores. The number of chunks is fixed
+(:data:`NUM_CHUNKS`), not taken from the machine, so a seed gives the same
+results on any machine; only how many chunks run at once depends on the cores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+NUM_CHUNKS = 2
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_controller = None
+
+
+def num_workers() -> int:
+    """How many chunks run at once: the usable cores, at most :data:`NUM_CHUNKS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, NUM_CHUNKS))
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=NUM_CHUNKS - 1, thread_name_prefix="cnnviz-numpy")
+        return _pool
+
+
+def run_all(tasks: list) -> list:
+    """Run zero-argument callables, side by side when there are cores for it; return their results.
+
+    The first task runs on the calling thread. An exception in any task is raised here
+    after every task has finished, so no thread is left working on shared arrays.
+    """
+    if len(tasks) <= 1 or num_workers() == 1:
+        return [task() for task in tasks]
+    futures: list[Future] = [_executor().submit(task) for task in tasks[1:]]
+    first_error = None
+    try:
+        results = [tasks[0]()]
+    except BaseException as error:  # noqa: BLE001 - re-raised once the other tasks are done
+        first_error, results = error, [None]
+    for future in futures:
+        try:
+            results.append(future.result())
+        except BaseException as error:  # noqa: BLE001
+            first_error = first_error or error
+            results.append(None)
+    if first_error is not None:
+        raise first_error
+    return results
+
+
+def single_threaded_blas():
+    """A context in which BLAS calls use one thread (a no-op on a single core)."""
+    global _controller
+    if num_workers() == 1:
+        return contextlib.nullcontext()
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
