@@ -1,0 +1,1 @@
+"""The model service: one worker thread that owns the engine; commands in, Qt signals out."""

@@ -1,0 +1,379 @@
+"""The model service: one worker thread owns the engine and runs every job on it.
+
+Commands are methods called from the interface thread; they queue a job or set a
+flag and return at once. Results come back as Qt signals carrying immutable
+payloads (:mod:`cnnviz.service.payloads`), delivered to receivers in their own
+thread. Training is a generator consumed on the worker: between batches the
+worker honours pause and stop, and serves the newest inspection request (older
+ones are dropped unanswered). Progress is throttled to about 30 signals a second,
+each carrying every step since the previous one. A job that raises becomes an
+error signal with a readable message; the service returns to idle with the last
+good weights. :meth:`ModelService.shutdown` stops the worker within a bounded time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from cnnviz.core.config import ModelConfig
+from cnnviz.core.results import EpochResult, StepResult, frozen
+from cnnviz.core.runs import RunDirectory
+from cnnviz.core.summary import summarize
+from cnnviz.core.training_data import prepare_training_data
+from cnnviz.service import payloads as p
+
+_SHUTDOWN = "shutdown"
+
+
+def _default_engine_factory(name: str, config: ModelConfig):
+    from cnnviz.engines.registry import create_engine
+
+    return create_engine(name, config)
+
+
+def _default_loader(path: str):
+    from cnnviz.engines.registry import load_engine
+
+    return load_engine(path)
+
+
+class ModelService(QObject):
+    """Runs one engine on a worker thread; see the module docstring.
+
+    Parameters
+    ----------
+    engine_factory : callable(name, config) -> engine, optional
+    loader : callable(path) -> engine, optional
+    data_provider : callable(training_config, data_dir) -> TrainingData, optional
+    run_root : path, optional
+        Where run folders go (default: the user data folder's ``runs/``); ``False`` records none.
+    progress_interval : float
+        Seconds between progress signals while training.
+    """
+
+    sig_state_changed = Signal(str)
+    """The service entered a new state (``payloads.IDLE``, ``TRAINING``, ``PAUSED`` ...)."""
+    sig_model_changed = Signal(object)
+    """A model was built or opened (:class:`ModelInfo`)."""
+    sig_training_progress = Signal(object)
+    """Training steps since the last signal (:class:`TrainingProgress`)."""
+    sig_epoch_finished = Signal(object)
+    """An epoch ended (:class:`EpochResult`)."""
+    sig_training_finished = Signal(object)
+    """A training job ended (:class:`TrainingFinished`)."""
+    sig_inspection_finished = Signal(object)
+    """The newest inspection request was answered (:class:`InspectionResult`)."""
+    sig_model_saved = Signal(str)
+    """The model was written to this path."""
+    sig_error_raised = Signal(object)
+    """A job failed (:class:`ServiceError`); the service is idle again."""
+
+    def __init__(self, parent: QObject | None = None, *, engine_factory: Callable | None = None,
+                 loader: Callable | None = None, data_provider: Callable | None = None,
+                 run_root: str | Path | bool | None = None, progress_interval: float = 1 / 30):
+        super().__init__(parent)
+        self._engine_factory = engine_factory or _default_engine_factory
+        self._loader = loader or _default_loader
+        self._data_provider = data_provider or prepare_training_data
+        self._run_root = run_root
+        self._progress_interval = progress_interval
+        self._commands: queue.Queue = queue.Queue()
+        self._paused = threading.Event()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._pending_inspection: p.InspectionRequest | None = None
+        self._request_ids = itertools.count(1)
+        self._learning_rate: float | None = None
+        self._engine = None
+        self._version = 0
+        self._state = p.IDLE
+        self._thread = threading.Thread(target=self._run, name="cnnviz-model-service", daemon=True)
+        self._thread.start()
+
+    # -- commands, called from the interface thread ----------------------------------------------
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the worker thread is alive."""
+        return self._thread.is_alive()
+
+    def build(self, config: ModelConfig, engine: str = "numpy") -> None:
+        """Build a new model (replacing the current one) from a configuration."""
+        if self._refuse_while_training("build a new model"):
+            return
+        self._commands.put(("build", (config, engine)))
+
+    def load(self, path: str | Path) -> None:
+        """Open a model file (``.npz`` or ``.keras``)."""
+        if self._refuse_while_training("open another model"):
+            return
+        self._commands.put(("load", (str(path),)))
+
+    def save(self, path: str | Path) -> None:
+        """Write the current model to ``path`` (also allowed while paused)."""
+        self._commands.put(("save", (str(path),)))
+        self._wake.set()
+
+    def train(self, epochs: int | None = None, data_dir: str | None = None) -> None:
+        """Train the current model with its configuration's settings (``epochs`` overrides)."""
+        if self._refuse_while_training("start another training run"):
+            return
+        self._stop.clear()
+        self._paused.clear()
+        self._commands.put(("train", (epochs, data_dir)))
+
+    def pause(self) -> None:
+        """Pause training after the current batch."""
+        self._paused.set()
+
+    def resume(self) -> None:
+        """Resume a paused training run."""
+        self._paused.clear()
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Stop training after the current batch."""
+        if self._state in (p.TRAINING, p.PAUSED):
+            self._set_state(p.STOPPING)
+        self._stop.set()
+        self._paused.clear()
+        self._wake.set()
+
+    def set_learning_rate(self, value: float) -> None:
+        """Change the learning rate, effective from the next batch (also during training)."""
+        if not (np.isfinite(value) and value > 0):
+            self._emit_error("Invalid learning rate", f"The learning rate must be a positive number, "
+                             f"received {value}.")
+            return
+        self._learning_rate = float(value)
+
+    def inspect(self, image: np.ndarray, label: int | None = None, class_index: int | None = None) -> int:
+        """Ask for a full inspection of one image; returns the request's id.
+
+        Only the newest request is answered; older pending ones are dropped.
+        """
+        request = p.InspectionRequest(next(self._request_ids), frozen(np.array(image, dtype=np.float32)),
+                                      label, class_index)
+        with self._lock:
+            self._pending_inspection = request
+        self._commands.put(("inspect", ()))
+        self._wake.set()
+        return request.request_id
+
+    def shutdown(self, timeout: float = 5.0) -> bool:
+        """Stop any job and end the worker thread; returns whether it ended within ``timeout`` s."""
+        self._stop.set()
+        self._paused.clear()
+        self._commands.put((_SHUTDOWN, ()))
+        self._wake.set()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # -- worker ------------------------------------------------------------------------------------
+    def _refuse_while_training(self, action: str) -> bool:
+        if self._state in (p.TRAINING, p.PAUSED, p.STOPPING):
+            self._emit_error("Training is running", f"Cannot {action} while training runs. Stop "
+                             "training first (Stop), then try again.")
+            return True
+        return False
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.sig_state_changed.emit(state)
+
+    def _emit_error(self, title: str, message: str, details: str = "") -> None:
+        self.sig_error_raised.emit(p.ServiceError(title, message, details))
+
+    def _run(self) -> None:
+        while True:
+            command, arguments = self._commands.get()
+            if command == _SHUTDOWN:
+                self._set_state(p.SHUT_DOWN)
+                return
+            try:
+                getattr(self, f"_do_{command}")(*arguments)
+            except Exception as error:  # noqa: BLE001 - every failure becomes an error signal
+                self._emit_error(_titles.get(command, "Error"), _readable(error), traceback.format_exc())
+            finally:
+                if self._state != p.SHUT_DOWN:
+                    self._set_state(p.IDLE)
+
+    def _model_info(self, source: str) -> p.ModelInfo:
+        engine = self._engine
+        summary = summarize(engine.config) if engine.config is not None else None
+        return p.ModelInfo(engine.name, tuple(engine.layer_names()), engine.config, summary, source,
+                           self._version)
+
+    def _do_build(self, config: ModelConfig, engine_name: str) -> None:
+        self._set_state(p.BUSY)
+        engine = self._engine_factory(engine_name, config)
+        self._engine, self._version = engine, self._version + 1
+        self.sig_model_changed.emit(self._model_info(f"new {engine_name} model"))
+
+    def _do_load(self, path: str) -> None:
+        self._set_state(p.BUSY)
+        engine = self._loader(path)
+        self._engine, self._version = engine, self._version + 1
+        self.sig_model_changed.emit(self._model_info(path))
+
+    def _do_save(self, path: str) -> None:
+        engine = self._require_engine()
+        previous = self._state
+        self._set_state(p.BUSY)
+        saved = engine.save(path)
+        self.sig_model_saved.emit(str(saved))
+        self._set_state(previous)
+
+    def _require_engine(self):
+        if self._engine is None:
+            raise RuntimeError("There is no model yet. Build a model or open a model file first.")
+        return self._engine
+
+    def _do_inspect(self) -> None:
+        with self._lock:
+            request, self._pending_inspection = self._pending_inspection, None
+        if request is None or self._engine is None:
+            return
+        engine = self._engine
+        start = time.perf_counter()
+        image = request.image
+        labels = None if request.label is None else np.array([request.label])
+        feature_maps = engine.feature_maps(image)
+        gradients = engine.gradients(image, labels=labels, class_index=request.class_index)
+        probabilities = frozen(np.array(engine.predict(image)[0]))
+        result = p.InspectionResult(
+            request.request_id, self._version, request.image, probabilities, feature_maps,
+            engine.kernels(), gradients, tuple(engine.layer_names()), (time.perf_counter() - start) * 1000)
+        with self._lock:
+            superseded = self._pending_inspection is not None
+        if not superseded:
+            self.sig_inspection_finished.emit(result)
+
+    def _serve_between_batches(self) -> None:
+        """What the worker does between two batches: inspections and saves."""
+        if self._pending_inspection is not None:
+            self._do_inspect()
+        if self._learning_rate is not None:
+            self._engine.learning_rate, self._learning_rate = self._learning_rate, None
+        if not self._commands.empty():
+            self._drain_saves()
+
+    def _do_train(self, epochs: int | None, data_dir: str | None) -> None:
+        from cnnviz.runner import TrainingDiverged, train_run
+
+        engine = self._require_engine()
+        if engine.config is None:
+            raise RuntimeError("This model has no cnnviz configuration (it was opened from a file with "
+                               "layers cnnviz cannot rebuild), so it can be inspected but not trained here.")
+        training = engine.config.training
+        epochs = epochs or training.epochs
+        self._set_state(p.BUSY)
+        data = self._data_provider(training, data_dir)
+        run = None
+        if self._run_root is not False:
+            run = RunDirectory.create(self._run_root, engine.name, training.dataset)
+        last_good = engine.get_weights()
+        self._set_state(p.TRAINING)
+        pending: list[StepResult] = []
+        last_emit = 0.0
+        last_epoch: EpochResult | None = None
+        reason, message = "completed", "Training finished."
+        steps = train_run(engine, data, run, epochs=epochs, batch_size=training.batch_size, seed=training.seed)
+        try:
+            for result in steps:
+                if isinstance(result, StepResult):
+                    pending.append(result)
+                    self._version += 1
+                    if time.perf_counter() - last_emit >= self._progress_interval:
+                        self.sig_training_progress.emit(p.TrainingProgress(tuple(pending), epochs))
+                        pending, last_emit = [], time.perf_counter()
+                else:
+                    if pending:
+                        self.sig_training_progress.emit(p.TrainingProgress(tuple(pending), epochs))
+                        pending = []
+                    last_epoch, last_good = result, engine.get_weights()
+                    self.sig_epoch_finished.emit(result)
+                self._serve_between_batches()
+                if self._paused.is_set() and not self._stop.is_set():
+                    self._wait_while_paused(pending, epochs)
+                    pending = []
+                if self._stop.is_set():
+                    reason, message = "stopped", "Training stopped."
+                    break
+        except TrainingDiverged as error:
+            reason, message = "diverged", str(error)
+        except Exception:
+            engine.set_weights(last_good)
+            self._version += 1
+            self.sig_training_finished.emit(p.TrainingFinished("failed", "Training failed; the weights of "
+                                                               "the last finished epoch were kept.", last_epoch))
+            raise
+        finally:
+            steps.close()
+        if pending:
+            self.sig_training_progress.emit(p.TrainingProgress(tuple(pending), epochs))
+        test_accuracy = None
+        if reason == "completed" and len(data.test_labels):
+            test_accuracy = engine.evaluate(data.test_images, data.test_labels)[1]
+            if run is not None:
+                run.update_info(status="finished", test_accuracy=test_accuracy)
+        elif run is not None and reason == "stopped":
+            run.flush()
+            run.update_info(status="stopped")
+        self._version += 1
+        self.sig_training_finished.emit(p.TrainingFinished(reason, message, last_epoch, test_accuracy))
+
+    def _wait_while_paused(self, pending: list[StepResult], epochs: int) -> None:
+        if pending:
+            self.sig_training_progress.emit(p.TrainingProgress(tuple(pending), epochs))
+        self._set_state(p.PAUSED)
+        while self._paused.is_set() and not self._stop.is_set():
+            self._wake.wait(0.1)
+            self._wake.clear()
+            self._serve_between_batches()
+        if not self._stop.is_set():
+            self._set_state(p.TRAINING)
+
+    def _drain_saves(self) -> None:
+        """Run queued saves while paused (other commands wait for the training job to end)."""
+        kept = []
+        while True:
+            try:
+                command, arguments = self._commands.get_nowait()
+            except queue.Empty:
+                break
+            if command == "save":
+                try:
+                    self._do_save(*arguments)
+                except Exception as error:  # noqa: BLE001
+                    self._emit_error("Could not save the model", _readable(error), traceback.format_exc())
+            else:
+                kept.append((command, arguments))
+        for item in kept:
+            self._commands.put(item)
+
+
+_titles = {"build": "Could not build the model", "load": "Could not open the model",
+           "save": "Could not save the model", "train": "Training failed",
+           "inspect": "Could not inspect the input"}
+
+
+def _readable(error: Exception) -> str:
+    """A one-paragraph message for the user; library errors keep their own words."""
+    if isinstance(error, (ValueError, RuntimeError, OSError)) and str(error):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,88 @@
+"""Immutable payloads the model service sends to the interface (and requests it receives).
+
+Arrays in payloads are read-only; a payload may be kept, shared and read from any thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cnnviz.core.config import ModelConfig
+from cnnviz.core.results import EpochResult, GradientResult, StepResult
+from cnnviz.core.summary import ModelSummary
+
+# Service states.
+IDLE = "idle"
+BUSY = "busy"            # building, loading, saving or preparing data
+TRAINING = "training"
+PAUSED = "paused"
+STOPPING = "stopping"
+SHUT_DOWN = "shut down"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The model now held by the service."""
+
+    engine: str
+    layer_names: tuple[str, ...]
+    config: ModelConfig | None
+    summary: ModelSummary | None
+    source: str
+    version: int
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """Every training step since the previous progress signal (throttled to about 30 a second)."""
+
+    steps: tuple[StepResult, ...]
+    total_epochs: int
+
+
+@dataclass(frozen=True)
+class TrainingFinished:
+    """How a training job ended: ``"completed"``, ``"stopped"``, ``"diverged"`` or ``"failed"``."""
+
+    reason: str
+    message: str
+    last_epoch: EpochResult | None
+    test_accuracy: float | None = None
+
+
+@dataclass(frozen=True)
+class InspectionRequest:
+    """What to inspect: one input image ``(1, h, w, c)``; the gradient target is the loss of
+    ``label`` (default: the predicted class) or, with ``class_index``, that class's logit."""
+
+    request_id: int
+    image: np.ndarray
+    label: int | None = None
+    class_index: int | None = None
+
+
+@dataclass(frozen=True)
+class InspectionResult:
+    """Everything the viewers show for one input, computed by one engine at one model version."""
+
+    request_id: int
+    model_version: int
+    image: np.ndarray
+    probabilities: np.ndarray
+    feature_maps: dict[str, np.ndarray]
+    kernels: dict[str, np.ndarray]
+    gradients: GradientResult
+    layer_names: tuple[str, ...]
+    elapsed_ms: float
+
+
+@dataclass(frozen=True)
+class ServiceError:
+    """A failure turned into data: a title, a readable message, and technical details."""
+
+    title: str
+    message: str
+    details: str = ""
+    context: dict = field(default_factory=dict)

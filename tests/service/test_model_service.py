@@ -1,0 +1,282 @@
+"""The model service, driven through its commands and observed through its signals."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from cnnviz.core.config import reference_config
+from cnnviz.core.results import GradientResult
+from cnnviz.core.training_data import TrainingData
+from cnnviz.service import payloads as p
+from cnnviz.service.model_service import ModelService
+
+TIMEOUT = 10_000
+
+
+class FakeEngine:
+    """A controllable engine: slow steps on demand, failures on demand, recorded calls."""
+
+    name = "fake"
+
+    def __init__(self, config, step_seconds=0.0, fail_at_step=None, inspect_seconds=0.0):
+        self.config = config
+        self.learning_rate = config.training.learning_rate
+        self.step_seconds = step_seconds
+        self.fail_at_step = fail_at_step
+        self.inspect_seconds = inspect_seconds
+        self.steps = 0
+        self.weights = {"dense": {"kernel": np.zeros((2, 2), np.float32)}}
+        self.learning_rates = []
+        self.inspected = []
+
+    def layer_names(self):
+        return ["dense"]
+
+    def train_step(self, images, labels):
+        self.steps += 1
+        self.learning_rates.append(self.learning_rate)
+        if self.fail_at_step is not None and self.steps == self.fail_at_step:
+            raise ValueError("the fake engine failed on purpose")
+        self.weights["dense"]["kernel"] += 1.0
+        time.sleep(self.step_seconds)
+        return 1.0 / self.steps, 0.5
+
+    def evaluate(self, images, labels, batch_size=256):
+        return 0.5, 0.75
+
+    def predict(self, images, batch_size=256):
+        return np.full((len(images), 10), 0.1, np.float32)
+
+    def feature_maps(self, images):
+        self.inspected.append(float(np.asarray(images).sum()))
+        time.sleep(self.inspect_seconds)
+        return {"dense": np.asarray(images).reshape(len(images), -1)[:, :10]}
+
+    def kernels(self):
+        return {}
+
+    def gradients(self, images, labels=None, class_index=None):
+        return GradientResult("loss", 0.0, np.zeros_like(images), {}, {})
+
+    def get_weights(self):
+        return {layer: {name: value.copy() for name, value in params.items()}
+                for layer, params in self.weights.items()}
+
+    def set_weights(self, weights):
+        self.weights = {layer: {name: value.copy() for name, value in params.items()}
+                        for layer, params in weights.items()}
+
+    def save(self, path):
+        return path
+
+
+def fake_data(training, data_dir=None, num_train=64):
+    images = np.zeros((num_train, 28, 28, 1), np.float32)
+    labels = np.arange(num_train) % 10
+    return TrainingData("fake", "memory", tuple("0123456789"), images, labels, images[:0], labels[:0],
+                        images[:16], labels[:16])
+
+
+@pytest.fixture
+def make_service(qtbot):
+    services = []
+
+    def make(**options):
+        engines = []
+
+        def factory(name, config):
+            engine = FakeEngine(config, **options)
+            engines.append(engine)
+            return engine
+
+        service = ModelService(engine_factory=factory, data_provider=fake_data, run_root=False)
+        service.engines = engines
+        services.append(service)
+        return service
+
+    yield make
+    for service in services:
+        assert service.shutdown(timeout=5)
+
+
+def build(qtbot, service, batch_size=8, epochs=2):
+    config = reference_config().with_training(batch_size=batch_size, epochs=epochs)
+    with qtbot.waitSignal(service.sig_model_changed, timeout=TIMEOUT) as blocker:
+        service.build(config, "numpy")
+    return blocker.args[0]
+
+
+def collect(signal):
+    received = []
+    signal.connect(received.append)
+    return received
+
+
+def test_train_to_completion_reports_every_step(qtbot, make_service):
+    service = make_service()
+    info = build(qtbot, service)
+    assert info.layer_names == ("dense",) and info.summary.total_parameters == 607_394
+    progress, epochs, states = collect(service.sig_training_progress), collect(service.sig_epoch_finished), \
+        collect(service.sig_state_changed)
+    with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT) as blocker:
+        service.train()
+    finished = blocker.args[0]
+    assert finished.reason == "completed" and finished.test_accuracy == 0.75
+    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    steps = [step for payload in progress for step in payload.steps]
+    assert [(step.epoch, step.batch) for step in steps] == [(e, b) for e in range(2) for b in range(8)]
+    assert [epoch.epoch for epoch in epochs] == [0, 1]
+    assert p.TRAINING in states and states[-1] == p.IDLE
+
+
+def test_progress_is_throttled_but_loses_no_step(qtbot, make_service):
+    service = make_service(step_seconds=0.002)
+    build(qtbot, service, batch_size=1, epochs=1)  # 64 steps in about 0.15 s
+    progress = collect(service.sig_training_progress)
+    with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT):
+        service.train()
+    qtbot.wait(50)
+    assert sum(len(payload.steps) for payload in progress) == 64
+    assert len(progress) < 64 / 2, "progress should be batched, not one signal per step"
+
+
+def test_stop_in_mid_epoch_takes_effect_within_one_batch(qtbot, make_service):
+    service = make_service(step_seconds=0.02)
+    build(qtbot, service, batch_size=1, epochs=5)
+    with qtbot.waitSignal(service.sig_training_progress, timeout=TIMEOUT):
+        service.train()
+    with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT) as blocker:
+        steps_at_stop = service.engines[-1].steps
+        service.stop()
+    assert blocker.args[0].reason == "stopped"
+    assert service.engines[-1].steps <= steps_at_stop + 1
+    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+
+
+def test_pause_and_resume(qtbot, make_service):
+    service = make_service(step_seconds=0.01)
+    build(qtbot, service, batch_size=4, epochs=1)
+    with qtbot.waitSignal(service.sig_training_progress, timeout=TIMEOUT):
+        service.train()
+    with qtbot.waitSignal(service.sig_state_changed, timeout=TIMEOUT,
+                          check_params_cb=lambda state: state == p.PAUSED):
+        service.pause()
+    steps = service.engines[-1].steps
+    qtbot.wait(200)
+    assert service.engines[-1].steps == steps, "no batch may run while paused"
+    with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT) as blocker:
+        service.resume()
+    assert blocker.args[0].reason == "completed"
+    assert service.engines[-1].steps == 16
+
+
+def test_inspection_while_paused_and_learning_rate_change(qtbot, make_service):
+    service = make_service(step_seconds=0.01)
+    build(qtbot, service, batch_size=4, epochs=1)
+    with qtbot.waitSignal(service.sig_training_progress, timeout=TIMEOUT):
+        service.train()
+    service.pause()
+    qtbot.waitUntil(lambda: service.state == p.PAUSED, timeout=TIMEOUT)
+    with qtbot.waitSignal(service.sig_inspection_finished, timeout=TIMEOUT) as blocker:
+        request_id = service.inspect(np.ones((1, 28, 28, 1)))
+    assert blocker.args[0].request_id == request_id
+    service.set_learning_rate(0.5)
+    with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT):
+        service.resume()
+    assert service.engines[-1].learning_rates[-1] == 0.5
+
+
+def test_two_quick_inspections_deliver_only_the_latest(qtbot, make_service):
+    service = make_service(inspect_seconds=0.1)
+    build(qtbot, service)
+    results = collect(service.sig_inspection_finished)
+    service.inspect(np.zeros((1, 28, 28, 1)))
+    time.sleep(0.02)  # the first is now being computed
+    latest = service.inspect(np.ones((1, 28, 28, 1)))
+    qtbot.waitUntil(lambda: len(results) >= 1, timeout=TIMEOUT)
+    qtbot.wait(300)
+    assert [result.request_id for result in results] == [latest]
+    assert float(results[0].image.sum()) == 28 * 28
+    assert not results[0].image.flags.writeable
+
+
+def test_engine_exception_becomes_an_error_and_keeps_the_model(qtbot, make_service):
+    service = make_service(fail_at_step=11)  # in the second epoch of 8 batches
+    build(qtbot, service)
+    finished = collect(service.sig_training_finished)
+    with qtbot.waitSignal(service.sig_error_raised, timeout=TIMEOUT) as blocker:
+        service.train()
+    error = blocker.args[0]
+    assert error.title == "Training failed"
+    assert "the fake engine failed on purpose" in error.message
+    assert "Traceback" in error.details
+    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    engine = service.engines[-1]
+    # The weights of the last finished epoch (8 steps) were restored; the model still works.
+    assert float(engine.weights["dense"]["kernel"][0, 0]) == 8.0
+    assert finished and finished[-1].reason == "failed"
+    with qtbot.waitSignal(service.sig_inspection_finished, timeout=TIMEOUT):
+        service.inspect(np.zeros((1, 28, 28, 1)))
+
+
+def test_commands_that_need_a_model_say_so(qtbot, make_service):
+    service = make_service()
+    with qtbot.waitSignal(service.sig_error_raised, timeout=TIMEOUT) as blocker:
+        service.train()
+    assert "Build a model or open a model file first" in blocker.args[0].message
+
+
+def test_building_during_training_is_refused(qtbot, make_service):
+    service = make_service(step_seconds=0.02)
+    build(qtbot, service, batch_size=1)
+    with qtbot.waitSignal(service.sig_training_progress, timeout=TIMEOUT):
+        service.train()
+    with qtbot.waitSignal(service.sig_error_raised, timeout=TIMEOUT) as blocker:
+        service.build(reference_config())
+    assert "Stop training first" in blocker.args[0].message
+    with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT):
+        service.stop()
+
+
+def test_shutdown_during_training_leaves_no_thread(qtbot, make_service):
+    service = make_service(step_seconds=0.02)
+    build(qtbot, service, batch_size=1, epochs=50)
+    with qtbot.waitSignal(service.sig_training_progress, timeout=TIMEOUT):
+        service.train()
+    start = time.perf_counter()
+    assert service.shutdown(timeout=5)
+    assert time.perf_counter() - start < 2
+    assert not service.is_running
+    assert "cnnviz-model-service" not in [thread.name for thread in threading.enumerate()]
+
+
+def test_real_numpy_engine_trains_inspects_and_stops(qtbot, tmp_path):
+    service = ModelService(run_root=tmp_path / "runs")
+    try:
+        config = reference_config().with_training(train_subset=640, batch_size=32, epochs=1,
+                                                  validation_split=0.1)
+        with qtbot.waitSignal(service.sig_model_changed, timeout=TIMEOUT) as blocker:
+            service.build(config, "numpy")
+        assert blocker.args[0].engine == "numpy"
+        image = np.zeros((1, 28, 28, 1), np.float32)
+        image[0, 8:20, 12:16, 0] = 1.0
+        with qtbot.waitSignal(service.sig_inspection_finished, timeout=TIMEOUT) as blocker:
+            service.inspect(image)
+        result = blocker.args[0]
+        assert result.feature_maps["conv2d"].shape == (1, 26, 26, 28)
+        assert result.kernels["conv2d"].shape == (3, 3, 1, 28)
+        assert result.gradients.input.shape == (1, 28, 28, 1)
+        assert result.probabilities.shape == (10,) and abs(float(result.probabilities.sum()) - 1) < 1e-5
+        epochs = collect(service.sig_epoch_finished)
+        with qtbot.waitSignal(service.sig_training_finished, timeout=60_000) as blocker:
+            service.train()
+        finished = blocker.args[0]
+        assert finished.reason == "completed" and finished.test_accuracy > 0.5
+        assert epochs[0].val_accuracy is not None
+        run_dirs = list((tmp_path / "runs").iterdir())
+        assert len(run_dirs) == 1 and (run_dirs[0] / "model.npz").is_file()
+        assert (run_dirs[0] / "checkpoints" / "epoch-0001.npz").is_file()
+    finally:
+        assert service.shutdown(timeout=5)
