@@ -18,6 +18,9 @@ def check_weights(weights: Weights, expected: Weights) -> None:
     for layer, params in expected.items():
         if layer not in weights:
             raise ValueError(f"The weights have no entry for layer {layer!r}.")
+        extra = sorted(set(weights[layer]) - set(params))
+        if extra:
+            raise ValueError(f"The weights of layer {layer!r} hold arrays the layer does not have: {extra}.")
         for name, value in params.items():
             if name not in weights[layer]:
                 raise ValueError(f"The weights of layer {layer!r} have no {name!r} array.")

@@ -40,6 +40,23 @@ class Engine(Protocol):
     def save(self, path) -> None: ...
 
 
+def check_labels(labels, count: int, num_classes: int) -> np.ndarray:
+    """Return ``labels`` as int64 after checking they are ``count`` class indices in [0, num_classes)."""
+    array = np.asarray(labels)
+    valid = (array.shape == (count,) and (count == 0 or (
+        np.issubdtype(array.dtype, np.integer) and array.min() >= 0 and array.max() < num_classes)))
+    if not valid:
+        raise ValueError(f"labels must be {count} class indices in [0, {num_classes}) as integers, received "
+                         f"an array of shape {array.shape} and dtype {array.dtype}"
+                         + (f" with values from {array.min()} to {array.max()}" if array.size else "") + ".")
+    return array.astype(np.int64, copy=False)
+
+
+def check_batch_size(batch_size) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}.")
+
+
 def batch_indices(num_samples: int, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
     """Indices of each batch of an epoch, shuffled by ``rng`` (in order when ``rng`` is None)."""
     order = rng.permutation(num_samples) if rng is not None else np.arange(num_samples)

@@ -24,6 +24,7 @@ from cnnviz.core.config import ModelConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.validation import validate
 from cnnviz.core.weights import check_weights
+from cnnviz.engines.base import check_batch_size, check_labels
 from cnnviz.engines.keras_engine.builder import build_model, chain_layers, config_from_model, make_optimizer
 
 
@@ -164,18 +165,25 @@ class KerasEngine:
     # -- training and inference ---------------------------------------------------------------
     def train_step(self, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
         """One optimizer step on a batch; returns its (loss, accuracy) with dropout active."""
-        loss, accuracy = self._train_fn(_as_batch(images, self.input_shape), np.asarray(labels, np.int64))
+        images = _as_batch(images, self.input_shape)
+        labels = check_labels(labels, len(images), self.num_classes)
+        loss, accuracy = self._train_fn(images, labels)
         return float(loss), float(accuracy)
+
+    @property
+    def num_classes(self) -> int:
+        return int(self.model.outputs[0].shape[-1])
 
     def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
         images = _as_batch(images, self.input_shape)
+        check_batch_size(batch_size)
         parts = [self._predict_fn(images[start:start + batch_size]).numpy()
                  for start in range(0, len(images), batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0, self.model.outputs[0].shape[-1]), np.float32)
 
     def evaluate(self, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> tuple[float, float]:
         probabilities = self.predict(images, batch_size)
-        labels = np.asarray(labels, np.int64)
+        labels = check_labels(labels, len(probabilities), self.num_classes)
         picked = probabilities[np.arange(len(labels)), labels].astype(np.float64)
         loss = float(-np.log(np.maximum(picked, 1e-30)).mean()) if len(labels) else 0.0
         accuracy = float((probabilities.argmax(axis=1) == labels).mean()) if len(labels) else 0.0
@@ -194,15 +202,13 @@ class KerasEngine:
     def gradients(self, images: np.ndarray, labels: np.ndarray | None = None,
                   class_index: int | None = None) -> GradientResult:
         images = _as_batch(images, self.input_shape)
-        num_classes = int(self.model.outputs[0].shape[-1])
-        if class_index is not None and not 0 <= class_index < num_classes:
+        num_classes = self.num_classes
+        if class_index is not None and (isinstance(class_index, bool) or not isinstance(
+                class_index, (int, np.integer)) or not 0 <= class_index < num_classes):
             raise ValueError(f"class_index must be in [0, {num_classes}), received {class_index}.")
         if labels is None:
             labels = self.predict(images).argmax(axis=1)
-        labels = np.asarray(labels, np.int64)
-        if labels.shape != (len(images),) or (len(labels) and (labels.min() < 0 or labels.max() >= num_classes)):
-            raise ValueError(f"labels must be {len(images)} class indices in [0, {num_classes}), "
-                             f"received {labels!r}.")
+        labels = check_labels(labels, len(images), num_classes)
         target, _, watched, parameter_gradients, _ = self._inspect_fn(
             images, labels, tf.constant(-1 if class_index is None else class_index, tf.int32))
         names = self.layer_names()

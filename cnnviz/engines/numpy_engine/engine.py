@@ -18,6 +18,7 @@ from cnnviz.core.config import ConfigError, ModelConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.validation import validate
 from cnnviz.core.weights import check_weights
+from cnnviz.engines.base import check_batch_size, check_labels
 from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
 from cnnviz.engines.numpy_engine.network import Network
 from cnnviz.engines.numpy_engine.optimizers import make_optimizer
@@ -81,14 +82,20 @@ class NumpyEngine:
         self.optimizer.learning_rate = float(value)
 
     # -- training and inference ---------------------------------------------------------------
+    @property
+    def num_classes(self) -> int:
+        return self.config.layers[-1].units
+
     def train_step(self, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
         """One optimizer step on a batch; returns its (loss, accuracy) with dropout active."""
         images = as_batch(images, self.config.input_shape)
-        return self.network.train_step(images, np.asarray(labels, dtype=np.int64), self.optimizer)
+        labels = check_labels(labels, len(images), self.num_classes)
+        return self.network.train_step(images, labels, self.optimizer)
 
     def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """Class probabilities, shape (n, classes), computed in batches."""
         images = as_batch(images, self.config.input_shape)
+        check_batch_size(batch_size)
         parts = [self.network.forward(images[start:start + batch_size])[0].copy()
                  for start in range(0, len(images), batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0, self.config.layers[-1].units), np.float32)
@@ -96,7 +103,8 @@ class NumpyEngine:
     def evaluate(self, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> tuple[float, float]:
         """Mean cross-entropy and accuracy over a dataset, computed in batches."""
         images = as_batch(images, self.config.input_shape)
-        labels = np.asarray(labels, dtype=np.int64)
+        labels = check_labels(labels, len(images), self.num_classes)
+        check_batch_size(batch_size)
         loss_sum = correct = 0.0
         for start in range(0, len(images), batch_size):
             batch_labels = labels[start:start + batch_size]
@@ -135,16 +143,15 @@ class NumpyEngine:
         logits = self.network.logits
         num_classes = logits.shape[1]
         if class_index is not None:
-            if not 0 <= class_index < num_classes:
+            if isinstance(class_index, bool) or not isinstance(class_index, (int, np.integer)) \
+                    or not 0 <= class_index < num_classes:
                 raise ValueError(f"class_index must be in [0, {num_classes}), received {class_index}.")
             target, value = f"class:{class_index}", float(logits[:, class_index].sum())
             logit_gradient = np.zeros_like(logits)
             logit_gradient[:, class_index] = 1.0
         else:
-            labels = probabilities.argmax(axis=1) if labels is None else np.asarray(labels, dtype=np.int64)
-            if labels.shape != (len(images),) or labels.min() < 0 or labels.max() >= num_classes:
-                raise ValueError(f"labels must be {len(images)} class indices in [0, {num_classes}), "
-                                 f"received {labels!r}.")
+            labels = probabilities.argmax(axis=1) if labels is None else check_labels(
+                labels, len(images), num_classes)
             target, value = "loss", cross_entropy(logits, labels)
             logit_gradient = cross_entropy_gradient(probabilities, labels)
         input_gradient, layer_gradients = self.network.backward(
@@ -213,8 +220,14 @@ def read_model_file(path: str | Path) -> tuple[ModelConfig, Weights]:
     """
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ModelFileError(f"{path.name} holds a single array, not a cnnviz model (a .npz archive "
+                                 "with a configuration and weights).")
+        with loaded as archive:
             arrays = {key: archive[key] for key in archive.files}
+    except ModelFileError:
+        raise
     except FileNotFoundError:
         raise ModelFileError(f"There is no model file at {path}.") from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
@@ -224,8 +237,12 @@ def read_model_file(path: str | Path) -> tuple[ModelConfig, Weights]:
     if CONFIG_KEY not in arrays:
         raise ModelFileError(f"{path.name} holds no model configuration ({CONFIG_KEY!r}); it was not "
                              "written by cnnviz.")
+    stored = arrays.pop(CONFIG_KEY)
+    if not (isinstance(stored, np.ndarray) and stored.dtype == np.uint8 and stored.ndim == 1):
+        raise ModelFileError(f"{path.name} stores its configuration in an unexpected form; it was not "
+                             "written by cnnviz.")
     try:
-        config = ModelConfig.from_json(arrays.pop(CONFIG_KEY).tobytes().decode("utf-8"))
+        config = ModelConfig.from_json(stored.tobytes().decode("utf-8"))
         validate(config)
     except (ConfigError, UnicodeDecodeError) as error:
         raise ModelFileError(f"{path.name} has an invalid configuration: {error}") from None

@@ -11,7 +11,10 @@ kernel gradient is one small matrix multiply per window offset. Positions no
 window covers are never computed.
 
 For ReLU and linear activations the gradients equal the unfused layers' (a ReLU
-window that ties at zero has zero gradient either way), which the tests check.
+window that ties at zero has zero gradient either way), which the tests check. One
+rounding corner remains: two raw values closer than one float32 step of the bias
+tie after the plain layers add it, but not before, so the block may route that
+window's gradient to the other of the two; training alone uses the block.
 The layers' own parameters and gradient dictionaries are used, so optimizers and
 introspection see no difference; inspection always runs the plain layers.
 """
