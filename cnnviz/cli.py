@@ -1,4 +1,5 @@
-"""The ``cnnviz`` command line: ``summary``, ``data``, ``train``, ``bench``; every command has ``--help``.
+"""The ``cnnviz`` command line: the desktop application without a command, and ``summary``,
+``data``, ``train``, ``bench``; every command has ``--help``.
 
 Commands import what they need when they run, so ``cnnviz --help`` stays fast
 and never loads Qt or TensorFlow.
@@ -133,9 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cnnviz",
         description="Build, train and look inside small convolutional networks. "
-                    "Without a command, prints the summary of the default model.",
+                    "Without a command, opens the desktop application.",
     )
     parser.add_argument("--version", action="version", version=f"cnnviz {__version__}")
+    parser.add_argument("--screenshot", metavar="FILE",
+                        help="open the application with the bundled model and a sample digit, write a PNG "
+                             "of the window and exit (works without a display)")
+    parser.add_argument("--settings", metavar="FILE", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     summary = commands.add_parser(
@@ -204,7 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["summary"])
+        from cnnviz.app import run_app
+
+        return run_app(screenshot=args.screenshot, settings_file=args.settings)
     try:
         return args.handler(args)
     except (ValueError, OSError, RuntimeError, CommandError) as error:

@@ -20,11 +20,6 @@ def test_summary_prints_the_reference_table(capsys):
     assert "Total params: 607,394" in out
 
 
-def test_no_command_prints_the_default_summary(capsys):
-    assert main([]) == 0
-    assert "Total params: 607,394" in capsys.readouterr().out
-
-
 def test_summary_json_of_a_config_file(tmp_path, capsys):
     path = tmp_path / "model.json"
     reference_config().save(path)

@@ -127,13 +127,24 @@ class ModelService(QObject):
         self._commands.put(("save", (str(path),)))
         self._wake.set()
 
-    def train(self, epochs: int | None = None, data_dir: str | None = None) -> None:
-        """Train the current model with its configuration's settings (``epochs`` overrides)."""
+    def train(self, epochs: int | None = None, data_dir: str | None = None, training=None) -> None:
+        """Train the current model.
+
+        Parameters
+        ----------
+        epochs : int, optional
+            Overrides the number of epochs.
+        data_dir : str, optional
+            Folder with MNIST or Fashion-MNIST IDX files.
+        training : TrainingConfig, optional
+            New training settings (optimizer, learning rate, batch size, data ...) for this run
+            and the next; the weights are kept.
+        """
         if self._refuse_while_training("start another training run"):
             return
         self._stop.clear()
         self._paused.clear()
-        self._commands.put(("train", (epochs, data_dir)))
+        self._commands.put(("train", (epochs, data_dir, training)))
 
     def pause(self) -> None:
         """Pause training after the current batch."""
@@ -272,13 +283,15 @@ class ModelService(QObject):
         if not self._commands.empty():
             self._drain_saves()
 
-    def _do_train(self, epochs: int | None, data_dir: str | None) -> None:
+    def _do_train(self, epochs: int | None, data_dir: str | None, training=None) -> None:
         from cnnviz.runner import TrainingDiverged, train_run
 
         engine = self._require_engine()
         if engine.config is None:
             raise RuntimeError("This model has no cnnviz configuration (it was opened from a file with "
                                "layers cnnviz cannot rebuild), so it can be inspected but not trained here.")
+        if training is not None and training != engine.config.training:
+            engine.set_training(training)
         training = engine.config.training
         epochs = epochs or training.epochs
         self._set_state(p.BUSY)

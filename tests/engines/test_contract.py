@@ -151,3 +151,21 @@ def test_save_and_load_round_trip(engine_name, tmp_path):
     batch = images(3)
     np.testing.assert_allclose(loaded.predict(batch), engine.predict(batch), rtol=1e-6, atol=1e-7)
     assert not list(tmp_path.glob("*.tmp*")), "no temporary file may be left behind"
+
+
+def test_set_training_keeps_weights_and_switches_optimizer(engine_name):
+    engine = create_engine(engine_name, reference_config())
+    before = engine.get_weights()
+    training = reference_config().training
+    engine.set_training(training.__class__(**{**training.__dict__, "optimizer": "sgd", "learning_rate": 0.5,
+                                              "batch_size": 7}))
+    assert engine.config.training.batch_size == 7 and engine.learning_rate == pytest.approx(0.5)
+    for layer in before:
+        np.testing.assert_array_equal(engine.get_weights()[layer]["kernel"], before[layer]["kernel"])
+    batch, labels = images(8), np.arange(8) % 10
+    gradients = engine.gradients(batch, labels=labels)
+    engine.train_step(batch, labels)
+    # Plain SGD now: w1 = w0 - 0.5 * g (no dropout randomness in the kernels' gradient at the last layer).
+    expected = before["dense_1"]["bias"] - 0.5 * gradients.parameters["dense_1"]["bias"]
+    assert np.abs(engine.get_weights()["dense_1"]["bias"] - expected).max() < 0.5 * np.abs(
+        gradients.parameters["dense_1"]["bias"]).max() + 1e-6

@@ -14,6 +14,7 @@ they are a chain of layers over one image input — what the viewers can show.
 from __future__ import annotations
 
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -100,6 +101,21 @@ class KerasEngine:
         if not (np.isfinite(value) and value > 0):
             raise ValueError(f"The learning rate must be a positive number, received {value}.")
         self.optimizer.learning_rate.assign(float(value))
+
+    def set_training(self, training) -> None:
+        """Use other training settings from now on; the weights are kept. A new optimizer kind or
+        momentum starts a fresh optimizer (and retraces the training step)."""
+        if self.config is None:
+            raise RuntimeError("This model has no cnnviz configuration, so it cannot be trained here.")
+        previous = self.config.training
+        self.config = validate(replace(self.config, training=training))
+        if (training.optimizer, training.momentum) != (previous.optimizer, previous.momentum):
+            self.optimizer = make_optimizer(training)
+            self.optimizer.build(self.model.trainable_variables)
+            signature = [tf.TensorSpec((None, *self.input_shape), tf.float32), tf.TensorSpec((None,), tf.int64)]
+            self._train_fn = tf.function(self._train_graph, input_signature=signature)
+        else:
+            self.learning_rate = training.learning_rate
 
     # -- graphs -----------------------------------------------------------------------------------
     def _chain(self, images, training: bool):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,16 @@ class NumpyEngine:
         if not (np.isfinite(value) and value > 0):
             raise ValueError(f"The learning rate must be a positive number, received {value}.")
         self.optimizer.learning_rate = float(value)
+
+    def set_training(self, training) -> None:
+        """Use other training settings from now on; the weights are kept. A new optimizer kind or
+        momentum starts a fresh optimizer state; a new learning rate alone keeps it."""
+        previous = self.config.training
+        self.config = validate(replace(self.config, training=training))
+        if (training.optimizer, training.momentum) != (previous.optimizer, previous.momentum):
+            self.optimizer = make_optimizer(training.optimizer, training.learning_rate, training.momentum)
+        else:
+            self.learning_rate = training.learning_rate
 
     # -- training and inference ---------------------------------------------------------------
     @property

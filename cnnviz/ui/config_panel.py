@@ -1,0 +1,498 @@
+"""The model configuration panel: engine, data, architecture, training settings, summary, commands.
+
+A view over :class:`cnnviz.core.config.ModelConfig`: every edit produces a new
+configuration, checked by :func:`cnnviz.core.validation.find_problems`; problems
+are shown beside the offending layer, and the summary table (the report's
+Figure 2) follows every valid change. Build, Train, Pause, Resume and Stop are
+forwarded as signals; their enabled states follow the model service's state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+    QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
+    QToolButton, QVBoxLayout, QWidget,
+)
+
+from cnnviz.core import config as cfg
+from cnnviz.core.summary import format_shape, summarize
+from cnnviz.core.validation import find_problems
+from cnnviz.service import payloads as p
+
+ENGINES = (("numpy", "NumPy (from scratch)"), ("keras", "Keras / TensorFlow"))
+INITIALIZER_LABELS = {"glorot_uniform": "Glorot uniform (Keras default)", "he_normal": "He normal",
+                      "normal": "Normal (chosen scale)", "ones": "All ones"}
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+NEW_LAYERS = {
+    "conv2d": cfg.Conv2D(filters=16), "max_pooling2d": cfg.MaxPooling2D(),
+    "average_pooling2d": cfg.AveragePooling2D(), "dropout": cfg.Dropout(rate=0.2),
+    "flatten": cfg.Flatten(), "dense": cfg.Dense(units=64),
+}
+ERROR_COLOR = QColor("#c62828")
+
+
+def describe_layer(layer: cfg.LayerSpec, name: str) -> str:
+    """One line for the layer list, e.g. ``conv2d — Conv2D 28 × 3×3, stride 1, valid, relu``."""
+    if isinstance(layer, cfg.Conv2D):
+        details = (f"{layer.filters} × {layer.kernel_size[0]}×{layer.kernel_size[1]}, stride "
+                   f"{layer.strides[0]}×{layer.strides[1]}, {layer.padding}, {layer.activation}")
+    elif isinstance(layer, (cfg.MaxPooling2D, cfg.AveragePooling2D)):
+        strides = layer.strides or layer.pool_size
+        details = f"{layer.pool_size[0]}×{layer.pool_size[1]}, stride {strides[0]}×{strides[1]}"
+    elif isinstance(layer, cfg.Dropout):
+        details = f"rate {layer.rate:g}"
+    elif isinstance(layer, cfg.Dense):
+        details = f"{layer.units} units, {layer.activation}"
+    else:
+        details = ""
+    return f"{name} — {layer.label} {details}".rstrip()
+
+
+class ConfigPanel(QWidget):
+    """Edit a model configuration and send Build / Train / Pause / Resume / Stop."""
+
+    sig_build_requested = Signal(object, str)
+    """Build this configuration with this engine (``"numpy"`` or ``"keras"``)."""
+    sig_train_requested = Signal()
+    """Train the built model."""
+    sig_pause_requested = Signal()
+    """Pause training."""
+    sig_resume_requested = Signal()
+    """Resume training."""
+    sig_stop_requested = Signal()
+    """Stop training."""
+    sig_config_changed = Signal(object)
+    """The edited configuration changed (valid or not)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._config = cfg.reference_config()
+        self._problems: list[cfg.ConfigError] = []
+        self._state = p.IDLE
+        self._has_model = False
+        self._updating = False
+        self._build_widgets()
+        self.set_config(self._config)
+
+    # -- construction ------------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.setMinimumWidth(340)
+
+        setup = QGroupBox("Engine and data")
+        form = QFormLayout(setup)
+        self.engine_combo = QComboBox()
+        for name, label in ENGINES:
+            self.engine_combo.addItem(label, name)
+        self.engine_combo.setToolTip("Which engine builds and trains the model. Both give the same results; "
+                                     "the NumPy engine is ours, from scratch.")
+        self.dataset_combo = QComboBox()
+        self.dataset_combo.setToolTip("The data to train on. Unavailable datasets say why in their tooltip.")
+        form.addRow("Engine", self.engine_combo)
+        form.addRow("Dataset", self.dataset_combo)
+        layout.addWidget(setup)
+
+        architecture = QGroupBox("Architecture")
+        arch_layout = QVBoxLayout(architecture)
+        self.layer_list = QListWidget()
+        self.layer_list.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.layer_list.setToolTip("The layers in order. Select one to edit its settings.")
+        self.layer_list.setMinimumHeight(120)
+        self.layer_list.setTextElideMode(Qt.ElideRight)
+        self.layer_list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        arch_layout.addWidget(self.layer_list)
+        buttons = QHBoxLayout()
+        self.add_button = QToolButton(text="Add ▾")
+        self.add_button.setToolTip("Insert a new layer after the selected one")
+        self.add_button.setPopupMode(QToolButton.InstantPopup)
+        menu = QMenu(self.add_button)
+        for kind, layer in NEW_LAYERS.items():
+            action = menu.addAction(layer.label)
+            action.setData(kind)
+        menu.triggered.connect(self._on_add_layer)
+        self.add_button.setMenu(menu)
+        self.remove_button = QToolButton(text="Remove")
+        self.remove_button.setToolTip("Remove the selected layer")
+        self.up_button = QToolButton(text="▲")
+        self.up_button.setToolTip("Move the selected layer up")
+        self.down_button = QToolButton(text="▼")
+        self.down_button.setToolTip("Move the selected layer down")
+        for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        arch_layout.addLayout(buttons)
+        self.layer_editor = QGroupBox("Layer settings")
+        self.layer_form = QFormLayout(self.layer_editor)
+        arch_layout.addWidget(self.layer_editor)
+        self.problem_label = QLabel()
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
+        arch_layout.addWidget(self.problem_label)
+        layout.addWidget(architecture)
+
+        training = QGroupBox("Training")
+        tform = QFormLayout(training)
+        self.initializer_combo = QComboBox()
+        for name, label in INITIALIZER_LABELS.items():
+            self.initializer_combo.addItem(label, name)
+        self.initializer_combo.setToolTip("How the weights start (the report compares all ones, heavy "
+                                          "normal weights and sensible defaults).")
+        self.scale_spin = QDoubleSpinBox(decimals=4, minimum=0.0001, maximum=100.0, singleStep=0.01)
+        self.scale_spin.setToolTip("Standard deviation of the normal initializer")
+        self.optimizer_combo = QComboBox()
+        for name, label in OPTIMIZER_LABELS.items():
+            self.optimizer_combo.addItem(label, name)
+        self.optimizer_combo.setToolTip("The optimizer, with Keras's update rules")
+        self.learning_rate_spin = QDoubleSpinBox(decimals=5, minimum=0.00001, maximum=10.0, singleStep=0.0005)
+        self.learning_rate_spin.setToolTip("Step size. Adam: about 0.001; SGD: about 0.01–0.1. Too high "
+                                           "and training diverges (the report's 0.7).")
+        self.batch_spin = QSpinBox(minimum=1, maximum=4096)
+        self.batch_spin.setToolTip("Images per optimizer step")
+        self.epochs_spin = QSpinBox(minimum=1, maximum=1000)
+        self.epochs_spin.setToolTip("Passes over the training images")
+        self.subset_spin = QSpinBox(minimum=0, maximum=1_000_000, singleStep=1000)
+        self.subset_spin.setSpecialValueText("all")
+        self.subset_spin.setToolTip("Train on the first N images only (0 = all)")
+        self.validation_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=0.9, singleStep=0.05)
+        self.validation_spin.setToolTip("Fraction of the training images held out for validation")
+        self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
+        self.seed_spin.setToolTip("Seeds initial weights, shuffling and dropout: the same seed gives the "
+                                  "same run")
+        tform.addRow("Initializer", self.initializer_combo)
+        tform.addRow("Scale", self.scale_spin)
+        tform.addRow("Optimizer", self.optimizer_combo)
+        tform.addRow("Learning rate", self.learning_rate_spin)
+        tform.addRow("Batch size", self.batch_spin)
+        tform.addRow("Epochs", self.epochs_spin)
+        tform.addRow("Training subset", self.subset_spin)
+        tform.addRow("Validation split", self.validation_spin)
+        tform.addRow("Seed", self.seed_spin)
+        layout.addWidget(training)
+
+        summary = QGroupBox("Summary")
+        slayout = QVBoxLayout(summary)
+        self.summary_table = QTableWidget(0, 3)
+        self.summary_table.setHorizontalHeaderLabels(["Layer (type)", "Output shape", "Param #"])
+        self.summary_table.verticalHeader().setVisible(False)
+        self.summary_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.summary_table.setSelectionMode(QAbstractItemView.NoSelection)
+        header = self.summary_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        self.summary_table.setMinimumHeight(170)
+        self.summary_table.setToolTip("Each layer's output shape and parameter count, as Keras reports them")
+        self.total_label = QLabel()
+        slayout.addWidget(self.summary_table)
+        slayout.addWidget(self.total_label)
+        layout.addWidget(summary)
+
+        commands = QHBoxLayout()
+        self.build_button = QPushButton("Build")
+        self.build_button.setToolTip("Build a fresh model from this configuration (Ctrl+B)")
+        self.train_button = QPushButton("Train")
+        self.train_button.setToolTip("Train the built model (Ctrl+T)")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setToolTip("Pause after the current batch")
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue a paused run")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current batch (the weights so far are kept)")
+        for button in (self.build_button, self.train_button, self.pause_button, self.resume_button,
+                       self.stop_button):
+            commands.addWidget(button)
+        layout.addLayout(commands)
+        layout.addStretch(1)
+
+        self.engine_combo.currentIndexChanged.connect(self._on_settings_edited)
+        self.dataset_combo.currentIndexChanged.connect(self._on_settings_edited)
+        for spin in (self.scale_spin, self.learning_rate_spin, self.validation_spin):
+            spin.valueChanged.connect(self._on_settings_edited)
+        for spin in (self.batch_spin, self.epochs_spin, self.subset_spin, self.seed_spin):
+            spin.valueChanged.connect(self._on_settings_edited)
+        for combo in (self.initializer_combo, self.optimizer_combo):
+            combo.currentIndexChanged.connect(self._on_settings_edited)
+        self.layer_list.currentRowChanged.connect(self._on_layer_selected)
+        self.remove_button.clicked.connect(self._on_remove_layer)
+        self.up_button.clicked.connect(self._on_move_up)
+        self.down_button.clicked.connect(self._on_move_down)
+        self.build_button.clicked.connect(self._on_build_clicked)
+        self.train_button.clicked.connect(self.sig_train_requested)
+        self.pause_button.clicked.connect(self.sig_pause_requested)
+        self.resume_button.clicked.connect(self.sig_resume_requested)
+        self.stop_button.clicked.connect(self.sig_stop_requested)
+
+    # -- public API ---------------------------------------------------------------------------------
+    def config(self) -> cfg.ModelConfig:
+        """The configuration as edited now (possibly invalid; see :meth:`problems`)."""
+        return self._config
+
+    def engine_name(self) -> str:
+        return self.engine_combo.currentData()
+
+    def problems(self) -> list[cfg.ConfigError]:
+        return list(self._problems)
+
+    def set_engine(self, name: str) -> None:
+        index = self.engine_combo.findData(name)
+        if index >= 0:
+            self.engine_combo.setCurrentIndex(index)
+
+    def set_datasets(self, infos) -> None:
+        """Fill the dataset list from :func:`cnnviz.core.datasets.list_datasets` results."""
+        self._updating = True
+        self.dataset_combo.clear()
+        for info in infos:
+            label = info.name if info.available else f"{info.name} (not found)"
+            self.dataset_combo.addItem(label, info.name)
+            index = self.dataset_combo.count() - 1
+            self.dataset_combo.setItemData(index, f"{info.description}\n{info.source}", Qt.ToolTipRole)
+            if not info.available:
+                self.dataset_combo.model().item(index).setEnabled(False)
+        self._updating = False
+        self._select_data(self.dataset_combo, self._config.training.dataset)
+
+    def set_config(self, config: cfg.ModelConfig) -> None:
+        """Show ``config`` in every control."""
+        self._config = config
+        self._updating = True
+        training = config.training
+        if self.dataset_combo.findData(training.dataset) < 0:
+            self.dataset_combo.addItem(training.dataset, training.dataset)
+        self._select_data(self.dataset_combo, training.dataset)
+        self._select_data(self.initializer_combo, config.initializer.name)
+        self.scale_spin.setValue(config.initializer.scale)
+        self._select_data(self.optimizer_combo, training.optimizer)
+        self.learning_rate_spin.setValue(training.learning_rate)
+        self.batch_spin.setValue(training.batch_size)
+        self.epochs_spin.setValue(training.epochs)
+        self.subset_spin.setValue(training.train_subset or 0)
+        self.validation_spin.setValue(training.validation_split)
+        self.seed_spin.setValue(training.seed)
+        self._updating = False
+        self._refresh(select=self.layer_list.currentRow())
+
+    def set_service_state(self, state: str, has_model: bool | None = None) -> None:
+        """Enable the commands that make sense in ``state``."""
+        self._state = state
+        if has_model is not None:
+            self._has_model = has_model
+        self._update_buttons()
+
+    # -- internals ----------------------------------------------------------------------------------
+    @staticmethod
+    def _select_data(combo: QComboBox, value) -> None:
+        index = combo.findData(value)
+        if index >= 0:
+            combo.setCurrentIndex(index)
+
+    def _update_buttons(self) -> None:
+        idle = self._state == p.IDLE
+        running = self._state in (p.TRAINING, p.PAUSED)
+        self.build_button.setEnabled(idle and not self._problems)
+        self.train_button.setEnabled(idle and self._has_model)
+        self.pause_button.setEnabled(self._state == p.TRAINING)
+        self.resume_button.setEnabled(self._state == p.PAUSED)
+        self.stop_button.setEnabled(running)
+
+    def _on_settings_edited(self) -> None:
+        if self._updating:
+            return
+        training = replace(
+            self._config.training,
+            dataset=self.dataset_combo.currentData() or self._config.training.dataset,
+            optimizer=self.optimizer_combo.currentData(),
+            learning_rate=self.learning_rate_spin.value(), batch_size=self.batch_spin.value(),
+            epochs=self.epochs_spin.value(), train_subset=self.subset_spin.value() or None,
+            validation_split=self.validation_spin.value(), seed=self.seed_spin.value())
+        initializer = cfg.Initializer(self.initializer_combo.currentData(), self.scale_spin.value())
+        self._config = replace(self._config, training=training, initializer=initializer)
+        self._refresh(select=self.layer_list.currentRow())
+
+    def _set_layers(self, layers: list, select: int) -> None:
+        self._config = self._config.with_layers(layers)
+        self._refresh(select=select)
+
+    def _refresh(self, select: int = -1) -> None:
+        """Recheck the configuration; redraw the layer list, the problems and the summary."""
+        config = self._config
+        self._problems = find_problems(config)
+        self.scale_spin.setEnabled(config.initializer.name == "normal")
+        by_layer = {problem.layer_index: problem for problem in reversed(self._problems)
+                    if problem.layer_index is not None}
+        self.layer_list.blockSignals(True)
+        self.layer_list.clear()
+        for index, (layer, name) in enumerate(zip(config.layers, config.layer_names())):
+            item = QListWidgetItem(describe_layer(layer, name))
+            if index in by_layer:
+                item.setForeground(ERROR_COLOR)
+                item.setText("⚠ " + item.text())
+                item.setToolTip(by_layer[index].message)
+            self.layer_list.addItem(item)
+        self.layer_list.blockSignals(False)
+        select = min(select, len(config.layers) - 1)
+        if select < 0 and config.layers:
+            select = 0
+        self.layer_list.setCurrentRow(select)
+        self._build_layer_form(select)
+        self.problem_label.setText("\n".join(f"⚠ {problem.message}" for problem in self._problems[:3]))
+        self.problem_label.setVisible(bool(self._problems))
+        self._refresh_summary()
+        self._update_buttons()
+        self.sig_config_changed.emit(config)
+
+    def _refresh_summary(self) -> None:
+        if self._problems:
+            self.summary_table.setRowCount(0)
+            self.total_label.setText("The summary appears when the configuration is valid.")
+            return
+        summary = summarize(self._config)
+        self.summary_table.setRowCount(len(summary.rows))
+        for row, line in enumerate(summary.rows):
+            cells = (f"{line.name} ({line.label})", format_shape(line.output_shape), f"{line.num_parameters:,}")
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column == 2:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.summary_table.setItem(row, column, item)
+        self.total_label.setText(f"Total params: {summary.total_parameters:,} (all trainable)")
+
+    def _on_layer_selected(self, row: int) -> None:
+        self._build_layer_form(row)
+
+    def _build_layer_form(self, row: int) -> None:
+        while self.layer_form.rowCount():
+            self.layer_form.removeRow(0)
+        layers = self._config.layers
+        if not 0 <= row < len(layers):
+            self.layer_editor.setTitle("Layer settings")
+            return
+        layer = layers[row]
+        name = self._config.layer_names()[row]
+        self.layer_editor.setTitle(f"Layer settings — {name}")
+        problems = {problem.setting: problem for problem in self._problems if problem.layer_index == row}
+        is_last = row == len(layers) - 1
+        for setting, widget in self._setting_editors(layer, is_last):
+            widget.setObjectName(f"setting_{setting}")
+            if setting.split("_")[0] in {key.split("_")[0] for key in problems if key}:
+                widget.setStyleSheet(f"border: 1px solid {ERROR_COLOR.name()};")
+                widget.setToolTip(problems.get(setting.rsplit("_", 1)[0], next(iter(problems.values()))).message)
+            self.layer_form.addRow(setting.replace("_", " ").capitalize(), widget)
+        if isinstance(layer, cfg.Flatten):
+            self.layer_form.addRow(QLabel("No settings: flattens (h, w, c) to h·w·c values."))
+
+    def _setting_editors(self, layer, is_last: bool):
+        """(setting label, editor widget) pairs for a layer's settings."""
+        def spin(value: int, low: int, high: int, apply, tip: str) -> QSpinBox:
+            box = QSpinBox(minimum=low, maximum=high)
+            box.setValue(value)
+            box.setToolTip(tip)
+            box.valueChanged.connect(apply)
+            return box
+
+        def combo(options, value: str, apply, tip: str) -> QComboBox:
+            box = QComboBox()
+            box.addItems(list(options))
+            box.setCurrentText(value)
+            box.setToolTip(tip)
+            box.currentTextChanged.connect(apply)
+            return box
+
+        def change(**settings):
+            return lambda value, settings=settings: self._change_layer(**{
+                key: (convert(value) if callable(convert) else value) for key, convert in settings.items()})
+
+        editors = []
+        if isinstance(layer, cfg.Conv2D):
+            kh, kw = layer.kernel_size
+            sy, sx = layer.strides
+            editors += [
+                ("filters", spin(layer.filters, 0, 1024, change(filters=int), "Number of filters (output channels)")),
+                ("kernel_height", spin(kh, 0, 64, change(kernel_size=lambda v: (v, self._current().kernel_size[1])),
+                                       "Kernel height")),
+                ("kernel_width", spin(kw, 0, 64, change(kernel_size=lambda v: (self._current().kernel_size[0], v)),
+                                      "Kernel width")),
+                ("strides_vertical", spin(sy, 0, 16, change(strides=lambda v: (v, self._current().strides[1])),
+                                          "Vertical stride")),
+                ("strides_horizontal", spin(sx, 0, 16, change(strides=lambda v: (self._current().strides[0], v)),
+                                            "Horizontal stride")),
+                ("padding", combo(cfg.PADDINGS, layer.padding, change(padding=str),
+                                  "valid: no padding (the map shrinks); same: zero padding keeps the size")),
+                ("activation", combo(cfg.ACTIVATIONS, layer.activation, change(activation=str), "Activation")),
+            ]
+        elif isinstance(layer, (cfg.MaxPooling2D, cfg.AveragePooling2D)):
+            ph, pw = layer.pool_size
+            sy, sx = layer.strides or layer.pool_size
+            editors += [
+                ("pool_height", spin(ph, 0, 32, change(pool_size=lambda v: (v, self._current().pool_size[1])),
+                                     "Window height")),
+                ("pool_width", spin(pw, 0, 32, change(pool_size=lambda v: (self._current().pool_size[0], v)),
+                                    "Window width")),
+                ("strides_vertical", spin(sy, 0, 32, change(strides=lambda v: (v, (self._current().strides
+                                          or self._current().pool_size)[1])), "Vertical stride")),
+                ("strides_horizontal", spin(sx, 0, 32, change(strides=lambda v: ((self._current().strides
+                                            or self._current().pool_size)[0], v)), "Horizontal stride")),
+            ]
+        elif isinstance(layer, cfg.Dropout):
+            box = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.0, singleStep=0.05)
+            box.setValue(layer.rate)
+            box.setToolTip("Fraction of values zeroed while training, in [0, 1)")
+            box.valueChanged.connect(change(rate=float))
+            editors.append(("rate", box))
+        elif isinstance(layer, cfg.Dense):
+            activations = cfg.ACTIVATIONS + ((cfg.OUTPUT_ACTIVATION,) if is_last else ())
+            editors += [
+                ("units", spin(layer.units, 0, 100_000, change(units=int), "Number of units")),
+                ("activation", combo(activations, layer.activation, change(activation=str),
+                                     "Activation; the output layer uses softmax")),
+            ]
+        return editors
+
+    def _current(self):
+        return self._config.layers[self.layer_list.currentRow()]
+
+    def _change_layer(self, **settings) -> None:
+        row = self.layer_list.currentRow()
+        layers = list(self._config.layers)
+        layers[row] = replace(layers[row], **settings)
+        self._set_layers(layers, row)
+
+    def _on_add_layer(self, action) -> None:
+        row = self.layer_list.currentRow()
+        layers = list(self._config.layers)
+        position = row + 1 if row >= 0 else len(layers)
+        layers.insert(position, NEW_LAYERS[action.data()])
+        self._set_layers(layers, position)
+
+    def _on_remove_layer(self) -> None:
+        row = self.layer_list.currentRow()
+        if row < 0:
+            return
+        layers = list(self._config.layers)
+        del layers[row]
+        self._set_layers(layers, min(row, len(layers) - 1))
+
+    def _move(self, offset: int) -> None:
+        row = self.layer_list.currentRow()
+        target = row + offset
+        layers = list(self._config.layers)
+        if row < 0 or not 0 <= target < len(layers):
+            return
+        layers[row], layers[target] = layers[target], layers[row]
+        self._set_layers(layers, target)
+
+    def _on_move_up(self) -> None:
+        self._move(-1)
+
+    def _on_move_down(self) -> None:
+        self._move(1)
+
+    def _on_build_clicked(self) -> None:
+        if not self._problems:
+            self.sig_build_requested.emit(self._config, self.engine_name())

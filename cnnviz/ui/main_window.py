@@ -1,0 +1,490 @@
+"""The main window: docks for the model, the input and training, tabs for the layer viewers.
+
+It wires views to the model service and back; it never touches an engine. The
+newest inspection request wins: results for older requests are ignored, and
+during training the current input is re-inspected a few times a second so every
+view follows the learning weights.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
+    QTabWidget, QWidget,
+)
+
+from cnnviz import __version__
+from cnnviz.core.config import ConfigError, ModelConfig
+from cnnviz.core.datasets import CLASS_NAMES, list_datasets
+from cnnviz.core.resources import resource_path
+from cnnviz.progress import format_duration
+from cnnviz.service import payloads as p
+from cnnviz.ui.config_panel import ConfigPanel
+from cnnviz.ui.drawing_canvas import DrawingCanvas
+from cnnviz.ui.export import ExportError, export_all, render_widget, write_text
+from cnnviz.ui.training_monitor import TrainingMonitor
+from cnnviz.ui.viewers.feature_maps import FeatureMapsView
+from cnnviz.ui.viewers.gradients import GradientsView
+from cnnviz.ui.viewers.kernels import KernelsView
+from cnnviz.ui.viewers.spectra import SpectraView
+
+DEFAULT_MODEL = resource_path("reference_model.npz")
+LIVE_INSPECTION_INTERVAL_MS = 250
+SHORTCUTS = [
+    ("Ctrl+O", "Open a model (.npz or .keras)"), ("Ctrl+I", "Open an image"), ("Ctrl+S", "Save the model"),
+    ("Ctrl+E", "Export the current view"), ("Ctrl+Shift+E", "Export everything for the current input"),
+    ("Ctrl+B", "Build the configured model"), ("Ctrl+T", "Train"), ("Space", "Pause or resume training"),
+    ("Ctrl+.", "Stop training"), ("Ctrl+R", "Random sample"), ("Ctrl+Z", "Undo the last stroke"),
+    ("Delete", "Clear the canvas"), ("Ctrl+1 … Ctrl+4", "Feature maps, kernels, spectra, gradients"),
+    ("Ctrl+Q", "Quit"),
+]
+
+
+class MainWindow(QMainWindow):
+    """The cnnviz window. Give it a running :class:`ModelService`; it shuts the service down on close.
+
+    Parameters
+    ----------
+    service : ModelService
+    settings : QSettings, optional
+        Where layout and last settings are remembered (default: the user's cnnviz settings).
+    load_default_model : bool
+        Open the bundled reference model and a sample digit at start-up.
+    """
+
+    sig_inspection_shown = Signal(object)
+    """An inspection result reached every view (for tests and benchmarks)."""
+
+    def __init__(self, service, settings: QSettings | None = None, load_default_model: bool = True):
+        super().__init__()
+        self.service = service
+        self.settings = settings or QSettings("cnnviz", "cnnviz")
+        self.setWindowTitle("cnnviz — look inside a convolutional network")
+        self._latest_request = 0
+        self._label: int | None = None
+        self._class_index: int | None = None
+        self._model_info: p.ModelInfo | None = None
+        self._last_result: p.InspectionResult | None = None
+        self._last_export_folder = str(Path.home())
+        self._build_views()
+        self._build_menus()
+        self._build_status_bar()
+        self._connect()
+        self._live_timer = QTimer(self, interval=LIVE_INSPECTION_INTERVAL_MS)
+        self._live_timer.timeout.connect(self._on_live_tick)
+        self._restore_settings()
+        if load_default_model and DEFAULT_MODEL.is_file():
+            self.service.load(DEFAULT_MODEL)
+
+    # -- construction ------------------------------------------------------------------------------
+    def _build_views(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.feature_maps_view = FeatureMapsView()
+        self.kernels_view = KernelsView()
+        self.spectra_view = SpectraView()
+        self.gradients_view = GradientsView()
+        self.viewers = [self.feature_maps_view, self.kernels_view, self.spectra_view, self.gradients_view]
+        for view, label, tip in zip(self.viewers, ("Feature maps", "Kernels", "Spectra", "Gradients"), (
+                "Every filter's output for the current input", "The learned convolution kernels",
+                "2-D DFT magnitude of feature maps and kernels", "Gradients of the loss or a class score")):
+            index = self.tabs.addTab(view, label)
+            self.tabs.setTabToolTip(index, tip)
+        self.setCentralWidget(self.tabs)
+
+        self.config_panel = ConfigPanel()
+        self.config_panel.set_datasets(list_datasets())
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setWidget(self.config_panel)
+        self.config_dock = self._dock("Model", scroll, Qt.LeftDockWidgetArea)
+        self.canvas = DrawingCanvas()
+        self.canvas_dock = self._dock("Input", self.canvas, Qt.RightDockWidgetArea)
+        self.monitor = TrainingMonitor()
+        self.monitor_dock = self._dock("Training", self.monitor, Qt.BottomDockWidgetArea)
+        self.resize(1500, 950)
+        self.resizeDocks([self.config_dock, self.canvas_dock], [400, 360], Qt.Horizontal)
+        self.resizeDocks([self.monitor_dock], [260], Qt.Vertical)
+
+    def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower()}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
+                         | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip or text)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&Open model…", self._on_open_model, QKeySequence.Open,
+                     "Open a cnnviz .npz model or a .keras model (safe mode)")
+        self._action(file_menu, "Open &image…", self._on_open_image, "Ctrl+I", "Load an image as the input")
+        self.save_action = self._action(file_menu, "&Save model…", self._on_save_model, QKeySequence.Save)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Export figure…", self._on_export_figure, "Ctrl+E",
+                     "Write the current view as PNG, SVG or PDF")
+        self._action(file_menu, "Export &all…", self._on_export_all, "Ctrl+Shift+E",
+                     "Write every layer's maps, kernels, spectra and gradients for this input")
+        self._action(file_menu, "Export loss &history (CSV)…", self._on_export_history)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.Quit)
+
+        train_menu = self.menuBar().addMenu("&Model")
+        self._action(train_menu, "&Build", self.config_panel.build_button.click, "Ctrl+B")
+        self._action(train_menu, "&Train", self.config_panel.train_button.click, "Ctrl+T")
+        self._action(train_menu, "&Pause / resume", self._on_toggle_pause, "Space")
+        self._action(train_menu, "&Stop", self.service.stop, "Ctrl+.")
+        self._action(train_menu, "Set learning rate now…", self._on_set_learning_rate,
+                     tip="Change the learning rate while training runs")
+
+        view_menu = self.menuBar().addMenu("&View")
+        for dock in (self.config_dock, self.canvas_dock, self.monitor_dock):
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        for index, name in enumerate(("Feature maps", "Kernels", "Spectra", "Gradients")):
+            self._action(view_menu, name, lambda checked=False, index=index: self.tabs.setCurrentIndex(index),
+                         f"Ctrl+{index + 1}")
+        view_menu.addSeparator()
+        self._action(view_menu, "Random sample", self.canvas.load_sample, "Ctrl+R")
+        self._action(view_menu, "Clear canvas", self.canvas.clear, QKeySequence.Delete)
+        self._action(view_menu, "Reset layout", self._on_reset_layout)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self._on_show_shortcuts, "F1")
+        self._action(help_menu, "&About cnnviz", self._on_about)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.state_label = QLabel("idle")
+        self.state_label.setToolTip("What the model service is doing")
+        self.model_label = QLabel("no model")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setVisible(False)
+        self.eta_label = QLabel()
+        self.latency_label = QLabel()
+        self.latency_label.setToolTip("Time the engine took for the last complete inspection")
+        bar.addWidget(self.state_label)
+        bar.addWidget(self.model_label, 1)
+        bar.addPermanentWidget(self.latency_label)
+        bar.addPermanentWidget(self.progress_bar)
+        bar.addPermanentWidget(self.eta_label)
+
+    def _connect(self) -> None:
+        service = self.service
+        service.sig_state_changed.connect(self._on_state_changed)
+        service.sig_model_changed.connect(self._on_model_changed)
+        service.sig_training_progress.connect(self._on_training_progress)
+        service.sig_epoch_finished.connect(self.monitor.add_epoch)
+        service.sig_training_finished.connect(self._on_training_finished)
+        service.sig_inspection_finished.connect(self._on_inspection_finished)
+        service.sig_model_saved.connect(self._on_model_saved)
+        service.sig_error_raised.connect(self._on_error)
+        panel = self.config_panel
+        panel.sig_build_requested.connect(self._on_build_requested)
+        panel.sig_train_requested.connect(self._on_train_requested)
+        panel.sig_pause_requested.connect(service.pause)
+        panel.sig_resume_requested.connect(service.resume)
+        panel.sig_stop_requested.connect(service.stop)
+        self.canvas.sig_input_changed.connect(self._on_input_changed)
+        self.canvas.sig_input_cleared.connect(self._on_input_cleared)
+        self.canvas.sig_label_changed.connect(self._on_label_changed)
+        self.gradients_view.sig_target_changed.connect(self._on_target_changed)
+
+    # -- settings ----------------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        text = self.settings.value("model/config")
+        if isinstance(text, str) and text:
+            try:
+                self.config_panel.set_config(ModelConfig.from_json(text))
+            except ConfigError:
+                self.settings.remove("model/config")
+        engine = self.settings.value("model/engine")
+        if isinstance(engine, str):
+            self.config_panel.set_engine(engine)
+        tab = self.settings.value("view/tab")
+        if tab is not None:
+            self.tabs.setCurrentIndex(int(tab))
+        folder = self.settings.value("export/folder")
+        if isinstance(folder, str):
+            self._last_export_folder = folder
+
+    def _save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("model/config", self.config_panel.config().to_json())
+        self.settings.setValue("model/engine", self.config_panel.engine_name())
+        self.settings.setValue("view/tab", self.tabs.currentIndex())
+        self.settings.setValue("export/folder", self._last_export_folder)
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._live_timer.stop()
+        self._save_settings()
+        self.service.shutdown(timeout=5.0)
+        super().closeEvent(event)
+
+    # -- service events ----------------------------------------------------------------------------
+    def _on_state_changed(self, state: str) -> None:
+        self.state_label.setText(state)
+        self.config_panel.set_service_state(state, self._model_info is not None)
+        training = state in (p.TRAINING, p.PAUSED, p.STOPPING)
+        self.progress_bar.setVisible(training)
+        if not training:
+            self.eta_label.clear()
+            self._live_timer.stop()
+
+    def _on_model_changed(self, info: p.ModelInfo) -> None:
+        self._model_info = info
+        if info.config is not None:
+            self.config_panel.set_config(info.config)
+        self.config_panel.set_engine(info.engine)
+        self.config_panel.set_service_state(self.service.state, True)
+        parameters = f", {info.summary.total_parameters:,} parameters" if info.summary else ""
+        self.model_label.setText(f"{info.engine} engine · {Path(info.source).name}{parameters}")
+        names = self._class_names()
+        self.gradients_view.set_class_names(names)
+        if self.canvas.current_input() is None:
+            self.canvas.load_sample(0)
+        else:
+            self._request_inspection()
+
+    def _class_names(self) -> tuple[str, ...]:
+        info = self._model_info
+        if info is not None and info.config is not None:
+            names = CLASS_NAMES.get(info.config.training.dataset)
+            if names and len(names) == info.config.layers[-1].units:
+                return names
+        if self._last_result is not None:
+            return tuple(str(index) for index in range(len(self._last_result.probabilities)))
+        return self.canvas.class_names()
+
+    def _on_training_progress(self, progress: p.TrainingProgress) -> None:
+        self.monitor.add_progress(progress)
+        step = progress.steps[-1]
+        done = step.epoch * step.num_batches + step.batch + 1
+        total = progress.total_epochs * step.num_batches
+        self.progress_bar.setRange(0, total)
+        self.progress_bar.setValue(done)
+        remaining = step.elapsed / done * (total - done) if done else 0.0
+        self.eta_label.setText(f"epoch {step.epoch + 1}/{progress.total_epochs} · ETA {format_duration(remaining)}")
+
+    def _on_training_finished(self, finished: p.TrainingFinished) -> None:
+        self.monitor.finish_run(finished)
+        self._live_timer.stop()
+        self._request_inspection()
+        if finished.reason == "diverged":
+            box = QMessageBox(QMessageBox.Warning, "Training diverged", finished.message, QMessageBox.Ok, self)
+            box.setInformativeText("Lower the learning rate (for example ten times) or pick another "
+                                   "initializer, then build and train again.")
+            box.open()
+        accuracy = f" · test accuracy {finished.test_accuracy:.2%}" if finished.test_accuracy is not None else ""
+        self.statusBar().showMessage(f"{finished.message}{accuracy}", 15000)
+
+    def _on_inspection_finished(self, result: p.InspectionResult) -> None:
+        if result.request_id != self._latest_request:
+            return
+        self._last_result = result
+        for view in self.viewers:
+            view.show_inspection(result)
+        self.canvas.show_probabilities(result.probabilities, self._class_names())
+        self.latency_label.setText(f"inspection {result.elapsed_ms:.0f} ms")
+        self.sig_inspection_shown.emit(result)
+
+    def _on_model_saved(self, path: str) -> None:
+        self.statusBar().showMessage(f"Model saved to {path}", 8000)
+
+    def _on_error(self, error: p.ServiceError) -> None:
+        box = QMessageBox(QMessageBox.Critical, error.title, error.message, QMessageBox.Ok, self)
+        if error.details:
+            box.setDetailedText(error.details)
+        box.open()
+        self.statusBar().showMessage(f"{error.title}: {error.message}", 10000)
+
+    # -- user actions --------------------------------------------------------------------------------
+    def _request_inspection(self) -> None:
+        image = self.canvas.current_input()
+        if image is None or self._model_info is None:
+            return
+        shape = self._model_info.config.input_shape if self._model_info.config else None
+        if shape is not None and tuple(image.shape[1:]) != tuple(shape):
+            self.statusBar().showMessage(f"The model takes {tuple(shape)} inputs; the canvas makes 28×28×1.", 8000)
+            return
+        label = self._label if self._class_index is None else None
+        self._latest_request = self.service.inspect(image, label=label, class_index=self._class_index)
+
+    def _on_input_changed(self, image: np.ndarray) -> None:
+        self._request_inspection()
+
+    def _on_input_cleared(self) -> None:
+        self._last_result = None
+
+    def _on_label_changed(self, label) -> None:
+        self._label = label
+
+    def _on_target_changed(self, class_index) -> None:
+        self._class_index = class_index
+        self._request_inspection()
+
+    def _on_live_tick(self) -> None:
+        if self.service.state == p.TRAINING:
+            self._request_inspection()
+
+    def _on_build_requested(self, config: ModelConfig, engine: str) -> None:
+        self.service.build(config, engine)
+
+    def _on_train_requested(self) -> None:
+        config = self.config_panel.config()
+        info = self._model_info
+        if info is not None and info.config is not None and (
+                info.config.layers != config.layers or info.config.initializer != config.initializer):
+            answer = QMessageBox.question(
+                self, "Build the edited model?", "The architecture or initializer was edited since the model "
+                "was built. Build the edited model (fresh weights) and train it?",
+                QMessageBox.Yes | QMessageBox.Cancel)
+            if answer != QMessageBox.Yes:
+                return
+            self.service.build(config, self.config_panel.engine_name())
+        training = config.training
+        label = (f"{self.config_panel.engine_name()} · {training.optimizer} lr={training.learning_rate:g} · "
+                 f"{config.initializer.name} · {time.strftime('%H:%M:%S')}")
+        self.monitor.start_run(label)
+        self.service.train(training=training)
+        self._live_timer.start()
+
+    def _on_toggle_pause(self) -> None:
+        if self.service.state == p.TRAINING:
+            self.service.pause()
+        elif self.service.state == p.PAUSED:
+            self.service.resume()
+
+    def _on_set_learning_rate(self) -> None:
+        value, ok = QInputDialog.getDouble(self, "Learning rate", "New learning rate (applies from the next "
+                                           "batch):", self.config_panel.config().training.learning_rate,
+                                           0.000001, 10.0, 6)
+        if ok:
+            self.service.set_learning_rate(value)
+
+    def _on_open_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", str(Path.home()),
+                                              "Models (*.npz *.keras);;cnnviz models (*.npz);;Keras models (*.keras)")
+        if path:
+            self.service.load(path)
+
+    def _on_open_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", str(Path.home()),
+                                              "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp)")
+        if path:
+            self.canvas.load_image_file(path)
+
+    def _on_save_model(self) -> None:
+        if self._model_info is None:
+            return
+        suffix = ".keras" if self._model_info.engine == "keras" else ".npz"
+        path, _ = QFileDialog.getSaveFileName(self, "Save model", str(Path.home() / f"model{suffix}"),
+                                              f"Model (*{suffix})")
+        if path:
+            self.service.save(path)
+
+    def current_view(self):
+        return self.viewers[self.tabs.currentIndex()]
+
+    def _on_export_figure(self) -> None:
+        view = self.current_view()
+        default = Path(self._last_export_folder) / (view.title().split(" — ")[0].lower().replace(" ", "-") + ".png")
+        path, _ = QFileDialog.getSaveFileName(self, "Export figure", str(default),
+                                              "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
+        if not path:
+            return
+        scale = 2.0
+        if path.lower().endswith(".png"):
+            scale, ok = QInputDialog.getDouble(self, "PNG resolution", "Scale (× the on-screen size):", 2.0,
+                                               0.5, 8.0, 1)
+            if not ok:
+                return
+        try:
+            written = render_widget(view.export_widget(), path, scale=scale, title=view.title())
+        except ExportError as error:
+            QMessageBox.warning(self, "Export failed", str(error))
+            return
+        self._last_export_folder = str(written.parent)
+        self.statusBar().showMessage(f"Figure written to {written}", 8000)
+
+    def _on_export_all(self) -> None:
+        if self._last_result is None:
+            QMessageBox.information(self, "Nothing to export", "Draw a digit or pick a sample first.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Export everything into folder", self._last_export_folder)
+        if folder:
+            self.export_all_to(folder)
+
+    def export_all_to(self, folder: str, fmt: str = "png") -> Path | None:
+        """Write every figure for the current input into ``folder``; errors are shown, not raised."""
+        try:
+            index = export_all(self._last_result, folder, fmt, history_csv=self.monitor.history_csv() or None)
+        except ExportError as error:
+            QMessageBox.warning(self, "Export failed", str(error))
+            return None
+        self._last_export_folder = folder
+        self.statusBar().showMessage(f"Exported to {index.parent} (open index.html)", 10000)
+        return index
+
+    def _on_export_history(self) -> None:
+        text = self.monitor.history_csv()
+        if not text:
+            QMessageBox.information(self, "No history", "Train a model first; its loss history is exported.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export loss history",
+                                              str(Path(self._last_export_folder) / "loss-history.csv"), "CSV (*.csv)")
+        if path:
+            try:
+                write_text(path, text)
+            except ExportError as error:
+                QMessageBox.warning(self, "Export failed", str(error))
+
+    def _on_reset_layout(self) -> None:
+        for dock, area in ((self.config_dock, Qt.LeftDockWidgetArea), (self.canvas_dock, Qt.RightDockWidgetArea),
+                           (self.monitor_dock, Qt.BottomDockWidgetArea)):
+            dock.setFloating(False)
+            dock.show()
+            self.addDockWidget(area, dock)
+
+    def _on_show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;&nbsp;{text}</td></tr>" for key, text in SHORTCUTS)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def _on_about(self) -> None:
+        QMessageBox.about(self, "About cnnviz", (
+            f"<h3>cnnviz {__version__}</h3><p>Build a small convolutional network, train it, draw a digit "
+            "or a shape and see inside it: feature maps, kernels, their spectra and gradients.</p>"
+            "<p>Two engines: a from-scratch NumPy engine and Keras/TensorFlow.</p>"
+            "<p>Bundled data: 10,000 MNIST digits (LeCun, Cortes, Burges; CC BY-SA 3.0).</p>"))
+
+    def settings_snapshot(self) -> dict:
+        """What would be remembered now (for tests)."""
+        return {"config": json.loads(self.config_panel.config().to_json()), "engine": self.config_panel.engine_name(),
+                "tab": self.tabs.currentIndex()}

@@ -1,0 +1,526 @@
+"""Live training curves: per-batch and per-epoch loss and accuracy, with earlier runs overlaid.
+
+The monitor is a view over the model service's training signals (``TrainingProgress``,
+``EpochResult``, ``TrainingFinished``). Every step is kept in growing NumPy buffers, so a run of
+100,000+ batches stays smooth: each update appends a whole chunk of steps at once and calls
+``setData`` on plot items that live as long as their run.
+
+The x axis is the fractional epoch: batch ``b`` (counting from 0) of epoch ``e`` out of ``n``
+batches sits at ``e + (b + 1) / n``, so the end of epoch ``e`` is at ``e + 1``, where that
+epoch's mean loss and accuracy are drawn.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout,
+                               QWidget)
+
+import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
+from cnnviz.core.results import EpochResult, StepResult, frozen
+from cnnviz.service.payloads import TrainingFinished, TrainingProgress
+
+HISTORY_COLUMNS = ("epoch", "batch", "num_batches", "loss", "accuracy", "samples_seen", "elapsed",
+                   "learning_rate")
+"""The per-batch history's columns, in the order ``history_csv`` writes them."""
+
+_INTEGER_COLUMNS = frozenset({"epoch", "batch", "num_batches", "samples_seen"})
+
+# Tableau's ten colours: distinct on white and for most colour-vision deficiencies.
+_RUN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                "#7f7f7f", "#bcbd22", "#17becf")
+
+# Opacities (0-255): the current run's curves and an earlier run's faint overlay.
+_BATCH_ALPHA, _EARLIER_BATCH_ALPHA = 110, 40
+_EPOCH_ALPHA, _EARLIER_EPOCH_ALPHA = 255, 120
+
+# Steps per block of the moving-average computation: big enough to vectorize, small enough that
+# the lower-triangular weight matrix stays cheap.
+_AVERAGE_BLOCK = 256
+
+
+class _GrowingColumns:
+    """Columns of float64 that grow by doubling their capacity, so appending is amortized O(1).
+
+    Parameters
+    ----------
+    num_columns : int
+        How many columns; each is stored contiguously, so ``column(i)`` is a cheap view.
+    """
+
+    def __init__(self, num_columns: int, capacity: int = 1024):
+        self._data = np.empty((num_columns, capacity))
+        self.size = 0
+
+    def append(self, rows: np.ndarray) -> None:
+        """Append ``rows``, shape (num_columns, m)."""
+        count = rows.shape[1]
+        needed = self.size + count
+        capacity = self._data.shape[1]
+        if needed > capacity:
+            while capacity < needed:
+                capacity *= 2
+            grown = np.empty((self._data.shape[0], capacity))
+            grown[:, :self.size] = self._data[:, :self.size]
+            self._data = grown
+        self._data[:, self.size:needed] = rows
+        self.size = needed
+
+    def column(self, index: int) -> np.ndarray:
+        """The filled part of column ``index``, shape (size,); a view, valid until the next append."""
+        return self._data[index, :self.size]
+
+    def last(self, index: int) -> float:
+        """The last value of column ``index`` (NaN when empty)."""
+        return float(self._data[index, self.size - 1]) if self.size else math.nan
+
+
+@functools.lru_cache(maxsize=8)
+def _moving_average_weights(alpha: float, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The exponential moving average of ``size`` values as a matrix product.
+
+    Returns ``(weights, carry)``: ``weights`` shape (size, size) is lower-triangular with
+    ``alpha * (1 - alpha) ** (k - j)``; ``carry`` shape (size,) is ``(1 - alpha) ** (k + 1)``, the
+    weight of the average before the block. Cached: read-only arrays.
+    """
+    decay = 1.0 - alpha
+    offsets = np.arange(size)[:, None] - np.arange(size)[None, :]
+    weights = np.where(offsets >= 0, alpha * decay ** np.maximum(offsets, 0), 0.0)
+    return frozen(weights), frozen(decay ** (np.arange(size) + 1.0))
+
+
+def _exponential_moving_average(values: np.ndarray, alpha: float, previous: float | None) -> np.ndarray:
+    """Exponential moving average of ``values`` (shape (m,)), continuing from ``previous``.
+
+    ``average[k] = alpha * values[k] + (1 - alpha) * average[k - 1]``; without a previous average
+    the series starts at its first value.
+    """
+    averages = np.empty(len(values))
+    if len(values) == 0:
+        return averages
+    if previous is None:
+        previous = float(values[0])
+    weights, carry = _moving_average_weights(alpha, _AVERAGE_BLOCK)
+    for start in range(0, len(values), _AVERAGE_BLOCK):
+        block = values[start:start + _AVERAGE_BLOCK]
+        size = len(block)
+        averages[start:start + size] = weights[:size, :size] @ block + carry[:size] * previous
+        previous = averages[start + size - 1]
+    return averages
+
+
+def _colour(hex_colour: str, alpha: int):
+    """A QColor from ``hex_colour`` with opacity ``alpha`` (0-255)."""
+    colour = pg.mkColor(hex_colour)
+    colour.setAlpha(alpha)
+    return colour
+
+
+class _Run:
+    """One training run: its step history, its buffers of drawable points and its plot items.
+
+    The items are created once and updated with ``setData``; an earlier run keeps them, faded.
+    """
+
+    def __init__(self, label: str, colour: str, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
+        self.label = label
+        self.colour = colour
+        self.history = _GrowingColumns(len(HISTORY_COLUMNS) + 1)  # + the fractional epoch
+        self.loss_points = _GrowingColumns(2)          # fractional epoch, finite loss
+        self.accuracy_points = _GrowingColumns(2)      # fractional epoch, smoothed finite accuracy
+        self.epochs: dict[int, EpochResult] = {}
+        self.total_epochs: int | None = None
+        self.finished: TrainingFinished | None = None
+        self._average_alpha: float | None = None
+        self._average: float | None = None
+
+        self.batch_loss = self._item("batch loss", loss_plot)
+        self.epoch_loss = self._item("epoch loss", loss_plot)
+        self.validation_loss = self._item("validation loss", loss_plot)
+        self.batch_accuracy = self._item("batch accuracy", accuracy_plot)
+        self.epoch_accuracy = self._item("epoch accuracy", accuracy_plot)
+        self.validation_accuracy = self._item("validation accuracy", accuracy_plot)
+        for item in (self.batch_loss, self.batch_accuracy):
+            item.setDownsampling(auto=True, method="peak")
+            item.setClipToView(True)
+        self.style(current=True)
+
+    @staticmethod
+    def _item(name: str, plot: pg.PlotItem) -> pg.PlotDataItem:
+        item = pg.PlotDataItem()
+        item.setObjectName(name)
+        plot.addItem(item)
+        return item
+
+    def loss_items(self) -> tuple[pg.PlotDataItem, ...]:
+        """The run's items on the loss plot."""
+        return (self.batch_loss, self.epoch_loss, self.validation_loss)
+
+    def accuracy_items(self) -> tuple[pg.PlotDataItem, ...]:
+        """The run's items on the accuracy plot."""
+        return (self.batch_accuracy, self.epoch_accuracy, self.validation_accuracy)
+
+    def style(self, current: bool) -> None:
+        """Draw the run as the current one (strong) or as an earlier run's faint overlay."""
+        batch_alpha = _BATCH_ALPHA if current else _EARLIER_BATCH_ALPHA
+        epoch_alpha = _EPOCH_ALPHA if current else _EARLIER_EPOCH_ALPHA
+        batch_pen = pg.mkPen(_colour(self.colour, batch_alpha), width=1)
+        epoch_colour = _colour(self.colour, epoch_alpha)
+        symbol_size = 8 if current else 6
+        for item in (self.batch_loss, self.batch_accuracy):
+            item.setPen(batch_pen)
+        for item in (self.epoch_loss, self.epoch_accuracy):
+            item.setPen(pg.mkPen(epoch_colour, width=2 if current else 1.5))
+            item.setSymbol("o")
+            item.setSymbolSize(symbol_size)
+            item.setSymbolBrush(epoch_colour)
+            item.setSymbolPen(pg.mkPen(epoch_colour))
+        for item in (self.validation_loss, self.validation_accuracy):
+            item.setPen(pg.mkPen(epoch_colour, width=2 if current else 1.5, style=Qt.PenStyle.DashLine))
+            item.setSymbol("s")
+            item.setSymbolSize(symbol_size)
+            item.setSymbolBrush(pg.mkBrush("w"))
+            item.setSymbolPen(pg.mkPen(epoch_colour, width=1.5))
+
+    def add_steps(self, steps: tuple[StepResult, ...]) -> None:
+        """Append ``steps`` to the history and redraw the batch curves (one ``setData`` each)."""
+        rows = np.array([(step.epoch, step.batch, step.num_batches, step.loss, step.accuracy,
+                          step.samples_seen, step.elapsed, step.learning_rate) for step in steps],
+                        dtype=np.float64).T
+        epoch, batch, num_batches, loss, accuracy = rows[0], rows[1], rows[2], rows[3], rows[4]
+        position = epoch + (batch + 1.0) / np.maximum(num_batches, 1.0)
+        self.history.append(np.vstack([rows, position]))
+
+        finite_loss = np.isfinite(loss)
+        if finite_loss.any():
+            self.loss_points.append(np.vstack([position[finite_loss], loss[finite_loss]]))
+            self.batch_loss.setData(self.loss_points.column(0), self.loss_points.column(1))
+
+        finite_accuracy = np.isfinite(accuracy)
+        if finite_accuracy.any():
+            if self._average_alpha is None:
+                # Smooth over about a tenth of an epoch (between 5 and 100 batches).
+                span = min(max(float(num_batches[0]) / 10.0, 5.0), 100.0)
+                self._average_alpha = 2.0 / (span + 1.0)
+            averages = _exponential_moving_average(accuracy[finite_accuracy], self._average_alpha,
+                                                    self._average)
+            self._average = float(averages[-1])
+            self.accuracy_points.append(np.vstack([position[finite_accuracy], averages]))
+            self.batch_accuracy.setData(self.accuracy_points.column(0),
+                                        self.accuracy_points.column(1))
+
+    def add_epoch(self, result: EpochResult) -> None:
+        """Record ``result`` (replacing an earlier result for the same epoch) and redraw."""
+        self.epochs[result.epoch] = result
+        self.total_epochs = result.num_epochs
+        ordered = [self.epochs[index] for index in sorted(self.epochs)]
+        self._set_finite(self.epoch_loss, ordered, "loss")
+        self._set_finite(self.epoch_accuracy, ordered, "accuracy")
+        self._set_finite(self.validation_loss, ordered, "val_loss")
+        self._set_finite(self.validation_accuracy, ordered, "val_accuracy")
+
+    @staticmethod
+    def _set_finite(item: pg.PlotDataItem, epochs: list[EpochResult], field: str) -> None:
+        """Draw ``field`` of each epoch at the epoch's end, leaving out ``None`` and non-finite values."""
+        points = [(result.epoch + 1.0, float(getattr(result, field))) for result in epochs
+                  if getattr(result, field) is not None and math.isfinite(getattr(result, field))]
+        positions = np.array([point[0] for point in points], dtype=np.float64)
+        values = np.array([point[1] for point in points], dtype=np.float64)
+        item.setData(positions, values)
+
+    def has_validation(self) -> bool:
+        """Whether any epoch of this run had validation metrics."""
+        return any(result.val_accuracy is not None for result in self.epochs.values())
+
+    def is_empty(self) -> bool:
+        """Whether the run has neither steps nor epochs."""
+        return self.history.size == 0 and not self.epochs
+
+
+class TrainingMonitor(QWidget):
+    """Live loss and accuracy curves of training runs, with earlier runs overlaid for comparison.
+
+    Connect the model service's ``sig_training_progress`` to :meth:`add_progress`,
+    ``sig_epoch_finished`` to :meth:`add_epoch` and ``sig_training_finished`` to
+    :meth:`finish_run`, and call :meth:`start_run` when a run begins.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        The parent widget.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._current: _Run | None = None
+        self._earlier: list[_Run] = []
+        self._num_runs_started = 0
+
+        self._log_scale_check = QCheckBox("Log scale")
+        self._log_scale_check.setToolTip("Show the loss on a logarithmic axis (values that are not "
+                                         "finite or not positive are left out).")
+        self._keep_runs_check = QCheckBox("Keep earlier runs")
+        self._keep_runs_check.setToolTip("When a new run starts, keep the previous runs' curves as "
+                                         "faint overlays for comparison; otherwise remove them.")
+        self._batch_accuracy_check = QCheckBox("Batch accuracy")
+        self._batch_accuracy_check.setChecked(True)
+        self._batch_accuracy_check.setToolTip("Show each batch's training accuracy, smoothed with an "
+                                              "exponential moving average over about a tenth of "
+                                              "an epoch.")
+        self._clear_button = QPushButton("Clear")
+        self._clear_button.setToolTip("Remove every curve, of the current run and earlier runs.")
+
+        self._loss_widget = pg.PlotWidget()
+        self._accuracy_widget = pg.PlotWidget()
+        self._loss_widget.setToolTip("Training loss of every batch (thin line), its mean over each "
+                                     "epoch (dots) and the validation loss (squares, dashed).")
+        self._accuracy_widget.setToolTip("Training accuracy of each epoch (dots), validation accuracy "
+                                         "(squares, dashed) and the smoothed batch accuracy "
+                                         "(thin line).")
+        for widget in (self._loss_widget, self._accuracy_widget):
+            widget.setMinimumSize(280, 200)
+        self._loss_plot = self._loss_widget.getPlotItem()
+        self._accuracy_plot = self._accuracy_widget.getPlotItem()
+        self._setup_plot(self._loss_plot, "Loss", "loss (cross-entropy)", offset=(-10, 10))
+        self._setup_plot(self._accuracy_plot, "Accuracy", "accuracy (fraction correct)",
+                         offset=(-10, -10))
+
+        self._status_label = QLabel()
+        self._status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._status_label.setWordWrap(True)
+        self._status_label.setToolTip("The latest training step and epoch of the current run.")
+
+        controls = QHBoxLayout()
+        controls.addWidget(self._log_scale_check)
+        controls.addWidget(self._keep_runs_check)
+        controls.addWidget(self._batch_accuracy_check)
+        controls.addStretch(1)
+        controls.addWidget(self._clear_button)
+
+        plots = QSplitter(Qt.Orientation.Horizontal)
+        plots.setChildrenCollapsible(False)
+        plots.addWidget(self._loss_widget)
+        plots.addWidget(self._accuracy_widget)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(plots, 1)
+        layout.addWidget(self._status_label)
+
+        self._log_scale_check.toggled.connect(self._on_log_scale_toggled)
+        self._loss_plot.ctrl.logYCheck.toggled.connect(self._on_plot_log_mode_toggled)
+        self._batch_accuracy_check.toggled.connect(self._on_batch_accuracy_toggled)
+        self._clear_button.clicked.connect(self._on_clear_clicked)
+        self._update_status()
+
+    @staticmethod
+    def _setup_plot(plot: pg.PlotItem, title: str, y_label: str, offset: tuple[int, int]) -> None:
+        plot.setTitle(title)
+        plot.setLabel("bottom", "epoch")
+        plot.setLabel("left", y_label)
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        for side in ("left", "bottom"):
+            # The finest tick level adds hundreds of faint grid lines that every live update
+            # redraws; leaving it out halves the drawing time of a plot.
+            plot.getAxis(side).setStyle(maxTickLevel=1)
+        legend = plot.addLegend(offset=offset, labelTextSize="8pt")
+        # An opaque-enough box keeps the labels readable over noisy batch curves.
+        legend.setBrush(pg.mkBrush(255, 255, 255, 215))
+        legend.setPen(pg.mkPen(200, 200, 200))
+        legend.setVisible(False)  # shown with its first entry; an empty box looks broken
+
+    # Public interface.
+
+    def start_run(self, label: str) -> None:
+        """Begin a new training run named ``label`` (for example ``"numpy lr=0.05"``).
+
+        With "Keep earlier runs" checked, the previous run stays as a faint overlay with its label
+        in the legends; otherwise every earlier curve is removed.
+        """
+        previous = self._current
+        self._current = None
+        if previous is not None and not previous.is_empty() and self._keep_runs_check.isChecked():
+            self._keep_as_earlier(previous)
+        elif previous is not None:
+            self._remove_run(previous)
+        if not self._keep_runs_check.isChecked():
+            for run in self._earlier:
+                self._remove_run(run)
+            self._earlier = []
+        self._new_run(str(label))
+
+    def add_progress(self, progress: TrainingProgress) -> None:
+        """Append every step of ``progress`` to the current run and redraw its batch curves."""
+        if not progress.steps:
+            return
+        run = self._run_for_data()
+        run.total_epochs = progress.total_epochs
+        run.add_steps(tuple(progress.steps))
+        self._update_status()
+
+    def add_epoch(self, epoch: EpochResult) -> None:
+        """Draw the end of an epoch: mean training loss and accuracy, and validation metrics."""
+        run = self._run_for_data()
+        run.add_epoch(epoch)
+        if run.has_validation():
+            self._add_to_legend(self._loss_plot, run.validation_loss, "validation")
+            self._add_to_legend(self._accuracy_plot, run.validation_accuracy, "validation")
+        self._update_status()
+
+    def finish_run(self, finished: TrainingFinished) -> None:
+        """Show how the current run ended (completed, stopped, diverged or failed)."""
+        run = self._run_for_data()
+        if finished.last_epoch is not None and finished.last_epoch.epoch not in run.epochs:
+            self.add_epoch(finished.last_epoch)
+        run.finished = finished
+        self._update_status()
+
+    def clear(self) -> None:
+        """Remove every curve, of the current run and of earlier runs.
+
+        A run in progress keeps its label; its later steps start new curves.
+        """
+        label = self._current.label if self._current is not None else None
+        for run in [*self._earlier, *([self._current] if self._current is not None else [])]:
+            self._remove_run(run)
+        self._earlier = []
+        self._current = None
+        if label is not None:
+            self._new_run(label)
+        self._update_status()
+
+    def history_csv(self) -> str:
+        """The current run's per-batch history as CSV text, one row per step.
+
+        The header is ``epoch,batch,num_batches,loss,accuracy,samples_seen,elapsed,learning_rate``;
+        floats are written at full precision (``nan`` and ``inf`` as such).
+        """
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(HISTORY_COLUMNS)
+        if self._current is not None and self._current.history.size:
+            columns = []
+            for index, name in enumerate(HISTORY_COLUMNS):
+                values = self._current.history.column(index)
+                columns.append(values.astype(np.int64).tolist() if name in _INTEGER_COLUMNS
+                               else values.tolist())
+            writer.writerows(zip(*columns))
+        return buffer.getvalue()
+
+    def plot_widgets(self) -> list:
+        """The pyqtgraph plot widgets, loss then accuracy, for figure export."""
+        return [self._loss_widget, self._accuracy_widget]
+
+    def num_points(self) -> int:
+        """How many batch steps the current run has recorded (the rows of :meth:`history_csv`).
+
+        Steps whose loss is not finite are recorded but not drawn.
+        """
+        return self._current.history.size if self._current is not None else 0
+
+    # Runs and legends.
+
+    def _new_run(self, label: str) -> None:
+        self._num_runs_started += 1
+        colour = _RUN_COLOURS[len(self._earlier) % len(_RUN_COLOURS)]
+        run = _Run(label, colour, self._loss_plot, self._accuracy_plot)
+        run.batch_accuracy.setVisible(self._batch_accuracy_check.isChecked())
+        self._current = run
+        self._add_to_legend(self._loss_plot, run.batch_loss, "batch")
+        self._add_to_legend(self._loss_plot, run.epoch_loss, "epoch mean")
+        self._add_to_legend(self._accuracy_plot, run.batch_accuracy, "batch (smoothed)")
+        self._add_to_legend(self._accuracy_plot, run.epoch_accuracy, "epoch (training)")
+        self._loss_plot.setTitle(f"Loss: {label}")
+        self._accuracy_plot.setTitle(f"Accuracy: {label}")
+
+    def _run_for_data(self) -> _Run:
+        """The current run; one is started when data arrives before :meth:`start_run`."""
+        if self._current is None:
+            self._new_run(f"run {self._num_runs_started + 1}")
+        return self._current
+
+    def _keep_as_earlier(self, run: _Run) -> None:
+        """Fade ``run`` and give it one legend entry per plot: its label."""
+        for item in run.loss_items():
+            self._loss_plot.legend.removeItem(item)
+        for item in run.accuracy_items():
+            self._accuracy_plot.legend.removeItem(item)
+        run.style(current=False)
+        self._add_to_legend(self._loss_plot, run.epoch_loss, run.label)
+        self._add_to_legend(self._accuracy_plot, run.epoch_accuracy, run.label)
+        self._earlier.append(run)
+
+    def _remove_run(self, run: _Run) -> None:
+        for item in run.loss_items():
+            self._loss_plot.removeItem(item)
+        for item in run.accuracy_items():
+            self._accuracy_plot.removeItem(item)
+
+    @staticmethod
+    def _add_to_legend(plot: pg.PlotItem, item: pg.PlotDataItem, name: str) -> None:
+        if plot.legend.getLabel(item) is None:
+            plot.legend.addItem(item, name)
+        plot.legend.setVisible(True)
+
+    # Status line.
+
+    def _update_status(self) -> None:
+        run = self._current
+        if run is None or run.is_empty():
+            label = f"{run.label}: " if run is not None else ""
+            self._status_label.setText(f"{label}no training steps yet.")
+            return
+        parts = []
+        history = run.history
+        if history.size:
+            epoch = int(history.last(0))
+            batch = int(history.last(1))
+            num_batches = int(history.last(2))
+            total = f"/{run.total_epochs}" if run.total_epochs else ""
+            parts.append(f"epoch {epoch + 1}{total}, batch {batch + 1}/{num_batches}")
+            parts.append(f"batch loss {history.last(3):.4g}")
+            parts.append(f"batch accuracy {_percent(history.last(4))}")
+        if run.epochs:
+            last_epoch = run.epochs[max(run.epochs)]
+            if last_epoch.val_accuracy is not None:
+                parts.append(f"val accuracy {_percent(last_epoch.val_accuracy)} "
+                             f"(epoch {last_epoch.epoch + 1})")
+        if run.finished is not None:
+            ending = run.finished.reason
+            if run.finished.test_accuracy is not None:
+                ending += f", test accuracy {_percent(run.finished.test_accuracy)}"
+            if run.finished.message:
+                ending += f": {run.finished.message}"
+            parts.append(ending)
+        self._status_label.setText(f"{run.label}: " + " · ".join(parts))
+
+    # Slots.
+
+    def _on_log_scale_toggled(self, checked: bool) -> None:
+        self._loss_plot.setLogMode(y=checked)
+        self._loss_plot.enableAutoRange()
+
+    def _on_plot_log_mode_toggled(self, checked: bool) -> None:
+        """Keep the checkbox in step when log mode is switched from the plot's context menu."""
+        self._log_scale_check.blockSignals(True)
+        self._log_scale_check.setChecked(checked)
+        self._log_scale_check.blockSignals(False)
+
+    def _on_batch_accuracy_toggled(self, checked: bool) -> None:
+        for run in [*self._earlier, *([self._current] if self._current is not None else [])]:
+            run.batch_accuracy.setVisible(checked)
+
+    def _on_clear_clicked(self) -> None:
+        self.clear()
+
+
+def _percent(value: float) -> str:
+    """``value`` (a fraction) as a percentage with one decimal, or ``nan``."""
+    return f"{100.0 * value:.1f}%" if math.isfinite(value) else str(value)

@@ -1,0 +1,186 @@
+"""The feature-maps viewer: every channel of one layer's output for the current input.
+
+As in the report's §4, each channel of a convolution (or pooling, or dropout) layer's output
+is drawn as its own small image, beside the input image so the two can be compared ("in the
+first layer, the input image is sort of retained"). Only layers whose output is a stack of
+maps, ``(1, h, w, c)``, are listed: flatten and dense layers output one vector per image,
+which is not an image and is left out. Input with several channels (a foreign RGB model) is
+shown as the mean of its channels.
+
+The chosen layer, colour map and scale stay as they are when new results arrive (live while
+drawing or training); when the shapes are unchanged only the image data is replaced.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout,
+                               QWidget)
+
+from cnnviz.service.payloads import InspectionResult
+from cnnviz.ui.viewers.filter_grid import (COLORMAP_LABELS, COLORMAP_NAMES, FilterGrid, hint_label,
+                                           is_diverging)
+
+HINT = ("Draw a digit or pick a sample to see its feature maps: the output of every filter of "
+        "the convolution and pooling layers.")
+NO_MAPS_HINT = "This model has no convolution or pooling layers: there are no feature maps to show."
+
+
+class FeatureMapsView(QWidget):
+    """Feature maps of one chosen layer, in a :class:`FilterGrid`, next to the input image."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._result: InspectionResult | None = None
+        self._layers: list[tuple[str, tuple[int, ...]]] = []
+
+        self._layer_combo = QComboBox()
+        self._layer_combo.setToolTip("The layer whose output maps are shown (convolution, pooling and "
+                                     "dropout layers; output shape height × width × channels).")
+        self._layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._layer_combo.currentIndexChanged.connect(self._on_layer_changed)
+        self._colormap_combo = QComboBox()
+        self._colormap_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._colormap_combo.setToolTip("Colour map of the maps; a diverging map is centred at zero "
+                                        "(useful for tanh layers, whose outputs are signed).")
+        for name in COLORMAP_NAMES:
+            self._colormap_combo.addItem(COLORMAP_LABELS[name], name)
+        self._colormap_combo.currentIndexChanged.connect(self._on_display_changed)
+        self._shared_check = QCheckBox("Shared scale")
+        self._shared_check.setChecked(True)
+        self._shared_check.setToolTip("Checked: one colour scale for all maps, so their strengths can be "
+                                      "compared. Unchecked: each map stretched over its own range.")
+        self._shared_check.toggled.connect(self._on_display_changed)
+
+        controls = QHBoxLayout()
+        layer_label = QLabel("Layer:")
+        layer_label.setBuddy(self._layer_combo)
+        colormap_label = QLabel("Colour map:")
+        colormap_label.setBuddy(self._colormap_combo)
+        controls.addWidget(layer_label)
+        controls.addWidget(self._layer_combo)
+        controls.addSpacing(16)
+        controls.addWidget(colormap_label)
+        controls.addWidget(self._colormap_combo)
+        controls.addSpacing(16)
+        controls.addWidget(self._shared_check)
+        controls.addStretch(1)
+
+        self._grid = FilterGrid(value_label="activation")
+        self._hint = hint_label(HINT)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._hint)
+        self._stack.addWidget(self._grid)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(controls)
+        layout.addWidget(self._stack, 1)
+        self._set_controls_enabled(False)
+
+    # -- public API -----------------------------------------------------------------------------
+    def show_inspection(self, result: InspectionResult | None) -> None:
+        """Show the feature maps of ``result`` (``None``: no input yet, show the hint)."""
+        self._result = result
+        if result is None:
+            self._show_hint(HINT)
+            return
+        layers = [(name, tuple(result.feature_maps[name].shape)) for name in result.layer_names
+                  if name in result.feature_maps and np.ndim(result.feature_maps[name]) == 4]
+        if not layers:
+            self._show_hint(NO_MAPS_HINT)
+            return
+        if layers != self._layers:
+            self._populate_layers(layers)
+        self._set_controls_enabled(True)
+        self._render()
+
+    def available_layers(self) -> list[str]:
+        """The layers listed in the layer box."""
+        return [name for name, _ in self._layers]
+
+    def current_layer(self) -> str | None:
+        """The layer shown, or None."""
+        return self._layer_combo.currentData()
+
+    def set_current_layer(self, name: str) -> None:
+        """Choose the layer to show (as the user would in the layer box)."""
+        index = self._layer_combo.findData(name)
+        if index < 0:
+            raise ValueError(f"No layer {name!r} with feature maps; available: {self.available_layers()}.")
+        self._layer_combo.setCurrentIndex(index)
+
+    def set_colormap(self, name: str) -> None:
+        """Choose the colour map (one of :data:`COLORMAP_NAMES`)."""
+        index = self._colormap_combo.findData(name)
+        if index < 0:
+            raise ValueError(f"Unknown colour map {name!r}; expected one of {', '.join(COLORMAP_NAMES)}.")
+        self._colormap_combo.setCurrentIndex(index)
+
+    def set_shared_scale(self, shared: bool) -> None:
+        """One colour scale for all maps (True) or one per map (False)."""
+        self._shared_check.setChecked(shared)
+
+    def grid(self) -> FilterGrid:
+        """The grid the maps are drawn in."""
+        return self._grid
+
+    def is_showing_hint(self) -> bool:
+        """Whether the hint (no result, or no feature maps) is shown instead of the maps."""
+        return self._stack.currentWidget() is self._hint
+
+    def hint_text(self) -> str:
+        """The hint shown when there is nothing to draw."""
+        return self._hint.text()
+
+    def export_widget(self) -> pg.GraphicsLayoutWidget:
+        """The graphics widget to export (title, input, maps and colour bar)."""
+        return self._grid.graphics_widget()
+
+    def title(self) -> str:
+        """A figure title such as ``"Feature maps — conv2d (28 filters)"``."""
+        return self._grid.title() or "Feature maps"
+
+    # -- internals ------------------------------------------------------------------------------
+    def _populate_layers(self, layers: list[tuple[str, tuple[int, ...]]]) -> None:
+        current = self._layer_combo.currentData()
+        self._layers = layers
+        self._layer_combo.blockSignals(True)
+        self._layer_combo.clear()
+        for name, shape in layers:
+            self._layer_combo.addItem(f"{name}  ({shape[1]}×{shape[2]}×{shape[3]})", name)
+        index = self._layer_combo.findData(current)
+        self._layer_combo.setCurrentIndex(max(index, 0))
+        self._layer_combo.blockSignals(False)
+
+    def _render(self) -> None:
+        result, layer = self._result, self._layer_combo.currentData()
+        if result is None or layer is None:
+            return
+        maps = np.asarray(result.feature_maps[layer])[0]              # (h, w, c)
+        num_maps = maps.shape[-1]
+        is_conv = layer in result.kernels
+        noun = "filter" if is_conv else "channel"
+        colormap = self._colormap_combo.currentData()
+        self._grid.set_images(np.moveaxis(maps, -1, 0), [f"{noun} {index}" for index in range(num_maps)],
+                              colormap=colormap, symmetric=is_diverging(colormap),
+                              shared_scale=self._shared_check.isChecked())
+        self._grid.set_reference(np.asarray(result.image)[0].mean(axis=-1), "Input")
+        self._grid.set_title(f"Feature maps — {layer} ({num_maps} {noun}{'s' if num_maps != 1 else ''})")
+        self._stack.setCurrentWidget(self._grid)
+
+    def _show_hint(self, text: str) -> None:
+        self._hint.setText(text)
+        self._stack.setCurrentWidget(self._hint)
+        self._set_controls_enabled(False)
+
+    def _set_controls_enabled(self, enabled: bool) -> None:
+        for control in (self._layer_combo, self._colormap_combo, self._shared_check):
+            control.setEnabled(enabled)
+
+    def _on_layer_changed(self, _index: int) -> None:
+        self._render()
+
+    def _on_display_changed(self, *_args) -> None:
+        self._render()

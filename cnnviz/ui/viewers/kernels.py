@@ -1,0 +1,230 @@
+"""The kernels viewer: the learned weights of every filter of one convolution layer.
+
+A kernel of shape ``(kh, kw, in_channels, out_channels)`` is shown as one small ``kh × kw``
+image per output filter. For the first layer of an MNIST model (one input channel) that is
+the whole kernel; for deeper layers (or colour input) one input channel is chosen with a
+spin box, or the mean over all input channels is shown. Weights are signed, so they are drawn
+with a diverging colour map centred at zero (white = 0). Filters can be marked (red title and
+border) through :meth:`KernelsView.set_marked`, e.g. dead filters found by an analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from cnnviz.service.payloads import InspectionResult
+from cnnviz.ui.viewers.filter_grid import (COLORMAP_LABELS, COLORMAP_NAMES, DIVERGING_COLORMAP, FilterGrid,
+                                           hint_label)
+
+HINT = "Draw a digit or pick a sample to see the kernels (learned weights) of the convolution layers."
+NO_KERNELS_HINT = "This model has no convolution layers: there are no kernels to show."
+
+
+class KernelsView(QWidget):
+    """The kernels of one convolution layer, one image per output filter."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._result: InspectionResult | None = None
+        self._layers: list[tuple[str, tuple[int, ...]]] = []
+        self._marked: dict[str, frozenset[int]] = {}
+
+        self._layer_combo = QComboBox()
+        self._layer_combo.setToolTip("The convolution layer whose kernels are shown "
+                                     "(kernel height × width × input channels × filters).")
+        self._layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._layer_combo.currentIndexChanged.connect(self._on_layer_changed)
+        self._channel_spin = QSpinBox()
+        self._channel_spin.setToolTip("Which input channel of each filter to show: a filter of a deeper "
+                                      "layer has one kh × kw kernel per channel of the layer below.")
+        self._channel_spin.valueChanged.connect(self._on_display_changed)
+        self._mean_check = QCheckBox("Mean over input channels")
+        self._mean_check.setToolTip("Show each filter's kernel averaged over all its input channels "
+                                    "instead of one channel.")
+        self._mean_check.toggled.connect(self._on_display_changed)
+        self._colormap_combo = QComboBox()
+        self._colormap_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._colormap_combo.setToolTip("Colour map of the weights; the range is always centred at zero "
+                                        "(-max|w| .. +max|w|), so a diverging map shows the sign.")
+        for name in COLORMAP_NAMES:
+            self._colormap_combo.addItem(COLORMAP_LABELS[name], name)
+        self._colormap_combo.setCurrentIndex(self._colormap_combo.findData(DIVERGING_COLORMAP))
+        self._colormap_combo.currentIndexChanged.connect(self._on_display_changed)
+        self._shared_check = QCheckBox("Shared scale")
+        self._shared_check.setChecked(True)
+        self._shared_check.setToolTip("Checked: one colour scale for all filters, so weak (possibly dead) "
+                                      "filters look faint. Unchecked: each filter on its own scale.")
+        self._shared_check.toggled.connect(self._on_display_changed)
+
+        controls = QHBoxLayout()
+        for text, control in (("Layer:", self._layer_combo), ("Input channel:", self._channel_spin)):
+            label = QLabel(text)
+            label.setBuddy(control)
+            controls.addWidget(label)
+            controls.addWidget(control)
+            controls.addSpacing(12)
+        controls.addWidget(self._mean_check)
+        controls.addSpacing(12)
+        colormap_label = QLabel("Colour map:")
+        colormap_label.setBuddy(self._colormap_combo)
+        controls.addWidget(colormap_label)
+        controls.addWidget(self._colormap_combo)
+        controls.addSpacing(12)
+        controls.addWidget(self._shared_check)
+        controls.addStretch(1)
+
+        self._grid = FilterGrid(value_label="weight")
+        self._hint = hint_label(HINT)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._hint)
+        self._stack.addWidget(self._grid)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(controls)
+        layout.addWidget(self._stack, 1)
+        self._set_controls_enabled(False)
+
+    # -- public API -----------------------------------------------------------------------------
+    def show_inspection(self, result: InspectionResult | None) -> None:
+        """Show the kernels in ``result`` (``None``: no model or input yet, show the hint)."""
+        self._result = result
+        if result is None:
+            self._show_hint(HINT)
+            return
+        order = [name for name in result.layer_names if name in result.kernels]
+        order += [name for name in result.kernels if name not in order]
+        layers = [(name, tuple(result.kernels[name].shape)) for name in order
+                  if np.ndim(result.kernels[name]) == 4]
+        if not layers:
+            self._show_hint(NO_KERNELS_HINT)
+            return
+        if layers != self._layers:
+            self._populate_layers(layers)
+        self._set_controls_enabled(True)
+        self._update_channel_controls()
+        self._render()
+
+    def set_marked(self, layer: str, indices: Iterable[int]) -> None:
+        """Mark filters of ``layer`` (red title and border), e.g. dead ones; empty clears the marks."""
+        self._marked[layer] = frozenset(int(index) for index in indices)
+        if layer == self._layer_combo.currentData():
+            self._grid.set_marked(self._marked[layer])
+
+    def marked(self, layer: str) -> frozenset[int]:
+        """The marked filters of ``layer``."""
+        return self._marked.get(layer, frozenset())
+
+    def available_layers(self) -> list[str]:
+        """The convolution layers listed in the layer box."""
+        return [name for name, _ in self._layers]
+
+    def current_layer(self) -> str | None:
+        """The layer shown, or None."""
+        return self._layer_combo.currentData()
+
+    def set_current_layer(self, name: str) -> None:
+        """Choose the convolution layer to show."""
+        index = self._layer_combo.findData(name)
+        if index < 0:
+            raise ValueError(f"No convolution layer {name!r}; available: {self.available_layers()}.")
+        self._layer_combo.setCurrentIndex(index)
+
+    def input_channel(self) -> int | None:
+        """The input channel shown, or None when the mean over channels is shown."""
+        return None if self._mean_check.isChecked() and self._mean_check.isEnabled() else \
+            self._channel_spin.value()
+
+    def set_input_channel(self, channel: int) -> None:
+        """Show input channel ``channel`` of every filter (and turn the mean off)."""
+        self._mean_check.setChecked(False)
+        self._channel_spin.setValue(channel)
+
+    def set_channel_mean(self, mean: bool) -> None:
+        """Show the mean over input channels (True) or the chosen channel (False)."""
+        self._mean_check.setChecked(mean)
+
+    def num_input_channels(self) -> int:
+        """Input channels of the current layer's kernels (1 for the first layer of an MNIST model)."""
+        layer = self._layer_combo.currentData()
+        shapes = dict(self._layers)
+        return shapes[layer][2] if layer in shapes else 0
+
+    def grid(self) -> FilterGrid:
+        """The grid the kernels are drawn in."""
+        return self._grid
+
+    def is_showing_hint(self) -> bool:
+        """Whether the hint is shown instead of kernels."""
+        return self._stack.currentWidget() is self._hint
+
+    def export_widget(self) -> pg.GraphicsLayoutWidget:
+        """The graphics widget to export (title, kernels and colour bar)."""
+        return self._grid.graphics_widget()
+
+    def title(self) -> str:
+        """A figure title such as ``"Kernels — conv2d (28 filters, 3×3)"``."""
+        return self._grid.title() or "Kernels"
+
+    # -- internals ------------------------------------------------------------------------------
+    def _populate_layers(self, layers: list[tuple[str, tuple[int, ...]]]) -> None:
+        current = self._layer_combo.currentData()
+        self._layers = layers
+        self._layer_combo.blockSignals(True)
+        self._layer_combo.clear()
+        for name, shape in layers:
+            self._layer_combo.addItem(f"{name}  ({shape[0]}×{shape[1]}×{shape[2]}×{shape[3]})", name)
+        self._layer_combo.setCurrentIndex(max(self._layer_combo.findData(current), 0))
+        self._layer_combo.blockSignals(False)
+
+    def _update_channel_controls(self) -> None:
+        """Fit the channel spin box to the current layer; disable it for one input channel."""
+        num_channels = self.num_input_channels()
+        self._channel_spin.blockSignals(True)
+        self._channel_spin.setRange(0, max(num_channels - 1, 0))
+        self._channel_spin.blockSignals(False)
+        self._channel_spin.setEnabled(num_channels > 1 and not self._mean_check.isChecked())
+        self._mean_check.setEnabled(num_channels > 1)
+
+    def _render(self) -> None:
+        result, layer = self._result, self._layer_combo.currentData()
+        if result is None or layer is None or layer not in result.kernels:
+            return
+        kernels = np.asarray(result.kernels[layer])                  # (kh, kw, in, out)
+        kernel_height, kernel_width, num_inputs, num_filters = kernels.shape
+        channel = self.input_channel()
+        if num_inputs == 1:
+            maps, detail = kernels[:, :, 0, :], ""
+        elif channel is None:
+            maps, detail = kernels.mean(axis=2), f", mean over {num_inputs} input channels"
+        else:
+            maps, detail = kernels[:, :, channel, :], f", input channel {channel} of {num_inputs}"
+        self._grid.set_images(np.moveaxis(maps, -1, 0), [f"filter {index}" for index in range(num_filters)],
+                              colormap=self._colormap_combo.currentData(), symmetric=True,
+                              shared_scale=self._shared_check.isChecked(),
+                              marked=self._marked.get(layer, frozenset()))
+        self._grid.set_title(f"Kernels — {layer} ({num_filters} filter{'s' if num_filters != 1 else ''}, "
+                             f"{kernel_height}×{kernel_width}{detail})")
+        self._stack.setCurrentWidget(self._grid)
+
+    def _show_hint(self, text: str) -> None:
+        self._hint.setText(text)
+        self._stack.setCurrentWidget(self._hint)
+        self._set_controls_enabled(False)
+
+    def _set_controls_enabled(self, enabled: bool) -> None:
+        for control in (self._layer_combo, self._channel_spin, self._mean_check, self._colormap_combo,
+                        self._shared_check):
+            control.setEnabled(enabled)
+
+    def _on_layer_changed(self, _index: int) -> None:
+        self._update_channel_controls()
+        self._render()
+
+    def _on_display_changed(self, *_args) -> None:
+        self._update_channel_controls()
+        self._render()

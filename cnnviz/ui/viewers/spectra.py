@@ -1,0 +1,283 @@
+"""The spectra viewer: Fourier magnitude spectra of feature maps or kernels (the report's §5).
+
+Each map's centred log-magnitude spectrum ``log(1 + |F|)`` is computed by
+:func:`cnnviz.core.spectra.magnitude_spectrum` and drawn in a :class:`FilterGrid`: zero
+frequency in the centre, ±0.5 cycles per pixel at the edges. Kernels are tiny (3×3), so they
+are zero-padded (default 32×32) before the transform, which samples their spectrum finely
+enough to read. Each spectrum has its own colour scale by default, because the overall
+magnitude differs a lot between maps while the shape of the spectrum is what is compared.
+For kernels with several input channels one channel is chosen with a spin box.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from cnnviz.core.spectra import frequency_axes, magnitude_spectrum
+from cnnviz.service.payloads import InspectionResult
+from cnnviz.ui.viewers.filter_grid import COLORMAP_LABELS, COLORMAP_NAMES, FilterGrid, hint_label
+
+FEATURE_MAPS = "feature maps"
+KERNELS = "kernels"
+HINT = ("Draw a digit or pick a sample to see the Fourier spectra of its feature maps and of the "
+        "kernels.")
+DEFAULT_PADDING = 32
+MAX_PADDING = 128
+
+
+class SpectraView(QWidget):
+    """Centred log-magnitude spectra of one layer's feature maps or kernels."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._result: InspectionResult | None = None
+        self._layers: dict[str, list[tuple[str, tuple[int, ...]]]] = {FEATURE_MAPS: [], KERNELS: []}
+        self._spectra: np.ndarray | None = None
+
+        self._source_combo = QComboBox()
+        self._source_combo.addItem("Feature maps", FEATURE_MAPS)
+        self._source_combo.addItem("Kernels", KERNELS)
+        self._source_combo.setToolTip("Transform the layer's output maps for the current input, or the "
+                                      "layer's learned kernels.")
+        self._source_combo.currentIndexChanged.connect(self._on_source_changed)
+        self._layer_combo = QComboBox()
+        self._layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._layer_combo.setToolTip("The layer whose maps or kernels are transformed.")
+        self._layer_combo.currentIndexChanged.connect(self._on_layer_changed)
+        self._padding_spin = QSpinBox()
+        self._padding_spin.setRange(3, MAX_PADDING)
+        self._padding_spin.setValue(DEFAULT_PADDING)
+        self._padding_spin.setSuffix(" px")
+        self._padding_spin.setToolTip("Kernels are zero-padded to this size before the transform: the "
+                                      "spectrum is the same, sampled more finely.")
+        self._padding_spin.valueChanged.connect(self._on_display_changed)
+        self._channel_spin = QSpinBox()
+        self._channel_spin.setToolTip("Which input channel of each kernel to transform (deeper layers "
+                                      "have one kernel per channel of the layer below).")
+        self._channel_spin.valueChanged.connect(self._on_display_changed)
+        self._colormap_combo = QComboBox()
+        self._colormap_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        for name in COLORMAP_NAMES:
+            self._colormap_combo.addItem(COLORMAP_LABELS[name], name)
+        self._colormap_combo.setCurrentIndex(self._colormap_combo.findData("inferno"))
+        self._colormap_combo.setToolTip("Colour map of the log magnitude log(1 + |F|).")
+        self._colormap_combo.currentIndexChanged.connect(self._on_display_changed)
+        self._shared_check = QCheckBox("Shared scale")
+        self._shared_check.setChecked(False)
+        self._shared_check.setToolTip("Checked: one colour scale for all spectra. Unchecked (default): each "
+                                      "spectrum on its own scale, to compare their shapes.")
+        self._shared_check.toggled.connect(self._on_display_changed)
+
+        first_row = QHBoxLayout()
+        second_row = QHBoxLayout()
+        for row, entries in ((first_row, (("Source:", self._source_combo), ("Layer:", self._layer_combo),
+                                          ("Colour map:", self._colormap_combo))),
+                             (second_row, (("Pad kernels to:", self._padding_spin),
+                                           ("Kernel input channel:", self._channel_spin)))):
+            for text, control in entries:
+                label = QLabel(text)
+                label.setBuddy(control)
+                row.addWidget(label)
+                row.addWidget(control)
+                row.addSpacing(12)
+        first_row.addWidget(self._shared_check)
+        first_row.addStretch(1)
+        self._note = QLabel("Centre: zero frequency; edges: ±0.5 cycles/pixel. Colour: log(1 + |F|).")
+        self._note.setStyleSheet("color: #555;")
+        self._note.setToolTip("Horizontal position = horizontal frequency fx, vertical = vertical "
+                              "frequency fy; click a spectrum for labelled frequency axes.")
+        second_row.addSpacing(8)
+        second_row.addWidget(self._note)
+        second_row.addStretch(1)
+
+        self._grid = FilterGrid(value_label="log(1 + |F|)")
+        self._hint = hint_label(HINT)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._hint)
+        self._stack.addWidget(self._grid)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(first_row)
+        layout.addLayout(second_row)
+        layout.addWidget(self._stack, 1)
+        self._set_controls_enabled(False)
+
+    # -- public API -----------------------------------------------------------------------------
+    def show_inspection(self, result: InspectionResult | None) -> None:
+        """Show the spectra for ``result`` (``None``: no input yet, show the hint)."""
+        self._result = result
+        if result is None:
+            self._show_hint(HINT)
+            return
+        layers = {
+            FEATURE_MAPS: [(name, tuple(result.feature_maps[name].shape)) for name in result.layer_names
+                           if name in result.feature_maps and np.ndim(result.feature_maps[name]) == 4],
+            KERNELS: [(name, tuple(result.kernels[name].shape)) for name in result.layer_names
+                      if name in result.kernels and np.ndim(result.kernels[name]) == 4],
+        }
+        if not layers[FEATURE_MAPS] and not layers[KERNELS]:
+            self._show_hint("This model has no convolution or pooling layers: there are no maps or "
+                            "kernels to transform.")
+            return
+        changed = layers != self._layers
+        self._layers = layers
+        self._set_controls_enabled(True)
+        if changed:
+            self._populate_layers()
+        self._render()
+
+    def source(self) -> str:
+        """``"feature maps"`` or ``"kernels"``."""
+        return self._source_combo.currentData()
+
+    def set_source(self, source: str) -> None:
+        """Transform ``"feature maps"`` or ``"kernels"``."""
+        index = self._source_combo.findData(source)
+        if index < 0:
+            raise ValueError(f"Unknown source {source!r}; expected {FEATURE_MAPS!r} or {KERNELS!r}.")
+        self._source_combo.setCurrentIndex(index)
+
+    def available_layers(self) -> list[str]:
+        """The layers listed for the current source."""
+        return [name for name, _ in self._layers[self.source()]]
+
+    def current_layer(self) -> str | None:
+        """The layer shown, or None."""
+        return self._layer_combo.currentData()
+
+    def set_current_layer(self, name: str) -> None:
+        """Choose the layer to transform."""
+        index = self._layer_combo.findData(name)
+        if index < 0:
+            raise ValueError(f"No layer {name!r} for {self.source()}; available: {self.available_layers()}.")
+        self._layer_combo.setCurrentIndex(index)
+
+    def padding(self) -> int:
+        """The size kernels are zero-padded to."""
+        return self._padding_spin.value()
+
+    def set_padding(self, size: int) -> None:
+        """Zero-pad kernels to ``size × size`` (clamped to kernel size .. 128)."""
+        self._padding_spin.setValue(size)
+
+    def set_input_channel(self, channel: int) -> None:
+        """Transform input channel ``channel`` of each kernel."""
+        self._channel_spin.setValue(channel)
+
+    def spectra(self) -> np.ndarray | None:
+        """The spectra shown, shape (n, H, W)."""
+        return self._spectra
+
+    def grid(self) -> FilterGrid:
+        """The grid the spectra are drawn in."""
+        return self._grid
+
+    def is_showing_hint(self) -> bool:
+        """Whether the hint is shown instead of spectra."""
+        return self._stack.currentWidget() is self._hint
+
+    def export_widget(self) -> pg.GraphicsLayoutWidget:
+        """The graphics widget to export (title, spectra and colour bar)."""
+        return self._grid.graphics_widget()
+
+    def title(self) -> str:
+        """A figure title such as ``"Spectra — conv2d kernels (28 filters, padded to 32×32)"``."""
+        return self._grid.title() or "Spectra"
+
+    # -- internals ------------------------------------------------------------------------------
+    def _populate_layers(self) -> None:
+        current = self._layer_combo.currentData()
+        self._layer_combo.blockSignals(True)
+        self._layer_combo.clear()
+        for name, shape in self._layers[self.source()]:
+            # Feature maps (1, h, w, c) without the batch axis; kernels (kh, kw, in, out) in full.
+            sizes = shape[1:] if self.source() == FEATURE_MAPS else shape
+            self._layer_combo.addItem(f"{name}  ({'×'.join(str(size) for size in sizes)})", name)
+        self._layer_combo.setCurrentIndex(max(self._layer_combo.findData(current), 0))
+        self._layer_combo.blockSignals(False)
+        self._update_kernel_controls()
+
+    def _update_kernel_controls(self) -> None:
+        """Fit padding and channel spin boxes to the current kernel; only kernels use them."""
+        is_kernel = self.source() == KERNELS
+        shapes = dict(self._layers[KERNELS])
+        shape = shapes.get(self._layer_combo.currentData())
+        for control in (self._padding_spin, self._channel_spin):
+            control.blockSignals(True)
+        if shape is not None:
+            self._padding_spin.setMinimum(max(shape[0], shape[1]))
+            self._channel_spin.setRange(0, shape[2] - 1)
+        for control in (self._padding_spin, self._channel_spin):
+            control.blockSignals(False)
+        enabled = self._source_combo.isEnabled()
+        self._padding_spin.setEnabled(enabled and is_kernel)
+        self._channel_spin.setEnabled(enabled and is_kernel and shape is not None and shape[2] > 1)
+
+    def _render(self) -> None:
+        result, layer = self._result, self._layer_combo.currentData()
+        if result is None:
+            return
+        if layer is None:
+            self._hint.setText("This model has no convolution layers: there are no kernels to transform."
+                               if self.source() == KERNELS else
+                               "This model has no convolution or pooling layers: there are no feature "
+                               "maps to transform.")
+            self._stack.setCurrentWidget(self._hint)
+            return
+        if self.source() == KERNELS:
+            if layer not in result.kernels:
+                return
+            kernels = np.asarray(result.kernels[layer])                 # (kh, kw, in, out)
+            channel = min(self._channel_spin.value(), kernels.shape[2] - 1)
+            size = max(self._padding_spin.value(), kernels.shape[0], kernels.shape[1])
+            spectra = magnitude_spectrum(kernels[:, :, channel, :], size=size)
+            channel_text = f", input channel {channel}" if kernels.shape[2] > 1 else ""
+            title = (f"Spectra — {layer} kernels ({kernels.shape[3]} filters, {kernels.shape[0]}×"
+                     f"{kernels.shape[1]} padded to {size}×{size}{channel_text})")
+            noun = "filter"
+            self._grid.set_reference(None)
+        else:
+            if layer not in result.feature_maps:
+                return
+            maps = np.asarray(result.feature_maps[layer])[0]            # (h, w, c)
+            spectra = magnitude_spectrum(maps)
+            noun = "filter" if layer in result.kernels else "channel"
+            title = (f"Spectra — {layer} feature maps ({maps.shape[2]} {noun}s, "
+                     f"{maps.shape[0]}×{maps.shape[1]})")
+            self._grid.set_reference(np.asarray(result.image)[0].mean(axis=-1), "Input")
+        spectra = np.moveaxis(spectra, -1, 0)                              # (n, H, W)
+        self._spectra = spectra
+        height, width = spectra.shape[1:]
+        frequency_y, frequency_x = frequency_axes((height, width))
+        extent = (frequency_x[0] - 0.5 / width, frequency_x[-1] + 0.5 / width,
+                  frequency_y[0] - 0.5 / height, frequency_y[-1] + 0.5 / height)
+        self._grid.set_images(spectra, [f"{noun} {index}" for index in range(len(spectra))],
+                              colormap=self._colormap_combo.currentData(), symmetric=False,
+                              shared_scale=self._shared_check.isChecked(), extent=extent,
+                              axis_labels=("fx (cycles/pixel)", "fy (cycles/pixel)"))
+        self._grid.set_title(title)
+        self._stack.setCurrentWidget(self._grid)
+
+    def _show_hint(self, text: str) -> None:
+        self._hint.setText(text)
+        self._stack.setCurrentWidget(self._hint)
+        self._set_controls_enabled(False)
+
+    def _set_controls_enabled(self, enabled: bool) -> None:
+        for control in (self._source_combo, self._layer_combo, self._colormap_combo, self._shared_check):
+            control.setEnabled(enabled)
+        self._update_kernel_controls()
+
+    def _on_source_changed(self, _index: int) -> None:
+        self._populate_layers()
+        self._render()
+
+    def _on_layer_changed(self, _index: int) -> None:
+        self._update_kernel_controls()
+        self._render()
+
+    def _on_display_changed(self, *_args) -> None:
+        self._render()

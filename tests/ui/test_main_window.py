@@ -1,0 +1,195 @@
+"""The main window driven as a user would: default model, drawing, training, export, settings."""
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+
+from cnnviz.core.config import reference_config
+from cnnviz.service import payloads as p
+from cnnviz.service.model_service import ModelService
+from cnnviz.ui.export import ExportError, render_widget
+from cnnviz.ui.main_window import MainWindow
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 30_000
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings, tmp_path):
+    service = ModelService(run_root=tmp_path / "runs")
+    window = MainWindow(service, settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT):
+        pass
+    yield window
+    window.close()
+    assert not service.is_running
+
+
+def test_opens_ready_with_the_default_model_and_a_sample_digit(window):
+    result = window._last_result
+    assert window._model_info.summary.total_parameters == 607_394
+    assert result.feature_maps["conv2d"].shape == (1, 26, 26, 28)
+    assert window.canvas.current_input() is not None
+    # The bundled model recognises the first test digit of the bundled sample.
+    from cnnviz.core.datasets import load_dataset
+    label = int(load_dataset("mnist-sample", "test", count=1).labels[0])
+    assert int(np.argmax(result.probabilities)) == label
+    assert window.tabs.count() == 4
+
+
+def test_strokes_change_the_input_and_the_prediction(qtbot, window):
+    before = window._last_result
+    window.canvas.clear()
+    with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT) as blocker:
+        window.canvas.stroke([(140, 40), (140, 240)])  # a vertical bar: a one
+    after = blocker.args[0]
+    assert not np.array_equal(after.image, before.image)
+    assert int(np.argmax(after.probabilities)) == 1
+    assert after.request_id > before.request_id
+
+
+def test_gradient_target_change_requests_a_new_inspection(qtbot, window):
+    with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT) as blocker:
+        window.gradients_view.sig_target_changed.emit(3)
+    assert blocker.args[0].gradients.target == "class:3"
+
+
+def test_a_tiny_model_trains_through_the_interface(qtbot, window):
+    panel = window.config_panel
+    config = reference_config().with_training(train_subset=320, batch_size=32, epochs=2, validation_split=0.0)
+    panel.set_config(config)
+    with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
+        panel.build_button.click()
+    qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
+    with qtbot.waitSignal(window.service.sig_training_finished, timeout=60_000) as blocker:
+        panel.train_button.click()
+    assert blocker.args[0].reason == "completed"
+    assert window.monitor.num_points() == 20
+    # The state signal is queued to the window: wait for the buttons, not the service attribute.
+    qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
+    assert window.service.state == p.IDLE and not panel.stop_button.isEnabled()
+
+
+def test_stop_returns_to_idle(qtbot, window):
+    panel = window.config_panel
+    panel.set_config(reference_config().with_training(batch_size=8, epochs=3))
+    with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
+        panel.build_button.click()
+    qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
+    with qtbot.waitSignal(window.service.sig_training_progress, timeout=TIMEOUT):
+        panel.train_button.click()
+    assert panel.stop_button.isEnabled()
+    with qtbot.waitSignal(window.service.sig_training_finished, timeout=TIMEOUT) as blocker:
+        panel.stop_button.click()
+    assert blocker.args[0].reason == "stopped"
+    qtbot.waitUntil(lambda: window.service.state == p.IDLE, timeout=TIMEOUT)
+    assert window.monitor.num_points() > 0
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_every_view_exports_in_every_format(window, tmp_path, fmt):
+    for index, view in enumerate(window.viewers):
+        window.tabs.setCurrentIndex(index)
+        path = render_widget(view.export_widget(), tmp_path / f"view{index}.{fmt}", title=view.title())
+        data = path.read_bytes()
+        if fmt == "png":
+            assert data.startswith(b"\x89PNG\r\n\x1a\n")
+        elif fmt == "pdf":
+            assert data.startswith(b"%PDF-")
+        else:
+            root = ElementTree.fromstring(data)
+            assert root.tag.endswith("svg")
+        assert len(data) > 1000
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_export_all_writes_every_layer_and_an_index(window, tmp_path):
+    index = window.export_all_to(str(tmp_path / "export"))
+    names = {path.name for path in (tmp_path / "export").iterdir()}
+    assert index.name == "index.html"
+    for expected in ("input.png", "feature-maps_conv2d.png", "spectra_conv2d.png", "kernels_conv2d.png",
+                     "kernel-spectra_conv2d.png", "gradients_conv2d.png", "saliency.png", "arrays.npz"):
+        assert expected in names
+    page = index.read_text()
+    assert "feature-maps_conv2d.png" in page
+    with np.load(tmp_path / "export" / "arrays.npz", allow_pickle=False) as arrays:
+        assert arrays["feature-maps_conv2d"].shape == (28, 26, 26)
+
+
+def test_export_to_a_read_only_folder_is_a_clear_error(window, tmp_path):
+    if os.geteuid() == 0:
+        folder = Path("/proc/cnnviz-export")  # not writable, even for root
+    else:
+        folder = tmp_path / "locked"
+        folder.mkdir()
+        folder.chmod(0o500)
+    with pytest.raises(ExportError, match="Cannot write in the folder"):
+        render_widget(window.feature_maps_view.export_widget(), folder / "figure.png")
+    with pytest.raises(ExportError, match="Cannot write in the folder"):
+        window_index = __import__("cnnviz.ui.export", fromlist=["export_all"]).export_all(
+            window._last_result, folder / "all")
+        assert window_index is None
+    if folder.is_dir():
+        assert list(folder.iterdir()) == []
+        folder.chmod(0o700)
+
+
+def test_unwritable_target_is_a_clear_error(window, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ExportError, match="Cannot write in the folder"):
+        render_widget(window.feature_maps_view.export_widget(), blocker / "figure.png")
+
+
+def test_layout_and_settings_are_remembered(qtbot, tmp_path, settings):
+    service = ModelService(run_root=False)
+    first = MainWindow(service, settings=settings, load_default_model=False)
+    qtbot.addWidget(first)
+    first.config_panel.learning_rate_spin.setValue(0.0123)
+    first.tabs.setCurrentIndex(2)
+    first.close()
+    second_service = ModelService(run_root=False)
+    second = MainWindow(second_service, settings=QSettings(settings.fileName(), QSettings.IniFormat),
+                        load_default_model=False)
+    qtbot.addWidget(second)
+    assert second.config_panel.config().training.learning_rate == pytest.approx(0.0123)
+    assert second.tabs.currentIndex() == 2
+    second.close()
+
+
+def test_closing_during_training_stops_the_worker(qtbot, window):
+    panel = window.config_panel
+    panel.set_config(reference_config().with_training(batch_size=4, epochs=5))
+    with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
+        panel.build_button.click()
+    qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
+    with qtbot.waitSignal(window.service.sig_training_progress, timeout=TIMEOUT):
+        panel.train_button.click()
+    window.close()
+    assert not window.service.is_running
+
+
+def test_main_py_screenshot_smoke(tmp_path):
+    target = tmp_path / "window.png"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--screenshot", str(target), "--settings",
+         str(tmp_path / "settings.ini")],
+        capture_output=True, text=True, timeout=180, cwd=ROOT,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "CNNVIZ_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    data = target.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 50_000
+    assert "tensorflow" not in result.stderr.lower()
