@@ -35,7 +35,7 @@ from cnnviz.core.training_data import prepare_training_data
 from cnnviz.engines.base import batch_indices
 from cnnviz.engines.registry import create_engine
 
-BENCHMARKS = ("speed", "accuracy", "fashion", "latency")
+BENCHMARKS = ("speed", "accuracy", "fashion", "latency", "ui")
 
 
 def sixty_thousand_images() -> tuple[np.ndarray, np.ndarray, str]:
@@ -213,6 +213,10 @@ def run(names: list[str], out: Callable[[str], None] = print, quick: bool = Fals
             results[name] = fashion(out, epochs=1 if quick else 3)
         elif name == "latency":
             results[name] = latency(out, repeats=20 if quick else 200)
+        elif name == "ui":
+            from cnnviz import bench_ui
+
+            results[name] = bench_ui.run(out, quick=quick)
         else:
             raise ValueError(f"Unknown benchmark {name!r}; expected one of {', '.join(BENCHMARKS)}.")
     return results

@@ -1,5 +1,5 @@
 """The ``cnnviz`` command line: the desktop application without a command, and ``summary``,
-``data``, ``train``, ``bench``; every command has ``--help``.
+``data``, ``train``, ``inspect``, ``bench``; every command has ``--help``.
 
 Commands import what they need when they run, so ``cnnviz --help`` stays fast
 and never loads Qt or TensorFlow.
@@ -118,10 +118,67 @@ def _command_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _resolve_model_path(text: str):
+    from pathlib import Path
+
+    path = Path(text)
+    if path.is_dir():
+        for name in ("model.npz", "model.keras"):
+            if (path / name).is_file():
+                return path / name
+        raise CommandError(f"{path} holds no model.npz or model.keras; give a run folder written by "
+                           "cnnviz train, or a model file.")
+    if not path.is_file():
+        raise CommandError(f"There is no model file or run folder at {path}.")
+    return path
+
+
+def _command_inspect(args: argparse.Namespace) -> int:
+    import os
+
+    import numpy as np
+
+    from cnnviz.app import has_display
+
+    if not has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    from cnnviz.core.datasets import load_dataset
+    from cnnviz.core.preprocessing import preprocess_batch, preprocess_image
+    from cnnviz.engines.registry import load_engine
+    from cnnviz.service.inspection import run_inspection
+    from cnnviz.ui.export import export_all
+    from cnnviz.ui.images import read_image_file
+
+    engine = load_engine(_resolve_model_path(args.model))
+    label = None
+    if args.image:
+        image = preprocess_image(read_image_file(args.image)).input
+        source = args.image
+    else:
+        dataset_name = args.dataset or (engine.config.training.dataset if engine.config else "mnist-sample")
+        dataset = load_dataset(dataset_name, "test")
+        if not 0 <= args.sample < len(dataset):
+            raise CommandError(f"--sample must be in [0, {len(dataset)}) for the {dataset_name} test split, "
+                               f"received {args.sample}.")
+        image = preprocess_batch(dataset.images[args.sample:args.sample + 1])
+        label = int(dataset.labels[args.sample])
+        source = f"{dataset_name} test sample {args.sample} (label {dataset.class_names[label]})"
+    result = run_inspection(engine, image, label=label, class_index=args.class_index)
+    app = QApplication.instance() or QApplication([])  # noqa: F841 - figures need a Qt application
+    index = export_all(result, args.out, args.format)
+    predicted = int(np.argmax(result.probabilities))
+    print(f"input: {source}")
+    print(f"prediction: class {predicted} ({float(result.probabilities[predicted]):.1%})")
+    print(f"wrote {sum(1 for _ in index.parent.iterdir())} files to {index.parent} (open {index.name})")
+    return 0
+
+
 def _command_bench(args: argparse.Namespace) -> int:
     from cnnviz.bench import run
 
-    results = run(args.benchmarks or ["speed", "accuracy", "fashion", "latency"], quick=args.quick,
+    results = run(args.benchmarks or ["speed", "accuracy", "fashion", "latency", "ui"], quick=args.quick,
                   out=lambda line: print(line, flush=True))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
@@ -191,13 +248,30 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print one JSON object per epoch and a final one, instead of a progress bar")
     train.set_defaults(handler=_command_train)
 
+    inspect = commands.add_parser(
+        "inspect", help="write every layer's feature maps, kernels, spectra and gradients for one input",
+        description="Open a model, run one input through it and write every layer's feature maps, "
+                    "kernels, spectra and gradients as figures, with the arrays and an index page.")
+    inspect.add_argument("--model", required=True, metavar="RUN_DIR_OR_FILE",
+                         help="a run folder from cnnviz train, or a .npz / .keras model file")
+    source = inspect.add_mutually_exclusive_group(required=True)
+    source.add_argument("--image", metavar="FILE", help="a picture of a digit or shape (any size, any polarity)")
+    source.add_argument("--sample", type=int, metavar="N", help="test sample N of the model's dataset")
+    inspect.add_argument("--dataset", choices=("mnist-sample", "mnist", "fashion-mnist", "shapes"),
+                         help="dataset for --sample (default: the model's own)")
+    inspect.add_argument("--class", dest="class_index", type=int, metavar="K",
+                         help="gradients of class K's score instead of the loss")
+    inspect.add_argument("--out", required=True, metavar="DIR", help="the folder to write into")
+    inspect.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format")
+    inspect.set_defaults(handler=_command_inspect)
+
     bench = commands.add_parser(
         "bench", help="compare the engines' speed, accuracy and inspection latency",
         description="Run benchmarks side by side in one process and print ratios: training speed "
                     "(one epoch of 60,000 images at batch 128, NumPy engine vs Keras, alternating), "
                     "accuracy on the bundled sample, accuracy on Fashion-MNIST, and inspection latency.")
-    bench.add_argument("benchmarks", nargs="*", choices=["speed", "accuracy", "fashion", "latency", []],
-                       metavar="NAME", help="speed, accuracy, fashion, latency (default: all)")
+    bench.add_argument("benchmarks", nargs="*", choices=["speed", "accuracy", "fashion", "latency", "ui", []],
+                       metavar="NAME", help="speed, accuracy, fashion, latency, ui (default: all)")
     bench.add_argument("--quick", action="store_true", help="a short smoke run with small sizes")
     bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     bench.set_defaults(handler=_command_bench)

@@ -14,6 +14,7 @@ good weights. :meth:`ModelService.shutdown` stops the worker within a bounded ti
 from __future__ import annotations
 
 import itertools
+import os
 import queue
 import threading
 import time
@@ -30,6 +31,7 @@ from cnnviz.core.runs import RunDirectory
 from cnnviz.core.summary import summarize
 from cnnviz.core.training_data import prepare_training_data
 from cnnviz.service import payloads as p
+from cnnviz.service.inspection import run_inspection
 
 _SHUTDOWN = "shutdown"
 
@@ -210,6 +212,7 @@ class ModelService(QObject):
         self.sig_error_raised.emit(p.ServiceError(title, message, details))
 
     def _run(self) -> None:
+        _lower_priority()
         while True:
             command, arguments = self._commands.get()
             if command == _SHUTDOWN:
@@ -259,16 +262,8 @@ class ModelService(QObject):
             request, self._pending_inspection = self._pending_inspection, None
         if request is None or self._engine is None:
             return
-        engine = self._engine
-        start = time.perf_counter()
-        image = request.image
-        labels = None if request.label is None else np.array([request.label])
-        feature_maps = engine.feature_maps(image)
-        gradients = engine.gradients(image, labels=labels, class_index=request.class_index)
-        probabilities = frozen(np.array(engine.predict(image)[0]))
-        result = p.InspectionResult(
-            request.request_id, self._version, request.image, probabilities, feature_maps,
-            engine.kernels(), gradients, tuple(engine.layer_names()), (time.perf_counter() - start) * 1000)
+        result = run_inspection(self._engine, request.image, request.label, request.class_index,
+                                request.request_id, self._version)
         with self._lock:
             superseded = self._pending_inspection is not None
         if not superseded:
@@ -378,6 +373,21 @@ class ModelService(QObject):
                 kept.append((command, arguments))
         for item in kept:
             self._commands.put(item)
+
+
+WORKER_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Run the worker below the interface's priority, so training never starves the window.
+
+    On Linux each thread has its own nice value, and threads it starts inherit it (the NumPy
+    engine's chunk thread included). Elsewhere, or when not permitted, nothing changes.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+    except (AttributeError, OSError):
+        pass
 
 
 _titles = {"build": "Could not build the model", "load": "Could not open the model",

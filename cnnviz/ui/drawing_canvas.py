@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item is made)
 from cnnviz.core.datasets import Dataset, load_dataset
+from cnnviz.ui.images import gray_array, qimage_to_array
 from cnnviz.core.preprocessing import (
     EmptyImageError,
     ink_polarity,
@@ -111,13 +112,6 @@ class _Snapshot:
     message: str
 
 
-def _gray_array(image: QImage) -> np.ndarray:
-    """``(H, W)`` uint8 copy of a ``Format_Grayscale8`` image (row padding dropped)."""
-    height, width = image.height(), image.width()
-    rows = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
-    return rows.reshape(height, image.bytesPerLine())[:, :width].copy()
-
-
 def _gray_image(gray: np.ndarray) -> QImage:
     """A ``Format_Grayscale8`` QImage holding its own copy of ``(H, W)`` uint8 ``gray``."""
     height, width = gray.shape
@@ -125,20 +119,6 @@ def _gray_image(gray: np.ndarray) -> QImage:
     rows = np.frombuffer(image.bits(), np.uint8, count=image.sizeInBytes())
     rows.reshape(height, image.bytesPerLine())[:, :width] = gray
     return image
-
-
-def _qimage_to_array(image: QImage) -> np.ndarray:
-    """A loaded picture as ``(H, W)`` grey, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA uint8."""
-    if image.hasAlphaChannel():
-        image, channels = image.convertToFormat(QImage.Format.Format_RGBA8888), 4
-    elif image.isGrayscale():
-        return _gray_array(image.convertToFormat(QImage.Format.Format_Grayscale8))
-    else:
-        image, channels = image.convertToFormat(QImage.Format.Format_RGB888), 3
-    height, width = image.height(), image.width()
-    rows = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
-    rows = rows.reshape(height, image.bytesPerLine())[:, :width * channels]
-    return rows.reshape(height, width, channels).copy()
 
 
 def _light_on_dark(image: np.ndarray) -> np.ndarray:
@@ -671,7 +651,7 @@ class DrawingCanvas(QWidget):
 
     def canvas_image(self) -> np.ndarray:
         """The canvas as ``(CANVAS_SIZE, CANVAS_SIZE)`` uint8 grey (a copy; 255 = ink)."""
-        return _gray_array(self._surface.image)
+        return gray_array(self._surface.image)
 
     def stroke(self, points: list[tuple[float, float]]) -> None:
         """Draw one stroke through ``points`` (canvas ``(x, y)``), as the mouse would.
@@ -789,7 +769,7 @@ class DrawingCanvas(QWidget):
             return False
         self._last_directory = os.path.dirname(os.path.abspath(path))
         try:
-            self.set_image(_qimage_to_array(image))
+            self.set_image(qimage_to_array(image))
         except ValueError as error:
             self._show_error(f"Could not use {name}: {error}")
             return False

@@ -215,7 +215,7 @@ def export_all(result, folder: str | Path, fmt: str = "png", history_csv: str | 
             grid.set_images(np.ascontiguousarray(images, dtype=np.float32), **options)
             grid.show()
             QApplication.processEvents()
-            path = render_widget(grid, folder / f"{_slug(stem)}.{fmt}", fmt, title=title)
+            path = render_widget(grid.graphics_widget(), folder / f"{_slug(stem)}.{fmt}", fmt, title=title)
             entries.append((title, path.name))
             arrays[stem] = images
     finally:

@@ -37,6 +37,8 @@ from cnnviz.ui.viewers.spectra import SpectraView
 
 DEFAULT_MODEL = resource_path("reference_model.npz")
 LIVE_INSPECTION_INTERVAL_MS = 250
+# Plots redraw at most this often while training; progress in between is batched.
+MONITOR_REDRAW_INTERVAL_MS = 125
 SHORTCUTS = [
     ("Ctrl+O", "Open a model (.npz or .keras)"), ("Ctrl+I", "Open an image"), ("Ctrl+S", "Save the model"),
     ("Ctrl+E", "Export the current view"), ("Ctrl+Shift+E", "Export everything for the current input"),
@@ -73,12 +75,17 @@ class MainWindow(QMainWindow):
         self._model_info: p.ModelInfo | None = None
         self._last_result: p.InspectionResult | None = None
         self._last_export_folder = str(Path.home())
+        self._stale_views: set[int] = set()
         self._build_views()
         self._build_menus()
         self._build_status_bar()
         self._connect()
         self._live_timer = QTimer(self, interval=LIVE_INSPECTION_INTERVAL_MS)
         self._live_timer.timeout.connect(self._on_live_tick)
+        self._pending_steps: list = []
+        self._pending_total_epochs = 0
+        self._redraw_timer = QTimer(self, interval=MONITOR_REDRAW_INTERVAL_MS, singleShot=True)
+        self._redraw_timer.timeout.connect(self._flush_progress)
         self._restore_settings()
         if load_default_model and DEFAULT_MODEL.is_file():
             self.service.load(DEFAULT_MODEL)
@@ -193,7 +200,7 @@ class MainWindow(QMainWindow):
         service.sig_state_changed.connect(self._on_state_changed)
         service.sig_model_changed.connect(self._on_model_changed)
         service.sig_training_progress.connect(self._on_training_progress)
-        service.sig_epoch_finished.connect(self.monitor.add_epoch)
+        service.sig_epoch_finished.connect(self._on_epoch_finished)
         service.sig_training_finished.connect(self._on_training_finished)
         service.sig_inspection_finished.connect(self._on_inspection_finished)
         service.sig_model_saved.connect(self._on_model_saved)
@@ -208,6 +215,7 @@ class MainWindow(QMainWindow):
         self.canvas.sig_input_cleared.connect(self._on_input_cleared)
         self.canvas.sig_label_changed.connect(self._on_label_changed)
         self.gradients_view.sig_target_changed.connect(self._on_target_changed)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
 
     # -- settings ----------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -254,7 +262,9 @@ class MainWindow(QMainWindow):
         self.config_panel.set_service_state(state, self._model_info is not None)
         training = state in (p.TRAINING, p.PAUSED, p.STOPPING)
         self.progress_bar.setVisible(training)
-        if not training:
+        if state == p.TRAINING:
+            self._live_timer.start()
+        elif state == p.IDLE:
             self.eta_label.clear()
             self._live_timer.stop()
 
@@ -284,6 +294,18 @@ class MainWindow(QMainWindow):
         return self.canvas.class_names()
 
     def _on_training_progress(self, progress: p.TrainingProgress) -> None:
+        # Drawing dominates the interface's time while training: batch the service's ~30
+        # updates a second into a few redraws.
+        self._pending_steps.extend(progress.steps)
+        self._pending_total_epochs = progress.total_epochs
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def _flush_progress(self) -> None:
+        if not self._pending_steps:
+            return
+        progress = p.TrainingProgress(tuple(self._pending_steps), self._pending_total_epochs)
+        self._pending_steps = []
         self.monitor.add_progress(progress)
         step = progress.steps[-1]
         done = step.epoch * step.num_batches + step.batch + 1
@@ -293,7 +315,13 @@ class MainWindow(QMainWindow):
         remaining = step.elapsed / done * (total - done) if done else 0.0
         self.eta_label.setText(f"epoch {step.epoch + 1}/{progress.total_epochs} · ETA {format_duration(remaining)}")
 
+    def _on_epoch_finished(self, epoch) -> None:
+        self._flush_progress()
+        self.monitor.add_epoch(epoch)
+
     def _on_training_finished(self, finished: p.TrainingFinished) -> None:
+        self._redraw_timer.stop()
+        self._flush_progress()
         self.monitor.finish_run(finished)
         self._live_timer.stop()
         self._request_inspection()
@@ -309,11 +337,18 @@ class MainWindow(QMainWindow):
         if result.request_id != self._latest_request:
             return
         self._last_result = result
-        for view in self.viewers:
-            view.show_inspection(result)
+        # Only the visible viewer draws now; the others catch up when their tab is shown.
+        current = self.tabs.currentIndex()
+        self.viewers[current].show_inspection(result)
+        self._stale_views = {index for index in range(len(self.viewers)) if index != current}
         self.canvas.show_probabilities(result.probabilities, self._class_names())
         self.latency_label.setText(f"inspection {result.elapsed_ms:.0f} ms")
         self.sig_inspection_shown.emit(result)
+
+    def _on_tab_changed(self, index: int) -> None:
+        if index in self._stale_views and self._last_result is not None:
+            self.viewers[index].show_inspection(self._last_result)
+            self._stale_views.discard(index)
 
     def _on_model_saved(self, path: str) -> None:
         self.statusBar().showMessage(f"Model saved to {path}", 8000)
@@ -342,6 +377,10 @@ class MainWindow(QMainWindow):
 
     def _on_input_cleared(self) -> None:
         self._last_result = None
+        for view in self.viewers:
+            view.show_inspection(None)
+        self.canvas.clear_probabilities()
+        self._stale_views.clear()
 
     def _on_label_changed(self, label) -> None:
         self._label = label
@@ -374,7 +413,6 @@ class MainWindow(QMainWindow):
                  f"{config.initializer.name} · {time.strftime('%H:%M:%S')}")
         self.monitor.start_run(label)
         self.service.train(training=training)
-        self._live_timer.start()
 
     def _on_toggle_pause(self) -> None:
         if self.service.state == p.TRAINING:

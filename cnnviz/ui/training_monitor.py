@@ -262,6 +262,7 @@ class TrainingMonitor(QWidget):
         self._current: _Run | None = None
         self._earlier: list[_Run] = []
         self._num_runs_started = 0
+        self._epoch_axis_end: float | None = None
 
         self._log_scale_check = QCheckBox("Log scale")
         self._log_scale_check.setToolTip("Show the loss on a logarithmic axis (values that are not "
@@ -361,6 +362,16 @@ class TrainingMonitor(QWidget):
         if not progress.steps:
             return
         run = self._run_for_data()
+        last = progress.steps[-1]
+        reached = last.epoch + (last.batch + 1) / last.num_batches
+        widest = max([progress.total_epochs, reached, *(earlier.total_epochs or 0 for earlier in self._earlier)])
+        if widest != self._epoch_axis_end:
+            # A fixed epoch axis spares regenerating its ticks on every update, and shows how far
+            # the run has come.
+            self._epoch_axis_end = widest
+            for plot in (self._loss_plot, self._accuracy_plot):
+                plot.enableAutoRange(x=False)
+                plot.setXRange(0, widest, padding=0.02)
         run.total_epochs = progress.total_epochs
         run.add_steps(tuple(progress.steps))
         self._update_status()
@@ -392,6 +403,9 @@ class TrainingMonitor(QWidget):
             self._remove_run(run)
         self._earlier = []
         self._current = None
+        self._epoch_axis_end = None
+        for plot in (self._loss_plot, self._accuracy_plot):
+            plot.enableAutoRange(x=True)
         if label is not None:
             self._new_run(label)
         self._update_status()

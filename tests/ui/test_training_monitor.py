@@ -232,8 +232,8 @@ def test_many_points_in_chunks(monitor):
                       for batch, loss in enumerate(losses[chunk * 1000:(chunk + 1) * 1000].tolist()))
         monitor.add_progress(TrainingProgress(steps, 120))
     assert monitor.num_points() == 120_000
-    _, plotted = items_named(monitor.plot_widgets()[0], "batch loss")[-1].getData()
-    np.testing.assert_allclose(plotted, losses)
+    curve = items_named(monitor.plot_widgets()[0], "batch loss")[-1]
+    np.testing.assert_allclose(curve.yData, losses)  # all data kept; the display is downsampled
     monitor.resize(900, 400)
     monitor.grab()
 

@@ -1,0 +1,8 @@
+"""Benchmark 'ui' (see cnnviz/bench_ui.py): run with `python benchmarks/ui.py [--quick]`."""
+
+import sys
+
+from cnnviz.bench import main
+
+if __name__ == "__main__":
+    sys.exit(main(["ui", *sys.argv[1:]]))
