@@ -78,3 +78,53 @@ def train_run(engine, data: TrainingData, run: RunDirectory | None, *, epochs: i
                 run.save_kernels(result.epoch, dict(engine.kernels()))
                 engine.save(run.path / model_file_name(engine))
         yield result
+
+
+@dataclass(frozen=True)
+class ExperimentStep:
+    """A training step of run ``run_index`` of an experiment."""
+
+    run_index: int
+    step: StepResult
+
+
+def run_experiment(runs, engine_factory, data_provider, run_root=None) -> Iterator:
+    """Train every run of an experiment in turn, yielding :class:`ExperimentStep` for every batch
+    and a :class:`~cnnviz.core.experiments.RunOutcome` when a run ends.
+
+    A run whose loss stops being finite is marked diverged; its accuracies are measured with the
+    weights of its last finished epoch (or the initial ones). Datasets are loaded once and shared by
+    runs with the same data settings. Stop by closing the generator (between batches).
+    """
+    import time
+
+    from cnnviz.core.experiments import RunOutcome
+
+    cache = {}
+    for run in runs:
+        training = run.config.training
+        key = (training.dataset, training.train_subset, training.validation_split, training.seed)
+        if key not in cache:
+            cache[key] = data_provider(training)
+        data = cache[key]
+        engine = engine_factory(run.config)
+        directory = None
+        if run_root is not None:
+            directory = RunDirectory.create(run_root, engine.name, training.dataset)
+        start = time.perf_counter()
+        losses: list[float] = []
+        diverged, message = False, ""
+        try:
+            for result in train_run(engine, data, directory, epochs=training.epochs,
+                                    batch_size=training.batch_size, seed=training.seed):
+                if isinstance(result, StepResult):
+                    losses.append(result.loss)
+                    yield ExperimentStep(run.index, result)
+        except TrainingDiverged as error:
+            diverged, message = True, str(error)
+            losses.append(float("nan"))
+        train_loss, train_accuracy = engine.evaluate(data.train_images, data.train_labels)
+        test_accuracy = engine.evaluate(data.test_images, data.test_labels)[1] if len(data.test_labels) else None
+        finite = [loss for loss in losses if math.isfinite(loss)]
+        yield RunOutcome(run, train_accuracy, test_accuracy, finite[-1] if finite else None,
+                         time.perf_counter() - start, diverged, message, tuple(losses))

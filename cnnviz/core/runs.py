@@ -145,3 +145,70 @@ def read_history(path: str | Path) -> list[dict]:
         for row in csv.DictReader(handle):
             rows.append({key: (None if value in ("", "None") else float(value)) for key, value in row.items()})
     return rows
+
+
+class RunInfo:
+    """What a run folder holds, read without loading any weights."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.info = json.loads((self.path / "run.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.info = {}
+        self.checkpoints = sorted((self.path / "checkpoints").glob("epoch-*.*"))
+        self.kernel_snapshots = sorted((self.path / "kernels").glob("epoch-*.npz"))
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def engine(self) -> str:
+        return str(self.info.get("engine", "?"))
+
+    @property
+    def dataset(self) -> str:
+        return str(self.info.get("dataset", "?"))
+
+    @property
+    def status(self) -> str:
+        return str(self.info.get("status", "unfinished"))
+
+    @property
+    def test_accuracy(self) -> float | None:
+        value = self.info.get("test_accuracy")
+        return float(value) if isinstance(value, (int, float)) else None
+
+    @property
+    def num_epochs(self) -> int:
+        return len(self.checkpoints)
+
+    def config(self) -> ModelConfig | None:
+        try:
+            return ModelConfig.load(self.path / "config.json")
+        except (OSError, ValueError):
+            return None
+
+    def epoch_history(self) -> list[dict]:
+        path = self.path / "history_epochs.csv"
+        return read_history(path) if path.is_file() else []
+
+    def step_history(self) -> list[dict]:
+        path = self.path / "history_steps.csv"
+        return read_history(path) if path.is_file() else []
+
+    def kernels_at(self, epoch: int) -> dict[str, np.ndarray]:
+        """The convolution kernels saved after ``epoch`` (0-based)."""
+        path = self.path / "kernels" / f"epoch-{epoch + 1:04d}.npz"
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+
+
+def list_runs(root: str | Path | None = None) -> list[RunInfo]:
+    """Every run folder under ``root`` (default: the user data folder's ``runs/``), newest first."""
+    root = Path(root) if root is not None else user_data_dir() / "runs"
+    if not root.is_dir():
+        return []
+    runs = [RunInfo(path) for path in root.iterdir() if path.is_dir() and (path / "config.json").is_file()]
+    return sorted(runs, key=lambda run: run.name, reverse=True)

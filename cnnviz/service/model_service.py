@@ -78,6 +78,16 @@ class ModelService(QObject):
     """The model was written to this path."""
     sig_error_raised = Signal(object)
     """A job failed (:class:`ServiceError`); the service is idle again."""
+    sig_evaluation_finished = Signal(object)
+    """The model was evaluated on a test set (:class:`cnnviz.core.evaluation.Evaluation`)."""
+    sig_experiment_progress = Signal(object)
+    """Steps of an experiment run (:class:`ExperimentProgress`)."""
+    sig_experiment_run_finished = Signal(object)
+    """One experiment run ended (:class:`cnnviz.core.experiments.RunOutcome`)."""
+    sig_experiment_finished = Signal(object)
+    """The experiment ended (:class:`ExperimentFinished`)."""
+    sig_replay_finished = Signal(object)
+    """An inspection with a saved checkpoint (:class:`ReplayResult`)."""
 
     def __init__(self, parent: QObject | None = None, *, engine_factory: Callable | None = None,
                  loader: Callable | None = None, data_provider: Callable | None = None,
@@ -96,6 +106,9 @@ class ModelService(QObject):
         self._pending_inspection: p.InspectionRequest | None = None
         self._request_ids = itertools.count(1)
         self._learning_rate: float | None = None
+        self._step_unit: str | None = None
+        self._pending_replay = None
+        self._replay_engines: dict = {}
         self._engine = None
         self._version = 0
         self._state = p.IDLE
@@ -147,6 +160,44 @@ class ModelService(QObject):
         self._stop.clear()
         self._paused.clear()
         self._commands.put(("train", (epochs, data_dir, training)))
+
+    def step(self, unit: str = "batch") -> None:
+        """Run one more batch (``"batch"``) or the rest of the epoch (``"epoch"``), then pause.
+
+        While idle this starts training paused after that step; while paused it continues for one step.
+        """
+        if unit not in ("batch", "epoch"):
+            raise ValueError(f"unit must be 'batch' or 'epoch', received {unit!r}.")
+        self._step_unit = unit
+        if self._state in (p.TRAINING, p.PAUSED, p.STOPPING):
+            self._paused.clear()
+            self._wake.set()
+        else:
+            self.train()
+
+    def evaluate(self, data_dir: str | None = None) -> None:
+        """Evaluate the current model on its dataset's test split."""
+        if self._refuse_while_training("evaluate"):
+            return
+        self._commands.put(("evaluate", (data_dir,)))
+
+    def run_experiment(self, runs: list, engine: str = "numpy") -> None:
+        """Train each :class:`ExperimentRun` in turn on the worker; :meth:`stop` cancels."""
+        if self._refuse_while_training("run an experiment"):
+            return
+        self._stop.clear()
+        self._paused.clear()
+        self._commands.put(("experiment", (tuple(runs), engine)))
+
+    def replay(self, run_path: str | Path, epoch: int, image: np.ndarray) -> int:
+        """Inspect ``image`` with the checkpoint saved after ``epoch`` of a run (the current model is
+        kept). Only the newest replay request is answered. Returns the request id."""
+        request = (next(self._request_ids), str(run_path), int(epoch), frozen(np.array(image, np.float32)))
+        with self._lock:
+            self._pending_replay = request
+        self._commands.put(("replay", ()))
+        self._wake.set()
+        return request[0]
 
     def pause(self) -> None:
         """Pause training after the current batch."""
@@ -270,9 +321,17 @@ class ModelService(QObject):
             self.sig_inspection_finished.emit(result)
 
     def _serve_between_batches(self) -> None:
-        """What the worker does between two batches: inspections and saves."""
-        if self._pending_inspection is not None:
-            self._do_inspect()
+        """What the worker does between two batches: inspections, replays and saves.
+
+        A failure here is reported and training goes on.
+        """
+        for pending, job, command in ((self._pending_inspection, self._do_inspect, "inspect"),
+                                      (self._pending_replay, self._do_replay, "replay")):
+            if pending is not None:
+                try:
+                    job()
+                except Exception as error:  # noqa: BLE001 - reported; training continues
+                    self._emit_error(_titles[command], _readable(error), traceback.format_exc())
         if self._learning_rate is not None:
             self._engine.learning_rate, self._learning_rate = self._learning_rate, None
         if not self._commands.empty():
@@ -309,12 +368,18 @@ class ModelService(QObject):
                     if time.perf_counter() - last_emit >= self._progress_interval:
                         self.sig_training_progress.emit(p.TrainingProgress(tuple(pending), epochs))
                         pending, last_emit = [], time.perf_counter()
+                    if self._step_unit == "batch":
+                        self._step_unit = None
+                        self._paused.set()
                 else:
                     if pending:
                         self.sig_training_progress.emit(p.TrainingProgress(tuple(pending), epochs))
                         pending = []
                     last_epoch, last_good = result, engine.get_weights()
                     self.sig_epoch_finished.emit(result)
+                    if self._step_unit == "epoch":
+                        self._step_unit = None
+                        self._paused.set()
                 self._serve_between_batches()
                 if self._paused.is_set() and not self._stop.is_set():
                     self._wait_while_paused(pending, epochs)
@@ -344,6 +409,74 @@ class ModelService(QObject):
             run.update_info(status="stopped")
         self._version += 1
         self.sig_training_finished.emit(p.TrainingFinished(reason, message, last_epoch, test_accuracy))
+
+    def _do_evaluate(self, data_dir: str | None) -> None:
+        from cnnviz.core.datasets import load_dataset
+        from cnnviz.core.evaluation import evaluate
+        from cnnviz.core.preprocessing import preprocess_batch
+
+        engine = self._require_engine()
+        self._set_state(p.BUSY)
+        dataset = engine.config.training.dataset if engine.config is not None else "mnist-sample"
+        test = load_dataset(dataset, "test", data_dir=data_dir)
+        result = evaluate(engine, preprocess_batch(test.images), test.labels, dataset, test.class_names)
+        self.sig_evaluation_finished.emit(result)
+
+    def _do_experiment(self, runs: tuple, engine_name: str) -> None:
+        from cnnviz.runner import ExperimentStep, run_experiment
+
+        self._set_state(p.TRAINING)
+        outcomes = []
+        pending: list[StepResult] = []
+        current, last_emit = None, 0.0
+        events = run_experiment(runs, lambda config: self._engine_factory(engine_name, config),
+                                lambda training: self._data_provider(training, None),
+                                run_root=None if self._run_root is False else (self._run_root or _default_runs()))
+        cancelled = False
+        try:
+            for event in events:
+                if isinstance(event, ExperimentStep):
+                    if current is not None and event.run_index != current and pending:
+                        self.sig_experiment_progress.emit(p.ExperimentProgress(current, tuple(pending)))
+                        pending = []
+                    current = event.run_index
+                    pending.append(event.step)
+                    if time.perf_counter() - last_emit >= self._progress_interval:
+                        self.sig_experiment_progress.emit(p.ExperimentProgress(current, tuple(pending)))
+                        pending, last_emit = [], time.perf_counter()
+                else:
+                    if pending:
+                        self.sig_experiment_progress.emit(p.ExperimentProgress(current, tuple(pending)))
+                        pending = []
+                    outcomes.append(event)
+                    self.sig_experiment_run_finished.emit(event)
+                if self._stop.is_set():
+                    cancelled = True
+                    break
+        finally:
+            events.close()
+        self.sig_experiment_finished.emit(p.ExperimentFinished(tuple(outcomes), cancelled))
+
+    def _do_replay(self) -> None:
+        with self._lock:
+            request, self._pending_replay = self._pending_replay, None
+        if request is None:
+            return
+        request_id, run_path, epoch, image = request
+        from cnnviz.core.runs import RunInfo
+
+        info = RunInfo(Path(run_path))
+        matches = [path for path in info.checkpoints if path.stem == f"epoch-{epoch + 1:04d}"]
+        if not matches:
+            raise RuntimeError(f"The run {info.name} has no checkpoint for epoch {epoch + 1}.")
+        key = str(matches[0])
+        if key not in self._replay_engines:
+            self._replay_engines = {key: self._loader(key)}  # keep one: checkpoints can be large
+        result = run_inspection(self._replay_engines[key], image, request_id=request_id, model_version=-1)
+        with self._lock:
+            superseded = self._pending_replay is not None
+        if not superseded:
+            self.sig_replay_finished.emit(p.ReplayResult(request_id, run_path, epoch, result))
 
     def _wait_while_paused(self, pending: list[StepResult], epochs: int) -> None:
         if pending:
@@ -390,7 +523,14 @@ def _lower_priority() -> None:
         pass
 
 
-_titles = {"build": "Could not build the model", "load": "Could not open the model",
+def _default_runs():
+    from cnnviz.core.runs import user_data_dir
+
+    return user_data_dir() / "runs"
+
+
+_titles = {"evaluate": "Could not evaluate the model", "experiment": "The experiment failed",
+           "replay": "Could not replay the checkpoint", "build": "Could not build the model", "load": "Could not open the model",
            "save": "Could not save the model", "train": "Training failed",
            "inspect": "Could not inspect the input"}
 

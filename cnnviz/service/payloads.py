@@ -86,3 +86,29 @@ class ServiceError:
     message: str
     details: str = ""
     context: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExperimentProgress:
+    """Training steps of one experiment run since the last signal."""
+
+    run_index: int
+    steps: tuple[StepResult, ...]
+
+
+@dataclass(frozen=True)
+class ExperimentFinished:
+    """An experiment ended: every finished run's outcome, and whether it was cancelled."""
+
+    outcomes: tuple
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """An inspection of the current input with the weights saved after ``epoch`` of a run."""
+
+    request_id: int
+    run_path: str
+    epoch: int
+    inspection: InspectionResult

@@ -280,3 +280,93 @@ def test_real_numpy_engine_trains_inspects_and_stops(qtbot, tmp_path):
         assert (run_dirs[0] / "checkpoints" / "epoch-0001.npz").is_file()
     finally:
         assert service.shutdown(timeout=5)
+
+
+def test_step_runs_one_batch_then_pauses(qtbot, make_service):
+    service = make_service(step_seconds=0.005)
+    build(qtbot, service, batch_size=4, epochs=1)
+    with qtbot.waitSignal(service.sig_state_changed, timeout=TIMEOUT,
+                          check_params_cb=lambda state: state == p.PAUSED):
+        service.step("batch")
+    assert service.engines[-1].steps == 1
+    with qtbot.waitSignal(service.sig_state_changed, timeout=TIMEOUT,
+                          check_params_cb=lambda state: state == p.PAUSED):
+        service.step("batch")
+    assert service.engines[-1].steps == 2
+    with qtbot.waitSignal(service.sig_epoch_finished, timeout=TIMEOUT):
+        service.step("epoch")
+    assert service.engines[-1].steps == 16
+    with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT):
+        service.stop()
+
+
+def test_experiment_runs_queue_and_cancel(qtbot, make_service):
+    from cnnviz.core.experiments import ExperimentSpec, Sweep, expand
+
+    service = make_service(step_seconds=0.002)
+    base = reference_config().with_training(batch_size=8, epochs=1)
+    runs = expand(ExperimentSpec("lr", base, (Sweep("training.learning_rate", (0.1, 0.01, 0.001)),)))
+    outcomes, progress = collect(service.sig_experiment_run_finished), collect(service.sig_experiment_progress)
+    with qtbot.waitSignal(service.sig_experiment_finished, timeout=TIMEOUT) as blocker:
+        service.run_experiment(runs)
+    finished = blocker.args[0]
+    assert not finished.cancelled and len(finished.outcomes) == 3
+    assert [outcome.run.settings["training.learning_rate"] for outcome in outcomes] == [0.1, 0.01, 0.001]
+    assert [engine.learning_rate for engine in service.engines] == [0.1, 0.01, 0.001]
+    assert {payload.run_index for payload in progress} == {0, 1, 2}
+    assert all(outcome.test_accuracy == 0.75 and not outcome.diverged for outcome in outcomes)
+    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    slow = make_service(step_seconds=0.02)
+    with qtbot.waitSignal(slow.sig_experiment_progress, timeout=TIMEOUT):
+        slow.run_experiment(runs)
+    with qtbot.waitSignal(slow.sig_experiment_finished, timeout=TIMEOUT) as blocker:
+        slow.stop()
+    assert blocker.args[0].cancelled and len(blocker.args[0].outcomes) < 3
+
+
+def test_evaluation_of_the_real_model(qtbot, tmp_path):
+    from cnnviz.core.resources import resource_path
+
+    service = ModelService(run_root=False)
+    try:
+        with qtbot.waitSignal(service.sig_model_changed, timeout=TIMEOUT):
+            service.load(resource_path("reference_model.npz"))
+        with qtbot.waitSignal(service.sig_evaluation_finished, timeout=60_000) as blocker:
+            service.evaluate()
+        evaluation = blocker.args[0]
+        assert evaluation.confusion.shape == (10, 10) and evaluation.confusion.sum() == 2000
+        assert evaluation.accuracy == pytest.approx(np.trace(evaluation.confusion) / 2000)
+        assert evaluation.accuracy > 0.95
+        mistakes = evaluation.misclassified()
+        assert len(mistakes) == 2000 - np.trace(evaluation.confusion)
+        assert all(evaluation.labels[index] != evaluation.predictions[index] for index in mistakes)
+    finally:
+        assert service.shutdown(timeout=5)
+
+
+def test_replay_inspects_a_checkpoint_without_replacing_the_model(qtbot, tmp_path):
+    service = ModelService(run_root=tmp_path / "runs")
+    try:
+        config = reference_config().with_training(train_subset=256, batch_size=64, epochs=2, validation_split=0.0)
+        with qtbot.waitSignal(service.sig_model_changed, timeout=TIMEOUT):
+            service.build(config)
+        with qtbot.waitSignal(service.sig_training_finished, timeout=60_000):
+            service.train()
+        run = next((tmp_path / "runs").iterdir())
+        image = np.zeros((1, 28, 28, 1), np.float32)
+        image[0, 5:20, 10:14] = 1
+        first = collect(service.sig_replay_finished)
+        with qtbot.waitSignal(service.sig_replay_finished, timeout=TIMEOUT):
+            service.replay(run, 0, image)
+        with qtbot.waitSignal(service.sig_replay_finished, timeout=TIMEOUT):
+            service.replay(run, 1, image)
+        assert [result.epoch for result in first] == [0, 1]
+        from cnnviz.core.runs import RunInfo
+        kernels = RunInfo(run).kernels_at(0)
+        np.testing.assert_array_equal(first[0].inspection.kernels["conv2d"], kernels["conv2d"])
+        assert not np.array_equal(first[0].inspection.kernels["conv2d"], first[1].inspection.kernels["conv2d"])
+        with qtbot.waitSignal(service.sig_error_raised, timeout=TIMEOUT) as blocker:
+            service.replay(run, 7, image)
+        assert "no checkpoint for epoch 8" in blocker.args[0].message
+    finally:
+        assert service.shutdown(timeout=5)
