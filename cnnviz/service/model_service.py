@@ -161,10 +161,11 @@ class ModelService(QObject):
         self._paused.clear()
         self._commands.put(("train", (epochs, data_dir, training)))
 
-    def step(self, unit: str = "batch") -> None:
+    def step(self, unit: str = "batch", training=None) -> None:
         """Run one more batch (``"batch"``) or the rest of the epoch (``"epoch"``), then pause.
 
-        While idle this starts training paused after that step; while paused it continues for one step.
+        While idle this starts training (with ``training`` settings, if given) and pauses after that
+        step; while paused it continues for one step.
         """
         if unit not in ("batch", "epoch"):
             raise ValueError(f"unit must be 'batch' or 'epoch', received {unit!r}.")
@@ -173,7 +174,7 @@ class ModelService(QObject):
             self._paused.clear()
             self._wake.set()
         else:
-            self.train()
+            self.train(training=training)
 
     def evaluate(self, data_dir: str | None = None) -> None:
         """Evaluate the current model on its dataset's test split."""

@@ -16,8 +16,8 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
-    QTabWidget, QWidget,
+    QDockWidget, QDoubleSpinBox, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
+    QScrollArea, QTabWidget, QToolBar, QWidget,
 )
 
 from cnnviz import __version__
@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self._stale_views: set[int] = set()
         self._build_views()
         self._build_menus()
+        self._build_training_toolbar()
         self._build_status_bar()
         self._connect()
         self._live_timer = QTimer(self, interval=LIVE_INSPECTION_INTERVAL_MS)
@@ -177,6 +178,33 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self._on_show_shortcuts, "F1")
         self._action(help_menu, "&About cnnviz", self._on_about)
+
+    def _build_training_toolbar(self) -> None:
+        """Step through training and change the learning rate while it learns."""
+        bar = QToolBar("Training controls", self)
+        bar.setObjectName("toolbar_training")
+        self.addToolBar(bar)
+        self.step_batch_action = QAction("Step batch", self)
+        self.step_batch_action.setShortcut(QKeySequence("Ctrl+Right"))
+        self.step_batch_action.setToolTip("Train one batch, then pause (Ctrl+Right)")
+        self.step_batch_action.triggered.connect(self._on_step_batch)
+        self.step_epoch_action = QAction("Step epoch", self)
+        self.step_epoch_action.setShortcut(QKeySequence("Ctrl+Shift+Right"))
+        self.step_epoch_action.setToolTip("Train to the end of the epoch, then pause (Ctrl+Shift+Right)")
+        self.step_epoch_action.triggered.connect(self._on_step_epoch)
+        bar.addAction(self.step_batch_action)
+        bar.addAction(self.step_epoch_action)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Learning rate "))
+        self.live_learning_rate = QDoubleSpinBox(decimals=5, minimum=0.00001, maximum=10.0, singleStep=0.001)
+        self.live_learning_rate.setToolTip("The learning rate; Apply changes it from the next batch, also "
+                                           "while training runs")
+        self.live_learning_rate.setValue(self.config_panel.config().training.learning_rate)
+        bar.addWidget(self.live_learning_rate)
+        self.apply_learning_rate_action = QAction("Apply", self)
+        self.apply_learning_rate_action.setToolTip("Use this learning rate from the next batch on")
+        self.apply_learning_rate_action.triggered.connect(self._on_apply_learning_rate)
+        bar.addAction(self.apply_learning_rate_action)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -408,11 +436,33 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.Yes:
                 return
             self.service.build(config, self.config_panel.engine_name())
+        self._start_run_label()
+        self.service.train(training=config.training)
+
+    def _start_run_label(self) -> None:
+        config = self.config_panel.config()
         training = config.training
-        label = (f"{self.config_panel.engine_name()} · {training.optimizer} lr={training.learning_rate:g} · "
-                 f"{config.initializer.name} · {time.strftime('%H:%M:%S')}")
-        self.monitor.start_run(label)
-        self.service.train(training=training)
+        self.monitor.start_run(f"{self.config_panel.engine_name()} · {training.optimizer} "
+                               f"lr={training.learning_rate:g} · {config.initializer.name} · "
+                               f"{time.strftime('%H:%M:%S')}")
+
+    def _on_step_batch(self) -> None:
+        self._step("batch")
+
+    def _on_step_epoch(self) -> None:
+        self._step("epoch")
+
+    def _step(self, unit: str) -> None:
+        if self._model_info is None:
+            return
+        if self.service.state == p.IDLE:
+            self._start_run_label()
+        self.service.step(unit, training=self.config_panel.config().training)
+
+    def _on_apply_learning_rate(self) -> None:
+        value = self.live_learning_rate.value()
+        self.service.set_learning_rate(value)
+        self.statusBar().showMessage(f"Learning rate {value:g} from the next batch", 5000)
 
     def _on_toggle_pause(self) -> None:
         if self.service.state == p.TRAINING:
@@ -422,10 +472,10 @@ class MainWindow(QMainWindow):
 
     def _on_set_learning_rate(self) -> None:
         value, ok = QInputDialog.getDouble(self, "Learning rate", "New learning rate (applies from the next "
-                                           "batch):", self.config_panel.config().training.learning_rate,
-                                           0.000001, 10.0, 6)
+                                           "batch):", self.live_learning_rate.value(), 0.000001, 10.0, 6)
         if ok:
-            self.service.set_learning_rate(value)
+            self.live_learning_rate.setValue(value)
+            self._on_apply_learning_rate()
 
     def _on_open_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open model", str(Path.home()),

@@ -193,3 +193,25 @@ def test_main_py_screenshot_smoke(tmp_path):
     data = target.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 50_000
     assert "tensorflow" not in result.stderr.lower()
+
+
+def test_step_batch_then_epoch_and_change_the_learning_rate(qtbot, window):
+    panel = window.config_panel
+    panel.set_config(reference_config().with_training(train_subset=320, batch_size=32, epochs=2,
+                                                      validation_split=0.0))
+    with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
+        panel.build_button.click()
+    qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
+    with qtbot.waitSignal(window.service.sig_state_changed, timeout=TIMEOUT,
+                          check_params_cb=lambda state: state == p.PAUSED):
+        window.step_batch_action.trigger()
+    qtbot.waitUntil(lambda: window.monitor.num_points() == 1, timeout=TIMEOUT)
+    window.live_learning_rate.setValue(0.0005)
+    window.apply_learning_rate_action.trigger()
+    with qtbot.waitSignal(window.service.sig_epoch_finished, timeout=TIMEOUT):
+        window.step_epoch_action.trigger()
+    qtbot.waitUntil(lambda: window.monitor.num_points() == 10, timeout=TIMEOUT)
+    steps = window.monitor.history_csv().splitlines()[1:]
+    assert steps[0].endswith(",0.001") and steps[-1].endswith(",0.0005")
+    with qtbot.waitSignal(window.service.sig_training_finished, timeout=TIMEOUT):
+        panel.stop_button.click()
