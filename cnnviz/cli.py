@@ -75,7 +75,7 @@ def _command_train(args: argparse.Namespace) -> int:
     from cnnviz.core.validation import validate
     from cnnviz.engines.registry import create_engine
     from cnnviz.progress import ProgressBar
-    from cnnviz.runner import train_run
+    from cnnviz.runner import RecordingStopped, train_run
 
     config = _load_config(args.config)
     overrides = {name: getattr(args, name) for name in
@@ -95,7 +95,9 @@ def _command_train(args: argparse.Namespace) -> int:
     last_epoch = None
     for result in train_run(engine, data, run, epochs=training.epochs, batch_size=training.batch_size,
                             seed=training.seed):
-        if isinstance(result, EpochResult):
+        if isinstance(result, RecordingStopped):
+            print(f"\nwarning: {result.message}", file=sys.stderr)
+        elif isinstance(result, EpochResult):
             last_epoch = result
             if args.json:
                 print(json.dumps({"event": "epoch", **result.__dict__}), flush=True)
@@ -108,8 +110,11 @@ def _command_train(args: argparse.Namespace) -> int:
     final = {"train_loss": train_loss, "train_accuracy": train_accuracy, "test_loss": test_loss,
              "test_accuracy": test_accuracy, "epochs": training.epochs,
              "seconds": round(time.perf_counter() - start, 3), "run_dir": str(run.path)}
-    run.update_info(status="finished", **{key: value for key, value in final.items() if key != "run_dir"},
-                    last_epoch=last_epoch.__dict__ if last_epoch else None)
+    try:
+        run.update_info(status="finished", **{key: value for key, value in final.items() if key != "run_dir"},
+                        last_epoch=last_epoch.__dict__ if last_epoch else None)
+    except OSError as error:
+        print(f"warning: could not write {run.path / 'run.json'}: {error}", file=sys.stderr)
     if args.json:
         print(json.dumps({"event": "finished", **final}))
     else:

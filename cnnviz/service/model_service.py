@@ -339,7 +339,7 @@ class ModelService(QObject):
             self._drain_saves()
 
     def _do_train(self, epochs: int | None, data_dir: str | None, training=None) -> None:
-        from cnnviz.runner import TrainingDiverged, train_run
+        from cnnviz.runner import RecordingStopped, TrainingDiverged, train_run
 
         engine = self._require_engine()
         if engine.config is None:
@@ -360,9 +360,13 @@ class ModelService(QObject):
         last_emit = 0.0
         last_epoch: EpochResult | None = None
         reason, message = "completed", "Training finished."
+        suggestion = None
         steps = train_run(engine, data, run, epochs=epochs, batch_size=training.batch_size, seed=training.seed)
         try:
             for result in steps:
+                if isinstance(result, RecordingStopped):
+                    self._emit_error("Training is no longer recorded", result.message)
+                    continue
                 if isinstance(result, StepResult):
                     pending.append(result)
                     self._version += 1
@@ -389,7 +393,7 @@ class ModelService(QObject):
                     reason, message = "stopped", "Training stopped."
                     break
         except TrainingDiverged as error:
-            reason, message = "diverged", str(error)
+            reason, message, suggestion = "diverged", str(error), error.suggestion
         except Exception:
             engine.set_weights(last_good)
             self._version += 1
@@ -409,7 +413,7 @@ class ModelService(QObject):
             run.flush()
             run.update_info(status="stopped")
         self._version += 1
-        self.sig_training_finished.emit(p.TrainingFinished(reason, message, last_epoch, test_accuracy))
+        self.sig_training_finished.emit(p.TrainingFinished(reason, message, last_epoch, test_accuracy, suggestion))
 
     def _do_evaluate(self, data_dir: str | None) -> None:
         from cnnviz.core.datasets import load_dataset

@@ -50,6 +50,8 @@ class TrainingFinished:
     message: str
     last_epoch: EpochResult | None
     test_accuracy: float | None = None
+    suggestion: dict | None = None
+    """For a diverged run: training settings that most likely fix it (``learning_rate``, ``initializer``)."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -310,6 +311,10 @@ class MainWindow(QMainWindow):
             self.canvas.load_sample(0)
         else:
             self._request_inspection()
+        if getattr(self, "_train_after_build", False):
+            self._train_after_build = False
+            self._start_run_label()
+            self.service.train(training=self.config_panel.config().training)
 
     def _class_names(self) -> tuple[str, ...]:
         info = self._model_info
@@ -354,12 +359,36 @@ class MainWindow(QMainWindow):
         self._live_timer.stop()
         self._request_inspection()
         if finished.reason == "diverged":
-            box = QMessageBox(QMessageBox.Warning, "Training diverged", finished.message, QMessageBox.Ok, self)
-            box.setInformativeText("Lower the learning rate (for example ten times) or pick another "
-                                   "initializer, then build and train again.")
-            box.open()
+            self._offer_divergence_fix(finished)
         accuracy = f" · test accuracy {finished.test_accuracy:.2%}" if finished.test_accuracy is not None else ""
         self.statusBar().showMessage(f"{finished.message}{accuracy}", 15000)
+
+    def _offer_divergence_fix(self, finished: p.TrainingFinished) -> None:
+        box = QMessageBox(QMessageBox.Warning, "Training diverged", finished.message, QMessageBox.Close, self)
+        box.setObjectName("divergence_dialog")
+        self.divergence_fix_button = None
+        if finished.suggestion:
+            changes = [f"learning rate {finished.suggestion['learning_rate']:g}"]
+            if "initializer" in finished.suggestion:
+                changes.append(f"{finished.suggestion['initializer']} initializer")
+            box.setInformativeText(f"Apply the fix ({' and '.join(changes)}), rebuild the model and train again?")
+            self.divergence_fix_button = box.addButton("Apply fix and retrain", QMessageBox.AcceptRole)
+            self._divergence_suggestion = finished.suggestion
+            self.divergence_fix_button.clicked.connect(self.apply_divergence_fix)
+        self.divergence_dialog = box
+        box.open()
+
+    def apply_divergence_fix(self) -> None:
+        """Use the suggested settings, rebuild with fresh weights and train again."""
+        suggestion = getattr(self, "_divergence_suggestion", None) or {}
+        config = self.config_panel.config()
+        config = config.with_training(learning_rate=suggestion.get("learning_rate", config.training.learning_rate))
+        if "initializer" in suggestion:
+            config = replace(config, initializer=replace(config.initializer, name=suggestion["initializer"]))
+        self.config_panel.set_config(config)
+        self.live_learning_rate.setValue(config.training.learning_rate)
+        self._train_after_build = True
+        self.service.build(config, self.config_panel.engine_name())
 
     def _on_inspection_finished(self, result: p.InspectionResult) -> None:
         if result.request_id != self._latest_request:

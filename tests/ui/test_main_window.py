@@ -215,3 +215,27 @@ def test_step_batch_then_epoch_and_change_the_learning_rate(qtbot, window):
     assert steps[0].endswith(",0.001") and steps[-1].endswith(",0.0005")
     with qtbot.waitSignal(window.service.sig_training_finished, timeout=TIMEOUT):
         panel.stop_button.click()
+
+
+def test_divergence_is_explained_and_fixed_in_one_click(qtbot, window):
+    from cnnviz.core.config import Initializer
+
+    panel = window.config_panel
+    config = reference_config().with_training(optimizer="sgd", learning_rate=0.7, train_subset=640, batch_size=32,
+                                              epochs=1, validation_split=0.0)
+    panel.set_config(config.__class__(config.input_shape, config.layers, Initializer("ones"), config.training))
+    with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
+        panel.build_button.click()
+    qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
+    with qtbot.waitSignal(window.service.sig_training_finished, timeout=TIMEOUT) as blocker:
+        panel.train_button.click()
+    finished = blocker.args[0]
+    assert finished.reason == "diverged"
+    assert "every weight starts at one" in finished.message and "were put back" in finished.message
+    assert finished.suggestion == {"learning_rate": pytest.approx(0.07), "initializer": "glorot_uniform"}
+    qtbot.waitUntil(lambda: getattr(window, "divergence_dialog", None) is not None, timeout=TIMEOUT)
+    with qtbot.waitSignal(window.service.sig_training_finished, timeout=60_000) as blocker:
+        window.divergence_fix_button.click()
+    assert blocker.args[0].reason == "completed"
+    assert panel.config().initializer.name == "glorot_uniform"
+    assert panel.config().training.learning_rate == pytest.approx(0.07)
