@@ -40,6 +40,8 @@ def run_app(screenshot: str | None = None, settings_file: str | None = None, tim
     settings = QSettings(settings_file, QSettings.IniFormat) if settings_file else None
     service = ModelService()
     window = MainWindow(service, settings=settings)
+    # An exception no code caught (in a slot, say) is shown and logged; the window stays up.
+    sys.excepthook = window.report_unexpected
     window.show()
     if not screenshot:
         return app.exec()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import traceback
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from cnnviz import __version__
 from cnnviz.core.config import ConfigError, ModelConfig
+from cnnviz.core.crashlog import write_crash_log
 from cnnviz.core.datasets import CLASS_NAMES, list_datasets
 from cnnviz.core.resources import resource_path
 from cnnviz.progress import format_duration
@@ -411,11 +413,26 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Model saved to {path}", 8000)
 
     def _on_error(self, error: p.ServiceError) -> None:
-        box = QMessageBox(QMessageBox.Critical, error.title, error.message, QMessageBox.Ok, self)
-        if error.details:
-            box.setDetailedText(error.details)
+        self.show_error(error.title, error.message, error.details)
+
+    def show_error(self, title: str, message: str, details: str = "") -> None:
+        """A readable message, the technical details behind "Show Details…", and a crash-log entry."""
+        log = write_crash_log(title, message, details) if details else None
+        box = QMessageBox(QMessageBox.Critical, title, message, QMessageBox.Ok, self)
+        box.setObjectName("error_dialog")
+        if details:
+            box.setDetailedText(details)
+            if log is not None:
+                box.setInformativeText(f"The details were added to {log}.")
+        self.error_dialog = box
         box.open()
-        self.statusBar().showMessage(f"{error.title}: {error.message}", 10000)
+        self.statusBar().showMessage(f"{title}: {message}", 10000)
+
+    def report_unexpected(self, exc_type, exc_value, exc_traceback) -> None:
+        """For ``sys.excepthook``: an error nobody caught becomes a dialog and a log entry."""
+        details = "".join(traceback.format_exception(exc_type, exc_value, exc_traceback))
+        self.show_error("Something went wrong", f"{exc_type.__name__}: {exc_value}. cnnviz keeps running; "
+                        "if this repeats, save your model and restart.", details)
 
     # -- user actions --------------------------------------------------------------------------------
     def _request_inspection(self) -> None:

@@ -239,3 +239,39 @@ def test_divergence_is_explained_and_fixed_in_one_click(qtbot, window):
     assert blocker.args[0].reason == "completed"
     assert panel.config().initializer.name == "glorot_uniform"
     assert panel.config().training.learning_rate == pytest.approx(0.07)
+
+
+def test_rapid_inputs_never_show_a_stale_result(qtbot, window):
+    shown = []
+    window.sig_inspection_shown.connect(lambda result: shown.append((result.request_id, window._latest_request)))
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        window.canvas.set_image((rng.random((28, 28)) > 0.7).astype(np.float32) * 255)
+    qtbot.waitUntil(lambda: bool(shown) and shown[-1][0] == window._latest_request, timeout=TIMEOUT)
+    assert all(request_id == latest for request_id, latest in shown)
+    assert len(shown) < 200  # superseded requests were dropped, not queued
+
+
+def test_an_unexpected_error_shows_details_and_is_logged(qtbot, window, tmp_path):
+    try:
+        raise ZeroDivisionError("division by zero in a slot")
+    except ZeroDivisionError:
+        window.report_unexpected(*sys.exc_info())
+    dialog = window.error_dialog
+    assert "ZeroDivisionError: division by zero in a slot" in dialog.text()
+    assert "Traceback" in dialog.detailedText()
+    from cnnviz.core.crashlog import crash_log_path
+    assert "division by zero in a slot" in crash_log_path().read_text()
+    dialog.close()
+
+
+def test_a_service_error_shows_a_dialog(qtbot, window, tmp_path):
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a model")
+    with qtbot.waitSignal(window.service.sig_error_raised, timeout=TIMEOUT):
+        window.service.load(broken)
+    qtbot.waitUntil(lambda: getattr(window, "error_dialog", None) is not None, timeout=TIMEOUT)
+    assert window.error_dialog.windowTitle() == "Could not open the model"
+    assert "broken.npz is not a readable cnnviz model file" in window.error_dialog.text()
+    assert window.service.state in ("idle", "busy")
+    assert window._model_info.summary.total_parameters == 607_394  # the old model stays
