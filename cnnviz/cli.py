@@ -346,6 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_argument("--quiet", action="store_true", help="no per-batch progress line")
     experiment.set_defaults(handler=_command_experiment)
 
+    from cnnviz.cli_science import add_science_commands
+
+    add_science_commands(commands)
+
     bench = commands.add_parser(
         "bench", help="compare the engines' speed, accuracy and inspection latency",
         description="Run benchmarks side by side in one process and print ratios: training speed "

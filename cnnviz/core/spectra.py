@@ -6,9 +6,17 @@ highest ones (±0.5 cycles per pixel, the Nyquist limit) at the edges, as such s
 usually drawn. A log scale, ``log(1 + |F|)``, keeps the strong low-frequency peak from hiding
 everything else. Small kernels (3x3) are zero-padded before the transform, which samples
 their continuous spectrum more finely without changing it, so that it can be read.
+
+The report's §5.1 compares such spectra between digits (4 and 7 alike, 8 and 1 not):
+:func:`log_spectrum_similarity` scores two maps, :func:`class_similarity_matrix` averages it
+over every pair of classes, :func:`radial_profile` and :func:`low_frequency_fraction` say how
+the power spreads from low to high frequencies.
 """
 
 from __future__ import annotations
+
+import csv
+import io
 
 import numpy as np
 
@@ -100,3 +108,291 @@ def frequency_axes(shape: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray
         raise ValueError(f"shape must be (height, width) with positive sizes, received {shape!r}.")
     height, width = int(shape[0]), int(shape[1])
     return (np.fft.fftshift(np.fft.fftfreq(height)), np.fft.fftshift(np.fft.fftfreq(width)))
+
+
+# -- comparing spectra (the report's §5.1: digits 4 and 7 alike, 8 and 1 not) ------------------
+
+def _single_map(array: np.ndarray, what: str) -> np.ndarray:
+    """``array`` as a finite real 2-D float64 map, or a ValueError naming ``what``."""
+    array = np.asarray(array)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[:, :, 0]
+    if array.ndim != 2 or 0 in array.shape:
+        raise ValueError(f"{what} must be one non-empty map of shape (h, w), received an array of shape "
+                         f"{array.shape}. Select one filter first, e.g. maps[0, :, :, k].")
+    if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+        raise ValueError(f"{what} must hold real numbers, received dtype {array.dtype}.")
+    array = array.astype(np.float64, copy=False)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{what} holds NaN or infinite values; a spectrum of it would be meaningless.")
+    return array
+
+
+def _log_spectrum_vectors(maps: np.ndarray, exclude_dc: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-length log-magnitude spectra of a stack of maps.
+
+    Parameters
+    ----------
+    maps : ndarray, shape (n, h, w), float64
+
+    Returns
+    -------
+    vectors : ndarray, shape (n, h * w) (one fewer column when ``exclude_dc``)
+        ``log1p |F|`` of each map, flattened and scaled to unit length; all-zero rows where a
+        spectrum is zero (an all-zero map).
+    valid : ndarray, shape (n,), bool
+        Whether each row has a spectrum at all (a non-zero norm).
+    """
+    spectra = np.log1p(np.abs(np.fft.fft2(maps, axes=(1, 2))))
+    vectors = spectra.reshape(len(maps), -1)
+    if exclude_dc:
+        # Unshifted, the zero frequency is element (0, 0), the first of each flattened row.
+        vectors = vectors[:, 1:]
+    norms = np.linalg.norm(vectors, axis=1)
+    valid = norms > 0
+    vectors = np.divide(vectors, norms[:, None], out=np.zeros_like(vectors), where=valid[:, None])
+    return vectors, valid
+
+
+def log_spectrum_similarity(a: np.ndarray, b: np.ndarray, exclude_dc: bool = False) -> float:
+    """Cosine similarity of the log-magnitude spectra, ``log(1 + |F|)``, of two maps.
+
+    The spectra are those :func:`magnitude_spectrum` draws (centring the zero frequency only
+    reorders both vectors alike, so it does not change the value). Magnitudes are non-negative,
+    so the similarity lies in [0, 1]: 1 for spectra of the same shape up to a scale (a map and
+    any translate of it, since a shift changes only the phase), lower the more their energy
+    sits at different frequencies and orientations.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (h, w)
+        Two real maps of the same size (one filter's feature map for two inputs, say).
+    exclude_dc : bool, default False
+        Leave out the zero frequency (the map's sum). By default it is included; for ReLU feature
+        maps, whose mean is large, it pulls every similarity towards 1, and excluding it compares
+        the structure alone.
+
+    Returns
+    -------
+    float
+        The similarity; NaN when either spectrum is zero (an all-zero map, as a dead filter gives),
+        since such a map has no spectrum to compare.
+
+    Raises
+    ------
+    ValueError
+        If the maps are not 2-D, differ in size, or hold non-finite values.
+    """
+    first, second = _single_map(a, "a"), _single_map(b, "b")
+    if first.shape != second.shape:
+        raise ValueError(f"Both maps must have the same size to compare their spectra, received "
+                         f"{first.shape} and {second.shape}.")
+    vectors, valid = _log_spectrum_vectors(np.stack([first, second]), exclude_dc)
+    if not valid.all():
+        return float("nan")
+    return float(np.clip(vectors[0] @ vectors[1], 0.0, 1.0))
+
+
+def _stacked_maps(maps: np.ndarray) -> np.ndarray:
+    """``(h, w)`` or ``(h, w, n)`` maps as a float64 ``(n, h, w)`` stack, checked."""
+    maps = np.asarray(maps)
+    if maps.ndim == 2:
+        maps = maps[:, :, None]
+    if maps.ndim != 3 or 0 in maps.shape:
+        raise ValueError(f"maps must have shape (h, w, n) or (h, w) and not be empty, received an array "
+                         f"of shape {maps.shape}. For a batch (n, h, w) of one filter's maps, pass "
+                         f"np.moveaxis(maps, 0, -1).")
+    if not np.issubdtype(maps.dtype, np.number) or np.iscomplexobj(maps):
+        raise ValueError(f"maps must hold real numbers, received dtype {maps.dtype}.")
+    maps = np.moveaxis(maps.astype(np.float64, copy=False), -1, 0)
+    if not np.isfinite(maps).all():
+        raise ValueError("maps hold NaN or infinite values; their spectrum would be meaningless.")
+    return maps
+
+
+def _radial_frequency(shape: tuple[int, int]) -> np.ndarray:
+    """Radial frequency ``sqrt(fy**2 + fx**2)`` in cycles per pixel of each unshifted DFT bin."""
+    fy = np.fft.fftfreq(shape[0])[:, None]
+    fx = np.fft.fftfreq(shape[1])[None, :]
+    return np.sqrt(fy * fy + fx * fx)
+
+
+def _power(maps: np.ndarray) -> np.ndarray:
+    """``|F|**2`` summed over a ``(n, h, w)`` stack: shape (h, w), unshifted."""
+    return (np.abs(np.fft.fft2(maps, axes=(1, 2))) ** 2).sum(axis=0)
+
+
+MAX_RADIAL_FREQUENCY = float(np.sqrt(0.5))
+"""The largest radial frequency of a sampled map, at the corners (±0.5, ±0.5) cycles per pixel."""
+
+
+def radial_profile(maps: np.ndarray, num_bands: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """How a map's power ``|F|**2`` is spread over radial frequency: rings around the zero frequency.
+
+    Parameters
+    ----------
+    maps : ndarray, shape (h, w) or (h, w, n)
+        One map, or ``n`` maps of the same size (map axis last, as :func:`magnitude_spectrum`
+        takes them) whose power spectra are added before the rings are summed.
+    num_bands : int, optional
+        Number of rings of equal width from 0 to √0.5 ≈ 0.707 cycles per pixel (the corners of
+        the spectrum). Default: ``ceil(√0.5 · max(h, w))``, rings about one frequency bin wide.
+
+    Returns
+    -------
+    frequencies : ndarray, shape (num_bands,)
+        The centre of each ring, in cycles per pixel.
+    energy : ndarray, shape (num_bands,)
+        The power of the bins in each ring, *summed* (not averaged per bin, so the outer rings,
+        which hold more bins, are not scaled down), as a fraction of the total: the values add up
+        to 1. A ring holding no bin gets 0. All zeros when every map is zero.
+
+    Raises
+    ------
+    ValueError
+        For maps of the wrong shape, or a ``num_bands`` that is not a positive integer.
+    """
+    stack = _stacked_maps(maps)
+    height, width = stack.shape[1:]
+    if num_bands is None:
+        num_bands = int(np.ceil(MAX_RADIAL_FREQUENCY * max(height, width)))
+    if isinstance(num_bands, bool) or not isinstance(num_bands, (int, np.integer)) or num_bands < 1:
+        raise ValueError(f"num_bands must be a positive integer, received {num_bands!r}.")
+    edges = np.linspace(0.0, MAX_RADIAL_FREQUENCY, int(num_bands) + 1)
+    radius = _radial_frequency((height, width))
+    # The last ring is closed at √0.5 so the corner bins of even-sized maps land in it.
+    band = np.minimum(np.searchsorted(edges, radius, side="right") - 1, int(num_bands) - 1)
+    power = _power(stack)
+    energy = np.bincount(band.ravel(), weights=power.ravel(), minlength=int(num_bands))
+    total = energy.sum()
+    if total > 0:
+        energy = energy / total
+    return (edges[:-1] + edges[1:]) / 2, energy
+
+
+def low_frequency_fraction(maps: np.ndarray, cutoff: float = 0.25, exclude_dc: bool = False) -> float:
+    """The fraction of the power ``|F|**2`` at radial frequencies up to ``cutoff`` cycles per pixel.
+
+    Parameters
+    ----------
+    maps : ndarray, shape (h, w) or (h, w, n)
+        One map or several of the same size (their power spectra are added).
+    cutoff : float, default 0.25
+        In cycles per pixel, in (0, √0.5]; 0.25 is half the Nyquist frequency.
+    exclude_dc : bool, default False
+        Leave the zero frequency out of both the low band and the total (a map's mean would
+        otherwise dominate, as it does for ReLU feature maps).
+
+    Returns
+    -------
+    float
+        In [0, 1]; NaN when there is no power at all (all-zero maps, or constant ones with
+        ``exclude_dc``).
+    """
+    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float, np.floating, np.integer)) \
+            or not 0 < cutoff <= MAX_RADIAL_FREQUENCY:
+        raise ValueError(f"cutoff must be a frequency in (0, {MAX_RADIAL_FREQUENCY:.3f}] cycles per pixel, "
+                         f"received {cutoff!r}.")
+    stack = _stacked_maps(maps)
+    power = _power(stack)
+    radius = _radial_frequency(stack.shape[1:])
+    if exclude_dc:
+        power[0, 0] = 0.0
+    total = power.sum()
+    if total <= 0:
+        return float("nan")
+    return float(power[radius <= cutoff].sum() / total)
+
+
+def class_similarity_matrix(feature_maps_by_class: dict[int, np.ndarray],
+                            exclude_dc: bool = False) -> np.ndarray:
+    """Mean log-spectrum similarity between the feature maps of every pair of classes.
+
+    Entry ``(i, j)`` is the mean of :func:`log_spectrum_similarity` over every pair of one map of
+    class ``i`` and one map of class ``j``; on the diagonal, over every pair of *different* maps of
+    the class (a map is never compared with itself, which would always give 1). Because cosine
+    similarity is bilinear in the unit-length spectra, the sum over all pairs is the dot product
+    of the classes' summed unit spectra: the whole matrix costs one FFT per map and a ``K x K``
+    matrix product, however many maps there are.
+
+    Parameters
+    ----------
+    feature_maps_by_class : dict[int, ndarray of shape (n_k, h, w)]
+        One filter's maps for ``n_k`` inputs of each class, all of the same size (h, w).
+    exclude_dc : bool, default False
+        As in :func:`log_spectrum_similarity`.
+
+    Returns
+    -------
+    ndarray, shape (K, K), float64
+        Rows and columns in the order of the sorted class keys; exactly symmetric. All-zero maps
+        (no spectrum) are left out of the averages; an entry with no pair left (a class whose
+        maps are all zero, or a single map on the diagonal) is NaN.
+
+    Raises
+    ------
+    ValueError
+        For an empty dictionary, maps that are not ``(n, h, w)``, or maps of different sizes.
+    """
+    if not isinstance(feature_maps_by_class, dict) or not feature_maps_by_class:
+        raise ValueError("feature_maps_by_class must be a non-empty dictionary {class: maps (n, h, w)}.")
+    keys = sorted(feature_maps_by_class)
+    stacks = []
+    for key in keys:
+        maps = np.asarray(feature_maps_by_class[key])
+        if maps.ndim != 3 or maps.shape[0] == 0 or 0 in maps.shape[1:]:
+            raise ValueError(f"The maps of class {key!r} must have shape (n, h, w) with n >= 1, received "
+                             f"an array of shape {maps.shape}. For feature maps (n, h, w, filters), pick "
+                             f"one filter: maps[..., k].")
+        if not np.issubdtype(maps.dtype, np.number) or np.iscomplexobj(maps):
+            raise ValueError(f"The maps of class {key!r} must hold real numbers, received dtype {maps.dtype}.")
+        if stacks and maps.shape[1:] != stacks[0].shape[1:]:
+            raise ValueError(f"Every class's maps must have the same size; class {keys[0]!r} has "
+                             f"{stacks[0].shape[1:]} and class {key!r} has {maps.shape[1:]}.")
+        maps = maps.astype(np.float64, copy=False)
+        if not np.isfinite(maps).all():
+            raise ValueError(f"The maps of class {key!r} hold NaN or infinite values.")
+        stacks.append(maps)
+    sums, counts = [], []
+    for maps in stacks:
+        vectors, valid = _log_spectrum_vectors(maps, exclude_dc)
+        sums.append(vectors.sum(axis=0))
+        counts.append(int(valid.sum()))
+    sums = np.stack(sums)
+    counts = np.asarray(counts, dtype=np.float64)
+    totals = sums @ sums.T
+    pairs = np.outer(counts, counts)
+    # On the diagonal, drop each map's similarity with itself: exactly 1 per valid map.
+    totals[np.diag_indices_from(totals)] -= counts
+    pairs[np.diag_indices_from(pairs)] -= counts
+    with np.errstate(invalid="ignore", divide="ignore"):
+        matrix = np.where(pairs > 0, totals / np.where(pairs > 0, pairs, 1.0), np.nan)
+    matrix = np.clip((matrix + matrix.T) / 2, 0.0, 1.0)
+    return matrix
+
+
+def similarity_matrix_csv(matrix: np.ndarray, class_names) -> str:
+    """A class-by-class matrix as CSV text: a header row of class names, then one row per class.
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (K, K)
+    class_names : sequence of K str
+
+    Returns
+    -------
+    str
+        ``class,<name 1>,...`` then ``<name i>,<value>,...`` with values to six decimals (NaN
+        written as ``nan``), lines ending in ``\\n``.
+    """
+    matrix = np.asarray(matrix, dtype=np.float64)
+    names = [str(name) for name in class_names]
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.shape[0] != len(names):
+        raise ValueError(f"matrix must be square with one row per class name; received shape {matrix.shape} "
+                         f"and {len(names)} class names.")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["class", *names])
+    for name, row in zip(names, matrix):
+        writer.writerow([name, *("nan" if np.isnan(value) else f"{value:.6f}" for value in row)])
+    return buffer.getvalue()

@@ -1,0 +1,346 @@
+"""Weight-space symmetries: different weights, the same network function (report §1.1).
+
+For a hidden layer of ``M`` units followed by another weighted layer:
+
+*Permutation.* Swapping two hidden units, with everything that leads into them (their kernel
+columns and biases) and out of them (the next layer's rows), only relabels them: the network
+computes the same function. There are ``M!`` orderings.
+
+*Sign flip.* Negating a unit's incoming weights and bias negates its pre-activation ``a``; for an
+odd activation (``tanh(-a) = -tanh(a)``, linear) the unit's output is negated too, which negating
+its outgoing weights undoes. ``2**M`` sign patterns, ``M! · 2**M`` equivalent weight vectors in
+all. ReLU is not odd (``relu(-a) = max(-a, 0) ≠ -relu(a)``), so for ReLU units a sign flip changes
+the function; their symmetry is instead *positive rescaling*, ``relu(c·a) = c·relu(a)`` for any
+``c > 0``: multiply the incoming weights and bias by ``c`` and divide the outgoing weights by ``c``
+(a continuous family rather than a finite set).
+
+The transforms work on weights in the exchange form ``{layer: {"kernel", "bias"}}``: on a dense
+layer (kernel ``(in, M)``), or on a convolution's filters (kernel ``(kh, kw, in, M)``), with the
+next weighted layer found in the order ``layer_names`` gives (layers without weights, such as
+dropout, pooling and flatten, are skipped). After a convolution the next layer may be a
+convolution (its input channels) or, after a flatten, a dense layer (its rows, in NHWC order).
+Whether a transform is exact also depends on the layers between: max pooling commutes with
+permutation and positive rescaling but not with a sign flip. :func:`check_symmetry` measures it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Weights = dict[str, dict[str, np.ndarray]]
+
+ODD_ACTIVATIONS = ("tanh", "linear")
+"""Activations with ``f(-a) = -f(a)``: sign flips are exact symmetries."""
+POSITIVELY_HOMOGENEOUS_ACTIVATIONS = ("relu", "linear")
+"""Activations with ``f(c·a) = c·f(a)`` for ``c > 0``: positive rescaling is an exact symmetry."""
+KINDS = ("permutation", "sign_flip", "rescale")
+
+
+def symmetry_count(num_units: int) -> int:
+    """The number of equivalent weight vectors from permutations and sign flips: ``M! · 2**M``.
+
+    Parameters
+    ----------
+    num_units : int
+        ``M``, the number of hidden units (at least 0).
+
+    Returns
+    -------
+    int
+        Exact (Python integers do not overflow).
+    """
+    if isinstance(num_units, bool) or not isinstance(num_units, (int, np.integer)) or num_units < 0:
+        raise ValueError(f"The number of hidden units must be a non-negative integer, received {num_units!r}.")
+    return math.factorial(int(num_units)) * 2 ** int(num_units)
+
+
+EXACT_DIGITS = 15
+"""Counts below ``10**EXACT_DIGITS`` are written out in full by :func:`symmetry_count_text`."""
+
+
+def symmetry_count_text(num_units: int, significant: int = 3) -> str:
+    """``M! · 2**M`` as text: ``"3!·2^3 = 48"``, ``"128!·2^128 = 1.35×10^254"``.
+
+    Counts with fewer than :data:`EXACT_DIGITS` digits are written exactly, with thousands
+    separators; larger ones as a power of ten with ``significant`` significant digits, from
+    ``log10`` computed with :func:`math.lgamma`, so a layer of a million units costs nothing.
+    """
+    if isinstance(num_units, bool) or not isinstance(num_units, (int, np.integer)) or num_units < 0:
+        raise ValueError(f"The number of hidden units must be a non-negative integer, received {num_units!r}.")
+    if isinstance(significant, bool) or not isinstance(significant, int) or significant < 1:
+        raise ValueError(f"significant must be a positive integer, received {significant!r}.")
+    units = int(num_units)
+    label = f"{units}!·2^{units}"
+    log10 = math.lgamma(units + 1) / math.log(10) + units * math.log10(2)
+    if log10 < EXACT_DIGITS - 1:
+        return f"{label} = {symmetry_count(units):,}"
+    exponent = math.floor(log10)
+    mantissa = round(10 ** (log10 - exponent), significant - 1)
+    if mantissa >= 10:  # 9.996 rounds to 10.0: carry into the exponent
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{label} = {mantissa:.{significant - 1}f}×10^{exponent}"
+
+
+def _copy(weights: Weights) -> Weights:
+    """A deep copy of the exchange form (so a transform never touches the caller's arrays)."""
+    return {layer: {name: np.array(value, copy=True) for name, value in params.items()}
+            for layer, params in weights.items()}
+
+
+def _next_weighted_layer(weights: Weights, layer: str, layer_names: Sequence[str] | None) -> str:
+    """The first layer after ``layer``, in ``layer_names`` order, that has weights."""
+    order = list(weights) if layer_names is None else list(layer_names)
+    if layer not in weights or "kernel" not in weights[layer] or "bias" not in weights[layer]:
+        weighted = ", ".join(name for name in order if name in weights) or "none"
+        raise ValueError(f"Layer {layer!r} has no kernel and bias to transform; layers with weights: "
+                         f"{weighted}.")
+    if layer not in order:
+        raise ValueError(f"Layer {layer!r} is not in layer_names ({', '.join(order)}).")
+    for name in order[order.index(layer) + 1:]:
+        if name in weights:
+            return name
+    raise ValueError(f"Layer {layer!r} is the last layer with weights: its units are outputs, not hidden "
+                     f"units, so permuting or flipping them changes what the network computes. Choose a "
+                     f"hidden layer.")
+
+
+def _outgoing_rows(next_kernel: np.ndarray, num_units: int, layer: str, next_layer: str,
+                   after_convolution: bool) -> tuple[np.ndarray, int]:
+    """A view of the next kernel with the hidden units along one axis, and that axis.
+
+    Dense after dense: rows ``(M, out)``. Convolution after convolution: input channels
+    ``(kh, kw, M, out)``. Dense after convolution and flatten: rows in NHWC order reshaped
+    ``(positions, M, out)``, the units varying fastest.
+    """
+    if next_kernel.ndim == 4 and next_kernel.shape[2] == num_units:
+        return next_kernel, 2
+    if next_kernel.ndim == 2 and next_kernel.shape[0] == num_units:
+        return next_kernel, 0
+    if after_convolution and next_kernel.ndim == 2 and next_kernel.shape[0] % num_units == 0:
+        return next_kernel.reshape(-1, num_units, next_kernel.shape[1]), 1
+    raise ValueError(f"Layer {next_layer!r} (kernel {next_kernel.shape}) does not take the {num_units} units "
+                     f"of {layer!r} as its inputs.")
+
+
+def _units(units, num_units: int, layer: str) -> np.ndarray:
+    """Unit indices as an int array, checked: in range, no repeats."""
+    indices = np.asarray(units)
+    if indices.ndim == 0:
+        indices = indices[None]
+    if indices.ndim != 1 or (indices.size and not np.issubdtype(indices.dtype, np.integer)):
+        raise ValueError(f"units must be a sequence of unit indices, received {units!r}.")
+    indices = indices.astype(np.int64)
+    if indices.size and (indices.min() < 0 or indices.max() >= num_units):
+        raise ValueError(f"Layer {layer!r} has {num_units} units (0 to {num_units - 1}); received indices "
+                         f"from {indices.min()} to {indices.max()}.")
+    if len(np.unique(indices)) != len(indices):
+        raise ValueError(f"units must not repeat an index (a unit flipped twice is not flipped); received "
+                         f"{indices.tolist()}.")
+    return indices
+
+
+def permute_hidden_units(weights: Weights, layer: str, permutation,
+                         layer_names: Sequence[str] | None = None) -> Weights:
+    """Reorder the hidden units of ``layer``: unit ``i`` of the result is unit ``permutation[i]``.
+
+    Parameters
+    ----------
+    weights : Weights
+        The exchange form; left unchanged.
+    layer : str
+        A dense layer (kernel ``(in, M)``) or convolution (kernel ``(kh, kw, in, M)``) followed by
+        another weighted layer.
+    permutation : sequence of int
+        A permutation of ``0 .. M - 1``.
+    layer_names : sequence of str, optional
+        Every layer's name in network order (``engine.layer_names()``); by default the order of
+        ``weights``.
+
+    Returns
+    -------
+    Weights
+        A new exchange form: ``layer``'s kernel columns (last axis) and bias, and the next
+        weighted layer's incoming rows, reordered; every other array copied unchanged.
+    """
+    result = _copy(weights)
+    next_layer = _next_weighted_layer(result, layer, layer_names)
+    kernel, bias = result[layer]["kernel"], result[layer]["bias"]
+    num_units = kernel.shape[-1]
+    order = np.asarray(permutation)
+    if order.shape != (num_units,) or not np.issubdtype(order.dtype, np.integer) \
+            or not np.array_equal(np.sort(order), np.arange(num_units)):
+        raise ValueError(f"permutation must reorder the {num_units} units of {layer!r}: a sequence holding "
+                         f"each of 0 .. {num_units - 1} once, received an array of shape {order.shape}.")
+    rows, axis = _outgoing_rows(result[next_layer]["kernel"], num_units, layer, next_layer,
+                                result[layer]["kernel"].ndim == 4)
+    result[layer]["kernel"] = np.ascontiguousarray(kernel[..., order])
+    result[layer]["bias"] = np.ascontiguousarray(bias[order])
+    rows[...] = np.take(rows, order, axis=axis)
+    return result
+
+
+def flip_signs(weights: Weights, layer: str, units, layer_names: Sequence[str] | None = None) -> Weights:
+    """Negate the incoming weights, bias and outgoing weights of some hidden units.
+
+    An exact symmetry only for odd activations (tanh, linear) with nothing but weighted layers,
+    dropout, flatten or average pooling in between; see :func:`explain`.
+
+    Parameters
+    ----------
+    weights : Weights
+    layer : str
+        As in :func:`permute_hidden_units`.
+    units : sequence of int
+        The units to flip, no index twice.
+    layer_names : sequence of str, optional
+
+    Returns
+    -------
+    Weights
+        A new exchange form.
+    """
+    result = _copy(weights)
+    next_layer = _next_weighted_layer(result, layer, layer_names)
+    num_units = result[layer]["kernel"].shape[-1]
+    indices = _units(units, num_units, layer)
+    rows, axis = _outgoing_rows(result[next_layer]["kernel"], num_units, layer, next_layer,
+                                result[layer]["kernel"].ndim == 4)
+    result[layer]["kernel"][..., indices] *= -1
+    result[layer]["bias"][indices] *= -1
+    selector = [slice(None)] * rows.ndim
+    selector[axis] = indices
+    rows[tuple(selector)] *= -1
+    return result
+
+
+def rescale_units(weights: Weights, layer: str, units, factors,
+                  layer_names: Sequence[str] | None = None) -> Weights:
+    """Scale some hidden units' incoming weights and bias by ``c > 0`` and their outgoing weights by ``1/c``.
+
+    An exact symmetry for positively homogeneous activations (relu, linear), also through max
+    pooling; see :func:`explain`.
+
+    Parameters
+    ----------
+    weights : Weights
+    layer : str
+        As in :func:`permute_hidden_units`.
+    units : sequence of int
+        The units to rescale, no index twice.
+    factors : float or sequence of float
+        One positive finite factor for all units, or one per unit.
+    layer_names : sequence of str, optional
+
+    Returns
+    -------
+    Weights
+        A new exchange form.
+    """
+    result = _copy(weights)
+    next_layer = _next_weighted_layer(result, layer, layer_names)
+    num_units = result[layer]["kernel"].shape[-1]
+    indices = _units(units, num_units, layer)
+    scale = np.asarray(factors, dtype=np.float64)
+    if scale.ndim == 0:
+        scale = np.full(len(indices), float(scale))
+    if scale.shape != indices.shape or not (np.isfinite(scale).all() and (scale > 0).all()):
+        raise ValueError(f"factors must be one positive finite number, or one per unit ({len(indices)}); "
+                         f"received {factors!r}. A negative factor would also flip the sign, which is not "
+                         f"a symmetry for relu.")
+    rows, axis = _outgoing_rows(result[next_layer]["kernel"], num_units, layer, next_layer,
+                                result[layer]["kernel"].ndim == 4)
+    kernel, bias = result[layer]["kernel"], result[layer]["bias"]
+    kernel[..., indices] = kernel[..., indices] * scale
+    bias[indices] = bias[indices] * scale
+    selector = [slice(None)] * rows.ndim
+    selector[axis] = indices
+    shape = [1] * rows.ndim
+    shape[axis] = len(indices)
+    rows[tuple(selector)] = rows[tuple(selector)] / scale.reshape(shape)
+    return result
+
+
+@dataclass(frozen=True)
+class SymmetryCheck:
+    """How much a weight transform changed a network's predictions.
+
+    Attributes
+    ----------
+    max_abs_difference_in_probabilities : float
+        Largest change of any class probability over the images.
+    argmax_agreement : float
+        Fraction of images whose predicted class did not change.
+    num_images : int
+    """
+
+    max_abs_difference_in_probabilities: float
+    argmax_agreement: float
+    num_images: int
+
+
+def check_symmetry(engine, images: np.ndarray, transform: Callable[[Weights], Weights]) -> SymmetryCheck:
+    """Predict with transformed weights and compare with the engine's own predictions.
+
+    The engine's weights are restored afterwards, also when the transform or the prediction fails.
+
+    Parameters
+    ----------
+    engine : Engine
+        Any engine (``get_weights``, ``set_weights``, ``predict``).
+    images : ndarray, shape (n, h, w, c)
+    transform : callable
+        Takes the weights (a copy) and returns the transformed weights, e.g.
+        ``lambda w: permute_hidden_units(w, "dense", order, engine.layer_names())``.
+
+    Returns
+    -------
+    SymmetryCheck
+    """
+    original = engine.get_weights()
+    before = np.asarray(engine.predict(images), dtype=np.float64)
+    try:
+        engine.set_weights(transform(_copy(original)))
+        after = np.asarray(engine.predict(images), dtype=np.float64)
+    finally:
+        engine.set_weights(original)
+    difference = float(np.abs(after - before).max()) if before.size else 0.0
+    agreement = float((after.argmax(axis=1) == before.argmax(axis=1)).mean()) if len(before) else 1.0
+    return SymmetryCheck(difference, agreement, len(before))
+
+
+def explain(activation: str, kind: str) -> str:
+    """Why a transform of the given ``kind`` is, or is not, a symmetry for ``activation``.
+
+    Parameters
+    ----------
+    activation : str
+        ``"relu"``, ``"tanh"``, ``"sigmoid"`` or ``"linear"``.
+    kind : str
+        ``"permutation"``, ``"sign_flip"`` or ``"rescale"``.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, received {kind!r}.")
+    if activation not in ("relu", "tanh", "sigmoid", "linear"):
+        raise ValueError(f"Unknown activation {activation!r}; expected relu, tanh, sigmoid or linear.")
+    if kind == "permutation":
+        return (f"Permuting hidden units, with their incoming and outgoing weights, only relabels them: "
+                f"exact for every activation, {activation} included (M! orderings).")
+    if kind == "sign_flip":
+        if activation in ODD_ACTIVATIONS:
+            return (f"{activation} is odd, f(-a) = -f(a): negating a unit's incoming weights and bias "
+                    f"negates its output, and negating its outgoing weights undoes that (2^M sign patterns).")
+        if activation == "relu":
+            return ("relu is not odd: relu(-a) = max(-a, 0), not -relu(a) = -max(a, 0). A flipped unit "
+                    "passes exactly the inputs it used to block, so the function changes. ReLU's symmetry "
+                    "is positive rescaling instead: relu(c·a) = c·relu(a) for c > 0.")
+        return ("sigmoid is not odd: sigmoid(-a) = 1 - sigmoid(a). A sign flip is exact only if the next "
+                "layer's bias also absorbs the flipped units' outgoing weights (b += w).")
+    if activation in POSITIVELY_HOMOGENEOUS_ACTIVATIONS:
+        return (f"{activation} is positively homogeneous, f(c·a) = c·f(a) for c > 0: scaling a unit's "
+                f"incoming weights and bias by c and its outgoing weights by 1/c leaves the function unchanged.")
+    return (f"{activation} is not positively homogeneous ({activation}(c·a) ≠ c·{activation}(a)): "
+            f"rescaling a unit changes the function.")
