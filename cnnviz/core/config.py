@@ -95,6 +95,18 @@ class AveragePooling2D:
 
 
 @dataclass(frozen=True)
+class SpectralPooling2D:
+    """Spectral pooling (Rippel, Snoek & Adams 2015): keep the ``output_size`` lowest frequencies of
+    each map's 2-D DFT, so an ``(h, w, c)`` input becomes ``(oh, ow, c)`` for any ``oh <= h``,
+    ``ow <= w``. No parameters; the exact map is defined in :mod:`cnnviz.engines.numpy_engine.spectral`.
+    """
+
+    kind: ClassVar[str] = "spectral_pooling2d"
+    label: ClassVar[str] = "SpectralPooling2D"
+    output_size: tuple[int, int] = (14, 14)
+
+
+@dataclass(frozen=True)
 class Dropout:
     """Inverted dropout, active only while training."""
 
@@ -121,12 +133,13 @@ class Dense:
     activation: str = "relu"
 
 
-LayerSpec = Union[Conv2D, MaxPooling2D, AveragePooling2D, Dropout, Flatten, Dense]
+LayerSpec = Union[Conv2D, MaxPooling2D, AveragePooling2D, SpectralPooling2D, Dropout, Flatten, Dense]
 LAYER_CLASSES: dict[str, type] = {
-    cls.kind: cls for cls in (Conv2D, MaxPooling2D, AveragePooling2D, Dropout, Flatten, Dense)
+    cls.kind: cls
+    for cls in (Conv2D, MaxPooling2D, AveragePooling2D, SpectralPooling2D, Dropout, Flatten, Dense)
 }
 LAYER_TYPES = tuple(LAYER_CLASSES)
-_PAIR_SETTINGS = ("kernel_size", "strides", "pool_size")
+_PAIR_SETTINGS = ("kernel_size", "strides", "pool_size", "output_size")
 
 
 def layer_to_dict(layer: LayerSpec) -> dict[str, Any]:

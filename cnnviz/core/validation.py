@@ -26,6 +26,7 @@ from cnnviz.core.config import (
     LayerSpec,
     MaxPooling2D,
     ModelConfig,
+    SpectralPooling2D,
     layer_names,
 )
 
@@ -63,6 +64,8 @@ def layer_output_shape(layer: LayerSpec, shape: Shape) -> Shape:
             conv_output_size(width, layer.pool_size[1], strides[1], "valid"),
             channels,
         )
+    if isinstance(layer, SpectralPooling2D):
+        return (*layer.output_size, shape[-1])
     if isinstance(layer, Flatten):
         return (math.prod(shape),)
     if isinstance(layer, Dense):
@@ -106,6 +109,8 @@ def _layer_setting_problems(layer: LayerSpec, index: int, where: str, is_last: b
         problems.append(_positive_pair(layer.pool_size, "pool_size", where, index))
         if layer.strides is not None:
             problems.append(_positive_pair(layer.strides, "strides", where, index))
+    if isinstance(layer, SpectralPooling2D):
+        problems.append(_positive_pair(layer.output_size, "output_size", where, index))
     if isinstance(layer, Dropout) and not 0.0 <= layer.rate < 1.0:
         problems.append(ConfigError(
             f"{where}: rate must be in [0, 1), received {layer.rate}. A rate of 1 would drop every "
@@ -127,11 +132,20 @@ def _layer_setting_problems(layer: LayerSpec, index: int, where: str, is_last: b
 
 def _shape_problem(layer: LayerSpec, shape: Shape, index: int, where: str) -> ConfigError | None:
     """The problem, if any, of feeding ``shape`` into ``layer``."""
-    if isinstance(layer, (Conv2D, MaxPooling2D, AveragePooling2D)):
+    if isinstance(layer, (Conv2D, MaxPooling2D, AveragePooling2D, SpectralPooling2D)):
         if len(shape) != 3:
             return ConfigError(
                 f"{where} needs an image-shaped input (height, width, channels) but receives the flat "
                 f"shape {shape}. Move it before the flatten layer.", index, "type")
+        if isinstance(layer, SpectralPooling2D):
+            output_height, output_width = layer.output_size
+            if output_height > shape[0] or output_width > shape[1]:
+                return ConfigError(
+                    f"{where}: output_size {list(layer.output_size)} is larger than its "
+                    f"{shape[0]}x{shape[1]} input. Spectral pooling keeps the lowest frequencies of "
+                    f"each map, so it can only shrink it: use an output size of at most "
+                    f"{shape[0]}x{shape[1]}, or remove a pooling layer before it.", index, "output_size")
+            return None
         if isinstance(layer, Conv2D):
             window, padding, setting = layer.kernel_size, layer.padding, "kernel_size"
         else:

@@ -30,7 +30,8 @@ INITIALIZER_LABELS = {"glorot_uniform": "Glorot uniform (Keras default)", "he_no
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 NEW_LAYERS = {
     "conv2d": cfg.Conv2D(filters=16), "max_pooling2d": cfg.MaxPooling2D(),
-    "average_pooling2d": cfg.AveragePooling2D(), "dropout": cfg.Dropout(rate=0.2),
+    "average_pooling2d": cfg.AveragePooling2D(), "spectral_pooling2d": cfg.SpectralPooling2D((14, 14)),
+    "dropout": cfg.Dropout(rate=0.2),
     "flatten": cfg.Flatten(), "dense": cfg.Dense(units=64),
 }
 ERROR_COLOR = QColor("#c62828")
@@ -44,6 +45,8 @@ def describe_layer(layer: cfg.LayerSpec, name: str) -> str:
     elif isinstance(layer, (cfg.MaxPooling2D, cfg.AveragePooling2D)):
         strides = layer.strides or layer.pool_size
         details = f"{layer.pool_size[0]}×{layer.pool_size[1]}, stride {strides[0]}×{strides[1]}"
+    elif isinstance(layer, cfg.SpectralPooling2D):
+        details = f"→ {layer.output_size[0]}×{layer.output_size[1]}"
     elif isinstance(layer, cfg.Dropout):
         details = f"rate {layer.rate:g}"
     elif isinstance(layer, cfg.Dense):
@@ -438,6 +441,18 @@ class ConfigPanel(QWidget):
                                           or self._current().pool_size)[1])), "Vertical stride")),
                 ("strides_horizontal", spin(sx, 0, 32, change(strides=lambda v: ((self._current().strides
                                             or self._current().pool_size)[0], v)), "Horizontal stride")),
+            ]
+        elif isinstance(layer, cfg.SpectralPooling2D):
+            oh, ow = layer.output_size
+            editors += [
+                ("output_height", spin(oh, 0, 1024,
+                                       change(output_size=lambda v: (v, self._current().output_size[1])),
+                                       "Output height: how many of the lowest vertical frequencies are kept "
+                                       "(at most the input height)")),
+                ("output_width", spin(ow, 0, 1024,
+                                      change(output_size=lambda v: (self._current().output_size[0], v)),
+                                      "Output width: how many of the lowest horizontal frequencies are kept "
+                                      "(at most the input width)")),
             ]
         elif isinstance(layer, cfg.Dropout):
             box = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.0, singleStep=0.05)

@@ -109,3 +109,16 @@ def test_unavailable_datasets_are_disabled(qtbot):
     for index in range(combo.count()):
         name = combo.itemData(index)
         assert combo.model().item(index).isEnabled() == infos[name].available
+
+
+def test_spectral_pooling_can_be_added_and_edited(qtbot):
+    panel = make_panel(qtbot)
+    panel.layer_list.setCurrentRow(0)
+    action = next(action for action in panel.add_button.menu().actions() if action.data() == "spectral_pooling2d")
+    action.trigger()
+    assert panel.config().layers[1].kind == "spectral_pooling2d"
+    assert "→ 14×14" in panel.layer_list.item(1).text()
+    editors = [widget for widget in panel.layer_editor.findChildren(object) if widget.objectName().startswith("setting_")]
+    assert editors, "the spectral pooling layer has settings to edit"
+    editors[0].setValue(30)
+    assert "larger than its 26x26 input" in panel.problem_label.text()

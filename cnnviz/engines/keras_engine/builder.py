@@ -1,7 +1,9 @@
 """Build a Keras model from a :class:`ModelConfig`, and read a config back from a Keras model.
 
 Layer names, weight layouts (kernels ``(kh, kw, in, out)``, dense ``(in, out)``) and
-initializers match the NumPy engine, so weights copy across with no transposes.
+initializers match the NumPy engine, so weights copy across with no transposes. Spectral
+pooling is cnnviz's own registered layer (:mod:`.spectral_pooling`); importing this module
+registers it, so ``.keras`` files that use it load in safe mode.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import keras
 
 from cnnviz.core import config as cfg
+from cnnviz.engines.keras_engine.spectral_pooling import SpectralPooling2D
 
 
 def _initializers(initializer: cfg.Initializer, seed: int):
@@ -35,6 +38,8 @@ def build_model(config: cfg.ModelConfig, seed: int = 0) -> keras.Sequential:
             layers.append(keras.layers.MaxPooling2D(spec.pool_size, strides=spec.strides, name=name))
         elif isinstance(spec, cfg.AveragePooling2D):
             layers.append(keras.layers.AveragePooling2D(spec.pool_size, strides=spec.strides, name=name))
+        elif isinstance(spec, cfg.SpectralPooling2D):
+            layers.append(SpectralPooling2D(spec.output_size, name=name))
         elif isinstance(spec, cfg.Dropout):
             layers.append(keras.layers.Dropout(spec.rate, seed=seed + index, name=name))
         elif isinstance(spec, cfg.Flatten):
@@ -76,6 +81,8 @@ def config_from_model(model: keras.Model) -> cfg.ModelConfig | None:
             specs.append(cfg.MaxPooling2D(_pair(settings["pool_size"]), _pair(settings["strides"])))
         elif type(layer) is keras.layers.AveragePooling2D and settings["padding"] == "valid":
             specs.append(cfg.AveragePooling2D(_pair(settings["pool_size"]), _pair(settings["strides"])))
+        elif type(layer) is SpectralPooling2D:
+            specs.append(cfg.SpectralPooling2D(_pair(settings["output_size"])))
         elif type(layer) is keras.layers.Dropout:
             specs.append(cfg.Dropout(float(settings["rate"])))
         elif type(layer) is keras.layers.Flatten:

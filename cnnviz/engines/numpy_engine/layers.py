@@ -17,6 +17,7 @@ import numpy as np
 
 from cnnviz.core import config as cfg
 from cnnviz.engines.numpy_engine import functional as F
+from cnnviz.engines.numpy_engine import spectral
 
 
 def activate(values: np.ndarray, activation: str) -> np.ndarray:
@@ -149,6 +150,28 @@ class AveragePooling2DLayer(Layer):
         return F.average_pool_backward(gradient, self._shape, self.pool_size, self.strides)
 
 
+class SpectralPooling2DLayer(Layer):
+    """Spectral pooling: keep the ``output_size`` lowest frequencies of each map's 2-D DFT.
+
+    ``(n, h, w, c) -> (n, oh, ow, c)``; a fixed linear map whose backward pass is its exact
+    transpose (see :mod:`cnnviz.engines.numpy_engine.spectral`).
+    """
+
+    def __init__(self, name: str, spec: cfg.SpectralPooling2D):
+        super().__init__(name)
+        self.output_size = tuple(spec.output_size)
+        self._input_size: tuple[int, int] | None = None
+
+    def forward(self, inputs, training=False):
+        self._input_size = inputs.shape[1:3]
+        return spectral.spectral_pool(inputs, self.output_size)
+
+    def backward(self, gradient, need_input_gradient=True):
+        if not need_input_gradient:
+            return None
+        return spectral.spectral_pool_backward(gradient, self._input_size)
+
+
 class DropoutLayer(Layer):
     """Inverted dropout: in training, zero each value with probability ``rate`` and scale the rest
     by ``1 / (1 - rate)``; at inference, the identity.
@@ -255,6 +278,8 @@ def build_layers(config: cfg.ModelConfig, rng: np.random.Generator) -> list[Laye
             layers.append(MaxPooling2DLayer(name, spec))
         elif isinstance(spec, cfg.AveragePooling2D):
             layers.append(AveragePooling2DLayer(name, spec))
+        elif isinstance(spec, cfg.SpectralPooling2D):
+            layers.append(SpectralPooling2DLayer(name, spec))
         elif isinstance(spec, cfg.Dropout):
             layers.append(DropoutLayer(name, spec, rng))
         elif isinstance(spec, cfg.Flatten):
