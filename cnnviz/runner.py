@@ -197,5 +197,11 @@ def run_experiment(runs, engine_factory, data_provider, run_root=None) -> Iterat
         train_loss, train_accuracy = engine.evaluate(data.train_images, data.train_labels)
         test_accuracy = engine.evaluate(data.test_images, data.test_labels)[1] if len(data.test_labels) else None
         finite = [loss for loss in losses if math.isfinite(loss)]
+        if directory is not None:
+            try:
+                directory.update_info(status="diverged" if diverged else "finished", test_accuracy=test_accuracy,
+                                      train_accuracy=train_accuracy, experiment_run=run.label)
+            except OSError:
+                pass  # the outcome below still reaches the caller; the folder was already reported
         yield RunOutcome(run, train_accuracy, test_accuracy, finite[-1] if finite else None,
                          time.perf_counter() - start, diverged, message, tuple(losses))

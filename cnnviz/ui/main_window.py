@@ -31,6 +31,9 @@ from cnnviz.progress import format_duration
 from cnnviz.service import payloads as p
 from cnnviz.ui.config_panel import ConfigPanel
 from cnnviz.ui.drawing_canvas import DrawingCanvas
+from cnnviz.ui.evaluation_panel import EvaluationPanel
+from cnnviz.ui.experiments_panel import ExperimentsPanel
+from cnnviz.ui.history_panel import HistoryPanel
 from cnnviz.ui.export import ExportError, export_all, render_widget, write_text
 from cnnviz.ui.training_monitor import TrainingMonitor
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView
@@ -107,6 +110,16 @@ class MainWindow(QMainWindow):
                 "Every filter's output for the current input", "The learned convolution kernels",
                 "2-D DFT magnitude of feature maps and kernels", "Gradients of the loss or a class score")):
             index = self.tabs.addTab(view, label)
+            self.tabs.setTabToolTip(index, tip)
+        # Tabs whose view follows the current input's inspection, by tab index.
+        self.inspection_views = dict(enumerate(self.viewers))
+        self.experiments_panel = ExperimentsPanel()
+        self.evaluation_panel = EvaluationPanel()
+        self.history_panel = HistoryPanel()
+        for panel, label, tip in ((self.experiments_panel, "Experiments", "Sweep settings and compare runs"),
+                                  (self.evaluation_panel, "Evaluation", "Confusion matrix and mistakes"),
+                                  (self.history_panel, "History", "Earlier runs, replayed epoch by epoch")):
+            index = self.tabs.addTab(panel, label)
             self.tabs.setTabToolTip(index, tip)
         self.setCentralWidget(self.tabs)
 
@@ -247,6 +260,20 @@ class MainWindow(QMainWindow):
         self.canvas.sig_label_changed.connect(self._on_label_changed)
         self.gradients_view.sig_target_changed.connect(self._on_target_changed)
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        experiments = self.experiments_panel
+        experiments.sig_run_requested.connect(self._on_experiment_requested)
+        experiments.sig_cancel_requested.connect(service.stop)
+        service.sig_experiment_progress.connect(experiments.add_progress)
+        service.sig_experiment_run_finished.connect(experiments.add_outcome)
+        service.sig_experiment_finished.connect(self._on_experiment_finished)
+        panel.sig_config_changed.connect(experiments.set_base_config)
+        experiments.set_base_config(panel.config())
+        self.evaluation_panel.sig_evaluate_requested.connect(self._on_evaluate_requested)
+        self.evaluation_panel.sig_example_chosen.connect(self._on_example_chosen)
+        service.sig_evaluation_finished.connect(self.evaluation_panel.show_evaluation)
+        self.history_panel.sig_replay_requested.connect(self._on_replay_requested)
+        service.sig_replay_finished.connect(self.history_panel.show_replay)
+        self.history_panel.set_runs_root(None)
 
     # -- settings ----------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -359,6 +386,7 @@ class MainWindow(QMainWindow):
         self._flush_progress()
         self.monitor.finish_run(finished)
         self._live_timer.stop()
+        self.history_panel.refresh()
         self._request_inspection()
         if finished.reason == "diverged":
             self._offer_divergence_fix(finished)
@@ -398,21 +426,49 @@ class MainWindow(QMainWindow):
         self._last_result = result
         # Only the visible viewer draws now; the others catch up when their tab is shown.
         current = self.tabs.currentIndex()
-        self.viewers[current].show_inspection(result)
-        self._stale_views = {index for index in range(len(self.viewers)) if index != current}
+        if current in self.inspection_views:
+            self.inspection_views[current].show_inspection(result)
+        self._stale_views = {index for index in self.inspection_views if index != current}
+        self.history_panel.set_input_available(True)
         self.canvas.show_probabilities(result.probabilities, self._class_names())
         self.latency_label.setText(f"inspection {result.elapsed_ms:.0f} ms")
         self.sig_inspection_shown.emit(result)
 
     def _on_tab_changed(self, index: int) -> None:
         if index in self._stale_views and self._last_result is not None:
-            self.viewers[index].show_inspection(self._last_result)
+            self.inspection_views[index].show_inspection(self._last_result)
             self._stale_views.discard(index)
+        if self.tabs.widget(index) is self.history_panel:
+            self.history_panel.refresh()
+
+    def _on_experiment_requested(self, runs, engine: str) -> None:
+        self.service.run_experiment(runs, engine)
+
+    def _on_experiment_finished(self, finished) -> None:
+        self.experiments_panel.finish(finished)
+        self.history_panel.refresh()
+
+    def _on_evaluate_requested(self) -> None:
+        self.service.evaluate()
+
+    def _on_example_chosen(self, image, label) -> None:
+        self.canvas.set_image(np.asarray(image)[0, :, :, 0], label=label, preprocessed=True)
+        self.tabs.setCurrentIndex(0)
+
+    def _on_replay_requested(self, run_path: str, epoch: int) -> None:
+        image = self.canvas.current_input()
+        if image is not None:
+            self.service.replay(run_path, epoch, image)
 
     def _on_model_saved(self, path: str) -> None:
         self.statusBar().showMessage(f"Model saved to {path}", 8000)
 
     def _on_error(self, error: p.ServiceError) -> None:
+        # Panels waiting for a job's answer learn that it failed.
+        if error.title == "The experiment failed":
+            self.experiments_panel.show_error(error.message)
+        elif error.title == "Could not evaluate the model":
+            self.evaluation_panel.show_error(error.message)
         self.show_error(error.title, error.message, error.details)
 
     def show_error(self, title: str, message: str, details: str = "") -> None:
@@ -451,6 +507,7 @@ class MainWindow(QMainWindow):
 
     def _on_input_cleared(self) -> None:
         self._last_result = None
+        self.history_panel.set_input_available(False)
         for view in self.viewers:
             view.show_inspection(None)
         self.canvas.clear_probabilities()
@@ -545,11 +602,18 @@ class MainWindow(QMainWindow):
             self.service.save(path)
 
     def current_view(self):
-        return self.viewers[self.tabs.currentIndex()]
+        return self.tabs.currentWidget()
+
+    def _export_target(self):
+        """(widget to render, figure title) for the visible tab."""
+        view = self.current_view()
+        widget = view.export_widget() if hasattr(view, "export_widget") else view
+        title = view.title() if hasattr(view, "title") else self.tabs.tabText(self.tabs.currentIndex())
+        return widget, title
 
     def _on_export_figure(self) -> None:
-        view = self.current_view()
-        default = Path(self._last_export_folder) / (view.title().split(" — ")[0].lower().replace(" ", "-") + ".png")
+        widget, title = self._export_target()
+        default = Path(self._last_export_folder) / (title.split(" — ")[0].lower().replace(" ", "-") + ".png")
         path, _ = QFileDialog.getSaveFileName(self, "Export figure", str(default),
                                               "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
         if not path:
@@ -561,7 +625,7 @@ class MainWindow(QMainWindow):
             if not ok:
                 return
         try:
-            written = render_widget(view.export_widget(), path, scale=scale, title=view.title())
+            written = render_widget(widget, path, scale=scale, title=title)
         except ExportError as error:
             QMessageBox.warning(self, "Export failed", str(error))
             return
