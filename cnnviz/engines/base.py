@@ -41,6 +41,23 @@ class Engine(Protocol):
     def save(self, path) -> None: ...
 
 
+def as_batch(images: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
+    """Check a batch against the model's input shape and return it as C-contiguous float32.
+
+    Accepts ``(n, h, w, c)`` or a single ``(h, w, c)`` / ``(h, w)`` image.
+    """
+    images = np.asarray(images)
+    if images.ndim == 2 and input_shape[-1] == 1:
+        images = images[None, :, :, None]
+    elif images.ndim == 3 and images.shape == tuple(input_shape):
+        images = images[None]
+    if images.ndim != 4 or images.shape[1:] != tuple(input_shape):
+        raise ValueError(f"The model takes images of shape {tuple(input_shape)} (batches "
+                         f"(n, {', '.join(map(str, input_shape))})), received an array of shape "
+                         f"{images.shape}. Preprocess the image to the model's input size first.")
+    return np.ascontiguousarray(images, dtype=np.float32)
+
+
 def check_labels(labels, count: int, num_classes: int) -> np.ndarray:
     """Return ``labels`` as int64 after checking they are ``count`` class indices in [0, num_classes)."""
     array = np.asarray(labels)

@@ -25,24 +25,12 @@ from cnnviz.core.config import ModelConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.validation import validate
 from cnnviz.core.weights import check_weights
-from cnnviz.engines.base import check_batch_size, check_labels
+from cnnviz.engines.base import as_batch, check_batch_size, check_labels
 from cnnviz.engines.keras_engine.builder import build_model, chain_layers, config_from_model, make_optimizer
 
 
 class KerasModelError(ValueError):
     """A ``.keras`` file that cannot be opened or that the viewers cannot serve, and why."""
-
-
-def _as_batch(images: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
-    images = np.asarray(images)
-    if images.ndim == 2 and input_shape[-1] == 1:
-        images = images[None, :, :, None]
-    elif images.ndim == 3 and images.shape == tuple(input_shape):
-        images = images[None]
-    if images.ndim != 4 or images.shape[1:] != tuple(input_shape):
-        raise ValueError(f"The model takes images of shape {tuple(input_shape)}, received an array of "
-                         f"shape {images.shape}. Preprocess the image to the model's input size first.")
-    return np.ascontiguousarray(images, dtype=np.float32)
 
 
 class KerasEngine:
@@ -181,7 +169,7 @@ class KerasEngine:
     # -- training and inference ---------------------------------------------------------------
     def train_step(self, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
         """One optimizer step on a batch; returns its (loss, accuracy) with dropout active."""
-        images = _as_batch(images, self.input_shape)
+        images = as_batch(images, self.input_shape)
         labels = check_labels(labels, len(images), self.num_classes)
         loss, accuracy = self._train_fn(images, labels)
         return float(loss), float(accuracy)
@@ -191,7 +179,7 @@ class KerasEngine:
         return int(self.model.outputs[0].shape[-1])
 
     def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        images = _as_batch(images, self.input_shape)
+        images = as_batch(images, self.input_shape)
         check_batch_size(batch_size)
         parts = [self._predict_fn(images[start:start + batch_size]).numpy()
                  for start in range(0, len(images), batch_size)]
@@ -207,7 +195,7 @@ class KerasEngine:
 
     # -- introspection --------------------------------------------------------------------------
     def feature_maps(self, images: np.ndarray) -> dict[str, np.ndarray]:
-        images = _as_batch(images, self.input_shape)
+        images = as_batch(images, self.input_shape)
         outputs, _ = self._chain(tf.constant(images), training=False)
         return {layer.name: frozen(output.numpy()) for layer, output in zip(self.layers, outputs)}
 
@@ -217,7 +205,7 @@ class KerasEngine:
 
     def gradients(self, images: np.ndarray, labels: np.ndarray | None = None,
                   class_index: int | None = None) -> GradientResult:
-        images = _as_batch(images, self.input_shape)
+        images = as_batch(images, self.input_shape)
         num_classes = self.num_classes
         if class_index is not None and (isinstance(class_index, bool) or not isinstance(
                 class_index, (int, np.integer)) or not 0 <= class_index < num_classes):

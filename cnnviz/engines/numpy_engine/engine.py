@@ -19,7 +19,7 @@ from cnnviz.core.config import ConfigError, ModelConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.validation import validate
 from cnnviz.core.weights import check_weights
-from cnnviz.engines.base import check_batch_size, check_labels
+from cnnviz.engines.base import as_batch, check_batch_size, check_labels
 from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
 from cnnviz.engines.numpy_engine.network import Network
 from cnnviz.engines.numpy_engine.optimizers import make_optimizer
@@ -29,23 +29,6 @@ CONFIG_KEY = "config.json"
 
 class ModelFileError(ValueError):
     """A model file that cannot be read: says which file, what is wrong and what to do."""
-
-
-def as_batch(images: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
-    """Check a batch against the model's input shape and return it as C-contiguous float32.
-
-    Accepts ``(n, h, w, c)`` or a single ``(h, w, c)`` / ``(h, w)`` image.
-    """
-    images = np.asarray(images)
-    if images.ndim == 2 and input_shape[-1] == 1:
-        images = images[None, :, :, None]
-    elif images.ndim == 3 and images.shape == tuple(input_shape):
-        images = images[None]
-    if images.ndim != 4 or images.shape[1:] != tuple(input_shape):
-        raise ValueError(f"The model takes images of shape {tuple(input_shape)} (batches "
-                         f"(n, {', '.join(map(str, input_shape))})), received an array of shape "
-                         f"{images.shape}. Preprocess the image to the model's input size first.")
-    return np.ascontiguousarray(images, dtype=np.float32)
 
 
 class NumpyEngine:
