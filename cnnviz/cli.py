@@ -124,21 +124,6 @@ def _command_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resolve_model_path(text: str):
-    from pathlib import Path
-
-    path = Path(text)
-    if path.is_dir():
-        for name in ("model.npz", "model.keras"):
-            if (path / name).is_file():
-                return path / name
-        raise CommandError(f"{path} holds no model.npz or model.keras; give a run folder written by "
-                           "cnnviz train, or a model file.")
-    if not path.is_file():
-        raise CommandError(f"There is no model file or run folder at {path}.")
-    return path
-
-
 def _command_inspect(args: argparse.Namespace) -> int:
     import os
 
@@ -152,12 +137,12 @@ def _command_inspect(args: argparse.Namespace) -> int:
 
     from cnnviz.core.datasets import load_dataset
     from cnnviz.core.preprocessing import preprocess_batch, preprocess_image
-    from cnnviz.engines.registry import load_engine
+    from cnnviz.engines.registry import load_engine, resolve_model_path
     from cnnviz.service.inspection import run_inspection
     from cnnviz.ui.export import export_all
     from cnnviz.ui.images import read_image_file
 
-    engine = load_engine(_resolve_model_path(args.model))
+    engine = load_engine(resolve_model_path(args.model))
     label = None
     if args.image:
         image = preprocess_image(read_image_file(args.image)).input

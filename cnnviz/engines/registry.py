@@ -28,6 +28,26 @@ def create_engine(name: str, config: ModelConfig, seed: int | None = None):
     raise ValueError(f"Unknown engine {name!r}; expected one of {', '.join(ENGINE_NAMES)}.")
 
 
+def resolve_model_path(text: str | Path) -> Path:
+    """A model file from a path to a file, or to a run folder holding ``model.npz`` or ``model.keras``.
+
+    Raises
+    ------
+    ValueError
+        When there is no such file, or the folder holds no model.
+    """
+    path = Path(text)
+    if path.is_dir():
+        for name in ("model.npz", "model.keras"):
+            if (path / name).is_file():
+                return path / name
+        raise ValueError(f"{path} holds no model.npz or model.keras; give a run folder written by "
+                         "cnnviz train, or a model file.")
+    if not path.is_file():
+        raise ValueError(f"There is no model file or run folder at {path}.")
+    return path
+
+
 def load_engine(path: str | Path):
     """Open a model file: ``.npz`` (NumPy engine) or ``.keras`` (Keras engine, safe mode)."""
     path = Path(path)

@@ -88,6 +88,8 @@ class ModelService(QObject):
     """The experiment ended (:class:`ExperimentFinished`)."""
     sig_replay_finished = Signal(object)
     """An inspection with a saved checkpoint (:class:`ReplayResult`)."""
+    sig_science_finished = Signal(object)
+    """A science analysis finished (:class:`ScienceResult`)."""
 
     def __init__(self, parent: QObject | None = None, *, engine_factory: Callable | None = None,
                  loader: Callable | None = None, data_provider: Callable | None = None,
@@ -199,6 +201,15 @@ class ModelService(QObject):
         self._commands.put(("replay", ()))
         self._wake.set()
         return request[0]
+
+    def run_science(self, kind: str, **params) -> int:
+        """Run one of :mod:`cnnviz.service.science`'s analyses on the current model; returns the
+        request id. Analyses that change the weights (pruning) bump the model version."""
+        if self._refuse_while_training("run this analysis"):
+            return -1
+        request_id = next(self._request_ids)
+        self._commands.put(("science", (request_id, kind, dict(params))))
+        return request_id
 
     def pause(self) -> None:
         """Pause training after the current batch."""
@@ -462,6 +473,16 @@ class ModelService(QObject):
             events.close()
         self.sig_experiment_finished.emit(p.ExperimentFinished(tuple(outcomes), cancelled))
 
+    def _do_science(self, request_id: int, kind: str, params: dict) -> None:
+        from cnnviz.service import science
+
+        engine = self._require_engine()
+        self._set_state(p.BUSY)
+        value = science.run(kind, engine, **params)
+        if science.CHANGES_WEIGHTS.get(kind, False) and params.get("keep", False):
+            self._version += 1
+        self.sig_science_finished.emit(p.ScienceResult(request_id, kind, dict(params), value))
+
     def _do_replay(self) -> None:
         with self._lock:
             request, self._pending_replay = self._pending_replay, None
@@ -534,7 +555,7 @@ def _default_runs():
     return user_data_dir() / "runs"
 
 
-_titles = {"evaluate": "Could not evaluate the model", "experiment": "The experiment failed",
+_titles = {"science": "The analysis failed", "evaluate": "Could not evaluate the model", "experiment": "The experiment failed",
            "replay": "Could not replay the checkpoint", "build": "Could not build the model", "load": "Could not open the model",
            "save": "Could not save the model", "train": "Training failed",
            "inspect": "Could not inspect the input"}

@@ -114,3 +114,14 @@ class ReplayResult:
     run_path: str
     epoch: int
     inspection: InspectionResult
+
+
+@dataclass(frozen=True)
+class ScienceResult:
+    """The answer to a science request (see :mod:`cnnviz.service.science`): ``kind`` names the
+    analysis, ``params`` echoes the request, ``value`` holds the analysis's own frozen result."""
+
+    request_id: int
+    kind: str
+    params: dict
+    value: object

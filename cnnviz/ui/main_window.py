@@ -34,6 +34,7 @@ from cnnviz.ui.drawing_canvas import DrawingCanvas
 from cnnviz.ui.evaluation_panel import EvaluationPanel
 from cnnviz.ui.experiments_panel import ExperimentsPanel
 from cnnviz.ui.history_panel import HistoryPanel
+from cnnviz.ui.science_panel import SciencePanel
 from cnnviz.ui.export import ExportError, export_all, render_widget, write_text
 from cnnviz.ui.training_monitor import TrainingMonitor
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView
@@ -111,8 +112,12 @@ class MainWindow(QMainWindow):
                 "2-D DFT magnitude of feature maps and kernels", "Gradients of the loss or a class score")):
             index = self.tabs.addTab(view, label)
             self.tabs.setTabToolTip(index, tip)
+        self.science_panel = SciencePanel()
+        index = self.tabs.addTab(self.science_panel, "Science")
+        self.tabs.setTabToolTip(index, "The report's findings, checked: spectra similarity, backprop as a "
+                                       "flipped convolution, weight-space symmetries, dead filters")
         # Tabs whose view follows the current input's inspection, by tab index.
-        self.inspection_views = dict(enumerate(self.viewers))
+        self.inspection_views = {**dict(enumerate(self.viewers)), index: self.science_panel}
         self.experiments_panel = ExperimentsPanel()
         self.evaluation_panel = EvaluationPanel()
         self.history_panel = HistoryPanel()
@@ -274,6 +279,10 @@ class MainWindow(QMainWindow):
         self.history_panel.sig_replay_requested.connect(self._on_replay_requested)
         service.sig_replay_finished.connect(self.history_panel.show_replay)
         self.history_panel.set_runs_root(None)
+        science = self.science_panel
+        science.sig_science_requested.connect(self._on_science_requested)
+        science.sig_filters_marked.connect(self.kernels_view.set_marked)
+        service.sig_science_finished.connect(self._on_science_finished)
 
     # -- settings ----------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -318,6 +327,7 @@ class MainWindow(QMainWindow):
     def _on_state_changed(self, state: str) -> None:
         self.state_label.setText(state)
         self.config_panel.set_service_state(state, self._model_info is not None)
+        self.science_panel.set_busy(state != p.IDLE)
         training = state in (p.TRAINING, p.PAUSED, p.STOPPING)
         self.progress_bar.setVisible(training)
         if state == p.TRAINING:
@@ -336,6 +346,8 @@ class MainWindow(QMainWindow):
         self.model_label.setText(f"{info.engine} engine · {Path(info.source).name}{parameters}")
         names = self._class_names()
         self.gradients_view.set_class_names(names)
+        self.science_panel.set_model(info)
+        self.science_panel.set_class_names(names)
         if self.canvas.current_input() is None:
             self.canvas.load_sample(0)
         else:
@@ -441,6 +453,14 @@ class MainWindow(QMainWindow):
         if self.tabs.widget(index) is self.history_panel:
             self.history_panel.refresh()
 
+    def _on_science_requested(self, kind: str, params) -> None:
+        self.service.run_science(kind, **params)
+
+    def _on_science_finished(self, result) -> None:
+        self.science_panel.show_science(result)
+        if result.kind == "prune" and getattr(result.value, "kept", False):
+            self._request_inspection()  # every view shows the pruned weights
+
     def _on_experiment_requested(self, runs, engine: str) -> None:
         self.service.run_experiment(runs, engine)
 
@@ -465,6 +485,8 @@ class MainWindow(QMainWindow):
 
     def _on_error(self, error: p.ServiceError) -> None:
         # Panels waiting for a job's answer learn that it failed.
+        if error.title == "The analysis failed":
+            self.science_panel.set_busy(False)
         if error.title == "The experiment failed":
             self.experiments_panel.show_error(error.message)
         elif error.title == "Could not evaluate the model":

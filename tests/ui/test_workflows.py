@@ -92,3 +92,25 @@ def test_history_replays_a_run_epoch_by_epoch(qtbot, window):
     assert blocker.args[0].epoch == 1
     assert not np.array_equal(blocker.args[0].inspection.kernels["conv2d"], kernels["conv2d"])
     assert window.service.state == p.IDLE or window.service.state == p.BUSY
+
+
+def test_science_tab_symmetry_and_dead_filters_through_the_window(qtbot, window):
+    science = window.science_panel
+    window.tabs.setCurrentWidget(science)
+    with qtbot.waitSignal(window.service.sig_science_finished, timeout=TIMEOUT) as blocker:
+        science.sig_science_requested.emit("symmetry", {"layer": "dense", "transform": "sign_flip", "samples": 100})
+    result = blocker.args[0]
+    assert result.kind == "symmetry" and not result.value.is_symmetry  # relu: sign flips change the function
+    marked = []
+    science.sig_filters_marked.connect(lambda layer, indices: marked.append((layer, tuple(indices))))
+    with qtbot.waitSignal(window.service.sig_science_finished, timeout=TIMEOUT) as blocker:
+        science.sig_science_requested.emit("dead_filters", {"layer": "dense", "samples": 200})
+    dead = blocker.args[0].value.report("dense").dead
+    assert len(dead) > 0
+    qtbot.waitUntil(lambda: any(layer == "dense" for layer, _ in marked), timeout=TIMEOUT)
+    before = window._last_result.request_id
+    with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT) as shown:
+        science.sig_science_requested.emit("prune", {"filters": {"dense": list(dead)}, "keep": True})
+    pruned = shown.args[0]
+    assert pruned.request_id > before
+    assert np.all(window.service._engine.get_weights()["dense"]["kernel"][:, list(dead)] == 0)

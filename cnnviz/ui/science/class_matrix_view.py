@@ -1,0 +1,156 @@
+"""The class-by-class similarity matrix of one filter's spectra (report §5.1), with its exports.
+
+A box with the number of test images per class, the button that asks for the matrix, the
+heatmap (:class:`~cnnviz.ui.science.similarity_heatmap.SimilarityHeatmap`), a summary (the
+same-class and different-class means, the most and least alike pairs) and CSV and figure
+exports. Which layer and filter the matrix is for is the spectra tab's business: this view only
+says how many images per class were asked for, through :attr:`ClassMatrixView.sig_matrix_requested`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox,
+                               QStackedWidget, QVBoxLayout, QWidget)
+
+from cnnviz.ui.export import ExportError, render_widget, write_text
+from cnnviz.ui.science.common import note_label
+from cnnviz.ui.science.similarity_heatmap import SimilarityHeatmap
+from cnnviz.ui.viewers.filter_grid import hint_label
+
+HINT = ("Press “Class similarity matrix” to compare this filter's spectra between every pair of classes, "
+        "over several test images of each.")
+NO_MATRIX = "There is no similarity matrix to export yet; press “Class similarity matrix”."
+
+
+class ClassMatrixView(QGroupBox):
+    """The similarity matrix between every pair of classes, its summary and its exports.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+    """
+
+    sig_matrix_requested = Signal(int)
+    """The matrix is wanted, over this many test images per class."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("Every pair of classes", parent)
+        self._result = None
+        self.samples_spin = QSpinBox()
+        self.samples_spin.setRange(2, 500)
+        self.samples_spin.setValue(20)
+        self.samples_spin.setToolTip("Test images of each class to average over (the first ones of the test "
+                                     "split); the similarity of two classes is the mean over every pair.")
+        self.matrix_button = QPushButton("Class similarity matrix")
+        self.matrix_button.setToolTip("Compare the chosen filter's spectra between every pair of classes "
+                                      "(report §5.1), over the test images chosen on the left.")
+        self.matrix_button.clicked.connect(self._on_matrix_clicked)
+        self.export_csv_button = QPushButton("Export CSV…")
+        self.export_csv_button.setToolTip("Save the matrix as a CSV table (one row and column per class).")
+        self.export_csv_button.clicked.connect(self._on_export_csv_clicked)
+        self.export_figure_button = QPushButton("Export figure…")
+        self.export_figure_button.setToolTip("Save the heatmap as PNG, SVG or PDF.")
+        self.export_figure_button.clicked.connect(self._on_export_figure_clicked)
+        top = QHBoxLayout()
+        samples_label = QLabel("Per class:")
+        samples_label.setBuddy(self.samples_spin)
+        top.addWidget(samples_label)
+        top.addWidget(self.samples_spin)
+        top.addWidget(self.matrix_button, 1)
+        exports = QHBoxLayout()
+        exports.addStretch(1)
+        exports.addWidget(self.export_csv_button)
+        exports.addWidget(self.export_figure_button)
+        self.heatmap = SimilarityHeatmap()
+        self.summary_label = note_label("", "Means of the matrix, and its most and least similar pairs of "
+                                            "different classes.")
+        self._stack = QStackedWidget()
+        self._stack.addWidget(hint_label(HINT))
+        self._stack.addWidget(self.heatmap)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self._stack, 1)
+        layout.addWidget(self.summary_label)
+        layout.addLayout(exports)
+        self._update_exports()
+
+    # -- public API ----------------------------------------------------------------------------------
+    def show_matrix(self, result) -> None:
+        """Show a :class:`cnnviz.service.science.SimilarityMatrix`."""
+        self._result = result
+        dc = ", zero frequency left out" if result.exclude_dc else ""
+        self.heatmap.set_matrix(result.matrix, result.class_names,
+                                f"{result.layer}, filter {result.filter_index}, {result.samples_per_class} per class")
+        if result.is_empty:
+            self.summary_label.setText("Every map of this filter is zero (a dead filter): there is no spectrum "
+                                       "to compare.")
+        else:
+            names = result.class_names
+            text = (f"Mean similarity of the log spectra over {result.samples_per_class} {result.dataset} test "
+                    f"images per class{dc}. Same class (diagonal) mean {result.same_class_mean:.3f}; different "
+                    f"classes mean {result.different_class_mean:.3f}.")
+            high, low = result.most_alike, result.least_alike
+            if high is not None and low is not None:
+                text += (f" Most alike: {names[high[0]]} and {names[high[1]]} ({high[2]:.3f}); least alike: "
+                         f"{names[low[0]]} and {names[low[1]]} ({low[2]:.3f}).")
+            self.summary_label.setText(text)
+        self._stack.setCurrentIndex(1)
+        self._update_exports()
+
+    def clear(self) -> None:
+        """Forget the matrix shown."""
+        self._result = None
+        self.heatmap.clear()
+        self.summary_label.setText("")
+        self._stack.setCurrentIndex(0)
+        self._update_exports()
+
+    def result(self):
+        """The :class:`~cnnviz.service.science.SimilarityMatrix` shown, or None."""
+        return self._result
+
+    def set_request_enabled(self, enabled: bool) -> None:
+        """Allow or forbid asking for a matrix (no layer, or the service is busy)."""
+        self.matrix_button.setEnabled(bool(enabled))
+
+    def export_csv(self, path: str | Path) -> Path:
+        """Write the matrix as CSV; ValueError when there is none, ExportError when it cannot be written."""
+        if self._result is None:
+            raise ValueError(NO_MATRIX)
+        return write_text(path, self._result.csv)
+
+    def export_figure(self, path: str | Path) -> Path:
+        """Write the heatmap as PNG, SVG or PDF (by the suffix); ValueError when there is none."""
+        if self._result is None:
+            raise ValueError(NO_MATRIX)
+        return render_widget(self.heatmap.graphics_widget(), path)
+
+    # -- internals -----------------------------------------------------------------------------------
+    def _update_exports(self) -> None:
+        for button in (self.export_csv_button, self.export_figure_button):
+            button.setEnabled(self._result is not None)
+
+    def _on_matrix_clicked(self) -> None:
+        self.sig_matrix_requested.emit(self.samples_spin.value())
+
+    def _on_export_csv_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the similarity matrix", "similarity-matrix.csv",
+                                              "CSV table (*.csv)")
+        if path:
+            self._export(self.export_csv, path)
+
+    def _on_export_figure_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the similarity matrix figure", "similarity-matrix.png",
+                                              "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
+        if path:
+            self._export(self.export_figure, path)
+
+    def _export(self, function, path: str) -> None:
+        try:
+            function(path)
+        except (ExportError, ValueError) as error:
+            QMessageBox.warning(self, "Could not export", str(error))

@@ -1,0 +1,246 @@
+"""What the Science panel's tabs share: the model's layers by kind, and a labelled image plot.
+
+:class:`ModelLayout` reads a :class:`~cnnviz.service.payloads.ModelInfo` once: which layers are
+convolutions, which dense layers are hidden (followed by another weighted layer), each layer's
+output shape and settings. :class:`ImagePlot` is a plot item with axis labels, one image item
+and a colour bar in a pyqtgraph layout, updated in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QLabel
+
+import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
+from cnnviz.core.datasets import MNIST_CLASSES
+from cnnviz.service.payloads import ModelInfo
+from cnnviz.ui.viewers.filter_grid import get_colormap
+
+DEFAULT_DATASET = "mnist-sample"
+"""The dataset of a model whose configuration is unknown (a model made elsewhere)."""
+
+SYMMETRY_COLOUR = "#2e7d32"   # green: unchanged, a symmetry
+BROKEN_COLOUR = "#c62828"     # red: changed, not a symmetry
+NOTE_STYLE = "color: #555;"
+
+
+@dataclass(frozen=True)
+class ModelLayout:
+    """The layers of the current model, by kind (empty before a model is set).
+
+    Attributes
+    ----------
+    layer_names : tuple of str
+    specs : dict[str, LayerSpec]
+        Each layer's settings; empty for a model without a cnnviz configuration.
+    output_shapes : dict[str, tuple of int]
+        Each layer's output shape without the batch axis (from the summary).
+    dataset : str
+        The model's dataset (:data:`DEFAULT_DATASET` without a configuration).
+    seed : int
+        The model's training seed (the ``shapes`` dataset generates its test split from it).
+    input_shape : tuple of int, or None
+    """
+
+    layer_names: tuple[str, ...] = ()
+    specs: dict = field(default_factory=dict)
+    output_shapes: dict = field(default_factory=dict)
+    dataset: str = DEFAULT_DATASET
+    seed: int = 0
+    input_shape: tuple[int, ...] | None = None
+
+    @classmethod
+    def from_info(cls, info: ModelInfo | None) -> ModelLayout:
+        """The layout of ``info``'s model (an empty layout for None)."""
+        if info is None:
+            return cls()
+        config = info.config
+        if config is None:
+            return cls(layer_names=tuple(info.layer_names))
+        names = tuple(config.layer_names())
+        shapes = {}
+        if info.summary is not None:
+            shapes = {row.name: tuple(row.output_shape[1:]) for row in info.summary.rows}
+        return cls(layer_names=names, specs=dict(zip(names, config.layers)), output_shapes=shapes,
+                   dataset=config.training.dataset, seed=config.training.seed,
+                   input_shape=tuple(config.input_shape))
+
+    @property
+    def has_config(self) -> bool:
+        """Whether each layer's settings are known (a model made by cnnviz)."""
+        return bool(self.specs)
+
+    def kind(self, name: str) -> str | None:
+        """The layer's kind (``"conv2d"``, ``"dense"`` ...), or None when unknown."""
+        spec = self.specs.get(name)
+        return None if spec is None else spec.kind
+
+    def conv_layers(self) -> list[str]:
+        """The convolution layers, in network order."""
+        return [name for name in self.layer_names if self.kind(name) == "conv2d"]
+
+    def hidden_dense_layers(self) -> list[str]:
+        """Dense layers followed by another dense layer (their units are hidden units)."""
+        dense = [name for name in self.layer_names if self.kind(name) == "dense"]
+        return dense[:-1]
+
+    def spatial_layers(self) -> list[str]:
+        """Layers whose output is a stack of feature maps ``(h, w, c)``."""
+        return [name for name in self.layer_names if len(self.output_shapes.get(name, ())) == 3]
+
+    def previous_layer(self, name: str) -> str | None:
+        """The layer before ``name``, or None for the first."""
+        index = self.layer_names.index(name)
+        return self.layer_names[index - 1] if index else None
+
+
+def default_class_names(dataset: str) -> tuple[str, ...]:
+    """Class names to show before the dataset is read (the digits for the MNIST datasets)."""
+    return MNIST_CLASSES if dataset.startswith("mnist") else ()
+
+
+def note_label(text: str = "", tooltip: str = "") -> QLabel:
+    """A grey, word-wrapped, selectable label for explanations and notes."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet(NOTE_STYLE)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if tooltip:
+        label.setToolTip(tooltip)
+    return label
+
+
+def format_number(value: float, digits: int = 3) -> str:
+    """``value`` with ``digits`` significant digits, scientific when tiny or huge; "n/a" for NaN."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return f"{value:.{digits}g}"
+
+
+def image_levels(array: np.ndarray, symmetric: bool) -> tuple[float, float]:
+    """A never-empty colour range: ``-m .. m`` (``m`` the largest ``|value|``) or ``min .. max``."""
+    finite = np.asarray(array)[np.isfinite(array)]
+    if not finite.size:
+        return (-1.0, 1.0) if symmetric else (0.0, 1.0)
+    if symmetric:
+        high = float(np.abs(finite).max()) or 1.0
+        return -high, high
+    low, high = float(finite.min()), float(finite.max())
+    return (low, high) if high > low else (low, low + 1.0)
+
+
+def make_colorbar(label: str, colormap: str = "viridis") -> pg.ColorBarItem:
+    """A narrow, non-interactive vertical colour bar labelled ``label``."""
+    colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=get_colormap(colormap), label=label,
+                               interactive=False, width=10, colorMapMenu=False)
+    colorbar.axis.enableAutoSIPrefix(False)
+    return colorbar
+
+
+def tick_label(value: float) -> str:
+    """A short tick label: ``0.25``, ``-0.5``, ``6e-4``, ``2e+05`` (a colour bar's axis is narrow)."""
+    if value == 0:
+        return "0"
+    if 1e-2 <= abs(value) < 1e4:
+        return f"{value:.3g}"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About ``count`` round values (steps of 1, 2 or 5 × 10^k) between ``low`` and ``high``."""
+    span = high - low
+    if not (np.isfinite(span) and span > 0):
+        return [low]
+    raw = span / max(count - 1, 1)
+    power = 10.0 ** np.floor(np.log10(raw))
+    step = next(factor * power for factor in (1, 2, 5, 10) if factor * power >= raw)
+    first = np.ceil(low / step - 1e-9) * step
+    values = np.arange(first, high + step * 1e-9, step)
+    return [0.0 if abs(value) < step * 1e-9 else float(value) for value in values]
+
+
+def set_colorbar_levels(colorbar: pg.ColorBarItem, levels: tuple[float, float]) -> None:
+    """Set a colour bar's range, with round ticks labelled short enough for its narrow axis."""
+    low, high = (float(value) for value in levels)
+    colorbar.setLevels((low, high))
+    colorbar.axis.setTicks([[(value, tick_label(value)) for value in nice_ticks(low, high)]])
+
+
+class ImagePlot:
+    """A titled plot with labelled axes, one image and (optionally) a colour bar beside it.
+
+    Not a widget: it fills a cell (``row``, ``col``, and the column after it for the colour bar) of
+    a pyqtgraph ``layout``. Updates reuse the same items. Without its own colour bar, the caller
+    shows the range on a shared one (:func:`make_colorbar`).
+
+    Parameters
+    ----------
+    layout : pyqtgraph.GraphicsLayout
+    row, col : int
+    title : str
+    value_label : str
+        Beside the colour bar.
+    axis_labels : (str, str)
+        Horizontal and vertical axis labels.
+    with_colorbar : bool
+        Give the image its own colour bar.
+    """
+
+    def __init__(self, layout: pg.GraphicsLayout, row: int, col: int, title: str, value_label: str = "",
+                 axis_labels: tuple[str, str] = ("column", "row"), with_colorbar: bool = True):
+        self.plot = layout.addPlot(row=row, col=col, title=title)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.setAspectLocked(True)
+        self.plot.invertY(True)
+        self.plot.getViewBox().setDefaultPadding(0.0)
+        self.plot.setLabel("bottom", axis_labels[0])
+        self.plot.setLabel("left", axis_labels[1])
+        for side in ("bottom", "left"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
+        self.item = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.item)
+        self.colorbar = make_colorbar(value_label) if with_colorbar else None
+        if self.colorbar is not None:
+            layout.addItem(self.colorbar, row=row, col=col + 1)
+        self._shape: tuple[int, ...] | None = None
+        self._extent: tuple[float, float, float, float] | None = None
+
+    def set_image(self, array: np.ndarray, colormap: str = "viridis", symmetric: bool = False,
+                  levels: tuple[float, float] | None = None,
+                  extent: tuple[float, float, float, float] | None = None) -> None:
+        """Show ``array`` (shape (h, w)); ``extent`` = (x0, x1, y0, y1) in data units (default pixels)."""
+        array = np.asarray(array, dtype=np.float32)
+        levels = image_levels(array, symmetric) if levels is None else levels
+        colormap_object = get_colormap(colormap)
+        self.item.setImage(array, autoLevels=False, levels=levels)
+        self.item.setColorMap(colormap_object)
+        if self.colorbar is not None:
+            self.colorbar.setColorMap(colormap_object)
+            set_colorbar_levels(self.colorbar, levels)
+        height, width = array.shape
+        rectangle = (0.0, float(width), 0.0, float(height)) if extent is None else extent
+        self.item.setRect(QRectF(rectangle[0], rectangle[2], rectangle[1] - rectangle[0],
+                                           rectangle[3] - rectangle[2]))
+        if self._shape != array.shape or self._extent != rectangle:
+            self.plot.getViewBox().setRange(xRange=rectangle[:2], yRange=rectangle[2:], padding=0)
+            self._shape, self._extent = array.shape, rectangle
+
+    def clear(self) -> None:
+        """Show nothing."""
+        self.item.clear()
+        self._shape = None
+
+    def image(self) -> np.ndarray | None:
+        """The array shown, or None."""
+        return self.item.image
+
+    def set_title(self, title: str) -> None:
+        self.plot.setTitle(title)

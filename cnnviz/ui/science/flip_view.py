@@ -1,0 +1,267 @@
+"""The report's §4.3: backpropagation through a convolution is a convolution with the flipped kernel.
+
+For the current input, the engine's gradient with respect to a convolution layer's input is set
+beside the same gradient recomputed as the full convolution of the (dilated, for strides above
+one) pre-activation output gradient with the 180°-rotated kernel, and their difference. The tab
+needs no engine call: everything comes from the last inspection (its gradients, feature maps and
+kernels) and the layer's settings in the model configuration, through
+:func:`cnnviz.core.backprop.compare_flip`. It follows every new inspection; while hidden it only
+remembers that it must recompute and redraw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSpinBox, QSplitter, QStackedWidget, QVBoxLayout,
+                               QWidget)
+
+from cnnviz.core.backprop import FlipComparison, compare_flip
+from cnnviz.service.payloads import InspectionResult
+from cnnviz.ui.science.common import (ImagePlot, ModelLayout, image_levels, make_colorbar, note_label,
+                                      set_colorbar_levels)
+from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP, FilterGrid, get_colormap, hint_label
+
+PRECISION = 1e-4
+"""A relative difference up to this is float32 rounding: the two gradients are equal."""
+NO_INPUT_HINT = ("Draw a digit or pick a sample: this view recomputes the gradient with respect to a "
+                 "convolution layer's input as a convolution with the flipped kernel, and compares it with "
+                 "the engine's own backpropagation (report §4.3).")
+NO_CONFIG_HINT = ("This view needs a model made by cnnviz: it reads each convolution's strides, padding and "
+                  "activation from the model's configuration, which a model made elsewhere does not have.")
+NO_CONVOLUTION_HINT = "This model has no convolution layer: there is no flipped kernel to show."
+EXPLANATION = ("Each input pixel receives the output gradient of every window that covered it, weighted by the "
+               "kernel entry that joined them: a full convolution of the pre-activation output gradient "
+               "(dilated with s − 1 zeros for stride s) with the kernel rotated by 180°. Computed here from the "
+               "current inspection alone, and compared with the engine's backpropagation.")
+
+
+class FlipTab(QWidget):
+    """Engine gradient, flipped-kernel gradient and their difference for one convolution layer.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._layout = ModelLayout()
+        self._inspection: InspectionResult | None = None
+        self._comparison: FlipComparison | None = None
+        self._problem = NO_INPUT_HINT
+        self._stale = False   # the comparison must be recomputed (new input, model or layer)
+        self._dirty = False   # the view must be redrawn
+
+        self.layer_combo = QComboBox()
+        self.layer_combo.setToolTip("The convolution layer whose backpropagation is recomputed.")
+        self.layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.layer_combo.currentIndexChanged.connect(self._on_layer_changed)
+        self.channel_spin = QSpinBox()
+        self.channel_spin.setToolTip("Which channel of the layer's input to show (the first layer's input "
+                                     "has one per colour channel; a deeper layer's, one per filter below).")
+        self.channel_spin.valueChanged.connect(self._on_channel_changed)
+        controls = QHBoxLayout()
+        for text, control in (("Convolution layer:", self.layer_combo), ("Input channel:", self.channel_spin)):
+            label = QLabel(text)
+            label.setBuddy(control)
+            controls.addWidget(label)
+            controls.addWidget(control)
+            controls.addSpacing(12)
+        controls.addStretch(1)
+
+        self.result_label = QLabel("max |difference| = —")
+        self.result_label.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label.setToolTip("The largest |flipped-convolution gradient − engine gradient| over every "
+                                     "input pixel and channel, and that relative to the largest |engine gradient|.")
+        self.explanation_label = note_label(EXPLANATION, "The identity behind this view (report §4.3).")
+
+        self.gradients_widget = pg.GraphicsLayoutWidget()
+        self.gradients_widget.setToolTip("Left: the engine's gradient with respect to the layer's input. "
+                                         "Middle: the same recomputed with the flipped kernel (shared colour "
+                                         "scale). Right: their difference, on its own scale.")
+        outer = self.gradients_widget.ci
+        outer.setContentsMargins(4, 4, 4, 4)
+        self._title = pg.LabelItem("", size="10pt", bold=True, color="#222")
+        outer.addItem(self._title, row=0, col=0, colspan=5)
+        self.engine_plot = ImagePlot(outer, 1, 0, "engine backprop", with_colorbar=False)
+        self.computed_plot = ImagePlot(outer, 1, 1, "flipped-kernel convolution", with_colorbar=False)
+        self._gradient_colorbar = make_colorbar("∂target/∂input", DIVERGING_COLORMAP)
+        outer.addItem(self._gradient_colorbar, row=1, col=2)
+        self.difference_plot = ImagePlot(outer, 1, 3, "difference (flipped − engine)", "difference")
+
+        self.kernels_grid = FilterGrid(value_label="weight")
+        self.kernels_grid.setToolTip("The kernels rotated by 180° (K[::-1, ::-1]) for the chosen input channel: "
+                                     "one per filter of the layer.")
+        self.output_grid = FilterGrid(value_label="gradient")
+        self.output_grid.setToolTip("The gradient with respect to each filter's output before its activation, "
+                                    "dilated for strides above 1: what is convolved with the flipped kernels. "
+                                    "Each map on its own colour scale.")
+        grids = QSplitter(Qt.Orientation.Horizontal)
+        grids.setChildrenCollapsible(False)
+        grids.addWidget(self.kernels_grid)
+        grids.addWidget(self.output_grid)
+        content = QSplitter(Qt.Orientation.Vertical)
+        content.setChildrenCollapsible(False)
+        content.addWidget(self.gradients_widget)
+        content.addWidget(grids)
+        content.setSizes([260, 320])
+
+        self._stack = QStackedWidget()
+        self._hint = hint_label(NO_INPUT_HINT)
+        self._stack.addWidget(self._hint)
+        self._stack.addWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(controls)
+        layout.addWidget(self.result_label)
+        layout.addWidget(self.explanation_label)
+        layout.addWidget(self._stack, 1)
+
+    # -- public API ----------------------------------------------------------------------------------
+    def set_model(self, layout: ModelLayout) -> None:
+        """Follow a new model (its convolution layers and their settings)."""
+        self._layout = layout
+        self._inspection = None
+        self.layer_combo.blockSignals(True)
+        self.layer_combo.clear()
+        for name in layout.conv_layers():
+            spec = layout.specs[name]
+            self.layer_combo.addItem(f"{name} ({spec.kernel_size[0]}×{spec.kernel_size[1]}, stride "
+                                     f"{spec.strides[0]}×{spec.strides[1]}, {spec.padding})", name)
+        self.layer_combo.blockSignals(False)
+        self._invalidate()
+
+    def show_inspection(self, result: InspectionResult) -> None:
+        """Follow a new input (or new weights); the comparison is recomputed when it is next shown."""
+        self._inspection = result
+        self._invalidate()
+
+    def comparison(self) -> FlipComparison | None:
+        """The comparison for the current input and layer (every channel), or None."""
+        self._ensure_computed()
+        return self._comparison
+
+    def problem(self) -> str:
+        """Why nothing is shown (empty when a comparison is shown)."""
+        self._ensure_computed()
+        return "" if self._comparison is not None else self._problem
+
+    def current_layer(self) -> str | None:
+        return self.layer_combo.currentData()
+
+    def set_current_layer(self, name: str) -> None:
+        self.layer_combo.setCurrentIndex(self.layer_combo.findData(name))
+
+    # -- internals -----------------------------------------------------------------------------------
+    def _invalidate(self) -> None:
+        """Mark the comparison out of date; recompute and redraw now only if the tab is on screen
+        (inspections arrive many times a second while drawing or training)."""
+        self._stale = self._dirty = True
+        if self.isVisible():
+            self._render()
+
+    def _ensure_computed(self) -> None:
+        if not self._stale:
+            return
+        self._stale = False
+        self._comparison = None
+        try:
+            self._comparison = self._compare()
+        except ValueError as error:
+            self._problem = f"The flipped-kernel gradient cannot be computed for this layer: {error}"
+        if self._comparison is not None:
+            channels = self._comparison.engine_gradient.shape[-1]
+            self.channel_spin.blockSignals(True)
+            self.channel_spin.setRange(0, channels - 1)
+            self.channel_spin.blockSignals(False)
+            self.channel_spin.setEnabled(channels > 1)
+
+    def _compare(self) -> FlipComparison | None:
+        if not self._layout.has_config:
+            self._problem = NO_CONFIG_HINT if self._layout.layer_names else NO_INPUT_HINT
+            return None
+        layer = self.layer_combo.currentData()
+        if layer is None:
+            self._problem = NO_CONVOLUTION_HINT
+            return None
+        result = self._inspection
+        if result is None:
+            self._problem = NO_INPUT_HINT
+            return None
+        previous = self._layout.previous_layer(layer)
+        if previous is None:
+            engine_gradient, layer_input = result.gradients.input, result.image
+        else:
+            if previous not in result.gradients.layers or previous not in result.feature_maps:
+                raise ValueError(f"the inspection holds no gradient for {previous!r}, the layer before it.")
+            engine_gradient, layer_input = result.gradients.layers[previous], result.feature_maps[previous]
+        if layer not in result.gradients.layers or layer not in result.kernels:
+            raise ValueError(f"the inspection holds no gradient or kernel for {layer!r}.")
+        spec = self._layout.specs[layer]
+        return compare_flip(engine_gradient, result.gradients.layers[layer], result.feature_maps[layer],
+                            spec.activation, result.kernels[layer], np.shape(layer_input)[1:3], spec.strides,
+                            spec.padding)
+
+    def _render(self) -> None:
+        self._ensure_computed()
+        self._dirty = False
+        comparison = self._comparison
+        if comparison is None:
+            self._hint.setText(self._problem)
+            self._stack.setCurrentIndex(0)
+            self.result_label.setText("max |difference| = —")
+            self.result_label.setStyleSheet("font-size: 15px; font-weight: bold;")
+            return
+        layer = self.layer_combo.currentData()
+        spec = self._layout.specs[layer]
+        channel = min(self.channel_spin.value(), comparison.engine_gradient.shape[-1] - 1)
+        engine = np.asarray(comparison.engine_gradient[0, :, :, channel], dtype=np.float64)
+        computed = np.asarray(comparison.computed_gradient[0, :, :, channel], dtype=np.float64)
+        levels = image_levels(np.stack([engine, computed]), True)
+        self.engine_plot.set_image(engine, DIVERGING_COLORMAP, levels=levels)
+        self.computed_plot.set_image(computed, DIVERGING_COLORMAP, levels=levels)
+        self._gradient_colorbar.setColorMap(get_colormap(DIVERGING_COLORMAP))
+        set_colorbar_levels(self._gradient_colorbar, levels)
+        self.difference_plot.set_image(computed - engine, DIVERGING_COLORMAP, symmetric=True)
+        previous = self._layout.previous_layer(layer)
+        source = "the input image" if previous is None else f"the output of {previous}"
+        target = self._inspection.gradients.target
+        self._title.setText(f"{layer}: gradient of the {'loss' if target == 'loss' else target} with respect to "
+                            f"its input ({source}), channel {channel}")
+        difference, relative = comparison.max_abs_difference, comparison.relative_difference
+        if relative <= PRECISION:
+            verdict, colour = "equal to float precision", "#2e7d32"
+        else:
+            verdict, colour = "they differ by more than float rounding", "#c62828"
+        self.result_label.setText(f"max |difference| = {difference:.2g} (relative {relative:.2g}) — {verdict}")
+        self.result_label.setStyleSheet(f"font-size: 15px; font-weight: bold; color: {colour};")
+
+        flipped = np.moveaxis(np.asarray(comparison.flipped_kernel)[:, :, channel, :], -1, 0)
+        self.kernels_grid.set_images(flipped, colormap=DIVERGING_COLORMAP, symmetric=True)
+        self.kernels_grid.set_title(f"Flipped kernels K[::-1, ::-1], input channel {channel}")
+        output = np.moveaxis(np.asarray(comparison.dilated_gradient)[0], -1, 0)
+        # Each map on its own scale: a few filters carry most of the gradient, the others would look blank.
+        self.output_grid.set_images(output, colormap=DIVERGING_COLORMAP, symmetric=True, shared_scale=False)
+        stride_y, stride_x = spec.strides
+        if max(stride_y, stride_x) > 1:
+            self.output_grid.set_title(f"Dilated output gradient (stride {stride_y}×{stride_x})")
+        else:
+            self.output_grid.set_title("Output gradient, before the activation (stride 1)")
+        self._stack.setCurrentIndex(1)
+
+    def showEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        super().showEvent(event)
+        if self._dirty:
+            self._render()
+
+    def _on_layer_changed(self, _index: int) -> None:
+        self._invalidate()
+
+    def _on_channel_changed(self, _value: int) -> None:
+        if self.isVisible():
+            self._render()
+        else:
+            self._dirty = True
