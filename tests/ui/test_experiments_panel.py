@@ -51,7 +51,7 @@ def test_choosing_a_preset_fills_the_spec(panel):
     assert panel.epochs_spin.value() == preset.base.training.epochs
     assert panel.subset_spin.value() == preset.base.training.train_subset
     assert "learning rate" in panel.description_label.text()
-    assert panel.plan_label.text().startswith("3 runs × 3 epochs")
+    assert panel.plan_label.text().startswith(f"3 runs × {preset.base.training.epochs} epochs")
 
     panel.epochs_spin.setValue(1)
     panel.subset_spin.setValue(300)
