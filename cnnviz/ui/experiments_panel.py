@@ -304,6 +304,7 @@ class ExperimentsPanel(QWidget):
         self._legend = self._plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self._legend.setBrush(pg.mkBrush(255, 255, 255, 215))
         self._legend.setPen(pg.mkPen(200, 200, 200))
+        self._legend.setVisible(False)  # shown with its first entry
         self.log_scale_check = QCheckBox("Log scale")
         self.log_scale_check.setToolTip("Show the loss on a logarithmic axis.")
 
@@ -612,6 +613,7 @@ class ExperimentsPanel(QWidget):
         for curve in self._curves.values():
             self._plot.removeItem(curve)
         self._legend.clear()
+        self._legend.setVisible(False)
         self._curves, self._points, self._outcomes = {}, {}, []
         self._runs, self._run_rows = [], {}
         self._spec_name = spec.name
@@ -656,6 +658,7 @@ class ExperimentsPanel(QWidget):
             self._plot.addItem(curve)
             run = self._run_by_index(run_index)
             self._legend.addItem(curve, run.label if run is not None else f"run {run_index + 1}")
+            self._legend.setVisible(True)
             self._curves[run_index] = curve
             self._points[run_index] = ([], [])
         return self._curves[run_index]

@@ -107,15 +107,14 @@ class MainWindow(QMainWindow):
         self.spectra_view = SpectraView()
         self.gradients_view = GradientsView()
         self.viewers = [self.feature_maps_view, self.kernels_view, self.spectra_view, self.gradients_view]
+        self.tab_pages: list[QWidget] = []
         for view, label, tip in zip(self.viewers, ("Feature maps", "Kernels", "Spectra", "Gradients"), (
                 "Every filter's output for the current input", "The learned convolution kernels",
                 "2-D DFT magnitude of feature maps and kernels", "Gradients of the loss or a class score")):
-            index = self.tabs.addTab(view, label)
-            self.tabs.setTabToolTip(index, tip)
+            self._add_tab(view, label, tip)
         self.science_panel = SciencePanel()
-        index = self.tabs.addTab(self.science_panel, "Science")
-        self.tabs.setTabToolTip(index, "The report's findings, checked: spectra similarity, backprop as a "
-                                       "flipped convolution, weight-space symmetries, dead filters")
+        index = self._add_tab(self.science_panel, "Science", "The report's findings, checked: spectra similarity, "
+                              "backprop as a flipped convolution, weight-space symmetries, dead filters")
         # Tabs whose view follows the current input's inspection, by tab index.
         self.inspection_views = {**dict(enumerate(self.viewers)), index: self.science_panel}
         self.experiments_panel = ExperimentsPanel()
@@ -124,24 +123,43 @@ class MainWindow(QMainWindow):
         for panel, label, tip in ((self.experiments_panel, "Experiments", "Sweep settings and compare runs"),
                                   (self.evaluation_panel, "Evaluation", "Confusion matrix and mistakes"),
                                   (self.history_panel, "History", "Earlier runs, replayed epoch by epoch")):
-            index = self.tabs.addTab(panel, label)
-            self.tabs.setTabToolTip(index, tip)
+            self._add_tab(panel, label, tip)
         self.setCentralWidget(self.tabs)
 
         self.config_panel = ConfigPanel()
         self.config_panel.set_datasets(list_datasets())
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setWidget(self.config_panel)
+        # Narrow screens: the panel scrolls sideways rather than widening the window.
+        scroll.setMinimumWidth(300)
         self.config_dock = self._dock("Model", scroll, Qt.LeftDockWidgetArea)
         self.canvas = DrawingCanvas()
         self.canvas_dock = self._dock("Input", self.canvas, Qt.RightDockWidgetArea)
         self.monitor = TrainingMonitor()
         self.monitor_dock = self._dock("Training", self.monitor, Qt.BottomDockWidgetArea)
-        self.resize(1500, 950)
-        self.resizeDocks([self.config_dock, self.canvas_dock], [400, 360], Qt.Horizontal)
+        # Use a large screen's room (the science and experiment tabs want it), within reason.
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        width = max(1500, min(1800, int(screen.width() * 0.92))) if screen is not None else 1500
+        height = max(950, min(1050, int(screen.height() * 0.92))) if screen is not None else 950
+        self.resize(width, height)
+        self.resizeDocks([self.config_dock, self.canvas_dock], [370, 330], Qt.Horizontal)
         self.resizeDocks([self.monitor_dock], [260], Qt.Vertical)
+
+    def _add_tab(self, page: QWidget, label: str, tip: str) -> int:
+        """Add a tab whose page scrolls when the window is narrower than the page's controls."""
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(page)
+        index = self.tabs.addTab(scroll, label)
+        self.tabs.setTabToolTip(index, tip)
+        self.tab_pages.append(page)
+        return index
+
+    def show_tab(self, page: QWidget) -> None:
+        """Bring the tab holding ``page`` to the front."""
+        self.tabs.setCurrentIndex(self.tab_pages.index(page))
 
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -450,7 +468,7 @@ class MainWindow(QMainWindow):
         if index in self._stale_views and self._last_result is not None:
             self.inspection_views[index].show_inspection(self._last_result)
             self._stale_views.discard(index)
-        if self.tabs.widget(index) is self.history_panel:
+        if self.tab_pages[index] is self.history_panel:
             self.history_panel.refresh()
 
     def _on_science_requested(self, kind: str, params) -> None:
@@ -624,7 +642,7 @@ class MainWindow(QMainWindow):
             self.service.save(path)
 
     def current_view(self):
-        return self.tabs.currentWidget()
+        return self.tab_pages[self.tabs.currentIndex()]
 
     def _export_target(self):
         """(widget to render, figure title) for the visible tab."""

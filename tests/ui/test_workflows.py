@@ -25,7 +25,7 @@ def window(qtbot, tmp_path):
 
 def test_an_experiment_runs_from_the_panel_and_fills_its_table(qtbot, window):
     panel = window.experiments_panel
-    window.tabs.setCurrentWidget(panel)
+    window.show_tab(panel)
     panel.set_preset("learning rate")
     panel.set_engine("numpy")
     panel.epochs_spin.setValue(1)
@@ -46,7 +46,7 @@ def test_an_experiment_runs_from_the_panel_and_fills_its_table(qtbot, window):
 
 def test_a_confusion_matrix_click_browses_its_examples_and_loads_one(qtbot, window):
     panel = window.evaluation_panel
-    window.tabs.setCurrentWidget(panel)
+    window.show_tab(panel)
     with qtbot.waitSignal(window.service.sig_evaluation_finished, timeout=TIMEOUT) as blocker:
         panel.sig_evaluate_requested.emit()
     evaluation = blocker.args[0]
@@ -76,7 +76,7 @@ def test_history_replays_a_run_epoch_by_epoch(qtbot, window):
     with qtbot.waitSignal(window.service.sig_training_finished, timeout=TIMEOUT):
         panel.train_button.click()
     history = window.history_panel
-    window.tabs.setCurrentWidget(history)
+    window.show_tab(history)
     qtbot.waitUntil(lambda: len(history.runs()) == 1, timeout=TIMEOUT)
     history.select_run(0)
     with qtbot.waitSignal(window.service.sig_replay_finished, timeout=TIMEOUT) as blocker:
@@ -96,7 +96,7 @@ def test_history_replays_a_run_epoch_by_epoch(qtbot, window):
 
 def test_science_tab_symmetry_and_dead_filters_through_the_window(qtbot, window):
     science = window.science_panel
-    window.tabs.setCurrentWidget(science)
+    window.show_tab(science)
     with qtbot.waitSignal(window.service.sig_science_finished, timeout=TIMEOUT) as blocker:
         science.sig_science_requested.emit("symmetry", {"layer": "dense", "transform": "sign_flip", "samples": 100})
     result = blocker.args[0]

@@ -83,15 +83,15 @@ class SpectraView(QWidget):
                 row.addWidget(label)
                 row.addWidget(control)
                 row.addSpacing(12)
-        first_row.addWidget(self._shared_check)
         first_row.addStretch(1)
+        second_row.addWidget(self._shared_check)
         self._note = QLabel("Centre: zero frequency; edges: ±0.5 cycles/pixel. Colour: log(1 + |F|).")
         self._note.setStyleSheet("color: #555;")
+        self._note.setWordWrap(True)
         self._note.setToolTip("Horizontal position = horizontal frequency fx, vertical = vertical "
                               "frequency fy; click a spectrum for labelled frequency axes.")
         second_row.addSpacing(8)
-        second_row.addWidget(self._note)
-        second_row.addStretch(1)
+        second_row.addWidget(self._note, 1)
 
         self._grid = FilterGrid(value_label="log(1 + |F|)")
         self._hint = hint_label(HINT)
