@@ -19,6 +19,17 @@ def has_display() -> bool:
                 or os.environ.get("QT_QPA_PLATFORM") in ("offscreen", "minimal", "vnc", "eglfs", "linuxfb"))
 
 
+def quiet_qt_messages() -> None:
+    """Drop the offscreen platform's note about window size hints; pass every other Qt message on."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(message_type, context, message: str) -> None:
+        if "propagateSizeHints" not in message:
+            sys.stderr.write(message + "\n")
+
+    qInstallMessageHandler(handler)
+
+
 def run_app(screenshot: str | None = None, settings_file: str | None = None, timeout_s: float = 60.0) -> int:
     """Show the main window (or write its screenshot); returns the exit status."""
     if screenshot and not has_display():
@@ -34,6 +45,7 @@ def run_app(screenshot: str | None = None, settings_file: str | None = None, tim
     from cnnviz.service.model_service import ModelService
     from cnnviz.ui.main_window import MainWindow
 
+    quiet_qt_messages()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("cnnviz")
     app.setOrganizationName("cnnviz")

@@ -120,6 +120,8 @@ def _command_train(args: argparse.Namespace) -> int:
     else:
         print(f"final training accuracy {train_accuracy:.4f} (loss {train_loss:.4f}); "
               f"test accuracy {test_accuracy:.4f} (loss {test_loss:.4f})")
+        print("(the epoch lines average the batches while learning, with dropout on; the final figures "
+              "evaluate the trained model on every image, without dropout)")
         print(f"run folder: {run.path}")
     return 0
 
@@ -157,6 +159,9 @@ def _command_inspect(args: argparse.Namespace) -> int:
         label = int(dataset.labels[args.sample])
         source = f"{dataset_name} test sample {args.sample} (label {dataset.class_names[label]})"
     result = run_inspection(engine, image, label=label, class_index=args.class_index)
+    from cnnviz.app import quiet_qt_messages
+
+    quiet_qt_messages()
     app = QApplication.instance() or QApplication([])  # noqa: F841 - figures need a Qt application
     index = export_all(result, args.out, args.format)
     predicted = int(np.argmax(result.probabilities))

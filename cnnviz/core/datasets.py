@@ -246,7 +246,7 @@ def _find_npz(path: Path) -> tuple[_Found | None, str]:
 def _user_folders(data_dir: PathLike | None) -> list[tuple[Path, str]]:
     folders = []
     if data_dir is not None:
-        folders.append((Path(data_dir).expanduser(), "data_dir"))
+        folders.append((Path(data_dir).expanduser(), "the data folder (--data-dir)"))
     from_env = os.environ.get(DATA_DIR_ENV)
     if from_env:
         folders.append((Path(from_env).expanduser(), f"${DATA_DIR_ENV}"))
@@ -271,7 +271,7 @@ def _locate(name: str, data_dir: PathLike | None) -> tuple[_Found | None, list[s
             return found, tried
     user_folders = _user_folders(data_dir)
     if data_dir is None:
-        tried.append("data_dir (not given)")
+        tried.append("a data folder (--data-dir): none given")
     if not os.environ.get(DATA_DIR_ENV):
         tried.append(f"${DATA_DIR_ENV} (not set)")
     for folder, label in user_folders:
@@ -299,18 +299,18 @@ def _how_to_get(name: str) -> str:
         return (
             "To get full MNIST: place the four IDX files (train-images-idx3-ubyte.gz, "
             "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) "
-            f"in a folder and pass it as data_dir (--data-dir) or set {DATA_DIR_ENV}; or copy "
+            f"in a folder and name it with --data-dir (or set {DATA_DIR_ENV}); or copy "
             "Keras's mnist.npz to ~/.keras/datasets/; or, when online, allow the download "
-            "(allow_download=True, `cnnviz data --download`). The bundled 'mnist-sample' "
+            "(`cnnviz data --download`). The bundled 'mnist-sample' "
             "(10,000 real digits) needs nothing."
         )
     return (
         "To get Fashion-MNIST: on Debian/Ubuntu `sudo apt install dataset-fashion-mnist`; or "
         "place the four IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
         "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz from "
-        "https://github.com/zalandoresearch/fashion-mnist) in a folder and pass it as data_dir "
+        "https://github.com/zalandoresearch/fashion-mnist) in a folder and name it with --data-dir "
         f"(--data-dir) or set {DATA_DIR_ENV}; or, when online with TensorFlow installed, allow "
-        "the download (allow_download=True)."
+        "the download (`cnnviz data --download`)."
     )
 
 
@@ -318,7 +318,7 @@ def _unavailable_message(name: str, tried: list[str], allow_download: bool, extr
     lines = [f"Dataset {name!r} was not found. Looked in:"]
     lines += [f"  - {place}" for place in tried]
     if not allow_download:
-        lines.append("  - download: not allowed (allow_download=False)")
+        lines.append("  - download: not asked for (--download)")
     elif extra:
         lines.append(f"  - download: {extra}")
     lines.append(_how_to_get(name))

@@ -88,6 +88,12 @@ class ConfigPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         self.setMinimumWidth(340)
 
+        # Problems go first, where they are seen without scrolling.
+        self.problem_label = QLabel()
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
+        layout.addWidget(self.problem_label)
+
         setup = QGroupBox("Engine and data")
         form = QFormLayout(setup)
         self.engine_combo = QComboBox()
@@ -133,10 +139,6 @@ class ConfigPanel(QWidget):
         self.layer_editor = QGroupBox("Layer settings")
         self.layer_form = QFormLayout(self.layer_editor)
         arch_layout.addWidget(self.layer_editor)
-        self.problem_label = QLabel()
-        self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
-        arch_layout.addWidget(self.problem_label)
         layout.addWidget(architecture)
 
         training = QGroupBox("Training")
@@ -299,7 +301,7 @@ class ConfigPanel(QWidget):
         idle = self._state == p.IDLE
         running = self._state in (p.TRAINING, p.PAUSED)
         self.build_button.setEnabled(idle and not self._problems)
-        self.train_button.setEnabled(idle and self._has_model)
+        self.train_button.setEnabled(idle and self._has_model and not self._problems)
         self.pause_button.setEnabled(self._state == p.TRAINING)
         self.resume_button.setEnabled(self._state == p.PAUSED)
         self.stop_button.setEnabled(running)
@@ -383,10 +385,17 @@ class ConfigPanel(QWidget):
         is_last = row == len(layers) - 1
         for setting, widget in self._setting_editors(layer, is_last):
             widget.setObjectName(f"setting_{setting}")
-            if setting.split("_")[0] in {key.split("_")[0] for key in problems if key}:
-                widget.setStyleSheet(f"border: 1px solid {ERROR_COLOR.name()};")
-                widget.setToolTip(problems.get(setting.rsplit("_", 1)[0], next(iter(problems.values()))).message)
-            self.layer_form.addRow(setting.replace("_", " ").capitalize(), widget)
+            label = QLabel(setting.replace("_", " ").capitalize())
+            problem = next((item for key, item in problems.items() if key and setting.split("_")[0] == key.split("_")[0]),
+                           None)
+            if problem is not None:
+                # The label, not the editor, turns red: the editor keeps its arrows and native look.
+                label.setText("⚠ " + label.text())
+                label.setStyleSheet(f"color: {ERROR_COLOR.name()}; font-weight: bold;")
+                label.setToolTip(problem.message)
+                widget.setToolTip(problem.message)
+            label.setBuddy(widget)
+            self.layer_form.addRow(label, widget)
         if isinstance(layer, cfg.Flatten):
             self.layer_form.addRow(QLabel("No settings: flattens (h, w, c) to h·w·c values."))
 

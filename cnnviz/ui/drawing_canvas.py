@@ -876,6 +876,10 @@ class DrawingCanvas(QWidget):
         """The probabilities shown (clipped to ``[0, 1]``), or None."""
         return None if self._probabilities is None else self._probabilities.copy()
 
+    def show_message(self, text: str) -> None:
+        """Replace the line under the canvas (e.g. to say where a loaded image came from)."""
+        self._show_message(text)
+
     def message(self) -> str:
         """The text of the message line."""
         return self._message

@@ -202,7 +202,9 @@ class ExperimentsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._base_config = cfg.reference_config()
-        self._custom_text = [("training.learning_rate", "0.005, 0.05, 0.7"), ("", "")]
+        # Learning rates that suit the model panel's default optimizer (Adam); the report's SGD
+        # values are in the "learning rate" preset.
+        self._custom_text = [("training.learning_rate", "0.0001, 0.001, 0.01"), ("", "")]
         self._busy = False
         self._runs: list[ExperimentRun] = []
         self._run_rows: dict[int, int] = {}
@@ -754,8 +756,12 @@ class ExperimentsPanel(QWidget):
         subset = self.subset_spin.value()
         data = f"the first {subset:,} training images" if subset else "every training image"
         epochs = self.epochs_spin.value()
+        training = runs[0].config.training
+        swept = {sweep.setting for sweep in self.spec().sweeps}
+        optimizer = "" if "training.optimizer" in swept else f" with {training.optimizer}"
+        rate = "" if "training.learning_rate" in swept else f" at {training.learning_rate:g}"
         self.plan_label.setText(f"{len(runs)} run{'s' if len(runs) != 1 else ''} × {epochs} "
-                                f"epoch{'s' if epochs != 1 else ''}, each on {data}.")
+                                f"epoch{'s' if epochs != 1 else ''}{optimizer}{rate}, each on {data}.")
 
     def _on_run_clicked(self) -> None:
         self.run_experiment()

@@ -21,8 +21,11 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QWidget
 
 from cnnviz.core.spectra import magnitude_spectrum
+from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP
 
 FORMATS = ("png", "svg", "pdf")
+# Signed values (kernels, gradients): a diverging colour map centred at zero, white at zero.
+DIVERGING = {"symmetric": True, "colormap": DIVERGING_COLORMAP}
 
 
 class ExportError(OSError):
@@ -163,7 +166,8 @@ def figures_for(result, spectrum_size: int = 32) -> list[tuple[str, str, np.ndar
     """Every figure "export all" writes: ``(file stem, title, images (n, h, w), display options)``."""
     figures = []
     image = np.asarray(result.image)[0]
-    figures.append(("input", "Input (28×28 model input)", image.transpose(2, 0, 1), {"colormap": "gray"}))
+    figures.append(("input", "Input (the model's 28×28 input)", image.transpose(2, 0, 1),
+                    {"colormap": "gray", "titles": [f"channel {index}" for index in range(image.shape[-1])]}))
     for layer in result.layer_names:
         maps = np.asarray(result.feature_maps.get(layer, np.empty(0)))
         if maps.ndim == 4:
@@ -176,12 +180,11 @@ def figures_for(result, spectrum_size: int = 32) -> list[tuple[str, str, np.ndar
         gradient = result.gradients.layers.get(layer)
         if gradient is not None and np.ndim(gradient) == 4:
             figures.append((f"gradients_{layer}", f"Gradient of the {result.gradients.target} w.r.t. {layer}'s "
-                            "output", np.asarray(gradient)[0].transpose(2, 0, 1), {"symmetric": True}))
+                            "output", np.asarray(gradient)[0].transpose(2, 0, 1), DIVERGING))
     for layer, kernel in result.kernels.items():
         kernel = np.asarray(kernel)
         first_channel = kernel[:, :, 0, :].transpose(2, 0, 1)
-        figures.append((f"kernels_{layer}", f"Kernels — {layer} (input channel 0)", first_channel,
-                        {"symmetric": True}))
+        figures.append((f"kernels_{layer}", f"Kernels — {layer} (input channel 0)", first_channel, DIVERGING))
         figures.append((f"kernel-spectra_{layer}",
                         f"Kernel spectra, zero-padded to {spectrum_size}×{spectrum_size} — {layer}",
                         magnitude_spectrum(kernel[:, :, 0, :], size=spectrum_size).transpose(2, 0, 1),
@@ -189,10 +192,11 @@ def figures_for(result, spectrum_size: int = 32) -> list[tuple[str, str, np.ndar
         kernel_gradient = result.gradients.parameters.get(layer, {}).get("kernel")
         if kernel_gradient is not None:
             figures.append((f"kernel-gradients_{layer}", f"Gradient w.r.t. the kernels — {layer}",
-                            np.asarray(kernel_gradient)[:, :, 0, :].transpose(2, 0, 1), {"symmetric": True}))
+                            np.asarray(kernel_gradient)[:, :, 0, :].transpose(2, 0, 1), DIVERGING))
     saliency = np.asarray(result.gradients.input)[0].transpose(2, 0, 1)
     figures.append(("saliency", f"Gradient of the {result.gradients.target} w.r.t. the input (saliency)",
-                    saliency, {"symmetric": True}))
+                    saliency, {**DIVERGING, "titles": [f"∂target/∂pixel, channel {index}"
+                                                         for index in range(len(saliency))]}))
     return figures
 
 

@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self._redraw_timer = QTimer(self, interval=MONITOR_REDRAW_INTERVAL_MS, singleShot=True)
         self._redraw_timer.timeout.connect(self._flush_progress)
         self._restore_settings()
+        self._sync_toolbar()
         if load_default_model and DEFAULT_MODEL.is_file():
             self.service.load(DEFAULT_MODEL)
 
@@ -223,9 +224,21 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Training controls", self)
         bar.setObjectName("toolbar_training")
         self.addToolBar(bar)
+        # The model panel's commands, always in sight (the panel scrolls on small screens).
+        self.toolbar_commands = []
+        for button in (self.config_panel.build_button, self.config_panel.train_button,
+                       self.config_panel.pause_button, self.config_panel.resume_button,
+                       self.config_panel.stop_button):
+            action = QAction(button.text(), self)
+            action.setToolTip(button.toolTip())
+            action.triggered.connect(button.click)
+            bar.addAction(action)
+            self.toolbar_commands.append((action, button))
+        bar.addSeparator()
         self.step_batch_action = QAction("Step batch", self)
         self.step_batch_action.setShortcut(QKeySequence("Ctrl+Right"))
-        self.step_batch_action.setToolTip("Train one batch, then pause (Ctrl+Right)")
+        self.step_batch_action.setToolTip("Train one batch, then pause (Ctrl+Right). When no training runs, "
+                                          "this starts a new run with the model panel's settings.")
         self.step_batch_action.triggered.connect(self._on_step_batch)
         self.step_epoch_action = QAction("Step epoch", self)
         self.step_epoch_action.setShortcut(QKeySequence("Ctrl+Shift+Right"))
@@ -244,6 +257,10 @@ class MainWindow(QMainWindow):
         self.apply_learning_rate_action.setToolTip("Use this learning rate from the next batch on")
         self.apply_learning_rate_action.triggered.connect(self._on_apply_learning_rate)
         bar.addAction(self.apply_learning_rate_action)
+
+    def _sync_toolbar(self) -> None:
+        for action, button in self.toolbar_commands:
+            action.setEnabled(button.isEnabled())
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -290,6 +307,7 @@ class MainWindow(QMainWindow):
         service.sig_experiment_run_finished.connect(experiments.add_outcome)
         service.sig_experiment_finished.connect(self._on_experiment_finished)
         panel.sig_config_changed.connect(experiments.set_base_config)
+        panel.sig_config_changed.connect(self._on_config_edited)
         experiments.set_base_config(panel.config())
         self.evaluation_panel.sig_evaluate_requested.connect(self._on_evaluate_requested)
         self.evaluation_panel.sig_example_chosen.connect(self._on_example_chosen)
@@ -346,6 +364,7 @@ class MainWindow(QMainWindow):
         self.state_label.setText(state)
         self.config_panel.set_service_state(state, self._model_info is not None)
         self.science_panel.set_busy(state != p.IDLE)
+        self._sync_toolbar()
         training = state in (p.TRAINING, p.PAUSED, p.STOPPING)
         self.progress_bar.setVisible(training)
         if state == p.TRAINING:
@@ -360,10 +379,16 @@ class MainWindow(QMainWindow):
             self.config_panel.set_config(info.config)
         self.config_panel.set_engine(info.engine)
         self.config_panel.set_service_state(self.service.state, True)
+        self._sync_toolbar()
         parameters = f", {info.summary.total_parameters:,} parameters" if info.summary else ""
         self.model_label.setText(f"{info.engine} engine · {Path(info.source).name}{parameters}")
         names = self._class_names()
         self.gradients_view.set_class_names(names)
+        dataset = info.config.training.dataset if info.config is not None else None
+        # The canvas draws and samples what the model knows: shapes for a shapes model, else digits.
+        wanted = "shapes" if dataset == "shapes" else "digits"
+        if self.canvas.mode() != wanted:
+            self.canvas.set_mode(wanted)
         self.science_panel.set_model(info)
         self.science_panel.set_class_names(names)
         if self.canvas.current_input() is None:
@@ -479,6 +504,9 @@ class MainWindow(QMainWindow):
         if result.kind == "prune" and getattr(result.value, "kept", False):
             self._request_inspection()  # every view shows the pruned weights
 
+    def _on_config_edited(self, config) -> None:
+        self._sync_toolbar()
+
     def _on_experiment_requested(self, runs, engine: str) -> None:
         self.service.run_experiment(runs, engine)
 
@@ -491,6 +519,10 @@ class MainWindow(QMainWindow):
 
     def _on_example_chosen(self, image, label) -> None:
         self.canvas.set_image(np.asarray(image)[0, :, :, 0], label=label, preprocessed=True)
+        names = self._class_names()
+        name = names[label] if 0 <= label < len(names) else str(label)
+        self.canvas.show_message(f"A test image from the Evaluation tab: true class '{name}'. "
+                                 "Draw over it to change it.")
         self.tabs.setCurrentIndex(0)
 
     def _on_replay_requested(self, run_path: str, epoch: int) -> None:
@@ -502,6 +534,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Model saved to {path}", 8000)
 
     def _on_error(self, error: p.ServiceError) -> None:
+        self._train_after_build = False
         # Panels waiting for a job's answer learn that it failed.
         if error.title == "The analysis failed":
             self.science_panel.set_busy(False)
@@ -569,6 +602,10 @@ class MainWindow(QMainWindow):
 
     def _on_train_requested(self) -> None:
         config = self.config_panel.config()
+        problems = self.config_panel.problems()
+        if problems:
+            QMessageBox.warning(self, "The configuration has a problem", problems[0].message)
+            return
         info = self._model_info
         if info is not None and info.config is not None and (
                 info.config.layers != config.layers or info.config.initializer != config.initializer):
@@ -578,7 +615,10 @@ class MainWindow(QMainWindow):
                 QMessageBox.Yes | QMessageBox.Cancel)
             if answer != QMessageBox.Yes:
                 return
+            # Training starts once the new model exists; if the build fails, nothing trains.
+            self._train_after_build = True
             self.service.build(config, self.config_panel.engine_name())
+            return
         self._start_run_label()
         self.service.train(training=config.training)
 
@@ -647,12 +687,12 @@ class MainWindow(QMainWindow):
     def _export_target(self):
         """(widget to render, figure title) for the visible tab."""
         view = self.current_view()
-        widget = view.export_widget() if hasattr(view, "export_widget") else view
-        title = view.title() if hasattr(view, "title") else self.tabs.tabText(self.tabs.currentIndex())
-        return widget, title
+        if hasattr(view, "export_widget"):
+            return view.export_widget(), view.title(), False  # the view draws its own title
+        return view, self.tabs.tabText(self.tabs.currentIndex()), True
 
     def _on_export_figure(self) -> None:
-        widget, title = self._export_target()
+        widget, title, add_title = self._export_target()
         default = Path(self._last_export_folder) / (title.split(" — ")[0].lower().replace(" ", "-") + ".png")
         path, _ = QFileDialog.getSaveFileName(self, "Export figure", str(default),
                                               "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
@@ -665,7 +705,7 @@ class MainWindow(QMainWindow):
             if not ok:
                 return
         try:
-            written = render_widget(widget, path, scale=scale, title=title)
+            written = render_widget(widget, path, scale=scale, title=title if add_title else None)
         except ExportError as error:
             QMessageBox.warning(self, "Export failed", str(error))
             return

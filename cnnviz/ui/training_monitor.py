@@ -331,6 +331,8 @@ class TrainingMonitor(QWidget):
             # The finest tick level adds hundreds of faint grid lines that every live update
             # redraws; leaving it out halves the drawing time of a plot.
             plot.getAxis(side).setStyle(maxTickLevel=1)
+            # "0.2" reads better than "200 (x0.001)" for losses and accuracies.
+            plot.getAxis(side).enableAutoSIPrefix(False)
         legend = plot.addLegend(offset=offset, labelTextSize="8pt")
         # An opaque-enough box keeps the labels readable over noisy batch curves.
         legend.setBrush(pg.mkBrush(255, 255, 255, 215))

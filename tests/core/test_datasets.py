@@ -187,14 +187,14 @@ def test_mnist_unavailable_names_every_place_tried(isolated, tmp_path, monkeypat
         load_dataset("mnist", data_dir=data_dir)
     message = str(caught.value)
     assert str(isolated / ".keras" / "datasets" / "mnist.npz") in message
-    assert f"data_dir: {data_dir} (no IDX files)" in message
+    assert f"the data folder (--data-dir): {data_dir} (no IDX files)" in message
     assert f"$CNNVIZ_DATA_DIR: {env_dir} (no such folder)" in message
-    assert "download: not allowed" in message
+    assert "download: not asked for (--download)" in message
     assert "--data-dir" in message and "train-images-idx3-ubyte" in message
 
 
 def test_mnist_unavailable_without_any_folder(isolated):
-    with pytest.raises(DatasetUnavailableError, match=r"data_dir \(not given\)") as caught:
+    with pytest.raises(DatasetUnavailableError, match=r"a data folder \(--data-dir\): none given") as caught:
         load_dataset("mnist", "test")
     assert "$CNNVIZ_DATA_DIR (not set)" in str(caught.value)
     assert isinstance(caught.value, ValueError)

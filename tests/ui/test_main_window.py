@@ -276,3 +276,27 @@ def test_a_service_error_shows_a_dialog(qtbot, window, tmp_path):
     assert "broken.npz is not a readable cnnviz model file" in window.error_dialog.text()
     assert window.service.state in ("idle", "busy")
     assert window._model_info.summary.total_parameters == 607_394  # the old model stays
+
+
+def test_an_impossible_configuration_cannot_train(qtbot, window):
+    panel = window.config_panel
+    panel.layer_list.setCurrentRow(0)
+    panel.layer_editor.findChild(object, "setting_kernel_height").setValue(40)
+    assert not panel.train_button.isEnabled() and not panel.build_button.isEnabled()
+    toolbar = {action.text(): action for action, _ in window.toolbar_commands}
+    assert not toolbar["Train"].isEnabled() and not toolbar["Build"].isEnabled()
+    assert panel.problem_label.isVisible() and "larger than its 28x28 input" in panel.problem_label.text()
+    panel.layer_editor.findChild(object, "setting_kernel_height").setValue(3)
+    assert toolbar["Train"].isEnabled()
+
+
+def test_a_shapes_model_switches_the_canvas_to_shapes(qtbot, window):
+    from cnnviz.core.config import Dense
+
+    config = reference_config().with_training(dataset="shapes")
+    config = config.with_layers([*config.layers[:-1], Dense(units=3, activation="softmax")])
+    window.config_panel.set_config(config)
+    with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
+        window.config_panel.build_button.click()
+    qtbot.waitUntil(lambda: window.canvas.mode() == "shapes", timeout=TIMEOUT)
+    assert window.canvas.class_names() == ("square", "triangle", "circle")

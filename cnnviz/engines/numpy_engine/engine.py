@@ -225,9 +225,11 @@ def read_model_file(path: str | Path) -> tuple[ModelConfig, Weights]:
     except FileNotFoundError:
         raise ModelFileError(f"There is no model file at {path}.") from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        # NumPy's own text may advise loading with pickle enabled; never pass that on.
+        detail = "" if "pickle" in str(error) else f": {error}"
         raise ModelFileError(
-            f"{path.name} is not a readable cnnviz model file (truncated, corrupt or another format: "
-            f"{error}). Open a .npz written by cnnviz, or retrain and save the model.") from None
+            f"{path.name} is not a readable cnnviz model file (truncated, corrupt or another format"
+            f"{detail}). Open a .npz written by cnnviz, or retrain and save the model.") from None
     if CONFIG_KEY not in arrays:
         raise ModelFileError(f"{path.name} holds no model configuration ({CONFIG_KEY!r}); it was not "
                              "written by cnnviz.")
