@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.evaluation import Evaluation
-from cnnviz.ui.viewers.filter_grid import hint_label
+from cnnviz.ui.viewers.filter_grid import PageLayout, hint_label, nice_ticks
 
 MAX_GALLERY_IMAGES = 200
 """At most this many images are shown in the gallery (the most confident ones)."""
@@ -94,13 +94,13 @@ class EvaluationPanel(QWidget):
         self.mistakes_button.setEnabled(False)
         self.accuracy_label = QLabel("No evaluation yet.")
         self.accuracy_label.setStyleSheet("font-size: 14px; font-weight: bold;")
+        self.accuracy_label.setWordWrap(True)
         self.accuracy_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.accuracy_label.setToolTip("The fraction of test images whose predicted class is their true class.")
         top = QHBoxLayout()
         top.addWidget(self.evaluate_button)
         top.addWidget(self.mistakes_button)
-        top.addSpacing(12)
-        top.addWidget(self.accuracy_label, 1)
+        top.addStretch(1)
 
         self.confusion_table = QTableWidget(0, 0)
         self.confusion_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -111,16 +111,19 @@ class EvaluationPanel(QWidget):
         self.confusion_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.confusion_table.horizontalHeader().setMinimumSectionSize(30)
         self.confusion_table.verticalHeader().setMinimumSectionSize(18)
-        self.confusion_table.setMinimumSize(300, 200)
+        self.confusion_table.setMinimumSize(300, 190)
         matrix_caption = QLabel("Confusion matrix — rows: true class, columns: predicted class")
         matrix_caption.setStyleSheet("font-weight: bold;")
+        matrix_caption.setWordWrap(True)
         matrix_caption.setToolTip("Green: correct predictions (the diagonal); red: confusions, darker "
                                   "for more images.")
 
         self.bar_widget = pg.PlotWidget()
         self.bar_widget.setMinimumSize(300, 150)
-        self.bar_widget.setToolTip("Accuracy of each true class (its diagonal count over its row's "
-                                   "total); the red dashed line is the overall accuracy.")
+        self._bar_tooltip = ("Accuracy of each true class (its diagonal count over its row's total), in % "
+                             "above each bar; the red dashed line is the overall accuracy. The axis starts "
+                             "just below the lowest bar. Hover over a bar to read it.")
+        self.bar_widget.setToolTip(self._bar_tooltip)
         self._bar_plot = self.bar_widget.getPlotItem()
         self._bar_plot.setTitle("Accuracy per class")
         self._bar_plot.setLabel("left", "accuracy (fraction)")
@@ -138,6 +141,8 @@ class EvaluationPanel(QWidget):
                                              pen=pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine))
         self._overall_line.setVisible(False)
         self._bar_plot.addItem(self._overall_line)
+        self._bar_texts: list[pg.TextItem] = []
+        self._bar_plot.scene().sigMouseMoved.connect(self._on_bar_mouse_moved)
 
         left = QSplitter(Qt.Orientation.Vertical)
         left.setChildrenCollapsible(False)
@@ -173,11 +178,11 @@ class EvaluationPanel(QWidget):
         self.gallery_note.setToolTip("How many of the selected images the gallery shows.")
         gallery_box = QWidget()
         gallery_layout = QVBoxLayout(gallery_box)
-        gallery_layout.setContentsMargins(0, 0, 0, 0)
+        gallery_layout.setContentsMargins(8, 0, 0, 0)   # apart from the matrix caption beside it
         gallery_layout.addWidget(self.gallery_label)
         gallery_layout.addWidget(self.gallery, 1)
         gallery_layout.addWidget(self.gallery_note)
-        gallery_box.setMinimumWidth(260)
+        gallery_box.setMinimumWidth(230)
 
         results = QSplitter(Qt.Orientation.Horizontal)
         results.setChildrenCollapsible(False)
@@ -192,9 +197,10 @@ class EvaluationPanel(QWidget):
         self._stack.addWidget(self._hint)
         self._stack.addWidget(results)
 
-        layout = QVBoxLayout(self)
+        layout = PageLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
+        layout.addWidget(self.accuracy_label)
         layout.addWidget(self._stack, 1)
 
         self.evaluate_button.clicked.connect(self._on_evaluate_clicked)
@@ -273,6 +279,25 @@ class EvaluationPanel(QWidget):
         """The per-class accuracy bars' heights (0 for a class without images)."""
         return np.asarray(self._bars.opts["height"], dtype=float)
 
+    def bar_range(self) -> tuple[float, float]:
+        """The per-class accuracy axis: from 0.05 below the lowest bar (at least 0) to 1 plus room for
+        the values written above the bars."""
+        heights = self.bar_heights()
+        if not heights.size:
+            return 0.0, 1.0
+        low = max(0.0, float(heights.min()) - 0.05)
+        if self._evaluation is not None:
+            low = min(low, max(0.0, float(self._evaluation.accuracy) - 0.05))
+        return low, 1.0 + 0.08 * (1.0 - low)
+
+    def describe_bar(self, index: int) -> str:
+        """What hovering over class ``index``'s bar says."""
+        evaluation = self._require_evaluation()
+        confusion = np.asarray(evaluation.confusion)
+        total = int(confusion[index].sum())
+        return (f"{evaluation.class_names[index]}: {self.bar_heights()[index]:.2%} "
+                f"({int(confusion[index, index]):,} of {total:,} correct)")
+
     def choose_example(self, position: int) -> None:
         """Send the gallery's image at ``position`` (and its true label) to the window."""
         evaluation = self._require_evaluation()
@@ -335,10 +360,25 @@ class EvaluationPanel(QWidget):
         axis = self._bar_plot.getAxis("bottom")
         axis.setTicks([[(float(index), _short_name(name)) for index, name in enumerate(evaluation.class_names)]])
         self._bar_plot.setXRange(-0.6, len(accuracy) - 0.4, padding=0)
-        self._bar_plot.setYRange(0.0, 1.0, padding=0.04)
+        low, high = self.bar_range()
+        self._bar_plot.setYRange(low, high, padding=0)
+        self._bar_plot.getAxis("left").setTicks([[(value, f"{value:.2g}") for value in nice_ticks(low, high, 5)]])
+        # Each bar's value above it (the axis may start well above zero, so heights alone mislead).
+        while len(self._bar_texts) < len(accuracy):
+            text = pg.TextItem("", anchor=(0.5, 1.0), color="#222")
+            font = text.textItem.font()
+            font.setPointSize(7)
+            text.setFont(font)
+            self._bar_plot.addItem(text)
+            self._bar_texts.append(text)
+        for index, text in enumerate(self._bar_texts):
+            text.setVisible(index < len(accuracy))
+            if index < len(accuracy):
+                text.setText(f"{100 * accuracy[index]:.0f}")
+                text.setPos(float(index), float(min(accuracy[index], high)))
         self._overall_line.setValue(evaluation.accuracy)
         self._overall_line.setVisible(True)
-        self._bar_plot.setTitle(f"Accuracy per class (red dashes: overall, {evaluation.accuracy:.1%})")
+        self._bar_plot.setTitle(f"Accuracy per class, % (dashes: all, {evaluation.accuracy:.1%})")
 
     def _fill_gallery(self, indices: np.ndarray, title: str) -> None:
         evaluation = self._require_evaluation()
@@ -372,6 +412,16 @@ class EvaluationPanel(QWidget):
         self.accuracy_label.setStyleSheet("font-size: 14px; font-weight: bold;")
         self.accuracy_label.setText("Evaluating the model on the test set…")
         self.sig_evaluate_requested.emit()
+
+    def _on_bar_mouse_moved(self, scene_position) -> None:
+        if self._evaluation is None or not self._bar_plot.getViewBox().sceneBoundingRect().contains(scene_position):
+            return
+        point = self._bar_plot.getViewBox().mapSceneToView(scene_position)
+        index = int(round(point.x()))
+        if 0 <= index < len(self.bar_heights()) and abs(point.x() - index) <= 0.35:
+            self.bar_widget.setToolTip(self.describe_bar(index))
+        else:
+            self.bar_widget.setToolTip(self._bar_tooltip)
 
     def _on_mistakes_clicked(self) -> None:
         self.show_mistakes()

@@ -21,7 +21,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSlider, QSpinBox,
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSlider, QSpinBox,
     QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -30,7 +30,7 @@ from cnnviz.core import config as cfg
 from cnnviz.core.runs import RunInfo, list_runs, user_data_dir
 from cnnviz.core.spectra import frequency_axes, magnitude_spectrum
 from cnnviz.service.payloads import ReplayResult
-from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP, FilterGrid, hint_label
+from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP, FilterGrid, PageLayout, hint_label
 
 REPLAY_DELAY_MS = 150
 """How long the epoch slider must rest before the feature maps of that epoch are asked for."""
@@ -157,21 +157,34 @@ class HistoryPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.run_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # A long name loses its middle (the date and the time stay readable); its tooltip is whole.
+        self.run_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header.setMinimumSectionSize(40)
         self.run_table.setToolTip("Every run folder, newest first. Select one to see its details and "
                                   "replay its epochs.")
-        self.run_table.setMinimumHeight(140)
+        self.run_table.setMinimumHeight(90)
+        self.run_table.setMinimumWidth(420)
         self.details_label = QLabel()
         self.details_label.setWordWrap(True)
         self.details_label.setTextFormat(Qt.TextFormat.RichText)
         self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.details_label.setToolTip("The selected run: where it is, what it trained and how it ended.")
-        left = QSplitter(Qt.Orientation.Vertical)
+        self.details_label.setMinimumWidth(200)
+        details_scroll = QScrollArea()
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        details_scroll.setWidget(self.details_label)
+        details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The runs and the selected run's details side by side above, the replay below with the
+        # whole width: the grids of kernels and maps need room more than the list does.
+        left = QSplitter(Qt.Orientation.Horizontal)
         left.setChildrenCollapsible(False)
         left.addWidget(self.run_table)
-        left.addWidget(self.details_label)
-        left.setSizes([300, 250])
-        left.setMinimumWidth(300)
+        left.addWidget(details_scroll)
+        left.setStretchFactor(0, 1)
+        left.setStretchFactor(1, 1)
+        left.setSizes([480, 520])
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_replay_tab(), "Replay epochs")
@@ -180,15 +193,16 @@ class HistoryPanel(QWidget):
                                    "each saved epoch of the selected run.")
         self.tabs.setTabToolTip(1, "Two runs' loss and accuracy per epoch on the same axes.")
 
-        body = QSplitter(Qt.Orientation.Horizontal)
+        self.tabs.setMinimumHeight(300)
+        body = QSplitter(Qt.Orientation.Vertical)
         body.setChildrenCollapsible(False)
         body.addWidget(left)
         body.addWidget(self.tabs)
-        body.setStretchFactor(0, 2)
+        body.setStretchFactor(0, 1)
         body.setStretchFactor(1, 3)
-        body.setSizes([465, 535])
+        body.setSizes([150, 550])
 
-        layout = QVBoxLayout(self)
+        layout = PageLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(body, 1)
@@ -371,7 +385,7 @@ class HistoryPanel(QWidget):
             item = QTableWidgetItem(text)
             if column >= 4:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            item.setToolTip(str(run.path) if column == 0 else text)
+            item.setToolTip(f"{run.name}\n{run.path}" if column == 0 else text)
             self.run_table.setItem(row, column, item)
 
     def runs(self) -> list[RunInfo]:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QWidget
 
 from cnnviz.service.payloads import InspectionResult, ModelInfo, ScienceResult
 from cnnviz.ui.science.common import ModelLayout
@@ -32,6 +32,7 @@ from cnnviz.ui.science.dead_filters_view import DeadFiltersTab
 from cnnviz.ui.science.flip_view import FlipTab
 from cnnviz.ui.science.spectra_comparison import SpectraComparisonTab
 from cnnviz.ui.science.symmetry_view import SymmetryTab
+from cnnviz.ui.viewers.filter_grid import PageLayout
 
 SPECTRA, FLIP, SYMMETRY, DEAD_FILTERS = range(4)
 """The tabs' indices."""
@@ -76,7 +77,7 @@ class SciencePanel(QWidget):
         for tab in (self.spectra_tab, self.symmetry_tab, self.dead_filters_tab):
             tab.sig_science_requested.connect(self.sig_science_requested)
         self.dead_filters_tab.sig_filters_marked.connect(self.sig_filters_marked)
-        layout = QVBoxLayout(self)
+        layout = PageLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
 

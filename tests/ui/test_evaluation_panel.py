@@ -166,3 +166,23 @@ def test_a_cell_outside_the_matrix_is_refused(panel):
         panel.select_cell(10, 0)
     with pytest.raises(ValueError, match="outside"):
         panel.choose_example(10_000)
+
+
+def test_the_accuracy_axis_starts_just_below_the_lowest_bar(panel, evaluation):
+    heights = panel.bar_heights()
+    low, high = panel.bar_range()
+    assert low == pytest.approx(max(0.0, min(heights.min(), evaluation.accuracy) - 0.05))
+    assert high >= 1.0
+    shown_low, shown_high = panel._bar_plot.getViewBox().viewRange()[1]
+    assert shown_low == pytest.approx(low) and shown_high == pytest.approx(high)
+    assert shown_low < panel._overall_line.value() < shown_high and panel._overall_line.isVisible()
+    texts = [text.toPlainText() for text in panel._bar_texts if text.isVisible()]
+    assert texts == [f"{100 * height:.0f}" for height in heights]
+    correct = int(np.asarray(evaluation.confusion)[2, 2])
+    assert panel.describe_bar(2).startswith(f"{evaluation.class_names[2]}: {heights[2]:.2%} ({correct:,} of")
+
+
+def test_the_accuracy_has_its_own_wrapped_line(panel):
+    assert panel.accuracy_label.wordWrap()
+    assert panel.layout().indexOf(panel.accuracy_label) >= 0
+

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView
 
 from cnnviz.core.config import reference_config
 from cnnviz.core.datasets import load_dataset
@@ -189,3 +190,11 @@ def test_compare_two_runs(panel, qtbot):
     panel.run_b_combo.setCurrentIndex(0)  # the combos redraw too
     assert "Both sides show the same run" in panel.compare_hint.text()
     assert all(label.split(":")[1].strip().startswith(names[0]) for label in panel.comparison_curves())
+
+
+def test_long_run_names_are_elided_in_the_middle_with_the_whole_name_as_tooltip(panel, runs_root):
+    table = panel.run_table
+    assert table.textElideMode() == Qt.TextElideMode.ElideMiddle
+    assert table.horizontalHeader().sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch
+    assert RUNS[1][0] in table.item(0, 0).toolTip()
+

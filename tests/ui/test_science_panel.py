@@ -164,8 +164,10 @@ def test_a_pair_result_fills_the_similarity_maps_and_profiles(panel, requests, e
         x, y = curve.getData()
         np.testing.assert_allclose(x, value.frequencies)
         np.testing.assert_allclose(y, profile)
-    legend_a = tab._legend.getLabel(tab.profile_curves[0]).text
-    assert f"{100 * value.low_frequency_a:.3g}% below 0.25" in legend_a
+    assert tab._legend.getLabel(tab.profile_curves[0]).text == "A"
+    fractions = tab.low_frequency_label.text()
+    assert f"A (current, predicted 4): {100 * value.low_frequency_a:.3g}% below 0.25" in fractions
+    assert f"{100 * value.low_frequency_b:.3g}% below 0.25" in fractions.split("B (")[1]
     np.testing.assert_array_equal(tab.maps[0].image(), value.map_a)
     np.testing.assert_array_equal(tab.spectra[1].image(), value.spectrum_b)
     assert tab.pair() is value
@@ -278,3 +280,26 @@ def test_busy_disables_every_request_button(qtbot, engine):
     assert not any(button.isEnabled() for button in buttons)
     panel.set_busy(False)
     assert all(button.isEnabled() for button in buttons)
+
+
+def test_the_matrix_scale_and_the_verdict_on_the_report_claims(panel, requests, engine):
+    view = panel.spectra_tab.matrix_view
+    view.samples_spin.setValue(4)
+    view.matrix_button.click()
+    value = answer(panel, engine, *requests[-1])
+    assert panel.spectra_tab.section_tabs.currentWidget() is view
+    heatmap = view.heatmap
+    assert view.scale_combo.currentText() == "fixed 0–1" and not heatmap.is_stretched()
+    assert tuple(heatmap.levels()) == pytest.approx((0.0, 1.0))
+    view.scale_combo.setCurrentText("stretch to the data")
+    assert heatmap.is_stretched()
+    assert tuple(heatmap.levels()) == pytest.approx((np.nanmin(value.matrix), np.nanmax(value.matrix)))
+    view.scale_combo.setCurrentText("fixed 0–1")
+    assert tuple(heatmap.levels()) == pytest.approx((0.0, 1.0))
+    verdict = view.verdict_label.text()
+    average = value.different_class_mean
+    four_seven, eight_one = value.matrix[4, 7], value.matrix[8, 1]
+    assert f"4 vs 7: {four_seven:.3f} — {'above' if four_seven > average else 'below'} the average" in verdict
+    assert f"8 vs 1: {eight_one:.3f}" in verdict and f"({average:.3f})" in verdict
+    look_alike = verdict.split("8 vs 1")[0]
+    assert ("is supported" in look_alike) == (four_seven > average)

@@ -15,7 +15,7 @@ from cnnviz.core.spectra import magnitude_spectrum
 from cnnviz.core.summary import summarize
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView
-from cnnviz.ui.viewers.filter_grid import FilterGrid, get_colormap, is_diverging
+from cnnviz.ui.viewers.filter_grid import FilterGrid, get_colormap, is_diverging, nice_ticks
 from cnnviz.ui.viewers.gradients import GradientsView
 from cnnviz.ui.viewers.kernels import KernelsView
 from cnnviz.ui.viewers.spectra import SpectraView
@@ -466,3 +466,14 @@ def test_gradients_say_when_the_result_is_for_another_target(qtbot):
     assert "updating" in view.target_text()
     view.set_target(3)
     assert "updating" not in view.target_text()
+
+
+def test_small_gradients_get_readable_colour_bar_ticks(qtbot):
+    assert len(nice_ticks(-4.1e-4, 4.1e-4)) >= 3
+    grid = FilterGrid(value_label="gradient")
+    qtbot.addWidget(grid)
+    maps = np.linspace(-4.1e-4, 4.1e-4, 3 * 26 * 26, dtype=np.float32).reshape(3, 26, 26)
+    grid.set_images(maps, colormap="CET-D1", symmetric=True, shared_scale=True)
+    labels = [label for _, label in grid._colorbar.axis._tickLevels[0]]
+    assert labels == ["-4e-4", "-2e-4", "0", "2e-4", "4e-4"]
+

@@ -1,19 +1,22 @@
 """The class-by-class similarity matrix of one filter's spectra (report §5.1), with its exports.
 
 A box with the number of test images per class, the button that asks for the matrix, the
-heatmap (:class:`~cnnviz.ui.science.similarity_heatmap.SimilarityHeatmap`), a summary (the
-same-class and different-class means, the most and least alike pairs) and CSV and figure
-exports. Which layer and filter the matrix is for is the spectra tab's business: this view only
-says how many images per class were asked for, through :attr:`ClassMatrixView.sig_matrix_requested`.
+heatmap (:class:`~cnnviz.ui.science.similarity_heatmap.SimilarityHeatmap`) with a choice of colour
+scale (fixed 0 .. 1, or stretched to the data), a one-line verdict on the report's claims (a 4 and a
+7 look alike, an 8 and a 1 do not) read from the numbers, a summary (the same-class and
+different-class means, the most and least alike pairs) and CSV and figure exports. Which layer
+and filter the matrix is for is the spectra tab's business: this view only says how many images
+per class were asked for, through :attr:`ClassMatrixView.sig_matrix_requested`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton,
+                               QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from cnnviz.ui.export import ExportError, render_widget, write_text
 from cnnviz.ui.science.common import note_label
@@ -23,6 +26,51 @@ from cnnviz.ui.viewers.filter_grid import hint_label
 HINT = ("Press “Class similarity matrix” to compare this filter's spectra between every pair of classes, "
         "over several test images of each.")
 NO_MATRIX = "There is no similarity matrix to export yet; press “Class similarity matrix”."
+FIXED_SCALE, STRETCHED_SCALE = "fixed 0–1", "stretch to the data"
+REPORT_CLAIMS = ((("4", "7"), True), (("8", "1"), False))
+"""The report's §5.1 claims: the spectra of a 4 and a 7 look alike (True), those of an 8 and a 1 do not."""
+
+
+def _pair_verdict(first: str, second: str, value: float, average: float, alike: bool) -> str:
+    """One claim checked against the mean similarity between different classes."""
+    above = value > average
+    side = "above" if above else "below"
+    claim = f"{first} and {second} {'look alike' if alike else 'do not look alike'}"
+    supported = above == alike
+    return (f"{first} vs {second}: {value:.3f} — {side} the average between different classes ({average:.3f}): "
+            f"the report's claim that {claim} is {'supported' if supported else 'not supported'} for this filter.")
+
+
+def verdict_text(matrix: np.ndarray, class_names, different_class_mean: float) -> str:
+    """What the numbers say about the report's claims, or the most and least alike pairs otherwise.
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (K, K)
+    class_names : sequence of K str
+    different_class_mean : float
+        The mean of the off-diagonal entries.
+    """
+    names = [str(name) for name in class_names]
+    if not np.isfinite(different_class_mean):
+        return ""
+    sentences = []
+    for (first, second), alike in REPORT_CLAIMS:
+        if first in names and second in names:
+            value = float(matrix[names.index(first), names.index(second)])
+            if np.isfinite(value):
+                sentences.append(_pair_verdict(first, second, value, different_class_mean, alike))
+    if sentences:
+        return " ".join(sentences)
+    masked = np.where(~np.eye(len(matrix), dtype=bool), matrix, np.nan)
+    if np.isnan(masked).all():
+        return ""
+    high = np.unravel_index(np.nanargmax(masked), masked.shape)
+    low = np.unravel_index(np.nanargmin(masked), masked.shape)
+    spread = float(masked[high] - masked[low])
+    return (f"Most alike: {names[high[0]]} and {names[high[1]]} ({masked[high]:.3f}); least alike: "
+            f"{names[low[0]]} and {names[low[1]]} ({masked[low]:.3f}); different classes average "
+            f"{different_class_mean:.3f}, a spread of {spread:.3f}.")
 
 
 class ClassMatrixView(QGroupBox):
@@ -37,7 +85,9 @@ class ClassMatrixView(QGroupBox):
     """The matrix is wanted, over this many test images per class."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__("Every pair of classes", parent)
+        # Untitled and flat: the spectra tab shows it as its "Every pair of classes" page.
+        super().__init__("", parent)
+        self.setFlat(True)
         self._result = None
         self.samples_spin = QSpinBox()
         self.samples_spin.setRange(2, 500)
@@ -46,7 +96,7 @@ class ClassMatrixView(QGroupBox):
                                      "split); the similarity of two classes is the mean over every pair.")
         self.matrix_button = QPushButton("Class similarity matrix")
         self.matrix_button.setToolTip("Compare the chosen filter's spectra between every pair of classes "
-                                      "(report §5.1), over the test images chosen on the left.")
+                                      "(report §5.1), over the number of test images per class chosen beside it.")
         self.matrix_button.clicked.connect(self._on_matrix_clicked)
         self.export_csv_button = QPushButton("Export CSV…")
         self.export_csv_button.setToolTip("Save the matrix as a CSV table (one row and column per class).")
@@ -54,17 +104,36 @@ class ClassMatrixView(QGroupBox):
         self.export_figure_button = QPushButton("Export figure…")
         self.export_figure_button.setToolTip("Save the heatmap as PNG, SVG or PDF.")
         self.export_figure_button.clicked.connect(self._on_export_figure_clicked)
+        self.scale_combo = QComboBox()
+        self.scale_combo.addItems([FIXED_SCALE, STRETCHED_SCALE])
+        self.scale_combo.setToolTip("Colour scale of the heatmap: fixed from 0 to 1 (a nearly uniform matrix "
+                                    "looks uniform), or stretched from the matrix's smallest to its largest "
+                                    "value (small differences stand out, and can look larger than they are).")
+        self.scale_combo.currentIndexChanged.connect(self._on_scale_changed)
         top = QHBoxLayout()
         samples_label = QLabel("Per class:")
         samples_label.setBuddy(self.samples_spin)
         top.addWidget(samples_label)
         top.addWidget(self.samples_spin)
-        top.addWidget(self.matrix_button, 1)
+        top.addWidget(self.matrix_button)
+        top.addSpacing(12)
+        scale_label = QLabel("Scale:")
+        scale_label.setBuddy(self.scale_combo)
+        top.addWidget(scale_label)
+        top.addWidget(self.scale_combo)
+        top.addStretch(1)
         exports = QHBoxLayout()
-        exports.addStretch(1)
         exports.addWidget(self.export_csv_button)
         exports.addWidget(self.export_figure_button)
+        exports.addStretch(1)
         self.heatmap = SimilarityHeatmap()
+        self.heatmap.setMinimumHeight(240)
+        self.verdict_label = QLabel()
+        self.verdict_label.setWordWrap(True)
+        self.verdict_label.setStyleSheet("font-weight: bold;")
+        self.verdict_label.setToolTip("The report's claims (§5.1: the spectra of a 4 and a 7 look alike, those "
+                                      "of an 8 and a 1 do not) checked against this matrix: a pair's "
+                                      "similarity compared with the mean over every pair of different classes.")
         self.summary_label = note_label("", "Means of the matrix, and its most and least similar pairs of "
                                             "different classes.")
         self._stack = QStackedWidget()
@@ -74,6 +143,7 @@ class ClassMatrixView(QGroupBox):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self._stack, 1)
+        layout.addWidget(self.verdict_label)
         layout.addWidget(self.summary_label)
         layout.addLayout(exports)
         self._update_exports()
@@ -85,6 +155,8 @@ class ClassMatrixView(QGroupBox):
         dc = ", zero frequency left out" if result.exclude_dc else ""
         self.heatmap.set_matrix(result.matrix, result.class_names,
                                 f"{result.layer}, filter {result.filter_index}, {result.samples_per_class} per class")
+        self.verdict_label.setText("" if result.is_empty else
+                                   verdict_text(result.matrix, result.class_names, result.different_class_mean))
         if result.is_empty:
             self.summary_label.setText("Every map of this filter is zero (a dead filter): there is no spectrum "
                                        "to compare.")
@@ -105,6 +177,7 @@ class ClassMatrixView(QGroupBox):
         """Forget the matrix shown."""
         self._result = None
         self.heatmap.clear()
+        self.verdict_label.setText("")
         self.summary_label.setText("")
         self._stack.setCurrentIndex(0)
         self._update_exports()
@@ -133,6 +206,9 @@ class ClassMatrixView(QGroupBox):
     def _update_exports(self) -> None:
         for button in (self.export_csv_button, self.export_figure_button):
             button.setEnabled(self._result is not None)
+
+    def _on_scale_changed(self, *_args) -> None:
+        self.heatmap.set_stretched(self.scale_combo.currentText() == STRETCHED_SCALE)
 
     def _on_matrix_clicked(self) -> None:
         self.sig_matrix_requested.emit(self.samples_spin.value())

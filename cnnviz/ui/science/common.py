@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import QLabel
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.datasets import MNIST_CLASSES
 from cnnviz.service.payloads import ModelInfo
-from cnnviz.ui.viewers.filter_grid import get_colormap
+from cnnviz.ui.viewers.filter_grid import get_colormap, nice_ticks, set_colorbar_levels, tick_label  # noqa: F401
 
 DEFAULT_DATASET = "mnist-sample"
 """The dataset of a model whose configuration is unknown (a model made elsewhere)."""
@@ -26,6 +26,8 @@ DEFAULT_DATASET = "mnist-sample"
 SYMMETRY_COLOUR = "#2e7d32"   # green: unchanged, a symmetry
 BROKEN_COLOUR = "#c62828"     # red: changed, not a symmetry
 NOTE_STYLE = "color: #555;"
+MIN_IMAGE_SIZE = 110
+"""The smallest side, in pixels, of an :class:`ImagePlot`'s image."""
 
 
 @dataclass(frozen=True)
@@ -141,37 +143,6 @@ def make_colorbar(label: str, colormap: str = "viridis") -> pg.ColorBarItem:
     return colorbar
 
 
-def tick_label(value: float) -> str:
-    """A short tick label: ``0.25``, ``-0.5``, ``6e-4``, ``2e+05`` (a colour bar's axis is narrow)."""
-    if value == 0:
-        return "0"
-    if 1e-2 <= abs(value) < 1e4:
-        return f"{value:.3g}"
-    mantissa, exponent = f"{value:.1e}".split("e")
-    mantissa = mantissa.rstrip("0").rstrip(".")
-    return f"{mantissa}e{int(exponent)}"
-
-
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """About ``count`` round values (steps of 1, 2 or 5 × 10^k) between ``low`` and ``high``."""
-    span = high - low
-    if not (np.isfinite(span) and span > 0):
-        return [low]
-    raw = span / max(count - 1, 1)
-    power = 10.0 ** np.floor(np.log10(raw))
-    step = next(factor * power for factor in (1, 2, 5, 10) if factor * power >= raw)
-    first = np.ceil(low / step - 1e-9) * step
-    values = np.arange(first, high + step * 1e-9, step)
-    return [0.0 if abs(value) < step * 1e-9 else float(value) for value in values]
-
-
-def set_colorbar_levels(colorbar: pg.ColorBarItem, levels: tuple[float, float]) -> None:
-    """Set a colour bar's range, with round ticks labelled short enough for its narrow axis."""
-    low, high = (float(value) for value in levels)
-    colorbar.setLevels((low, high))
-    colorbar.axis.setTicks([[(value, tick_label(value)) for value in nice_ticks(low, high)]])
-
-
 class ImagePlot:
     """A titled plot with labelled axes, one image and (optionally) a colour bar beside it.
 
@@ -204,7 +175,13 @@ class ImagePlot:
         self.plot.setLabel("bottom", axis_labels[0])
         self.plot.setLabel("left", axis_labels[1])
         for side in ("bottom", "left"):
-            self.plot.getAxis(side).enableAutoSIPrefix(False)
+            axis = self.plot.getAxis(side)
+            axis.enableAutoSIPrefix(False)
+            # Major ticks only, and few of them: a small image's axes must not crowd their labels.
+            axis.setStyle(maxTickLevel=0)
+            axis.setTickDensity(0.6)
+        self.plot.getAxis("left").setWidth(42)
+        self.plot.getViewBox().setMinimumSize(MIN_IMAGE_SIZE, MIN_IMAGE_SIZE)
         self.item = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.item)
         self.colorbar = make_colorbar(value_label) if with_colorbar else None
@@ -212,6 +189,11 @@ class ImagePlot:
             layout.addItem(self.colorbar, row=row, col=col + 1)
         self._shape: tuple[int, ...] | None = None
         self._extent: tuple[float, float, float, float] | None = None
+        self._refit_timer = QTimer(self.plot)
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(0)
+        self._refit_timer.timeout.connect(self._on_refit_due)
+        self.plot.getViewBox().sigResized.connect(self._fit_width)
 
     def set_image(self, array: np.ndarray, colormap: str = "viridis", symmetric: bool = False,
                   levels: tuple[float, float] | None = None,
@@ -230,13 +212,53 @@ class ImagePlot:
         self.item.setRect(QRectF(rectangle[0], rectangle[2], rectangle[1] - rectangle[0],
                                            rectangle[3] - rectangle[2]))
         if self._shape != array.shape or self._extent != rectangle:
-            self.plot.getViewBox().setRange(xRange=rectangle[:2], yRange=rectangle[2:], padding=0)
+            # No view limits: with the aspect ratio locked they would crop the image in a tall cell.
+            x_low, x_high = sorted(rectangle[:2])
+            y_low, y_high = sorted(rectangle[2:])
+            self.plot.getViewBox().setRange(xRange=(x_low, x_high), yRange=(y_low, y_high), padding=0)
             self._shape, self._extent = array.shape, rectangle
+            self._fit_width()
 
     def clear(self) -> None:
         """Show nothing."""
         self.item.clear()
         self._shape = None
+
+    def _on_refit_due(self) -> None:
+        """Give the layout the whole view again: a graphics view clamps its central item to the
+        maximum size that item had at the last resize, which an earlier cap may have lowered."""
+        for view in self._clamped_views():
+            view.centralWidget.setGeometry(QRectF(view.range))
+        self._fit_width()
+
+    def _clamped_views(self) -> list:
+        """The graphics views whose central item no longer fills them."""
+        scene = self.plot.scene()
+        return [view for view in (scene.views() if scene is not None else ())
+                if getattr(view, "centralWidget", None) is not None
+                and view.centralWidget.geometry() != QRectF(view.range)]
+
+    def _fit_width(self, *_args) -> None:
+        """Make the plot no wider than its image at the row's height, so the axes end with the image.
+
+        With the aspect ratio locked, a view wider than the image would show empty axis range
+        beside it (-20 .. 40 around a 26-pixel map); the spare width goes to the layout instead.
+        """
+        view = self.plot.getViewBox()
+        if self._extent is None or view.height() <= 0:
+            return
+        x0, x1, y0, y1 = self._extent
+        ratio = abs(x1 - x0) / max(abs(y1 - y0), 1e-12)
+        beside = self.plot.width() - view.width()
+        wanted = max(view.height() * ratio, MIN_IMAGE_SIZE) + beside
+        # Never below what the plot needs: a cap under the minimum makes the layout overlap items.
+        wanted = max(wanted, self.plot.effectiveSizeHint(Qt.SizeHint.MinimumSize).width())
+        if abs(self.plot.maximumWidth() - wanted) > 1.0:
+            self.plot.setMaximumWidth(wanted)
+            # The layout settles over a few passes: check again once this one is done.
+            self._refit_timer.start()
+        elif view.width() + 2.0 < view.height() * ratio and self._clamped_views():
+            self._refit_timer.start()
 
     def image(self) -> np.ndarray | None:
         """The array shown, or None."""

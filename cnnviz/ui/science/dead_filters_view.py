@@ -86,9 +86,11 @@ class DeadFiltersTab(QWidget):
             controls.addWidget(label)
             controls.addWidget(control)
             controls.addSpacing(12)
-        controls.addWidget(self.find_button)
         controls.addStretch(1)
-        controls.addWidget(self.prune_button)
+        actions = QHBoxLayout()
+        actions.addWidget(self.find_button)
+        actions.addWidget(self.prune_button)
+        actions.addStretch(1)
 
         self.criteria_label = note_label(CRITERIA, "How dead filters are told apart (report §5.2).")
         self.summary_label = QLabel("Press “Find dead filters”.")
@@ -103,6 +105,7 @@ class DeadFiltersTab(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(80)
         self.table.setToolTip("One row per layer: its dead filters by kind, and how close the liveliest "
                               "criteria come (the smallest kernel norm and the smallest peak output, with "
                               "their filters). Hover a cell for the full list.")
@@ -137,7 +140,8 @@ class DeadFiltersTab(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.table)
         splitter.addWidget(self.bars_widget)
-        splitter.setSizes([140, 360])
+        self.bars_widget.setMinimumHeight(200)
+        splitter.setSizes([110, 300])
 
         self.accuracy_label = QLabel()
         self.accuracy_label.setStyleSheet("font-size: 15px; font-weight: bold;")
@@ -149,6 +153,7 @@ class DeadFiltersTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(controls)
+        layout.addLayout(actions)
         layout.addWidget(self.criteria_label)
         layout.addWidget(self.summary_label)
         layout.addWidget(splitter, 1)

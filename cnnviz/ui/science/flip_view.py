@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSpinBox, QSplitter, QStackedWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSpinBox, QSplitter, QStackedWidget, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from cnnviz.core.backprop import FlipComparison, compare_flip
 from cnnviz.service.payloads import InspectionResult
@@ -103,11 +103,15 @@ class FlipTab(QWidget):
         grids.setChildrenCollapsible(False)
         grids.addWidget(self.kernels_grid)
         grids.addWidget(self.output_grid)
-        content = QSplitter(Qt.Orientation.Vertical)
-        content.setChildrenCollapsible(False)
-        content.addWidget(self.gradients_widget)
-        content.addWidget(grids)
-        content.setSizes([260, 320])
+        # Two pages rather than one splitter: each gets the whole height of a small window.
+        content = QTabWidget()
+        content.setDocumentMode(True)
+        content.addTab(self.gradients_widget, "Gradient with respect to the input")
+        content.addTab(grids, "Flipped kernels and output gradient")
+        content.setTabToolTip(0, "The engine's gradient, the flipped-kernel convolution and their difference.")
+        content.setTabToolTip(1, "What is convolved: the 180°-rotated kernels and the gradient with respect to "
+                                 "each filter's output.")
+        self.content_tabs = content
 
         self._stack = QStackedWidget()
         self._hint = hint_label(NO_INPUT_HINT)

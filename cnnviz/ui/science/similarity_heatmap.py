@@ -2,9 +2,10 @@
 
 Row ``i``, column ``j`` is the mean spectral similarity between the feature maps of classes ``i``
 and ``j`` (report §5.1). Each cell is written with its value when the matrix is small enough to
-read; hovering reads any cell in the status line. The colour range spans the matrix's own
-minimum to maximum, since similarities of log spectra crowd near 1 and a 0..1 range would hide
-their differences; the colour bar says which range is in use.
+read; hovering reads any cell in the status line. The colour range is fixed at 0 .. 1 by
+default, so that a nearly uniform matrix looks nearly uniform; it can be stretched over the
+matrix's own minimum to maximum to bring out small differences (:meth:`SimilarityHeatmap.set_stretched`).
+The colour bar says which range is in use.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
-from cnnviz.ui.viewers.filter_grid import get_colormap
+from cnnviz.ui.viewers.filter_grid import get_colormap, set_colorbar_levels
 
 MAX_LABELLED_CLASSES = 12
 """Cells are written with their values up to this many classes ..."""
@@ -46,6 +47,8 @@ class SimilarityHeatmap(QWidget):
         self._class_names: tuple[str, ...] = ()
         self._texts: list[pg.TextItem] = []
         self._num_texts = 0
+        self._stretched = False
+        self._title_text = ""
 
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setToolTip("Mean spectral similarity between the feature maps of two classes; "
@@ -58,7 +61,8 @@ class SimilarityHeatmap(QWidget):
         self._plot.setMenuEnabled(False)
         self._plot.hideButtons()
         self._plot.setMouseEnabled(x=False, y=False)
-        self._plot.setAspectLocked(True)
+        # Cells need not be square: the matrix fills the space it is given, without empty axis range.
+        self._plot.setAspectLocked(False)
         self._plot.invertY(True)
         self._plot.getViewBox().setDefaultPadding(0.0)
         self._plot.setLabel("bottom", "class")
@@ -104,26 +108,52 @@ class SimilarityHeatmap(QWidget):
                              f"and {len(names)} class names.")
         matrix.flags.writeable = False
         self._matrix, self._class_names = matrix, names
+        self._title_text = title
+        self._draw()
+
+    def set_stretched(self, stretched: bool) -> None:
+        """Stretch the colours over the matrix's own range (True) or keep them at 0 .. 1 (False)."""
+        self._stretched = bool(stretched)
+        if self._matrix is not None:
+            self._draw()
+
+    def is_stretched(self) -> bool:
+        """Whether the colours span the matrix's own range rather than 0 .. 1."""
+        return self._stretched
+
+    def levels(self) -> tuple[float, float]:
+        """The values of the lowest and highest colour."""
+        return self._colorbar.levels()
+
+    def _draw(self) -> None:
+        matrix, names, title = self._matrix, self._class_names, self._title_text
         size = len(names)
         finite = matrix[np.isfinite(matrix)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        if high <= low:
-            low, high = low - 0.5e-3, high + 0.5e-3
+        if self._stretched:
+            low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            if high <= low:
+                low, high = low - 0.5e-3, high + 0.5e-3
+        else:
+            low = min(0.0, float(finite.min())) if finite.size else 0.0
+            high = 1.0
         # NaN cells get the lowest colour; the text says "n/a".
         shown = np.where(np.isfinite(matrix), matrix, low).astype(np.float32)
         self._image.setImage(shown, autoLevels=False, levels=(low, high))
         self._image.setRect(QRectF(0, 0, size, size))
-        self._colorbar.setLevels((low, high))
+        set_colorbar_levels(self._colorbar, (low, high))
+        scale = "stretched to the data" if self._stretched else "fixed"
+        self._colorbar.getAxis("left").setLabel(f"mean similarity ({scale})")
         ticks = [[(index + 0.5, _short_name(name)) for index, name in enumerate(names)]]
         self._plot.getAxis("bottom").setTicks(ticks)
         self._plot.getAxis("left").setTicks(ticks)
+        self._plot.getViewBox().setLimits(xMin=0, xMax=size, yMin=0, yMax=size)
         self._plot.getViewBox().setRange(xRange=(0, size), yRange=(0, size), padding=0)
         self._title.setText(title)
         self._update_texts(shown, low, high)
 
     def clear(self) -> None:
         """Show nothing."""
-        self._matrix, self._class_names = None, ()
+        self._matrix, self._class_names, self._title_text = None, (), ""
         self._image.clear()
         self._title.setText("")
         self._update_texts(None, 0.0, 1.0)

@@ -19,8 +19,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel,
+                               QPushButton, QSpinBox, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from cnnviz.core.results import frozen
 from cnnviz.core.spectra import frequency_axes
@@ -33,7 +34,7 @@ from cnnviz.ui.viewers.filter_grid import hint_label
 HINT = ("Choose a layer, a filter and input B (a test image of some class), then press Compare: the "
         "filter's feature maps for the current input (A) and for B, their Fourier spectra, and how alike "
         "those spectra are (report §5.1: the spectra of a 4 and a 7 look alike, those of an 8 and a 1 do not).")
-THUMBNAIL_SIZE = 44
+THUMBNAIL_SIZE = 40
 _COLOUR_A = "#1f77b4"
 _COLOUR_B = "#ff7f0e"
 
@@ -81,18 +82,22 @@ class SpectraComparisonTab(QWidget):
         self._build_pair_view()
         self.matrix_view = ClassMatrixView()
         self.matrix_view.sig_matrix_requested.connect(self._on_matrix_requested)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self._pair_box)
-        splitter.addWidget(self.matrix_view)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([540, 460])
+        # The two halves are pages of their own, so that each gets the whole width and height.
+        self.section_tabs = QTabWidget()
+        self.section_tabs.setDocumentMode(True)
+        self.section_tabs.addTab(self._pair_box, "Two inputs, one filter")
+        self.section_tabs.addTab(self.matrix_view, "Every pair of classes")
+        self.section_tabs.setTabToolTip(0, "One filter's feature maps and spectra for inputs A and B, and how "
+                                           "alike the spectra are.")
+        self.section_tabs.setTabToolTip(1, "The mean similarity of the filter's spectra between every pair of "
+                                           "classes, over several test images of each.")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(4)
         layout.addLayout(self._controls)
         layout.addLayout(self._input_row)
-        layout.addWidget(splitter, 1)
+        layout.addLayout(self._actions)
+        layout.addWidget(self.section_tabs, 1)
         self._update_enabled()
 
     # -- construction -------------------------------------------------------------------------------
@@ -119,12 +124,12 @@ class SpectraComparisonTab(QWidget):
             self._controls.addSpacing(10)
         self._controls.addWidget(self.exclude_dc_check)
         self._controls.addStretch(1)
-        self._controls.addWidget(self.compare_button)
 
         self.a_thumbnail = QLabel()
         self.a_thumbnail.setPixmap(_thumbnail(None))
         self.a_thumbnail.setToolTip("Input A: the current input (draw a digit or pick a sample to change it).")
         self.a_label = QLabel("A: no input yet")
+        self.a_label.setWordWrap(True)
         self.a_label.setToolTip("Input A is always the current input, as every viewer shows it.")
         self.class_combo = QComboBox()
         self.class_combo.setToolTip("Input B: a test image of this class (from the model's dataset).")
@@ -142,22 +147,32 @@ class SpectraComparisonTab(QWidget):
         self.b_thumbnail.setPixmap(_thumbnail(None))
         self.b_thumbnail.setToolTip("Input B as the model sees it.")
         self.b_label = QLabel("B: —")
+        self.b_label.setWordWrap(True)
         self.b_label.setToolTip("Where input B comes from.")
-        self._input_row = QHBoxLayout()
-        self._input_row.addWidget(self.a_thumbnail)
-        self._input_row.addWidget(self.a_label)
-        self._input_row.addSpacing(24)
-        self._input_row.addWidget(self.b_thumbnail)
+        b_choice = QHBoxLayout()
         b_class = QLabel("B: class")
         b_class.setBuddy(self.class_combo)
-        self._input_row.addWidget(b_class)
-        self._input_row.addWidget(self.class_combo)
+        b_choice.addWidget(b_class)
+        b_choice.addWidget(self.class_combo)
         sample_label = QLabel("sample #")
         sample_label.setBuddy(self.sample_spin)
-        self._input_row.addWidget(sample_label)
-        self._input_row.addWidget(self.sample_spin)
-        self._input_row.addWidget(self.pin_button)
-        self._input_row.addWidget(self.b_label, 1)
+        b_choice.addWidget(sample_label)
+        b_choice.addWidget(self.sample_spin)
+        b_choice.addStretch(1)
+        b_column = QVBoxLayout()
+        b_column.setSpacing(2)
+        b_column.addLayout(b_choice)
+        b_column.addWidget(self.b_label)
+        self._input_row = QHBoxLayout()
+        self._input_row.addWidget(self.a_thumbnail)
+        self._input_row.addWidget(self.a_label, 2)
+        self._input_row.addSpacing(12)
+        self._input_row.addWidget(self.b_thumbnail)
+        self._input_row.addLayout(b_column, 3)
+        self._actions = QHBoxLayout()
+        self._actions.addWidget(self.compare_button)
+        self._actions.addWidget(self.pin_button)
+        self._actions.addStretch(1)
 
     def _build_pair_view(self) -> None:
         self.images_widget = pg.GraphicsLayoutWidget()
@@ -173,13 +188,18 @@ class SpectraComparisonTab(QWidget):
             self.maps.append(ImagePlot(outer, row, 0, f"{name}: feature map", with_colorbar=False))
             self.spectra.append(ImagePlot(outer, row, 2, f"{name}: log spectrum", with_colorbar=False,
                                           axis_labels=("fx (cycles/pixel)", "fy (cycles/pixel)")))
+        for plot in (self.maps[0], self.spectra[0]):
+            # Row B below has the same axes: its label is enough, and row A keeps the height for its image.
+            plot.plot.getAxis("bottom").setLabel("")
+            plot.plot.getAxis("bottom").showLabel(False)
         self._map_colorbar = make_colorbar("activation")
         outer.addItem(self._map_colorbar, row=0, col=1, rowspan=2)
         self._spectrum_colorbar = make_colorbar("log(1 + |F|)", "inferno")
         outer.addItem(self._spectrum_colorbar, row=0, col=3, rowspan=2)
 
         self.similarity_label = QLabel("Similarity of the spectra: —")
-        self.similarity_label.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.similarity_label.setStyleSheet("font-size: 14px; font-weight: bold;")
+        self.similarity_label.setWordWrap(True)
         self.similarity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.similarity_label.setToolTip("Cosine similarity of the two log-magnitude spectra: 1 for spectra of "
                                          "the same shape (a map and any shift of it), lower the more their "
@@ -195,7 +215,7 @@ class SpectraComparisonTab(QWidget):
         self.profile_widget = pg.PlotWidget()
         self.profile_widget.setToolTip("How each map's power |F|² spreads from low to high frequencies: the "
                                        "fraction in each ring around the zero frequency. The dashed line is "
-                                       "the low-frequency cutoff used in the legend.")
+                                       "the low-frequency cutoff of the shares written under the plot.")
         self._profile_plot = self.profile_widget.getPlotItem()
         self._profile_plot.setTitle("Radial power profile")
         self._profile_plot.setLabel("bottom", "frequency (cycles/pixel)")
@@ -205,8 +225,10 @@ class SpectraComparisonTab(QWidget):
         self._profile_plot.hideButtons()
         for side in ("bottom", "left"):
             self._profile_plot.getAxis(side).enableAutoSIPrefix(False)
-        self._legend = self._profile_plot.addLegend(offset=(-10, 10), labelTextSize="8pt",
-                                                    brush=pg.mkBrush(255, 255, 255, 210))
+        # Top right, where the high frequencies carry little power and the curves run along zero.
+        self._legend = self._profile_plot.addLegend(offset=(-6, 6), labelTextSize="8pt",
+                                                    brush=pg.mkBrush(255, 255, 255, 170),
+                                                    pen=pg.mkPen(200, 200, 200))
         self.profile_curves = (
             self._profile_plot.plot([], [], pen=pg.mkPen(_COLOUR_A, width=2), symbol="o", symbolSize=4,
                                     symbolBrush=_COLOUR_A, symbolPen=None, name="A"),
@@ -218,21 +240,37 @@ class SpectraComparisonTab(QWidget):
         self._cutoff_line.setVisible(False)
         self._profile_plot.addItem(self._cutoff_line)
 
-        results = QSplitter(Qt.Orientation.Vertical)
-        results.setChildrenCollapsible(False)
-        results.addWidget(self.images_widget)
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addLayout(header)
-        lower_layout.addWidget(self.profile_widget, 1)
-        results.addWidget(lower)
-        results.setSizes([330, 270])
+        self.low_frequency_label = QLabel()
+        self.low_frequency_label.setWordWrap(True)
+        self.low_frequency_label.setStyleSheet("color: #333;")
+        self.low_frequency_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.low_frequency_label.setToolTip("The share of each map's power below the low-frequency cutoff "
+                                            "(the dashed line on the plot).")
+        profile_box = QWidget()
+        profile_layout = QVBoxLayout(profile_box)
+        profile_layout.setContentsMargins(0, 0, 0, 0)
+        profile_layout.setSpacing(2)
+        profile_layout.addWidget(self.profile_widget, 1)
+        profile_layout.addWidget(self.low_frequency_label)
+        self.images_widget.setMinimumWidth(470)
+        self.profile_widget.setMinimumSize(220, 140)
+        plots = QSplitter(Qt.Orientation.Horizontal)
+        plots.setChildrenCollapsible(False)
+        plots.addWidget(self.images_widget)
+        plots.addWidget(profile_box)
+        plots.setStretchFactor(0, 3)
+        plots.setStretchFactor(1, 2)
+        plots.setSizes([600, 400])
+        results = QWidget()
+        results_layout = QVBoxLayout(results)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addLayout(header)
+        results_layout.addWidget(plots, 1)
         self._pair_stack = QStackedWidget()
         self._pair_hint = hint_label(HINT)
         self._pair_stack.addWidget(self._pair_hint)
         self._pair_stack.addWidget(results)
-        self._pair_box = QGroupBox("Two inputs, one filter")
+        self._pair_box = QWidget()
         box_layout = QVBoxLayout(self._pair_box)
         box_layout.setContentsMargins(4, 4, 4, 4)
         box_layout.addWidget(self._pair_stack)
@@ -292,6 +330,7 @@ class SpectraComparisonTab(QWidget):
             self.similarity_label.setText(f"Similarity of the spectra: n/a — a map is all zero (a dead filter?); "
                                           f"{comparison.layer}, filter {comparison.filter_index}")
         frequencies = np.asarray(comparison.frequencies)
+        fractions = []
         for index, (curve, profile, low, description) in enumerate(zip(
                 self.profile_curves, (comparison.profile_a, comparison.profile_b),
                 (comparison.low_frequency_a, comparison.low_frequency_b), self._pair_descriptions)):
@@ -299,23 +338,29 @@ class SpectraComparisonTab(QWidget):
             if self.log_check.isChecked():
                 values = np.where(values > 0, values, np.nan)
             curve.setData(frequencies, values)
-            name = (f"{'AB'[index]} ({description}): {format_number(100 * low, 3)}% below "
-                    f"{comparison.cutoff:g} cycles/pixel")
+            fractions.append(f"<span style='color:{(_COLOUR_A, _COLOUR_B)[index]}'>■</span> "
+                             f"{'AB'[index]} ({description}): {format_number(100 * low, 3)}% below "
+                             f"{comparison.cutoff:g}")
+            # A short legend keeps clear of the curves; the line under the plot says what A and B are.
             self._legend.removeItem(curve)
-            self._legend.addItem(curve, name)
+            self._legend.addItem(curve, 'AB'[index])
+        self.low_frequency_label.setText(f"Power at low frequencies (cycles/pixel) — {'; '.join(fractions)}")
         self._cutoff_line.setPos(comparison.cutoff)
         self._cutoff_line.setVisible(True)
         self._pair_stack.setCurrentIndex(1)
+        self.section_tabs.setCurrentWidget(self._pair_box)
 
     def show_matrix(self, result) -> None:
         """Show a :class:`cnnviz.service.science.SimilarityMatrix`."""
         self.matrix_view.show_matrix(result)
+        self.section_tabs.setCurrentWidget(self.matrix_view)
 
     def clear_results(self) -> None:
         """Forget the comparison and the matrix shown."""
         self._pair = None
         self.matrix_view.clear()
         self.similarity_label.setText("Similarity of the spectra: —")
+        self.low_frequency_label.setText("")
         for curve in self.profile_curves:
             curve.setData([], [])
         self._pair_stack.setCurrentIndex(0)

@@ -73,9 +73,11 @@ class SymmetryTab(QWidget):
 
         self.units_label = QLabel("M = —")
         self.units_label.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.units_label.setWordWrap(True)
         self.units_label.setToolTip("The number of hidden units M of the layer and their activation.")
         self.count_label = QLabel()
         self.count_label.setStyleSheet("font-size: 13px;")
+        self.count_label.setWordWrap(True)
         self.count_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.count_label.setToolTip("M! orderings of the units times 2^M sign patterns (report §1.1), written "
                                     "exactly when short, as a power of ten otherwise.")
@@ -102,8 +104,9 @@ class SymmetryTab(QWidget):
         buttons = QHBoxLayout()
         for button in (self.permute_button, self.flip_button, self.rescale_button):
             buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons.addSpacing(16)
         buttons.addWidget(self.clear_button)
+        buttons.addStretch(1)
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -114,6 +117,7 @@ class SymmetryTab(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(110)
         self.table.setToolTip("One row per check: the largest change of any class probability over the test "
                               "images, the share of images whose predicted class stayed the same, and the "
                               "verdict. Select a row to read why.")

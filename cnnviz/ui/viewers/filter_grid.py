@@ -36,6 +36,7 @@ COLORMAP_LABELS = {"viridis": "viridis", "inferno": "inferno", "magma": "magma",
 """Human-readable names of :data:`COLORMAP_NAMES`."""
 
 _TITLE_HEIGHT = 15          # pixels for each cell's small title
+_COMPACT_CELL_WIDTH = 54   # narrower cells show only the last word of their title ("12", not "filter 12")
 _MARK_COLOR = "#d62728"     # marked cells (e.g. dead filters): red title and border
 _TITLE_COLOR = "#333333"
 
@@ -79,6 +80,19 @@ def hint_label(text: str) -> QLabel:
     return label
 
 
+class PageLayout(QVBoxLayout):
+    """The vertical layout of a page that the main window shows in a resizable ``QScrollArea``.
+
+    It does not report a height-for-width, even when word-wrapped labels inside it do: a scroll
+    area would otherwise make the page as tall as its *preferred* height at the viewport's width
+    (a vertical scroll bar on every page with a wrapped note), instead of the viewport's height,
+    with a scroll bar only below the page's minimum height.
+    """
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802  (Qt's name)
+        return False
+
+
 def format_value(value: float) -> str:
     """A value as the status lines show it: 4 decimals, or scientific notation when tiny or huge."""
     if not np.isfinite(value):
@@ -86,6 +100,44 @@ def format_value(value: float) -> str:
     if value == 0 or 1e-3 <= abs(value) < 1e5:
         return f"{value:.4f}"
     return f"{value:.3e}"
+
+
+def tick_label(value: float) -> str:
+    """A short tick label: ``0.25``, ``-0.5``, ``6e-4``, ``2e+05`` (a colour bar's axis is narrow)."""
+    if value == 0:
+        return "0"
+    if 1e-2 <= abs(value) < 1e4:
+        return f"{value:.3g}"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About ``count`` round values (steps of 1, 2 or 5 × 10^k) between ``low`` and ``high``."""
+    span = high - low
+    if not (np.isfinite(span) and span > 0):
+        return [low]
+    raw = span / max(count - 1, 1)
+    power = 10.0 ** np.floor(np.log10(raw))
+    steps = [factor * power for factor in (0.1, 0.2, 0.5, 1, 2, 5, 10)]
+    position = next(index for index, step in enumerate(steps) if step >= raw)
+    while True:
+        step = steps[position]
+        first = np.ceil(low / step - 1e-9) * step
+        values = np.arange(first, high + step * 1e-9, step)
+        # A step just too coarse can leave a single tick (0 for -4e-4 .. 4e-4): take a finer one.
+        if len(values) >= min(3, count) or position == 0:
+            break
+        position -= 1
+    return [0.0 if abs(value) < step * 1e-9 else float(value) for value in values]
+
+
+def set_colorbar_levels(colorbar: pg.ColorBarItem, levels: tuple[float, float]) -> None:
+    """Set a colour bar's range, with round ticks labelled short enough for its narrow axis."""
+    low, high = (float(value) for value in levels)
+    colorbar.setLevels((low, high))
+    colorbar.axis.setTicks([[(value, tick_label(value)) for value in nice_ticks(low, high)]])
 
 
 def _image_levels(images: np.ndarray, symmetric: bool, shared_scale: bool) -> np.ndarray:
@@ -175,6 +227,7 @@ class FilterGrid(QWidget):
         self._num_columns = 0
         self._enlarged_index: int | None = None
         self._reference_image: np.ndarray | None = None
+        self._compact_titles = False
 
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setToolTip("Hover over a map to read its values; click a map to enlarge it.")
@@ -211,6 +264,7 @@ class FilterGrid(QWidget):
         self._status = QLabel("Hover over a map to read its values; click a map to enlarge it.")
         self._status.setToolTip("The value under the mouse: map, pixel (row, column) and value.")
         self._status.setStyleSheet("color: #333;")
+        self._status.setWordWrap(True)   # a narrow grid wraps its status line rather than widening
         self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self._enlarged_panel = self._build_enlarged_panel()
@@ -622,6 +676,11 @@ class FilterGrid(QWidget):
         for cell in self._cells:
             cell.view.setMaximumSize(width * scale, height * scale)
             cell.layout.setMaximumSize(width * scale + 2, height * scale + _TITLE_HEIGHT + 1)
+        compact = width * scale < _COMPACT_CELL_WIDTH
+        if compact != self._compact_titles:
+            self._compact_titles = compact
+            for index, cell in enumerate(self._cells):
+                self._style_cell(index, cell)
         # The view clamped its central item to the maximum size it had at the last resize; once
         # the layouts have taken the new caps into account, give the item the whole view again.
         self._fit_timer.start()
@@ -658,13 +717,20 @@ class FilterGrid(QWidget):
     def _on_relayout_due(self) -> None:
         self._place_cells()
 
-    def _style_cell(self, index: int, cell: _Cell) -> None:
+    def cell_title_text(self, index: int) -> str:
+        """The title drawn above cell ``index``: only its last word (``"12"`` for ``"filter 12"``)
+        while the cells are too narrow for the whole title (the status line names the map in full)."""
         title = self._titles[index] if index < len(self._titles) else ""
+        return title.split()[-1] if self._compact_titles and title.split() else title
+
+    def _style_cell(self, index: int, cell: _Cell) -> None:
+        title = self.cell_title_text(index)
+        size = "7pt" if self._compact_titles else "8pt"
         if index in self._marked:
-            cell.label.setText(title, size="8pt", color=_MARK_COLOR, bold=True)
+            cell.label.setText(title, size=size, color=_MARK_COLOR, bold=True)
             cell.view.setBorder(pg.mkPen(_MARK_COLOR, width=2))
         else:
-            cell.label.setText(title, size="8pt", color=_TITLE_COLOR, bold=False)
+            cell.label.setText(title, size=size, color=_TITLE_COLOR, bold=False)
             cell.view.setBorder(None)
 
     def _update_colorbar(self) -> None:
@@ -675,8 +741,7 @@ class FilterGrid(QWidget):
             self._colorbar.setColorMap(colormap_object)
         label = self._value_label
         if self._shared_scale and len(self._levels):
-            self._colorbar.setLevels(tuple(float(value) for value in self._levels[0]))
-            axis.setTicks(None)
+            set_colorbar_levels(self._colorbar, tuple(float(value) for value in self._levels[0]))
         elif self._symmetric:
             self._colorbar.setLevels((-1.0, 1.0))
             axis.setTicks([[(-1.0, "−max|x|"), (0.0, "0"), (1.0, "+max|x|")]])
@@ -705,7 +770,7 @@ class FilterGrid(QWidget):
             rectangle = QRectF(x0, y0, x1 - x0, y1 - y0)
         self._enlarged_item.setRect(rectangle)
         self._enlarged_colorbar.setColorMap(colormap_object)
-        self._enlarged_colorbar.setLevels((low, high))
+        set_colorbar_levels(self._enlarged_colorbar, (low, high))
         self._enlarged_plot.setLabel("bottom", self._axis_labels[0])
         self._enlarged_plot.setLabel("left", self._axis_labels[1])
         if reset_range or previous_shape != image.shape:
@@ -723,5 +788,6 @@ class FilterGrid(QWidget):
         return hint
 
 
-__all__ = ["FilterGrid", "get_colormap", "is_diverging", "hint_label", "format_value",
+__all__ = ["FilterGrid", "get_colormap", "is_diverging", "hint_label", "format_value", "tick_label",
+           "nice_ticks", "set_colorbar_levels", "PageLayout",
            "COLORMAP_NAMES", "COLORMAP_LABELS", "DIVERGING_COLORMAP"]
