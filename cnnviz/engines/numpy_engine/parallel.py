@@ -16,18 +16,32 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 NUM_CHUNKS = 2
+_worker_limit: int | None = None
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _controller = None
 
 
 def num_workers() -> int:
-    """How many chunks run at once: the usable cores, at most :data:`NUM_CHUNKS`."""
+    """How many chunks run at once: the usable cores, at most :data:`NUM_CHUNKS` and at most the
+    limit set with :func:`set_worker_limit`."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, NUM_CHUNKS))
+    return max(1, min(cores, NUM_CHUNKS, _worker_limit or NUM_CHUNKS))
+
+
+def set_worker_limit(limit: int | None) -> None:
+    """Run at most ``limit`` chunks at once (None: as many as there are cores).
+
+    An interactive application sets 1, keeping a core free for its window: chunks then run one
+    after the other, with the same results, and BLAS uses its own threads.
+    """
+    global _worker_limit
+    if limit is not None and limit < 1:
+        raise ValueError(f"The worker limit must be at least 1, received {limit}.")
+    _worker_limit = limit
 
 
 def _executor() -> ThreadPoolExecutor:
