@@ -333,6 +333,8 @@ class TrainingMonitor(QWidget):
             plot.getAxis(side).setStyle(maxTickLevel=1)
             # "0.2" reads better than "200 (x0.001)" for losses and accuracies.
             plot.getAxis(side).enableAutoSIPrefix(False)
+        # A fixed axis width: new tick labels then never re-lay out the whole plot mid-training.
+        plot.getAxis("left").setWidth(52)
         legend = plot.addLegend(offset=offset, labelTextSize="8pt")
         # An opaque-enough box keeps the labels readable over noisy batch curves.
         legend.setBrush(pg.mkBrush(255, 255, 255, 215))
