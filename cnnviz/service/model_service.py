@@ -100,9 +100,7 @@ class ModelService(QObject):
                  run_root: str | Path | bool | None = None, progress_interval: float = 1 / 30,
                  engine_workers: int | None = 1):
         super().__init__(parent)
-        from cnnviz.engines.numpy_engine import parallel
-
-        parallel.set_worker_limit(engine_workers)
+        self._engine_workers = engine_workers
         self._engine_factory = engine_factory or _default_engine_factory
         self._loader = loader or _default_loader
         self._data_provider = data_provider or prepare_training_data
@@ -283,7 +281,10 @@ class ModelService(QObject):
         self.sig_error_raised.emit(p.ServiceError(title, message, details))
 
     def _run(self) -> None:
+        from cnnviz.engines.numpy_engine import parallel
+
         _lower_priority()
+        parallel.set_worker_limit(self._engine_workers)  # for this worker thread only
         while True:
             command, arguments = self._commands.get()
             if command == _SHUTDOWN:

@@ -16,7 +16,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 NUM_CHUNKS = 2
-_worker_limit: int | None = None
+_limits = threading.local()  # a per-thread cap set with set_worker_limit
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _controller = None
@@ -29,19 +29,19 @@ def num_workers() -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, NUM_CHUNKS, _worker_limit or NUM_CHUNKS))
+    return max(1, min(cores, NUM_CHUNKS, getattr(_limits, "value", None) or NUM_CHUNKS))
 
 
 def set_worker_limit(limit: int | None) -> None:
-    """Run at most ``limit`` chunks at once (None: as many as there are cores).
+    """For training started from the calling thread, run at most ``limit`` chunks at once
+    (None: as many as there are cores).
 
-    An interactive application sets 1, keeping a core free for its window: chunks then run one
-    after the other, with the same results, and BLAS uses its own threads.
+    An interactive application's worker sets 1, keeping a core free for the window: chunks then
+    run one after the other, with the same results, and BLAS uses its own threads.
     """
-    global _worker_limit
     if limit is not None and limit < 1:
         raise ValueError(f"The worker limit must be at least 1, received {limit}.")
-    _worker_limit = limit
+    _limits.value = limit
 
 
 def _executor() -> ThreadPoolExecutor:

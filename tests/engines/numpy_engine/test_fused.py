@@ -172,3 +172,21 @@ def test_network_train_step_equals_plain_backpropagation(activation):
             assert value.dtype == np.float32
             np.testing.assert_allclose(value, reference_layer.params[name], rtol=1e-4, atol=1e-5,
                                        err_msg=f"{trained_layer.name}/{name}")
+
+
+def test_the_worker_limit_applies_to_the_calling_thread_only():
+    import threading
+
+    from cnnviz.engines.numpy_engine import parallel
+
+    seen = {}
+
+    def limited():
+        parallel.set_worker_limit(1)
+        seen["limited"] = parallel.num_workers()
+
+    thread = threading.Thread(target=limited)
+    thread.start()
+    thread.join()
+    assert seen["limited"] == 1
+    assert parallel.num_workers() == min(parallel.NUM_CHUNKS, len(__import__("os").sched_getaffinity(0)))
