@@ -300,3 +300,17 @@ def test_a_shapes_model_switches_the_canvas_to_shapes(qtbot, window):
         window.config_panel.build_button.click()
     qtbot.waitUntil(lambda: window.canvas.mode() == "shapes", timeout=TIMEOUT)
     assert window.canvas.class_names() == ("square", "triangle", "circle")
+
+
+@pytest.mark.skipif(not __import__("shutil").which("xvfb-run"), reason="needs Xvfb (.ci/run installs it)")
+def test_the_window_opens_on_a_real_x_server(tmp_path):
+    """The X11 (xcb) platform a desktop user gets, not only the offscreen one the other tests use."""
+    target = tmp_path / "x11.png"
+    environment = {key: value for key, value in __import__("os").environ.items() if key != "QT_QPA_PLATFORM"}
+    environment["CNNVIZ_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, str(ROOT / "main.py"),
+         "--screenshot", str(target), "--settings", str(tmp_path / "settings.ini")],
+        capture_output=True, text=True, timeout=180, cwd=ROOT, env=environment)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert target.read_bytes().startswith(b"\x89PNG")
