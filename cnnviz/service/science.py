@@ -505,8 +505,8 @@ def _spatial_layer(engine, shapes: dict[str, tuple[int, ...]], layer) -> str:
 def _filter(filter_index, layer: str, num_filters: int) -> int:
     if isinstance(filter_index, bool) or not isinstance(filter_index, (int, np.integer)) \
             or not 0 <= filter_index < num_filters:
-        raise ValueError(f"Layer {layer!r} has {num_filters} filters (0 to {num_filters - 1}); received "
-                         f"filter_index {filter_index!r}.")
+        raise ValueError(f"Layer {layer!r} has {num_filters} filters, numbered 0 to {num_filters - 1}; "
+                         f"filter {filter_index!r} does not exist. Choose one of those.")
     return int(filter_index)
 
 
