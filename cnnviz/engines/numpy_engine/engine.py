@@ -8,7 +8,6 @@ is replaced.
 
 from __future__ import annotations
 
-import json
 import zipfile
 from dataclasses import replace
 from pathlib import Path

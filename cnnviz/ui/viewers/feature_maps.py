@@ -14,20 +14,23 @@ drawing or training); when the shapes are unchanged only the image data is repla
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.viewers.filter_grid import (COLORMAP_LABELS, COLORMAP_NAMES, FilterGrid, hint_label,
-                                           is_diverging)
+from cnnviz.ui.viewers.filter_grid import (
+    COLORMAP_LABELS,
+    COLORMAP_NAMES,
+    FilterGrid,
+    is_diverging,
+)
+from cnnviz.ui.viewers.grid_view import GridView
 
 HINT = ("Draw a digit or pick a sample to see its feature maps: the output of every filter of "
         "the convolution and pooling layers.")
 NO_MAPS_HINT = "This model has no convolution or pooling layers: there are no feature maps to show."
 
 
-class FeatureMapsView(QWidget):
+class FeatureMapsView(GridView):
     """Feature maps of one chosen layer, in a :class:`FilterGrid`, next to the input image."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -67,17 +70,7 @@ class FeatureMapsView(QWidget):
         controls.addWidget(self._shared_check)
         controls.addStretch(1)
 
-        self._grid = FilterGrid(value_label="activation")
-        self._hint = hint_label(HINT)
-        self._stack = QStackedWidget()
-        self._stack.addWidget(self._hint)
-        self._stack.addWidget(self._grid)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(controls)
-        layout.addWidget(self._stack, 1)
-        self._set_controls_enabled(False)
+        self._build_page(FilterGrid(value_label="activation"), HINT, [controls])
 
     # -- public API -----------------------------------------------------------------------------
     def show_inspection(self, result: InspectionResult | None) -> None:
@@ -122,22 +115,6 @@ class FeatureMapsView(QWidget):
         """One colour scale for all maps (True) or one per map (False)."""
         self._shared_check.setChecked(shared)
 
-    def grid(self) -> FilterGrid:
-        """The grid the maps are drawn in."""
-        return self._grid
-
-    def is_showing_hint(self) -> bool:
-        """Whether the hint (no result, or no feature maps) is shown instead of the maps."""
-        return self._stack.currentWidget() is self._hint
-
-    def hint_text(self) -> str:
-        """The hint shown when there is nothing to draw."""
-        return self._hint.text()
-
-    def export_widget(self) -> pg.GraphicsLayoutWidget:
-        """The graphics widget to export (title, input, maps and colour bar)."""
-        return self._grid.graphics_widget()
-
     def title(self) -> str:
         """A figure title such as ``"Feature maps — conv2d (28 filters)"``."""
         return self._grid.title() or "Feature maps"
@@ -168,16 +145,10 @@ class FeatureMapsView(QWidget):
                               shared_scale=self._shared_check.isChecked())
         self._grid.set_reference(np.asarray(result.image)[0].mean(axis=-1), "Input")
         self._grid.set_title(f"Feature maps — {layer} ({num_maps} {noun}{'s' if num_maps != 1 else ''})")
-        self._stack.setCurrentWidget(self._grid)
+        self._show_grid()
 
-    def _show_hint(self, text: str) -> None:
-        self._hint.setText(text)
-        self._stack.setCurrentWidget(self._hint)
-        self._set_controls_enabled(False)
-
-    def _set_controls_enabled(self, enabled: bool) -> None:
-        for control in (self._layer_combo, self._colormap_combo, self._shared_check):
-            control.setEnabled(enabled)
+    def _controls(self) -> list:
+        return [self._layer_combo, self._colormap_combo, self._shared_check]
 
     def _on_layer_changed(self, _index: int) -> None:
         self._render()

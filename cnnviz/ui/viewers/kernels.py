@@ -13,19 +13,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.viewers.filter_grid import (COLORMAP_LABELS, COLORMAP_NAMES, DIVERGING_COLORMAP, FilterGrid,
-                                           hint_label)
+from cnnviz.ui.viewers.filter_grid import (
+    COLORMAP_LABELS,
+    COLORMAP_NAMES,
+    DIVERGING_COLORMAP,
+    FilterGrid,
+)
+from cnnviz.ui.viewers.grid_view import GridView
 
 HINT = "Draw a digit or pick a sample to see the kernels (learned weights) of the convolution layers."
 NO_KERNELS_HINT = "This model has no convolution layers: there are no kernels to show."
 
 
-class KernelsView(QWidget):
+class KernelsView(GridView):
     """The kernels of one convolution layer, one image per output filter."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -80,17 +90,7 @@ class KernelsView(QWidget):
         display.addWidget(self._shared_check)
         display.addStretch(1)
 
-        self._grid = FilterGrid(value_label="weight")
-        self._hint = hint_label(HINT)
-        self._stack = QStackedWidget()
-        self._stack.addWidget(self._hint)
-        self._stack.addWidget(self._grid)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(controls)
-        layout.addLayout(display)
-        layout.addWidget(self._stack, 1)
-        self._set_controls_enabled(False)
+        self._build_page(FilterGrid(value_label="weight"), HINT, [controls, display])
 
     # -- public API -----------------------------------------------------------------------------
     def show_inspection(self, result: InspectionResult | None) -> None:
@@ -157,18 +157,6 @@ class KernelsView(QWidget):
         shapes = dict(self._layers)
         return shapes[layer][2] if layer in shapes else 0
 
-    def grid(self) -> FilterGrid:
-        """The grid the kernels are drawn in."""
-        return self._grid
-
-    def is_showing_hint(self) -> bool:
-        """Whether the hint is shown instead of kernels."""
-        return self._stack.currentWidget() is self._hint
-
-    def export_widget(self) -> pg.GraphicsLayoutWidget:
-        """The graphics widget to export (title, kernels and colour bar)."""
-        return self._grid.graphics_widget()
-
     def title(self) -> str:
         """A figure title such as ``"Kernels — conv2d (28 filters, 3×3)"``."""
         return self._grid.title() or "Kernels"
@@ -212,17 +200,11 @@ class KernelsView(QWidget):
                               marked=self._marked.get(layer, frozenset()))
         self._grid.set_title(f"Kernels — {layer} ({num_filters} filter{'s' if num_filters != 1 else ''}, "
                              f"{kernel_height}×{kernel_width}{detail})")
-        self._stack.setCurrentWidget(self._grid)
+        self._show_grid()
 
-    def _show_hint(self, text: str) -> None:
-        self._hint.setText(text)
-        self._stack.setCurrentWidget(self._hint)
-        self._set_controls_enabled(False)
-
-    def _set_controls_enabled(self, enabled: bool) -> None:
-        for control in (self._layer_combo, self._channel_spin, self._mean_check, self._colormap_combo,
-                        self._shared_check):
-            control.setEnabled(enabled)
+    def _controls(self) -> list:
+        return [self._layer_combo, self._channel_spin, self._mean_check, self._colormap_combo,
+                        self._shared_check]
 
     def _on_layer_changed(self, _index: int) -> None:
         self._update_channel_controls()

@@ -12,13 +12,19 @@ For kernels with several input channels one channel is chosen with a spin box.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
 from cnnviz.core.spectra import frequency_axes, magnitude_spectrum
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.viewers.filter_grid import COLORMAP_LABELS, COLORMAP_NAMES, FilterGrid, hint_label
+from cnnviz.ui.viewers.filter_grid import COLORMAP_LABELS, COLORMAP_NAMES, FilterGrid
+from cnnviz.ui.viewers.grid_view import GridView
 
 FEATURE_MAPS = "feature maps"
 KERNELS = "kernels"
@@ -28,7 +34,7 @@ DEFAULT_PADDING = 32
 MAX_PADDING = 128
 
 
-class SpectraView(QWidget):
+class SpectraView(GridView):
     """Centred log-magnitude spectra of one layer's feature maps or kernels."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -93,17 +99,7 @@ class SpectraView(QWidget):
         second_row.addSpacing(8)
         second_row.addWidget(self._note, 1)
 
-        self._grid = FilterGrid(value_label="log(1 + |F|)")
-        self._hint = hint_label(HINT)
-        self._stack = QStackedWidget()
-        self._stack.addWidget(self._hint)
-        self._stack.addWidget(self._grid)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(first_row)
-        layout.addLayout(second_row)
-        layout.addWidget(self._stack, 1)
-        self._set_controls_enabled(False)
+        self._build_page(FilterGrid(value_label="log(1 + |F|)"), HINT, [first_row, second_row])
 
     # -- public API -----------------------------------------------------------------------------
     def show_inspection(self, result: InspectionResult | None) -> None:
@@ -170,18 +166,6 @@ class SpectraView(QWidget):
     def spectra(self) -> np.ndarray | None:
         """The spectra shown, shape (n, H, W)."""
         return self._spectra
-
-    def grid(self) -> FilterGrid:
-        """The grid the spectra are drawn in."""
-        return self._grid
-
-    def is_showing_hint(self) -> bool:
-        """Whether the hint is shown instead of spectra."""
-        return self._stack.currentWidget() is self._hint
-
-    def export_widget(self) -> pg.GraphicsLayoutWidget:
-        """The graphics widget to export (title, spectra and colour bar)."""
-        return self._grid.graphics_widget()
 
     def title(self) -> str:
         """A figure title such as ``"Spectra — conv2d kernels (28 filters, padded to 32×32)"``."""
@@ -259,16 +243,13 @@ class SpectraView(QWidget):
                               shared_scale=self._shared_check.isChecked(), extent=extent,
                               axis_labels=("fx (cycles/pixel)", "fy (cycles/pixel)"))
         self._grid.set_title(title)
-        self._stack.setCurrentWidget(self._grid)
+        self._show_grid()
 
-    def _show_hint(self, text: str) -> None:
-        self._hint.setText(text)
-        self._stack.setCurrentWidget(self._hint)
-        self._set_controls_enabled(False)
+    def _controls(self) -> list:
+        return [self._source_combo, self._layer_combo, self._colormap_combo, self._shared_check]
 
     def _set_controls_enabled(self, enabled: bool) -> None:
-        for control in (self._source_combo, self._layer_combo, self._colormap_combo, self._shared_check):
-            control.setEnabled(enabled)
+        super()._set_controls_enabled(enabled)
         self._update_kernel_controls()
 
     def _on_source_changed(self, _index: int) -> None:

@@ -1,0 +1,65 @@
+"""What the grid viewers share: a :class:`FilterGrid` page, or a hint when there is nothing to draw."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from cnnviz.ui.viewers.filter_grid import FilterGrid, hint_label
+
+
+class GridView(QWidget):
+    """Base of the feature-map, kernel and spectra viewers.
+
+    Subclasses call :meth:`_build_page` once with their control rows, list their controls in
+    :meth:`_controls`, and draw into ``self._grid``.
+    """
+
+    noun = "maps"
+    """What the grid shows, for the hint-related docstrings and titles."""
+
+    def _build_page(self, grid: FilterGrid, hint: str, rows: list[QLayout]) -> None:
+        """Lay out the control ``rows`` above a page that shows ``grid`` or the ``hint``."""
+        self._grid = grid
+        self._hint = hint_label(hint)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._hint)
+        self._stack.addWidget(self._grid)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        for row in rows:
+            layout.addLayout(row)
+        layout.addWidget(self._stack, 1)
+        self._set_controls_enabled(False)
+
+    def _controls(self) -> list[QWidget]:
+        """The controls that only make sense when something is drawn."""
+        return []
+
+    def _set_controls_enabled(self, enabled: bool) -> None:
+        for control in self._controls():
+            control.setEnabled(enabled)
+
+    def _show_hint(self, text: str) -> None:
+        self._hint.setText(text)
+        self._stack.setCurrentWidget(self._hint)
+        self._set_controls_enabled(False)
+
+    def _show_grid(self) -> None:
+        self._stack.setCurrentWidget(self._grid)
+
+    def grid(self) -> FilterGrid:
+        """The grid the images are drawn in."""
+        return self._grid
+
+    def is_showing_hint(self) -> bool:
+        """Whether the hint is shown instead of the grid."""
+        return self._stack.currentWidget() is self._hint
+
+    def hint_text(self) -> str:
+        """The hint shown when there is nothing to draw."""
+        return self._hint.text()
+
+    def export_widget(self) -> pg.GraphicsLayoutWidget:
+        """The graphics widget to export (title, images and colour bar)."""
+        return self._grid.graphics_widget()
