@@ -1,6 +1,5 @@
 """Fault injection: each fault gives a clear message and a consistent state; nothing is lost."""
 
-import os
 import signal
 import subprocess
 import sys
