@@ -119,9 +119,12 @@ def train_run(engine, data: TrainingData, run: RunDirectory | None, *, epochs: i
                                     "folder for the next run; what was written before is intact.")
         return None
 
+    suffix = ".keras" if engine.name == "keras" else ".npz"
     stopped = record(lambda: (run.write_config(engine.config), run.update_info(
         engine=engine.name, dataset=data.dataset, source=data.source, num_train=len(data.train_labels),
-        num_validation=len(data.val_labels), num_test=len(data.test_labels), status="running")))
+        num_validation=len(data.val_labels), num_test=len(data.test_labels), status="running"),
+        # The starting point, so a replay can show how training changed the weights.
+        engine.save(run.checkpoint_path(-1, suffix)), run.save_kernels(-1, dict(engine.kernels()))))
     if stopped:
         yield stopped
     for result in train_epochs(engine, data.train_images, data.train_labels, data.validation,
@@ -143,7 +146,7 @@ def train_run(engine, data: TrainingData, run: RunDirectory | None, *, epochs: i
             if recording:
                 stopped = record(lambda result=result: (
                     run.record_epoch(result),
-                    engine.save(run.checkpoint_path(result.epoch, ".keras" if engine.name == "keras" else ".npz")),
+                    engine.save(run.checkpoint_path(result.epoch, suffix)),
                     run.save_kernels(result.epoch, dict(engine.kernels())),
                     engine.save(run.path / model_file_name(engine))))
                 if stopped:

@@ -7,8 +7,8 @@ Layout of a run directory::
     history_steps.csv      one row per batch
     history_epochs.csv     one row per epoch
     model.npz / model.keras    the latest weights
-    checkpoints/epoch-0001.npz ...   weights after every epoch
-    kernels/epoch-0001.npz ...       convolution kernels after every epoch
+    checkpoints/epoch-0000.npz ...   weights before training, then after every epoch
+    kernels/epoch-0000.npz ...       convolution kernels before training, then after every epoch
 
 Every file is written to a temporary name and renamed into place, so a crash never
 leaves a half-written file and the previous version stays readable.
@@ -127,10 +127,12 @@ class RunDirectory:
         write_atomically(self.path / "history_epochs.csv", _csv_bytes(EPOCH_FIELDS, self.epochs))
 
     def checkpoint_path(self, epoch: int, suffix: str = ".npz") -> Path:
+        """Where the weights after ``epoch`` (0-based; -1: before training) are kept."""
         return self.path / "checkpoints" / f"epoch-{epoch + 1:04d}{suffix}"
 
     def save_kernels(self, epoch: int, kernels: dict[str, np.ndarray]) -> Path:
-        """Write every convolution kernel after ``epoch`` (for replaying how they changed)."""
+        """Write every convolution kernel after ``epoch`` (-1: before training), for replaying how they
+        changed."""
         path = self.path / "kernels" / f"epoch-{epoch + 1:04d}.npz"
         buffer = io.BytesIO()
         np.savez(buffer, **kernels)
@@ -156,7 +158,10 @@ class RunInfo:
             self.info = json.loads((self.path / "run.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             self.info = {}
-        self.checkpoints = sorted((self.path / "checkpoints").glob("epoch-*.*"))
+        # epoch-0000 holds the weights before training; epoch-0001 those after the first epoch ...
+        snapshots = sorted((self.path / "checkpoints").glob("epoch-*.*"))
+        self.has_initial = any(path.stem == "epoch-0000" for path in snapshots)
+        self.checkpoints = [path for path in snapshots if path.stem != "epoch-0000"]
         self.kernel_snapshots = sorted((self.path / "kernels").glob("epoch-*.npz"))
 
     @property
@@ -199,7 +204,7 @@ class RunInfo:
         return read_history(path) if path.is_file() else []
 
     def kernels_at(self, epoch: int) -> dict[str, np.ndarray]:
-        """The convolution kernels saved after ``epoch`` (0-based)."""
+        """The convolution kernels saved after ``epoch`` (0-based; -1: before training)."""
         path = self.path / "kernels" / f"epoch-{epoch + 1:04d}.npz"
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}

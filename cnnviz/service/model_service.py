@@ -501,9 +501,11 @@ class ModelService(QObject):
         from cnnviz.core.runs import RunInfo
 
         info = RunInfo(Path(run_path))
-        matches = [path for path in info.checkpoints if path.stem == f"epoch-{epoch + 1:04d}"]
+        snapshots = sorted((info.path / "checkpoints").glob("epoch-*.*"))
+        matches = [path for path in snapshots if path.stem == f"epoch-{epoch + 1:04d}"]
         if not matches:
-            raise RuntimeError(f"The run {info.name} has no checkpoint for epoch {epoch + 1}.")
+            which = "from before training" if epoch < 0 else f"for epoch {epoch + 1}"
+            raise RuntimeError(f"The run {info.name} has no checkpoint {which}.")
         key = str(matches[0])
         if key not in self._replay_engines:
             self._replay_engines = {key: self._loader(key)}  # keep one: checkpoints can be large

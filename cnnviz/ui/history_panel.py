@@ -421,7 +421,8 @@ class HistoryPanel(QWidget):
                                "epoch ended).")
             return
         self.epoch_slider.blockSignals(True)
-        self.epoch_slider.setRange(1, num_epochs)
+        # Position 0 is the weights before training, when the run saved them.
+        self.epoch_slider.setRange(0 if self._run.has_initial else 1, num_epochs)
         self.epoch_slider.blockSignals(False)
         epoch = num_epochs - 1 if changed or self._epoch is None else min(self._epoch, num_epochs - 1)
         self._show_epoch(epoch)
@@ -429,10 +430,12 @@ class HistoryPanel(QWidget):
 
     # -- public interface: replay ------------------------------------------------------------------
     def set_epoch(self, epoch: int) -> None:
-        """Show epoch ``epoch`` (0-based) of the selected run and ask for its feature maps at once."""
+        """Show epoch ``epoch`` (0-based; -1: the weights before training) of the selected run and ask
+        for its feature maps at once."""
         if self._run is None:
             raise ValueError("Select a run first.")
-        if not 0 <= epoch < self._run.num_epochs:
+        first = -1 if self._run.has_initial else 0
+        if not first <= epoch < self._run.num_epochs:
             raise ValueError(f"The run {self._run.name} saved {self._run.num_epochs} epochs (0 to "
                              f"{self._run.num_epochs - 1}); received epoch {epoch}.")
         self._show_epoch(epoch)
@@ -500,12 +503,13 @@ class HistoryPanel(QWidget):
         self.epoch_slider.blockSignals(True)
         self.epoch_slider.setValue(epoch + 1)
         self.epoch_slider.blockSignals(False)
-        self.epoch_label.setText(f"epoch {epoch + 1} of {self._run.num_epochs}")
+        self.epoch_label.setText("before training" if epoch < 0 else f"epoch {epoch + 1} of {self._run.num_epochs}")
         try:
             self._kernels = self._run.kernels_at(epoch)
         except (OSError, ValueError) as error:
             self._kernels = {}
-            message = f"The kernels of epoch {epoch + 1} could not be read: {error}."
+            which = "from before training" if epoch < 0 else f"of epoch {epoch + 1}"
+            message = f"The kernels {which} could not be read: {error}."
             self.kernel_page.show_hint(message)
             self.spectrum_page.show_hint(message)
         else:

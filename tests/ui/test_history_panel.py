@@ -92,7 +92,8 @@ def test_selecting_a_run_shows_its_last_epoch_and_details(panel, qtbot):
     assert panel.selected_run().path == run.path
     assert blocker.args == [str(run.path), 1]
     assert panel.epoch() == 1
-    assert (panel.epoch_slider.minimum(), panel.epoch_slider.maximum()) == (1, 2)
+    # Position 0 is the weights before training, which every recorded run now keeps.
+    assert (panel.epoch_slider.minimum(), panel.epoch_slider.maximum()) == (0, 2)
     assert panel.epoch_slider.isEnabled()
     assert panel.epoch_label.text() == "epoch 2 of 2"
     details = panel.details_label.text()
@@ -198,3 +199,16 @@ def test_long_run_names_are_elided_in_the_middle_with_the_whole_name_as_tooltip(
     assert table.horizontalHeader().sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch
     assert RUNS[1][0] in table.item(0, 0).toolTip()
 
+
+
+def test_the_weights_before_training_can_be_replayed(panel, qtbot):
+    panel.run_table.selectRow(1)
+    run = panel.runs()[1]
+    assert run.has_initial and run.num_epochs == 2
+    with qtbot.waitSignal(panel.sig_replay_requested, timeout=2000) as blocker:
+        panel.set_epoch(-1)
+    assert blocker.args == [str(run.path), -1]
+    assert panel.epoch_label.text() == "before training"
+    initial, first = run.kernels_at(-1), run.kernels_at(0)
+    np.testing.assert_array_equal(panel.kernel_page.grid.images(), np.moveaxis(initial["conv2d"][:, :, 0, :], -1, 0))
+    assert not np.array_equal(initial["conv2d"], first["conv2d"])
