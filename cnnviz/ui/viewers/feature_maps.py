@@ -93,17 +93,6 @@ class FeatureMapsView(GridView):
         """The layers listed in the layer box."""
         return [name for name, _ in self._layers]
 
-    def current_layer(self) -> str | None:
-        """The layer shown, or None."""
-        return self._layer_combo.currentData()
-
-    def set_current_layer(self, name: str) -> None:
-        """Choose the layer to show (as the user would in the layer box)."""
-        index = self._layer_combo.findData(name)
-        if index < 0:
-            raise ValueError(f"No layer {name!r} with feature maps; available: {self.available_layers()}.")
-        self._layer_combo.setCurrentIndex(index)
-
     def set_colormap(self, name: str) -> None:
         """Choose the colour map (one of :data:`COLORMAP_NAMES`)."""
         index = self._colormap_combo.findData(name)

@@ -12,7 +12,8 @@ class GridView(QWidget):
     """Base of the feature-map, kernel and spectra viewers.
 
     Subclasses call :meth:`_build_page` once with their control rows, list their controls in
-    :meth:`_controls`, and draw into ``self._grid``.
+    :meth:`_controls`, keep their layer box in ``self._layer_combo`` (item data: layer names), list
+    its layers in :meth:`available_layers`, and draw into ``self._grid``.
     """
 
     noun = "maps"
@@ -47,6 +48,21 @@ class GridView(QWidget):
 
     def _show_grid(self) -> None:
         self._stack.setCurrentWidget(self._grid)
+
+    def available_layers(self) -> list[str]:
+        """The layers listed in the layer box."""
+        raise NotImplementedError
+
+    def current_layer(self) -> str | None:
+        """The layer shown, or None."""
+        return self._layer_combo.currentData()
+
+    def set_current_layer(self, name: str) -> None:
+        """Choose the layer to show (as the user would in the layer box)."""
+        index = self._layer_combo.findData(name)
+        if index < 0:
+            raise ValueError(f"This view has no layer {name!r}; choose one of {self.available_layers()}.")
+        self._layer_combo.setCurrentIndex(index)
 
     def grid(self) -> FilterGrid:
         """The grid the images are drawn in."""

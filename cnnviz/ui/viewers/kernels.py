@@ -126,17 +126,6 @@ class KernelsView(GridView):
         """The convolution layers listed in the layer box."""
         return [name for name, _ in self._layers]
 
-    def current_layer(self) -> str | None:
-        """The layer shown, or None."""
-        return self._layer_combo.currentData()
-
-    def set_current_layer(self, name: str) -> None:
-        """Choose the convolution layer to show."""
-        index = self._layer_combo.findData(name)
-        if index < 0:
-            raise ValueError(f"No convolution layer {name!r}; available: {self.available_layers()}.")
-        self._layer_combo.setCurrentIndex(index)
-
     def input_channel(self) -> int | None:
         """The input channel shown, or None when the mean over channels is shown."""
         return None if self._mean_check.isChecked() and self._mean_check.isEnabled() else \

@@ -140,17 +140,6 @@ class SpectraView(GridView):
         """The layers listed for the current source."""
         return [name for name, _ in self._layers[self.source()]]
 
-    def current_layer(self) -> str | None:
-        """The layer shown, or None."""
-        return self._layer_combo.currentData()
-
-    def set_current_layer(self, name: str) -> None:
-        """Choose the layer to transform."""
-        index = self._layer_combo.findData(name)
-        if index < 0:
-            raise ValueError(f"No layer {name!r} for {self.source()}; available: {self.available_layers()}.")
-        self._layer_combo.setCurrentIndex(index)
-
     def padding(self) -> int:
         """The size kernels are zero-padded to."""
         return self._padding_spin.value()
