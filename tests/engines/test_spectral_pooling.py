@@ -22,14 +22,20 @@ from cnnviz.engines.keras_engine.spectral_pooling import SpectralPooling2D
 from cnnviz.engines.numpy_engine import NumpyEngine
 from cnnviz.engines.numpy_engine.fused import ConvMaxPoolBlock
 from cnnviz.engines.numpy_engine.layers import (
-    Conv2DLayer, DenseLayer, FlattenLayer, SpectralPooling2DLayer,
+    Conv2DLayer,
+    DenseLayer,
+    FlattenLayer,
+    SpectralPooling2DLayer,
 )
 from cnnviz.engines.numpy_engine.spectral import (
-    signed_frequencies, spectral_pool, spectral_pool_backward,
+    signed_frequencies,
+    spectral_pool,
+    spectral_pool_backward,
 )
 from cnnviz.engines.registry import load_engine
 
 from .numpy_engine.helpers import assert_gradient
+from .twins import inputs, relative_difference, twin_engines
 
 # (h, w, oh, ow): odd and even sizes in and out, non-square, identity, down to one pixel.
 SIZES = [(6, 6, 3, 3), (6, 6, 4, 4), (7, 5, 4, 3), (8, 9, 5, 6), (9, 8, 8, 7), (5, 4, 5, 4),
@@ -53,11 +59,6 @@ def explicit_matrix(height: int, width: int, output_size: tuple[int, int]) -> np
     """``A`` of shape (oh * ow, h * w): column k is the pooled k-th basis image."""
     basis = np.eye(height * width).reshape(height * width, height, width, 1)
     return definition(basis, output_size).reshape(height * width, -1).T
-
-
-def relative_difference(a, b) -> float:
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return float(np.abs(a - b).max() / max(np.abs(a).max(), np.abs(b).max(), 1e-12))
 
 
 # -- the definition --------------------------------------------------------------------------------
@@ -250,18 +251,6 @@ def fused_and_spectral_config() -> cfg.ModelConfig:
 
 CONFIGS = {"two-stage": two_stage_config(), "reference-spectral": reference_with_spectral_pooling(),
            "fused-and-spectral": fused_and_spectral_config()}
-
-
-def twin_engines(config, seed=0):
-    numpy_engine = NumpyEngine(config, seed=seed)
-    keras_engine = KerasEngine(config)
-    keras_engine.set_weights(numpy_engine.get_weights())
-    return numpy_engine, keras_engine
-
-
-def inputs(count=5):
-    rng = np.random.default_rng(42)
-    return rng.random((count, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, count)
 
 
 def test_layer_names_follow_keras():

@@ -1,32 +1,13 @@
 """With identical weights the two engines agree: predictions, feature maps, gradients, optimizer steps."""
 
-import numpy as np
 import pytest
 
 from cnnviz.core.config import Dropout, deep_config, reference_config
-from cnnviz.engines.keras_engine import KerasEngine
-from cnnviz.engines.numpy_engine import NumpyEngine
+
+from ..twins import inputs, relative_difference, twin_engines
 
 TOLERANCE = 1e-4
 CONFIGS = {"reference": reference_config(), "deep": deep_config()}
-
-
-def relative_difference(a, b):
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return float(np.abs(a - b).max() / max(np.abs(a).max(), np.abs(b).max(), 1e-12))
-
-
-def twin_engines(config, seed=0):
-    numpy_engine = NumpyEngine(config, seed=seed)
-    keras_engine = KerasEngine(config)
-    keras_engine.set_weights(numpy_engine.get_weights())
-    return numpy_engine, keras_engine
-
-
-def inputs(count=5):
-    rng = np.random.default_rng(42)
-    batch = rng.random((count, 28, 28, 1), dtype=np.float32)
-    return batch, rng.integers(0, 10, count)
 
 
 @pytest.mark.parametrize("name", CONFIGS)
