@@ -203,18 +203,7 @@ def flip_signs(weights: Weights, layer: str, units, layer_names: Sequence[str] |
     Weights
         A new exchange form.
     """
-    result = _copy(weights)
-    next_layer = _next_weighted_layer(result, layer, layer_names)
-    num_units = result[layer]["kernel"].shape[-1]
-    indices = _units(units, num_units, layer)
-    rows, axis = _outgoing_rows(result[next_layer]["kernel"], num_units, layer, next_layer,
-                                result[layer]["kernel"].ndim == 4)
-    result[layer]["kernel"][..., indices] *= -1
-    result[layer]["bias"][indices] *= -1
-    selector = [slice(None)] * rows.ndim
-    selector[axis] = indices
-    rows[tuple(selector)] *= -1
-    return result
+    return _scale_units(weights, layer, units, lambda count: np.full(count, -1.0), layer_names)
 
 
 def rescale_units(weights: Weights, layer: str, units, factors,
@@ -240,17 +229,27 @@ def rescale_units(weights: Weights, layer: str, units, factors,
     Weights
         A new exchange form.
     """
+    def checked(count: int) -> np.ndarray:
+        scale = np.asarray(factors, dtype=np.float64)
+        if scale.ndim == 0:
+            scale = np.full(count, float(scale))
+        if scale.shape != (count,) or not (np.isfinite(scale).all() and (scale > 0).all()):
+            raise ValueError(f"factors must be one positive finite number, or one per unit ({count}); "
+                             f"received {factors!r}. A negative factor would also flip the sign, which is "
+                             f"not a symmetry for relu.")
+        return scale
+
+    return _scale_units(weights, layer, units, checked, layer_names)
+
+
+def _scale_units(weights: Weights, layer: str, units, scales, layer_names) -> Weights:
+    """Multiply some units' incoming weights and bias by ``c`` and divide their outgoing weights by
+    ``c``; ``scales(count)`` gives the factors for the ``count`` chosen units (-1 flips signs)."""
     result = _copy(weights)
     next_layer = _next_weighted_layer(result, layer, layer_names)
     num_units = result[layer]["kernel"].shape[-1]
     indices = _units(units, num_units, layer)
-    scale = np.asarray(factors, dtype=np.float64)
-    if scale.ndim == 0:
-        scale = np.full(len(indices), float(scale))
-    if scale.shape != indices.shape or not (np.isfinite(scale).all() and (scale > 0).all()):
-        raise ValueError(f"factors must be one positive finite number, or one per unit ({len(indices)}); "
-                         f"received {factors!r}. A negative factor would also flip the sign, which is not "
-                         f"a symmetry for relu.")
+    scale = scales(len(indices))
     rows, axis = _outgoing_rows(result[next_layer]["kernel"], num_units, layer, next_layer,
                                 result[layer]["kernel"].ndim == 4)
     kernel, bias = result[layer]["kernel"], result[layer]["bias"]
