@@ -68,9 +68,11 @@ def test_similarity_matrix_is_symmetric_ten_by_ten_and_matches_direct_pairs(engi
     maps = {label: [engine.feature_maps(first_of_class(split, label, offset))["conv2d"][0, :, :, 5]
                     for offset in range(3)] for label in (4, 7)}
     direct = np.mean([log_spectrum_similarity(a, b) for a, b in itertools.product(maps[4], maps[7])])
-    assert matrix[4, 7] == pytest.approx(direct, abs=1e-9)
+    # The matrix maps images in batches; BLAS may round a batch differently from one image, so the
+    # entries agree to float32 precision, not bit for bit.
+    assert matrix[4, 7] == pytest.approx(direct, abs=1e-6)
     diagonal = np.mean([log_spectrum_similarity(a, b) for a, b in itertools.permutations(maps[4], 2)])
-    assert matrix[4, 4] == pytest.approx(diagonal, abs=1e-9)
+    assert matrix[4, 4] == pytest.approx(diagonal, abs=1e-6)
     table = list(csv.reader(io.StringIO(result.csv)))
     assert table[0] == ["class", *"0123456789"]
     np.testing.assert_allclose(np.array([row[1:] for row in table[1:]], dtype=float), matrix, atol=1e-6)
@@ -94,10 +96,11 @@ def test_compare_pair_gives_the_filters_maps_spectra_and_profiles(engine, split)
     result = science.run("compare_pair", engine, layer="conv2d", filter_index=3, image_a=four, image_b=seven)
     expected_a = engine.feature_maps(four)["conv2d"][0, :, :, 3]
     expected_b = engine.feature_maps(seven)["conv2d"][0, :, :, 3]
-    np.testing.assert_array_equal(result.map_a, expected_a)
-    np.testing.assert_array_equal(result.map_b, expected_b)
-    np.testing.assert_allclose(result.spectrum_a, magnitude_spectrum(expected_a)[:, :, 0], rtol=1e-6)
-    assert result.similarity == pytest.approx(log_spectrum_similarity(expected_a, expected_b))
+    # Both images go through the engine as one batch; BLAS may round that differently from one image.
+    np.testing.assert_allclose(result.map_a, expected_a, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(result.map_b, expected_b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(result.spectrum_a, magnitude_spectrum(result.map_a)[:, :, 0], rtol=1e-6)
+    assert result.similarity == pytest.approx(log_spectrum_similarity(expected_a, expected_b), abs=1e-6)
     assert 0 < result.similarity < 1
     assert result.profile_a.sum() == pytest.approx(1.0) and result.profile_b.sum() == pytest.approx(1.0)
     assert result.frequencies.shape == result.profile_a.shape
