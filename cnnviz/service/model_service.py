@@ -118,6 +118,7 @@ class ModelService(QObject):
         self._pending_replay = None
         self._replay_engines: dict = {}
         self._engine = None
+        self._source = ""
         self._version = 0
         self._state = p.IDLE
         self._thread = threading.Thread(target=self._run, name="cnnviz-model-service", daemon=True)
@@ -138,6 +139,15 @@ class ModelService(QObject):
         if self._refuse_while_training("build a new model"):
             return
         self._commands.put(("build", (config, engine)))
+
+    def convert(self, engine: str) -> None:
+        """Move the current model to another engine, keeping its weights (both engines share one layout).
+
+        The model must have a cnnviz configuration; the optimizer's state starts afresh.
+        """
+        if self._refuse_while_training("switch engines"):
+            return
+        self._commands.put(("convert", (engine,)))
 
     def load(self, path: str | Path) -> None:
         """Open a model file (``.npz`` or ``.keras``)."""
@@ -299,6 +309,7 @@ class ModelService(QObject):
                     self._set_state(p.IDLE)
 
     def _model_info(self, source: str) -> p.ModelInfo:
+        self._source = source
         engine = self._engine
         summary = summarize(engine.config) if engine.config is not None else None
         return p.ModelInfo(engine.name, tuple(engine.layer_names()), engine.config, summary, source,
@@ -309,6 +320,21 @@ class ModelService(QObject):
         engine = self._engine_factory(engine_name, config)
         self._engine, self._version = engine, self._version + 1
         self.sig_model_changed.emit(self._model_info(f"new {engine_name} model"))
+
+    def _do_convert(self, engine_name: str) -> None:
+        engine = self._require_engine()
+        if engine.name == engine_name:
+            return
+        if engine.config is None:
+            raise RuntimeError(f"This model was opened from a file with layers cnnviz cannot rebuild, so it "
+                               f"runs on the {engine.name} engine only. Build a model from the Model panel to use "
+                               f"the {engine_name} engine.")
+        self._set_state(p.BUSY)
+        converted = self._engine_factory(engine_name, engine.config)
+        converted.set_weights(engine.get_weights())
+        self._engine, self._version = converted, self._version + 1
+        # The model is the same one, on another engine: it keeps the name of where it came from.
+        self.sig_model_changed.emit(self._model_info(self._source))
 
     def _do_load(self, path: str) -> None:
         self._set_state(p.BUSY)
@@ -567,7 +593,8 @@ def _default_runs():
 
 
 _titles = {"science": "The analysis failed", "evaluate": "Could not evaluate the model", "experiment": "The experiment failed",
-           "replay": "Could not replay the checkpoint", "build": "Could not build the model", "load": "Could not open the model",
+           "replay": "Could not replay the checkpoint", "build": "Could not build the model",
+           "convert": "Could not switch engines", "load": "Could not open the model",
            "save": "Could not save the model", "train": "Training failed",
            "inspect": "Could not inspect the input"}
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-    QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
-    QToolButton, QVBoxLayout, QWidget,
+    QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QSizePolicy, QSpinBox, QTableWidget,
+    QTableWidgetItem, QToolButton, QVBoxLayout, QWidget,
 )
 
 from cnnviz.core import config as cfg
 from cnnviz.core.summary import format_shape, summarize
 from cnnviz.core.validation import find_problems
 from cnnviz.service import payloads as p
+from cnnviz.ui.layer_form import ERROR_COLOR, LayerForm
 
 ENGINES = (("numpy", "NumPy (from scratch)"), ("keras", "Keras / TensorFlow"))
 INITIALIZER_LABELS = {"glorot_uniform": "Glorot uniform (Keras default)", "he_normal": "He normal",
@@ -34,7 +34,6 @@ NEW_LAYERS = {
     "dropout": cfg.Dropout(rate=0.2),
     "flatten": cfg.Flatten(), "dense": cfg.Dense(units=64),
 }
-ERROR_COLOR = QColor("#c62828")
 
 
 def describe_layer(layer: cfg.LayerSpec, name: str) -> str:
@@ -71,6 +70,8 @@ class ConfigPanel(QWidget):
     """Stop training."""
     sig_config_changed = Signal(object)
     """The edited configuration changed (valid or not)."""
+    sig_engine_chosen = Signal(str)
+    """The person chose another engine (``"numpy"`` or ``"keras"``)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -88,10 +89,14 @@ class ConfigPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         self.setMinimumWidth(340)
 
-        # Problems go first, where they are seen without scrolling.
+        # Problems go first, where they are seen without scrolling, in a box of constant height
+        # (three lines) so that the controls below never move when a problem appears.
         self.problem_label = QLabel()
+        self.problem_label.setObjectName("problem_label")
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
+        self.problem_label.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        self.problem_label.setFixedHeight(self.problem_label.fontMetrics().lineSpacing() * 3 + 4)
+        self.problem_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         layout.addWidget(self.problem_label)
 
         setup = QGroupBox("Engine and data")
@@ -136,8 +141,8 @@ class ConfigPanel(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         arch_layout.addLayout(buttons)
-        self.layer_editor = QGroupBox("Layer settings")
-        self.layer_form = QFormLayout(self.layer_editor)
+        self.layer_editor = LayerForm()
+        self.layer_editor.sig_layer_edited.connect(self._on_layer_edited)
         arch_layout.addWidget(self.layer_editor)
         layout.addWidget(architecture)
 
@@ -215,11 +220,12 @@ class ConfigPanel(QWidget):
         layout.addLayout(commands)
         layout.addStretch(1)
 
-        self.engine_combo.currentIndexChanged.connect(self._on_settings_edited)
+        self.engine_combo.currentIndexChanged.connect(self._on_engine_changed)
         self.dataset_combo.currentIndexChanged.connect(self._on_settings_edited)
-        for spin in (self.scale_spin, self.learning_rate_spin, self.validation_spin):
-            spin.valueChanged.connect(self._on_settings_edited)
-        for spin in (self.batch_spin, self.epochs_spin, self.subset_spin, self.seed_spin):
+        for spin in (self.scale_spin, self.learning_rate_spin, self.validation_spin, self.batch_spin,
+                     self.epochs_spin, self.subset_spin, self.seed_spin):
+            # A value counts when typing ends (Enter, Tab, leaving the field) or an arrow steps it.
+            spin.setKeyboardTracking(False)
             spin.valueChanged.connect(self._on_settings_edited)
         for combo in (self.initializer_combo, self.optimizer_combo):
             combo.currentIndexChanged.connect(self._on_settings_edited)
@@ -245,9 +251,15 @@ class ConfigPanel(QWidget):
         return list(self._problems)
 
     def set_engine(self, name: str) -> None:
+        """Show ``name`` as the chosen engine (without announcing it as the person's choice)."""
         index = self.engine_combo.findData(name)
         if index >= 0:
-            self.engine_combo.setCurrentIndex(index)
+            with QSignalBlocker(self.engine_combo):
+                self.engine_combo.setCurrentIndex(index)
+
+    def set_learning_rate(self, value: float) -> None:
+        """Set the training learning rate (as if typed into its field)."""
+        self.learning_rate_spin.setValue(value)
 
     def set_datasets(self, infos) -> None:
         """Fill the dataset list from :func:`cnnviz.core.datasets.list_datasets` results."""
@@ -301,10 +313,14 @@ class ConfigPanel(QWidget):
         idle = self._state == p.IDLE
         running = self._state in (p.TRAINING, p.PAUSED)
         self.build_button.setEnabled(idle and not self._problems)
+        self.engine_combo.setEnabled(idle)
         self.train_button.setEnabled(idle and self._has_model and not self._problems)
         self.pause_button.setEnabled(self._state == p.TRAINING)
         self.resume_button.setEnabled(self._state == p.PAUSED)
         self.stop_button.setEnabled(running)
+
+    def _on_engine_changed(self) -> None:
+        self.sig_engine_chosen.emit(self.engine_name())
 
     def _on_settings_edited(self) -> None:
         if self._updating:
@@ -318,39 +334,68 @@ class ConfigPanel(QWidget):
             validation_split=self.validation_spin.value(), seed=self.seed_spin.value())
         initializer = cfg.Initializer(self.initializer_combo.currentData(), self.scale_spin.value())
         self._config = replace(self._config, training=training, initializer=initializer)
-        self._refresh(select=self.layer_list.currentRow())
+        self._refresh(select=self.layer_list.currentRow(), rebuild_form=False)
 
     def _set_layers(self, layers: list, select: int) -> None:
         self._config = self._config.with_layers(layers)
         self._refresh(select=select)
 
-    def _refresh(self, select: int = -1) -> None:
-        """Recheck the configuration; redraw the layer list, the problems and the summary."""
+    def _refresh(self, select: int = -1, rebuild_form: bool = True) -> None:
+        """Recheck the configuration; update the layer list, the problems and the summary.
+
+        With ``rebuild_form`` false the layer form keeps its editors (an edit made in one of them
+        is being applied); only its problem markers change.
+        """
         config = self._config
         self._problems = find_problems(config)
         self.scale_spin.setEnabled(config.initializer.name == "normal")
-        by_layer = {problem.layer_index: problem for problem in reversed(self._problems)
-                    if problem.layer_index is not None}
-        self.layer_list.blockSignals(True)
-        self.layer_list.clear()
-        for index, (layer, name) in enumerate(zip(config.layers, config.layer_names())):
-            item = QListWidgetItem(describe_layer(layer, name))
-            if index in by_layer:
-                item.setForeground(ERROR_COLOR)
-                item.setText("⚠ " + item.text())
-                item.setToolTip(by_layer[index].message)
-            self.layer_list.addItem(item)
-        self.layer_list.blockSignals(False)
-        select = min(select, len(config.layers) - 1)
-        if select < 0 and config.layers:
-            select = 0
-        self.layer_list.setCurrentRow(select)
-        self._build_layer_form(select)
-        self.problem_label.setText("\n".join(f"⚠ {problem.message}" for problem in self._problems[:3]))
-        self.problem_label.setVisible(bool(self._problems))
+        self._refresh_layer_list(select)
+        select = self.layer_list.currentRow()
+        if rebuild_form:
+            self._show_layer_form(select)
+        else:
+            self.layer_editor.set_problems([problem for problem in self._problems if problem.layer_index == select])
+        self._show_problems()
         self._refresh_summary()
         self._update_buttons()
         self.sig_config_changed.emit(config)
+
+    def _refresh_layer_list(self, select: int) -> None:
+        """One line per layer, updated in place; the selection moves to ``select``."""
+        config = self._config
+        by_layer = {problem.layer_index: problem for problem in reversed(self._problems)
+                    if problem.layer_index is not None}
+        names = config.layer_names()
+        with QSignalBlocker(self.layer_list):
+            while self.layer_list.count() > len(config.layers):
+                self.layer_list.takeItem(self.layer_list.count() - 1)
+            while self.layer_list.count() < len(config.layers):
+                self.layer_list.addItem(QListWidgetItem())
+            for index, (layer, name) in enumerate(zip(config.layers, names)):
+                item = self.layer_list.item(index)
+                text = describe_layer(layer, name)
+                problem = by_layer.get(index)
+                item.setText(f"⚠ {text}" if problem else text)
+                item.setForeground(ERROR_COLOR if problem else self.layer_list.palette().text().color())
+                # The full line and the problem, for entries the list's width cuts short.
+                item.setToolTip(f"{text}\n\n⚠ {problem.message}" if problem else text)
+            select = min(select, len(config.layers) - 1)
+            if select < 0 and config.layers:
+                select = 0
+            self.layer_list.setCurrentRow(select)
+
+    def _show_problems(self) -> None:
+        """The problems, in a box of constant height so the panel never shifts under the pointer."""
+        problems = self._problems
+        if not problems:
+            self.problem_label.setText("✓ The configuration is valid.")
+            self.problem_label.setStyleSheet("color: #2e7d32;")
+            self.problem_label.setToolTip("")
+            return
+        more = f" (and {len(problems) - 1} more: hover to read them)" if len(problems) > 1 else ""
+        self.problem_label.setText(f"⚠ {problems[0].message}{more}")
+        self.problem_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
+        self.problem_label.setToolTip("\n".join(f"⚠ {problem.message}" for problem in problems))
 
     def _refresh_summary(self) -> None:
         if self._problems:
@@ -369,123 +414,25 @@ class ConfigPanel(QWidget):
         self.total_label.setText(f"Total params: {summary.total_parameters:,} (all trainable)")
 
     def _on_layer_selected(self, row: int) -> None:
-        self._build_layer_form(row)
+        self._show_layer_form(row)
 
-    def _build_layer_form(self, row: int) -> None:
-        while self.layer_form.rowCount():
-            self.layer_form.removeRow(0)
+    def _show_layer_form(self, row: int) -> None:
         layers = self._config.layers
         if not 0 <= row < len(layers):
-            self.layer_editor.setTitle("Layer settings")
+            self.layer_editor.show_layer(None)
             return
-        layer = layers[row]
-        name = self._config.layer_names()[row]
-        self.layer_editor.setTitle(f"Layer settings — {name}")
-        problems = {problem.setting: problem for problem in self._problems if problem.layer_index == row}
-        is_last = row == len(layers) - 1
-        for setting, widget in self._setting_editors(layer, is_last):
-            widget.setObjectName(f"setting_{setting}")
-            label = QLabel(setting.replace("_", " ").capitalize())
-            problem = next((item for key, item in problems.items() if key and setting.split("_")[0] == key.split("_")[0]),
-                           None)
-            if problem is not None:
-                # The label, not the editor, turns red: the editor keeps its arrows and native look.
-                label.setText("⚠ " + label.text())
-                label.setStyleSheet(f"color: {ERROR_COLOR.name()}; font-weight: bold;")
-                label.setToolTip(problem.message)
-                widget.setToolTip(problem.message)
-            label.setBuddy(widget)
-            self.layer_form.addRow(label, widget)
-        if isinstance(layer, cfg.Flatten):
-            self.layer_form.addRow(QLabel("No settings: flattens (h, w, c) to h·w·c values."))
+        problems = [problem for problem in self._problems if problem.layer_index == row]
+        self.layer_editor.show_layer(layers[row], self._config.layer_names()[row], row == len(layers) - 1, problems)
 
-    def _setting_editors(self, layer, is_last: bool):
-        """(setting label, editor widget) pairs for a layer's settings."""
-        def spin(value: int, low: int, high: int, apply, tip: str) -> QSpinBox:
-            box = QSpinBox(minimum=low, maximum=high)
-            box.setValue(value)
-            box.setToolTip(tip)
-            box.valueChanged.connect(apply)
-            return box
-
-        def combo(options, value: str, apply, tip: str) -> QComboBox:
-            box = QComboBox()
-            box.addItems(list(options))
-            box.setCurrentText(value)
-            box.setToolTip(tip)
-            box.currentTextChanged.connect(apply)
-            return box
-
-        def change(**settings):
-            return lambda value, settings=settings: self._change_layer(**{
-                key: (convert(value) if callable(convert) else value) for key, convert in settings.items()})
-
-        editors = []
-        if isinstance(layer, cfg.Conv2D):
-            kh, kw = layer.kernel_size
-            sy, sx = layer.strides
-            editors += [
-                ("filters", spin(layer.filters, 0, 1024, change(filters=int), "Number of filters (output channels)")),
-                ("kernel_height", spin(kh, 0, 64, change(kernel_size=lambda v: (v, self._current().kernel_size[1])),
-                                       "Kernel height")),
-                ("kernel_width", spin(kw, 0, 64, change(kernel_size=lambda v: (self._current().kernel_size[0], v)),
-                                      "Kernel width")),
-                ("strides_vertical", spin(sy, 0, 16, change(strides=lambda v: (v, self._current().strides[1])),
-                                          "Vertical stride")),
-                ("strides_horizontal", spin(sx, 0, 16, change(strides=lambda v: (self._current().strides[0], v)),
-                                            "Horizontal stride")),
-                ("padding", combo(cfg.PADDINGS, layer.padding, change(padding=str),
-                                  "valid: no padding (the map shrinks); same: zero padding keeps the size")),
-                ("activation", combo(cfg.ACTIVATIONS, layer.activation, change(activation=str), "Activation")),
-            ]
-        elif isinstance(layer, (cfg.MaxPooling2D, cfg.AveragePooling2D)):
-            ph, pw = layer.pool_size
-            sy, sx = layer.strides or layer.pool_size
-            editors += [
-                ("pool_height", spin(ph, 0, 32, change(pool_size=lambda v: (v, self._current().pool_size[1])),
-                                     "Window height")),
-                ("pool_width", spin(pw, 0, 32, change(pool_size=lambda v: (self._current().pool_size[0], v)),
-                                    "Window width")),
-                ("strides_vertical", spin(sy, 0, 32, change(strides=lambda v: (v, (self._current().strides
-                                          or self._current().pool_size)[1])), "Vertical stride")),
-                ("strides_horizontal", spin(sx, 0, 32, change(strides=lambda v: ((self._current().strides
-                                            or self._current().pool_size)[0], v)), "Horizontal stride")),
-            ]
-        elif isinstance(layer, cfg.SpectralPooling2D):
-            oh, ow = layer.output_size
-            editors += [
-                ("output_height", spin(oh, 0, 1024,
-                                       change(output_size=lambda v: (v, self._current().output_size[1])),
-                                       "Output height: how many of the lowest vertical frequencies are kept "
-                                       "(at most the input height)")),
-                ("output_width", spin(ow, 0, 1024,
-                                      change(output_size=lambda v: (self._current().output_size[0], v)),
-                                      "Output width: how many of the lowest horizontal frequencies are kept "
-                                      "(at most the input width)")),
-            ]
-        elif isinstance(layer, cfg.Dropout):
-            box = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.0, singleStep=0.05)
-            box.setValue(layer.rate)
-            box.setToolTip("Fraction of values zeroed while training, in [0, 1)")
-            box.valueChanged.connect(change(rate=float))
-            editors.append(("rate", box))
-        elif isinstance(layer, cfg.Dense):
-            activations = cfg.ACTIVATIONS + ((cfg.OUTPUT_ACTIVATION,) if is_last else ())
-            editors += [
-                ("units", spin(layer.units, 0, 100_000, change(units=int), "Number of units")),
-                ("activation", combo(activations, layer.activation, change(activation=str),
-                                     "Activation; the output layer uses softmax")),
-            ]
-        return editors
-
-    def _current(self):
-        return self._config.layers[self.layer_list.currentRow()]
-
-    def _change_layer(self, **settings) -> None:
+    def _on_layer_edited(self, layer) -> None:
+        """An editor of the layer form committed a value: the form stays, everything else follows."""
         row = self.layer_list.currentRow()
+        if not 0 <= row < len(self._config.layers):
+            return
         layers = list(self._config.layers)
-        layers[row] = replace(layers[row], **settings)
-        self._set_layers(layers, row)
+        layers[row] = layer
+        self._config = self._config.with_layers(layers)
+        self._refresh(select=row, rebuild_form=False)
 
     def _on_add_layer(self, action) -> None:
         row = self.layer_list.currentRow()

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget, QDoubleSpinBox, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
@@ -41,8 +41,10 @@ from cnnviz.ui.viewers.feature_maps import FeatureMapsView
 from cnnviz.ui.viewers.gradients import GradientsView
 from cnnviz.ui.viewers.kernels import KernelsView
 from cnnviz.ui.viewers.spectra import SpectraView
+from cnnviz.ui.wheel_guard import install_wheel_guard
 
 DEFAULT_MODEL = resource_path("reference_model.npz")
+ENGINE_LABELS = {"numpy": "NumPy", "keras": "Keras"}
 LIVE_INSPECTION_INTERVAL_MS = 250
 # Plots redraw at most this often while training; progress in between is batched.
 MONITOR_REDRAW_INTERVAL_MS = 125
@@ -73,6 +75,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, service, settings: QSettings | None = None, load_default_model: bool = True):
         super().__init__()
+        install_wheel_guard()
         self.service = service
         self.settings = settings or QSettings("cnnviz", "cnnviz")
         self.setWindowTitle("cnnviz — look inside a convolutional network")
@@ -83,6 +86,10 @@ class MainWindow(QMainWindow):
         self._last_result: p.InspectionResult | None = None
         self._last_export_folder = str(Path.home())
         self._stale_views: set[int] = set()
+        self._converting = False
+        self._weights_trained = False
+        self._applied_learning_rate: float | None = None
+        self._train_after_build = False
         self._build_views()
         self._build_menus()
         self._build_training_toolbar()
@@ -248,15 +255,16 @@ class MainWindow(QMainWindow):
         bar.addAction(self.step_epoch_action)
         bar.addSeparator()
         bar.addWidget(QLabel(" Learning rate "))
+        # One value with the Model panel's learning rate: editing either edits the configuration,
+        # and while training runs the new rate applies from the next batch.
         self.live_learning_rate = QDoubleSpinBox(decimals=5, minimum=0.00001, maximum=10.0, singleStep=0.001)
-        self.live_learning_rate.setToolTip("The learning rate; Apply changes it from the next batch, also "
-                                           "while training runs")
+        self.live_learning_rate.setObjectName("toolbar_learning_rate")
+        self.live_learning_rate.setKeyboardTracking(False)
+        self.live_learning_rate.setToolTip("The learning rate (the same as the Model panel's). While training "
+                                           "runs, a new value applies from the next batch.")
         self.live_learning_rate.setValue(self.config_panel.config().training.learning_rate)
+        self.live_learning_rate.valueChanged.connect(self.config_panel.set_learning_rate)
         bar.addWidget(self.live_learning_rate)
-        self.apply_learning_rate_action = QAction("Apply", self)
-        self.apply_learning_rate_action.setToolTip("Use this learning rate from the next batch on")
-        self.apply_learning_rate_action.triggered.connect(self._on_apply_learning_rate)
-        bar.addAction(self.apply_learning_rate_action)
 
     def _sync_toolbar(self) -> None:
         for action, button in self.toolbar_commands:
@@ -291,6 +299,7 @@ class MainWindow(QMainWindow):
         service.sig_error_raised.connect(self._on_error)
         panel = self.config_panel
         panel.sig_build_requested.connect(self._on_build_requested)
+        panel.sig_engine_chosen.connect(self._on_engine_chosen)
         panel.sig_train_requested.connect(self._on_train_requested)
         panel.sig_pause_requested.connect(service.pause)
         panel.sig_resume_requested.connect(service.resume)
@@ -380,8 +389,13 @@ class MainWindow(QMainWindow):
         self.config_panel.set_engine(info.engine)
         self.config_panel.set_service_state(self.service.state, True)
         self._sync_toolbar()
-        parameters = f", {info.summary.total_parameters:,} parameters" if info.summary else ""
-        self.model_label.setText(f"{info.engine} engine · {Path(info.source).name}{parameters}")
+        if self._converting:
+            self._converting = False
+            self.statusBar().showMessage(f"The model now runs on the {ENGINE_LABELS.get(info.engine, info.engine)} "
+                                         "engine, with the same weights.", 8000)
+        else:
+            self._weights_trained = not info.source.startswith("new ")
+        self._show_model_label()
         names = self._class_names()
         self.gradients_view.set_class_names(names)
         dataset = info.config.training.dataset if info.config is not None else None
@@ -400,6 +414,32 @@ class MainWindow(QMainWindow):
             self._start_run_label()
             self.service.train(training=self.config_panel.config().training)
 
+    def _show_model_label(self) -> None:
+        """The model's engine and source in the status bar, and the chosen engine when it differs."""
+        info = self._model_info
+        chosen = self.config_panel.engine_name()
+        chosen_label = ENGINE_LABELS.get(chosen, chosen)
+        if info is None:
+            self.model_label.setText(f"no model · {chosen_label} engine chosen")
+            return
+        parameters = f", {info.summary.total_parameters:,} parameters" if info.summary else ""
+        text = f"{ENGINE_LABELS.get(info.engine, info.engine)} engine · {Path(info.source).name}{parameters}"
+        if chosen != info.engine:
+            text += f" · {chosen_label} chosen: Build to use it"
+        self.model_label.setText(text)
+
+    def _on_engine_chosen(self, engine: str) -> None:
+        """Move the model to the chosen engine when its architecture is unchanged (weights kept)."""
+        info = self._model_info
+        config = self.config_panel.config()
+        if (info is not None and info.engine != engine and info.config is not None and self.service.state == p.IDLE
+                and info.config.input_shape == config.input_shape and info.config.layers == config.layers):
+            self._converting = True
+            self.statusBar().showMessage(f"Moving the model to the {ENGINE_LABELS.get(engine, engine)} engine "
+                                         "(weights kept)…")
+            self.service.convert(engine)
+        self._show_model_label()
+
     def _class_names(self) -> tuple[str, ...]:
         info = self._model_info
         if info is not None and info.config is not None:
@@ -411,6 +451,7 @@ class MainWindow(QMainWindow):
         return self.canvas.class_names()
 
     def _on_training_progress(self, progress: p.TrainingProgress) -> None:
+        self._weights_trained = True
         # Drawing dominates the interface's time while training: batch the service's ~30
         # updates a second into a few redraws.
         self._pending_steps.extend(progress.steps)
@@ -471,7 +512,6 @@ class MainWindow(QMainWindow):
         if "initializer" in suggestion:
             config = replace(config, initializer=replace(config.initializer, name=suggestion["initializer"]))
         self.config_panel.set_config(config)
-        self.live_learning_rate.setValue(config.training.learning_rate)
         self._train_after_build = True
         self.service.build(config, self.config_panel.engine_name())
 
@@ -506,6 +546,15 @@ class MainWindow(QMainWindow):
 
     def _on_config_edited(self, config) -> None:
         self._sync_toolbar()
+        rate = config.training.learning_rate
+        if self.live_learning_rate.value() != rate:
+            with QSignalBlocker(self.live_learning_rate):
+                self.live_learning_rate.setValue(rate)
+        if self.service.state in (p.TRAINING, p.PAUSED) and rate != self._applied_learning_rate:
+            self._applied_learning_rate = rate
+            self.service.set_learning_rate(rate)
+            self.statusBar().showMessage(f"Learning rate {rate:g} from the next batch", 5000)
+        self._show_model_label()
 
     def _on_experiment_requested(self, runs, engine: str) -> None:
         self.service.run_experiment(runs, engine)
@@ -535,6 +584,11 @@ class MainWindow(QMainWindow):
 
     def _on_error(self, error: p.ServiceError) -> None:
         self._train_after_build = False
+        if error.title == "Could not switch engines":
+            self._converting = False
+            if self._model_info is not None:
+                self.config_panel.set_engine(self._model_info.engine)
+            self._show_model_label()
         # Panels waiting for a job's answer learn that it failed.
         if error.title == "The analysis failed":
             self.science_panel.set_busy(False)
@@ -598,33 +652,72 @@ class MainWindow(QMainWindow):
             self._request_inspection()
 
     def _on_build_requested(self, config: ModelConfig, engine: str) -> None:
-        self.service.build(config, engine)
+        if self._model_info is None or not self._weights_trained:
+            self.service.build(config, engine)
+            return
+        # Build replaces trained (or opened) weights with random ones: ask first.
+        box = QMessageBox(QMessageBox.Question, "Replace the trained model?",
+                          "Build makes a new model with fresh random weights. The current model's trained weights "
+                          "will be lost unless you save them first.", QMessageBox.NoButton, self)
+        box.setObjectName("confirm_build_dialog")
+        save = box.addButton("Save first…", QMessageBox.ActionRole)
+        build = box.addButton("Discard and build", QMessageBox.DestructiveRole)
+        box.addButton(QMessageBox.Cancel)
+        box.setDefaultButton(QMessageBox.Cancel)
+
+        def answered(_result: int) -> None:
+            clicked = box.clickedButton()
+            if clicked is save:
+                self._on_save_model()
+            elif clicked is build:
+                self.service.build(config, engine)
+            else:
+                self._train_after_build = False
+
+        box.finished.connect(answered)
+        self.confirm_build_dialog = box
+        box.open()
 
     def _on_train_requested(self) -> None:
         config = self.config_panel.config()
         problems = self.config_panel.problems()
         if problems:
-            QMessageBox.warning(self, "The configuration has a problem", problems[0].message)
+            self._inform("The configuration has a problem", problems[0].message, QMessageBox.Warning)
             return
         info = self._model_info
         if info is not None and info.config is not None and (
                 info.config.layers != config.layers or info.config.initializer != config.initializer):
-            answer = QMessageBox.question(
-                self, "Build the edited model?", "The architecture or initializer was edited since the model "
-                "was built. Build the edited model (fresh weights) and train it?",
-                QMessageBox.Yes | QMessageBox.Cancel)
-            if answer != QMessageBox.Yes:
-                return
-            # Training starts once the new model exists; if the build fails, nothing trains.
-            self._train_after_build = True
-            self.service.build(config, self.config_panel.engine_name())
+            box = QMessageBox(QMessageBox.Question, "Build the edited model?",
+                              "The architecture or initializer was edited since the model was built. Build the "
+                              "edited model (fresh weights) and train it?", QMessageBox.Yes | QMessageBox.Cancel, self)
+            box.setObjectName("confirm_train_dialog")
+
+            def answered(result: int) -> None:
+                if result == QMessageBox.Yes:
+                    # Training starts once the new model exists; if the build fails, nothing trains.
+                    self._train_after_build = True
+                    self.service.build(config, self.config_panel.engine_name())
+
+            box.finished.connect(answered)
+            self.confirm_train_dialog = box
+            box.open()
             return
         self._start_run_label()
         self.service.train(training=config.training)
 
+    def _inform(self, title: str, text: str, icon=QMessageBox.Information) -> None:
+        """A message the person reads and closes; it never blocks the window's event loop."""
+        box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
+        box.setObjectName("message_dialog")
+        self.message_dialog = box
+        box.open()
+
     def _start_run_label(self) -> None:
         config = self.config_panel.config()
         training = config.training
+        self._applied_learning_rate = training.learning_rate
+        # The previous run's "Training finished · test accuracy …" must not stand beside a new run.
+        self.statusBar().clearMessage()
         self.monitor.start_run(f"{self.config_panel.engine_name()} · {training.optimizer} "
                                f"lr={training.learning_rate:g} · {config.initializer.name} · "
                                f"{time.strftime('%H:%M:%S')}")
@@ -642,11 +735,6 @@ class MainWindow(QMainWindow):
             self._start_run_label()
         self.service.step(unit, training=self.config_panel.config().training)
 
-    def _on_apply_learning_rate(self) -> None:
-        value = self.live_learning_rate.value()
-        self.service.set_learning_rate(value)
-        self.statusBar().showMessage(f"Learning rate {value:g} from the next batch", 5000)
-
     def _on_toggle_pause(self) -> None:
         if self.service.state == p.TRAINING:
             self.service.pause()
@@ -654,11 +742,11 @@ class MainWindow(QMainWindow):
             self.service.resume()
 
     def _on_set_learning_rate(self) -> None:
-        value, ok = QInputDialog.getDouble(self, "Learning rate", "New learning rate (applies from the next "
-                                           "batch):", self.live_learning_rate.value(), 0.000001, 10.0, 6)
+        value, ok = QInputDialog.getDouble(self, "Learning rate", "New learning rate (while training runs, it "
+                                           "applies from the next batch):", self.live_learning_rate.value(),
+                                           0.00001, 10.0, 5)
         if ok:
-            self.live_learning_rate.setValue(value)
-            self._on_apply_learning_rate()
+            self.config_panel.set_learning_rate(value)
 
     def _on_open_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open model", str(Path.home()),
@@ -707,14 +795,14 @@ class MainWindow(QMainWindow):
         try:
             written = render_widget(widget, path, scale=scale, title=title if add_title else None)
         except ExportError as error:
-            QMessageBox.warning(self, "Export failed", str(error))
+            self._inform("Export failed", str(error), QMessageBox.Warning)
             return
         self._last_export_folder = str(written.parent)
         self.statusBar().showMessage(f"Figure written to {written}", 8000)
 
     def _on_export_all(self) -> None:
         if self._last_result is None:
-            QMessageBox.information(self, "Nothing to export", "Draw a digit or pick a sample first.")
+            self._inform("Nothing to export", "Draw a digit or pick a sample first.")
             return
         folder = QFileDialog.getExistingDirectory(self, "Export everything into folder", self._last_export_folder)
         if folder:
@@ -725,7 +813,7 @@ class MainWindow(QMainWindow):
         try:
             index = export_all(self._last_result, folder, fmt, history_csv=self.monitor.history_csv() or None)
         except ExportError as error:
-            QMessageBox.warning(self, "Export failed", str(error))
+            self._inform("Export failed", str(error), QMessageBox.Warning)
             return None
         self._last_export_folder = folder
         self.statusBar().showMessage(f"Exported to {index.parent} (open index.html)", 10000)
@@ -734,7 +822,7 @@ class MainWindow(QMainWindow):
     def _on_export_history(self) -> None:
         text = self.monitor.history_csv()
         if not text:
-            QMessageBox.information(self, "No history", "Train a model first; its loss history is exported.")
+            self._inform("No history", "Train a model first; its loss history is exported.")
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export loss history",
                                               str(Path(self._last_export_folder) / "loss-history.csv"), "CSV (*.csv)")
@@ -742,7 +830,7 @@ class MainWindow(QMainWindow):
             try:
                 write_text(path, text)
             except ExportError as error:
-                QMessageBox.warning(self, "Export failed", str(error))
+                self._inform("Export failed", str(error), QMessageBox.Warning)
 
     def _on_reset_layout(self) -> None:
         for dock, area in ((self.config_dock, Qt.LeftDockWidgetArea), (self.canvas_dock, Qt.RightDockWidgetArea),
@@ -753,7 +841,7 @@ class MainWindow(QMainWindow):
 
     def _on_show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;&nbsp;{text}</td></tr>" for key, text in SHORTCUTS)
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+        self._inform("Keyboard shortcuts", f"<table>{rows}</table>")
 
     def _on_about(self) -> None:
         QMessageBox.about(self, "About cnnviz", (

@@ -1,9 +1,15 @@
 """The configuration panel: editing layers updates the summary; impossible settings are shown inline."""
 
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QScrollArea, QWidget
+
 from cnnviz.core.config import Conv2D, reference_config
 from cnnviz.core.datasets import list_datasets
 from cnnviz.service import payloads as p
 from cnnviz.ui.config_panel import ConfigPanel
+from cnnviz.ui.wheel_guard import install_wheel_guard
+from tests.ui.person import backspace, choose, click_arrow, click_into, type_value, wheel
 
 
 def make_panel(qtbot):
@@ -122,3 +128,141 @@ def test_spectral_pooling_can_be_added_and_edited(qtbot):
     assert editors, "the spectral pooling layer has settings to edit"
     editors[0].setValue(30)
     assert "larger than its 26x26 input" in panel.problem_label.text()
+
+
+# -- as a person edits: whole values typed, arrows clicked, the wheel turned -----------------------
+
+def editor(panel, setting):
+    QApplication.processEvents()  # a new form's editors are shown by the event loop
+    widget = panel.layer_editor.findChild(QWidget, f"setting_{setting}")
+    assert widget is not None and widget.isVisible(), f"no editor for {setting}"
+    return widget
+
+
+@pytest.mark.parametrize("setting, text, expected", [
+    ("kernel_height", "5", lambda layer: layer.kernel_size == (5, 3)),
+    ("kernel_height", "0", lambda layer: layer.kernel_size == (0, 3)),
+    ("filters", "40", lambda layer: layer.filters == 40),
+    ("filters", "32", lambda layer: layer.filters == 32),
+    ("strides_horizontal", "2", lambda layer: layer.strides == (1, 2)),
+])
+@pytest.mark.parametrize("finish", ["enter", "tab"])
+def test_typing_a_whole_value_into_a_conv_setting(qtbot, setting, text, expected, finish):
+    panel = make_panel(qtbot)
+    panel.show()
+    panel.layer_list.setCurrentRow(0)
+    widget = editor(panel, setting)
+    type_value(qtbot, widget, text, finish=finish)
+    assert expected(panel.config().layers[0]), panel.config().layers[0]
+    # The editor the person typed into is still the one on screen, and it shows what they typed.
+    assert editor(panel, setting) is widget and widget.text() == text
+
+
+def test_typing_into_a_dense_layer_and_clicking_its_arrows(qtbot):
+    panel = make_panel(qtbot)
+    panel.show()
+    panel.layer_list.setCurrentRow(4)
+    units = editor(panel, "units")
+    type_value(qtbot, units, "3")
+    assert panel.config().layers[4].units == 3
+    click_arrow(qtbot, units, up=True)
+    click_arrow(qtbot, units, up=True)
+    assert panel.config().layers[4].units == 5 and editor(panel, "units") is units
+    click_arrow(qtbot, units, up=False)
+    assert panel.config().layers[4].units == 4
+    assert "4 units" in panel.layer_list.item(4).text()
+
+
+def test_a_half_typed_value_is_not_taken_and_backspace_edits(qtbot):
+    panel = make_panel(qtbot)
+    panel.show()
+    panel.layer_list.setCurrentRow(0)
+    filters = editor(panel, "filters")
+    type_value(qtbot, filters, "4", finish="none")
+    assert panel.config().layers[0].filters == 28  # not yet: the person is still typing
+    qtbot.keyClicks(filters.findChild(QLineEdit), "05")
+    backspace(qtbot, filters)
+    qtbot.keyClick(filters.findChild(QLineEdit), Qt.Key_Return)
+    assert panel.config().layers[0].filters == 40
+
+
+def test_an_impossible_typed_value_is_flagged_without_losing_the_editor(qtbot):
+    panel = make_panel(qtbot)
+    panel.show()
+    panel.layer_list.setCurrentRow(0)
+    height = editor(panel, "kernel_height")
+    type_value(qtbot, height, "40")
+    assert "larger than its 28x28 input" in panel.problem_label.text()
+    assert editor(panel, "kernel_height") is height
+    label = panel.layer_editor.findChild(QLabel, "", Qt.FindChildrenRecursively)
+    assert any(child.text().startswith("⚠ Kernel height") for child in panel.layer_editor.findChildren(QLabel))
+    assert label is not None
+    type_value(qtbot, height, "3", finish="tab")
+    assert not panel.problems() and panel.build_button.isEnabled()
+    assert not any(child.text().startswith("⚠") for child in panel.layer_editor.findChildren(QLabel))
+
+
+def test_choosing_an_activation_and_padding_from_the_list(qtbot):
+    panel = make_panel(qtbot)
+    panel.show()
+    panel.layer_list.setCurrentRow(0)
+    choose(qtbot, editor(panel, "activation"), "tanh")
+    assert panel.config().layers[0].activation == "tanh"
+    choose(qtbot, editor(panel, "padding"), "same")
+    assert panel.config().layers[0].padding == "same"
+    assert "same, tanh" in panel.layer_list.item(0).text()
+
+
+def test_typing_training_settings(qtbot):
+    panel = make_panel(qtbot)
+    panel.show()
+    type_value(qtbot, panel.learning_rate_spin, "0.05")
+    type_value(qtbot, panel.batch_spin, "128", finish="tab")
+    type_value(qtbot, panel.epochs_spin, "12")
+    choose(qtbot, panel.optimizer_combo, "SGD")
+    training = panel.config().training
+    assert (training.learning_rate, training.batch_size, training.epochs, training.optimizer) == (0.05, 128, 12, "sgd")
+
+
+def test_the_wheel_over_an_unfocused_setting_scrolls_instead_of_changing_it(qtbot):
+    install_wheel_guard()
+    panel = make_panel(qtbot)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(panel)
+    scroll.resize(380, 300)
+    qtbot.addWidget(scroll)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    before = panel.config()
+    bar = scroll.verticalScrollBar()
+    for widget in (panel.learning_rate_spin, panel.initializer_combo, panel.batch_spin, editor(panel, "filters")):
+        start = bar.value()
+        wheel(widget, -1)
+        assert bar.value() > start, f"the panel did not scroll over {widget.objectName() or type(widget).__name__}"
+        bar.setValue(0)
+    assert panel.config() == before
+    # Once the person clicks into a field, the wheel changes it.
+    epochs = panel.epochs_spin
+    click_into(qtbot, epochs)
+    wheel(epochs, 1)
+    assert panel.config().training.epochs == before.training.epochs + 1
+
+
+def test_long_architecture_entries_have_the_whole_line_as_tooltip(qtbot):
+    panel = make_panel(qtbot)
+    for row in range(panel.layer_list.count()):
+        item = panel.layer_list.item(row)
+        assert item.toolTip().endswith(item.text().lstrip("⚠ "))
+
+
+def test_a_problem_does_not_move_the_controls_below_it(qtbot):
+    panel = make_panel(qtbot)
+    panel.show()
+    panel.layer_list.setCurrentRow(0)
+    qtbot.waitExposed(panel)
+    top = panel.layer_list.mapTo(panel, panel.layer_list.rect().topLeft()).y()
+    type_value(qtbot, editor(panel, "kernel_height"), "40")
+    assert panel.problems()
+    QApplication.processEvents()
+    assert panel.layer_list.mapTo(panel, panel.layer_list.rect().topLeft()).y() == top

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
 
 from cnnviz.core.config import reference_config
 from cnnviz.service import payloads as p
 from cnnviz.service.model_service import ModelService
 from cnnviz.ui.export import ExportError, render_widget
 from cnnviz.ui.main_window import MainWindow
+from tests.ui.person import build_discarding_weights, choose, type_value, wheel
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30_000
@@ -73,7 +75,7 @@ def test_a_tiny_model_trains_through_the_interface(qtbot, window):
     config = reference_config().with_training(train_subset=320, batch_size=32, epochs=2, validation_split=0.0)
     panel.set_config(config)
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
-        panel.build_button.click()
+        build_discarding_weights(qtbot, window)
     qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
     with qtbot.waitSignal(window.service.sig_training_finished, timeout=60_000) as blocker:
         panel.train_button.click()
@@ -88,7 +90,7 @@ def test_stop_returns_to_idle(qtbot, window):
     panel = window.config_panel
     panel.set_config(reference_config().with_training(batch_size=8, epochs=3))
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
-        panel.build_button.click()
+        build_discarding_weights(qtbot, window)
     qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
     with qtbot.waitSignal(window.service.sig_training_progress, timeout=TIMEOUT):
         panel.train_button.click()
@@ -175,7 +177,7 @@ def test_closing_during_training_stops_the_worker(qtbot, window):
     panel = window.config_panel
     panel.set_config(reference_config().with_training(batch_size=4, epochs=5))
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
-        panel.build_button.click()
+        build_discarding_weights(qtbot, window)
     qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
     with qtbot.waitSignal(window.service.sig_training_progress, timeout=TIMEOUT):
         panel.train_button.click()
@@ -201,14 +203,16 @@ def test_step_batch_then_epoch_and_change_the_learning_rate(qtbot, window):
     panel.set_config(reference_config().with_training(train_subset=320, batch_size=32, epochs=2,
                                                       validation_split=0.0))
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
-        panel.build_button.click()
+        build_discarding_weights(qtbot, window)
     qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
     with qtbot.waitSignal(window.service.sig_state_changed, timeout=TIMEOUT,
                           check_params_cb=lambda state: state == p.PAUSED):
         window.step_batch_action.trigger()
     qtbot.waitUntil(lambda: window.monitor.num_points() == 1, timeout=TIMEOUT)
-    window.live_learning_rate.setValue(0.0005)
-    window.apply_learning_rate_action.trigger()
+    # The toolbar's learning rate, typed while training is paused, is the Model panel's too.
+    type_value(qtbot, window.live_learning_rate, "0.0005")
+    assert panel.config().training.learning_rate == 0.0005
+    assert panel.learning_rate_spin.value() == 0.0005
     with qtbot.waitSignal(window.service.sig_epoch_finished, timeout=TIMEOUT):
         window.step_epoch_action.trigger()
     qtbot.waitUntil(lambda: window.monitor.num_points() == 10, timeout=TIMEOUT)
@@ -226,7 +230,7 @@ def test_divergence_is_explained_and_fixed_in_one_click(qtbot, window):
                                               epochs=1, validation_split=0.0)
     panel.set_config(config.__class__(config.input_shape, config.layers, Initializer("ones"), config.training))
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
-        panel.build_button.click()
+        build_discarding_weights(qtbot, window)
     qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
     with qtbot.waitSignal(window.service.sig_training_finished, timeout=TIMEOUT) as blocker:
         panel.train_button.click()
@@ -297,7 +301,7 @@ def test_a_shapes_model_switches_the_canvas_to_shapes(qtbot, window):
     config = config.with_layers([*config.layers[:-1], Dense(units=3, activation="softmax")])
     window.config_panel.set_config(config)
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
-        window.config_panel.build_button.click()
+        build_discarding_weights(qtbot, window)
     qtbot.waitUntil(lambda: window.canvas.mode() == "shapes", timeout=TIMEOUT)
     assert window.canvas.class_names() == ("square", "triangle", "circle")
 
@@ -314,3 +318,67 @@ def test_the_window_opens_on_a_real_x_server(tmp_path):
         capture_output=True, text=True, timeout=180, cwd=ROOT, env=environment)
     assert result.returncode == 0, result.stderr[-2000:]
     assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_choosing_the_keras_engine_keeps_the_trained_weights(qtbot, window):
+    before = window._last_result.probabilities.copy()
+    with qtbot.waitSignal(window.service.sig_model_changed, timeout=120_000) as changed:
+        choose(qtbot, window.config_panel.engine_combo, "Keras / TensorFlow")
+    assert changed.args[0].engine == "keras"
+    assert window.model_label.text().startswith("Keras engine · reference_model.npz")
+    with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT) as shown:
+        window.canvas.load_sample(0)
+    np.testing.assert_allclose(shown.args[0].probabilities, before, atol=1e-5)
+    # Back to NumPy: the same weights again, and Build still asks before discarding them.
+    with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
+        choose(qtbot, window.config_panel.engine_combo, "NumPy (from scratch)")
+    qtbot.mouseClick(window.config_panel.build_button, Qt.LeftButton)
+    assert window.confirm_build_dialog.isVisible()
+
+
+def test_build_asks_before_discarding_trained_weights_and_cancel_keeps_them(qtbot, window):
+    version = window._model_info.version
+    qtbot.mouseClick(window.config_panel.build_button, Qt.LeftButton)
+    dialog = window.confirm_build_dialog
+    assert dialog.isVisible() and "trained weights" in dialog.text()
+    cancel = dialog.button(QMessageBox.Cancel)
+    qtbot.mouseClick(cancel, Qt.LeftButton)
+    qtbot.wait(300)
+    assert not dialog.isVisible() and window._model_info.version == version
+    build_discarding_weights(qtbot, window)
+    qtbot.waitUntil(lambda: window._model_info.version > version, timeout=TIMEOUT)
+    assert window._model_info.source == "new numpy model"
+    # A freshly built model has nothing to lose: Build does not ask again.
+    with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
+        qtbot.mouseClick(window.config_panel.build_button, Qt.LeftButton)
+
+
+def test_choosing_an_engine_for_an_edited_architecture_waits_for_build(qtbot, window):
+    panel = window.config_panel
+    panel.layer_list.setCurrentRow(0)
+    type_value(qtbot, panel.layer_editor.editor("filters"), "8")
+    choose(qtbot, panel.engine_combo, "Keras / TensorFlow")
+    qtbot.wait(200)
+    assert window._model_info.engine == "numpy"
+    assert window.model_label.text().endswith("Keras chosen: Build to use it")
+
+
+def test_the_learning_rate_is_one_value_in_the_toolbar_and_the_panel(qtbot, window):
+    panel = window.config_panel
+    type_value(qtbot, panel.learning_rate_spin, "0.02")
+    assert window.live_learning_rate.value() == 0.02
+    type_value(qtbot, window.live_learning_rate, "0.003", finish="tab")
+    assert panel.learning_rate_spin.value() == 0.003 and panel.config().training.learning_rate == 0.003
+
+
+def test_the_wheel_over_the_model_panel_scrolls_it_and_changes_nothing(qtbot, window):
+    panel = window.config_panel
+    before = panel.config()
+    scroll = window.config_dock.widget()
+    window.resize(1280, 720)
+    qtbot.wait(100)
+    for widget in (panel.learning_rate_spin, panel.initializer_combo, panel.seed_spin, panel.engine_combo):
+        wheel(widget, -3)
+        wheel(widget, 2)
+    assert panel.config() == before and panel.engine_name() == "numpy"
+    assert scroll.verticalScrollBar().maximum() > 0

@@ -7,6 +7,7 @@ from PySide6.QtCore import QSettings
 from cnnviz.service import payloads as p
 from cnnviz.service.model_service import ModelService
 from cnnviz.ui.main_window import MainWindow
+from tests.ui.person import build_discarding_weights
 
 TIMEOUT = 60_000
 
@@ -71,7 +72,7 @@ def test_history_replays_a_run_epoch_by_epoch(qtbot, window):
     panel.set_config(reference_config().with_training(train_subset=256, batch_size=64, epochs=2,
                                                       validation_split=0.0))
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
-        panel.build_button.click()
+        build_discarding_weights(qtbot, window)
     qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
     with qtbot.waitSignal(window.service.sig_training_finished, timeout=TIMEOUT):
         panel.train_button.click()

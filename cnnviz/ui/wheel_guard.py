@@ -1,0 +1,57 @@
+"""Value controls react to the mouse wheel only when they have the keyboard focus.
+
+Scrolling a panel full of spin boxes and combo boxes must scroll the panel, not change
+whichever setting happens to pass under the pointer. :func:`install_wheel_guard`
+installs one application-wide event filter that (1) gives every spin box, combo box and
+slider the ``StrongFocus`` policy, so the wheel never focuses them, and (2) hands a wheel
+event over an unfocused one to the scroll area around it, which scrolls.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox, QSlider, QWidget
+
+GUARDED = (QAbstractSpinBox, QComboBox, QSlider)
+
+
+class WheelGuard(QObject):
+    """The application-wide filter; see the module docstring."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        kind = event.type()
+        if kind == QEvent.Polish and isinstance(watched, GUARDED):
+            if watched.focusPolicy() == Qt.WheelFocus:
+                watched.setFocusPolicy(Qt.StrongFocus)
+        elif kind == QEvent.Wheel and isinstance(watched, GUARDED) and not watched.hasFocus():
+            area = _enclosing_scroll_area(watched)
+            if area is not None:
+                viewport = area.viewport()
+                position = watched.mapTo(viewport, event.position().toPoint())
+                QApplication.sendEvent(viewport, QWheelEvent(
+                    position, event.globalPosition(), event.pixelDelta(), event.angleDelta(), event.buttons(),
+                    event.modifiers(), event.phase(), event.inverted()))
+            return True
+        return False
+
+
+def _enclosing_scroll_area(widget: QWidget) -> QAbstractScrollArea | None:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractScrollArea):
+            return parent
+        parent = parent.parentWidget()
+    return None
+
+
+def install_wheel_guard(app: QApplication | None = None) -> WheelGuard:
+    """Install the guard on ``app`` (default: the running application) once; returns it."""
+    app = app or QApplication.instance()
+    guard = app.property("cnnviz_wheel_guard")
+    if isinstance(guard, WheelGuard):
+        return guard
+    guard = WheelGuard(app)
+    app.installEventFilter(guard)
+    app.setProperty("cnnviz_wheel_guard", guard)
+    return guard
