@@ -87,7 +87,7 @@ class ConfigPanel(QWidget):
     def _build_widgets(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        self.setMinimumWidth(340)
+        self.setMinimumWidth(250)
 
         # Problems go first, where they are seen without scrolling, in a box of constant height
         # (three lines) so that the controls below never move when a problem appears.

@@ -45,6 +45,9 @@ from cnnviz.ui.wheel_guard import install_wheel_guard
 
 DEFAULT_MODEL = resource_path("reference_model.npz")
 ENGINE_LABELS = {"numpy": "NumPy", "keras": "Keras"}
+# The side panels scroll below this width; the viewers keep at least this much.
+MIN_SIDE_PANEL_WIDTH = 200
+MIN_VIEWER_WIDTH = 320
 LIVE_INSPECTION_INTERVAL_MS = 250
 # Plots redraw at most this often while training; progress in between is batched.
 MONITOR_REDRAW_INTERVAL_MS = 125
@@ -87,6 +90,10 @@ class MainWindow(QMainWindow):
         self._last_export_folder = str(Path.home())
         self._stale_views: set[int] = set()
         self._converting = False
+        self._docks_sized = False
+        self._monitor_grown = False
+        self._layout_restored = False
+        self._widths_before_shrinking: dict = {}
         self._weights_trained = False
         self._applied_learning_rate: float | None = None
         self._train_after_build = False
@@ -136,23 +143,96 @@ class MainWindow(QMainWindow):
 
         self.config_panel = ConfigPanel()
         self.config_panel.set_datasets(list_datasets())
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.config_panel)
-        # Narrow screens: the panel scrolls sideways rather than widening the window.
-        scroll.setMinimumWidth(300)
-        self.config_dock = self._dock("Model", scroll, Qt.LeftDockWidgetArea)
+        self.config_dock = self._dock("Model", self._scrolling(self.config_panel), Qt.LeftDockWidgetArea)
         self.canvas = DrawingCanvas()
-        self.canvas_dock = self._dock("Input", self.canvas, Qt.RightDockWidgetArea)
+        self.canvas_dock = self._dock("Input", self._scrolling(self.canvas), Qt.RightDockWidgetArea)
         self.monitor = TrainingMonitor()
         self.monitor_dock = self._dock("Training", self.monitor, Qt.BottomDockWidgetArea)
-        # Use a large screen's room (the science and experiment tabs want it), within reason.
+        self.tabs.setMinimumWidth(MIN_VIEWER_WIDTH)
+        self._fit_to_screen()
+
+    @staticmethod
+    def _scrolling(panel: QWidget) -> QScrollArea:
+        """A side panel in a scroll area, so small screens scroll it instead of growing the window."""
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(panel)
+        scroll.setMinimumWidth(MIN_SIDE_PANEL_WIDTH)
+        return scroll
+
+    def _fit_to_screen(self) -> None:
+        """Open within the screen's available area; the viewers get most of it, the docks the rest."""
         screen = self.screen().availableGeometry() if self.screen() is not None else None
-        width = max(1500, min(1800, int(screen.width() * 0.92))) if screen is not None else 1500
-        height = max(950, min(1050, int(screen.height() * 0.92))) if screen is not None else 950
+        if screen is None:
+            width, height = 1500, 900
+        else:
+            width = min(int(screen.width() * 0.95), 1800)
+            height = min(int(screen.height() * 0.95), 1050)
         self.resize(width, height)
-        self.resizeDocks([self.config_dock, self.canvas_dock], [370, 330], Qt.Horizontal)
-        self.resizeDocks([self.monitor_dock], [260], Qt.Vertical)
+        if screen is not None:
+            self.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
+
+    def _size_docks(self) -> None:
+        """The docks' first sizes: side panels about a fifth of the width each, the monitor small."""
+        width, height = self.width(), self.height()
+        side = max(MIN_SIDE_PANEL_WIDTH, min(370, int(width * 0.22)))
+        self.resizeDocks([self.config_dock, self.canvas_dock], [side, max(MIN_SIDE_PANEL_WIDTH, side - 30)],
+                         Qt.Horizontal)
+        # The training monitor starts small (it is empty until training); drag its edge to enlarge it.
+        self.resizeDocks([self.monitor_dock], [max(150, int(height * 0.2))], Qt.Vertical)
+
+    def _grow_monitor(self) -> None:
+        """Training started: give the (small, empty-until-now) monitor room, once, if it has little."""
+        if self._monitor_grown or self.monitor_dock.isFloating() or not self.monitor_dock.isVisible():
+            return
+        self._monitor_grown = True
+        wanted = int(self.height() * 0.3)
+        if self.monitor_dock.height() < wanted:
+            self.resizeDocks([self.monitor_dock], [wanted], Qt.Vertical)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._docks_sized:
+            self._docks_sized = True
+            if not self._layout_restored:
+                # Once the first layout has run: sizes set before it are overridden by size hints.
+                QTimer.singleShot(0, self._size_docks)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        # After the layout has settled: narrow the side panels if the viewers got too little room.
+        QTimer.singleShot(0, self._share_width)
+
+    def _share_width(self) -> None:
+        """Keep at least half of the width for the viewers: side panels shrink before the viewers do,
+        and grow back to their earlier width when the window widens again."""
+        docks = [dock for dock in (self.config_dock, self.canvas_dock)
+                 if dock.isVisible() and not dock.isFloating()
+                 and self.dockWidgetArea(dock) in (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea)]
+        if not docks:
+            return
+        wanted = self.width() // 2
+        central = self.centralWidget().width()
+        widths = [dock.width() for dock in docks]
+        if central < wanted:
+            self._widths_before_shrinking = self._widths_before_shrinking or dict(zip(docks, widths))
+            room = max(len(docks) * MIN_SIDE_PANEL_WIDTH, sum(widths) - (wanted - central))
+            scale = room / sum(widths)
+            self.resizeDocks(docks, [max(MIN_SIDE_PANEL_WIDTH, int(width * scale)) for width in widths],
+                             Qt.Horizontal)
+        elif self._widths_before_shrinking:
+            earlier = [self._widths_before_shrinking.get(dock, width) for dock, width in zip(docks, widths)]
+            spare = central - wanted
+            growth = sum(earlier) - sum(widths)
+            if growth <= 0:
+                self._widths_before_shrinking = {}
+                return
+            share = min(1.0, spare / growth)
+            self.resizeDocks(docks, [int(width + (old - width) * share) for width, old in zip(widths, earlier)],
+                             Qt.Horizontal)
+            if share >= 1.0:
+                self._widths_before_shrinking = {}
 
     def _add_tab(self, page: QWidget, label: str, tip: str) -> int:
         """Add a tab whose page scrolls when the window is narrower than the page's controls."""
@@ -336,7 +416,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
-            self.restoreState(state)
+            self._layout_restored = self.restoreState(state)
         text = self.settings.value("model/config")
         if isinstance(text, str) and text:
             try:
@@ -378,6 +458,7 @@ class MainWindow(QMainWindow):
         self.progress_bar.setVisible(training)
         if state == p.TRAINING:
             self._live_timer.start()
+            self._grow_monitor()
         elif state == p.IDLE:
             self.eta_label.clear()
             self._live_timer.stop()
@@ -838,6 +919,8 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             dock.show()
             self.addDockWidget(area, dock)
+        self._widths_before_shrinking = {}
+        self._size_docks()
 
     def _on_show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;&nbsp;{text}</td></tr>" for key, text in SHORTCUTS)

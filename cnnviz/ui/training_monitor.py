@@ -286,7 +286,7 @@ class TrainingMonitor(QWidget):
                                          "(squares, dashed) and the smoothed batch accuracy "
                                          "(thin line).")
         for widget in (self._loss_widget, self._accuracy_widget):
-            widget.setMinimumSize(280, 200)
+            widget.setMinimumSize(200, 100)
         self._loss_plot = self._loss_widget.getPlotItem()
         self._accuracy_plot = self._accuracy_widget.getPlotItem()
         self._setup_plot(self._loss_plot, "Loss", "loss (cross-entropy)", offset=(-10, 10))

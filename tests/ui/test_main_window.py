@@ -382,3 +382,26 @@ def test_the_wheel_over_the_model_panel_scrolls_it_and_changes_nothing(qtbot, wi
         wheel(widget, 2)
     assert panel.config() == before and panel.engine_name() == "numpy"
     assert scroll.verticalScrollBar().maximum() > 0
+
+
+def test_the_window_opens_inside_the_screen_and_fits_a_laptop(qtbot, window):
+    available = window.screen().availableGeometry()
+    assert available.contains(window.geometry()), (window.geometry(), available)
+    minimum = window.minimumSizeHint()
+    assert minimum.width() <= 1280 and minimum.height() <= 720, minimum
+    window.resize(1280, 720)
+    qtbot.wait(200)
+    assert window.size().width() == 1280 and window.size().height() == 720
+    for dock in (window.config_dock, window.canvas_dock, window.monitor_dock):
+        assert dock.isVisible() and dock.width() >= 200 and dock.height() >= 150, dock.objectName()
+    # The empty training monitor leaves the viewers most of the height.
+    assert window.monitor_dock.height() < 0.3 * window.height()
+
+
+def test_a_narrow_window_shrinks_the_side_panels_before_the_viewers(qtbot, window):
+    window.resize(800, 700)
+    qtbot.waitUntil(lambda: window.centralWidget().width() >= 0.45 * window.width(), timeout=3000)
+    assert window.config_dock.width() >= 200 and window.canvas_dock.width() >= 200
+    # Wide again: the side panels get their room back.
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: window.config_dock.width() > 220, timeout=3000)
