@@ -42,8 +42,12 @@ def run_app(screenshot: str | None = None, settings_file: str | None = None, tim
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from cnnviz.core.crashlog import enable_native_crash_log
     from cnnviz.service.model_service import ModelService
     from cnnviz.ui.main_window import MainWindow
+
+    # A segmentation fault in Qt or a numeric library writes its trace into crash.log.
+    enable_native_crash_log()
 
     quiet_qt_messages()
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
 
 from cnnviz import __version__
 from cnnviz.core.config import ConfigError, ModelConfig
-from cnnviz.core.crashlog import write_crash_log
+from cnnviz.core.crashlog import crash_log_path, write_crash_log
 from cnnviz.core.datasets import CLASS_NAMES, list_datasets
 from cnnviz.core.resources import resource_path
+from cnnviz.core.sessions import Session, ended_sessions, forget
 from cnnviz.progress import format_duration
 from cnnviz.service import payloads as p
 from cnnviz.ui.config_panel import ConfigPanel
@@ -45,6 +46,8 @@ from cnnviz.ui.wheel_guard import install_wheel_guard
 
 DEFAULT_MODEL = resource_path("reference_model.npz")
 ENGINE_LABELS = {"numpy": "NumPy", "keras": "Keras"}
+# The configuration being edited is written to the session file this long after the last edit.
+DRAFT_INTERVAL_MS = 500
 # The side panels scroll below this width; the viewers keep at least this much.
 MIN_SIDE_PANEL_WIDTH = 200
 MIN_VIEWER_WIDTH = 320
@@ -71,12 +74,16 @@ class MainWindow(QMainWindow):
         Where layout and last settings are remembered (default: the user's cnnviz settings).
     load_default_model : bool
         Open the bundled reference model and a sample digit at start-up.
+    track_session : bool
+        Keep a session file with the configuration being edited, and offer the draft of a session
+        that ended unexpectedly (:mod:`cnnviz.core.sessions`).
     """
 
     sig_inspection_shown = Signal(object)
     """An inspection result reached every view (for tests and benchmarks)."""
 
-    def __init__(self, service, settings: QSettings | None = None, load_default_model: bool = True):
+    def __init__(self, service, settings: QSettings | None = None, load_default_model: bool = True,
+                 track_session: bool = True):
         super().__init__()
         install_wheel_guard()
         self.service = service
@@ -90,6 +97,7 @@ class MainWindow(QMainWindow):
         self._last_export_folder = str(Path.home())
         self._stale_views: set[int] = set()
         self._converting = False
+        self._session: Session | None = None
         self._docks_sized = False
         self._monitor_grown = False
         self._layout_restored = False
@@ -110,6 +118,11 @@ class MainWindow(QMainWindow):
         self._redraw_timer.timeout.connect(self._flush_progress)
         self._restore_settings()
         self._sync_toolbar()
+        self._session = Session() if track_session else None
+        self._draft_timer = QTimer(self, interval=DRAFT_INTERVAL_MS, singleShot=True)
+        self._draft_timer.timeout.connect(self._save_draft)
+        if track_session:
+            QTimer.singleShot(0, self._offer_ended_session)
         if load_default_model and DEFAULT_MODEL.is_file():
             self.service.load(DEFAULT_MODEL)
 
@@ -445,8 +458,53 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self._live_timer.stop()
         self._save_settings()
+        if self._session is not None:
+            self._draft_timer.stop()
+            self._session.close()
         self.service.shutdown(timeout=5.0)
         super().closeEvent(event)
+
+    # -- sessions ----------------------------------------------------------------------------------
+    def _save_draft(self) -> None:
+        if self._session is not None:
+            self._session.save_draft(self.config_panel.config().to_json())
+
+    def _offer_ended_session(self) -> None:
+        """The last session ended without closing (a crash, a kill): say so, offer its configuration."""
+        ended = ended_sessions()
+        if not ended:
+            return
+        latest = ended[0]
+        started = time.strftime("%Y-%m-%d %H:%M", time.localtime(latest.started))
+        write_crash_log("A session ended unexpectedly", f"The window started at {started} (process {latest.pid}) "
+                        "closed without saving; a native crash, if any, is written above.")
+        text = (f"cnnviz closed unexpectedly last time (the session started at {started}). What happened is "
+                f"written in {crash_log_path()}.")
+        draft = None
+        if latest.draft:
+            try:
+                draft = ModelConfig.from_json(latest.draft)
+            except (ConfigError, ValueError):
+                draft = None
+        box = QMessageBox(QMessageBox.Warning, "cnnviz closed unexpectedly", text, QMessageBox.NoButton, self)
+        box.setObjectName("restore_dialog")
+        restore = None
+        if draft is not None and draft != self.config_panel.config():
+            box.setInformativeText("Restore the model configuration you were editing?")
+            restore = box.addButton("Restore the configuration", QMessageBox.AcceptRole)
+            box.addButton("Discard it", QMessageBox.RejectRole)
+        else:
+            box.addButton(QMessageBox.Ok)
+
+        def answered(_result: int) -> None:
+            if restore is not None and box.clickedButton() is restore:
+                self.config_panel.set_config(draft)
+                self.statusBar().showMessage("The configuration of the last session was restored.", 8000)
+            forget(ended)
+
+        box.finished.connect(answered)
+        self.restore_dialog = box
+        box.open()
 
     # -- service events ----------------------------------------------------------------------------
     def _on_state_changed(self, state: str) -> None:
@@ -627,6 +685,8 @@ class MainWindow(QMainWindow):
 
     def _on_config_edited(self, config) -> None:
         self._sync_toolbar()
+        if self._session is not None:
+            self._draft_timer.start()
         rate = config.training.learning_rate
         if self.live_learning_rate.value() != rate:
             with QSignalBlocker(self.live_learning_rate):
