@@ -7,6 +7,7 @@ digit, writes a PNG and exits; it runs offscreen when there is no display.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -30,8 +31,23 @@ def quiet_qt_messages() -> None:
     qInstallMessageHandler(handler)
 
 
-def run_app(screenshot: str | None = None, settings_file: str | None = None, timeout_s: float = 60.0) -> int:
-    """Show the main window (or write its screenshot); returns the exit status."""
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1366x768"`` → ``(1366, 768)``; a ValueError that says the form otherwise."""
+    match = re.fullmatch(r"\s*(\d+)\s*[x×]\s*(\d+)\s*", text or "")
+    if not match or not (640 <= int(match[1]) <= 7680 and 480 <= int(match[2]) <= 4320):
+        raise ValueError(f"--size takes WIDTHxHEIGHT in pixels between 640x480 and 7680x4320, like 1366x768; "
+                         f"received {text!r}.")
+    return int(match[1]), int(match[2])
+
+
+def run_app(screenshot: str | None = None, settings_file: str | None = None, timeout_s: float = 60.0,
+            all_pages: bool = False, size: tuple[int, int] | None = None) -> int:
+    """Show the main window (or write its screenshot); returns the exit status.
+
+    With ``all_pages``, ``screenshot`` is a folder: a tour writes one PNG per tab and sub-tab
+    (:mod:`cnnviz.ui.screenshot_tour`), using a throw-away settings file and run folder so the
+    person's own are untouched. ``size`` sets the window's size for screenshots.
+    """
     if screenshot and not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if not has_display():
@@ -53,12 +69,16 @@ def run_app(screenshot: str | None = None, settings_file: str | None = None, tim
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("cnnviz")
     app.setOrganizationName("cnnviz")
+    if all_pages:
+        return _tour(app, screenshot, size)
     settings = QSettings(settings_file, QSettings.IniFormat) if settings_file else None
     service = ModelService()
     window = MainWindow(service, settings=settings)
     # An exception no code caught (in a slot, say) is shown and logged; the window stays up.
     sys.excepthook = window.report_unexpected
     window.show()
+    if size is not None:
+        window.resize(*size)
     if not screenshot:
         return app.exec()
 
@@ -90,3 +110,30 @@ def run_app(screenshot: str | None = None, settings_file: str | None = None, tim
     QTimer.singleShot(int(timeout_s * 1000), give_up)
     app.exec()
     return outcome["status"]
+
+
+def _tour(app, folder: str, size: tuple[int, int] | None) -> int:
+    """Write a screenshot of every page into ``folder`` (see :mod:`cnnviz.ui.screenshot_tour`)."""
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    from cnnviz.service.model_service import ModelService
+    from cnnviz.ui.main_window import MainWindow
+    from cnnviz.ui.screenshot_tour import ScreenshotTour
+
+    with tempfile.TemporaryDirectory(prefix="cnnviz-tour-") as scratch:
+        settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.IniFormat)
+        service = ModelService(run_root=Path(scratch) / "runs")
+        window = MainWindow(service, settings=settings, track_session=False)
+        sys.excepthook = window.report_unexpected
+        window.show()
+        if size is not None:
+            window.resize(*size)
+        print(f"cnnviz: touring every page at {window.width()}x{window.height()} into {folder}", flush=True)
+        tour = ScreenshotTour(window, folder, log=lambda line: print(line, flush=True))
+        tour.sig_finished.connect(lambda _written: (window.close(), app.quit()))
+        tour.start()
+        app.exec()
+        print(f"cnnviz: wrote {len(tour.written)} screenshots", flush=True)
+        return 0 if tour.written else 1

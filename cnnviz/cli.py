@@ -247,7 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cnnviz {__version__}")
     parser.add_argument("--screenshot", metavar="FILE",
                         help="open the application with the bundled model and a sample digit, write a PNG "
-                             "of the window and exit (works without a display)")
+                             "of the window and exit (works without a display); with --all, FILE is a "
+                             "folder that gets one PNG per tab and sub-tab")
+    parser.add_argument("--all", action="store_true",
+                        help="with --screenshot DIR: train briefly, run every analysis and write every page")
+    parser.add_argument("--size", metavar="WxH", help="the window's size for --screenshot, e.g. 1366x768")
     parser.add_argument("--settings", metavar="FILE", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -358,9 +362,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        from cnnviz.app import run_app
+        from cnnviz.app import parse_size, run_app
 
-        return run_app(screenshot=args.screenshot, settings_file=args.settings)
+        if (args.all or args.size) and not args.screenshot:
+            parser.error("--all and --size go with --screenshot: cnnviz --screenshot DIR --all --size 1366x768")
+        try:
+            size = parse_size(args.size) if args.size else None
+        except ValueError as error:
+            parser.error(str(error))
+        return run_app(screenshot=args.screenshot, settings_file=args.settings, all_pages=args.all, size=size)
     try:
         return args.handler(args)
     except (ValueError, OSError, RuntimeError, CommandError) as error:

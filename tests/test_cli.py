@@ -1,6 +1,7 @@
 """The command line: summary, data, help, and readable errors."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,30 @@ def test_experiment_sweep_writes_tables_and_report(tmp_path, capsys):
 def test_experiment_needs_something_to_sweep(capsys):
     assert main(["experiment"]) == 2
     assert "--preset NAME, or --sweep" in capsys.readouterr().err
+
+
+def test_screenshot_all_writes_every_tab_and_sub_tab(tmp_path):
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CNNVIZ_HOME": str(tmp_path / "home")}
+    result = subprocess.run([sys.executable, "-m", "cnnviz", "--screenshot", str(tmp_path / "pages"), "--all",
+                             "--size", "1280x720"], capture_output=True, text=True, timeout=600, env=environment)
+    assert result.returncode == 0, result.stderr
+    names = sorted(path.name for path in (tmp_path / "pages").glob("*.png"))
+    for page in ("feature-maps", "kernels", "spectra", "gradients", "science", "experiments", "evaluation",
+                 "history", "science-dead-filters", "history-compare-two-runs"):
+        assert any(name.split("-", 1)[1] == f"{page}.png" for name in names), (page, names)
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(tmp_path / "pages" / names[0]))
+    assert (image.width(), image.height()) == (1280, 720)
+    # The person's own settings and runs are untouched by the tour.
+    assert not (tmp_path / "home" / "runs").exists()
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--all"], "go with --screenshot"), (["--screenshot", "x", "--size", "big"], "WIDTHxHEIGHT"),
+    (["--screenshot", "x", "--size", "100x100"], "between 640x480"),
+])
+def test_screenshot_options_are_checked(arguments, message, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(arguments)
+    assert stopped.value.code == 2 and message in capsys.readouterr().err
