@@ -1,6 +1,7 @@
 """Test-wide settings: Qt runs offscreen, TensorFlow stays quiet, no worker outlives its test."""
 
 import os
+import random
 import threading
 
 import pytest
@@ -22,3 +23,21 @@ def no_worker_left_running():
 def isolated_user_data(tmp_path, monkeypatch):
     """Run folders and settings go to a temporary folder, never the user's."""
     monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path / "cnnviz-home"))
+
+
+def _monkey_seed() -> int:
+    """The random-interaction test's seed: CNNVIZ_MONKEY_SEED, else a new one for this run."""
+    seed = os.environ.get("CNNVIZ_MONKEY_SEED")
+    if not seed:
+        seed = str(random.randrange(1, 2**31))
+        os.environ["CNNVIZ_MONKEY_SEED"] = seed
+    return int(seed)
+
+
+def pytest_report_header(config):
+    return f"random-interaction seed: {_monkey_seed()} (replay with CNNVIZ_MONKEY_SEED={_monkey_seed()})"
+
+
+@pytest.fixture
+def monkey_seed() -> int:
+    return _monkey_seed()
