@@ -12,6 +12,7 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from cnnviz.core.spectra import magnitude_spectrum
 from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP
+from cnnviz.ui.viewers.gradients import describe_target
 
 FORMATS = ("png", "svg", "pdf")
 # Signed values (kernels, gradients): a diverging colour map centred at zero, white at zero.
@@ -162,14 +164,33 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
 
 
-def figures_for(result, spectrum_size: int = 32) -> list[tuple[str, str, np.ndarray, dict]]:
-    """Every figure "export all" writes: ``(file stem, title, images (n, h, w), display options)``."""
+def figures_for(result, spectrum_size: int = 32,
+                class_names: Sequence[str] | None = None) -> list[tuple[str, str, np.ndarray, dict]]:
+    """Every figure "export all" writes: ``(file stem, title, arrays, display options)``.
+
+    ``arrays`` are images ``(n, h, w)``, or for a vector layer (flatten, dense) its units
+    ``(n,)``, marked by ``"units": True`` in the options. ``class_names`` name the output
+    layer's units (default: the class indices).
+    """
     figures = []
     image = np.asarray(result.image)[0]
-    figures.append(("input", "Input (the model's 28×28 input)", image.transpose(2, 0, 1),
-                    {"colormap": "gray", "titles": [f"channel {index}" for index in range(image.shape[-1])]}))
+    height, width, channels = image.shape
+    figures.append(("input", f"Input (the model's {height}×{width}×{channels} input)", image.transpose(2, 0, 1),
+                    {"colormap": "gray", "titles": [f"channel {index}" for index in range(channels)]}))
+    target = describe_target(result.gradients.target, class_names or ())
+    num_classes = int(np.asarray(result.probabilities).shape[-1])
     for layer in result.layer_names:
         maps = np.asarray(result.feature_maps.get(layer, np.empty(0)))
+        if maps.ndim == 2:
+            units = maps[0]
+            is_output = layer == result.layer_names[-1] and len(units) == num_classes
+            names = None
+            if is_output:
+                names = (list(class_names) if class_names is not None and len(class_names) == len(units)
+                         else [str(index) for index in range(len(units))])
+            detail = f"output layer, {len(units)} classes" if is_output else f"{len(units)} units"
+            figures.append((f"feature-maps_{layer}", f"Activations — {layer} ({detail})", units,
+                            {"units": True, "names": names}))
         if maps.ndim == 4:
             stack = maps[0].transpose(2, 0, 1)
             figures.append((f"feature-maps_{layer}", f"Feature maps — {layer} ({len(stack)} maps)", stack,
@@ -179,8 +200,8 @@ def figures_for(result, spectrum_size: int = 32) -> list[tuple[str, str, np.ndar
                             {"colormap": "inferno", "shared_scale": False}))
         gradient = result.gradients.layers.get(layer)
         if gradient is not None and np.ndim(gradient) == 4:
-            figures.append((f"gradients_{layer}", f"Gradient of the {result.gradients.target} w.r.t. {layer}'s "
-                            "output", np.asarray(gradient)[0].transpose(2, 0, 1), DIVERGING))
+            figures.append((f"gradients_{layer}", f"Gradient of the {target} w.r.t. {layer}'s output",
+                            np.asarray(gradient)[0].transpose(2, 0, 1), DIVERGING))
     for layer, kernel in result.kernels.items():
         kernel = np.asarray(kernel)
         first_channel = kernel[:, :, 0, :].transpose(2, 0, 1)
@@ -194,37 +215,48 @@ def figures_for(result, spectrum_size: int = 32) -> list[tuple[str, str, np.ndar
             figures.append((f"kernel-gradients_{layer}", f"Gradient w.r.t. the kernels — {layer}",
                             np.asarray(kernel_gradient)[:, :, 0, :].transpose(2, 0, 1), DIVERGING))
     saliency = np.asarray(result.gradients.input)[0].transpose(2, 0, 1)
-    figures.append(("saliency", f"Gradient of the {result.gradients.target} w.r.t. the input (saliency)",
+    figures.append(("saliency", f"Gradient of the {target} w.r.t. the input (saliency)",
                     saliency, {**DIVERGING, "titles": [f"∂target/∂pixel, channel {index}"
                                                          for index in range(len(saliency))]}))
     return figures
 
 
 def export_all(result, folder: str | Path, fmt: str = "png", history_csv: str | None = None,
-               size: tuple[int, int] = (900, 700)) -> Path:
-    """Write every layer's feature maps, kernels, spectra and gradients for one inspection.
+               size: tuple[int, int] = (900, 700), class_names: Sequence[str] | None = None) -> Path:
+    """Write every layer's feature maps (or units), kernels, spectra and gradients for one inspection.
 
     Also writes the arrays behind the figures (``arrays.npz``), the loss history (when given)
-    and ``index.html`` listing every file. Returns the index's path.
+    and ``index.html`` listing every file. ``class_names`` name the output layer's units.
+    Returns the index's path.
     """
     from cnnviz.ui.viewers.filter_grid import FilterGrid
+    from cnnviz.ui.viewers.unit_grid import UnitGrid
 
     folder = check_folder(folder)
-    grid = FilterGrid()
-    grid.resize(*size)
+    grid, units = FilterGrid(), UnitGrid()
+    for widget in (grid, units):
+        widget.resize(*size)
+        widget.show()
+    QApplication.processEvents()   # lay both out at their size before the first figure is drawn
     entries = []
     arrays = {}
     try:
-        for stem, title, images, options in figures_for(result):
-            grid.set_images(np.ascontiguousarray(images, dtype=np.float32), **options)
-            grid.show()
+        for stem, title, images, options in figures_for(result, class_names=class_names):
+            if options.get("units"):
+                widget = units
+                units.set_values(np.asarray(images, dtype=np.float32), options.get("names"))
+            else:
+                widget = grid
+                grid.set_images(np.ascontiguousarray(images, dtype=np.float32), **options)
+            widget.show()
             QApplication.processEvents()
-            path = render_widget(grid.graphics_widget(), folder / f"{_slug(stem)}.{fmt}", fmt, title=title)
+            path = render_widget(widget.graphics_widget(), folder / f"{_slug(stem)}.{fmt}", fmt, title=title)
             entries.append((title, path.name))
             arrays[stem] = images
     finally:
-        grid.close()
-        grid.deleteLater()
+        for widget in (grid, units):
+            widget.close()
+            widget.deleteLater()
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     data_path = folder / "arrays.npz"
@@ -246,6 +278,7 @@ def export_all(result, folder: str | Path, fmt: str = "png", history_csv: str | 
         + "</li>" for title, name in entries)
     page = (f"<!doctype html><meta charset='utf-8'><title>cnnviz export</title>"
             f"<h1>cnnviz export</h1><p>Prediction: class {int(np.argmax(result.probabilities))} "
-            f"({float(np.max(result.probabilities)):.1%}); gradient target: {html.escape(result.gradients.target)}."
+            f"({float(np.max(result.probabilities)):.1%}); gradient target: "
+            f"{html.escape(describe_target(result.gradients.target, class_names or ()))}."
             f"</p><ul>\n{items}\n</ul>\n")
     return write_text(folder / "index.html", page)

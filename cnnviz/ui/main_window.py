@@ -537,6 +537,7 @@ class MainWindow(QMainWindow):
         self._show_model_label()
         names = self._class_names()
         self.gradients_view.set_class_names(names)
+        self.feature_maps_view.set_class_names(names)
         dataset = info.config.training.dataset if info.config is not None else None
         # The canvas draws and samples what the model knows: shapes for a shapes model, else digits.
         wanted = "shapes" if dataset == "shapes" else "digits"
@@ -952,7 +953,8 @@ class MainWindow(QMainWindow):
     def export_all_to(self, folder: str, fmt: str = "png") -> Path | None:
         """Write every figure for the current input into ``folder``; errors are shown, not raised."""
         try:
-            index = export_all(self._last_result, folder, fmt, history_csv=self.monitor.history_csv() or None)
+            index = export_all(self._last_result, folder, fmt, history_csv=self.monitor.history_csv() or None,
+                               class_names=self._class_names())
         except ExportError as error:
             self._inform("Export failed", str(error), QMessageBox.Warning)
             return None

@@ -6,19 +6,32 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QComboBox, QLabel, QTabWidget
 
-from cnnviz.core.config import Conv2D, deep_config, reference_config
+from cnnviz.core.config import Conv2D, Dense, deep_config, reference_config
 from cnnviz.core.results import GradientResult, frozen
 from cnnviz.core.spectra import magnitude_spectrum
-from cnnviz.core.summary import summarize
+from cnnviz.core.summary import ModelSummary, SummaryRow, summarize
+from cnnviz.core.validation import layer_output_shape, layer_parameter_count
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView
-from cnnviz.ui.viewers.filter_grid import FilterGrid, get_colormap, is_diverging, nice_ticks
-from cnnviz.ui.viewers.gradients import GradientsView
+from cnnviz.ui.export import export_all, render_widget
+from cnnviz.ui.viewers.filter_grid import (
+    READOUT_HINT,
+    FilterGrid,
+    colorbar_tick_labels,
+    format_value,
+    get_colormap,
+    is_diverging,
+    nice_ticks,
+    tick_label,
+)
+from cnnviz.ui.viewers.gradients import SALIENCY_READOUT_HINT, GradientsView
 from cnnviz.ui.viewers.kernels import KernelsView
 from cnnviz.ui.viewers.spectra import SpectraView
+from cnnviz.ui.viewers.unit_grid import UNITS_READOUT_HINT
 
 TIMEOUT = 2_000
 
@@ -28,7 +41,9 @@ def make_result(config, seed: int = 0, request_id: int = 1, target: str = "loss"
     """An inspection payload with the shapes an engine would produce for ``config``;
     ``input_channels`` makes it a foreign model's (e.g. 3 for colour input)."""
     rng = np.random.default_rng(seed)
-    summary = summarize(config)
+    # Shapes as summarize() computes them, without its check that a built-in dataset fits: a
+    # foreign (loaded) model may have any input shape and number of classes.
+    summary = summarize(config) if tuple(config.input_shape) == (28, 28, 1) else _foreign_summary(config)
     names = tuple(row.name for row in summary.rows)
     in_shape = tuple(config.input_shape)
     if input_channels is not None:
@@ -56,6 +71,51 @@ def make_result(config, seed: int = 0, request_id: int = 1, target: str = "loss"
                                layers=layer_gradients, parameters=parameters)
     return InspectionResult(request_id, 1, frozen(image), frozen(probabilities.astype(np.float32)), feature_maps,
                             kernels, gradients, names, 1.0)
+
+
+def _foreign_summary(config):
+    shape, rows = tuple(config.input_shape), []
+    for layer, name in zip(config.layers, config.layer_names()):
+        count = layer_parameter_count(layer, shape)
+        shape = layer_output_shape(layer, shape)
+        rows.append(SummaryRow(name, layer.label, (None, *shape), count))
+    return ModelSummary(tuple(rows), sum(row.num_parameters for row in rows))
+
+
+def colour_config():
+    """A non-square colour model with 5 classes: nothing in the viewers may assume 28×28×1 or 10."""
+    base = reference_config()
+    layers = (*base.layers[:-1], Dense(units=5, activation="softmax"))
+    return dataclasses.replace(base, input_shape=(20, 24, 3), layers=layers)
+
+
+def choose_with_keys(qtbot, combo: QComboBox, data) -> None:
+    """Choose the item whose data is ``data`` as a person does: open the box with F4, move
+    with the arrow keys, press Enter."""
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key_F4)
+    qtbot.waitUntil(lambda: combo.view().isVisible(), timeout=TIMEOUT)
+    target = combo.findData(data)
+    assert target >= 0, f"{data!r} is not offered; the box offers {[combo.itemData(i) for i in range(combo.count())]}"
+    view = combo.view()
+    while view.currentIndex().row() != target:
+        key = Qt.Key_Down if view.currentIndex().row() < target else Qt.Key_Up
+        qtbot.keyClick(view, key)
+    qtbot.keyClick(view, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not combo.view().isVisible(), timeout=TIMEOUT)
+    assert combo.currentData() == data
+
+
+def hover(graphics, scene_position: QPointF) -> None:
+    """Move the mouse over a point of a pyqtgraph view's scene."""
+    point = graphics.mapFromScene(scene_position)
+    QTest.mouseMove(graphics.viewport(), QPoint(point.x(), point.y()))
+
+
+def click(graphics, scene_position: QPointF) -> None:
+    point = graphics.mapFromScene(scene_position)
+    QTest.mouseClick(graphics.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(point.x(), point.y()))
 
 
 def shown(qtbot, widget, width=900, height=650):
@@ -207,13 +267,15 @@ def test_feature_maps_hint_before_any_result(qtbot):
     assert view.is_showing_hint()
 
 
-def test_feature_maps_lists_layers_with_maps(qtbot):
+def test_feature_maps_lists_every_layer_of_the_model(qtbot):
     view = FeatureMapsView()
     qtbot.addWidget(view)
     view.show_inspection(make_result(reference_config()))
-    assert view.available_layers() == ["conv2d", "max_pooling2d", "dropout"]
-    view.show_inspection(make_result(deep_config()))
-    assert view.available_layers() == ["conv2d", "average_pooling2d", "conv2d_1", "max_pooling2d"]
+    assert view.available_layers() == ["conv2d", "max_pooling2d", "dropout", "flatten", "dense", "dropout_1",
+                                       "dense_1"]
+    result = make_result(deep_config())
+    view.show_inspection(result)
+    assert view.available_layers() == list(result.layer_names)
 
 
 def test_feature_maps_switching_layer_shows_its_maps(qtbot):
@@ -302,13 +364,16 @@ def test_feature_maps_diverging_colour_map_is_symmetric_and_scale_can_be_per_map
     np.testing.assert_allclose(view.grid().levels()[3], [maps[..., 3].min(), maps[..., 3].max()], rtol=1e-6)
 
 
-def test_model_without_maps_shows_a_message(qtbot):
+def test_model_without_maps_shows_its_units(qtbot):
     view = FeatureMapsView()
     qtbot.addWidget(view)
     config = dataclasses.replace(reference_config(), layers=reference_config().layers[3:])
-    view.show_inspection(make_result(config))
-    assert view.is_showing_hint()
-    assert "no convolution" in view.hint_text()
+    result = make_result(config)
+    view.show_inspection(result)
+    assert not view.is_showing_hint()
+    assert view.is_showing_units()
+    assert view.available_layers() == ["flatten", "dense", "dropout", "dense_1"]
+    np.testing.assert_array_equal(view.units().values(), result.feature_maps["flatten"][0])
 
 
 # -- KernelsView --------------------------------------------------------------------------------
@@ -474,6 +539,233 @@ def test_small_gradients_get_readable_colour_bar_ticks(qtbot):
     qtbot.addWidget(grid)
     maps = np.linspace(-4.1e-4, 4.1e-4, 3 * 26 * 26, dtype=np.float32).reshape(3, 26, 26)
     grid.set_images(maps, colormap="CET-D1", symmetric=True, shared_scale=True)
-    labels = [label for _, label in grid._colorbar.axis._tickLevels[0]]
-    assert labels == ["-4e-4", "-2e-4", "0", "2e-4", "4e-4"]
+    labels = colorbar_tick_labels(grid._colorbar)
+    assert labels == ["-4.1e-4", "-2e-4", "0", "2e-4", "4.1e-4"]
 
+
+
+# -- Every layer can be seen (dense units), the way a person picks it -----------------------------
+def test_dense_layers_are_chosen_with_the_keyboard_and_show_their_units(qtbot):
+    view = shown(qtbot, FeatureMapsView(), 1000, 650)
+    result = make_result(colour_config())
+    view.set_class_names(["circle", "square", "triangle", "star", "cross"])
+    view.show_inspection(result)
+    combo = view.layer_box()
+    assert "dense  (128 units)" in [combo.itemText(index) for index in range(combo.count())]
+
+    choose_with_keys(qtbot, combo, "dense")
+    qtbot.wait(150)   # the units are laid out again for the final size
+    units = view.units()
+    assert view.is_showing_units() and not view.is_showing_hint()
+    np.testing.assert_array_equal(units.values(), result.feature_maps["dense"][0])
+    rows, columns = units.grid_shape()
+    assert rows * columns >= 128 and (rows - 1) * columns < 128
+    assert units.cell_label_texts() == [str(index) for index in range(128)]
+    assert view.title() == "Activations — dense (128 units)"
+    assert view.export_widget() is units.graphics_widget()
+    low, high = units.levels()
+    assert low == pytest.approx(float(result.feature_maps["dense"].min()))
+    assert high == pytest.approx(float(result.feature_maps["dense"].max()))
+
+    choose_with_keys(qtbot, combo, "dense_1")   # the output layer: its units are the classes
+    qtbot.wait(150)
+    assert units.values().shape == (5,)
+    assert units.names() == ["circle", "square", "triangle", "star", "cross"]
+    assert units.cell_label_texts() == ["circle", "square", "triangle", "star", "cross"]
+    assert "output layer, 5 classes" in view.title()
+
+    choose_with_keys(qtbot, combo, "flatten")   # thousands of units: no labels, axes instead
+    qtbot.wait(150)
+    assert units.values().shape == (int(np.prod(result.feature_maps["max_pooling2d"].shape)),)
+    assert units.cell_label_texts() == []
+
+    choose_with_keys(qtbot, combo, "conv2d")
+    assert not view.is_showing_units()
+    assert view.grid().images().shape == (28, 18, 22)
+
+
+def test_hovering_a_unit_reads_it_and_new_input_or_layer_never_leaves_a_stale_value(qtbot):
+    view = shown(qtbot, FeatureMapsView(), 1000, 650)
+    first = make_result(reference_config(), seed=0)
+    view.show_inspection(first)
+    choose_with_keys(qtbot, view.layer_box(), "dense")
+    qtbot.wait(150)
+    units = view.units()
+    graphics = units.graphics_widget()
+    with qtbot.waitSignal(units.sig_unit_hovered, timeout=TIMEOUT) as blocker:
+        hover(graphics, units.unit_scene_position(37))
+    value = float(first.feature_maps["dense"][0, 37])
+    assert blocker.args == [37, pytest.approx(value)]
+    assert units.status_text() == f"unit 37: {format_value(value)}"
+
+    second = make_result(reference_config(), seed=1, request_id=2)
+    view.show_inspection(second)   # a new input while the mouse rests on unit 37: its new value
+    new_value = float(second.feature_maps["dense"][0, 37])
+    assert new_value != value
+    assert units.status_text() == f"unit 37: {format_value(new_value)}"
+
+    choose_with_keys(qtbot, view.layer_box(), "dense_1")
+    assert units.status_text() == UNITS_READOUT_HINT
+
+
+def test_hovering_a_map_and_then_changing_input_layer_colours_or_tab_clears_the_readout(qtbot):
+    view = FeatureMapsView()
+    other = QLabel("another page")
+    tabs = shown(qtbot, QTabWidget(), 1000, 700)
+    tabs.addTab(view, "Feature maps")
+    tabs.addTab(other, "Other")
+    qtbot.wait(150)
+    first = make_result(colour_config(), seed=0)
+    view.show_inspection(first)
+    qtbot.wait(150)
+    grid = view.grid()
+    graphics = grid.graphics_widget()
+
+    def hover_pixel(index, row, col):
+        # Each time another pixel: the mouse resting where it already is sends no move.
+        with qtbot.waitSignal(grid.sig_cell_hovered, timeout=TIMEOUT):
+            hover(graphics, grid.pixel_scene_position(index, row, col))
+
+    hover_pixel(4, 5, 6)
+    value = float(first.feature_maps["conv2d"][0, 5, 6, 4])
+    assert grid.status_text() == f"filter 4 (row 5, col 6): {format_value(value)}"
+    second = make_result(colour_config(), seed=1, request_id=2)
+    view.show_inspection(second)
+    new_value = float(second.feature_maps["conv2d"][0, 5, 6, 4])
+    assert grid.status_text() == f"filter 4 (row 5, col 6): {format_value(new_value)}"
+
+    choose_with_keys(qtbot, view.layer_box(), "max_pooling2d")
+    assert grid.status_text() == READOUT_HINT
+    qtbot.wait(150)
+    hover_pixel(2, 3, 3)
+    assert grid.status_text() != READOUT_HINT
+    choose_with_keys(qtbot, view.colormap_box(), "CET-D1")
+    assert grid.status_text() == READOUT_HINT
+
+    hover_pixel(3, 1, 2)
+    assert grid.status_text() != READOUT_HINT
+    tab_bar = tabs.tabBar()
+    qtbot.mouseClick(tab_bar, Qt.MouseButton.LeftButton, pos=tab_bar.tabRect(1).center())
+    assert tabs.currentWidget() is other
+    qtbot.mouseClick(tab_bar, Qt.MouseButton.LeftButton, pos=tab_bar.tabRect(0).center())
+    assert grid.status_text() == READOUT_HINT
+
+
+def test_clicking_a_dense_unit_shows_its_value_beside_all_the_others(qtbot):
+    view = shown(qtbot, FeatureMapsView(), 1000, 650)
+    result = make_result(reference_config())
+    view.set_class_names([f"digit {index}" for index in range(10)])
+    view.show_inspection(result)
+    choose_with_keys(qtbot, view.layer_box(), "dense_1")
+    qtbot.wait(150)
+    units = view.units()
+    assert units.selected_index() is None and units.detail_text() == ""
+    with qtbot.waitSignal(units.sig_unit_clicked, timeout=TIMEOUT) as blocker:
+        click(units.graphics_widget(), units.unit_scene_position(6))
+    assert blocker.args == [6]
+    assert units.selected_index() == 6
+    values = result.feature_maps["dense_1"][0]
+    rank = int(np.sum(values > values[6])) + 1
+    assert units.detail_text() == (f"Unit 6 of 10, class digit 6: activation {format_value(float(values[6]))} "
+                                   f"— rank {rank} of 10, largest first")
+    second = make_result(reference_config(), seed=5, request_id=2)
+    view.show_inspection(second)   # the chosen unit follows the new input
+    assert f"activation {format_value(float(second.feature_maps['dense_1'][0, 6]))}" in units.detail_text()
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_export_figure_of_a_dense_layer(qtbot, tmp_path, fmt):
+    view = shown(qtbot, FeatureMapsView(), 1000, 650)
+    view.show_inspection(make_result(reference_config()))
+    choose_with_keys(qtbot, view.layer_box(), "dense")
+    path = render_widget(view.export_widget(), tmp_path / f"dense.{fmt}", title=view.title())
+    assert view.export_widget() is view.units().graphics_widget()
+    data = path.read_bytes()
+    assert len(data) > 1000
+    assert data.startswith({"png": b"\x89PNG", "svg": b"<?xml", "pdf": b"%PDF-"}[fmt])
+
+
+def test_export_all_writes_the_dense_layers_and_names_the_target_in_words(qtbot, tmp_path):
+    result = make_result(colour_config(), target="class:4")
+    index = export_all(result, tmp_path / "export", class_names=["a", "b", "c", "d", "e"])
+    names = {path.name for path in (tmp_path / "export").iterdir()}
+    for layer in ("flatten", "dense", "dropout_1", "dense_1", "conv2d"):
+        assert f"feature-maps_{layer}.png" in names
+    with np.load(tmp_path / "export" / "arrays.npz", allow_pickle=False) as arrays:
+        np.testing.assert_array_equal(arrays["feature-maps_dense"], result.feature_maps["dense"][0])
+        assert arrays["input"].shape == (3, 20, 24)
+    page = index.read_text()
+    assert "class:" not in page
+    assert "score of class e" in page
+    assert "20×24×3" in page
+
+
+# -- Gradients: comparable panels, readable colour bars -------------------------------------------
+def tiny_gradients(result, scale):
+    """``result`` with every gradient multiplied by ``scale`` (e.g. 1e-7: a nearly flat loss)."""
+    gradients = result.gradients
+    layers = {name: frozen(np.asarray(value) * np.float32(scale)) for name, value in gradients.layers.items()}
+    small = dataclasses.replace(gradients, input=frozen(np.asarray(gradients.input) * np.float32(scale)),
+                                layers=layers)
+    return dataclasses.replace(result, gradients=small)
+
+
+@pytest.mark.parametrize("config", [reference_config, colour_config])
+def test_gradient_panels_have_one_size_one_range_and_readable_colour_bars(qtbot, config):
+    view = shown(qtbot, GradientsView(), 1000, 650)
+    result = tiny_gradients(make_result(config(), target="class:3"), 1e-7)
+    view.set_class_names([str(index) for index in range(len(result.probabilities))])
+    choose_with_keys(qtbot, view.target_box(), 3)
+    view.show_inspection(result)
+    qtbot.wait(200)
+    panel = view.saliency_panel()
+    boxes = panel.view_boxes()
+    sizes = [(box.sceneBoundingRect().width(), box.sceneBoundingRect().height()) for box in boxes]
+    for size in sizes[1:]:
+        assert size == pytest.approx(sizes[0], abs=1.0)
+    ranges = [box.viewRange() for box in boxes]
+    for view_range in ranges[1:]:
+        np.testing.assert_allclose(view_range, ranges[0], atol=1e-6)
+
+    gradient = np.asarray(result.gradients.input)[0]
+    bound = max(float(np.abs(gradient).max(axis=-1).max()), float(np.abs(gradient.mean(axis=-1)).max()))
+    _, saliency_levels, signed_levels = (item.getLevels() for item in panel.image_items())
+    np.testing.assert_allclose(saliency_levels, [0, bound], rtol=1e-6)
+    np.testing.assert_allclose(signed_levels, [-bound, bound], rtol=1e-6)
+    image_labels, saliency_labels, signed_labels = (colorbar_tick_labels(bar) for bar in panel.colorbars())
+    image = np.asarray(result.image)[0].mean(axis=-1)
+    assert image_labels[0] == tick_label(float(image.min())) and image_labels[-1] == tick_label(float(image.max()))
+    assert saliency_labels[0] == "0" and saliency_labels[-1] == tick_label(bound)
+    assert signed_labels[0] == tick_label(-bound) and "0" in signed_labels and signed_labels[-1] == tick_label(bound)
+    assert "e-7" in signed_labels[-1]
+    assert "Saliency and signed gradient: one scale" in panel.caption()
+    assert "class 3" in view.title() and "class:" not in view.title()
+
+
+def test_hovering_the_saliency_and_then_new_input_or_another_target_clears_the_readout(qtbot):
+    view = shown(qtbot, GradientsView(), 1000, 650)
+    first = make_result(reference_config(), seed=0)
+    view.show_inspection(first)
+    qtbot.wait(200)
+    panel = view.saliency_panel()
+    hover(panel.graphics_widget(), panel.pixel_scene_position(2, 7, 9))
+    signed = float(first.gradients.input[0, 7, 9, 0])
+    assert panel.status_text() == f"gradient (signed) (row 7, col 9): {format_value(signed)}"
+    second = make_result(reference_config(), seed=1, request_id=2)
+    view.show_inspection(second)
+    new_signed = float(second.gradients.input[0, 7, 9, 0])
+    assert panel.status_text() == f"gradient (signed) (row 7, col 9): {format_value(new_signed)}"
+    choose_with_keys(qtbot, view.target_box(), 2)
+    assert panel.status_text() == SALIENCY_READOUT_HINT
+
+
+def test_every_grid_colour_bar_labels_its_ends_and_zero_for_tiny_ranges(qtbot):
+    grid = FilterGrid(value_label="gradient")
+    qtbot.addWidget(grid)
+    maps = np.linspace(-3.7e-7, 3.1e-7, 2 * 9 * 11, dtype=np.float32).reshape(2, 9, 11)
+    grid.set_images(maps, colormap="viridis", symmetric=False, shared_scale=True)
+    labels = colorbar_tick_labels(grid._colorbar)
+    assert labels[0] == "-3.7e-7" and labels[-1] == "3.1e-7" and "0" in labels
+    grid.set_images(maps + np.float32(0.5), colormap="viridis", shared_scale=True)   # no zero inside
+    labels = colorbar_tick_labels(grid._colorbar)
+    assert len(labels) == len(set(labels)) >= 2   # distinct despite a range of 7e-7 around 0.5

@@ -1,11 +1,14 @@
-"""The feature-maps viewer: every channel of one layer's output for the current input.
+"""The feature-maps viewer: the output of any one layer of the model for the current input.
 
 As in the report's §4, each channel of a convolution (or pooling, or dropout) layer's output
 is drawn as its own small image, beside the input image so the two can be compared ("in the
-first layer, the input image is sort of retained"). Only layers whose output is a stack of
-maps, ``(1, h, w, c)``, are listed: flatten and dense layers output one vector per image,
-which is not an image and is left out. Input with several channels (a foreign RGB model) is
-shown as the mean of its channels.
+first layer, the input image is sort of retained"). Input with several channels (a foreign
+RGB model) is shown as the mean of its channels.
+
+Flatten, dense (and dropout after dense) layers output one vector per image, ``(1, n)``: their
+units are drawn in a :class:`~cnnviz.ui.viewers.unit_grid.UnitGrid`, one cell per unit on one
+colour scale; the output layer's units are named after the classes. So every layer of the
+model can be looked at.
 
 The chosen layer, colour map and scale stay as they are when new results arrive (live while
 drawing or training); when the shapes are unchanged only the image data is replaced.
@@ -13,7 +16,10 @@ drawing or training); when the shapes are unchanged only the image data is repla
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
 from cnnviz.service.payloads import InspectionResult
@@ -24,10 +30,12 @@ from cnnviz.ui.viewers.filter_grid import (
     is_diverging,
 )
 from cnnviz.ui.viewers.grid_view import GridView
+from cnnviz.ui.viewers.unit_grid import UnitGrid
 
 HINT = ("Draw a digit or pick a sample to see its feature maps: the output of every filter of "
-        "the convolution and pooling layers.")
-NO_MAPS_HINT = "This model has no convolution or pooling layers: there are no feature maps to show."
+        "the convolution and pooling layers, and the units of the dense layers.")
+NO_MAPS_HINT = ("This inspection holds no layer outputs to show (neither maps nor unit vectors). "
+                "Build or load a model, then draw a digit or pick a sample.")
 
 
 class FeatureMapsView(GridView):
@@ -37,10 +45,12 @@ class FeatureMapsView(GridView):
         super().__init__(parent)
         self._result: InspectionResult | None = None
         self._layers: list[tuple[str, tuple[int, ...]]] = []
+        self._class_names: list[str] = []
 
         self._layer_combo = QComboBox()
-        self._layer_combo.setToolTip("The layer whose output maps are shown (convolution, pooling and "
-                                     "dropout layers; output shape height × width × channels).")
+        self._layer_combo.setToolTip("The layer whose output is shown: the maps of a convolution, pooling or "
+                                     "dropout layer (height × width × channels), or the units of a flatten "
+                                     "or dense layer.")
         self._layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self._layer_combo.currentIndexChanged.connect(self._on_layer_changed)
         self._colormap_combo = QComboBox()
@@ -71,6 +81,8 @@ class FeatureMapsView(GridView):
         controls.addStretch(1)
 
         self._build_page(FilterGrid(value_label="activation"), HINT, [controls])
+        self._units = UnitGrid(value_label="activation")
+        self._stack.addWidget(self._units)
 
     # -- public API -----------------------------------------------------------------------------
     def show_inspection(self, result: InspectionResult | None) -> None:
@@ -80,7 +92,7 @@ class FeatureMapsView(GridView):
             self._show_hint(HINT)
             return
         layers = [(name, tuple(result.feature_maps[name].shape)) for name in result.layer_names
-                  if name in result.feature_maps and np.ndim(result.feature_maps[name]) == 4]
+                  if name in result.feature_maps and np.ndim(result.feature_maps[name]) in (2, 4)]
         if not layers:
             self._show_hint(NO_MAPS_HINT)
             return
@@ -92,6 +104,30 @@ class FeatureMapsView(GridView):
     def available_layers(self) -> list[str]:
         """The layers listed in the layer box."""
         return [name for name, _ in self._layers]
+
+    def set_class_names(self, names: Sequence[str]) -> None:
+        """Name the output layer's units after the classes (e.g. ``"0" .. "9"`` or ``"T-shirt/top"``)."""
+        self._class_names = [str(name) for name in names]
+        if self._result is not None and self._stack.currentWidget() is self._units:
+            self._render()
+
+    def units(self) -> UnitGrid:
+        """The grid the units of a flatten or dense layer are drawn in."""
+        return self._units
+
+    def is_showing_units(self) -> bool:
+        """Whether the units of a vector layer (flatten, dense) are shown."""
+        return self._stack.currentWidget() is self._units
+
+    def colormap_box(self) -> QComboBox:
+        """The colour-map box (for keyboard and mouse tests)."""
+        return self._colormap_combo
+
+    def export_widget(self) -> pg.GraphicsLayoutWidget:
+        """The graphics widget to export: the maps' grid, or the units of a dense layer."""
+        if self.is_showing_units():
+            return self._units.graphics_widget()
+        return self._grid.graphics_widget()
 
     def set_colormap(self, name: str) -> None:
         """Choose the colour map (one of :data:`COLORMAP_NAMES`)."""
@@ -105,7 +141,10 @@ class FeatureMapsView(GridView):
         self._shared_check.setChecked(shared)
 
     def title(self) -> str:
-        """A figure title such as ``"Feature maps — conv2d (28 filters)"``."""
+        """A figure title such as ``"Feature maps — conv2d (28 filters)"`` or
+        ``"Activations — dense (128 units)"``."""
+        if self.is_showing_units():
+            return self._units.title() or "Activations"
         return self._grid.title() or "Feature maps"
 
     # -- internals ------------------------------------------------------------------------------
@@ -115,7 +154,10 @@ class FeatureMapsView(GridView):
         self._layer_combo.blockSignals(True)
         self._layer_combo.clear()
         for name, shape in layers:
-            self._layer_combo.addItem(f"{name}  ({shape[1]}×{shape[2]}×{shape[3]})", name)
+            if len(shape) == 4:
+                self._layer_combo.addItem(f"{name}  ({shape[1]}×{shape[2]}×{shape[3]})", name)
+            else:
+                self._layer_combo.addItem(f"{name}  ({shape[1]} unit{'s' if shape[1] != 1 else ''})", name)
         index = self._layer_combo.findData(current)
         self._layer_combo.setCurrentIndex(max(index, 0))
         self._layer_combo.blockSignals(False)
@@ -124,7 +166,12 @@ class FeatureMapsView(GridView):
         result, layer = self._result, self._layer_combo.currentData()
         if result is None or layer is None:
             return
-        maps = np.asarray(result.feature_maps[layer])[0]              # (h, w, c)
+        output = np.asarray(result.feature_maps[layer])
+        if output.ndim == 2:
+            self._render_units(result, layer, output[0])
+            return
+        self._shared_check.setEnabled(True)
+        maps = output[0]                                               # (h, w, c)
         num_maps = maps.shape[-1]
         is_conv = layer in result.kernels
         noun = "filter" if is_conv else "channel"
@@ -136,11 +183,35 @@ class FeatureMapsView(GridView):
         self._grid.set_title(f"Feature maps — {layer} ({num_maps} {noun}{'s' if num_maps != 1 else ''})")
         self._show_grid()
 
+    def _render_units(self, result: InspectionResult, layer: str, values: np.ndarray) -> None:
+        """Show a vector layer's units ``(n,)``; the output layer's are named after the classes."""
+        num_units = len(values)
+        is_output = (layer == result.layer_names[-1]
+                     and num_units == int(np.asarray(result.probabilities).shape[-1]))
+        names = None
+        if is_output:
+            names = (self._class_names if len(self._class_names) == num_units
+                     else [str(index) for index in range(num_units)])
+        self._units.set_values(values, names, colormap=self._colormap_combo.currentData())
+        plural = "s" if num_units != 1 else ""
+        detail = f"output layer, {num_units} class{'es' if num_units != 1 else ''}" if is_output \
+            else f"{num_units} unit{plural}"
+        self._units.set_title(f"Activations — {layer} ({detail})")
+        # The units always share one colour scale: there is one value per unit, not a map.
+        self._shared_check.setEnabled(False)
+        self._stack.setCurrentWidget(self._units)
+
+    def _clear_readouts(self) -> None:
+        super()._clear_readouts()
+        self._units.clear_readout()
+
     def _controls(self) -> list:
         return [self._layer_combo, self._colormap_combo, self._shared_check]
 
     def _on_layer_changed(self, _index: int) -> None:
         self._render()
+        self._clear_readouts()
 
     def _on_display_changed(self, *_args) -> None:
         self._render()
+        self._clear_readouts()

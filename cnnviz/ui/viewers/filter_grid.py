@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph: row-major images, white background)
@@ -39,6 +40,12 @@ _TITLE_HEIGHT = 15          # pixels for each cell's small title
 _COMPACT_CELL_WIDTH = 54   # narrower cells show only the last word of their title ("12", not "filter 12")
 _MARK_COLOR = "#d62728"     # marked cells (e.g. dead filters): red title and border
 _TITLE_COLOR = "#333333"
+
+COLORBAR_MINIMUM_WIDTH = 84
+"""Pixels a vertical colour bar keeps however narrow its view: bar, tick labels and axis label."""
+
+READOUT_HINT = "Hover over a map to read its values; click a map to enlarge it."
+"""The status line of a grid while no value is read out."""
 
 
 @lru_cache(maxsize=None)
@@ -133,11 +140,76 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [0.0 if abs(value) < step * 1e-9 else float(value) for value in values]
 
 
-def set_colorbar_levels(colorbar: pg.ColorBarItem, levels: tuple[float, float]) -> None:
-    """Set a colour bar's range, with round ticks labelled short enough for its narrow axis."""
+def colorbar_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Tick values for a colour bar from ``low`` to ``high``: both ends, zero when it lies inside,
+    and round values between them (about ``count`` ticks in all) that keep clear of those.
+
+    The ends are always labelled, so that the range can be read off however small it is
+    (a gradient of ±3e-7 shows ``-3e-7``, ``0`` and ``3e-7``, not a lone ``0``).
+    """
+    low, high = float(low), float(high)
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+        return [low] if np.isfinite(low) else []
+    span = high - low
+    ticks = [low, high] + ([0.0] if low < 0.0 < high else [])
+    # Round values closer than this to an end or to zero would make their labels collide.
+    clearance = 0.6 * span / max(count - 1, 1)
+    for value in nice_ticks(low, high, count):
+        if all(abs(value - tick) >= clearance for tick in ticks):
+            ticks.append(value)
+    return sorted(ticks)
+
+
+def tick_labels(values: Sequence[float]) -> list[str]:
+    """Short labels for ``values`` (see :func:`tick_label`), with more digits where two
+    neighbouring values would otherwise read the same (a narrow range such as 0.5000 .. 0.5003)."""
+    labels = [tick_label(value) for value in values]
+    for digits in range(4, 8):
+        if len(set(labels)) == len(labels):
+            break
+        labels = ["0" if value == 0 else f"{value:.{digits}g}" for value in values]
+    return labels
+
+
+def set_colorbar_levels(colorbar: pg.ColorBarItem, levels: tuple[float, float], count: int = 5) -> None:
+    """Set a colour bar's range, with its ends, zero and round values between them as ticks,
+    labelled short enough for its narrow axis (``count``: about how many ticks)."""
     low, high = (float(value) for value in levels)
     colorbar.setLevels((low, high))
-    colorbar.axis.setTicks([[(value, tick_label(value)) for value in nice_ticks(low, high)]])
+    values = colorbar_ticks(low, high, count)
+    # The axis drops a tick that rounding puts a hair outside its range: draw the two ends just
+    # inside it (labelled with their exact values).
+    inset = (high - low) * 1e-6
+    positions = [min(max(value, low + inset), high - inset) for value in values]
+    colorbar.axis.setTicks([list(zip(positions, tick_labels(values)))])
+
+
+def colorbar_tick_labels(colorbar: pg.ColorBarItem) -> list[str]:
+    """The tick labels a colour bar shows, lowest value first (for tests and checks)."""
+    ticks = colorbar.axis._tickLevels or [[]]
+    return [label for _, label in sorted(ticks[0])]
+
+
+def wrap_title(text: str, width: float, point_size: float = 11.0, bold: bool = True) -> str:
+    """``text`` broken into lines (joined by ``<br>``) that each fit ``width`` pixels.
+
+    A graphics label (``pg.LabelItem``) does not wrap, and a figure title wider than its view
+    is cut off; this breaks it between words instead, for the font the title is drawn in.
+    """
+    font = QFont()
+    font.setPointSizeF(point_size)
+    font.setBold(bold)
+    metrics = QFontMetricsF(font)
+    if width <= 0 or metrics.horizontalAdvance(text) <= width:
+        return text
+    lines: list[str] = []
+    for word in text.split(" "):
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and metrics.horizontalAdvance(candidate) <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def _image_levels(images: np.ndarray, symmetric: bool, shared_scale: bool) -> np.ndarray:
@@ -228,13 +300,17 @@ class FilterGrid(QWidget):
         self._enlarged_index: int | None = None
         self._reference_image: np.ndarray | None = None
         self._compact_titles = False
+        # Where the mouse was last seen over the grid ("grid") or the enlarged map ("enlarged"),
+        # in that scene's coordinates; None once it has left. New data re-reads the value there.
+        self._hover: tuple[str, QPointF] | None = None
 
         self._graphics = pg.GraphicsLayoutWidget()
-        self._graphics.setToolTip("Hover over a map to read its values; click a map to enlarge it.")
+        self._graphics.setToolTip(READOUT_HINT)
         outer = self._graphics.ci
         outer.setContentsMargins(6, 4, 6, 4)
         outer.setSpacing(6)
         self._title = pg.LabelItem("", size="11pt", bold=True, color="#222")
+        self._title_text = ""
         outer.addItem(self._title, row=0, col=0, colspan=3)
         self._reference_layout = pg.GraphicsLayout()
         self._reference_layout.setContentsMargins(0, 0, 6, 0)
@@ -254,6 +330,7 @@ class FilterGrid(QWidget):
                                          label=value_label, interactive=False, width=12,
                                          colorMapMenu=False)
         self._colorbar.axis.enableAutoSIPrefix(False)
+        self._colorbar.setMinimumWidth(COLORBAR_MINIMUM_WIDTH)
         outer.addItem(self._colorbar, row=1, col=2)
         outer.layout.setColumnStretchFactor(1, 1)
         outer.layout.setRowStretchFactor(1, 1)
@@ -261,7 +338,7 @@ class FilterGrid(QWidget):
         scene.sigMouseMoved.connect(self._on_mouse_moved)
         scene.sigMouseClicked.connect(self._on_mouse_clicked)
 
-        self._status = QLabel("Hover over a map to read its values; click a map to enlarge it.")
+        self._status = QLabel(READOUT_HINT)
         self._status.setToolTip("The value under the mouse: map, pixel (row, column) and value.")
         self._status.setStyleSheet("color: #333;")
         self._status.setWordWrap(True)   # a narrow grid wraps its status line rather than widening
@@ -294,6 +371,8 @@ class FilterGrid(QWidget):
         self._fit_timer.timeout.connect(self._fit_central_item)
         self._graphics.installEventFilter(self)
         self._enlarged_panel.installEventFilter(self)
+        self._graphics.viewport().installEventFilter(self)
+        self._enlarged_graphics.viewport().installEventFilter(self)
 
     # -- construction of the enlarged panel ---------------------------------------------------
     def _build_enlarged_panel(self) -> QWidget:
@@ -342,11 +421,16 @@ class FilterGrid(QWidget):
     # -- public API -----------------------------------------------------------------------------
     def set_title(self, text: str) -> None:
         """Set the figure title drawn above the grid (part of the exported graphic)."""
-        self._title.setText(text)
+        self._title_text = text
+        self._fit_title()
 
     def title(self) -> str:
         """The figure title drawn above the grid."""
-        return self._title.text
+        return self._title_text
+
+    def _fit_title(self) -> None:
+        """Draw the title on as many lines as the view's width needs (never cut off)."""
+        self._title.setText(wrap_title(self._title_text, self._graphics.width() - 24))
 
     def set_value_label(self, text: str) -> None:
         """Name the values (e.g. ``"activation"``) beside the colour bars."""
@@ -405,7 +489,8 @@ class FilterGrid(QWidget):
         levels = (_image_levels(images, symmetric, shared_scale) if num_images and height and width
                   else np.zeros((num_images, 2)))
 
-        if self._images is None or self._images.shape != images.shape:
+        reshaped = self._images is None or self._images.shape != images.shape
+        if reshaped:
             self._rebuild(num_images, (height, width))
             self._colormap_name = ""  # force the colour map onto the new items
         self._images, self._levels = images, levels
@@ -427,6 +512,11 @@ class FilterGrid(QWidget):
             self.enlarge(None)
         else:
             self._update_enlarged()
+        if reshaped:
+            # The cells move once laid out again: what was under the mouse is gone.
+            self.clear_readout()
+        else:
+            self._refresh_readout()
 
     def set_colormap(self, name: str) -> None:
         """Change the colour map of every cell, the colour bars and the enlarged view."""
@@ -483,6 +573,10 @@ class FilterGrid(QWidget):
         if not self._reference_shown:
             self._graphics.ci.addItem(self._reference_layout, row=1, col=0)
             self._reference_shown = True
+        if previous is None or previous.shape != image.shape:
+            self.clear_readout()
+        else:
+            self._refresh_readout()
 
     def reference_image(self) -> np.ndarray | None:
         """The reference image shown beside the grid, or None."""
@@ -494,6 +588,7 @@ class FilterGrid(QWidget):
         self._images, self._levels, self._titles = None, np.zeros((0, 2)), []
         self.set_reference(None)
         self.enlarge(None)
+        self.clear_readout()
 
     def images(self) -> np.ndarray | None:
         """The images shown, shape (n, h, w), read-only; None before the first ``set_images``."""
@@ -528,6 +623,15 @@ class FilterGrid(QWidget):
     def status_text(self) -> str:
         """The text of the status line under the grid."""
         return self._status.text()
+
+    def clear_readout(self) -> None:
+        """Forget the value read out under the mouse (the status line shows the hint again).
+
+        Views call it when the user turns to a control (another layer, colour map, tab), so that
+        no value of what was shown before stays on screen.
+        """
+        self._hover = None
+        self._status.setText(READOUT_HINT)
 
     def enlarged_index(self) -> int | None:
         """The index of the map shown enlarged, or None."""
@@ -580,18 +684,37 @@ class FilterGrid(QWidget):
         return (row, col) if 0 <= row < height and 0 <= col < width else None
 
     def _on_mouse_moved(self, scene_position: QPointF) -> None:
+        self._hover = ("grid", QPointF(scene_position))
+        self._read_grid(scene_position, emit=True)
+
+    def _read_grid(self, scene_position: QPointF, emit: bool) -> bool:
+        """Show the value at a position in the grid's scene; whether there was one."""
         hit = self.cell_at(scene_position)
         if hit is not None:
             index, row, col = hit
             value = self.value_at(index, row, col)
             self._status.setText(self._describe_pixel(index, row, col, value))
-            self.sig_cell_hovered.emit(index, row, col, value)
-            return
+            if emit:
+                self.sig_cell_hovered.emit(index, row, col, value)
+            return True
         reference = self._reference_pixel_at(scene_position)
         if reference is not None:
             row, col = reference
             value = float(self._reference_image[row, col])
             self._status.setText(f"{self._reference_label.text} (row {row}, col {col}): {format_value(value)}")
+            return True
+        return False
+
+    def _refresh_readout(self) -> None:
+        """After new data: read the value still under the mouse, or clear the stale one."""
+        if self._hover is None:
+            self.clear_readout()
+            return
+        where, position = self._hover
+        found = (self._read_grid(position, emit=False) if where == "grid"
+                 else self._read_enlarged(position, emit=False))
+        if not found:
+            self.clear_readout()
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
@@ -602,19 +725,27 @@ class FilterGrid(QWidget):
             self.sig_cell_clicked.emit(hit[0])
 
     def _on_enlarged_mouse_moved(self, scene_position: QPointF) -> None:
+        self._hover = ("enlarged", QPointF(scene_position))
+        self._read_enlarged(scene_position, emit=True)
+
+    def _read_enlarged(self, scene_position: QPointF, emit: bool) -> bool:
+        """Show the value at a position in the enlarged view's scene; whether there was one."""
         index = self._enlarged_index
         if index is None or self._images is None:
-            return
+            return False
         view = self._enlarged_plot.getViewBox()
         if not view.sceneBoundingRect().contains(scene_position):
-            return
+            return False
         point = self._enlarged_item.mapFromScene(scene_position)
         row, col = math.floor(point.y()), math.floor(point.x())
         _, height, width = self._images.shape
-        if 0 <= row < height and 0 <= col < width:
-            value = self.value_at(index, row, col)
-            self._status.setText(self._describe_pixel(index, row, col, value))
+        if not (0 <= row < height and 0 <= col < width):
+            return False
+        value = self.value_at(index, row, col)
+        self._status.setText(self._describe_pixel(index, row, col, value))
+        if emit:
             self.sig_cell_hovered.emit(index, row, col, value)
+        return True
 
     def _describe_pixel(self, index: int, row: int, col: int, value: float) -> str:
         """The status line for a pixel: ``"filter 5 (row 3, col 7): 0.4213"``, plus its
@@ -697,6 +828,12 @@ class FilterGrid(QWidget):
         self._graphics.ci.setGeometry(QRectF(self._graphics.range))
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802  (Qt's name)
+        if event.type() == QEvent.Type.Leave and self._hover is not None:
+            # The mouse left the grid (or the enlarged map): the text stays readable, but new
+            # data will not be read at a place the mouse no longer is.
+            if watched is (self._graphics.viewport() if self._hover[0] == "grid"
+                           else self._enlarged_graphics.viewport()):
+                self._hover = None
         if event.type() == QEvent.Type.Resize:
             if watched is self._graphics:
                 self._relayout_timer.start()
@@ -715,6 +852,7 @@ class FilterGrid(QWidget):
         self._enlarged_graphics.setMaximumHeight(int(image_width * height / width) + 60)
 
     def _on_relayout_due(self) -> None:
+        self._fit_title()
         self._place_cells()
 
     def cell_title_text(self, index: int) -> str:
@@ -789,5 +927,6 @@ class FilterGrid(QWidget):
 
 
 __all__ = ["FilterGrid", "get_colormap", "is_diverging", "hint_label", "format_value", "tick_label",
-           "nice_ticks", "set_colorbar_levels", "PageLayout",
+           "tick_labels", "nice_ticks", "colorbar_ticks", "set_colorbar_levels", "colorbar_tick_labels",
+           "PageLayout", "READOUT_HINT", "wrap_title",
            "COLORMAP_NAMES", "COLORMAP_LABELS", "DIVERGING_COLORMAP"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLayout, QStackedWidget, QWidget
 
-from cnnviz.ui.viewers.filter_grid import FilterGrid, hint_label
+from cnnviz.ui.viewers.filter_grid import FilterGrid, PageLayout, hint_label
 
 
 class GridView(QWidget):
@@ -26,7 +26,9 @@ class GridView(QWidget):
         self._stack = QStackedWidget()
         self._stack.addWidget(self._hint)
         self._stack.addWidget(self._grid)
-        layout = QVBoxLayout(self)
+        # The main window shows the page in a scroll area: fill its height, not the wrapped
+        # status line's preferred height (which would add a vertical scroll bar).
+        layout = PageLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         for row in rows:
             layout.addLayout(row)
@@ -49,9 +51,22 @@ class GridView(QWidget):
     def _show_grid(self) -> None:
         self._stack.setCurrentWidget(self._grid)
 
+    def _clear_readouts(self) -> None:
+        """Forget the value read out under the mouse: what it described is no longer shown."""
+        self._grid.clear_readout()
+
+    def hideEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        # Another tab was chosen: a value read out here would be stale when the tab comes back.
+        self._clear_readouts()
+        super().hideEvent(event)
+
     def available_layers(self) -> list[str]:
         """The layers listed in the layer box."""
         raise NotImplementedError
+
+    def layer_box(self) -> QComboBox:
+        """The layer box (for keyboard and mouse tests)."""
+        return self._layer_combo
 
     def current_layer(self) -> str | None:
         """The layer shown, or None."""

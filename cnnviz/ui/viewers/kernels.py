@@ -198,7 +198,9 @@ class KernelsView(GridView):
     def _on_layer_changed(self, _index: int) -> None:
         self._update_channel_controls()
         self._render()
+        self._clear_readouts()
 
     def _on_display_changed(self, *_args) -> None:
         self._update_channel_controls()
         self._render()
+        self._clear_readouts()

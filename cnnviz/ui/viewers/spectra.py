@@ -244,10 +244,13 @@ class SpectraView(GridView):
     def _on_source_changed(self, _index: int) -> None:
         self._populate_layers()
         self._render()
+        self._clear_readouts()
 
     def _on_layer_changed(self, _index: int) -> None:
         self._update_kernel_controls()
         self._render()
+        self._clear_readouts()
 
     def _on_display_changed(self, *_args) -> None:
         self._render()
+        self._clear_readouts()

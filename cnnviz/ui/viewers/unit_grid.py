@@ -1,0 +1,565 @@
+"""A grid of units, one coloured cell each, that shows a vector layer's output (dense, flatten).
+
+A dense layer's output for one image is a vector ``(n,)``, not a stack of maps. :class:`UnitGrid`
+lays its units out row by row in as many columns as make the cells largest in the available
+area (a strip for a few units, a block for many), all on one colour scale with a colour bar.
+Each cell is labelled with its unit index, or with its class name for the output layer,
+while the cells are large enough to hold the label; axes give the index of each row's first
+unit otherwise. The status line reads the unit under the mouse (index, class, value).
+Clicking a unit outlines it and opens a side panel with its value, its rank, and a bar
+chart of every unit's value with the chosen one highlighted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QGraphicsRectItem, QHBoxLayout, QLabel, QSplitter, QToolButton,
+                               QVBoxLayout, QWidget)
+
+import cnnviz.ui  # noqa: F401  (configures pyqtgraph: row-major images, white background)
+from cnnviz.ui.viewers.filter_grid import (COLORBAR_MINIMUM_WIDTH, format_value, get_colormap, is_diverging,
+                                           set_colorbar_levels, wrap_title)
+
+UNITS_READOUT_HINT = "Hover over a unit to read its value; click a unit to see it beside all the others."
+"""The status line of a unit grid while no value is read out."""
+
+_MAX_LABELLED_UNITS = 256      # more cells than this are never labelled (one text item per cell)
+_LABEL_FONT_PIXELS = 11
+_CHARACTER_PIXELS = 7          # about how wide one label character is at that size
+_SELECTION_COLOR = "#d62728"
+_BAR_COLOR = "#8c8c8c"
+_MAX_NAMED_TICKS = 30          # class names under the bar chart, when there are at most this many
+
+
+def unit_columns(num_units: int, area: tuple[float, float]) -> int:
+    """How many columns to lay ``num_units`` square cells out in, in ``area`` (width, height).
+
+    The cells are made about as large as they can be; among layouts whose cells are within
+    10 % of the largest, the one with the fewest empty cells in its last row is taken
+    (128 units as 16 × 8 rather than 15 × 9 with seven holes).
+    """
+    width, height = max(area[0], 50.0), max(area[1], 50.0)
+    num_units = max(num_units, 1)
+    sides = {columns: min(width / columns, height / math.ceil(num_units / columns))
+             for columns in range(1, num_units + 1)}
+    largest = max(sides.values())
+    candidates = [columns for columns, side in sides.items() if side >= 0.9 * largest]
+    return min(candidates, key=lambda columns: (math.ceil(num_units / columns) * columns - num_units,
+                                                -sides[columns]))
+
+
+class UnitGrid(QWidget):
+    """The units of one vector ``(n,)``, one coloured cell each, with hover read-out and selection.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+    value_label : str
+        What the values are ("activation"), written beside the colour bar and the bar chart.
+    """
+
+    sig_unit_hovered = Signal(int, float)
+    """The mouse is over unit ``index``, whose value is the float."""
+    sig_unit_clicked = Signal(int)
+    """Unit ``index`` was clicked (and is now shown in the side panel)."""
+
+    def __init__(self, parent: QWidget | None = None, *, value_label: str = "activation"):
+        super().__init__(parent)
+        self._values = np.zeros(0, dtype=np.float32)
+        self._names: list[str] | None = None
+        self._value_label = value_label
+        self._colormap_name = "viridis"
+        self._symmetric = False
+        self._levels = (0.0, 1.0)
+        self._num_columns = 0
+        self._labels: list[pg.TextItem] = []
+        self._selected: int | None = None
+        self._hover: QPointF | None = None
+
+        self._graphics = pg.GraphicsLayoutWidget()
+        self._graphics.setToolTip(UNITS_READOUT_HINT)
+        outer = self._graphics.ci
+        outer.setContentsMargins(6, 4, 6, 4)
+        outer.setSpacing(6)
+        self._title = pg.LabelItem("", size="11pt", bold=True, color="#222")
+        self._title_text = ""
+        outer.addItem(self._title, row=0, col=0, colspan=2)
+        self._plot = outer.addPlot(row=1, col=0)
+        self._plot.setMenuEnabled(False)
+        self._plot.hideButtons()
+        self._plot.setMouseEnabled(x=False, y=False)
+        self._plot.setAspectLocked(True)
+        self._plot.invertY(True)
+        self._plot.getViewBox().setDefaultPadding(0.0)
+        for side in ("left", "bottom"):
+            self._plot.getAxis(side).enableAutoSIPrefix(False)
+        self._plot.setLabel("left", "first unit of the row")
+        self._plot.setLabel("bottom", "+ column")
+        self._image = pg.ImageItem(axisOrder="row-major")
+        self._plot.addItem(self._image)
+        self._selection_box = QGraphicsRectItem()
+        self._selection_box.setPen(pg.mkPen(_SELECTION_COLOR, width=3))
+        self._selection_box.setZValue(10)
+        self._selection_box.hide()
+        self._plot.addItem(self._selection_box)
+        self._colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=get_colormap("viridis"),
+                                         label=value_label, interactive=False, width=12,
+                                         colorMapMenu=False)
+        self._colorbar.axis.enableAutoSIPrefix(False)
+        self._colorbar.setMinimumWidth(COLORBAR_MINIMUM_WIDTH)
+        outer.addItem(self._colorbar, row=1, col=1)
+        outer.layout.setColumnStretchFactor(0, 1)
+        outer.layout.setRowStretchFactor(1, 1)
+        scene = self._graphics.scene()
+        scene.sigMouseMoved.connect(self._on_mouse_moved)
+        scene.sigMouseClicked.connect(self._on_mouse_clicked)
+
+        self._status = QLabel(UNITS_READOUT_HINT)
+        self._status.setToolTip("The unit under the mouse: its index (and class) and value.")
+        self._status.setStyleSheet("color: #333;")
+        self._status.setWordWrap(True)
+        self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self._detail_panel = self._build_detail_panel()
+        self._splitter = QSplitter(Qt.Orientation.Horizontal)
+        self._splitter.addWidget(self._graphics)
+        self._splitter.addWidget(self._detail_panel)
+        self._splitter.setStretchFactor(0, 3)
+        self._splitter.setStretchFactor(1, 2)
+        self._splitter.setChildrenCollapsible(False)
+        self._detail_panel.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self._splitter, 1)
+        layout.addWidget(self._status)
+
+        # Lays the units out again shortly after resizing stops (owned by the widget, so that it
+        # never fires into a deleted view).
+        self._relayout_timer = QTimer(self)
+        self._relayout_timer.setSingleShot(True)
+        self._relayout_timer.setInterval(60)
+        self._relayout_timer.timeout.connect(self._on_relayout_due)
+        # Refits the central item once the layouts have taken a new title or axis into account.
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_central_item)
+        self._graphics.installEventFilter(self)
+        self._graphics.viewport().installEventFilter(self)
+
+    def _build_detail_panel(self) -> QWidget:
+        panel = QWidget()
+        panel.setMinimumWidth(240)
+        self._detail_title = QLabel()
+        self._detail_title.setStyleSheet("font-weight: bold;")
+        self._detail_title.setWordWrap(True)
+        self._detail_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Close this panel")
+        close.clicked.connect(self._on_close_detail)
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 0, 0, 0)
+        header.addWidget(self._detail_title, 1)
+        header.addWidget(close)
+        self._detail_graphics = pg.GraphicsLayoutWidget()
+        self._detail_graphics.setToolTip("Every unit's value; the chosen unit in red.")
+        self._bars_plot = self._detail_graphics.addPlot(row=0, col=0)
+        self._bars_plot.setMenuEnabled(False)
+        self._bars_plot.hideButtons()
+        self._bars_plot.setMouseEnabled(x=False, y=False)
+        for side in ("left", "bottom"):
+            self._bars_plot.getAxis(side).enableAutoSIPrefix(False)
+        self._bars_plot.setLabel("left", self._value_label)
+        self._bars_plot.addLine(y=0, pen=pg.mkPen("#444", width=1))
+        self._bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=_BAR_COLOR, pen=None)
+        self._selected_bar = pg.BarGraphItem(x=[], height=[], width=0.8, brush=_SELECTION_COLOR, pen=None)
+        # A marker above the chosen bar keeps it findable when its value is 0 (a dead ReLU unit).
+        self._selected_marker = pg.ScatterPlotItem(size=11, symbol="t", brush=_SELECTION_COLOR, pen=None)
+        self._bars_plot.addItem(self._bars)
+        self._bars_plot.addItem(self._selected_bar)
+        self._bars_plot.addItem(self._selected_marker)
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(header)
+        layout.addWidget(self._detail_graphics, 1)
+        return panel
+
+    # -- public API -----------------------------------------------------------------------------
+    def set_title(self, text: str) -> None:
+        """Set the figure title drawn above the units (part of the exported graphic)."""
+        self._title_text = text
+        self._fit_title()
+
+    def title(self) -> str:
+        """The figure title."""
+        return self._title_text
+
+    def _fit_title(self) -> None:
+        """Draw the title on as many lines as the view's width needs (never cut off)."""
+        self._title.setText(wrap_title(self._title_text, self._graphics.width() - 24))
+        self._fit_timer.start()
+
+    def _fit_central_item(self) -> None:
+        # A view keeps its central item at the size it had when the item's minimum last grew
+        # (a long title, say): give it the whole view again.
+        self._graphics.ci.setGeometry(QRectF(self._graphics.range))
+
+    def set_values(self, values: np.ndarray, names: Sequence[str] | None = None, *,
+                   colormap: str = "viridis", symmetric: bool | None = None) -> None:
+        """Show ``n`` units.
+
+        Parameters
+        ----------
+        values : ndarray, shape (n,)
+            One value per unit (a batch of one, ``(1, n)``, is accepted too).
+        names : sequence of str, optional
+            A name per unit (the class names of an output layer), shown with its index.
+        colormap : str
+            A colour map name (see :data:`~cnnviz.ui.viewers.filter_grid.COLORMAP_NAMES`).
+        symmetric : bool, optional
+            Centre the colour range at zero (``-m .. m``); default: when the map is diverging.
+
+        Raises
+        ------
+        ValueError
+            If ``values`` is not one vector, holds no numbers, or ``names`` has the wrong length.
+        """
+        values = np.asarray(values)
+        if values.ndim == 2 and values.shape[0] == 1:
+            values = values[0]
+        if values.ndim != 1:
+            raise ValueError(f"values must be one vector of shape (units,), received an array of shape "
+                             f"{values.shape}. Flatten one image's output first, e.g. output[0].ravel().")
+        if not np.issubdtype(values.dtype, np.number):
+            raise ValueError(f"values must hold numbers, received dtype {values.dtype}.")
+        if names is not None and len(names) != len(values):
+            raise ValueError(f"Received {len(names)} names for {len(values)} units; give one name per unit "
+                             f"or none.")
+        get_colormap(colormap)   # an unknown name fails here, before anything changes
+        resized = len(values) != len(self._values)
+        names = None if names is None else [str(name) for name in names]
+        renamed = names != self._names
+        self._values = np.array(values, dtype=np.float32)
+        self._values.flags.writeable = False
+        self._names = names
+        self._colormap_name = colormap
+        self._symmetric = is_diverging(colormap) if symmetric is None else bool(symmetric)
+        self._levels = self._compute_levels()
+        if self._selected is not None and self._selected >= len(self._values):
+            self.select(None)
+        if resized:
+            self._num_columns = 0
+        self._layout_units(force=resized or renamed)
+        self._update_detail()
+        if resized:
+            self.clear_readout()
+        else:
+            self._refresh_readout()
+
+    def set_colormap(self, name: str) -> None:
+        """Change the colour map (a diverging one centres the range at zero)."""
+        self.set_values(self._values, self._names, colormap=name)
+
+    def colormap(self) -> str:
+        """The name of the colour map in use."""
+        return self._colormap_name
+
+    def values(self) -> np.ndarray:
+        """The values shown, shape (n,), read-only."""
+        return self._values
+
+    def names(self) -> list[str] | None:
+        """The units' names (class names of an output layer), or None."""
+        return None if self._names is None else list(self._names)
+
+    def levels(self) -> tuple[float, float]:
+        """The colour range ``(low, high)`` shared by every unit."""
+        return self._levels
+
+    def grid_shape(self) -> tuple[int, int]:
+        """``(rows, columns)`` of the layout now shown."""
+        columns = max(self._num_columns, 1)
+        return math.ceil(len(self._values) / columns), columns
+
+    def cell_label_texts(self) -> list[str]:
+        """The labels drawn in the cells (empty while the cells are too small for them)."""
+        return [label.textItem.toPlainText() for label in self._labels if label.isVisible()]
+
+    def unit_name(self, index: int) -> str:
+        """``"unit 3"``, or ``"unit 3 (class Dress)"`` for a named unit."""
+        if self._names is None:
+            return f"unit {index}"
+        return f"unit {index} (class {self._names[index]})"
+
+    def unit_at(self, scene_position: QPointF) -> int | None:
+        """The unit at a position in the grid's scene, or None."""
+        if not len(self._values) or not self._num_columns:
+            return None
+        view = self._plot.getViewBox()
+        if not view.sceneBoundingRect().contains(scene_position):
+            return None
+        point = view.mapSceneToView(scene_position)
+        row, col = math.floor(point.y()), math.floor(point.x())
+        rows, columns = self.grid_shape()
+        if not (0 <= row < rows and 0 <= col < columns):
+            return None
+        index = row * columns + col
+        return index if index < len(self._values) else None
+
+    def unit_scene_position(self, index: int) -> QPointF:
+        """The scene position of the centre of unit ``index``'s cell."""
+        columns = max(self._num_columns, 1)
+        return self._plot.getViewBox().mapViewToScene(QPointF(index % columns + 0.5, index // columns + 0.5))
+
+    def status_text(self) -> str:
+        """The text of the status line under the units."""
+        return self._status.text()
+
+    def clear_readout(self) -> None:
+        """Forget the value read out under the mouse (the status line shows the hint again)."""
+        self._hover = None
+        self._status.setText(UNITS_READOUT_HINT)
+
+    def selected_index(self) -> int | None:
+        """The unit shown in the side panel, or None."""
+        return self._selected
+
+    def select(self, index: int | None) -> None:
+        """Outline unit ``index`` and show it in the side panel (``None`` closes the panel)."""
+        if index is not None and not 0 <= index < len(self._values):
+            raise ValueError(f"No unit {index} to show: the layer has {len(self._values)} units "
+                             f"(0 .. {len(self._values) - 1}).")
+        self._selected = index
+        if index is None:
+            self._selection_box.hide()
+            self._detail_panel.hide()
+            return
+        if self._detail_panel.isHidden():
+            total = max(self._splitter.width(), 600)
+            self._detail_panel.show()
+            self._splitter.setSizes([int(total * 0.62), total - int(total * 0.62)])
+        self._place_selection_box()
+        self._update_detail()
+
+    def detail_text(self) -> str:
+        """The side panel's line about the chosen unit (empty while none is chosen)."""
+        return self._detail_title.text() if self._selected is not None else ""
+
+    def graphics_widget(self) -> pg.GraphicsLayoutWidget:
+        """The graphics widget holding title, units and colour bar (for export)."""
+        return self._graphics
+
+    def colorbar(self) -> pg.ColorBarItem:
+        """The colour bar beside the units."""
+        return self._colorbar
+
+    # -- drawing --------------------------------------------------------------------------------
+    def _compute_levels(self) -> tuple[float, float]:
+        finite = self._values[np.isfinite(self._values)]
+        if not finite.size:
+            return (-1.0, 1.0) if self._symmetric else (0.0, 1.0)
+        if self._symmetric:
+            bound = float(np.abs(finite).max()) or 1.0
+            return -bound, bound
+        low, high = float(finite.min()), float(finite.max())
+        return (low, high) if high > low else (low, low + 1.0)
+
+    def _area(self) -> tuple[float, float]:
+        """Pixels available to the cells: the graphics view less title, axes and colour bar."""
+        return float(self._graphics.width() - 150), float(self._graphics.height() - 90)
+
+    def _layout_units(self, force: bool = False) -> None:
+        """Choose the column count that makes the cells largest, and draw the units in it.
+
+        The cell labels are made again only when the layout or their texts change (``force``
+        after new units or names); a live update with the same units only recolours.
+        """
+        num_units = len(self._values)
+        if not num_units:
+            self._image.clear()
+            self._remove_labels()
+            return
+        area = self._area()
+        columns = unit_columns(num_units, area)
+        relayout = force or columns != self._num_columns
+        self._num_columns = columns
+        rows = math.ceil(num_units / columns)
+        cells = np.full(rows * columns, np.nan, dtype=np.float32)   # NaN: no unit, drawn empty
+        cells[:num_units] = self._values
+        colormap = get_colormap(self._colormap_name)
+        self._image.setImage(cells.reshape(rows, columns), autoLevels=False, levels=self._levels)
+        self._image.setColorMap(colormap)
+        self._colorbar.setColorMap(colormap)
+        set_colorbar_levels(self._colorbar, self._levels)
+        if relayout:
+            self._image.setRect(QRectF(0, 0, columns, rows))
+            self._plot.getViewBox().setRange(xRange=(0, columns), yRange=(0, rows), padding=0)
+            self._set_axis_ticks(rows, columns)
+            self._set_labels(self._label_texts(), columns)
+            self._place_selection_box()
+        self._color_labels()
+        self._update_labels_visibility(min(area[0] / columns, area[1] / rows))
+
+    def _label_texts(self) -> list[str]:
+        if self._names is not None:
+            return list(self._names)
+        return [str(index) for index in range(len(self._values))]
+
+    def _set_axis_ticks(self, rows: int, columns: int) -> None:
+        """Left: index of each row's first unit; bottom: column offset (thinned to stay readable)."""
+        row_step = max(1, math.ceil(rows / 12))
+        column_step = max(1, math.ceil(columns / 12))
+        self._plot.getAxis("left").setTicks(
+            [[(row + 0.5, str(row * columns)) for row in range(0, rows, row_step)]])
+        self._plot.getAxis("bottom").setTicks(
+            [[(col + 0.5, f"+{col}") for col in range(0, columns, column_step)]])
+
+    def _remove_labels(self) -> None:
+        for label in self._labels:
+            self._plot.removeItem(label)
+        self._labels = []
+
+    def _set_labels(self, texts: list[str], columns: int) -> None:
+        """One text item per cell (none for more than a few hundred units)."""
+        self._remove_labels()
+        if len(texts) > _MAX_LABELLED_UNITS:
+            return
+        font = QFont()
+        font.setPixelSize(_LABEL_FONT_PIXELS)
+        for index, text in enumerate(texts):
+            label = pg.TextItem(text, anchor=(0.5, 0.5))
+            label.setFont(font)
+            label.setPos(index % columns + 0.5, index // columns + 0.5)
+            label.setZValue(5)
+            self._plot.addItem(label)
+            self._labels.append(label)
+
+    def _color_labels(self) -> None:
+        """Black or white labels, whichever reads better on each cell's colour."""
+        if not self._labels:
+            return
+        low, high = self._levels
+        fractions = np.clip((np.nan_to_num(self._values) - low) / (high - low), 0.0, 1.0)
+        colors = get_colormap(self._colormap_name).map(fractions, mode="byte")
+        luminance = colors[:, :3] @ np.array([0.299, 0.587, 0.114])
+        for label, bright in zip(self._labels, luminance > 140):
+            label.setColor("#000" if bright else "#fff")
+
+    def _update_labels_visibility(self, cell_pixels: float) -> None:
+        """Show the cell labels only while every one fits its cell; the axes otherwise."""
+        longest = max((len(label.textItem.toPlainText()) for label in self._labels), default=0)
+        fits = bool(self._labels) and (longest * _CHARACTER_PIXELS + 4 <= cell_pixels
+                                       and _LABEL_FONT_PIXELS + 4 <= cell_pixels)
+        for label in self._labels:
+            label.setVisible(fits)
+        self._show_axes(not fits)
+
+    def _show_axes(self, shown: bool) -> None:
+        for side in ("left", "bottom"):
+            self._plot.showAxis(side, shown)
+        self._fit_timer.start()
+
+    def _place_selection_box(self) -> None:
+        if self._selected is None or not self._num_columns:
+            self._selection_box.hide()
+            return
+        columns = self._num_columns
+        self._selection_box.setRect(QRectF(self._selected % columns, self._selected // columns, 1, 1))
+        self._selection_box.show()
+
+    def _update_detail(self) -> None:
+        index = self._selected
+        num_units = len(self._values)
+        if index is None or not num_units:
+            return
+        x = np.arange(num_units)
+        self._bars.setOpts(x=x, height=self._values, width=0.8)
+        self._selected_bar.setOpts(x=[index], height=[self._values[index]], width=0.8)
+        axis = self._bars_plot.getAxis("bottom")
+        if self._names is not None and num_units <= _MAX_NAMED_TICKS:
+            self._bars_plot.setLabel("bottom", "class")
+            axis.setTicks([[(position, name) for position, name in enumerate(self._names)]])
+        else:
+            self._bars_plot.setLabel("bottom", "unit")
+            axis.setTicks(None)
+        self._bars_plot.setLabel("left", self._value_label)
+        finite = self._values[np.isfinite(self._values)]
+        low = min(float(finite.min()), 0.0) if finite.size else 0.0
+        high = max(float(finite.max()), 0.0) if finite.size else 1.0
+        if high <= low:
+            high = low + 1.0
+        # Room above the tallest bar for the marker.
+        self._bars_plot.setRange(xRange=(-0.6, num_units - 0.4), yRange=(low, high + 0.1 * (high - low)),
+                                 padding=0.03)
+        selected_value = float(np.nan_to_num(self._values[index]))
+        # The marker points down at the bar from just above it (or above zero for a negative bar).
+        self._selected_marker.setData([index], [max(selected_value, 0.0) + 0.06 * (high - low)])
+        value = float(self._values[index])
+        rank = int(np.sum(self._values > value)) + 1 if np.isfinite(value) else None
+        rank_text = f" — rank {rank} of {num_units}, largest first" if rank is not None else ""
+        name = "" if self._names is None else f", class {self._names[index]}"
+        self._detail_title.setText(f"Unit {index} of {num_units}{name}: {self._value_label} "
+                                   f"{format_value(value)}{rank_text}")
+
+    # -- hover and click ------------------------------------------------------------------------
+    def _on_mouse_moved(self, scene_position: QPointF) -> None:
+        self._hover = QPointF(scene_position)
+        self._read(scene_position, emit=True)
+
+    def _read(self, scene_position: QPointF, emit: bool) -> bool:
+        index = self.unit_at(scene_position)
+        if index is None:
+            return False
+        value = float(self._values[index])
+        self._status.setText(f"{self.unit_name(index)}: {format_value(value)}")
+        if emit:
+            self.sig_unit_hovered.emit(index, value)
+        return True
+
+    def _refresh_readout(self) -> None:
+        """After new data: read the unit still under the mouse, or clear the stale value."""
+        if self._hover is None or not self._read(self._hover, emit=False):
+            self.clear_readout()
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        index = self.unit_at(event.scenePos())
+        if index is not None:
+            self.select(index)
+            self.sig_unit_clicked.emit(index)
+
+    def _on_close_detail(self) -> None:
+        self.select(None)
+
+    # -- layout ---------------------------------------------------------------------------------
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802  (Qt's name)
+        if event.type() == QEvent.Type.Leave and watched is self._graphics.viewport():
+            self._hover = None
+        elif event.type() == QEvent.Type.Resize and watched is self._graphics:
+            self._relayout_timer.start()
+        return super().eventFilter(watched, event)
+
+    def _on_relayout_due(self) -> None:
+        self._fit_title()
+        self._layout_units()
+
+    def sizeHint(self):  # noqa: N802  (Qt's name)
+        hint = super().sizeHint()
+        hint.setWidth(max(hint.width(), 600))
+        hint.setHeight(max(hint.height(), 420))
+        return hint
+
+
+__all__ = ["UnitGrid", "UNITS_READOUT_HINT", "unit_columns"]
