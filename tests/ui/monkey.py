@@ -48,7 +48,6 @@ class Monkey:
         self.log: list[str] = []
         self._watchdog = QTimer(interval=150)
         self._watchdog.timeout.connect(self._close_dialogs)
-        self._seen_modal: dict[int, float] = {}
 
     # -- running ------------------------------------------------------------------------------------
     def run(self, num_events: int) -> Counter:
@@ -203,12 +202,15 @@ class Monkey:
         now = time.monotonic()
         for widget in QApplication.topLevelWidgets():
             if not isinstance(widget, QDialog) or not widget.isVisible():
-                self._seen_modal.pop(id(widget), None)
                 continue
-            first_seen = self._seen_modal.setdefault(id(widget), now)
-            if not force and now - first_seen < 0.3:
+            # When the dialog was first seen is kept on the dialog itself: a dialog made inside Qt
+            # (a static file dialog) gets a new Python wrapper at every look.
+            first_seen = widget.property("monkey_first_seen")
+            if first_seen is None:
+                widget.setProperty("monkey_first_seen", now)
+                first_seen = now
+            if not force and now - float(first_seen) < 0.3:
                 continue
-            self._seen_modal.pop(id(widget), None)
             if isinstance(widget, QMessageBox) and not force and self._watchdog_random.random() < 0.6:
                 choices = [button for button in widget.buttons() if button.isVisible()
                            and "Save" not in button.text()]
