@@ -298,6 +298,7 @@ class MainWindow(QMainWindow):
         self.canvas.sig_input_changed.connect(self._on_input_changed)
         self.canvas.sig_input_cleared.connect(self._on_input_cleared)
         self.canvas.sig_label_changed.connect(self._on_label_changed)
+        self.canvas.sig_model_requested.connect(service.load)
         self.gradients_view.sig_target_changed.connect(self._on_target_changed)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         experiments = self.experiments_panel
@@ -311,6 +312,7 @@ class MainWindow(QMainWindow):
         experiments.set_base_config(panel.config())
         self.evaluation_panel.sig_evaluate_requested.connect(self._on_evaluate_requested)
         self.evaluation_panel.sig_example_chosen.connect(self._on_example_chosen)
+        self.evaluation_panel.sig_show_in_viewers_requested.connect(self._on_show_in_viewers)
         service.sig_evaluation_finished.connect(self.evaluation_panel.show_evaluation)
         self.history_panel.sig_replay_requested.connect(self._on_replay_requested)
         service.sig_replay_finished.connect(self.history_panel.show_replay)
@@ -384,11 +386,8 @@ class MainWindow(QMainWindow):
         self.model_label.setText(f"{info.engine} engine · {Path(info.source).name}{parameters}")
         names = self._class_names()
         self.gradients_view.set_class_names(names)
-        dataset = info.config.training.dataset if info.config is not None else None
-        # The canvas draws and samples what the model knows: shapes for a shapes model, else digits.
-        wanted = "shapes" if dataset == "shapes" else "digits"
-        if self.canvas.mode() != wanted:
-            self.canvas.set_mode(wanted)
+        # The canvas draws, samples and sizes its input for what the model knows.
+        self.canvas.set_model_info(info)
         self.science_panel.set_model(info)
         self.science_panel.set_class_names(names)
         if self.canvas.current_input() is None:
@@ -518,12 +517,17 @@ class MainWindow(QMainWindow):
         self.service.evaluate()
 
     def _on_example_chosen(self, image, label) -> None:
-        self.canvas.set_image(np.asarray(image)[0, :, :, 0], label=label, preprocessed=True)
+        self.canvas.set_image(np.asarray(image), label=label, preprocessed=True)
         names = self._class_names()
         name = names[label] if 0 <= label < len(names) else str(label)
         self.canvas.show_message(f"A test image from the Evaluation tab: true class '{name}'. "
                                  "Draw over it to change it.")
-        self.tabs.setCurrentIndex(0)
+        # The user stays on the Evaluation tab (to go through mistakes); the viewers are one click away.
+        self.statusBar().showMessage(f"Test image (true class '{name}') loaded into the canvas; "
+                                     "Show in viewers (or Ctrl+1) looks inside the model.", 10000)
+
+    def _on_show_in_viewers(self) -> None:
+        self.show_tab(self.feature_maps_view)
 
     def _on_replay_requested(self, run_path: str, epoch: int) -> None:
         image = self.canvas.current_input()
@@ -570,7 +574,8 @@ class MainWindow(QMainWindow):
             return
         shape = self._model_info.config.input_shape if self._model_info.config else None
         if shape is not None and tuple(image.shape[1:]) != tuple(shape):
-            self.statusBar().showMessage(f"The model takes {tuple(shape)} inputs; the canvas makes 28×28×1.", 8000)
+            self.statusBar().showMessage(f"The model takes {tuple(shape)} inputs; the canvas made "
+                                         f"{tuple(image.shape[1:])}.", 8000)
             return
         label = self._label if self._class_index is None else None
         self._latest_request = self.service.inspect(image, label=label, class_index=self._class_index)
