@@ -462,8 +462,8 @@ class DrawingCanvas(QWidget):
         notice_layout.setContentsMargins(6, 4, 6, 4)
         notice_layout.setSpacing(2)
         notice_layout.addWidget(self._notice_label)
-        notice_layout.addStretch(1)
         notice_layout.addWidget(self._notice_button, 0, Qt.AlignmentFlag.AlignRight)
+        notice_layout.addStretch(1)
         self._notice.setVisible(False)
         self._chart_area.installEventFilter(self)
 
@@ -490,22 +490,16 @@ class DrawingCanvas(QWidget):
         sample_row.addWidget(self._sample_spin)
         sample_row.addWidget(self._load_button)
 
-        preview_column = QVBoxLayout()
-        preview_column.setSpacing(2)
-        preview_column.addWidget(self._preview_title)
-        preview_column.addWidget(self._preview, 0, Qt.AlignmentFlag.AlignHCenter)
-        preview_column.addStretch(1)
-
-        chart_column = QVBoxLayout()
-        chart_column.setSpacing(2)
-        chart_column.addWidget(self._prediction_label)
-        chart_column.addWidget(self._chart_area, 1)
-
+        # The prediction line spans the panel's width, so a long class name still fits.
         prediction_row = QGridLayout()
-        prediction_row.addLayout(preview_column, 0, 0)
-        prediction_row.addLayout(chart_column, 0, 1)
+        prediction_row.addWidget(self._prediction_label, 0, 0, 1, 2)
+        prediction_row.addWidget(self._preview, 1, 0, Qt.AlignmentFlag.AlignTop)
+        prediction_row.addWidget(self._preview_title, 2, 0, Qt.AlignmentFlag.AlignTop)
+        prediction_row.addWidget(self._chart_area, 1, 1, 2, 1)
         prediction_row.setColumnStretch(1, 1)
+        prediction_row.setRowStretch(2, 1)
         prediction_row.setHorizontalSpacing(10)
+        prediction_row.setVerticalSpacing(2)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -1136,7 +1130,10 @@ class DrawingCanvas(QWidget):
         layout_margins = self._notice.layout().contentsMargins()
         room = (self._chart_area.height() - margins.top() - margins.bottom() - layout_margins.top()
                 - layout_margins.bottom() - self._notice_button.sizeHint().height() - 6)
-        self._notice_label.set_max_lines(room // self._notice_label.line_height())
+        width = (self._chart_area.width() - margins.left() - margins.right() - layout_margins.left()
+                 - layout_margins.right())
+        label = self._notice_label
+        label.set_max_lines(min(label.needed_lines(width), room // label.line_height()))
 
     def _on_notice_button_clicked(self) -> None:
         if self._offered_model is None:

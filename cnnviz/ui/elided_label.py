@@ -76,6 +76,13 @@ class ElidedLabel(QLabel):
             self._fix_height()
             self._refresh()
 
+    def needed_lines(self, width: int) -> int:
+        """Lines the whole text takes when word-wrapped to ``width`` pixels."""
+        metrics = QFontMetrics(self.font())
+        flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
+        height = metrics.boundingRect(QRect(0, 0, max(1, width), _UNBOUNDED), flags, self._full_text).height()
+        return max(1, -(-height // metrics.lineSpacing()))
+
     def line_height(self) -> int:
         """Pixels one more line takes."""
         return QFontMetrics(self.font()).lineSpacing()

@@ -45,7 +45,7 @@ BAR_TOOLTIP = ("Accuracy of each true class (its diagonal count over its row's t
 _DIAGONAL_COLOUR = (46, 125, 50)     # green: correct predictions
 _MISTAKE_COLOUR = (198, 40, 40)      # red: confusions
 _BAR_COLOUR = "#1f77b4"
-_MAX_TICK_LENGTH = 6
+_MAX_CAPTION_NAME_LENGTH = 8   # "triangle" whole, "T-shirt/top" as "T-shirt…"
 
 
 def _mix(colour: tuple[int, int, int], strength: float) -> QColor:
@@ -55,7 +55,7 @@ def _mix(colour: tuple[int, int, int], strength: float) -> QColor:
 
 
 def _short_name(name: str) -> str:
-    return name if len(name) <= _MAX_TICK_LENGTH else name[:_MAX_TICK_LENGTH - 1] + "…"
+    return name if len(name) <= _MAX_CAPTION_NAME_LENGTH else name[:_MAX_CAPTION_NAME_LENGTH - 1] + "…"
 
 
 def thumbnail(image: np.ndarray, scale: int = THUMBNAIL_SCALE) -> QPixmap:
@@ -146,8 +146,11 @@ class EvaluationPanel(QWidget):
         self._bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=0.7,
                                      brush=pg.mkBrush(_BAR_COLOUR), pen=pg.mkPen("#0d4f80"))
         self._bar_plot.addItem(self._bars)
+        # Labelled at its left end, in the margin before the first bar, where no bar value is written.
         self._overall_line = pg.InfiniteLine(angle=0, movable=False,
-                                             pen=pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine))
+                                             pen=pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine),
+                                             label="all", labelOpts={"position": 0.0, "color": "#d62728",
+                                                                     "anchors": [(0, 1), (0, 1)]})
         self._overall_line.setVisible(False)
         self._bar_plot.addItem(self._overall_line)
         self._bar_texts: list[pg.TextItem] = []
@@ -175,11 +178,11 @@ class EvaluationPanel(QWidget):
         self.gallery_label.setToolTip("Which images the gallery shows.")
         self.gallery = QListWidget()
         self.gallery.setViewMode(QListView.ViewMode.IconMode)
-        self.gallery.setIconSize(QSize(28 * THUMBNAIL_SCALE, 28 * THUMBNAIL_SCALE))
-        self.gallery.setGridSize(QSize(28 * THUMBNAIL_SCALE + 28, 28 * THUMBNAIL_SCALE + 34))
+        self._size_gallery((28, 28))
         self.gallery.setResizeMode(QListView.ResizeMode.Adjust)
         self.gallery.setMovement(QListView.Movement.Static)
-        self.gallery.setUniformItemSizes(True)
+        # Each caption sized on its own: a uniform size taken from one item cut longer captions.
+        self.gallery.setUniformItemSizes(False)
         self.gallery.setWordWrap(True)
         self.gallery.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.gallery.setToolTip("Test images, most confident prediction first. Click one to load it "
@@ -188,7 +191,7 @@ class EvaluationPanel(QWidget):
         self.gallery_note.setStyleSheet("color: #555;")
         self.gallery_note.setWordWrap(True)
         self.gallery_note.setToolTip("How many of the selected images the gallery shows.")
-        self.chosen_label = ElidedLabel(2, "The test image now in the canvas.")
+        self.chosen_label = ElidedLabel(3, "The test image now in the canvas.")
         self.chosen_label.set_full_text("Click an image to load it into the canvas.")
         self.show_in_viewers_button = QPushButton("Show in viewers")
         self.show_in_viewers_button.setToolTip("Go to the Feature maps tab to look inside the model for the "
@@ -241,6 +244,7 @@ class EvaluationPanel(QWidget):
         self.accuracy_label.setStyleSheet("font-size: 14px; font-weight: bold;")
         self.accuracy_label.setText(f"Accuracy {evaluation.accuracy:.2%} — {correct:,} of {total:,} "
                                     f"test images of {evaluation.dataset}")
+        self._size_gallery(tuple(np.shape(evaluation.images)[1:3]))
         self._fill_table(evaluation)
         self._fill_bars(evaluation)
         self.mistakes_button.setEnabled(True)
@@ -406,7 +410,8 @@ class EvaluationPanel(QWidget):
                 text.setPos(float(index), float(min(accuracy[index], high)))
         self._overall_line.setValue(evaluation.accuracy)
         self._overall_line.setVisible(True)
-        self._bar_plot.setTitle(f"Accuracy per class, % (dashes: all, {evaluation.accuracy:.1%})")
+        # Short enough for the narrowest pane: a longer title widens the plot past its widget.
+        self._bar_plot.setTitle("Accuracy per class, %")
 
     def bar_labels(self) -> list[tuple[int, str]]:
         """The class labels under the per-class bars: ``(class index, text)``, maybe elided or thinned
@@ -428,6 +433,16 @@ class EvaluationPanel(QWidget):
 
     def _on_bar_view_resized(self) -> None:
         self._label_bars()
+
+    def _size_gallery(self, image_size: tuple[int, int]) -> None:
+        """Thumbnails of the images' own size (times the scale); each cell has room for a caption of
+        two lines, which the view wraps at about the thumbnail's width ("true circle →" /
+        "triangle (99%)")."""
+        height, width = image_size
+        scale = max(1, min(THUMBNAIL_SCALE, 96 // max(height, width, 1)))
+        self.gallery.setIconSize(QSize(width * scale, height * scale))
+        self.gallery.setGridSize(QSize(width * scale + 28,
+                                       height * scale + 2 * self.gallery.fontMetrics().lineSpacing() + 10))
 
     def _fill_gallery(self, indices: np.ndarray, title: str) -> None:
         evaluation = self._require_evaluation()
