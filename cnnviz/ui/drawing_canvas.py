@@ -389,8 +389,9 @@ class DrawingCanvas(QWidget):
         self._brush_slider.setValue(DEFAULT_BRUSH_SIZE)
         self._brush_slider.setToolTip(
             f"Brush diameter in canvas pixels (the canvas is {CANVAS_SIZE} px wide). The "
-            f"drawing is scaled so its longer side is 20 of the model's 28 pixels, so "
-            f"strokes of about {DEFAULT_BRUSH_SIZE} px look most like MNIST."
+            f"drawing is scaled so its longer side fills 20/28 of the model input's shorter "
+            f"side (20 of MNIST's 28 pixels), so strokes of about {DEFAULT_BRUSH_SIZE} px look "
+            f"most like MNIST."
         )
         self._brush_value = QLabel(self)
         self._brush_value.setMinimumWidth(self.fontMetrics().horizontalAdvance("60 px") + 4)
