@@ -1,15 +1,23 @@
 """The input panel: draw, load or pick a picture, see what the model gets and what it says.
 
 :class:`DrawingCanvas` holds a square drawing surface (white ink on black, like MNIST), the
-controls around it (brush size, undo, clear, digits or shapes, dataset samples, image
-files), a preview of the ``28 x 28`` model input, and a bar chart of class probabilities.
+controls around it (brush size, undo, clear, digits, shapes or clothing, dataset samples,
+image files), a preview of the model input, and a bar chart of class probabilities.
+
+The panel follows the model it is told about (:meth:`DrawingCanvas.set_model`): the input
+has the model's ``(height, width, channels)`` (``28 x 28 x 1`` until told otherwise), the
+mode and captions follow the model's training dataset, and when what is drawn does not match
+what the model was trained on (shapes for a digit model, a model whose data are unknown),
+a notice beside the prediction says that its answer means nothing and offers the bundled
+model for the mode in one click (``sig_model_requested``).
 
 A drawn or opened picture is turned into a model input by
-:func:`cnnviz.core.preprocessing.preprocess_image` (cropped, scaled to 20 pixels, centred by
-its centre of mass).  Dataset samples are already MNIST-formatted, so they are only scaled
-to ``[0, 1]``.  While the user draws, the input is recomputed at most every
-:data:`DEBOUNCE_MS` after the last change and at least every :data:`MAX_WAIT_MS` while a
-stroke goes on, and announced with ``sig_input_changed``.
+:func:`cnnviz.core.preprocessing.preprocess_image` (cropped, scaled to 20/28 of the input's
+shorter side, centred by its centre of mass).  Dataset samples are already framed, so they
+are only scaled to ``[0, 1]`` (and resized when the model takes another size).  While the
+user draws, the input is recomputed at most every :data:`DEBOUNCE_MS` after the last change
+and at least every :data:`MAX_WAIT_MS` while a stroke goes on, and announced with
+``sig_input_changed``.
 """
 
 from __future__ import annotations
@@ -17,30 +25,27 @@ from __future__ import annotations
 import collections
 import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QElapsedTimer, QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QColor,
-    QCursor,
     QImage,
     QImageReader,
     QKeySequence,
     QPainter,
     QPen,
-    QPixmap,
-    QPointingDevice,
     QShortcut,
 )
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QSlider,
     QSpinBox,
     QVBoxLayout,
@@ -48,8 +53,7 @@ from PySide6.QtWidgets import (
 )
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item is made)
-from cnnviz.core.datasets import Dataset, load_dataset
-from cnnviz.ui.images import gray_array, qimage_to_array
+from cnnviz.core.datasets import CLASS_NAMES, Dataset, load_dataset
 from cnnviz.core.preprocessing import (
     EmptyImageError,
     ink_polarity,
@@ -57,59 +61,96 @@ from cnnviz.core.preprocessing import (
     preprocess_image,
     to_grayscale,
 )
-from cnnviz.core.shapes import SHAPE_CLASSES
+from cnnviz.core.resources import resource_path
+from cnnviz.ui.drawing_surface import CANVAS_SIZE, DEFAULT_BRUSH_SIZE, DrawingSurface
+from cnnviz.ui.elided_label import ElidedLabel
+from cnnviz.ui.images import gray_array, qimage_to_array
+from cnnviz.ui.probability_chart import ProbabilityChart
+
+if TYPE_CHECKING:
+    from cnnviz.service.payloads import ModelInfo
 
 __all__ = [
     "DrawingCanvas",
     "CANVAS_SIZE",
     "INPUT_SIZE",
+    "DEFAULT_INPUT_SHAPE",
     "DEBOUNCE_MS",
     "MAX_WAIT_MS",
     "MODES",
+    "DATASET_MODES",
+    "BUNDLED_MODELS",
     "EMPTY_MESSAGE",
+    "EMPTY_MESSAGES",
 ]
 
-#: Side of the drawing in canvas pixels; ``stroke`` coordinates and brush sizes use it.
-CANVAS_SIZE = 280
-#: Side of the model input.
+#: Side of the model input until a model says otherwise (MNIST's).
 INPUT_SIZE = 28
+#: ``(height, width, channels)`` of the model input until a model says otherwise.
+DEFAULT_INPUT_SHAPE = (INPUT_SIZE, INPUT_SIZE, 1)
 #: The input is recomputed this many milliseconds after the last change ...
 DEBOUNCE_MS = 40
 #: ... and at least this often while changes keep coming.
 MAX_WAIT_MS = 100
 #: Undo snapshots kept (one per stroke, clear or loaded picture).
 MAX_UNDO_STEPS = 50
+#: A drawing's longer side fills this share of the input's shorter side (MNIST: 20 of 28).
+INK_SHARE = 20 / 28
 
-DEFAULT_BRUSH_SIZE = 20
 MIN_BRUSH_SIZE = 2
 MAX_BRUSH_SIZE = 60
 
-MODES: tuple[str, ...] = ("digits", "shapes")
-_MODE_TITLES = {"digits": "Digits", "shapes": "Shapes"}
-_MODE_DATASETS = {"digits": "mnist-sample", "shapes": "shapes"}
-_MODE_CLASS_NAMES = {
-    "digits": tuple(str(digit) for digit in range(10)),
-    "shapes": tuple(SHAPE_CLASSES),
-}
+MODES: tuple[str, ...] = ("digits", "shapes", "clothing")
+_MODE_TITLES = {"digits": "Digits", "shapes": "Shapes", "clothing": "Clothing"}
+#: Where each mode's samples come from.
+_MODE_DATASETS = {"digits": "mnist-sample", "shapes": "shapes", "clothing": "fashion-mnist"}
+#: What a model trained on each dataset expects to see drawn.
+DATASET_MODES = {"mnist-sample": "digits", "mnist": "digits", "shapes": "shapes",
+                 "fashion-mnist": "clothing"}
+#: The model file in ``resources/`` offered for each mode, when one is bundled.
+BUNDLED_MODELS = {"digits": "reference_model.npz", "shapes": "shapes_model.npz"}
+_MODE_CLASS_NAMES = {mode: CLASS_NAMES[dataset] for mode, dataset in _MODE_DATASETS.items()}
+# How messages name what a mode's pictures show: one of them, and all of them.
+_MODE_ONE = {"digits": "a digit", "shapes": "a shape", "clothing": "a piece of clothing"}
+_MODE_KIND = {"digits": "digits", "shapes": "shapes", "clothing": "clothing"}
 _SAMPLE_SPLIT = "test"
 
-EMPTY_MESSAGE = "Draw a digit or a shape"
-_DRAWN_MESSAGE = "Your drawing, cropped, scaled to 20 px and centred as MNIST digits were."
+EMPTY_MESSAGES = {
+    "digits": "Draw a digit from 0 to 9, or load a test sample.",
+    "shapes": "Draw a square, a triangle or a circle, or load a test sample.",
+    "clothing": "Draw a piece of clothing, or load a Fashion-MNIST test sample.",
+}
+#: The caption of an empty canvas in the default (digits) mode.
+EMPTY_MESSAGE = EMPTY_MESSAGES["digits"]
+_DRAWN_MESSAGES = {
+    "digits": "Your drawing, cropped, scaled to {box} px and centred in {size}, as MNIST digits were.",
+    "shapes": "Your drawing, cropped, scaled to {box} px and centred in {size}, like the generated shapes.",
+    "clothing": "Your drawing, cropped, scaled to {box} px and centred in {size}, the size of "
+                "Fashion-MNIST pictures.",
+}
+#: Lines reserved for the caption under the canvas (longer text is elided, whole in its tooltip).
+MESSAGE_LINES = 3
+#: Lines of the notice over the chart until it knows the chart's height.
+NOTICE_LINES = 3
 
-_BAR_COLOUR = QColor(130, 160, 200)
-_TOP_BAR_COLOUR = QColor(217, 95, 2)
 _ERROR_STYLE = "color: #b00020;"
-_PREVIEW_SCALE = 4
+_NOTICE_STYLE = "#model_notice { background: #fff4e5; border: 1px solid #e0a040; border-radius: 4px; }"
+#: The model input preview is drawn in a square of this many pixels (plus a 1 px frame).
+_PREVIEW_SIDE = INPUT_SIZE * 4
 
 
 @dataclass(frozen=True)
 class _Snapshot:
-    """What undo restores: the canvas pixels and what they stood for."""
+    """What undo restores: the canvas pixels and what they stood for.
+
+    ``message`` is None when the caption was the default one for the state (it is then
+    written anew, in the mode and input size of the moment).
+    """
 
     image: QImage
     direct_input: np.ndarray | None
     label: int | None
-    message: str
+    message: str | None
 
 
 def _gray_image(gray: np.ndarray) -> QImage:
@@ -139,244 +180,114 @@ def _light_on_dark(image: np.ndarray) -> np.ndarray:
     return np.round(gray * 255.0).astype(np.uint8)
 
 
-def _dataset_input(image: np.ndarray) -> np.ndarray:
-    """A ``28 x 28`` MNIST-formatted picture as a read-only ``(1, 28, 28, 1)`` float32 input."""
-    array = np.asarray(image)
-    if array.ndim == 4 and array.shape[0] == 1:
-        array = array[0]
-    if array.ndim == 3 and array.shape[-1] == 1:
-        array = array[..., 0]
-    if array.shape != (INPUT_SIZE, INPUT_SIZE):
-        raise ValueError(
-            f"A preprocessed image must be {INPUT_SIZE} x {INPUT_SIZE} grey (shaped "
-            f"({INPUT_SIZE}, {INPUT_SIZE}), ({INPUT_SIZE}, {INPUT_SIZE}, 1) or (1, "
-            f"{INPUT_SIZE}, {INPUT_SIZE}, 1)); received shape {np.shape(image)}. Pass "
-            f"preprocessed=False to have any picture cropped, scaled and centred."
-        )
-    model_input = preprocess_batch(array[np.newaxis])
+def _shape_text(input_shape: tuple[int, int, int]) -> str:
+    """``"28×28"`` for a grey input, ``"32×24×3"`` otherwise."""
+    height, width, channels = input_shape
+    return f"{height}×{width}" if channels == 1 else f"{height}×{width}×{channels}"
+
+
+def _model_input(plane: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
+    """A ``(height, width)`` float plane in ``[0, 1]`` as a read-only ``(1, H, W, C)`` input.
+
+    A grey picture becomes a colour input by repeating it in every channel (white ink on
+    black stays white on black).
+    """
+    channels = input_shape[2]
+    model_input = np.repeat(np.asarray(plane, np.float32)[np.newaxis, :, :, np.newaxis], channels, axis=3)
     model_input.setflags(write=False)
     return model_input
 
 
-class _DrawingSurface(QWidget):
-    """The square canvas: a ``CANVAS_SIZE`` grey QImage, painted scaled to the widget.
+def _resized_plane(plane: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A float ``[0, 1]`` plane scaled smoothly to ``(height, width)`` (aspect not kept)."""
+    if plane.shape == (height, width):
+        return np.asarray(plane, np.float32)
+    gray = np.round(np.clip(plane, 0.0, 1.0) * 255.0).astype(np.uint8)
+    scaled = _gray_image(gray).scaled(
+        width, height, Qt.AspectRatioMode.IgnoreAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    ).convertToFormat(QImage.Format.Format_Grayscale8)
+    return gray_array(scaled).astype(np.float32) / np.float32(255.0)
 
-    Mouse, pen and :meth:`DrawingCanvas.stroke` all go through :meth:`begin_stroke`,
-    :meth:`extend_stroke` and :meth:`end_stroke`.
+
+def _framed_plane(square: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A square plane centred in a black ``(height, width)`` frame (its side is the shorter)."""
+    frame = np.zeros((height, width), np.float32)
+    side = square.shape[0]
+    top, left = (height - side) // 2, (width - side) // 2
+    frame[top:top + side, left:left + side] = square
+    return frame
+
+
+def _dataset_input(image: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
+    """A framed picture (a dataset image) as a read-only ``(1, H, W, C)`` float32 input.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``(H, W)``, ``(H, W, 1)``, ``(H, W, C)`` or ``(1, H, W, C)`` with the input's height
+        and width, ``uint8`` or float in ``[0, 1]``.
+    input_shape : tuple of int
+        ``(H, W, C)`` of the model input.
     """
-
-    sig_stroke_started = Signal()
-    """A stroke is about to change the pixels (the pixels are still the old ones)."""
-    sig_pixels_changed = Signal()
-    """Ink was added to, or erased from, the canvas."""
-    sig_stroke_finished = Signal()
-    """The pen or mouse button was released."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._image = QImage(CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_Grayscale8)
-        self._image.fill(0)
-        self._brush_size = DEFAULT_BRUSH_SIZE
-        self._last_point: QPointF | None = None
-        self._erasing = False
-        self.setMinimumSize(200, 200)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setAccessibleName("Drawing canvas")
-        self.setToolTip(
-            "Draw with the mouse or a pen (pressure sets the width; the pen's eraser end "
-            "erases). Ctrl+Z undoes the last stroke."
+    height, width, channels = input_shape
+    array = np.asarray(image)
+    if array.ndim == 4 and array.shape[0] == 1:
+        array = array[0]
+    if array.ndim == 2:
+        array = array[..., np.newaxis]
+    if array.ndim != 3 or array.shape[:2] != (height, width) or array.shape[2] not in (1, channels):
+        raise ValueError(
+            f"A preprocessed image must have the model input's size, {height} x {width} "
+            f"(shaped ({height}, {width}), ({height}, {width}, 1), ({height}, {width}, {channels}) "
+            f"or (1, {height}, {width}, {channels})); received shape {np.shape(image)}. Pass "
+            f"preprocessed=False to have any picture cropped, scaled and centred."
         )
-        self._update_cursor()
-
-    # --- state -----------------------------------------------------------------------
-
-    @property
-    def image(self) -> QImage:
-        """The canvas pixels (do not modify; use :meth:`replace_image`)."""
-        return self._image
-
-    @property
-    def brush_size(self) -> int:
-        """Brush diameter in canvas pixels."""
-        return self._brush_size
-
-    @brush_size.setter
-    def brush_size(self, size: int) -> None:
-        self._brush_size = int(size)
-        self._update_cursor()
-
-    @property
-    def is_drawing(self) -> bool:
-        """True between the press and the release of a stroke."""
-        return self._last_point is not None
-
-    def replace_image(self, image: QImage) -> None:
-        """Show ``image`` (``CANVAS_SIZE`` square, Grayscale8), ending any stroke."""
-        self._image = image
-        self._last_point = None
-        self.update()
-
-    # --- strokes ---------------------------------------------------------------------
-
-    def begin_stroke(self, point: QPointF, width: float, erase: bool = False) -> None:
-        """Start a stroke at ``point`` (canvas coordinates): paints one round dot."""
-        if self._last_point is not None:
-            self.end_stroke()
-        self.sig_stroke_started.emit()
-        self._erasing = erase
-        self._last_point = QPointF(point)
-        self._paint_segment(point, point, width)
-
-    def extend_stroke(self, point: QPointF, width: float) -> None:
-        """Continue the stroke with a straight, round-capped segment to ``point``."""
-        if self._last_point is None:
-            return
-        start, self._last_point = self._last_point, QPointF(point)
-        self._paint_segment(start, point, width)
-
-    def end_stroke(self) -> None:
-        """Finish the stroke (nothing happens if none is going on)."""
-        if self._last_point is None:
-            return
-        self._last_point = None
-        self.sig_stroke_finished.emit()
-
-    def _paint_segment(self, start: QPointF, end: QPointF, width: float) -> None:
-        painter = QPainter(self._image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        colour = Qt.GlobalColor.black if self._erasing else Qt.GlobalColor.white
-        pen = QPen(colour, max(1.0, float(width)), Qt.PenStyle.SolidLine,
-                   Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
-        if start == end:
-            painter.drawPoint(start)
-        else:
-            painter.drawLine(start, end)
-        painter.end()
-        self.update()
-        self.sig_pixels_changed.emit()
-
-    # --- geometry --------------------------------------------------------------------
-
-    def _target_rect(self) -> QRectF:
-        """The largest centred square of the widget, where the canvas is shown."""
-        side = min(self.width(), self.height())
-        return QRectF((self.width() - side) / 2.0, (self.height() - side) / 2.0, side, side)
-
-    def _to_canvas(self, position: QPointF) -> QPointF:
-        target = self._target_rect()
-        scale = CANVAS_SIZE / max(target.width(), 1.0)
-        return QPointF((position.x() - target.left()) * scale,
-                       (position.y() - target.top()) * scale)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return QSize(CANVAS_SIZE, CANVAS_SIZE)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        self._update_cursor()
-
-    def _update_cursor(self) -> None:
-        """A ring the size of the brush, so the user sees where ink will go."""
-        scale = self._target_rect().width() / CANVAS_SIZE if self.width() > 0 else 1.0
-        diameter = int(round(min(max(self._brush_size * scale, 4.0), 96.0)))
-        side = diameter + 4
-        pixmap = QPixmap(side, side)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(QColor(0, 0, 0, 200), 3.0))
-        painter.drawEllipse(QRectF(2, 2, diameter, diameter))
-        painter.setPen(QPen(QColor(255, 255, 255, 230), 1.0))
-        painter.drawEllipse(QRectF(2, 2, diameter, diameter))
-        painter.end()
-        self.setCursor(QCursor(pixmap, side // 2, side // 2))
-
-    # --- events ----------------------------------------------------------------------
-
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), self.palette().window())
-        target = self._target_rect()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(target, self._image)
-        painter.setPen(QPen(self.palette().mid().color(), 1.0))
-        painter.drawRect(target.adjusted(0, 0, -1, -1))
-        painter.end()
-
-    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        if event.button() != Qt.MouseButton.LeftButton:
-            event.ignore()
-            return
-        self.begin_stroke(self._to_canvas(event.position()), self._brush_size)
-        event.accept()
-
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        # The stroke's own state, not event.buttons(), decides: synthesized and test
-        # events do not always report the held button.
-        if self._last_point is None:
-            event.ignore()
-            return
-        self.extend_stroke(self._to_canvas(event.position()), self._brush_size)
-        event.accept()
-
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        if event.button() != Qt.MouseButton.LeftButton or self._last_point is None:
-            event.ignore()
-            return
-        self.extend_stroke(self._to_canvas(event.position()), self._brush_size)
-        self.end_stroke()
-        event.accept()
-
-    def tabletEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        # Light pressure still leaves a visible line; full pressure gives the brush size.
-        width = self._brush_size * (0.3 + 0.7 * min(max(event.pressure(), 0.0), 1.0))
-        point = self._to_canvas(event.position())
-        kind = event.type()
-        if kind == QEvent.Type.TabletPress:
-            erase = event.pointerType() == QPointingDevice.PointerType.Eraser
-            self.begin_stroke(point, width, erase=erase)
-        elif kind == QEvent.Type.TabletMove:
-            if self._last_point is None:
-                event.ignore()
-                return
-            self.extend_stroke(point, width)
-        elif kind == QEvent.Type.TabletRelease:
-            self.end_stroke()
-        else:
-            event.ignore()
-            return
-        # Accepted tablet events are not repeated as synthesized mouse events.
-        event.accept()
+    # preprocess_batch checks the value range and scales each channel plane like an image.
+    planes = preprocess_batch(np.moveaxis(array, -1, 0))[..., 0]
+    model_input = np.repeat(np.moveaxis(planes, 0, -1)[np.newaxis], channels // planes.shape[0], axis=3)
+    model_input = np.ascontiguousarray(model_input, dtype=np.float32)
+    model_input.setflags(write=False)
+    return model_input
 
 
 class _InputPreview(QWidget):
-    """The ``28 x 28`` model input, each pixel a ``_PREVIEW_SCALE`` wide block."""
+    """The model input, each pixel a crisp block, in a square of fixed size.
+
+    The widget keeps its size whatever the input's, so the panel never changes shape when
+    a model with another input size is opened.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._pixels = np.zeros((INPUT_SIZE, INPUT_SIZE), np.uint8)
+        self._pixels = np.zeros(DEFAULT_INPUT_SHAPE[:2], np.uint8)
         self._image = _gray_image(self._pixels)
-        side = INPUT_SIZE * _PREVIEW_SCALE + 2
-        self.setFixedSize(side, side)
-        self.setToolTip(
-            "What the model receives: 28 x 28 grey levels in [0, 1] (black 0, white 1)."
-        )
+        self.setFixedSize(_PREVIEW_SIDE + 2, _PREVIEW_SIDE + 2)
+        self.set_input_shape(DEFAULT_INPUT_SHAPE)
 
     @property
     def pixels(self) -> np.ndarray:
-        """The shown input as ``(28, 28)`` uint8 grey levels (a copy)."""
+        """The shown input as ``(height, width)`` uint8 grey levels (a copy; colour is averaged)."""
         return self._pixels.copy()
 
+    def set_input_shape(self, input_shape: tuple[int, int, int]) -> None:
+        """Show a black input of ``(height, width, channels)`` until the next input."""
+        height, width, channels = input_shape
+        colour = " (shown grey: the mean of its channels)" if channels > 1 else ""
+        self.setToolTip(
+            f"What the model receives: {_shape_text(input_shape)} levels in [0, 1] (black 0, "
+            f"white 1){colour}."
+        )
+        self._pixels = np.zeros((height, width), np.uint8)
+        self._image = _gray_image(self._pixels)
+        self.update()
+
     def show_input(self, model_input: np.ndarray | None) -> None:
-        """Show a ``(1, 28, 28, 1)`` input in ``[0, 1]``, or black for None."""
+        """Show a ``(1, H, W, C)`` input in ``[0, 1]``, or black for None."""
         if model_input is None:
-            self._pixels = np.zeros((INPUT_SIZE, INPUT_SIZE), np.uint8)
+            self._pixels = np.zeros_like(self._pixels)
         else:
-            plane = np.asarray(model_input, np.float32).reshape(INPUT_SIZE, INPUT_SIZE)
+            plane = np.asarray(model_input, np.float32)[0].mean(axis=-1)
             self._pixels = np.round(np.clip(plane, 0.0, 1.0) * 255.0).astype(np.uint8)
         self._image = _gray_image(self._pixels)
         self.update()
@@ -385,9 +296,13 @@ class _InputPreview(QWidget):
         painter = QPainter(self)
         painter.setPen(QPen(self.palette().mid().color(), 1.0))
         painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
-        # Nearest-neighbour scaling: each model pixel stays a crisp square.
+        height, width = self._pixels.shape
+        scale = _PREVIEW_SIDE / max(height, width)
+        target = QRectF(1 + (_PREVIEW_SIDE - width * scale) / 2, 1 + (_PREVIEW_SIDE - height * scale) / 2,
+                        width * scale, height * scale)
+        # Nearest-neighbour scaling: each model pixel stays a crisp block.
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        painter.drawImage(QRectF(1, 1, self.width() - 2, self.height() - 2), self._image)
+        painter.drawImage(target, self._image)
         painter.end()
 
 
@@ -401,19 +316,23 @@ class DrawingCanvas(QWidget):
 
     Notes
     -----
-    Model inputs are read-only ``(1, 28, 28, 1)`` float32 arrays in ``[0, 1]``, NHWC, light
-    ink on black.  Coordinates given to :meth:`stroke` and brush sizes are in canvas pixels
-    (the canvas is ``CANVAS_SIZE`` square whatever its size on screen).
+    Model inputs are read-only ``(1, H, W, C)`` float32 arrays in ``[0, 1]``, NHWC, light
+    ink on black, where ``(H, W, C)`` is the model's input shape (:meth:`input_shape`,
+    ``28 x 28 x 1`` until :meth:`set_model` says otherwise).  Coordinates given to
+    :meth:`stroke` and brush sizes are in canvas pixels (the canvas is ``CANVAS_SIZE``
+    square whatever its size on screen).
     """
 
     sig_input_changed = Signal(object)
-    """The model input changed: a read-only ``(1, 28, 28, 1)`` float32 array in ``[0, 1]``."""
+    """The model input changed: a read-only ``(1, H, W, C)`` float32 array in ``[0, 1]``."""
     sig_input_cleared = Signal()
     """The canvas holds no ink, so there is no model input."""
     sig_label_changed = Signal(object)
     """The true label of the shown picture: an int for a dataset sample, None once drawn on."""
     sig_mode_changed = Signal(str)
-    """The mode changed to ``"digits"`` or ``"shapes"`` (and so the class names)."""
+    """The mode changed to ``"digits"``, ``"shapes"`` or ``"clothing"`` (and so the samples)."""
+    sig_model_requested = Signal(str)
+    """The user asked for the bundled model that fits the mode: the path of its file."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -424,10 +343,14 @@ class DrawingCanvas(QWidget):
         self._current_input: np.ndarray | None = None
         self._direct_input: np.ndarray | None = None
         self._label: int | None = None
-        self._message = EMPTY_MESSAGE
+        self._message = ""
+        self._message_is_default = True
         self._last_directory = ""
-        self._bar_class_names: tuple[str, ...] = ()
-        self._probabilities: np.ndarray | None = None
+        self._input_shape: tuple[int, int, int] = DEFAULT_INPUT_SHAPE
+        # What the model was trained on: None until a model is set, then its dataset name
+        # or "" when the model does not say.
+        self._model_dataset: str | None = None
+        self._offered_model: Path | None = None
 
         self._update_timer = QTimer(self)
         self._update_timer.setSingleShot(True)
@@ -439,30 +362,36 @@ class DrawingCanvas(QWidget):
         self._build_layout()
         self._connect()
 
-        self._reset_bars(self.class_names())
-        self._show_message(EMPTY_MESSAGE)
+        self._chart.reset(self.class_names())
+        self._prediction_label.set_full_text("Prediction: none yet")
+        self._show_default_message()
         self._update_undo_button()
+        self._update_notice()
 
     # --- construction ----------------------------------------------------------------
 
     def _build_controls(self) -> None:
-        self._surface = _DrawingSurface(self)
+        self._surface = DrawingSurface(self)
 
         self._mode_combo = QComboBox(self)
         for mode in MODES:
             self._mode_combo.addItem(_MODE_TITLES[mode], mode)
         self._mode_combo.setToolTip(
-            "What to draw and classify: digits 0-9 (samples from the bundled MNIST sample) "
-            "or shapes (square, triangle, circle; samples from the generated shapes set)."
+            "What to draw and classify: digits 0-9 (samples from the bundled MNIST sample), "
+            "shapes (square, triangle, circle; samples from the generated shapes set) or "
+            "clothing (samples from Fashion-MNIST). A model answers only for what it was "
+            "trained on; the panel says so when they differ."
         )
+        self._mode_combo.setAccessibleName("What to draw")
 
         self._brush_slider = QSlider(Qt.Orientation.Horizontal, self)
         self._brush_slider.setRange(MIN_BRUSH_SIZE, MAX_BRUSH_SIZE)
         self._brush_slider.setValue(DEFAULT_BRUSH_SIZE)
         self._brush_slider.setToolTip(
             f"Brush diameter in canvas pixels (the canvas is {CANVAS_SIZE} px wide). The "
-            f"drawing is scaled so its longer side is 20 of the model's 28 pixels, so "
-            f"strokes of about {DEFAULT_BRUSH_SIZE} px look most like MNIST."
+            f"drawing is scaled so its longer side fills 20/28 of the model input's shorter "
+            f"side (20 of MNIST's 28 pixels), so strokes of about {DEFAULT_BRUSH_SIZE} px look "
+            f"most like MNIST."
         )
         self._brush_value = QLabel(self)
         self._brush_value.setMinimumWidth(self.fontMetrics().horizontalAdvance("60 px") + 4)
@@ -493,39 +422,51 @@ class DrawingCanvas(QWidget):
         # The style's 80 px minimum would make the panel wider than a narrow dock.
         self._load_button.setMinimumWidth(self.fontMetrics().horizontalAdvance("Load") + 28)
 
-        self._message_label = QLabel(self)
-        self._message_label.setWordWrap(True)
+        # A fixed number of lines: a long caption is elided (whole in the tooltip) instead
+        # of growing and squeezing the canvas.
+        self._message_label = ElidedLabel(
+            MESSAGE_LINES, "What the panel is showing, or why it could not.", self)
         self._message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._message_label.setToolTip("What the panel is showing, or why it could not.")
 
         self._undo_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
         self._undo_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def _build_prediction_area(self) -> None:
         self._preview = _InputPreview(self)
-        self._preview_title = QLabel("Model input (28×28)", self)
+        self._preview_title = QLabel(self)
         self._preview_title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self._preview_title.setFixedWidth(self._preview.width())
+        self._update_preview_title()
 
-        self._prediction_label = QLabel(self)
-        self._prediction_label.setToolTip("The most probable class and its probability.")
+        self._prediction_label = ElidedLabel(1, "The most probable class and its probability.", self)
         font = self._prediction_label.font()
         font.setBold(True)
         self._prediction_label.setFont(font)
 
-        self._plot = pg.PlotWidget(self)
-        self._plot.setToolTip("Class probabilities predicted for the model input.")
-        self._plot.setMinimumHeight(150)
-        self._plot.setMinimumWidth(150)
-        plot_item = self._plot.getPlotItem()
-        plot_item.setMouseEnabled(x=False, y=False)
-        plot_item.setMenuEnabled(False)
-        plot_item.hideButtons()
-        plot_item.setLabel("left", "probability")
-        plot_item.setLabel("bottom", "class")
-        plot_item.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")], []])
-        plot_item.showGrid(y=True, alpha=0.25)
-        self._bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=0.7)
-        plot_item.addItem(self._bars)
+        # The notice lies over the chart, whose bars mean nothing while it shows: it takes
+        # no room of its own, so nothing in the panel moves when it comes or goes.
+        self._chart_area = QWidget(self)
+        self._chart = ProbabilityChart(self._chart_area)
+        chart_layout = QVBoxLayout(self._chart_area)
+        chart_layout.setContentsMargins(0, 0, 0, 0)
+        chart_layout.addWidget(self._chart)
+        self._notice = QFrame(self._chart_area)
+        self._notice.setObjectName("model_notice")
+        self._notice.setStyleSheet(_NOTICE_STYLE)
+        self._notice.setAccessibleName("Model notice")
+        self._notice_label = ElidedLabel(NOTICE_LINES, parent=self._notice)
+        self._notice_label.setObjectName("model_notice_text")
+        self._notice_label.setStyleSheet("color: #7a4100; background: transparent; border: none;")
+        self._notice_button = QPushButton(self._notice)
+        self._notice_button.setObjectName("use_bundled_model")
+        notice_layout = QVBoxLayout(self._notice)
+        notice_layout.setContentsMargins(6, 4, 6, 4)
+        notice_layout.setSpacing(2)
+        notice_layout.addWidget(self._notice_label)
+        notice_layout.addWidget(self._notice_button, 0, Qt.AlignmentFlag.AlignRight)
+        notice_layout.addStretch(1)
+        self._notice.setVisible(False)
+        self._chart_area.installEventFilter(self)
 
     def _build_layout(self) -> None:
         top_row = QHBoxLayout()
@@ -550,22 +491,16 @@ class DrawingCanvas(QWidget):
         sample_row.addWidget(self._sample_spin)
         sample_row.addWidget(self._load_button)
 
-        preview_column = QVBoxLayout()
-        preview_column.setSpacing(2)
-        preview_column.addWidget(self._preview_title)
-        preview_column.addWidget(self._preview, 0, Qt.AlignmentFlag.AlignHCenter)
-        preview_column.addStretch(1)
-
-        chart_column = QVBoxLayout()
-        chart_column.setSpacing(2)
-        chart_column.addWidget(self._prediction_label)
-        chart_column.addWidget(self._plot, 1)
-
+        # The prediction line spans the panel's width, so a long class name still fits.
         prediction_row = QGridLayout()
-        prediction_row.addLayout(preview_column, 0, 0)
-        prediction_row.addLayout(chart_column, 0, 1)
+        prediction_row.addWidget(self._prediction_label, 0, 0, 1, 2)
+        prediction_row.addWidget(self._preview, 1, 0, Qt.AlignmentFlag.AlignTop)
+        prediction_row.addWidget(self._preview_title, 2, 0, Qt.AlignmentFlag.AlignTop)
+        prediction_row.addWidget(self._chart_area, 1, 1, 2, 1)
         prediction_row.setColumnStretch(1, 1)
+        prediction_row.setRowStretch(2, 1)
         prediction_row.setHorizontalSpacing(10)
+        prediction_row.setVerticalSpacing(2)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -591,9 +526,15 @@ class DrawingCanvas(QWidget):
         self._random_button.clicked.connect(self._on_random_clicked)
         self._load_button.clicked.connect(self._on_load_clicked)
         self._undo_shortcut.activated.connect(self._on_undo_clicked)
+        self._notice_button.clicked.connect(self._on_notice_button_clicked)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(360, 640)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if watched is self._chart_area and event.type() == QEvent.Type.Resize:
+            self._place_notice()
+        return super().eventFilter(watched, event)
 
     # --- public API ------------------------------------------------------------------
 
@@ -616,14 +557,15 @@ class DrawingCanvas(QWidget):
         self._brush_slider.setValue(int(size))
 
     def mode(self) -> str:
-        """The current mode, ``"digits"`` or ``"shapes"``."""
+        """The current mode, ``"digits"``, ``"shapes"`` or ``"clothing"``."""
         return self._mode
 
     def set_mode(self, mode: str) -> None:
-        """Switch between ``"digits"`` and ``"shapes"`` (class names, sample dataset).
+        """Switch what is drawn: ``"digits"``, ``"shapes"`` or ``"clothing"`` (its samples).
 
         The drawing stays; a dataset label from the other mode is dropped and the
-        probabilities, which belonged to the other classes, are reset.
+        probabilities are reset.  When the model was trained on something else, the
+        notice beside the prediction says so.
         """
         if mode not in MODES:
             raise ValueError(
@@ -637,21 +579,125 @@ class DrawingCanvas(QWidget):
         self._mode_combo.blockSignals(False)
         dataset = self._datasets.get(mode)
         self._sample_spin.setMaximum(len(dataset) - 1 if dataset is not None else 9999)
-        self._reset_bars(self.class_names())
+        self._reset_chart()
         self._set_label(None)
+        if self._message_is_default:
+            self._show_default_message()
+        self._update_notice()
         self.sig_mode_changed.emit(mode)
 
+    def set_model(self, dataset: str | None, input_shape: tuple[int, int, int] | None = None) -> None:
+        """Tell the panel what the current model was trained on and what input it takes.
+
+        The mode follows a known dataset (a digit model: digits, a shapes model: shapes, a
+        Fashion-MNIST model: clothing), and so do the captions and class names; the input
+        takes the model's shape and is emitted again when that changes.  Switching the mode
+        afterwards to something the model was not trained on shows a notice.
+
+        Parameters
+        ----------
+        dataset : str or None
+            The model's training dataset (``"mnist-sample"``, ``"mnist"``,
+            ``"fashion-mnist"``, ``"shapes"``, or another name), or None when the model
+            does not say (a model opened without a cnnviz configuration).
+        input_shape : tuple of int, optional
+            The model's ``(height, width, channels)``; None keeps the current one.
+
+        Raises
+        ------
+        ValueError
+            If ``input_shape`` is not three positive whole numbers.
+        """
+        if input_shape is not None:
+            input_shape = tuple(input_shape)
+            if len(input_shape) != 3 or not all(
+                    isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size > 0
+                    for size in input_shape):
+                raise ValueError(
+                    f"input_shape must be (height, width, channels), three positive whole "
+                    f"numbers; received {input_shape!r}."
+                )
+            input_shape = tuple(int(size) for size in input_shape)
+        self._model_dataset = "" if dataset is None else str(dataset)
+        wanted = DATASET_MODES.get(self._model_dataset)
+        if wanted is not None and wanted != self._mode:
+            self.set_mode(wanted)
+        self._reset_chart()
+        if input_shape is not None and input_shape != self._input_shape:
+            self._set_input_shape(input_shape)
+        if self._message_is_default:
+            self._show_default_message()
+        self._update_notice()
+
+    def set_model_info(self, info: ModelInfo | None) -> None:
+        """:meth:`set_model` from the model service's description of its model.
+
+        A model without a configuration, or one opened from a ``.keras`` file (which
+        stores no training dataset; the engine only guesses one from the number of
+        classes), counts as trained on unknown data.
+        """
+        if info is None:
+            return
+        config = info.config
+        dataset = config.training.dataset if config is not None else None
+        if Path(str(info.source)).suffix.lower() == ".keras":
+            dataset = None
+        self.set_model(dataset, tuple(config.input_shape) if config is not None else None)
+
+    def model_dataset(self) -> str | None:
+        """The dataset the panel was told the model learned from; "" if unknown, None if no model."""
+        return self._model_dataset
+
+    def input_shape(self) -> tuple[int, int, int]:
+        """``(height, width, channels)`` of the inputs the panel makes."""
+        return self._input_shape
+
     def class_names(self) -> tuple[str, ...]:
-        """Class names of the current mode: ``"0"``..``"9"`` or the three shapes."""
-        return _MODE_CLASS_NAMES[self._mode]
+        """The class names the bars stand for: the model's dataset's, else the mode's."""
+        names = CLASS_NAMES.get(self._model_dataset or "")
+        return tuple(names) if names else _MODE_CLASS_NAMES[self._mode]
+
+    def notice(self) -> str:
+        """The notice beside the prediction ("" when the model fits what is drawn)."""
+        return self._notice_label.full_text() if self._notice.isVisibleTo(self) else ""
+
+    def offered_model(self) -> Path | None:
+        """The bundled model the notice offers, or None."""
+        return self._offered_model if self._notice.isVisibleTo(self) else None
 
     def current_input(self) -> np.ndarray | None:
-        """The last emitted ``(1, 28, 28, 1)`` float32 input, or None when there is none."""
+        """The last emitted ``(1, H, W, C)`` float32 input, or None when there is none."""
         return self._current_input
 
     def canvas_image(self) -> np.ndarray:
         """The canvas as ``(CANVAS_SIZE, CANVAS_SIZE)`` uint8 grey (a copy; 255 = ink)."""
         return gray_array(self._surface.image)
+
+    def surface_size(self) -> QSize:
+        """The drawing surface's size on screen, in widget pixels."""
+        return self._surface.size()
+
+    # The controls, for tests and scripts that drive the panel as a person does.
+
+    @property
+    def surface(self) -> QWidget:
+        """The drawing surface (press, move and release the left button on it to draw)."""
+        return self._surface
+
+    @property
+    def mode_combo(self) -> QComboBox:
+        """The Digits / Shapes / Clothing selector."""
+        return self._mode_combo
+
+    @property
+    def notice_button(self) -> QPushButton:
+        """The notice's button that opens the bundled model fitting the mode."""
+        return self._notice_button
+
+    @property
+    def clear_button(self) -> QPushButton:
+        """The Clear button."""
+        return self._clear_button
 
     def stroke(self, points: list[tuple[float, float]]) -> None:
         """Draw one stroke through ``points`` (canvas ``(x, y)``), as the mouse would.
@@ -705,7 +751,9 @@ class DrawingCanvas(QWidget):
         image : numpy.ndarray
             ``(H, W)`` grey, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA, any polarity (dark
             ink on a light background is shown inverted).  With ``preprocessed=True``: a
-            ``28 x 28`` MNIST-formatted picture, ``uint8`` or float in ``[0, 1]``.
+            picture already framed like the model's inputs, of the model input's height and
+            width (``(H, W)``, ``(H, W, 1)``, ``(H, W, C)`` or ``(1, H, W, C)``), ``uint8``
+            or float in ``[0, 1]``.
         label : int, optional
             The picture's true class, emitted with ``sig_label_changed``.
         preprocessed : bool, default False
@@ -726,9 +774,9 @@ class DrawingCanvas(QWidget):
                     f"{label!r}."
                 )
             label = int(label)
-        direct_input = _dataset_input(image) if preprocessed else None
+        direct_input = _dataset_input(image, self._input_shape) if preprocessed else None
         if preprocessed:
-            canvas_gray = np.round(direct_input[0, :, :, 0] * 255.0).astype(np.uint8)
+            canvas_gray = np.round(direct_input[0].mean(axis=-1) * 255.0).astype(np.uint8)
         else:
             canvas_gray = _light_on_dark(image)
         self._surface.end_stroke()
@@ -737,7 +785,6 @@ class DrawingCanvas(QWidget):
         self._direct_input = direct_input
         self._set_label(label, always_emit=True)
         self._update_input_now()
-
     def load_image_file(self, path: str) -> bool:
         """Open a picture file and show it like :meth:`set_image`.
 
@@ -810,10 +857,17 @@ class DrawingCanvas(QWidget):
             )
         index = int(index)
         label = int(dataset.labels[index])
-        self.set_image(dataset.images[index], label=label, preprocessed=True)
+        image = dataset.images[index]
+        height, width, _ = self._input_shape
+        resized = ""
+        if image.shape[:2] != (height, width):
+            # A model with another input size still gets the sample, scaled to its input.
+            resized = f", scaled from {image.shape[0]}×{image.shape[1]} to {height}×{width}"
+            image = _resized_plane(preprocess_batch(image[np.newaxis])[0, :, :, 0], height, width)
+        self.set_image(image, label=label, preprocessed=True)
         self._sample_spin.setValue(index)
         self._show_message(
-            f"Test sample #{index} of {dataset.name}: true class "
+            f"Test sample #{index} of {dataset.name}{resized}: true class "
             f"{dataset.class_names[label]!r}. Draw over it to change it."
         )
 
@@ -828,8 +882,8 @@ class DrawingCanvas(QWidget):
             ``(num_classes,)`` (or ``(1, num_classes)``) finite values, normally in
             ``[0, 1]``; values outside are clipped for display.
         class_names : tuple of str, optional
-            Name of each class; default the current mode's names, or the class indices
-            when their number differs.
+            Name of each class; default :meth:`class_names`, or the class indices when
+            their number differs.
 
         Raises
         ------
@@ -855,34 +909,48 @@ class DrawingCanvas(QWidget):
                 f"{len(class_names)} class names for {values.size} probabilities; pass one "
                 f"name per class."
             )
-        shown = np.clip(values, 0.0, 1.0)
+        self._chart.show_probabilities(values, class_names)
         top = int(np.argmax(values))
-        self._set_bar_axes(class_names)
-        brushes = [pg.mkBrush(_TOP_BAR_COLOUR if index == top else _BAR_COLOUR)
-                   for index in range(values.size)]
-        pens = [pg.mkPen(colour.darker(140)) for colour in
-                (_TOP_BAR_COLOUR if index == top else _BAR_COLOUR for index in range(values.size))]
-        self._bars.setOpts(x=np.arange(values.size), height=shown, brushes=brushes, pens=pens)
-        self._probabilities = shown
-        self._prediction_label.setText(
+        self._prediction_label.set_full_text(
             f"Prediction: {class_names[top]}  ({100.0 * values[top]:.1f} %)"
         )
 
     def clear_probabilities(self) -> None:
-        """Remove the bars (the prediction no longer matches the input)."""
-        self._reset_bars(self._bar_class_names or self.class_names())
+        """Remove the bars (the prediction no longer matches the input); the classes stay."""
+        self._chart.reset(self._chart.class_names() or self.class_names())
+        self._prediction_label.set_full_text("Prediction: none yet")
+
+    def _reset_chart(self) -> None:
+        """Empty bars for :meth:`class_names` (the model or the mode changed)."""
+        self._chart.reset(self.class_names())
+        self._prediction_label.set_full_text("Prediction: none yet")
 
     def probabilities(self) -> np.ndarray | None:
         """The probabilities shown (clipped to ``[0, 1]``), or None."""
-        return None if self._probabilities is None else self._probabilities.copy()
+        if self._chart.highlighted() is None:
+            return None
+        return self._chart.bar_heights()
+
+    def prediction_text(self) -> str:
+        """The line above the chart: the most probable class and its probability."""
+        return self._prediction_label.full_text()
+
+    @property
+    def chart(self) -> ProbabilityChart:
+        """The bar chart of class probabilities."""
+        return self._chart
 
     def show_message(self, text: str) -> None:
         """Replace the line under the canvas (e.g. to say where a loaded image came from)."""
         self._show_message(text)
 
     def message(self) -> str:
-        """The text of the message line."""
+        """The whole text of the caption under the canvas (it may be shown elided)."""
         return self._message
+
+    def message_is_elided(self) -> bool:
+        """True when the caption is too long for its reserved lines (its tooltip shows it all)."""
+        return self._message_label.is_elided()
 
     # --- drawing and input updates ---------------------------------------------------
 
@@ -909,20 +977,32 @@ class DrawingCanvas(QWidget):
         """Compute the model input from the canvas (or the loaded sample) and emit it."""
         self._update_timer.stop()
         if self._direct_input is not None:
+            if self._direct_input.shape[1:] != self._input_shape:
+                self._direct_input = self._refit(self._direct_input)
+            if message is None:
+                self._current_input = self._direct_input  # the default caption depends on it
+                self._show_default_message()
             self._emit_input(self._direct_input, message)
             return
+        height, width, _ = self._input_shape
+        side = min(height, width)
         try:
             # The canvas background is black by definition; a one-pixel black margin keeps
             # ink that touches every edge from being taken for the background.
-            result = preprocess_image(np.pad(self.canvas_image(), 1), invert=False)
+            result = preprocess_image(np.pad(self.canvas_image(), 1), invert=False,
+                                      box=self._ink_box(), size=side)
         except EmptyImageError:
             self._current_input = None
             self._preview.show_input(None)
             self.clear_probabilities()
-            self._show_message(EMPTY_MESSAGE)
+            self._show_default_message()
             self.sig_input_cleared.emit()
             return
-        self._emit_input(result.input, message if message is not None else _DRAWN_MESSAGE)
+        model_input = _model_input(_framed_plane(result.image28, height, width), self._input_shape)
+        if message is None:
+            self._current_input = model_input  # the default caption depends on it
+            self._show_default_message()
+        self._emit_input(model_input, message)
 
     def _emit_input(self, model_input: np.ndarray, message: str | None) -> None:
         self._current_input = model_input
@@ -930,6 +1010,26 @@ class DrawingCanvas(QWidget):
         if message is not None:
             self._show_message(message)
         self.sig_input_changed.emit(model_input)
+
+    def _ink_box(self) -> int:
+        """Pixels the drawing's longer side gets in the input (20 of 28, like MNIST)."""
+        return max(1, int(round(min(self._input_shape[:2]) * INK_SHARE)))
+
+    def _refit(self, model_input: np.ndarray) -> np.ndarray:
+        """A framed input of another shape scaled to the current input shape."""
+        height, width, _ = self._input_shape
+        plane = np.asarray(model_input, np.float32)[0].mean(axis=-1)
+        return _model_input(_resized_plane(plane, height, width), self._input_shape)
+
+    def _set_input_shape(self, input_shape: tuple[int, int, int]) -> None:
+        self._input_shape = input_shape
+        self._preview.set_input_shape(input_shape)
+        self._update_preview_title()
+        if self._current_input is not None or self._direct_input is not None:
+            self._update_input_now(message=None if self._message_is_default else self._message)
+
+    def _update_preview_title(self) -> None:
+        self._preview_title.setText(f"Input {_shape_text(self._input_shape)}")
 
     def _fitted_canvas(self, gray: np.ndarray) -> QImage:
         """``gray`` scaled (smoothly, keeping its aspect) and centred on a black canvas."""
@@ -954,7 +1054,7 @@ class DrawingCanvas(QWidget):
             image=self._surface.image.copy(),
             direct_input=self._direct_input,
             label=self._label,
-            message=self._message,
+            message=None if self._message_is_default else self._message,
         ))
         self._update_undo_button()
 
@@ -988,39 +1088,87 @@ class DrawingCanvas(QWidget):
         )
         return dataset
 
-    # --- probabilities ---------------------------------------------------------------
+    # --- the model notice ------------------------------------------------------------
 
-    def _set_bar_axes(self, class_names: tuple[str, ...]) -> None:
-        if class_names == self._bar_class_names:
+    def _update_notice(self) -> None:
+        """Say beside the prediction when the model was not trained on what is drawn."""
+        dataset = self._model_dataset
+        trained_for = DATASET_MODES.get(dataset or "")
+        mode = self._mode
+        if dataset is None or trained_for == mode:
+            self._notice.setVisible(False)
+            self._offered_model = None
             return
-        self._bar_class_names = class_names
-        plot_item = self._plot.getPlotItem()
-        plot_item.getAxis("bottom").setTicks(
-            [[(index, name) for index, name in enumerate(class_names)], []]
-        )
-        plot_item.setXRange(-0.6, len(class_names) - 0.4, padding=0)
-        plot_item.setYRange(0.0, 1.0, padding=0.1)
+        one = _MODE_ONE[mode]
+        if not dataset:
+            text = (f"This model does not say what it was trained on (it has no cnnviz "
+                    f"configuration), so its answer for {one} may mean nothing.")
+        else:
+            kind = _MODE_KIND.get(trained_for, "")
+            trained_on = f"{kind} ({dataset})" if kind else dataset
+            text = f"This model was trained on {trained_on}: its answer for {one} means nothing."
+        bundled = BUNDLED_MODELS.get(mode)
+        path = resource_path(bundled) if bundled else None
+        if path is not None and path.is_file():
+            self._offered_model = path
+            self._notice_button.setText(f"Use the {_MODE_KIND[mode]} model")
+            self._notice_button.setToolTip(f"Open the bundled {_MODE_KIND[mode]} model ({path.name}).")
+            self._notice_button.setVisible(True)
+        else:
+            self._offered_model = None
+            self._notice_button.setVisible(False)
+            text += (f" Build and train a model on {_MODE_DATASETS[mode]} in the Model panel, "
+                     f"or open one.")
+        self._notice_label.set_full_text(text)
+        self._place_notice()
+        self._notice.setVisible(True)
+        self._notice.raise_()
 
-    def _reset_bars(self, class_names: tuple[str, ...]) -> None:
-        self._set_bar_axes(tuple(class_names))
-        count = len(class_names)
-        self._bars.setOpts(x=np.arange(count), height=np.zeros(count),
-                           brushes=[pg.mkBrush(_BAR_COLOUR)] * count,
-                           pens=[pg.mkPen(_BAR_COLOUR.darker(140))] * count)
-        self._probabilities = None
-        self._prediction_label.setText("Prediction: none yet")
+    def _place_notice(self) -> None:
+        """Cover the chart with the notice; its text gets every line the box has room for."""
+        self._notice.setGeometry(self._chart_area.rect())
+        margins = self._notice.contentsMargins()
+        layout_margins = self._notice.layout().contentsMargins()
+        room = (self._chart_area.height() - margins.top() - margins.bottom() - layout_margins.top()
+                - layout_margins.bottom() - self._notice_button.sizeHint().height() - 6)
+        width = (self._chart_area.width() - margins.left() - margins.right() - layout_margins.left()
+                 - layout_margins.right())
+        label = self._notice_label
+        label.set_max_lines(min(label.needed_lines(width), room // label.line_height()))
+
+    def _on_notice_button_clicked(self) -> None:
+        if self._offered_model is None:
+            return
+        self._show_message(f"Opening the bundled {_MODE_KIND[self._mode]} model "
+                           f"({self._offered_model.name})…")
+        # Only until the model arrives: then the caption describes the input again.
+        self._message_is_default = True
+        self.sig_model_requested.emit(str(self._offered_model))
 
     # --- messages --------------------------------------------------------------------
 
+    def _default_message(self) -> str:
+        """The caption for the current state: how to start, or how the drawing was framed."""
+        if self._current_input is None:
+            return EMPTY_MESSAGES[self._mode]
+        if self._direct_input is not None:
+            return f"A framed picture, shown as the model's {_shape_text(self._input_shape)} input."
+        return _DRAWN_MESSAGES[self._mode].format(box=self._ink_box(),
+                                                  size=_shape_text(self._input_shape))
+
+    def _show_default_message(self) -> None:
+        self._show_message(self._default_message())
+        self._message_is_default = True
+
     def _show_message(self, text: str) -> None:
         self._message = text
+        self._message_is_default = False
         self._message_label.setStyleSheet("")
-        self._message_label.setText(text)
+        self._message_label.set_full_text(text)
 
     def _show_error(self, text: str) -> None:
-        self._message = text
+        self._show_message(text)
         self._message_label.setStyleSheet(_ERROR_STYLE)
-        self._message_label.setText(text)
 
     # --- control slots ---------------------------------------------------------------
 

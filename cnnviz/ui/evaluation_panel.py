@@ -6,7 +6,8 @@ count, green on the diagonal and red off it), each class's accuracy as bars, and
 images: those of a clicked confusion-matrix cell, or every mistake, most confident first.
 Clicking an image sends it (with its true label) through
 :attr:`EvaluationPanel.sig_example_chosen`, so the window can load it into the canvas and
-every viewer. The panel asks for an evaluation with :attr:`EvaluationPanel.sig_evaluate_requested`
+every viewer; the user stays on this tab (browsing mistakes one after another) and goes to the
+viewers with *Show in viewers* (:attr:`EvaluationPanel.sig_show_in_viewers_requested`). The panel asks for an evaluation with :attr:`EvaluationPanel.sig_evaluate_requested`
 and receives it through :meth:`EvaluationPanel.show_evaluation`.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListView, QListWidget, QListWidgetItem,
     QPushButton, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.evaluation import Evaluation
+from cnnviz.ui.elided_label import ElidedLabel
+from cnnviz.ui.probability_chart import class_key, labels_are_names, spaced_labels
 from cnnviz.ui.viewers.filter_grid import PageLayout, hint_label, nice_ticks
 
 MAX_GALLERY_IMAGES = 200
@@ -34,10 +37,15 @@ THUMBNAIL_SCALE = 3
 HINT = ("Evaluate the model on its dataset's test split to see its accuracy, the confusion matrix, "
         "each class's accuracy, and the images it gets wrong.")
 
+BAR_TOOLTIP = ("Accuracy of each true class (its diagonal count over its row's total), in % above each bar; "
+               "the red dashed line is the overall accuracy. The axis starts just below the lowest bar. Hover "
+               "over a bar to read it.")
+"""The per-class chart's tooltip (plus which index is which class when the axis shows indices)."""
+
 _DIAGONAL_COLOUR = (46, 125, 50)     # green: correct predictions
 _MISTAKE_COLOUR = (198, 40, 40)      # red: confusions
 _BAR_COLOUR = "#1f77b4"
-_MAX_TICK_LENGTH = 6
+_MAX_CAPTION_NAME_LENGTH = 8   # "triangle" whole, "T-shirt/top" as "T-shirt…"
 
 
 def _mix(colour: tuple[int, int, int], strength: float) -> QColor:
@@ -47,7 +55,7 @@ def _mix(colour: tuple[int, int, int], strength: float) -> QColor:
 
 
 def _short_name(name: str) -> str:
-    return name if len(name) <= _MAX_TICK_LENGTH else name[:_MAX_TICK_LENGTH - 1] + "…"
+    return name if len(name) <= _MAX_CAPTION_NAME_LENGTH else name[:_MAX_CAPTION_NAME_LENGTH - 1] + "…"
 
 
 def thumbnail(image: np.ndarray, scale: int = THUMBNAIL_SCALE) -> QPixmap:
@@ -75,12 +83,15 @@ class EvaluationPanel(QWidget):
     """Evaluate the current model on its dataset's test split."""
     sig_example_chosen = Signal(object, object)
     """A gallery image was clicked: the image ``(1, h, w, c)`` float32 and its true label (int)."""
+    sig_show_in_viewers_requested = Signal()
+    """The user asked to see the chosen image in the viewers (Feature maps and the others)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._evaluation: Evaluation | None = None
         self._gallery_indices = np.zeros(0, dtype=np.int64)
         self._selected_cell: tuple[int, int] | None = None
+        self._bar_labels: list[tuple[int, str]] = []
         self._build_widgets()
 
     # -- construction ------------------------------------------------------------------------------
@@ -120,9 +131,7 @@ class EvaluationPanel(QWidget):
 
         self.bar_widget = pg.PlotWidget()
         self.bar_widget.setMinimumSize(300, 150)
-        self._bar_tooltip = ("Accuracy of each true class (its diagonal count over its row's total), in % "
-                             "above each bar; the red dashed line is the overall accuracy. The axis starts "
-                             "just below the lowest bar. Hover over a bar to read it.")
+        self._bar_tooltip = BAR_TOOLTIP
         self.bar_widget.setToolTip(self._bar_tooltip)
         self._bar_plot = self.bar_widget.getPlotItem()
         self._bar_plot.setTitle("Accuracy per class")
@@ -137,12 +146,18 @@ class EvaluationPanel(QWidget):
         self._bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=0.7,
                                      brush=pg.mkBrush(_BAR_COLOUR), pen=pg.mkPen("#0d4f80"))
         self._bar_plot.addItem(self._bars)
+        # Labelled at its left end, in the margin before the first bar, where no bar value is written.
         self._overall_line = pg.InfiniteLine(angle=0, movable=False,
-                                             pen=pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine))
+                                             pen=pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine),
+                                             label="all", labelOpts={"position": 0.0, "color": "#d62728",
+                                                                     "anchors": [(0, 1), (0, 1)]})
         self._overall_line.setVisible(False)
         self._bar_plot.addItem(self._overall_line)
         self._bar_texts: list[pg.TextItem] = []
         self._bar_plot.scene().sigMouseMoved.connect(self._on_bar_mouse_moved)
+        # Class names are measured with this font to keep them apart, so the axis must use it.
+        self._bar_plot.getAxis("bottom").setStyle(tickFont=self.bar_widget.font())
+        self._bar_plot.getViewBox().sigResized.connect(self._on_bar_view_resized)
 
         left = QSplitter(Qt.Orientation.Vertical)
         left.setChildrenCollapsible(False)
@@ -163,11 +178,11 @@ class EvaluationPanel(QWidget):
         self.gallery_label.setToolTip("Which images the gallery shows.")
         self.gallery = QListWidget()
         self.gallery.setViewMode(QListView.ViewMode.IconMode)
-        self.gallery.setIconSize(QSize(28 * THUMBNAIL_SCALE, 28 * THUMBNAIL_SCALE))
-        self.gallery.setGridSize(QSize(28 * THUMBNAIL_SCALE + 28, 28 * THUMBNAIL_SCALE + 34))
+        self._size_gallery((28, 28))
         self.gallery.setResizeMode(QListView.ResizeMode.Adjust)
         self.gallery.setMovement(QListView.Movement.Static)
-        self.gallery.setUniformItemSizes(True)
+        # Each caption sized on its own: a uniform size taken from one item cut longer captions.
+        self.gallery.setUniformItemSizes(False)
         self.gallery.setWordWrap(True)
         self.gallery.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.gallery.setToolTip("Test images, most confident prediction first. Click one to load it "
@@ -176,12 +191,22 @@ class EvaluationPanel(QWidget):
         self.gallery_note.setStyleSheet("color: #555;")
         self.gallery_note.setWordWrap(True)
         self.gallery_note.setToolTip("How many of the selected images the gallery shows.")
+        self.chosen_label = ElidedLabel(3, "The test image now in the canvas.")
+        self.chosen_label.set_full_text("Click an image to load it into the canvas.")
+        self.show_in_viewers_button = QPushButton("Show in viewers")
+        self.show_in_viewers_button.setToolTip("Go to the Feature maps tab to look inside the model for the "
+                                               "image loaded from here (Ctrl+1 … Ctrl+4 for the other viewers).")
+        self.show_in_viewers_button.setEnabled(False)
+        chosen_row = QHBoxLayout()
+        chosen_row.addWidget(self.chosen_label, 1)
+        chosen_row.addWidget(self.show_in_viewers_button)
         gallery_box = QWidget()
         gallery_layout = QVBoxLayout(gallery_box)
         gallery_layout.setContentsMargins(8, 0, 0, 0)   # apart from the matrix caption beside it
         gallery_layout.addWidget(self.gallery_label)
         gallery_layout.addWidget(self.gallery, 1)
         gallery_layout.addWidget(self.gallery_note)
+        gallery_layout.addLayout(chosen_row)
         gallery_box.setMinimumWidth(230)
 
         results = QSplitter(Qt.Orientation.Horizontal)
@@ -207,6 +232,7 @@ class EvaluationPanel(QWidget):
         self.mistakes_button.clicked.connect(self._on_mistakes_clicked)
         self.confusion_table.cellClicked.connect(self._on_cell_clicked)
         self.gallery.itemClicked.connect(self._on_gallery_item_clicked)
+        self.show_in_viewers_button.clicked.connect(self._on_show_in_viewers_clicked)
 
     # -- public interface --------------------------------------------------------------------------
     def show_evaluation(self, evaluation: Evaluation) -> None:
@@ -218,6 +244,7 @@ class EvaluationPanel(QWidget):
         self.accuracy_label.setStyleSheet("font-size: 14px; font-weight: bold;")
         self.accuracy_label.setText(f"Accuracy {evaluation.accuracy:.2%} — {correct:,} of {total:,} "
                                     f"test images of {evaluation.dataset}")
+        self._size_gallery(tuple(np.shape(evaluation.images)[1:3]))
         self._fill_table(evaluation)
         self._fill_bars(evaluation)
         self.mistakes_button.setEnabled(True)
@@ -309,7 +336,12 @@ class EvaluationPanel(QWidget):
         if image.ndim == 2:
             image = image[:, :, None]
         self.gallery.setCurrentRow(position)
-        self.sig_example_chosen.emit(image[None], int(evaluation.labels[index]))
+        names = evaluation.class_names
+        true_class, predicted = int(evaluation.labels[index]), int(evaluation.predictions[index])
+        self.chosen_label.set_full_text(f"In the canvas: test image {index}, true {names[true_class]}, "
+                                        f"predicted {names[predicted]}.")
+        self.show_in_viewers_button.setEnabled(True)
+        self.sig_example_chosen.emit(image[None], true_class)
 
     # -- drawing -----------------------------------------------------------------------------------
     def _require_evaluation(self) -> Evaluation:
@@ -325,8 +357,9 @@ class EvaluationPanel(QWidget):
         table.clear()
         table.setRowCount(classes)
         table.setColumnCount(classes)
-        table.setHorizontalHeaderLabels([_short_name(name) for name in names])
-        table.setVerticalHeaderLabels([_short_name(name) for name in names])
+        # Whole names: the headers elide what does not fit, and their tooltips say it all.
+        table.setHorizontalHeaderLabels(names)
+        table.setVerticalHeaderLabels(names)
         for index, name in enumerate(names):
             table.horizontalHeaderItem(index).setToolTip(f"predicted: {name}")
             table.verticalHeaderItem(index).setToolTip(f"true: {name}")
@@ -357,9 +390,8 @@ class EvaluationPanel(QWidget):
         accuracy = np.nan_to_num(np.asarray(evaluation.per_class_accuracy, dtype=float), nan=0.0)
         positions = np.arange(len(accuracy), dtype=float)
         self._bars.setOpts(x=positions, height=accuracy, width=0.7)
-        axis = self._bar_plot.getAxis("bottom")
-        axis.setTicks([[(float(index), _short_name(name)) for index, name in enumerate(evaluation.class_names)]])
         self._bar_plot.setXRange(-0.6, len(accuracy) - 0.4, padding=0)
+        self._label_bars()
         low, high = self.bar_range()
         self._bar_plot.setYRange(low, high, padding=0)
         self._bar_plot.getAxis("left").setTicks([[(value, f"{value:.2g}") for value in nice_ticks(low, high, 5)]])
@@ -378,7 +410,39 @@ class EvaluationPanel(QWidget):
                 text.setPos(float(index), float(min(accuracy[index], high)))
         self._overall_line.setValue(evaluation.accuracy)
         self._overall_line.setVisible(True)
-        self._bar_plot.setTitle(f"Accuracy per class, % (dashes: all, {evaluation.accuracy:.1%})")
+        # Short enough for the narrowest pane: a longer title widens the plot past its widget.
+        self._bar_plot.setTitle("Accuracy per class, %")
+
+    def bar_labels(self) -> list[tuple[int, str]]:
+        """The class labels under the per-class bars: ``(class index, text)``, maybe elided or thinned
+        so that none overlaps another."""
+        return list(self._bar_labels)
+
+    def _label_bars(self) -> None:
+        """Name the bars, as many and as long as the chart's width lets them be without overlap."""
+        if self._evaluation is None:
+            return
+        names = tuple(self._evaluation.class_names)
+        spacing = self._bar_plot.getViewBox().width() / (len(names) + 0.2)  # the x range is n + 0.2 wide
+        metrics = QFontMetrics(self.bar_widget.font())
+        self._bar_labels = spaced_labels(names, metrics, spacing)
+        self._bar_plot.getAxis("bottom").setTicks([[(float(index), text) for index, text in self._bar_labels]])
+        self._bar_tooltip = BAR_TOOLTIP if labels_are_names(self._bar_labels, names) else (
+            f"{BAR_TOOLTIP}\nClasses: {class_key(names)}.")
+        self.bar_widget.setToolTip(self._bar_tooltip)
+
+    def _on_bar_view_resized(self) -> None:
+        self._label_bars()
+
+    def _size_gallery(self, image_size: tuple[int, int]) -> None:
+        """Thumbnails of the images' own size (times the scale); each cell has room for a caption of
+        two lines, which the view wraps at about the thumbnail's width ("true circle →" /
+        "triangle (99%)")."""
+        height, width = image_size
+        scale = max(1, min(THUMBNAIL_SCALE, 96 // max(height, width, 1)))
+        self.gallery.setIconSize(QSize(width * scale, height * scale))
+        self.gallery.setGridSize(QSize(width * scale + 28,
+                                       height * scale + 2 * self.gallery.fontMetrics().lineSpacing() + 10))
 
     def _fill_gallery(self, indices: np.ndarray, title: str) -> None:
         evaluation = self._require_evaluation()
@@ -405,7 +469,8 @@ class EvaluationPanel(QWidget):
         elif len(indices) == 0:
             self.gallery_note.setText("No images here.")
         else:
-            self.gallery_note.setText("Click an image to load it into the canvas and every viewer.")
+            self.gallery_note.setText("Click an image to load it into the canvas and every viewer; "
+                                      "you stay here.")
 
     # -- slots -------------------------------------------------------------------------------------
     def _on_evaluate_clicked(self) -> None:
@@ -431,3 +496,6 @@ class EvaluationPanel(QWidget):
 
     def _on_gallery_item_clicked(self, item: QListWidgetItem) -> None:
         self.choose_example(self.gallery.row(item))
+
+    def _on_show_in_viewers_clicked(self) -> None:
+        self.sig_show_in_viewers_requested.emit()

@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self._layout_restored = False
         self._widths_before_shrinking: dict = {}
         self._weights_trained = False
+        self._unsaved_training = False
         self._applied_learning_rate: float | None = None
         self._train_after_build = False
         self._build_views()
@@ -400,6 +401,7 @@ class MainWindow(QMainWindow):
         self.canvas.sig_input_changed.connect(self._on_input_changed)
         self.canvas.sig_input_cleared.connect(self._on_input_cleared)
         self.canvas.sig_label_changed.connect(self._on_label_changed)
+        self.canvas.sig_model_requested.connect(self.open_model)
         self.gradients_view.sig_target_changed.connect(self._on_target_changed)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         experiments = self.experiments_panel
@@ -413,6 +415,7 @@ class MainWindow(QMainWindow):
         experiments.set_base_config(panel.config())
         self.evaluation_panel.sig_evaluate_requested.connect(self._on_evaluate_requested)
         self.evaluation_panel.sig_example_chosen.connect(self._on_example_chosen)
+        self.evaluation_panel.sig_show_in_viewers_requested.connect(self._on_show_in_viewers)
         service.sig_evaluation_finished.connect(self.evaluation_panel.show_evaluation)
         self.history_panel.sig_replay_requested.connect(self._on_replay_requested)
         service.sig_replay_finished.connect(self.history_panel.show_replay)
@@ -534,15 +537,13 @@ class MainWindow(QMainWindow):
                                          "engine, with the same weights.", 8000)
         else:
             self._weights_trained = not info.source.startswith("new ")
+            self._unsaved_training = False
         self._show_model_label()
         names = self._class_names()
         self.gradients_view.set_class_names(names)
         self.feature_maps_view.set_class_names(names)
-        dataset = info.config.training.dataset if info.config is not None else None
-        # The canvas draws and samples what the model knows: shapes for a shapes model, else digits.
-        wanted = "shapes" if dataset == "shapes" else "digits"
-        if self.canvas.mode() != wanted:
-            self.canvas.set_mode(wanted)
+        # The canvas draws, samples and sizes its input for what the model knows.
+        self.canvas.set_model_info(info)
         self.science_panel.set_model(info)
         self.science_panel.set_class_names(names)
         if self.canvas.current_input() is None:
@@ -591,7 +592,7 @@ class MainWindow(QMainWindow):
         return self.canvas.class_names()
 
     def _on_training_progress(self, progress: p.TrainingProgress) -> None:
-        self._weights_trained = True
+        self._weights_trained = self._unsaved_training = True
         # Drawing dominates the interface's time while training: batch the service's ~30
         # updates a second into a few redraws.
         self._pending_steps.extend(progress.steps)
@@ -709,12 +710,17 @@ class MainWindow(QMainWindow):
         self.service.evaluate()
 
     def _on_example_chosen(self, image, label) -> None:
-        self.canvas.set_image(np.asarray(image)[0, :, :, 0], label=label, preprocessed=True)
+        self.canvas.set_image(np.asarray(image), label=label, preprocessed=True)
         names = self._class_names()
         name = names[label] if 0 <= label < len(names) else str(label)
         self.canvas.show_message(f"A test image from the Evaluation tab: true class '{name}'. "
                                  "Draw over it to change it.")
-        self.tabs.setCurrentIndex(0)
+        # The user stays on the Evaluation tab (to go through mistakes); the viewers are one click away.
+        self.statusBar().showMessage(f"Test image (true class '{name}') loaded into the canvas; "
+                                     "Show in viewers (or Ctrl+1) looks inside the model.", 10000)
+
+    def _on_show_in_viewers(self) -> None:
+        self.show_tab(self.feature_maps_view)
 
     def _on_replay_requested(self, run_path: str, epoch: int) -> None:
         image = self.canvas.current_input()
@@ -722,6 +728,7 @@ class MainWindow(QMainWindow):
             self.service.replay(run_path, epoch, image)
 
     def _on_model_saved(self, path: str) -> None:
+        self._unsaved_training = False
         self.statusBar().showMessage(f"Model saved to {path}", 8000)
 
     def _on_error(self, error: p.ServiceError) -> None:
@@ -766,7 +773,8 @@ class MainWindow(QMainWindow):
             return
         shape = self._model_info.config.input_shape if self._model_info.config else None
         if shape is not None and tuple(image.shape[1:]) != tuple(shape):
-            self.statusBar().showMessage(f"The model takes {tuple(shape)} inputs; the canvas makes 28×28×1.", 8000)
+            self.statusBar().showMessage(f"The model takes {tuple(shape)} inputs; the canvas made "
+                                         f"{tuple(image.shape[1:])}.", 8000)
             return
         label = self._label if self._class_index is None else None
         self._latest_request = self.service.inspect(image, label=label, class_index=self._class_index)
@@ -798,26 +806,42 @@ class MainWindow(QMainWindow):
             self.service.build(config, engine)
             return
         # Build replaces trained (or opened) weights with random ones: ask first.
-        box = QMessageBox(QMessageBox.Question, "Replace the trained model?",
-                          "Build makes a new model with fresh random weights. The current model's trained weights "
-                          "will be lost unless you save them first.", QMessageBox.NoButton, self)
-        box.setObjectName("confirm_build_dialog")
+        self._confirm_discard(
+            "confirm_build_dialog", "Replace the trained model?",
+            "Build makes a new model with fresh random weights. The current model's trained weights will be lost "
+            "unless you save them first.", "Discard and build", lambda: self.service.build(config, engine))
+
+    def open_model(self, path: str | Path) -> None:
+        """Open a model file, asking first when training results of the current model are not saved."""
+        if not self._unsaved_training:
+            self.service.load(path)
+            return
+        self._confirm_discard(
+            "confirm_open_dialog", "Open another model?",
+            f"Opening {Path(path).name} replaces the current model, whose trained weights are not saved.",
+            "Discard and open", lambda: self.service.load(path))
+
+    def _confirm_discard(self, name: str, title: str, text: str, proceed_text: str, proceed) -> None:
+        """Ask before trained weights are lost: save first, go ahead, or cancel (a window-modal box)."""
+        box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.NoButton, self)
+        box.setObjectName(name)
         save = box.addButton("Save first…", QMessageBox.ActionRole)
-        build = box.addButton("Discard and build", QMessageBox.DestructiveRole)
+        go_ahead = box.addButton(proceed_text, QMessageBox.DestructiveRole)
         box.addButton(QMessageBox.Cancel)
         box.setDefaultButton(QMessageBox.Cancel)
 
         def answered(_result: int) -> None:
             clicked = box.clickedButton()
             if clicked is save:
+                self._train_after_build = False
                 self._on_save_model()
-            elif clicked is build:
-                self.service.build(config, engine)
+            elif clicked is go_ahead:
+                proceed()
             else:
                 self._train_after_build = False
 
         box.finished.connect(answered)
-        self.confirm_build_dialog = box
+        setattr(self, name, box)
         box.open()
 
     def _on_train_requested(self) -> None:
@@ -894,7 +918,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open model", str(Path.home()),
                                               "Models (*.npz *.keras);;cnnviz models (*.npz);;Keras models (*.keras)")
         if path:
-            self.service.load(path)
+            self.open_model(path)
 
     def _on_open_image(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open image", str(Path.home()),

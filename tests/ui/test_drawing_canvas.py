@@ -16,6 +16,7 @@ from cnnviz.ui.drawing_canvas import (
     MAX_WAIT_MS,
     DrawingCanvas,
 )
+from cnnviz.ui.probability_chart import VERTICAL
 
 SEVEN = [(80, 70), (200, 70), (170, 150), (140, 220)]
 SIGNAL_TIMEOUT_MS = 2000
@@ -68,7 +69,7 @@ def send_tablet(widget, kind, position, pressure):
 def test_starts_empty_with_a_hint(canvas):
     assert canvas.current_input() is None
     assert canvas.message() == EMPTY_MESSAGE
-    assert canvas._message_label.text() == EMPTY_MESSAGE
+    assert canvas._message_label.full_text() == EMPTY_MESSAGE
     assert not canvas.canvas_image().any()
     assert canvas.canvas_image().shape == (CANVAS_SIZE, CANVAS_SIZE)
     assert not canvas._undo_button.isEnabled()
@@ -203,7 +204,7 @@ def test_clear_emits_cleared_and_drops_the_input(qtbot, canvas):
     assert canvas.message() == EMPTY_MESSAGE
     assert not canvas._preview.pixels.any()
     assert canvas.probabilities() is None
-    assert np.all(canvas._bars.opts["height"] == 0)
+    assert not canvas.chart.bar_heights().any()
 
 
 def test_undo_restores_the_previous_stroke(qtbot, canvas):
@@ -374,8 +375,7 @@ def test_shapes_mode_samples_the_shapes_dataset(qtbot, canvas):
     np.testing.assert_allclose(canvas.current_input()[0, :, :, 0], dataset.images[4] / 255.0,
                                atol=1e-6)
     assert labels.args[0] == int(dataset.labels[4])
-    ticks = canvas._plot.getPlotItem().getAxis("bottom")._tickLevels[0]
-    assert [name for _, name in ticks] == list(SHAPE_CLASSES)
+    assert canvas.chart.class_names() == tuple(SHAPE_CLASSES)
 
 
 def test_set_mode_validates_and_updates_the_combo(canvas):
@@ -493,24 +493,23 @@ def test_set_image_validates(canvas):
 def test_show_probabilities_sets_bars_and_highlights_the_top_class(canvas):
     probabilities = np.array([0.01, 0.02, 0.05, 0.6, 0.1, 0.02, 0.05, 0.1, 0.03, 0.02])
     canvas.show_probabilities(probabilities)
-    opts = canvas._bars.opts
-    np.testing.assert_allclose(opts["height"], probabilities)
-    colours = [brush.color().name() for brush in opts["brushes"]]
+    np.testing.assert_allclose(canvas.chart.bar_heights(), probabilities)
+    colours = canvas.chart.bar_colours()
     assert len(set(colours)) == 2
     assert colours.count(colours[3]) == 1
-    assert "3" in canvas._prediction_label.text() and "60.0 %" in canvas._prediction_label.text()
+    assert "3" in canvas.prediction_text() and "60.0 %" in canvas.prediction_text()
     canvas.show_probabilities(probabilities[::-1])
-    colours = [brush.color().name() for brush in canvas._bars.opts["brushes"]]
+    colours = canvas.chart.bar_colours()
     assert colours.count(colours[6]) == 1 and colours[3] == colours[0]
 
 
 def test_show_probabilities_with_class_names(canvas):
     canvas.show_probabilities(np.array([[0.2, 0.3, 0.5]]), class_names=SHAPE_CLASSES)
-    ticks = canvas._plot.getPlotItem().getAxis("bottom")._tickLevels[0]
-    assert [name for _, name in ticks] == list(SHAPE_CLASSES)
-    assert "circle" in canvas._prediction_label.text()
-    y_low, y_high = canvas._plot.getPlotItem().vb.viewRange()[1]
-    assert y_low <= 0.0 and 1.0 <= y_high < 1.2
+    assert [name for _, name in canvas.chart.tick_labels()] == list(SHAPE_CLASSES)
+    assert "circle" in canvas.prediction_text()
+    value_axis = 1 if canvas.chart.orientation() == VERTICAL else 0
+    low, high = canvas.chart.plot_widget().getPlotItem().vb.viewRange()[value_axis]
+    assert low <= 0.0 and 1.0 <= high < 1.2
 
 
 def test_show_probabilities_validates(canvas):
@@ -538,3 +537,244 @@ def test_open_button_loads_the_chosen_file(qtbot, canvas, tmp_path, monkeypatch)
         qtbot.mouseClick(canvas._open_button, Qt.MouseButton.LeftButton)
     assert "*.png" in offered["filters"] and "*.jpg" in offered["filters"]
     assert "chosen.png" in canvas.message()
+
+
+# --- the model the panel serves (issue 11, items 6, 9 and 10) ----------------------------------
+
+
+def choose_mode_with_keys(qtbot, canvas, mode):
+    """Give the mode combo the focus and press Down or Up until it shows ``mode``."""
+    combo = canvas._mode_combo
+    combo.setFocus()
+    target = combo.findData(mode)
+    assert target >= 0
+    while combo.currentIndex() != target:
+        key = Qt.Key.Key_Down if combo.currentIndex() < target else Qt.Key.Key_Up
+        qtbot.keyClick(combo, key)
+    assert canvas.mode() == mode
+
+
+def drag(qtbot, widget, points):
+    """Press the left button at the first point, move through the rest, release at the last."""
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=QPoint(*points[0]))
+    for point in points[1:]:
+        qtbot.mouseMove(widget, QPoint(*point))
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=QPoint(*points[-1]))
+
+
+def circle_points(centre=(140, 140), radius=90, count=40):
+    angles = np.linspace(0.0, 2.0 * np.pi, count)
+    return [(int(centre[0] + radius * np.cos(angle)), int(centre[1] + radius * np.sin(angle)))
+            for angle in angles]
+
+
+def test_shapes_drawn_for_a_digit_model_are_flagged_and_the_shapes_model_offered(qtbot, canvas):
+    from cnnviz.core.resources import resource_path
+
+    canvas.set_model("mnist-sample", (28, 28, 1))
+    assert canvas.notice() == ""
+    choose_mode_with_keys(qtbot, canvas, "shapes")
+    with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
+        drag(qtbot, canvas._surface, circle_points())
+    # The digit model's answer, shown as it is, and beside it why it means nothing.
+    canvas.show_probabilities(np.eye(10)[0] * 0.99 + 0.001)
+    assert canvas.prediction_text().startswith("Prediction: 0")
+    notice = canvas.notice()
+    assert "trained on digits (mnist-sample)" in notice and "means nothing" in notice
+    assert canvas._notice.isVisible()
+    button = canvas._notice_button
+    assert button.isVisible() and button.text() == "Use the shapes model"
+    with qtbot.waitSignal(canvas.sig_model_requested, timeout=SIGNAL_TIMEOUT_MS) as requested:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert requested.args[0] == str(resource_path("shapes_model.npz"))
+    assert "shapes_model.npz" in canvas.message()
+
+    canvas.set_model("shapes", (28, 28, 1))  # what the window does once the model is open
+    assert canvas.notice() == "" and not canvas._notice.isVisible()
+    assert canvas.mode() == "shapes" and canvas.class_names() == tuple(SHAPE_CLASSES)
+    assert "shapes_model.npz" not in canvas.message()  # "Opening …" does not outlive the opening
+
+
+def test_digits_drawn_for_a_shapes_model_offer_the_digits_model(qtbot, canvas):
+    from cnnviz.core.resources import resource_path
+
+    canvas.set_model("shapes", (28, 28, 1))
+    assert canvas.mode() == "shapes" and canvas._mode_combo.currentData() == "shapes"
+    assert canvas.notice() == ""
+    choose_mode_with_keys(qtbot, canvas, "digits")
+    assert "trained on shapes" in canvas.notice() and "a digit means nothing" in canvas.notice()
+    assert canvas._notice_button.text() == "Use the digits model"
+    with qtbot.waitSignal(canvas.sig_model_requested, timeout=SIGNAL_TIMEOUT_MS) as requested:
+        qtbot.mouseClick(canvas._notice_button, Qt.MouseButton.LeftButton)
+    assert requested.args[0] == str(resource_path("reference_model.npz"))
+    choose_mode_with_keys(qtbot, canvas, "shapes")  # back to what the model knows
+    assert canvas.notice() == ""
+
+
+def test_a_model_of_unknown_training_data_is_said_to_be_unknown(qtbot, canvas):
+    canvas.set_model(None, (28, 28, 1))
+    assert "does not say what it was trained on" in canvas.notice()
+    assert canvas._notice_button.isVisible() and canvas._notice_button.text() == "Use the digits model"
+    choose_mode_with_keys(qtbot, canvas, "shapes")
+    assert "a shape may mean nothing" in canvas.notice()
+    assert canvas._notice_button.text() == "Use the shapes model"
+
+
+def test_captions_and_class_names_follow_a_fashion_model(qtbot, canvas):
+    from cnnviz.core.datasets import FASHION_MNIST_CLASSES
+
+    canvas.clear()
+    with qtbot.waitSignal(canvas.sig_mode_changed, timeout=SIGNAL_TIMEOUT_MS) as changed:
+        canvas.set_model("fashion-mnist", (28, 28, 1))
+    assert changed.args[0] == "clothing" and canvas._mode_combo.currentText() == "Clothing"
+    assert canvas.class_names() == FASHION_MNIST_CLASSES
+    assert canvas.chart.class_names() == FASHION_MNIST_CLASSES
+    assert "clothing" in canvas.message() and "digit" not in canvas.message()
+    assert canvas.notice() == ""
+    draw(qtbot, canvas, SEVEN)
+    assert "Fashion-MNIST" in canvas.message()
+    choose_mode_with_keys(qtbot, canvas, "digits")
+    assert "trained on clothing (fashion-mnist)" in canvas.notice()
+    choose_mode_with_keys(qtbot, canvas, "shapes")
+    assert "trained on clothing (fashion-mnist)" in canvas.notice()
+
+
+def test_the_input_takes_the_models_shape(qtbot, canvas):
+    """A colour, non-square model gets colour, non-square inputs from drawings and samples."""
+    with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
+        drag(qtbot, canvas._surface, [(140, 40), (140, 240)])
+    with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as reshaped:
+        canvas.set_model(None, (32, 24, 3))
+    assert reshaped.args[0].shape == (1, 32, 24, 3)
+    canvas.clear()
+    with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as drawn:
+        drag(qtbot, canvas._surface, [(60, 140), (220, 140)])  # a horizontal bar
+    model_input = drawn.args[0]
+    assert model_input.shape == (1, 32, 24, 3) and model_input.dtype == np.float32
+    np.testing.assert_array_equal(model_input[..., 0], model_input[..., 2])
+    rows, columns = np.nonzero(model_input[0, :, :, 0] > 0.5)
+    assert columns.max() - columns.min() > rows.max() - rows.min()  # still a horizontal bar
+    assert abs(rows.mean() - 15.5) <= 1.5 and abs(columns.mean() - 11.5) <= 1.5
+    assert canvas.input_shape() == (32, 24, 3)
+    assert canvas._preview_title.text() == "Input 32×24×3"
+    assert canvas._preview.pixels.shape == (32, 24)
+    assert "32×24×3" in canvas.message()
+    canvas._sample_spin.setFocus()
+    canvas._sample_spin.selectAll()
+    qtbot.keyClicks(canvas._sample_spin, "5")
+    with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as sampled:
+        qtbot.mouseClick(canvas._load_button, Qt.MouseButton.LeftButton)
+    assert sampled.args[0].shape == (1, 32, 24, 3)
+    assert "scaled from 28×28 to 32×24" in canvas.message()
+    with pytest.raises(ValueError, match="32 x 24"):
+        canvas.set_image(np.zeros((28, 28)), preprocessed=True)
+    with pytest.raises(ValueError, match="input_shape"):
+        canvas.set_model("mnist", (28, 0, 1))
+
+
+@pytest.fixture
+def free_canvas(qtbot):
+    """A canvas whose surface takes what the layout gives it, in a panel of fixed size."""
+    widget = DrawingCanvas()
+    qtbot.addWidget(widget)
+    widget.setFixedSize(330, 640)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_a_long_caption_moves_nothing(qtbot, free_canvas, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    canvas = free_canvas
+    with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
+        drag(qtbot, canvas._surface, SEVEN)
+    QApplication.processEvents()
+    surface_before = canvas.surface_size()
+    minimum_before = canvas.minimumSizeHint()
+    path = tmp_path / ("a-scan-of-my-handwritten-seven-from-the-evening-class-on-convolutional-"
+                       "networks-second-attempt-with-a-thicker-pen.png")
+    write_digit_png(path)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args: (str(path), "")))
+    with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
+        qtbot.mouseClick(canvas._open_button, Qt.MouseButton.LeftButton)
+    QApplication.processEvents()
+    assert path.name in canvas.message()
+    assert canvas.message_is_elided()
+    assert canvas._message_label.toolTip() == canvas.message()
+    assert canvas.surface_size() == surface_before
+    # A long prediction (a Fashion-MNIST class) does not widen the panel either.
+    canvas.show_probabilities(np.linspace(0.0, 1.0, 10), class_names=("T-shirt/top",) * 9 + (
+        "Ankle boot of a remarkably long and descriptive class name",))
+    QApplication.processEvents()
+    assert canvas.minimumSizeHint().width() == minimum_before.width()
+    assert canvas.surface_size() == surface_before
+
+
+def test_the_notice_moves_nothing(qtbot, free_canvas):
+    canvas = free_canvas
+    canvas.set_model("mnist-sample", (28, 28, 1))
+    QApplication.processEvents()
+    surface_before, chart_before = canvas.surface_size(), canvas.chart.size()
+    choose_mode_with_keys(qtbot, canvas, "shapes")
+    QApplication.processEvents()
+    assert canvas.notice()
+    assert canvas.surface_size() == surface_before and canvas.chart.size() == chart_before
+    assert not canvas._notice_label.is_elided()  # the whole notice is readable
+
+
+def label_extents(chart):
+    """Pixel extents of the class labels along the class axis, in axis order."""
+    from PySide6.QtGui import QFontMetrics
+
+    metrics = QFontMetrics(chart.label_font())
+    view = chart.plot_widget().getPlotItem().getViewBox()
+    extents = []
+    for index, text in chart.tick_labels():
+        if chart.orientation() == VERTICAL:
+            centre = view.mapViewToScene(QPointF(index, 0.5)).x()
+            half = metrics.horizontalAdvance(text) / 2
+        else:
+            centre = view.mapViewToScene(QPointF(0.5, index)).y()
+            half = metrics.height() / 2
+        extents.append((centre - half, centre + half))
+    return sorted(extents)
+
+
+@pytest.mark.parametrize("names", [
+    tuple(str(digit) for digit in range(10)),
+    tuple(SHAPE_CLASSES),
+    ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+     "Ankle boot"),
+    tuple(f"category number {index}" for index in range(40)),
+], ids=["digits", "shapes", "fashion", "forty-long-names"])
+def test_class_labels_never_overlap(qtbot, free_canvas, names):
+    canvas = free_canvas
+    values = np.linspace(0.1, 0.9, len(names))
+    canvas.show_probabilities(values / values.sum(), class_names=names)
+    QApplication.processEvents()
+    labels = canvas.chart.tick_labels()
+    assert labels
+    extents = label_extents(canvas.chart)
+    for (_, end), (start, _) in zip(extents, extents[1:]):
+        assert end <= start
+    texts = [text for _, text in labels]
+    assert len(set(texts)) == len(texts)  # no two classes look alike
+    if len(names) <= 10:
+        assert [index for index, _ in labels] == list(range(len(names)))  # a handful: every one labelled
+    if texts != list(names):
+        assert "Classes: 0 " in canvas.chart.tooltip_text()  # which label is which class
+    # Whatever is elided or left out, hovering tells the whole name.
+    assert canvas.chart.describe_bar(len(names) - 1).startswith(names[-1] + ":")
+
+
+def test_hovering_a_bar_tells_its_class_and_probability(qtbot, free_canvas):
+    canvas = free_canvas
+    canvas.show_probabilities(np.array([0.1, 0.2, 0.7]), class_names=tuple(SHAPE_CLASSES))
+    QApplication.processEvents()
+    plot = canvas.chart.plot_widget()
+    view = plot.getPlotItem().getViewBox()
+    point = QPointF(0.35, 2) if canvas.chart.orientation() != VERTICAL else QPointF(2, 0.35)
+    position = plot.mapFromScene(view.mapViewToScene(point))
+    qtbot.mouseMove(plot.viewport(), position)
+    qtbot.waitUntil(lambda: canvas.chart.tooltip_text() == "circle: 70.0 %", timeout=SIGNAL_TIMEOUT_MS)

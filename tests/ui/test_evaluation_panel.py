@@ -186,3 +186,64 @@ def test_the_accuracy_has_its_own_wrapped_line(panel):
     assert panel.accuracy_label.wordWrap()
     assert panel.layout().indexOf(panel.accuracy_label) >= 0
 
+
+
+def test_clicking_a_mistake_says_it_is_loaded_and_offers_the_viewers(panel, evaluation, qtbot):
+    """Loading an image keeps the user here; going to the viewers is their own click."""
+    button = panel.show_in_viewers_button
+    assert not button.isEnabled()
+    gallery = panel.gallery
+    first = gallery.item(0)
+    with qtbot.waitSignal(panel.sig_example_chosen, timeout=1000), \
+            qtbot.assertNotEmitted(panel.sig_show_in_viewers_requested):
+        qtbot.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton, pos=gallery.visualItemRect(first).center())
+    index = int(evaluation.misclassified()[0])
+    names = evaluation.class_names
+    assert panel.chosen_label.full_text() == (
+        f"In the canvas: test image {index}, true {names[int(evaluation.labels[index])]}, "
+        f"predicted {names[int(evaluation.predictions[index])]}.")
+    assert button.isEnabled()
+    with qtbot.waitSignal(panel.sig_show_in_viewers_requested, timeout=1000):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def label_extents(panel):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QFontMetrics
+
+    metrics = QFontMetrics(panel.bar_widget.font())
+    view = panel._bar_plot.getViewBox()
+    extents = []
+    for index, text in panel.bar_labels():
+        centre = view.mapViewToScene(QPointF(index, 0.5)).x()
+        extents.append((centre - metrics.horizontalAdvance(text) / 2, centre + metrics.horizontalAdvance(text) / 2))
+    return extents
+
+
+@pytest.mark.parametrize("width", [700, 1400])
+def test_class_names_under_the_bars_never_overlap(qtbot, width):
+    from cnnviz.core.datasets import FASHION_MNIST_CLASSES
+    from PySide6.QtWidgets import QApplication
+
+    base = make_evaluation()
+    evaluation = evaluate(FixedEngine(base.probabilities), base.images, base.labels, "fashion-mnist",
+                          FASHION_MNIST_CLASSES)
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    panel.resize(width, 650)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.show_evaluation(evaluation)
+    QApplication.processEvents()
+    labels = panel.bar_labels()
+    assert [index for index, _ in labels] == list(range(10))
+    texts = [text for _, text in labels]
+    assert len(set(texts)) == 10
+    extents = label_extents(panel)
+    for (_, end), (start, _) in zip(extents, extents[1:]):
+        assert end <= start
+    if texts != list(FASHION_MNIST_CLASSES):
+        assert "Classes: 0 T-shirt/top, 1 Trouser" in panel.bar_widget.toolTip()
+    # The confusion matrix's headers hold the whole names (the header elides what does not fit).
+    table = panel.confusion_table
+    assert [table.horizontalHeaderItem(index).text() for index in range(10)] == list(FASHION_MNIST_CLASSES)

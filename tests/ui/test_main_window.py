@@ -405,3 +405,55 @@ def test_a_narrow_window_shrinks_the_side_panels_before_the_viewers(qtbot, windo
     # Wide again: the side panels get their room back.
     window.resize(1280, 720)
     qtbot.waitUntil(lambda: window.config_dock.width() > 220, timeout=3000)
+
+def test_shapes_for_the_digit_model_are_flagged_and_the_shapes_model_is_one_click_away(qtbot, window):
+    from PySide6.QtCore import QPoint, Qt
+
+    canvas = window.canvas
+    assert canvas.notice() == ""
+    combo = canvas.mode_combo
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # Digits → Shapes
+    assert canvas.mode() == "shapes"
+    assert "trained on digits (mnist-sample)" in canvas.notice() and "a shape means nothing" in canvas.notice()
+    qtbot.mouseClick(canvas.clear_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT) as shown:
+        qtbot.mousePress(canvas.surface, Qt.MouseButton.LeftButton, pos=QPoint(230, 140))
+        for angle in np.linspace(0.0, 2.0 * np.pi, 40)[1:]:
+            qtbot.mouseMove(canvas.surface, QPoint(int(140 + 90 * np.cos(angle)), int(140 + 90 * np.sin(angle))))
+        qtbot.mouseRelease(canvas.surface, Qt.MouseButton.LeftButton, pos=QPoint(230, 140))
+    assert len(shown.args[0].probabilities) == 10  # the digit model still answers, with a digit
+    assert canvas.notice() and canvas.notice_button.isVisible()
+
+    with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT) as changed:
+        qtbot.mouseClick(canvas.notice_button, Qt.MouseButton.LeftButton)
+    assert Path(changed.args[0].source).name == "shapes_model.npz"
+    qtbot.waitUntil(lambda: window._last_result is not None and len(window._last_result.probabilities) == 3,
+                    timeout=TIMEOUT)
+    assert canvas.notice() == "" and not canvas.notice_button.isVisible()
+    assert canvas.mode() == "shapes" and canvas.chart.class_names() == ("square", "triangle", "circle")
+    assert canvas.prediction_text().startswith("Prediction: circle")
+
+
+def test_clicking_a_mistake_keeps_the_user_on_the_evaluation_tab(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    panel = window.evaluation_panel
+    bar = window.tabs.tabBar()
+    evaluation_tab = window.tab_pages.index(panel)
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(evaluation_tab).center())
+    assert window.tabs.currentIndex() == evaluation_tab
+    with qtbot.waitSignal(window.service.sig_evaluation_finished, timeout=60_000):
+        qtbot.mouseClick(panel.evaluate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.gallery.count() > 0, timeout=TIMEOUT)
+    gallery = panel.gallery
+    with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT):
+        qtbot.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton,
+                         pos=gallery.visualItemRect(gallery.item(0)).center())
+    assert window.tabs.currentIndex() == evaluation_tab
+    index = int(panel.gallery_indices()[0])
+    np.testing.assert_allclose(window.canvas.current_input()[0], panel.evaluation().images[index], atol=1e-6)
+    assert "loaded into the canvas" in window.statusBar().currentMessage()
+    assert "Evaluation tab" in window.canvas.message()
+    qtbot.mouseClick(panel.show_in_viewers_button, Qt.MouseButton.LeftButton)
+    assert window.current_view() is window.feature_maps_view

@@ -62,7 +62,8 @@ def test_a_confusion_matrix_click_browses_its_examples_and_loads_one(qtbot, wind
     result = shown.args[0]
     np.testing.assert_allclose(result.image, evaluation.images[expected[0]][None], atol=1e-6)
     assert int(np.argmax(result.probabilities)) == int(predicted)  # the model's mistake, shown in every view
-    assert window.tabs.currentIndex() == 0 and window._label == int(true_class)
+    # The user stays on the Evaluation tab (issue 11, item 10); Show in viewers takes them to the viewers.
+    assert window.current_view() is panel and window._label == int(true_class)
 
 
 def test_history_replays_a_run_epoch_by_epoch(qtbot, window):
