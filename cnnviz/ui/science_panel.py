@@ -84,6 +84,12 @@ class SciencePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        super().resizeEvent(event)
+        # Only the current tab is resized; the spectra tab's layout must follow the width even when
+        # it is not the current one.
+        self.spectra_tab.fit_width(event.size().width())
+
     # -- what the window calls -----------------------------------------------------------------------
     def set_model(self, info: ModelInfo | None) -> None:
         """Follow a new model (built or opened): its layers, settings and dataset. Results of the

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QScrollArea
 
 from cnnviz.core import config as cfg
 from cnnviz.core.backprop import compare_flip
@@ -436,12 +437,31 @@ def test_busy_disables_every_request_button(qtbot, engine):
     assert all(button.isEnabled() for button in buttons)
 
 
-def test_no_page_needs_more_width_than_a_laptop_gives_it(qtbot, panel, service):
-    """At 1366x768 the Science tab gets about 650 pixels: no sub-page may need more, results shown."""
+def test_no_page_scrolls_sideways_at_the_width_a_laptop_gives_it(qtbot, panel, service):
+    """At 1366x768 the Science tab gets about 650 pixels in the window's scroll area: no sub-page may
+    need more, results shown, whichever sub-page is on screen when the window narrows."""
     click_tab(qtbot, panel.tabs, "Spectra comparison")
     run_by_click(qtbot, service, panel.spectra_tab.compare_button)
-    panel.resize(640, 600)
-    qtbot.waitUntil(lambda: panel.minimumSizeHint().width() <= 620, timeout=5000)
-    for title in ("Backprop = flipped convolution", "Weight-space symmetries", "Dead filters", "Spectra comparison"):
-        click_tab(qtbot, panel.tabs, title)
-        assert panel.tabs.currentWidget().minimumSizeHint().width() <= 620
+    assert panel.spectra_tab.plots_side_by_side()
+    click_tab(qtbot, panel.tabs, "Backprop = flipped convolution")
+    scroll = QScrollArea()  # as the main window holds every tab
+    qtbot.addWidget(scroll)
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(panel)
+    try:
+        scroll.resize(1000, 600)
+        scroll.show()
+        qtbot.waitExposed(scroll)
+        scroll.resize(660, 600)
+        sideways = scroll.horizontalScrollBar()
+        qtbot.waitUntil(lambda: panel.width() <= scroll.viewport().width(), timeout=5000)
+        assert sideways.maximum() == 0
+        for title in ("Weight-space symmetries", "Dead filters", "Spectra comparison"):
+            click_tab(qtbot, panel.tabs, title)
+            assert panel.tabs.currentWidget().minimumSizeHint().width() <= scroll.viewport().width()
+            assert sideways.maximum() == 0
+        assert not panel.spectra_tab.plots_side_by_side()
+        scroll.resize(1200, 700)  # wide again: the profile goes back beside the maps
+        qtbot.waitUntil(panel.spectra_tab.plots_side_by_side, timeout=5000)
+    finally:
+        scroll.takeWidget()  # the panel fixture owns the panel

@@ -408,10 +408,11 @@ class SpectraComparisonTab(QWidget):
         """Write the heatmap as PNG, SVG or PDF (by the suffix); raises ValueError when there is none."""
         return self.matrix_view.export_figure(path)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
-        super().resizeEvent(event)
-        wanted = (Qt.Orientation.Horizontal if event.size().width() >= SIDE_BY_SIDE_WIDTH
-                  else Qt.Orientation.Vertical)
+    def fit_width(self, width: int) -> None:
+        """Put the radial profile beside the maps from :data:`SIDE_BY_SIDE_WIDTH` pixels on, below them
+        when narrower. The panel calls this on every resize, also while this tab is hidden (a hidden
+        tab is not resized, and its side-by-side minimum width would make every tab scroll sideways)."""
+        wanted = Qt.Orientation.Horizontal if width >= SIDE_BY_SIDE_WIDTH else Qt.Orientation.Vertical
         if self._plots_splitter.orientation() != wanted:
             self._plots_splitter.setOrientation(wanted)
             self._plots_splitter.setSizes([600, 400] if wanted == Qt.Orientation.Horizontal else [600, 300])
@@ -423,6 +424,14 @@ class SpectraComparisonTab(QWidget):
                 if widget.layout() is not None:
                     widget.layout().invalidate()
                 widget = widget.parentWidget()
+
+    def plots_side_by_side(self) -> bool:
+        """Whether the radial profile is beside the maps and spectra (else below them)."""
+        return self._plots_splitter.orientation() == Qt.Orientation.Horizontal
+
+    def resizeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        super().resizeEvent(event)
+        self.fit_width(event.size().width())
 
     # -- internals -----------------------------------------------------------------------------------
     def _set_class_names(self, names: tuple[str, ...]) -> None:
