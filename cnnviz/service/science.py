@@ -264,9 +264,14 @@ class SimilarityMatrix:
                 f"and {names[low[1]]}, {least.text()}; different classes average "
                 f"{self.statistics.different_class_interval().text()}.")
         samples = self.statistics.fewest_maps()
-        if samples < MIN_SAMPLES_FOR_VERDICT or not most.low > least.high:
+        if samples < MIN_SAMPLES_FOR_VERDICT:
+            text += (f" The most and least alike pairs are not distinguishable with {samples} samples per class — "
+                     f"use more samples (a verdict needs at least {MIN_SAMPLES_FOR_VERDICT} per class).")
+        elif not most.low > least.high:
             text += (f" Their intervals overlap: the most and least alike pairs are not distinguishable with "
                      f"{samples} samples per class — use more samples.")
+        else:
+            text += " Their intervals do not overlap: the two pairs differ."
         return text
 
     def uncertainty_text(self) -> str:

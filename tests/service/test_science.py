@@ -120,6 +120,23 @@ def test_claims_are_settled_only_when_the_interval_excludes_zero(engine):
     assert "a verdict needs at least 5 per class" in few.verdict_text()
 
 
+def test_classes_without_a_claim_get_the_most_and_least_alike_pairs_with_intervals():
+    config = cfg.ModelConfig(input_shape=(28, 28, 1), layers=(
+        cfg.Conv2D(filters=4, kernel_size=(3, 3), activation="relu"), cfg.Flatten(),
+        cfg.Dense(units=3, activation="softmax")), training=cfg.TrainingConfig(dataset="shapes"))
+    engine = NumpyEngine(config, seed=0)
+    few = science.similarity_matrix(engine, samples_per_class=3, num_resamples=300)
+    assert few.class_names == ("square", "triangle", "circle") and few.claim_verdicts() == []
+    high, low = few.most_alike, few.least_alike
+    text = few.verdict_text()
+    assert text.startswith(f"Most alike: {few.class_names[high[0]]} and {few.class_names[high[1]]}, "
+                           f"{few.interval(high[0], high[1]).text()}; least alike: ")
+    assert "not distinguishable with 3 samples per class — use more samples" in text
+    many = science.similarity_matrix(engine, samples_per_class=30, num_resamples=300)
+    most, least = many.interval(*many.most_alike[:2]), many.interval(*many.least_alike[:2])
+    assert ("do not overlap" in many.verdict_text()) == (most.low > least.high)
+
+
 def test_similarity_matrix_defaults_to_the_first_convolution_and_refuses_bad_layers(engine):
     assert science.similarity_matrix(engine, samples_per_class=1).layer == "conv2d"
     for params, match in (({"layer": "dense"}, "not feature maps"), ({"layer": "bogus"}, "no layer 'bogus'"),
