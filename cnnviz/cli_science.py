@@ -47,10 +47,6 @@ def _open_model(text: str | None):
     return engine, path
 
 
-def _verdict(result) -> str:
-    return "unchanged: a symmetry" if result.is_symmetry else "CHANGED: not a symmetry"
-
-
 def _indices(indices) -> str:
     return ", ".join(str(index) for index in indices) if indices else "none"
 
@@ -74,12 +70,15 @@ def _command_symmetry(args: argparse.Namespace) -> int:
     notes = {result.note for result in results if result.note}
     for note in sorted(notes):
         print(f"note: {note}")
-    print(f"weight-space symmetries (report §1.1): M = {first.num_units}, {first.count_text} "
-          f"equivalent weight vectors")
-    print(f"checked on {first.num_images} {first.dataset} test images; largest change of any class probability:")
+    print(f"weight-space symmetries (report §1.1), M = {first.num_units} {first.activation} {first.unit_name}: "
+          f"{first.symmetries.text()}")
+    print(f"checked on {first.num_images} {first.dataset} test images; largest change of any class probability "
+          f"(a symmetry when at most {first.tolerance:.0e}, float32 rounding):")
     for result in results:
-        print(f"  {result.description}: max |difference| = {result.max_abs_difference:.3g}, "
-              f"predicted class kept for {result.argmax_agreement:.1%} -> {_verdict(result)}")
+        verdict = (f"<= {result.tolerance:.0e} -> unchanged: a symmetry" if result.is_symmetry else
+                   f"> {result.tolerance:.0e} -> CHANGED: not a symmetry")
+        print(f"  {result.description}: max |difference| = {result.max_abs_difference:.3g} {verdict}; "
+              f"predicted class kept for {result.argmax_agreement:.1%}")
         print(f"    {result.explanation}")
     return 0
 
@@ -114,8 +113,11 @@ def _command_flip(args: argparse.Namespace) -> int:
           "respect to the layer's input equals the full convolution of the"
           + (" dilated" if max(result.strides) > 1 else "") + " pre-activation gradient with the flipped kernel")
     print(f"  largest |engine gradient| = {result.largest_engine_gradient:.3g}")
-    print(f"  max |flipped - engine| = {result.comparison.max_abs_difference:.3g} "
-          f"(relative {result.comparison.relative_difference:.3g})")
+    comparison = result.comparison
+    verdict = ("equal to float precision" if result.agrees else "they DIFFER by more than float rounding")
+    print(f"  max |flipped - engine| = {comparison.max_abs_difference:.3g} "
+          f"(relative {comparison.relative_difference:.3g} {'<=' if result.agrees else '>'} tolerance "
+          f"{result.tolerance:.0e}) -> {verdict}")
     return 0
 
 
@@ -144,8 +146,10 @@ def _command_spectra(args: argparse.Namespace) -> int:
                                  f"test split, received {value}.")
     if args.samples_per_class < 1:
         raise ValueError(f"--samples-per-class must be at least 1, received {args.samples_per_class}.")
+    if args.resamples < 1:
+        raise ValueError(f"--resamples must be at least 1, received {args.resamples}.")
     result = science.similarity_matrix(engine, args.layer, args.filter, args.samples_per_class,
-                                       exclude_dc=args.exclude_dc)
+                                       exclude_dc=args.exclude_dc, num_resamples=args.resamples, seed=args.seed)
     names = result.class_names
     print(f"model: {path}")
     print(f"layer {result.layer}, filter {result.filter_index}: feature maps {result.map_shape[0]}x"
@@ -157,12 +161,15 @@ def _command_spectra(args: argparse.Namespace) -> int:
     if result.is_empty:
         print("every map of this filter is zero (a dead filter): there is no spectrum to compare.")
     else:
-        print(f"same class (diagonal) mean {result.same_class_mean:.4f}; different classes mean "
-              f"{result.different_class_mean:.4f}")
+        statistics = result.statistics
+        print(f"same class (diagonal) mean {statistics.same_class_interval().text(4)}; different classes mean "
+              f"{statistics.different_class_interval().text(4)}")
         high, low = result.most_alike, result.least_alike
         if high is not None and low is not None:
-            print(f"most alike: {names[high[0]]} and {names[high[1]]} ({high[2]:.4f}); least alike: "
-                  f"{names[low[0]]} and {names[low[1]]} ({low[2]:.4f})")
+            print(f"most alike: {names[high[0]]} and {names[high[1]]} ({result.interval(high[0], high[1]).text(4)}); "
+                  f"least alike: {names[low[0]]} and {names[low[1]]} ({result.interval(low[0], low[1]).text(4)})")
+        print(f"verdict: {result.verdict_text()}")
+        print(result.uncertainty_text().replace("Intervals in brackets", "intervals in brackets"))
     if args.csv:
         Path(args.csv).write_text(result.csv, encoding="utf-8")
         print(f"wrote {args.csv}")
@@ -174,6 +181,7 @@ def _command_spectra(args: argparse.Namespace) -> int:
                                     cutoff=args.cutoff)
         print(f"pair: first test samples of {split.class_names[first]} (#{samples[0]}) and "
               f"{split.class_names[second]} (#{samples[1]}): similarity {pair.similarity:.4f}")
+        print(f"  {pair.verdict_text()}")
         for value, sample, low_all, low_ac in ((first, samples[0], pair.low_frequency_a, pair.low_frequency_ac_a),
                                                (second, samples[1], pair.low_frequency_b, pair.low_frequency_ac_b)):
             print(f"  {split.class_names[value]} (#{sample}): power below {args.cutoff} cycles/pixel "
@@ -200,6 +208,7 @@ def _command_dead(args: argparse.Namespace) -> int:
               f"never active: {_indices(report.never_active)}")
         print(f"  smallest kernel norm {norms.min():.3g} (largest {norms.max():.3g}); smallest peak output "
               f"{report.max_activation.min():.3g} ({unit[:-1]} {int(report.max_activation.argmin())})")
+        print(f"  {entry.verdict_text(found.num_images)}")
     if not args.prune:
         return 0
     result = science.prune(engine, filters=found.dead, keep=True)
@@ -207,6 +216,7 @@ def _command_dead(args: argparse.Namespace) -> int:
         print(f"{layer}: pruned {len(indices)} ({_indices(indices)})" if indices else f"{layer}: nothing to prune")
     print(f"test accuracy {result.accuracy_before:.4f} -> {result.accuracy_after:.4f} after pruning "
           f"({result.num_images} {result.dataset} test images)")
+    print(result.verdict_text())
     if args.out:
         saved = engine.save(args.out)
         print(f"saved the pruned model to {saved or args.out}")
@@ -229,7 +239,8 @@ def add_science_commands(commands) -> None:
                     "the matching incoming and outgoing weights, and measure how much the predictions "
                     "change on test images. Permutations keep the network's function for every activation; "
                     "sign flips only for odd ones (tanh, linear); positive rescaling for relu and linear. "
-                    "Prints M and the number M!·2^M of equivalent weight vectors.")
+                    "Prints M and how many weight vectors are equivalent for the layer's activation: "
+                    "M!·2^M for tanh, M! orderings times a continuous family of positive rescalings for relu.")
     symmetry.add_argument("--model", metavar="FILE",
                           help=model_help + " (default: the bundled reference model, a relu dense layer)")
     symmetry.add_argument("--layer", metavar="NAME",
@@ -259,7 +270,9 @@ def add_science_commands(commands) -> None:
         description="For one filter of a layer, compute the log-magnitude Fourier spectrum of its feature "
                     "map for N test images of every class, and print the mean cosine similarity between "
                     "the spectra of every pair of classes (on the diagonal, between different images of "
-                    "the same class).")
+                    "the same class), each with a bootstrap interval over the images; the report's claims "
+                    "(4 and 7 alike, 8 and 1 not) are called supported or contradicted only when the interval "
+                    "of the difference from the different-class mean excludes zero.")
     spectra.add_argument("--model", required=True, metavar="FILE", help=model_help)
     spectra.add_argument("--layer", metavar="NAME",
                          help="a layer with feature maps (default: the first conv2d layer)")
@@ -274,6 +287,10 @@ def add_science_commands(commands) -> None:
                               "how much of each map's power is at low frequencies")
     spectra.add_argument("--cutoff", type=float, default=0.25, metavar="F",
                          help="low-frequency limit for --pair, in cycles per pixel (default 0.25)")
+    spectra.add_argument("--resamples", type=int, default=1000, metavar="B",
+                         help="bootstrap resamples of the test images for the intervals (default 1000)")
+    spectra.add_argument("--seed", type=int, default=0,
+                         help="seed of the bootstrap resampling (default 0; the same seed gives the same intervals)")
     spectra.set_defaults(handler=_command_spectra)
 
     dead = commands.add_parser(

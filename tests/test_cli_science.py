@@ -91,12 +91,15 @@ def test_commands_fit_beside_the_main_parser():
 def test_symmetry_on_the_reference_relu_layer(capsys):
     out = run(capsys, "symmetry", "--samples", "200")
     assert "layer: dense (128 relu units; outgoing weights in dense_1)" in out
-    assert "128!·2^128 = 1.31×10^254" in out
+    # relu is not odd: no 2^128 sign patterns in the count, a continuous family of rescalings instead.
+    assert "128!·2^128" not in out
+    assert "M = 128 relu units: Infinitely many equivalent weight vectors: 128! = 3.86×10^215 orderings" in out
+    assert "No 2^128 sign patterns: relu is not odd" in out
     permutation, sign_flip, rescaling = numbers_after(out, "max |difference| =")
     assert permutation < 1e-4 and rescaling < 1e-4
     assert sign_flip > 1e-2
     assert "on 200 mnist-sample test images" in out
-    assert out.count("unchanged: a symmetry") == 2 and out.count("CHANGED") == 1
+    assert out.count("<= 1e-04 -> unchanged: a symmetry") == 2 and out.count("> 1e-04 -> CHANGED") == 1
     assert "relu(-a)" in out
 
 
@@ -106,7 +109,7 @@ def test_symmetry_on_a_tanh_layer_keeps_sign_flips(capsys, tanh_model):
     assert len(differences) == 4  # permutation, sign flips, rescaling, permutation and sign flips
     assert max(differences[0], differences[1], differences[3]) < 1e-4
     assert differences[2] > 1e-4
-    assert "16!·2^16 = 1.37×10^18" in out
+    assert "16!·2^16 = 1.37×10^18 equivalent weight vectors" in out
 
 
 def test_symmetry_refuses_the_output_layer_and_unknown_layers():
@@ -126,6 +129,7 @@ def test_flip_on_the_reference_model(capsys):
     (difference,) = numbers_after(out, "max |flipped - engine| =")
     (scale,) = numbers_after(out, "largest |engine gradient| =")
     assert difference < 1e-4 and scale > 1e-5
+    assert "<= tolerance 1e-04) -> equal to float precision" in out
     out = run(capsys, "flip", "--model", REFERENCE, "--random", "--seed", "2")
     assert numbers_after(out, "max |flipped - engine| =")[0] < 1e-4
 
@@ -169,11 +173,26 @@ def test_spectra_matrix_is_symmetric_with_ten_rows(capsys, tmp_path):
     (pair,) = numbers_after(out, "similarity")
     assert 0 < pair <= 1
     assert "first test samples of 4" in out and len(re.findall(r"power below 0.25 cycles/pixel", out)) == 2
+    # Five images per class: every mean carries an interval, and no claim is settled by chance.
+    assert re.search(r"different classes mean 0\.\d{4} \[0\.\d{4}, 0\.\d{4}\]", out)
+    assert "verdict: 4 vs 7: " in out and "95% bootstrap percentile intervals, 1,000 resamples" in out
+    assert re.search(r"within the middle 95% of 4,950 pairs of the first 100 mnist-sample test images", out)
+
+
+def test_spectra_verdicts_say_what_the_images_can_and_cannot_tell(capsys):
+    out = run(capsys, "spectra", "--model", REFERENCE, "--samples-per-class", "20", "--resamples", "500")
+    assert "4 vs 7: 0.895 [" in out
+    assert "not distinguishable with 20 samples per class — use more samples" in out
+    assert "the report's claim that 8 and 1 do not look alike is supported for this filter" in out
+    assert "500 resamples of each class's test images (seed 0)" in out
+    few = run(capsys, "spectra", "--model", REFERENCE, "--samples-per-class", "2", "--resamples", "200")
+    assert few.count("not distinguishable with 2 samples per class") == 2 and "supported" not in few
 
 
 def test_spectra_errors_are_readable():
     for argv, match in ((["--filter", "28"], "28 filters"), (["--layer", "dense"], "not feature maps"),
-                        (["--pair", "4", "12"], "class indices"), (["--layer", "bogus"], "no layer")):
+                        (["--pair", "4", "12"], "class indices"), (["--layer", "bogus"], "no layer"),
+                        (["--resamples", "0"], "at least 1")):
         args = parser().parse_args(["spectra", "--model", REFERENCE, "--samples-per-class", "2", *argv])
         with pytest.raises(ValueError, match=match):
             args.handler(args)
@@ -184,6 +203,7 @@ def test_spectra_errors_are_readable():
 def test_dead_reports_on_the_reference_model(capsys):
     out = run(capsys, "dead", "--model", REFERENCE, "--samples", "300")
     assert "conv2d: 28 filters; near-zero kernels: none; never active: none" in out
+    assert "conv2d: no dead filters. The smallest kernel norm" in out and "is above 1e-06, on 300 test images" in out
     out = run(capsys, "dead", "--model", REFERENCE, "--layer", "dense", "--samples", "300")
     listed = re.search(r"never active: ([0-9, ]+|none)", out).group(1)
     units = [] if listed == "none" else [int(value) for value in listed.split(", ")]
@@ -213,6 +233,7 @@ def test_dead_prune_out_on_the_reference_writes_a_loadable_model(capsys, tmp_pat
     out_file = tmp_path / "same.npz"
     out = run(capsys, "dead", "--model", REFERENCE, "--samples", "100", "--prune", "--out", str(out_file))
     assert "conv2d: nothing to prune" in out and "test accuracy 0.9680 -> 0.9680" in out
+    assert "no prediction changed." in out
     reloaded = NumpyEngine.load(out_file)
     original = NumpyEngine.load(REFERENCE)
     np.testing.assert_array_equal(reloaded.kernels()["conv2d"], original.kernels()["conv2d"])

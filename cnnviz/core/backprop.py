@@ -237,6 +237,13 @@ def input_gradient_by_flipped_convolution(output_gradient: np.ndarray, kernel: n
     return padded[:, top:top + height, left:left + width, :]
 
 
+FLIP_TOLERANCE = 1e-4
+"""The largest relative difference (to the largest |engine gradient|) still counted as float
+rounding: float32 carries about 7 significant digits, and a gradient sums many products, so
+rounding alone leaves relative differences near 1e-7 to 1e-6, far below this; an error in the
+identity (a kernel not flipped, a stride not dilated) gives differences of order 1."""
+
+
 @dataclass(frozen=True, eq=False)
 class FlipComparison:
     """The flipped-kernel identity checked against an engine's own input gradient.
@@ -308,3 +315,19 @@ def compare_flip(engine_input_gradient: np.ndarray, output_gradient: np.ndarray,
         dilated_gradient=dilate(pre_activation, strides), computed_gradient=computed,
         engine_gradient=engine_gradient,
     )
+
+
+def flip_verdict_text(comparison: FlipComparison, tolerance: float = FLIP_TOLERANCE) -> str:
+    """``"max |difference| = 1.4e-10, relative 9.4e-08 ≤ 1e-04 (float rounding): equal to float
+    precision"``: the observed values, the tolerance and the verdict.
+
+    Parameters
+    ----------
+    comparison : FlipComparison
+    tolerance : float, default :data:`FLIP_TOLERANCE`
+    """
+    difference, relative = comparison.max_abs_difference, comparison.relative_difference
+    head = f"max |difference| = {difference:.2g}, relative {relative:.2g}"
+    if relative <= tolerance:
+        return f"{head} ≤ {tolerance:.0e} (float rounding): equal to float precision"
+    return f"{head} > {tolerance:.0e}: they differ by more than float rounding"

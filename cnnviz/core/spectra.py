@@ -9,8 +9,9 @@ their continuous spectrum more finely without changing it, so that it can be rea
 
 The report's §5.1 compares such spectra between digits (4 and 7 alike, 8 and 1 not):
 :func:`log_spectrum_similarity` scores two maps, :func:`class_similarity_matrix` averages it
-over every pair of classes, :func:`radial_profile` and :func:`low_frequency_fraction` say how
-the power spreads from low to high frequencies.
+over every pair of classes (:func:`pair_similarities` gives the individual pairs behind the mean;
+:mod:`cnnviz.core.spectra_uncertainty` how sure the means are), :func:`radial_profile` and
+:func:`low_frequency_fraction` say how the power spreads from low to high frequencies.
 """
 
 from __future__ import annotations
@@ -128,12 +129,15 @@ def _single_map(array: np.ndarray, what: str) -> np.ndarray:
     return array
 
 
-def _log_spectrum_vectors(maps: np.ndarray, exclude_dc: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Unit-length log-magnitude spectra of a stack of maps.
+def unit_log_spectra(maps: np.ndarray, exclude_dc: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-length log-magnitude spectra of a stack of maps: the vectors whose dot products are
+    :func:`log_spectrum_similarity`.
 
     Parameters
     ----------
     maps : ndarray, shape (n, h, w), float64
+    exclude_dc : bool
+        Leave out the zero frequency.
 
     Returns
     -------
@@ -187,10 +191,37 @@ def log_spectrum_similarity(a: np.ndarray, b: np.ndarray, exclude_dc: bool = Fal
     if first.shape != second.shape:
         raise ValueError(f"Both maps must have the same size to compare their spectra, received "
                          f"{first.shape} and {second.shape}.")
-    vectors, valid = _log_spectrum_vectors(np.stack([first, second]), exclude_dc)
+    vectors, valid = unit_log_spectra(np.stack([first, second]), exclude_dc)
     if not valid.all():
         return float("nan")
     return float(np.clip(vectors[0] @ vectors[1], 0.0, 1.0))
+
+
+def pair_similarities(maps_a: np.ndarray, maps_b: np.ndarray, exclude_dc: bool = False) -> np.ndarray:
+    """:func:`log_spectrum_similarity` of every map of one stack with every map of another.
+
+    These are the individual image-pair similarities that :func:`class_similarity_matrix`
+    averages; their spread says how much one pair of images can differ from the mean.
+
+    Parameters
+    ----------
+    maps_a : ndarray, shape (n_a, h, w)
+    maps_b : ndarray, shape (n_b, h, w)
+        Maps of the same size (h, w).
+    exclude_dc : bool, default False
+
+    Returns
+    -------
+    ndarray, shape (n_a, n_b), float64
+        In [0, 1]; NaN in the rows and columns of all-zero maps (no spectrum).
+    """
+    _, (first, second) = class_map_stacks({0: maps_a, 1: maps_b})
+    vectors_a, valid_a = unit_log_spectra(first, exclude_dc)
+    vectors_b, valid_b = unit_log_spectra(second, exclude_dc)
+    similarities = np.clip(vectors_a @ vectors_b.T, 0.0, 1.0)
+    similarities[~valid_a, :] = np.nan
+    similarities[:, ~valid_b] = np.nan
+    return similarities
 
 
 def _stacked_maps(maps: np.ndarray) -> np.ndarray:
@@ -304,6 +335,47 @@ def low_frequency_fraction(maps: np.ndarray, cutoff: float = 0.25, exclude_dc: b
     return float(power[radius <= cutoff].sum() / total)
 
 
+def class_map_stacks(feature_maps_by_class: dict[int, np.ndarray]) -> tuple[list, list[np.ndarray]]:
+    """Each class's maps checked and as float64, in the order of the sorted class keys.
+
+    Parameters
+    ----------
+    feature_maps_by_class : dict[int, ndarray of shape (n_k, h, w)]
+        One filter's maps for ``n_k`` inputs of each class, all of the same size (h, w).
+
+    Returns
+    -------
+    keys : list
+        The sorted class keys.
+    stacks : list of ndarray, shape (n_k, h, w), float64
+
+    Raises
+    ------
+    ValueError
+        For an empty dictionary, maps that are not ``(n, h, w)``, of different sizes, or not finite.
+    """
+    if not isinstance(feature_maps_by_class, dict) or not feature_maps_by_class:
+        raise ValueError("feature_maps_by_class must be a non-empty dictionary {class: maps (n, h, w)}.")
+    keys = sorted(feature_maps_by_class)
+    stacks = []
+    for key in keys:
+        maps = np.asarray(feature_maps_by_class[key])
+        if maps.ndim != 3 or maps.shape[0] == 0 or 0 in maps.shape[1:]:
+            raise ValueError(f"The maps of class {key!r} must have shape (n, h, w) with n >= 1, received "
+                             f"an array of shape {maps.shape}. For feature maps (n, h, w, filters), pick "
+                             f"one filter: maps[..., k].")
+        if not np.issubdtype(maps.dtype, np.number) or np.iscomplexobj(maps):
+            raise ValueError(f"The maps of class {key!r} must hold real numbers, received dtype {maps.dtype}.")
+        if stacks and maps.shape[1:] != stacks[0].shape[1:]:
+            raise ValueError(f"Every class's maps must have the same size; class {keys[0]!r} has "
+                             f"{stacks[0].shape[1:]} and class {key!r} has {maps.shape[1:]}.")
+        maps = maps.astype(np.float64, copy=False)
+        if not np.isfinite(maps).all():
+            raise ValueError(f"The maps of class {key!r} hold NaN or infinite values.")
+        stacks.append(maps)
+    return keys, stacks
+
+
 def class_similarity_matrix(feature_maps_by_class: dict[int, np.ndarray],
                             exclude_dc: bool = False) -> np.ndarray:
     """Mean log-spectrum similarity between the feature maps of every pair of classes.
@@ -334,28 +406,10 @@ def class_similarity_matrix(feature_maps_by_class: dict[int, np.ndarray],
     ValueError
         For an empty dictionary, maps that are not ``(n, h, w)``, or maps of different sizes.
     """
-    if not isinstance(feature_maps_by_class, dict) or not feature_maps_by_class:
-        raise ValueError("feature_maps_by_class must be a non-empty dictionary {class: maps (n, h, w)}.")
-    keys = sorted(feature_maps_by_class)
-    stacks = []
-    for key in keys:
-        maps = np.asarray(feature_maps_by_class[key])
-        if maps.ndim != 3 or maps.shape[0] == 0 or 0 in maps.shape[1:]:
-            raise ValueError(f"The maps of class {key!r} must have shape (n, h, w) with n >= 1, received "
-                             f"an array of shape {maps.shape}. For feature maps (n, h, w, filters), pick "
-                             f"one filter: maps[..., k].")
-        if not np.issubdtype(maps.dtype, np.number) or np.iscomplexobj(maps):
-            raise ValueError(f"The maps of class {key!r} must hold real numbers, received dtype {maps.dtype}.")
-        if stacks and maps.shape[1:] != stacks[0].shape[1:]:
-            raise ValueError(f"Every class's maps must have the same size; class {keys[0]!r} has "
-                             f"{stacks[0].shape[1:]} and class {key!r} has {maps.shape[1:]}.")
-        maps = maps.astype(np.float64, copy=False)
-        if not np.isfinite(maps).all():
-            raise ValueError(f"The maps of class {key!r} hold NaN or infinite values.")
-        stacks.append(maps)
+    _, stacks = class_map_stacks(feature_maps_by_class)
     sums, counts = [], []
     for maps in stacks:
-        vectors, valid = _log_spectrum_vectors(maps, exclude_dc)
+        vectors, valid = unit_log_spectra(maps, exclude_dc)
         sums.append(vectors.sum(axis=0))
         counts.append(int(valid.sum()))
     sums = np.stack(sums)

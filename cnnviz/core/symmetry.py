@@ -12,7 +12,9 @@ its outgoing weights undoes. ``2**M`` sign patterns, ``M! · 2**M`` equivalent w
 all. ReLU is not odd (``relu(-a) = max(-a, 0) ≠ -relu(a)``), so for ReLU units a sign flip changes
 the function; their symmetry is instead *positive rescaling*, ``relu(c·a) = c·relu(a)`` for any
 ``c > 0``: multiply the incoming weights and bias by ``c`` and divide the outgoing weights by ``c``
-(a continuous family rather than a finite set).
+(a continuous family rather than a finite set). How many weight vectors are equivalent therefore
+depends on the activation: :class:`WeightSymmetries` says it for each (``M! · 2**M`` for tanh,
+``M!`` orderings times a continuous ``M``-dimensional family for ReLU, ...).
 
 The transforms work on weights in the exchange form ``{layer: {"kernel", "bias"}}``: on a dense
 layer (kernel ``(in, M)``), or on a convolution's filters (kernel ``(kh, kw, in, M)``), with the
@@ -53,13 +55,32 @@ def symmetry_count(num_units: int) -> int:
     int
         Exact (Python integers do not overflow).
     """
-    if isinstance(num_units, bool) or not isinstance(num_units, (int, np.integer)) or num_units < 0:
-        raise ValueError(f"The number of hidden units must be a non-negative integer, received {num_units!r}.")
-    return math.factorial(int(num_units)) * 2 ** int(num_units)
+    units = _checked_units(num_units)
+    return math.factorial(units) * 2 ** units
 
 
 EXACT_DIGITS = 15
 """Counts below ``10**EXACT_DIGITS`` are written out in full by :func:`symmetry_count_text`."""
+KNOWN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+
+def _count_text(label: str, log10: float, exact, significant: int) -> str:
+    """``label = value``: exactly (``exact()``) when short, as a power of ten from ``log10`` otherwise."""
+    if isinstance(significant, bool) or not isinstance(significant, int) or significant < 1:
+        raise ValueError(f"significant must be a positive integer, received {significant!r}.")
+    if log10 < EXACT_DIGITS - 1:
+        return f"{label} = {exact():,}"
+    exponent = math.floor(log10)
+    mantissa = round(10 ** (log10 - exponent), significant - 1)
+    if mantissa >= 10:  # 9.996 rounds to 10.0: carry into the exponent
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{label} = {mantissa:.{significant - 1}f}×10^{exponent}"
+
+
+def _checked_units(num_units) -> int:
+    if isinstance(num_units, bool) or not isinstance(num_units, (int, np.integer)) or num_units < 0:
+        raise ValueError(f"The number of hidden units must be a non-negative integer, received {num_units!r}.")
+    return int(num_units)
 
 
 def symmetry_count_text(num_units: int, significant: int = 3) -> str:
@@ -69,20 +90,108 @@ def symmetry_count_text(num_units: int, significant: int = 3) -> str:
     separators; larger ones as a power of ten with ``significant`` significant digits, from
     ``log10`` computed with :func:`math.lgamma`, so a layer of a million units costs nothing.
     """
-    if isinstance(num_units, bool) or not isinstance(num_units, (int, np.integer)) or num_units < 0:
-        raise ValueError(f"The number of hidden units must be a non-negative integer, received {num_units!r}.")
-    if isinstance(significant, bool) or not isinstance(significant, int) or significant < 1:
-        raise ValueError(f"significant must be a positive integer, received {significant!r}.")
-    units = int(num_units)
-    label = f"{units}!·2^{units}"
+    units = _checked_units(num_units)
     log10 = math.lgamma(units + 1) / math.log(10) + units * math.log10(2)
-    if log10 < EXACT_DIGITS - 1:
-        return f"{label} = {symmetry_count(units):,}"
-    exponent = math.floor(log10)
-    mantissa = round(10 ** (log10 - exponent), significant - 1)
-    if mantissa >= 10:  # 9.996 rounds to 10.0: carry into the exponent
-        mantissa, exponent = mantissa / 10, exponent + 1
-    return f"{label} = {mantissa:.{significant - 1}f}×10^{exponent}"
+    return _count_text(f"{units}!·2^{units}", log10, lambda: symmetry_count(units), significant)
+
+
+def factorial_text(num_units: int, significant: int = 3) -> str:
+    """``M!`` as text, the orderings of ``M`` units: ``"5! = 120"``, ``"128! = 3.86×10^215"``."""
+    units = _checked_units(num_units)
+    return _count_text(f"{units}!", math.lgamma(units + 1) / math.log(10), lambda: math.factorial(units),
+                       significant)
+
+
+@dataclass(frozen=True)
+class WeightSymmetries:
+    """Which weight vectors compute the same function as a given one, for one hidden layer.
+
+    For ``M`` hidden units with activation ``f`` followed by another weighted layer, the
+    permutations of the units (``M!``) always keep the function. On top of them:
+
+    - ``tanh`` is odd, so each unit's sign can flip: ``M! · 2^M`` weight vectors, a finite set;
+    - ``sigmoid`` has ``σ(-a) = 1 - σ(a)``, so a flip is exact once the next layer's bias also
+      takes the flipped unit's outgoing weights: ``M! · 2^M`` as well;
+    - ``relu`` is not odd but positively homogeneous: each unit can be rescaled by any ``c > 0``,
+      a continuous ``M``-dimensional family per ordering, and no sign flips;
+    - ``linear``: any invertible ``M × M`` matrix mixing the units, a continuous family of
+      dimension ``M²`` holding all of the above.
+
+    Max pooling between the layer and the next commutes with permutations and positive rescaling
+    only, so it removes the sign flips and leaves ``linear`` with what ``relu`` has.
+
+    Attributes
+    ----------
+    activation : str
+    num_units : int
+    max_pooling_between : bool
+    """
+
+    activation: str
+    num_units: int
+    max_pooling_between: bool = False
+
+    @property
+    def known(self) -> bool:
+        """Whether the activation's symmetries are known here (relu, tanh, sigmoid, linear)."""
+        return self.activation in KNOWN_ACTIVATIONS
+
+    @property
+    def sign_flips(self) -> bool:
+        """Whether the ``2^M`` sign patterns are symmetries (for sigmoid, with the next bias adjusted)."""
+        return self.activation in ("tanh", "sigmoid", "linear") and not self.max_pooling_between
+
+    @property
+    def continuous_dimension(self) -> int:
+        """0 for a finite set; ``M`` for positive rescaling; ``M²`` for every invertible matrix (linear)."""
+        if self.activation == "linear" and not self.max_pooling_between:
+            return self.num_units ** 2
+        if self.activation in POSITIVELY_HOMOGENEOUS_ACTIVATIONS:
+            return self.num_units
+        return 0
+
+    @property
+    def finite_count(self) -> int:
+        """The exact number of equivalent weight vectors from permutations (and sign flips, where they
+        hold); for a continuous family, the number of its discrete orderings."""
+        return symmetry_count(self.num_units) if self.sign_flips else math.factorial(self.num_units)
+
+    @property
+    def count_text(self) -> str:
+        """The finite count as ``formula = value``: ``"128!·2^128 = 1.31×10^254"`` or ``"128! = 3.86×10^215"``."""
+        return symmetry_count_text(self.num_units) if self.sign_flips else factorial_text(self.num_units)
+
+    def text(self) -> str:
+        """One or two sentences saying how many weight vectors are equivalent, and why."""
+        units = self.num_units
+        pooling = (" Max pooling lies between this layer and the next, and max(−a) ≠ −max(a): no sign flips."
+                   if self.max_pooling_between and self.activation in ("tanh", "sigmoid", "linear") else "")
+        if not self.known:
+            return (f"At least {factorial_text(units)} equivalent weight vectors, the orderings of the units "
+                    f"(a permutation keeps the function for every activation); other symmetries of "
+                    f"{self.activation} are not known here.")
+        if self.activation == "tanh" and self.sign_flips:
+            return (f"{self.count_text} equivalent weight vectors: {units}! orderings of the units × 2^{units} "
+                    f"sign patterns (tanh is odd, tanh(−a) = −tanh(a)). A finite set: tanh(c·a) ≠ c·tanh(a), "
+                    f"so there is no rescaling.")
+        if self.activation == "sigmoid" and self.sign_flips:
+            return (f"{self.count_text} equivalent weight vectors: {units}! orderings of the units × 2^{units} "
+                    f"sign patterns, each flipped unit's outgoing weights also added to the next layer's bias "
+                    f"(σ(−a) = 1 − σ(a)). No rescaling: sigmoid is not positively homogeneous.")
+        if self.activation == "linear" and not self.max_pooling_between:
+            return (f"Infinitely many equivalent weight vectors: any invertible {units}×{units} matrix A mixing "
+                    f"the units (incoming weights and bias multiplied by A, outgoing weights by A⁻¹), a "
+                    f"continuous family of dimension {units}^2 = {units ** 2:,} that holds the "
+                    f"{symmetry_count_text(units)} permutations with sign flips and every rescaling.")
+        if self.activation in POSITIVELY_HOMOGENEOUS_ACTIVATIONS:
+            reason = ("relu is not odd" if self.activation == "relu" else
+                      "max pooling lies between this layer and the next, and max(−a) ≠ −max(a)")
+            return (f"Infinitely many equivalent weight vectors: {factorial_text(units)} orderings of the units, "
+                    f"each with a continuous {units}-dimensional family of positive rescalings "
+                    f"({self.activation}(c·a) = c·{self.activation}(a) for c > 0, one c per unit). "
+                    f"No 2^{units} sign patterns: {reason}.")
+        # tanh or sigmoid behind max pooling: permutations alone.
+        return f"{factorial_text(units)} equivalent weight vectors, the orderings of the units.{pooling}"
 
 
 def _copy(weights: Weights) -> Weights:

@@ -25,6 +25,15 @@ the command line (:mod:`cnnviz.cli_science`), so the orchestration lives here on
                               flipped-kernel convolution (:func:`flip`)
 ============================  ==========================================  ======================
 
+Every verdict a result gives comes with what it rests on, as text the window and the command
+line both print (the ``verdict_text`` methods): the class matrix's claims with seeded bootstrap
+intervals over the test images, called "supported" or "contradicted" only when the interval of
+the difference excludes zero and "not distinguishable" otherwise
+(:mod:`cnnviz.core.spectra_uncertainty`, :mod:`cnnviz.core.uncertainty`); one pair of inputs
+placed among the pairs of many test images; symmetries, dead filters and the flip identity with
+the threshold and the value observed; pruning with the predictions that changed each way and a
+sign test.
+
 Bad parameters raise ``ValueError`` with a message that says what was received and what was
 expected. No Qt here.
 """
@@ -37,14 +46,19 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from cnnviz.core.backprop import FlipComparison, compare_flip
+from cnnviz.core.backprop import FLIP_TOLERANCE, FlipComparison, compare_flip, flip_verdict_text
 from cnnviz.core.pruning import DeadFilterReport, max_abs_activation, prune_filters
 from cnnviz.core.pruning import dead_filters as find_dead_filters
 from cnnviz.core.results import frozen
-from cnnviz.core.spectra import (class_similarity_matrix, log_spectrum_similarity, low_frequency_fraction,
-                                 magnitude_spectrum, radial_profile, similarity_matrix_csv)
-from cnnviz.core.symmetry import (ODD_ACTIVATIONS, SymmetryCheck, check_symmetry, explain, flip_signs,
-                                  permute_hidden_units, rescale_units, symmetry_count_text)
+from cnnviz.core.spectra import (log_spectrum_similarity, low_frequency_fraction, magnitude_spectrum,
+                                 pair_similarities, radial_profile, similarity_matrix_csv)
+from cnnviz.core.spectra_uncertainty import (ClassSimilarityStatistics, SimilarityRank,
+                                             class_similarity_statistics, similarity_rank)
+from cnnviz.core.symmetry import (ODD_ACTIVATIONS, SymmetryCheck, WeightSymmetries, check_symmetry, explain,
+                                  flip_signs, permute_hidden_units, rescale_units)
+from cnnviz.core.uncertainty import (CONFIDENCE, CONTRADICTED, MIN_SAMPLES_FOR_VERDICT, NOT_DISTINGUISHABLE,
+                                     NUM_RESAMPLES, SIGNIFICANCE, SUPPORTED, Interval, judge_difference,
+                                     sign_test_p_value, upper_bound_never_seen)
 
 DEFAULT_DATASET = "mnist-sample"
 """The dataset used when the model's configuration names none (a model made elsewhere)."""
@@ -59,6 +73,10 @@ RESCALE_RANGE = (0.25, 4.0)
 
 CHANGES_WEIGHTS = {"prune": True}
 """Analyses that change the engine's weights when called with ``keep=True``."""
+REPORT_CLAIMS = ((("4", "7"), True), (("8", "1"), False))
+"""The report's §5.1 claims: the spectra of a 4 and a 7 look alike (True), those of an 8 and a 1 do not."""
+REFERENCE_IMAGES = 100
+"""Test images whose pairwise spectrum similarities are the yardstick for one pair of inputs."""
 
 
 # -- results ---------------------------------------------------------------------------------------
@@ -83,15 +101,71 @@ class TestSplit:
     dataset: str
 
 
+@dataclass(frozen=True)
+class ClaimVerdict:
+    """A claim about a pair of classes (they look alike, or they do not) checked against the matrix.
+
+    The pair's mean similarity is compared with the mean between every pair of different classes;
+    the claim is settled only when the bootstrap interval of their difference excludes zero.
+
+    Attributes
+    ----------
+    first, second : str
+        The two classes.
+    alike : bool
+        The claim: they look alike (True), or they do not (False).
+    pair, reference, difference : Interval
+        The pair's mean similarity, the mean between different classes, and the first minus the
+        second, each with its interval.
+    samples_per_class : int
+        The fewest images with a non-zero map in any class: what the intervals rest on.
+    num_resamples : int
+    outcome : str
+        ``"supported"``, ``"contradicted"`` or ``"not distinguishable"``.
+    """
+
+    first: str
+    second: str
+    alike: bool
+    pair: Interval
+    reference: Interval
+    difference: Interval
+    samples_per_class: int
+    num_resamples: int
+    outcome: str
+
+    @property
+    def claim(self) -> str:
+        return f"{self.first} and {self.second} {'look alike' if self.alike else 'do not look alike'}"
+
+    def text(self) -> str:
+        """``"4 vs 7: 0.895 [0.881, 0.908] against 0.890 [...] ...: not distinguishable ..."``."""
+        numbers = (f"{self.first} vs {self.second}: {self.pair.text()} against the mean between different classes, "
+                   f"{self.reference.text()}; difference {self.difference.text(signed=True)}")
+        if self.outcome == NOT_DISTINGUISHABLE:
+            few = (f" (a verdict needs at least {MIN_SAMPLES_FOR_VERDICT} per class)"
+                   if self.samples_per_class < MIN_SAMPLES_FOR_VERDICT else "")
+            return (f"{numbers}: not distinguishable with {self.samples_per_class} samples per class — use more "
+                    f"samples{few}.")
+        side = "above" if self.difference.low > 0 else "below"
+        return (f"{numbers}, wholly {side} 0: the report's claim that {self.claim} is {self.outcome} for this "
+                "filter.")
+
+
 @dataclass(frozen=True, eq=False)
 class SimilarityMatrix:
-    """Mean log-spectrum similarity of one filter's feature maps between every pair of classes.
+    """Mean log-spectrum similarity of one filter's feature maps between every pair of classes,
+    with bootstrap intervals.
 
     Attributes
     ----------
     matrix : ndarray, shape (K, K), float64, read-only
         Exactly symmetric; NaN where no pair of non-zero maps was left (see
         :func:`cnnviz.core.spectra.class_similarity_matrix`).
+    statistics : ClassSimilarityStatistics
+        Each entry's bootstrap interval, the spread of the individual image-pair similarities and
+        the resampled matrices (:func:`cnnviz.core.spectra_uncertainty.class_similarity_statistics`);
+        arrays read-only.
     class_names : tuple of str
         The K classes present in the test split, in label order.
     layer : str
@@ -108,6 +182,7 @@ class SimilarityMatrix:
     """
 
     matrix: np.ndarray
+    statistics: ClassSimilarityStatistics
     class_names: tuple[str, ...]
     layer: str
     filter_index: int
@@ -125,14 +200,16 @@ class SimilarityMatrix:
     @property
     def same_class_mean(self) -> float:
         """Mean of the diagonal (NaN entries left out; NaN if all are)."""
-        diagonal = np.diag(self.matrix)
-        return float(np.nanmean(diagonal)) if not np.isnan(diagonal).all() else float("nan")
+        return self.statistics.same_class_interval().estimate
 
     @property
     def different_class_mean(self) -> float:
         """Mean of the off-diagonal entries (NaN entries left out; NaN if all are)."""
-        values = self.matrix[~np.eye(len(self.matrix), dtype=bool)]
-        return float(np.nanmean(values)) if values.size and not np.isnan(values).all() else float("nan")
+        return self.statistics.different_class_interval().estimate
+
+    def interval(self, row: int, col: int) -> Interval:
+        """Entry ``(row, col)`` with its bootstrap interval."""
+        return self.statistics.interval(row, col)
 
     def _extreme_pair(self, pick) -> tuple[int, int, float] | None:
         masked = np.where(~np.eye(len(self.matrix), dtype=bool), self.matrix, np.nan)
@@ -150,6 +227,58 @@ class SimilarityMatrix:
     def least_alike(self) -> tuple[int, int, float] | None:
         """``(i, j, similarity)`` of the least similar pair of different classes, or None."""
         return self._extreme_pair(np.nanargmin)
+
+    def claim_verdicts(self) -> list[ClaimVerdict]:
+        """The report's claims (:data:`REPORT_CLAIMS`) whose classes this matrix holds, each judged."""
+        names = list(self.class_names)
+        verdicts = []
+        for (first, second), alike in REPORT_CLAIMS:
+            if first not in names or second not in names:
+                continue
+            row, col = names.index(first), names.index(second)
+            if not np.isfinite(self.matrix[row, col]):
+                continue
+            difference = self.statistics.difference_from_different_classes(row, col)
+            samples = self.statistics.fewest_maps()
+            verdicts.append(ClaimVerdict(
+                first=first, second=second, alike=alike, pair=self.interval(row, col),
+                reference=self.statistics.different_class_interval(), difference=difference,
+                samples_per_class=samples, num_resamples=self.statistics.num_resamples,
+                outcome=judge_difference(difference, alike, samples)))
+        return verdicts
+
+    def verdict_text(self) -> str:
+        """What the numbers say about the report's claims, or about the most and least alike pairs
+        for other classes; empty for a dead filter. Every number carries its interval."""
+        if self.is_empty:
+            return ""
+        verdicts = self.claim_verdicts()
+        if verdicts:
+            return "\n".join(verdict.text() for verdict in verdicts)
+        high, low = self.most_alike, self.least_alike
+        if high is None or low is None:
+            return ""
+        names = self.class_names
+        most, least = self.interval(high[0], high[1]), self.interval(low[0], low[1])
+        text = (f"Most alike: {names[high[0]]} and {names[high[1]]}, {most.text()}; least alike: {names[low[0]]} "
+                f"and {names[low[1]]}, {least.text()}; different classes average "
+                f"{self.statistics.different_class_interval().text()}.")
+        samples = self.statistics.fewest_maps()
+        if samples < MIN_SAMPLES_FOR_VERDICT:
+            text += (f" The most and least alike pairs are not distinguishable with {samples} samples per class — "
+                     f"use more samples (a verdict needs at least {MIN_SAMPLES_FOR_VERDICT} per class).")
+        elif not most.low > least.high:
+            text += (f" Their intervals overlap: the most and least alike pairs are not distinguishable with "
+                     f"{samples} samples per class — use more samples.")
+        else:
+            text += " Their intervals do not overlap: the two pairs differ."
+        return text
+
+    def uncertainty_text(self) -> str:
+        """How the intervals were made, for a caption."""
+        statistics = self.statistics
+        return (f"Intervals in brackets: {statistics.confidence:.0%} bootstrap percentile intervals, "
+                f"{statistics.num_resamples:,} resamples of each class's test images (seed {statistics.seed}).")
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,6 +310,12 @@ class PairComparison:
         Fraction of each map's power at radial frequencies up to ``cutoff``.
     low_frequency_ac_a, low_frequency_ac_b : float
         The same without the zero frequency (the map's mean).
+    rank : SimilarityRank or None
+        Where ``similarity`` falls among the similarities of every pair of the first
+        ``reference_images`` test images (:func:`cnnviz.core.spectra_uncertainty.similarity_rank`);
+        None when no reference was asked for or the test images could not be read.
+    reference : str
+        Which test images those were, or why there is no rank.
     """
 
     layer: str
@@ -201,6 +336,29 @@ class PairComparison:
     low_frequency_b: float
     low_frequency_ac_a: float
     low_frequency_ac_b: float
+    rank: SimilarityRank | None = None
+    reference: str = ""
+
+    def verdict_text(self) -> str:
+        """The similarity, and whether it stands out among pairs of test images (with the range it is
+        judged against)."""
+        dc = " (zero frequency left out)" if self.exclude_dc else ""
+        if not np.isfinite(self.similarity):
+            return (f"Similarity of the spectra: n/a — a map is all zero (a dead filter?); {self.layer}, filter "
+                    f"{self.filter_index}.")
+        head = f"Similarity of the spectra: {self.similarity:.3f}{dc}, {self.layer} filter {self.filter_index}"
+        rank = self.rank
+        if rank is None or not np.isfinite(rank.low):
+            return f"{head}. {self.reference or 'There is no reference to judge it against.'}"
+        middle = (f"the middle {rank.confidence:.0%} of {rank.num_reference_pairs:,} pairs of {self.reference} "
+                  f"({rank.low:.3f}–{rank.high:.3f})")
+        if rank.outcome == "typical":
+            verdict = (f"not distinguishable from a pair of random test images: within {middle}, more alike than "
+                       f"{rank.fraction_below:.0%} of them")
+        else:
+            side = "above" if rank.outcome == "more alike" else "below"
+            verdict = f"{rank.outcome} than usual: {side} {middle}, more alike than {rank.fraction_below:.0%} of them"
+        return f"{head} — {verdict}. One pair cannot show that two classes look alike; the class matrix can."
 
 
 @dataclass(frozen=True)
@@ -221,8 +379,9 @@ class SymmetryResult:
         ``M``.
     unit_name : str
         ``"units"`` (dense) or ``"filters"`` (conv2d).
-    count_text : str
-        ``M! · 2^M`` as text (:func:`cnnviz.core.symmetry.symmetry_count_text`).
+    symmetries : WeightSymmetries
+        How many weight vectors are equivalent for this activation and layer
+        (:class:`cnnviz.core.symmetry.WeightSymmetries`).
     explanation : str
         Why this transform is, or is not, a symmetry for the activation.
     note : str
@@ -243,7 +402,7 @@ class SymmetryResult:
     activation: str
     num_units: int
     unit_name: str
-    count_text: str
+    symmetries: WeightSymmetries
     explanation: str
     note: str
     check: SymmetryCheck
@@ -270,6 +429,18 @@ class SymmetryResult:
         """Whether no probability changed by more than ``tolerance``."""
         return self.max_abs_difference <= self.tolerance
 
+    @property
+    def count_text(self) -> str:
+        """The exact finite count, ``"128! = 3.86×10^215"`` for relu, ``"6!·2^6 = 46,080"`` for tanh."""
+        return self.symmetries.count_text
+
+    def verdict_text(self) -> str:
+        """``"unchanged: a symmetry (max |Δp| 4.8e-07 ≤ 1e-04)"``: the verdict with the observed value
+        and the tolerance it is judged against."""
+        if self.is_symmetry:
+            return f"unchanged: a symmetry (max |Δp| {self.max_abs_difference:.2g} ≤ {self.tolerance:.0e})"
+        return f"changed: not a symmetry (max |Δp| {self.max_abs_difference:.2g} > {self.tolerance:.0e})"
+
 
 @dataclass(frozen=True)
 class LayerDeadFilters:
@@ -283,6 +454,43 @@ class LayerDeadFilters:
     def unit_name(self) -> str:
         """``"filters"`` for a convolution, ``"units"`` for a dense layer."""
         return "filters" if self.kind == "conv2d" else "units"
+
+    def verdict_text(self, num_images: int) -> str:
+        """What was found in this layer, with each criterion's threshold and the values observed.
+
+        Parameters
+        ----------
+        num_images : int
+            The test images the activity was measured on.
+        """
+        report, unit = self.report, self.unit_name
+        single = unit[:-1]
+        norms = report.kernel_norms
+        largest = float(norms.max()) if norms.size else 0.0
+        threshold = report.kernel_tolerance * largest
+        kernel_rule = (f"kernel norm ≤ {threshold:.3g} = {report.kernel_tolerance:g} × the largest, "
+                       f"{largest:.3g}")
+        activity_rule = f"largest |output| ≤ {report.activity_tolerance:g} on all {num_images:,} test images"
+        never = report.never_active
+        parts = []
+        if report.near_zero_kernels:
+            parts.append(f"near-zero kernels {_listed(report.near_zero_kernels)} ({kernel_rule})")
+        if never:
+            bound = upper_bound_never_seen(num_images, CONFIDENCE)
+            parts.append(f"never active {_listed(never)} ({activity_rule}; such a {single} may still fire, on at "
+                         f"most {bound:.2%} of similar images, {CONFIDENCE:.0%} upper bound)")
+        if parts:
+            count = len(report.dead)
+            return f"{self.layer}: {count} dead {unit if count != 1 else single}: {'; '.join(parts)}."
+        weakest = int(norms.argmin())
+        text = (f"{self.layer}: no dead {unit}. The smallest kernel norm, {norms[weakest]:.3g} ({single} {weakest}), "
+                f"is above {threshold:.3g} = {report.kernel_tolerance:g} × the largest")
+        peaks = report.max_activation
+        if peaks is not None and peaks.size:
+            quietest = int(peaks.argmin())
+            text += (f"; the quietest {single}'s largest |output|, {peaks[quietest]:.3g} ({single} {quietest}), is "
+                     f"above {report.activity_tolerance:g}, on {num_images:,} test images")
+        return text + "."
 
 
 @dataclass(frozen=True)
@@ -341,11 +549,42 @@ class PruneResult:
     kept: bool
     num_images: int
     dataset: str
+    num_worse: int = 0
+    num_better: int = 0
 
     @property
     def num_pruned(self) -> int:
         """How many filters were zeroed in all."""
         return sum(len(indices) for _, indices in self.pruned)
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided exact sign test (McNemar) of ``num_worse`` against ``num_better``."""
+        return sign_test_p_value(self.num_worse, self.num_better)
+
+    @property
+    def outcome(self) -> str:
+        """``"unchanged"`` (no prediction changed), ``"lower"`` or ``"higher"`` (the sign test rejects
+        "no change" at :data:`cnnviz.core.uncertainty.SIGNIFICANCE`), or ``"not distinguishable"``."""
+        if self.num_worse == self.num_better == 0:
+            return "unchanged"
+        if self.p_value >= SIGNIFICANCE:
+            return NOT_DISTINGUISHABLE
+        return "lower" if self.num_worse > self.num_better else "higher"
+
+    def verdict_text(self) -> str:
+        """The accuracies, how many predictions changed each way, and whether that is more than chance."""
+        head = (f"Test accuracy {self.accuracy_before:.4f} → {self.accuracy_after:.4f} on {self.num_images:,} "
+                f"{self.dataset} test images")
+        outcome = self.outcome
+        if outcome == "unchanged":
+            return f"{head}: no prediction changed."
+        changes = f"{self.num_worse} predictions turned wrong and {self.num_better} turned right"
+        test = f"sign test p = {self.p_value:.2g}"
+        if outcome == NOT_DISTINGUISHABLE:
+            return (f"{head}: {changes}; not distinguishable from no change with {self.num_images:,} test images "
+                    f"({test} ≥ {SIGNIFICANCE:g}).")
+        return f"{head}: {changes}; the accuracy is {outcome} ({test} < {SIGNIFICANCE:g})."
 
 
 @dataclass(frozen=True, eq=False)
@@ -378,9 +617,25 @@ class FlipResult:
     target: str
     largest_engine_gradient: float
     comparison: FlipComparison
+    tolerance: float = FLIP_TOLERANCE
+
+    @property
+    def agrees(self) -> bool:
+        """Whether the relative difference is within ``tolerance`` (float rounding)."""
+        return self.comparison.relative_difference <= self.tolerance
+
+    def verdict_text(self) -> str:
+        """The differences, the tolerance they are judged against and the verdict."""
+        return flip_verdict_text(self.comparison, self.tolerance)
 
 
 # -- shared helpers --------------------------------------------------------------------------------
+
+def _listed(indices: Sequence[int], limit: int = 12) -> str:
+    """``"3, 11"``; long lists end in ``"… (+20 more)"``."""
+    shown = ", ".join(str(index) for index in indices[:limit])
+    return shown + (f", … (+{len(indices) - limit} more)" if len(indices) > limit else "")
+
 
 def _read_only(array) -> np.ndarray:
     """A read-only copy (never a view of an engine's buffer)."""
@@ -532,13 +787,14 @@ def _one_image(image, what: str, engine) -> np.ndarray:
 # -- spectra (report §5.1) -------------------------------------------------------------------------
 
 def similarity_matrix(engine, layer: str | None = None, filter_index: int = 0, samples_per_class: int = 20,
-                      exclude_dc: bool = False, dataset: str | None = None,
-                      data_dir: str | None = None) -> SimilarityMatrix:
-    """How alike one filter's feature-map spectra are between every pair of classes.
+                      exclude_dc: bool = False, dataset: str | None = None, data_dir: str | None = None,
+                      num_resamples: int = NUM_RESAMPLES, seed: int = 0) -> SimilarityMatrix:
+    """How alike one filter's feature-map spectra are between every pair of classes, and how sure that is.
 
     The first ``samples_per_class`` test images of each class go through the model; their maps
     for filter ``filter_index`` of ``layer`` are compared with
-    :func:`cnnviz.core.spectra.class_similarity_matrix`.
+    :func:`cnnviz.core.spectra_uncertainty.class_similarity_statistics`: the mean similarity of
+    every pair of classes, each with a bootstrap interval over the images.
 
     Parameters
     ----------
@@ -551,12 +807,18 @@ def similarity_matrix(engine, layer: str | None = None, filter_index: int = 0, s
         Leave the zero frequency out of the spectra.
     dataset, data_dir : str, optional
         As in :func:`load_test_split`.
+    num_resamples : int, default 1000
+        Bootstrap resamples of the images.
+    seed : int, default 0
+        Seed of the resampling: the same seed gives the same intervals.
 
     Returns
     -------
     SimilarityMatrix
     """
     samples_per_class = _integer(samples_per_class, "samples_per_class", minimum=1)
+    num_resamples = _integer(num_resamples, "num_resamples", minimum=1)
+    seed = _integer(seed, "seed")
     split = load_test_split(engine, dataset=dataset, data_dir=data_dir)
     shapes = _output_shapes(engine, engine.feature_maps(split.images[:1]))
     layer = _spatial_layer(engine, shapes, layer)
@@ -569,18 +831,27 @@ def similarity_matrix(engine, layer: str | None = None, filter_index: int = 0, s
     for index in classes:
         by_class[index] = maps[start:start + len(chosen[index])]
         start += len(chosen[index])
-    matrix = class_similarity_matrix(by_class, exclude_dc=bool(exclude_dc))
+    statistics = class_similarity_statistics(by_class, exclude_dc=bool(exclude_dc), num_resamples=num_resamples,
+                                             seed=seed)
+    statistics = replace(statistics, **{name: _read_only(getattr(statistics, name)) for name in (
+        "matrix", "low", "high", "spread", "num_pairs", "num_maps", "replicates")})
+    matrix = statistics.matrix
     names = tuple(split.class_names[index] for index in classes)
     return SimilarityMatrix(
-        matrix=_read_only(matrix), class_names=names, layer=layer, filter_index=filter_index,
+        matrix=matrix, statistics=statistics, class_names=names, layer=layer, filter_index=filter_index,
         samples_per_class=samples_per_class, exclude_dc=bool(exclude_dc), dataset=split.dataset,
         map_shape=(int(maps.shape[1]), int(maps.shape[2])), csv=similarity_matrix_csv(matrix, names),
     )
 
 
 def compare_pair(engine, layer: str | None = None, filter_index: int = 0, image_a=None, image_b=None,
-                 exclude_dc: bool = False, cutoff: float = 0.25) -> PairComparison:
+                 exclude_dc: bool = False, cutoff: float = 0.25, reference_images: int = REFERENCE_IMAGES,
+                 dataset: str | None = None, data_dir: str | None = None) -> PairComparison:
     """One filter's feature maps for two inputs, their log spectra, similarity and radial profiles.
+
+    One pair of images has no spread of its own to judge its similarity by; it is placed among the
+    similarities of every pair of the first ``reference_images`` test images instead
+    (:func:`cnnviz.core.spectra_uncertainty.similarity_rank`).
 
     Parameters
     ----------
@@ -594,11 +865,16 @@ def compare_pair(engine, layer: str | None = None, filter_index: int = 0, image_
         Leave the zero frequency out of the similarity.
     cutoff : float, default 0.25
         Low-frequency limit in cycles per pixel.
+    reference_images : int, default 100
+        Test images whose pairwise similarities are the yardstick (0: none).
+    dataset, data_dir : str, optional
+        As in :func:`load_test_split`.
 
     Returns
     -------
     PairComparison
     """
+    reference_images = _integer(reference_images, "reference_images", minimum=0)
     first = _one_image(image_a, "image_a", engine)
     second = _one_image(image_b, "image_b", engine)
     if first.shape != second.shape:
@@ -610,6 +886,9 @@ def compare_pair(engine, layer: str | None = None, filter_index: int = 0, image_
     filter_index = _filter(filter_index, layer, shapes[layer][-1])
     outputs = np.asarray(maps[layer], dtype=np.float32)[..., filter_index]
     map_a, map_b = outputs[0], outputs[1]
+    similarity = log_spectrum_similarity(map_a, map_b, exclude_dc=bool(exclude_dc))
+    rank, reference = _reference_rank(engine, layer, filter_index, similarity, bool(exclude_dc), reference_images,
+                                      first.shape[1:], dataset, data_dir)
     frequencies, profile_a = radial_profile(map_a)
     _, profile_b = radial_profile(map_b)
     return PairComparison(
@@ -618,14 +897,35 @@ def compare_pair(engine, layer: str | None = None, filter_index: int = 0, image_
         map_a=_read_only(map_a), map_b=_read_only(map_b),
         spectrum_a=_read_only(magnitude_spectrum(map_a)[:, :, 0]),
         spectrum_b=_read_only(magnitude_spectrum(map_b)[:, :, 0]),
-        similarity=log_spectrum_similarity(map_a, map_b, exclude_dc=bool(exclude_dc)),
+        similarity=similarity,
         exclude_dc=bool(exclude_dc), frequencies=_read_only(frequencies),
         profile_a=_read_only(profile_a), profile_b=_read_only(profile_b), cutoff=float(cutoff),
         low_frequency_a=low_frequency_fraction(map_a, cutoff=cutoff),
         low_frequency_b=low_frequency_fraction(map_b, cutoff=cutoff),
         low_frequency_ac_a=low_frequency_fraction(map_a, cutoff=cutoff, exclude_dc=True),
         low_frequency_ac_b=low_frequency_fraction(map_b, cutoff=cutoff, exclude_dc=True),
+        rank=rank, reference=reference,
     )
+
+
+def _reference_rank(engine, layer: str, filter_index: int, similarity: float, exclude_dc: bool, count: int,
+                    input_shape: tuple[int, ...], dataset: str | None,
+                    data_dir: str | None) -> tuple[SimilarityRank | None, str]:
+    """``similarity`` among the similarities of every pair of the first ``count`` test images' maps,
+    and which images those were (or why there is no rank)."""
+    if count < 2:
+        return None, "No reference images were asked for."
+    try:
+        split = load_test_split(engine, count, dataset=dataset, data_dir=data_dir)
+    except (ValueError, OSError) as error:
+        return None, f"There is no reference to judge it against: {error}"
+    if split.images.shape[1:] != tuple(input_shape):
+        return None, (f"There is no reference to judge it against: the {split.dataset} test images have shape "
+                      f"{split.images.shape[1:]}, the inputs {tuple(input_shape)}.")
+    maps = layer_maps(engine, split.images, layer)[..., filter_index]
+    pairs = pair_similarities(maps, maps, exclude_dc=exclude_dc)
+    upper = pairs[np.triu_indices(len(maps), k=1)]
+    return similarity_rank(similarity, upper), f"the first {len(maps)} {split.dataset} test images"
 
 
 # -- weight-space symmetries (report §1.1) ---------------------------------------------------------
@@ -722,9 +1022,9 @@ def symmetry(engine, layer: str | None = None, transform: str = "permutation", s
     description, function = transforms[transform]
     check = check_symmetry(engine, split.images, function)
     between = names[names.index(layer) + 1:names.index(next_layer)]
+    pooled = any(specs[name].kind == "max_pooling2d" for name in between)
     note = ""
-    if transform in ("sign_flip", "permutation_sign_flip") and activation in ODD_ACTIVATIONS \
-            and any(specs[name].kind == "max_pooling2d" for name in between):
+    if transform in ("sign_flip", "permutation_sign_flip") and activation in ODD_ACTIVATIONS and pooled:
         note = ("max pooling lies between, and max(-a) ≠ -max(a): sign flips are not exact here even "
                 "though the activation is odd")
     try:
@@ -734,7 +1034,7 @@ def symmetry(engine, layer: str | None = None, transform: str = "permutation", s
     return SymmetryResult(
         layer=layer, next_layer=next_layer, transform=transform, description=description,
         activation=activation, num_units=num_units, unit_name=unit_name,
-        count_text=symmetry_count_text(num_units), explanation=explanation, note=note, check=check,
+        symmetries=WeightSymmetries(activation, num_units, pooled), explanation=explanation, note=note, check=check,
         dataset=split.dataset, seed=seed,
     )
 
@@ -838,16 +1138,20 @@ def prune(engine, layer: str | None = None, filters: Sequence[int] | Mapping[str
             pruned_weights = prune_filters(pruned_weights, name, indices, names)
         pruned.append((name, tuple(sorted(set(indices)))))
     split = load_test_split(engine, dataset=dataset, data_dir=data_dir)
-    _, before = engine.evaluate(split.images, split.labels)
+    # Predictions, not only accuracies: which images changed each way says whether a change is
+    # more than chance (the same images are scored twice, a paired comparison).
+    right_before = np.asarray(engine.predict(split.images)).argmax(axis=1) == split.labels
     restore = True
     try:
         engine.set_weights(pruned_weights)
-        _, after = engine.evaluate(split.images, split.labels)
+        right_after = np.asarray(engine.predict(split.images)).argmax(axis=1) == split.labels
         restore = not keep
     finally:
         if restore:
             engine.set_weights(original)
-    return PruneResult(tuple(pruned), float(before), float(after), bool(keep), len(split.images), split.dataset)
+    return PruneResult(tuple(pruned), float(right_before.mean()), float(right_after.mean()), bool(keep),
+                       len(split.images), split.dataset, num_worse=int((right_before & ~right_after).sum()),
+                       num_better=int((~right_before & right_after).sum()))
 
 
 # -- backprop as a flipped convolution (report §4.3) -----------------------------------------------

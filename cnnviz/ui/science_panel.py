@@ -6,8 +6,9 @@ Four tabs, each a view of its own module in :mod:`cnnviz.ui.science`:
    input and a test image, their similarity and radial power profiles, and the class-by-class
    similarity matrix;
 2. *Backprop = flipped convolution* (§4.3) — recomputed from the current inspection alone;
-3. *Weight-space symmetries* (§1.1) — ``M! · 2^M``, and permutations, sign flips and rescaling
-   checked on the model's predictions;
+3. *Weight-space symmetries* (§1.1) — how many weight vectors are equivalent for the layer's
+   activation (``M! · 2^M`` for tanh, ``M!`` orderings and positive rescalings for ReLU), and
+   permutations, sign flips and rescaling checked on the model's predictions;
 4. *Dead filters* (§5.2) — near-zero and never-active filters, and pruning them.
 
 The panel never talks to the model service. It asks for an analysis with
@@ -69,7 +70,9 @@ class SciencePanel(QWidget):
                 (self.flip_tab, "Backprop = flipped convolution",
                  "Report §4.3: the gradient through a convolution is a convolution with the 180°-rotated kernel."),
                 (self.symmetry_tab, "Weight-space symmetries",
-                 "Report §1.1: M!·2^M equivalent weight vectors; which transforms really keep the function."),
+                 "Report §1.1: how many weight vectors are equivalent for the layer's activation (M!·2^M "
+                 "for tanh; M! orderings and positive rescalings for relu); which transforms really keep the "
+                 "function."),
                 (self.dead_filters_tab, "Dead filters",
                  "Report §5.2: filters with near-zero kernels or no activity, and pruning them.")):
             index = self.tabs.addTab(tab, title)
@@ -80,6 +83,12 @@ class SciencePanel(QWidget):
         layout = PageLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        super().resizeEvent(event)
+        # Only the current tab is resized; the spectra tab's layout must follow the width even when
+        # it is not the current one.
+        self.spectra_tab.fit_width(event.size().width())
 
     # -- what the window calls -----------------------------------------------------------------------
     def set_model(self, info: ModelInfo | None) -> None:

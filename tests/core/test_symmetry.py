@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from cnnviz.core import config as cfg
-from cnnviz.core.symmetry import (SymmetryCheck, check_symmetry, explain, flip_signs, permute_hidden_units,
-                                  rescale_units, symmetry_count, symmetry_count_text)
+from cnnviz.core.symmetry import (SymmetryCheck, WeightSymmetries, check_symmetry, explain, factorial_text,
+                                  flip_signs, permute_hidden_units, rescale_units, symmetry_count,
+                                  symmetry_count_text)
 from cnnviz.engines.numpy_engine import NumpyEngine
 
 EXACT = 1e-5
@@ -46,6 +47,46 @@ def test_symmetry_count_text_exact_when_short_power_of_ten_when_long():
 def text_parts(text: str) -> tuple[float, int]:
     mantissa, exponent = text.split(" = ")[1].split("×10^")
     return float(mantissa), int(exponent)
+
+
+def test_factorial_text_exact_when_short():
+    assert factorial_text(5) == "5! = 120"
+    assert factorial_text(0) == "0! = 1"
+    assert factorial_text(16) == "16! = 20,922,789,888,000"
+    assert factorial_text(17) == "17! = 3.56×10^14"
+    digits = str(math.factorial(128))
+    assert factorial_text(128) == f"128! = {int(digits[:4]) / 1000:.2f}×10^{len(digits) - 1}" == "128! = 3.86×10^215"
+
+
+def test_equivalent_weight_vectors_follow_the_activation():
+    tanh, relu = WeightSymmetries("tanh", 128), WeightSymmetries("relu", 128)
+    # tanh is odd: orderings times sign patterns, a finite set.
+    assert tanh.sign_flips and tanh.continuous_dimension == 0
+    assert tanh.finite_count == math.factorial(128) * 2 ** 128
+    assert tanh.count_text == "128!·2^128 = 1.31×10^254"
+    assert tanh.text().startswith("128!·2^128 = 1.31×10^254 equivalent weight vectors")
+    # relu is not odd: no 2^M sign patterns, but a continuous family of positive rescalings.
+    assert not relu.sign_flips and relu.continuous_dimension == 128
+    assert relu.finite_count == math.factorial(128)
+    assert relu.count_text == "128! = 3.86×10^215"
+    assert "128!·2^128" not in relu.text() and "Infinitely many" in relu.text()
+    assert "No 2^128 sign patterns: relu is not odd" in relu.text()
+    sigmoid = WeightSymmetries("sigmoid", 6)
+    assert sigmoid.finite_count == 46080 and sigmoid.continuous_dimension == 0 and "bias" in sigmoid.text()
+    linear = WeightSymmetries("linear", 128)
+    assert linear.continuous_dimension == 128 ** 2 and "128^2 = 16,384" in linear.text()
+    assert "invertible 128×128 matrix" in linear.text()
+    assert "At least 128! = 3.86×10^215" in WeightSymmetries("elu", 128).text()
+
+
+def test_max_pooling_between_removes_the_sign_flips():
+    pooled = WeightSymmetries("tanh", 8, max_pooling_between=True)
+    assert not pooled.sign_flips and pooled.finite_count == math.factorial(8)
+    assert pooled.text().startswith("8! = 40,320 equivalent weight vectors") and "max(−a)" in pooled.text()
+    linear = WeightSymmetries("linear", 8, max_pooling_between=True)
+    assert linear.continuous_dimension == 8 and "max pooling" in linear.text()
+    relu = WeightSymmetries("relu", 8, max_pooling_between=True)
+    assert relu.continuous_dimension == 8 and relu.text() == WeightSymmetries("relu", 8).text()
 
 
 # -- models ----------------------------------------------------------------------------------------
@@ -108,6 +149,36 @@ def test_tanh_layer_permutation_and_sign_flips_keep_predictions(images):
     assert both.max_abs_difference_in_probabilities < EXACT and both.argmax_agreement == 1.0
     # tanh is not positively homogeneous: rescaling changes the function.
     assert check(engine, images, lambda w: rescale_units(w, "dense", units, 3.0, names)) > CHANGED
+
+
+def test_sigmoid_sign_flips_hold_once_the_next_bias_takes_the_outgoing_weights(images):
+    """The sigmoid header counts M!·2^M: check that a flip with the bias adjusted keeps the function."""
+    engine = mlp_engine("sigmoid")
+    names = engine.layer_names()
+    units = [1, 2, 7, 11]
+
+    def flip_and_adjust(weights):
+        outgoing = weights["dense_1"]["kernel"][units].sum(axis=0)
+        flipped = flip_signs(weights, "dense", units, names)
+        flipped["dense_1"]["bias"] = flipped["dense_1"]["bias"] + outgoing  # σ(−a) = 1 − σ(a)
+        return flipped
+
+    assert check(engine, images, lambda w: flip_signs(w, "dense", units, names)) > CHANGED
+    assert check(engine, images, flip_and_adjust) < EXACT
+
+
+def test_a_linear_layer_keeps_its_function_under_any_invertible_mixing(images):
+    """The linear header counts a continuous family of dimension M²: mix the units by a random matrix."""
+    engine = mlp_engine("linear")
+    mixing = np.random.default_rng(3).normal(size=(16, 16)) + 4 * np.eye(16)
+
+    def mix(weights):
+        weights["dense"]["kernel"] = weights["dense"]["kernel"] @ mixing
+        weights["dense"]["bias"] = weights["dense"]["bias"] @ mixing
+        weights["dense_1"]["kernel"] = np.linalg.solve(mixing, weights["dense_1"]["kernel"])
+        return weights
+
+    assert check(engine, images, mix) < 1e-4  # float32 weights: a general matrix rounds more than a flip
 
 
 def test_transforms_move_exactly_the_expected_weights():

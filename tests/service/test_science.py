@@ -81,6 +81,62 @@ def test_similarity_matrix_is_symmetric_ten_by_ten_and_matches_direct_pairs(engi
         result.layer = "dense"
 
 
+def test_similarity_matrix_has_reproducible_intervals_and_the_spread_of_single_pairs(engine):
+    result = science.similarity_matrix(engine, "conv2d", 0, samples_per_class=6, num_resamples=300, seed=4)
+    statistics = result.statistics
+    assert statistics.num_resamples == 300 and statistics.seed == 4
+    assert ((statistics.low <= result.matrix) & (result.matrix <= statistics.high)).all()
+    assert (statistics.spread > 0).all() and statistics.num_pairs[4, 7] == 36 and statistics.num_pairs[4, 4] == 30
+    assert not statistics.replicates.flags.writeable and not statistics.low.flags.writeable
+    again = science.similarity_matrix(engine, "conv2d", 0, samples_per_class=6, num_resamples=300, seed=4)
+    np.testing.assert_array_equal(again.statistics.low, statistics.low)
+    assert result.interval(4, 7).estimate == result.matrix[4, 7]
+    assert result.same_class_mean == pytest.approx(np.nanmean(np.diag(result.matrix)))
+    assert result.different_class_mean == pytest.approx(result.matrix[~np.eye(10, dtype=bool)].mean())
+    assert "300 resamples" in result.uncertainty_text() and "seed 4" in result.uncertainty_text()
+
+
+def test_claims_are_settled_only_when_the_interval_excludes_zero(engine):
+    # Filter 0, 20 images per class: the 4-7 difference is +0.005 with an interval across 0; the 8-1
+    # difference is clearly below 0.
+    result = science.similarity_matrix(engine, "conv2d", 0, samples_per_class=20)
+    four_seven, eight_one = result.claim_verdicts()
+    assert (four_seven.first, four_seven.second, four_seven.alike) == ("4", "7", True)
+    assert four_seven.outcome == science.NOT_DISTINGUISHABLE and four_seven.difference.contains(0.0)
+    assert eight_one.outcome == science.SUPPORTED and eight_one.difference.high < 0
+    assert four_seven.pair.estimate == pytest.approx(result.matrix[4, 7])
+    assert four_seven.reference.estimate == pytest.approx(result.different_class_mean)
+    text = result.verdict_text()
+    assert "not distinguishable with 20 samples per class — use more samples" in text
+    assert "the report's claim that 8 and 1 do not look alike is supported for this filter" in text
+    assert f"{result.matrix[4, 7]:.3f} [{four_seven.pair.low:.3f}, {four_seven.pair.high:.3f}]" in text
+    # Filter 5: a 4 and a 7 are less alike than the average pair: the claim is contradicted.
+    other = science.similarity_matrix(engine, "conv2d", 5, samples_per_class=20)
+    assert other.claim_verdicts()[0].outcome == science.CONTRADICTED
+    assert "4 and 7 look alike is contradicted" in other.verdict_text()
+    # Two images per class never settle anything, however far apart the means.
+    few = science.similarity_matrix(engine, "conv2d", 0, samples_per_class=2)
+    assert {verdict.outcome for verdict in few.claim_verdicts()} == {science.NOT_DISTINGUISHABLE}
+    assert "a verdict needs at least 5 per class" in few.verdict_text()
+
+
+def test_classes_without_a_claim_get_the_most_and_least_alike_pairs_with_intervals():
+    config = cfg.ModelConfig(input_shape=(28, 28, 1), layers=(
+        cfg.Conv2D(filters=4, kernel_size=(3, 3), activation="relu"), cfg.Flatten(),
+        cfg.Dense(units=3, activation="softmax")), training=cfg.TrainingConfig(dataset="shapes"))
+    engine = NumpyEngine(config, seed=0)
+    few = science.similarity_matrix(engine, samples_per_class=3, num_resamples=300)
+    assert few.class_names == ("square", "triangle", "circle") and few.claim_verdicts() == []
+    high, low = few.most_alike, few.least_alike
+    text = few.verdict_text()
+    assert text.startswith(f"Most alike: {few.class_names[high[0]]} and {few.class_names[high[1]]}, "
+                           f"{few.interval(high[0], high[1]).text()}; least alike: ")
+    assert "not distinguishable with 3 samples per class — use more samples" in text
+    many = science.similarity_matrix(engine, samples_per_class=30, num_resamples=300)
+    most, least = many.interval(*many.most_alike[:2]), many.interval(*many.least_alike[:2])
+    assert ("do not overlap" in many.verdict_text()) == (most.low > least.high)
+
+
 def test_similarity_matrix_defaults_to_the_first_convolution_and_refuses_bad_layers(engine):
     assert science.similarity_matrix(engine, samples_per_class=1).layer == "conv2d"
     for params, match in (({"layer": "dense"}, "not feature maps"), ({"layer": "bogus"}, "no layer 'bogus'"),
@@ -111,6 +167,24 @@ def test_compare_pair_gives_the_filters_maps_spectra_and_profiles(engine, split)
     assert same.similarity == pytest.approx(1.0)
 
 
+def test_one_pair_is_judged_against_the_pairs_of_many_test_images(engine, split):
+    four, seven = first_of_class(split, 4), first_of_class(split, 7)
+    result = science.compare_pair(engine, "conv2d", 0, four, seven, reference_images=40)
+    rank = result.rank
+    assert rank.num_reference_pairs == 40 * 39 // 2 and rank.low < rank.high
+    maps = engine.feature_maps(split.images[:40])["conv2d"][..., 0]
+    reference = [log_spectrum_similarity(maps[i], maps[j]) for i, j in itertools.combinations(range(40), 2)]
+    assert rank.fraction_below == pytest.approx(np.mean(np.array(reference) < result.similarity), abs=0.002)
+    assert result.reference == "the first 40 mnist-sample test images"
+    text = result.verdict_text()
+    assert f"{result.similarity:.3f}" in text and f"({rank.low:.3f}–{rank.high:.3f})" in text
+    assert rank.outcome == "typical" and "not distinguishable from a pair of random test images" in text
+    # A map compared with itself is more alike than any pair of different images.
+    assert science.compare_pair(engine, "conv2d", 0, four, four, reference_images=40).rank.outcome == "more alike"
+    none = science.compare_pair(engine, "conv2d", 0, four, seven, reference_images=0)
+    assert none.rank is None and "No reference" in none.verdict_text()
+
+
 def test_compare_pair_errors_are_readable(engine, split):
     image = split.images[:1]
     for params, match in (({"image_a": image}, "image_b is missing"),
@@ -134,7 +208,12 @@ def test_symmetries_of_the_reference_relu_layer(engine):
     assert rescale.max_abs_difference < 1e-4 and rescale.is_symmetry
     assert sign_flip.max_abs_difference > 1e-3 and not sign_flip.is_symmetry
     assert sign_flip.activation == "relu" and "relu(-a)" in sign_flip.explanation
-    assert permutation.num_units == 128 and permutation.count_text == "128!·2^128 = 1.31×10^254"
+    # relu is not odd: the count has no 2^128 sign patterns, and rescaling makes it a continuous family.
+    assert permutation.num_units == 128 and permutation.count_text == "128! = 3.86×10^215"
+    assert permutation.symmetries.continuous_dimension == 128 and not permutation.symmetries.sign_flips
+    assert permutation.verdict_text().startswith("unchanged: a symmetry (max |Δp| ")
+    assert permutation.verdict_text().endswith(" ≤ 1e-04)")
+    assert sign_flip.verdict_text() == f"changed: not a symmetry (max |Δp| {sign_flip.max_abs_difference:.2g} > 1e-04)"
     assert weights_equal(before, engine.get_weights())
 
 
@@ -148,6 +227,7 @@ def test_sign_flips_are_a_symmetry_of_a_tanh_layer():
     assert results["permutation"].is_symmetry
     assert results["rescale"].max_abs_difference > 1e-6
     assert results["sign_flip"].count_text == "6!·2^6 = 46,080"
+    assert results["sign_flip"].symmetries.continuous_dimension == 0
 
 
 def test_symmetry_errors_are_readable(engine):
@@ -187,6 +267,15 @@ def test_dead_filters_of_the_reference_model(engine, split):
     assert len(dense.dead["dense"]) > 0
     assert not dense.report("dense").kernel_norms.flags.writeable
     assert dense.layers[0].unit_name == "units"
+    # Each verdict names its thresholds and the values observed.
+    text = result.layers[0].verdict_text(300)
+    norms = result.report("conv2d").kernel_norms
+    assert text.startswith("conv2d: no dead filters.")
+    assert f"{norms.min():.3g}" in text and f"{1e-3 * norms.max():.3g} = 0.001 × the largest" in text
+    assert "above 1e-06, on 300 test images" in text
+    dense_text = dense.layers[0].verdict_text(300)
+    assert f"dense: {len(dense.dead['dense'])} dead units: never active" in dense_text
+    assert "≤ 1e-06 on all 300 test images" in dense_text and "at most 0.99% of similar images" in dense_text
     for params, match in (({"layer": "flatten"}, "conv2d or dense"), ({"samples": 0}, "at least 1")):
         with pytest.raises(ValueError, match=match):
             science.run("dead_filters", engine, **params)
@@ -210,6 +299,8 @@ def test_pruning_never_active_dense_units_keeps_the_accuracy():
     trial = science.run("prune", engine, layer="dense", filters=list(dead))
     assert trial.accuracy_before == trial.accuracy_after == pytest.approx(0.968)
     assert trial.num_pruned == len(dead) and not trial.kept and trial.num_images == 2000
+    assert trial.num_worse == trial.num_better == 0 and trial.outcome == "unchanged"
+    assert trial.verdict_text().endswith("no prediction changed.")
     assert weights_equal(original, engine.get_weights())  # restored without keep
     kept = science.run("prune", engine, filters={"dense": list(dead)}, keep=True)
     assert kept.accuracy_after == kept.accuracy_before and kept.kept
@@ -224,6 +315,14 @@ def test_pruning_live_filters_costs_accuracy_and_errors_are_readable():
     engine = reference_engine()
     result = science.prune(engine, "conv2d", list(range(20)))
     assert result.accuracy_after < result.accuracy_before - 0.05
+    assert result.accuracy_before - result.accuracy_after == pytest.approx(
+        (result.num_worse - result.num_better) / result.num_images)
+    assert result.outcome == "lower" and result.p_value < 1e-6
+    assert f"{result.num_worse} predictions turned wrong and {result.num_better} turned right" in result.verdict_text()
+    assert "the accuracy is lower (sign test p = " in result.verdict_text()
+    few = science.PruneResult((), 0.9, 0.899, False, 1000, "x", num_worse=3, num_better=2)
+    assert few.outcome == science.NOT_DISTINGUISHABLE
+    assert "not distinguishable from no change with 1,000 test images" in few.verdict_text()
     for params, match in (({"layer": "flatten", "filters": [0]}, "only conv2d and dense"),
                           ({"layer": "dense", "filters": [200]}, "has 128 filters"),
                           ({"layer": "dense", "filters": {"dense": [1]}}, "either layer"),
@@ -238,6 +337,12 @@ def test_flip_matches_the_engines_backprop(engine, split):
     result = science.run("flip", engine, image=split.images[:1], label=int(split.labels[0]))
     assert result.layer == "conv2d" and result.input_name == "the input image"
     assert result.comparison.max_abs_difference < 1e-4 and result.largest_engine_gradient > 1e-5
+    assert result.agrees and result.tolerance == 1e-4
+    assert result.verdict_text() == (f"max |difference| = {result.comparison.max_abs_difference:.2g}, relative "
+                                     f"{result.comparison.relative_difference:.2g} ≤ 1e-04 (float rounding): equal "
+                                     "to float precision")
+    wrong = dataclasses.replace(result, comparison=dataclasses.replace(result.comparison, relative_difference=0.3))
+    assert not wrong.agrees and "0.3 > 1e-04: they differ by more than float rounding" in wrong.verdict_text()
     assert not result.comparison.computed_gradient.flags.writeable
     with pytest.raises(ValueError, match="about convolutions"):
         science.flip(engine, "dense", split.images[:1])

@@ -2,9 +2,12 @@
 
 A box with the number of test images per class, the button that asks for the matrix, the
 heatmap (:class:`~cnnviz.ui.science.similarity_heatmap.SimilarityHeatmap`) with a choice of colour
-scale (fixed 0 .. 1, or stretched to the data), a one-line verdict on the report's claims (a 4 and a
-7 look alike, an 8 and a 1 do not) read from the numbers, a summary (the same-class and
-different-class means, the most and least alike pairs) and CSV and figure exports. Which layer
+scale (fixed 0 .. 1, or stretched to the data), the verdict on the report's claims (a 4 and a 7
+look alike, an 8 and a 1 do not) with the bootstrap intervals it rests on, and "not
+distinguishable" where they cannot settle it (:meth:`cnnviz.service.science.SimilarityMatrix.verdict_text`),
+a summary (the same-class and different-class means, the most and least alike pairs, each with
+its interval) and CSV and figure exports. The view computes nothing: every number and verdict
+comes with the result. Which layer
 and filter the matrix is for is the spectra tab's business: this view only says how many images
 per class were asked for, through :attr:`ClassMatrixView.sig_matrix_requested`.
 """
@@ -13,13 +16,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton,
                                QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from cnnviz.ui.export import ExportError, render_widget, write_text
-from cnnviz.ui.science.common import note_label
+from cnnviz.ui.science.common import WrappingLabel, note_label
 from cnnviz.ui.science.similarity_heatmap import SimilarityHeatmap
 from cnnviz.ui.viewers.filter_grid import hint_label
 
@@ -27,52 +29,6 @@ HINT = ("Press “Class similarity matrix” to compare this filter's spectra be
         "over several test images of each.")
 NO_MATRIX = "There is no similarity matrix to export yet; press “Class similarity matrix”."
 FIXED_SCALE, STRETCHED_SCALE = "fixed 0–1", "stretch to the data"
-REPORT_CLAIMS = ((("4", "7"), True), (("8", "1"), False))
-"""The report's §5.1 claims: the spectra of a 4 and a 7 look alike (True), those of an 8 and a 1 do not."""
-
-
-def _pair_verdict(first: str, second: str, value: float, average: float, alike: bool) -> str:
-    """One claim checked against the mean similarity between different classes."""
-    above = value > average
-    side = "above" if above else "below"
-    claim = f"{first} and {second} {'look alike' if alike else 'do not look alike'}"
-    supported = above == alike
-    return (f"{first} vs {second}: {value:.3f} — {side} the average between different classes ({average:.3f}): "
-            f"the report's claim that {claim} is {'supported' if supported else 'not supported'} for this filter.")
-
-
-def verdict_text(matrix: np.ndarray, class_names, different_class_mean: float) -> str:
-    """What the numbers say about the report's claims, or the most and least alike pairs otherwise.
-
-    Parameters
-    ----------
-    matrix : ndarray, shape (K, K)
-    class_names : sequence of K str
-    different_class_mean : float
-        The mean of the off-diagonal entries.
-    """
-    names = [str(name) for name in class_names]
-    if not np.isfinite(different_class_mean):
-        return ""
-    sentences = []
-    for (first, second), alike in REPORT_CLAIMS:
-        if first in names and second in names:
-            value = float(matrix[names.index(first), names.index(second)])
-            if np.isfinite(value):
-                sentences.append(_pair_verdict(first, second, value, different_class_mean, alike))
-    if sentences:
-        return " ".join(sentences)
-    masked = np.where(~np.eye(len(matrix), dtype=bool), matrix, np.nan)
-    if np.isnan(masked).all():
-        return ""
-    high = np.unravel_index(np.nanargmax(masked), masked.shape)
-    low = np.unravel_index(np.nanargmin(masked), masked.shape)
-    spread = float(masked[high] - masked[low])
-    return (f"Most alike: {names[high[0]]} and {names[high[1]]} ({masked[high]:.3f}); least alike: "
-            f"{names[low[0]]} and {names[low[1]]} ({masked[low]:.3f}); different classes average "
-            f"{different_class_mean:.3f}, a spread of {spread:.3f}.")
-
-
 class ClassMatrixView(QGroupBox):
     """The similarity matrix between every pair of classes, its summary and its exports.
 
@@ -127,15 +83,18 @@ class ClassMatrixView(QGroupBox):
         exports.addWidget(self.export_figure_button)
         exports.addStretch(1)
         self.heatmap = SimilarityHeatmap()
-        self.heatmap.setMinimumHeight(240)
-        self.verdict_label = QLabel()
+        self.heatmap.setMinimumHeight(200)
+        self.verdict_label = WrappingLabel()
         self.verdict_label.setWordWrap(True)
         self.verdict_label.setStyleSheet("font-weight: bold;")
+        self.verdict_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.verdict_label.setToolTip("The report's claims (§5.1: the spectra of a 4 and a 7 look alike, those "
-                                      "of an 8 and a 1 do not) checked against this matrix: a pair's "
-                                      "similarity compared with the mean over every pair of different classes.")
+                                      "of an 8 and a 1 do not) checked against this matrix: a pair's mean "
+                                      "similarity minus the mean over every pair of different classes. A claim is "
+                                      "supported or contradicted only when the bootstrap interval of that "
+                                      "difference lies wholly on one side of 0; otherwise the images cannot tell.")
         self.summary_label = note_label("", "Means of the matrix, and its most and least similar pairs of "
-                                            "different classes.")
+                                            "different classes, with their bootstrap intervals.")
         self._stack = QStackedWidget()
         self._stack.addWidget(hint_label(HINT))
         self._stack.addWidget(self.heatmap)
@@ -153,23 +112,25 @@ class ClassMatrixView(QGroupBox):
         """Show a :class:`cnnviz.service.science.SimilarityMatrix`."""
         self._result = result
         dc = ", zero frequency left out" if result.exclude_dc else ""
+        statistics = result.statistics
         self.heatmap.set_matrix(result.matrix, result.class_names,
                                 f"{result.layer}, filter {result.filter_index}, {result.samples_per_class} per class")
-        self.verdict_label.setText("" if result.is_empty else
-                                   verdict_text(result.matrix, result.class_names, result.different_class_mean))
+        self.heatmap.set_uncertainty(statistics.low, statistics.high, statistics.spread, statistics.confidence)
+        self.verdict_label.setText(result.verdict_text())
         if result.is_empty:
             self.summary_label.setText("Every map of this filter is zero (a dead filter): there is no spectrum "
                                        "to compare.")
         else:
             names = result.class_names
             text = (f"Mean similarity of the log spectra over {result.samples_per_class} {result.dataset} test "
-                    f"images per class{dc}. Same class (diagonal) mean {result.same_class_mean:.3f}; different "
-                    f"classes mean {result.different_class_mean:.3f}.")
+                    f"images per class{dc}. Same class (diagonal) mean {statistics.same_class_interval().text()}; "
+                    f"different classes mean {statistics.different_class_interval().text()}.")
             high, low = result.most_alike, result.least_alike
             if high is not None and low is not None:
-                text += (f" Most alike: {names[high[0]]} and {names[high[1]]} ({high[2]:.3f}); least alike: "
-                         f"{names[low[0]]} and {names[low[1]]} ({low[2]:.3f}).")
-            self.summary_label.setText(text)
+                text += (f" Most alike: {names[high[0]]} and {names[high[1]]}, "
+                         f"{result.interval(high[0], high[1]).text()}; least alike: {names[low[0]]} and "
+                         f"{names[low[1]]}, {result.interval(low[0], low[1]).text()}.")
+            self.summary_label.setText(f"{text} {result.uncertainty_text()}")
         self._stack.setCurrentIndex(1)
         self._update_exports()
 

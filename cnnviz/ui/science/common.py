@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtWidgets import QLabel
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
@@ -105,9 +105,40 @@ def default_class_names(dataset: str) -> tuple[str, ...]:
     return MNIST_CLASSES if dataset.startswith("mnist") else ()
 
 
+class WrappingLabel(QLabel):
+    """A word-wrapped label whose minimum height is the height its text needs at its current width.
+
+    A plain wrapped label reports a one-line minimum height, so a layout short of room squeezes it
+    under its text and the lines overlap whatever comes next; in a scrolling page this one makes
+    the page taller (and scroll) instead.
+    """
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self._last_width = -1
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802  (Qt's name)
+        hint = super().minimumSizeHint()
+        if self.width() > 0 and self.text():
+            hint.setHeight(max(hint.height(), self.heightForWidth(self.width())))
+        return hint
+
+    def setText(self, text: str) -> None:  # noqa: N802  (Qt's name)
+        super().setText(text)
+        self.updateGeometry()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        super().resizeEvent(event)
+        if event.size().width() != self._last_width:
+            self._last_width = event.size().width()
+            # Only the width changes the wrapped height, so this cannot feed back on itself.
+            self.updateGeometry()
+
+
 def note_label(text: str = "", tooltip: str = "") -> QLabel:
     """A grey, word-wrapped, selectable label for explanations and notes."""
-    label = QLabel(text)
+    label = WrappingLabel(text)
     label.setWordWrap(True)
     label.setStyleSheet(NOTE_STYLE)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -135,10 +166,10 @@ def image_levels(array: np.ndarray, symmetric: bool) -> tuple[float, float]:
     return (low, high) if high > low else (low, low + 1.0)
 
 
-def make_colorbar(label: str, colormap: str = "viridis") -> pg.ColorBarItem:
-    """A narrow, non-interactive vertical colour bar labelled ``label``."""
+def make_colorbar(label: str, colormap: str = "viridis", orientation: str = "vertical") -> pg.ColorBarItem:
+    """A narrow, non-interactive colour bar labelled ``label`` (``orientation`` "vertical" or "horizontal")."""
     colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=get_colormap(colormap), label=label,
-                               interactive=False, width=10, colorMapMenu=False)
+                               interactive=False, width=10, colorMapMenu=False, orientation=orientation)
     colorbar.axis.enableAutoSIPrefix(False)
     return colorbar
 

@@ -17,10 +17,15 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from cnnviz.ui.science.common import BROKEN_COLOUR, SYMMETRY_COLOUR, ModelLayout, format_number, note_label
+from cnnviz.ui.science.common import (BROKEN_COLOUR, SYMMETRY_COLOUR, ModelLayout, WrappingLabel, format_number,
+                                      note_label)
 
-COLUMNS = ("Layer", "Filters or units", "Near-zero kernels", "Never active", "Smallest kernel norm",
-           "Smallest peak output")
+COLUMNS = ("Layer", "Filters", "Near-zero", "Never active", "Min norm", "Min peak")
+COLUMN_TOOLTIPS = ("The layer.", "How many filters (or units) the layer has.",
+                   "Filters whose kernel norm is at most the kernel tolerance × the layer's largest.",
+                   "Filters whose |output| never exceeded the activity tolerance on any test image.",
+                   "The smallest kernel norm in the layer, and its filter.",
+                   "The quietest filter's largest |output| over the test images, and the filter.")
 MAX_LISTED = 8
 """At most this many indices are written in a cell; the tooltip lists them all."""
 ALL_CONVOLUTIONS = "All convolution layers"
@@ -93,12 +98,17 @@ class DeadFiltersTab(QWidget):
         actions.addStretch(1)
 
         self.criteria_label = note_label(CRITERIA, "How dead filters are told apart (report §5.2).")
-        self.summary_label = QLabel("Press “Find dead filters”.")
-        self.summary_label.setStyleSheet("font-size: 14px; font-weight: bold;")
+        self.summary_label = WrappingLabel("Press “Find dead filters”.")
+        self.summary_label.setStyleSheet("font-size: 13px; font-weight: bold;")
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary_label.setWordWrap(True)
-        self.summary_label.setToolTip("What the last search found.")
+        self.summary_label.setToolTip("What the last search found, with each criterion's threshold and the "
+                                      "values observed. A filter silent on every test image may still fire on "
+                                      "other inputs: the upper bound says how rarely at most.")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for column, tip in enumerate(COLUMN_TOOLTIPS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
@@ -143,11 +153,13 @@ class DeadFiltersTab(QWidget):
         self.bars_widget.setMinimumHeight(200)
         splitter.setSizes([110, 300])
 
-        self.accuracy_label = QLabel()
+        self.accuracy_label = WrappingLabel()
         self.accuracy_label.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.accuracy_label.setWordWrap(True)
         self.accuracy_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.accuracy_label.setToolTip("Test accuracy of the model before and after pruning (the whole test split).")
+        self.accuracy_label.setToolTip("Test accuracy of the model before and after pruning (the whole test split), "
+                                       "how many predictions changed each way, and whether that is more than "
+                                       "chance (an exact sign test on the changed predictions).")
         self.prune_note = note_label("", "What pruning changed.")
 
         layout = QVBoxLayout(self)
@@ -180,10 +192,8 @@ class DeadFiltersTab(QWidget):
         """Show a :class:`cnnviz.service.science.DeadFiltersResult` and announce each layer's dead filters."""
         self._result = result
         self.table.setRowCount(0)
-        total = 0
         for entry in result.layers:
             report = entry.report
-            total += len(report.dead)
             row = self.table.rowCount()
             self.table.insertRow(row)
             norms, peaks = report.kernel_norms, report.max_activation
@@ -206,14 +216,8 @@ class DeadFiltersTab(QWidget):
                 if column in (2, 3) and text != "none":
                     item.setForeground(QColor(BROKEN_COLOUR))
                 self.table.setItem(row, column, item)
-        names = ", ".join(entry.layer for entry in result.layers)
-        noun = "units" if all(entry.kind == "dense" for entry in result.layers) else "filters"
-        if total == 1:
-            noun = noun[:-1]
-        self.summary_label.setText(f"{total} dead {noun} in {names}, on "
-                                   f"{result.num_images:,} {result.dataset} test images." if total else
-                                   f"No dead {noun} in {names}, on {result.num_images:,} {result.dataset} "
-                                   "test images.")
+        # The verdict of each layer, with the thresholds and the values they were judged on.
+        self.summary_label.setText(" ".join(entry.verdict_text(result.num_images) for entry in result.layers))
         rows_with_dead = [row for row, entry in enumerate(result.layers) if entry.report.dead]
         self.table.selectRow(rows_with_dead[0] if rows_with_dead else 0)
         self._show_bars()
@@ -225,11 +229,10 @@ class DeadFiltersTab(QWidget):
     def show_prune(self, result) -> None:
         """Show a :class:`cnnviz.service.science.PruneResult`."""
         self._prune_result = result
-        before, after = result.accuracy_before, result.accuracy_after
-        colour = SYMMETRY_COLOUR if after >= before - 1e-9 else BROKEN_COLOUR
-        self.accuracy_label.setText(f"Test accuracy {before:.4f} → {after:.4f} ({result.num_images:,} "
-                                    f"{result.dataset} test images)")
-        self.accuracy_label.setStyleSheet(f"font-size: 15px; font-weight: bold; color: {colour};")
+        colour = {"unchanged": SYMMETRY_COLOUR, "higher": SYMMETRY_COLOUR, "lower": BROKEN_COLOUR}.get(
+            result.outcome, "#222")
+        self.accuracy_label.setText(result.verdict_text())
+        self.accuracy_label.setStyleSheet(f"font-size: 14px; font-weight: bold; color: {colour};")
         pruned = "; ".join(f"{layer}: {', '.join(map(str, indices))}" for layer, indices in result.pruned if indices)
         kept = ("The model now holds the pruned weights: save it to keep them. Find again to see the pruned "
                 "filters as near-zero kernels." if result.kept else "The model's weights were restored.")

@@ -2,8 +2,11 @@
 
 For the current input, the engine's gradient with respect to a convolution layer's input is set
 beside the same gradient recomputed as the full convolution of the (dilated, for strides above
-one) pre-activation output gradient with the 180°-rotated kernel, and their difference. The tab
-needs no engine call: everything comes from the last inspection (its gradients, feature maps and
+one) pre-activation output gradient with the 180°-rotated kernel, and their difference: three
+images of one size in one row. The two gradients share one symmetric colour scale; the difference,
+usually millions of times smaller, has its own, and a caption says so. The verdict names the
+tolerance it was judged against (:data:`cnnviz.core.backprop.FLIP_TOLERANCE`). The tab needs no
+engine call: everything comes from the last inspection (its gradients, feature maps and
 kernels) and the layer's settings in the model configuration, through
 :func:`cnnviz.core.backprop.compare_flip`. It follows every new inspection; while hidden it only
 remembers that it must recompute and redraw.
@@ -13,18 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSpinBox, QSplitter, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from cnnviz.core.backprop import FlipComparison, compare_flip
+from cnnviz.core.backprop import FLIP_TOLERANCE, FlipComparison, compare_flip, flip_verdict_text
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.science.common import (ImagePlot, ModelLayout, image_levels, make_colorbar, note_label,
-                                      set_colorbar_levels)
+from cnnviz.ui.science.common import (ImagePlot, ModelLayout, WrappingLabel, image_levels, make_colorbar, note_label,
+                                      set_colorbar_levels, tick_label)
 from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP, FilterGrid, get_colormap, hint_label
-
-PRECISION = 1e-4
-"""A relative difference up to this is float32 rounding: the two gradients are equal."""
 NO_INPUT_HINT = ("Draw a digit or pick a sample: this view recomputes the gradient with respect to a "
                  "convolution layer's input as a convolution with the flipped kernel, and compares it with "
                  "the engine's own backpropagation (report §4.3).")
@@ -71,26 +71,56 @@ class FlipTab(QWidget):
             controls.addSpacing(12)
         controls.addStretch(1)
 
-        self.result_label = QLabel("max |difference| = —")
-        self.result_label.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.result_label = WrappingLabel("max |difference| = —")
+        self.result_label.setStyleSheet("font-size: 14px; font-weight: bold;")
+        self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.result_label.setToolTip("The largest |flipped-convolution gradient − engine gradient| over every "
-                                     "input pixel and channel, and that relative to the largest |engine gradient|.")
+        self.result_label.setToolTip(f"The largest |flipped-convolution gradient − engine gradient| over every "
+                                     f"input pixel and channel, and that relative to the largest |engine gradient|. "
+                                     f"Up to {FLIP_TOLERANCE:.0e} relative, the difference is float32 rounding: the "
+                                     f"gradients are equal.")
         self.explanation_label = note_label(EXPLANATION, "The identity behind this view (report §4.3).")
 
         self.gradients_widget = pg.GraphicsLayoutWidget()
         self.gradients_widget.setToolTip("Left: the engine's gradient with respect to the layer's input. "
-                                         "Middle: the same recomputed with the flipped kernel (shared colour "
-                                         "scale). Right: their difference, on its own scale.")
+                                         "Middle: the same recomputed with the flipped kernel. They share one "
+                                         "symmetric colour scale (the bar under them). Right: their difference, "
+                                         "on its own symmetric scale (the bar under it).")
+        self.gradients_widget.setMinimumHeight(260)
         outer = self.gradients_widget.ci
         outer.setContentsMargins(4, 4, 4, 4)
         self._title = pg.LabelItem("", size="10pt", bold=True, color="#222")
-        outer.addItem(self._title, row=0, col=0, colspan=5)
+        outer.addItem(self._title, row=0, col=0, colspan=3)
+        # Three images of one size in one row, the colour bars below them: a bar between the images
+        # would make one cell wider than the others.
         self.engine_plot = ImagePlot(outer, 1, 0, "engine backprop", with_colorbar=False)
-        self.computed_plot = ImagePlot(outer, 1, 1, "flipped-kernel convolution", with_colorbar=False)
-        self._gradient_colorbar = make_colorbar("∂target/∂input", DIVERGING_COLORMAP)
-        outer.addItem(self._gradient_colorbar, row=1, col=2)
-        self.difference_plot = ImagePlot(outer, 1, 3, "difference (flipped − engine)", "difference")
+        self.computed_plot = ImagePlot(outer, 1, 1, "flipped kernel", with_colorbar=False)
+        self.difference_plot = ImagePlot(outer, 1, 2, "flipped − engine", with_colorbar=False)
+        self._gradient_colorbar = make_colorbar("gradient (left and middle: one scale)", DIVERGING_COLORMAP,
+                                                orientation="horizontal")
+        outer.addItem(self._gradient_colorbar, row=2, col=0, colspan=2)
+        self._difference_colorbar = make_colorbar("difference", DIVERGING_COLORMAP,
+                                                  orientation="horizontal")
+        outer.addItem(self._difference_colorbar, row=2, col=2)
+        self._image_plots = (self.engine_plot, self.computed_plot, self.difference_plot)
+        # Equal columns: the same stretch, and the same minimum width whatever each title needs.
+        widest = max(plot.plot.effectiveSizeHint(Qt.SizeHint.MinimumSize).width() for plot in self._image_plots)
+        for column, plot in enumerate(self._image_plots):
+            outer.layout.setColumnStretchFactor(column, 1)
+            plot.plot.setMinimumWidth(widest)
+        self.gradients_widget.installEventFilter(self)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._on_fit_due)
+        self.scale_caption = note_label("", "How the three images are coloured.")
+        gradients_page = QWidget()
+        gradients_layout = QVBoxLayout(gradients_page)
+        gradients_layout.setContentsMargins(0, 0, 0, 0)
+        gradients_layout.setSpacing(2)
+        gradients_layout.addWidget(self.gradients_widget, 1)
+        gradients_layout.addWidget(self.scale_caption)
+        gradients_layout.addStretch(0)
 
         self.kernels_grid = FilterGrid(value_label="weight")
         self.kernels_grid.setToolTip("The kernels rotated by 180° (K[::-1, ::-1]) for the chosen input channel: "
@@ -106,7 +136,7 @@ class FlipTab(QWidget):
         # Two pages rather than one splitter: each gets the whole height of a small window.
         content = QTabWidget()
         content.setDocumentMode(True)
-        content.addTab(self.gradients_widget, "Gradient with respect to the input")
+        content.addTab(gradients_page, "Gradient with respect to the input")
         content.addTab(grids, "Flipped kernels and output gradient")
         content.setTabToolTip(0, "The engine's gradient, the flipped-kernel convolution and their difference.")
         content.setTabToolTip(1, "What is convolved: the 180°-rotated kernels and the gradient with respect to "
@@ -217,7 +247,8 @@ class FlipTab(QWidget):
             self._hint.setText(self._problem)
             self._stack.setCurrentIndex(0)
             self.result_label.setText("max |difference| = —")
-            self.result_label.setStyleSheet("font-size: 15px; font-weight: bold;")
+            self.result_label.setStyleSheet("font-size: 14px; font-weight: bold;")
+            self.scale_caption.setText("")
             return
         layer = self.layer_combo.currentData()
         spec = self._layout.specs[layer]
@@ -229,32 +260,77 @@ class FlipTab(QWidget):
         self.computed_plot.set_image(computed, DIVERGING_COLORMAP, levels=levels)
         self._gradient_colorbar.setColorMap(get_colormap(DIVERGING_COLORMAP))
         set_colorbar_levels(self._gradient_colorbar, levels)
-        self.difference_plot.set_image(computed - engine, DIVERGING_COLORMAP, symmetric=True)
+        difference = computed - engine
+        difference_levels = image_levels(difference, True)
+        self.difference_plot.set_image(difference, DIVERGING_COLORMAP, levels=difference_levels)
+        self._difference_colorbar.setColorMap(get_colormap(DIVERGING_COLORMAP))
+        set_colorbar_levels(self._difference_colorbar, difference_levels)
+        self.scale_caption.setText(self._scale_caption(levels[1], difference_levels[1], bool(np.any(difference))))
         previous = self._layout.previous_layer(layer)
         source = "the input image" if previous is None else f"the output of {previous}"
         target = self._inspection.gradients.target
-        self._title.setText(f"{layer}: gradient of the {'loss' if target == 'loss' else target} with respect to "
-                            f"its input ({source}), channel {channel}")
-        difference, relative = comparison.max_abs_difference, comparison.relative_difference
-        if relative <= PRECISION:
-            verdict, colour = "equal to float precision", "#2e7d32"
-        else:
-            verdict, colour = "they differ by more than float rounding", "#c62828"
-        self.result_label.setText(f"max |difference| = {difference:.2g} (relative {relative:.2g}) — {verdict}")
-        self.result_label.setStyleSheet(f"font-size: 15px; font-weight: bold; color: {colour};")
+        self._title.setText(f"{layer}: gradient of the {'loss' if target == 'loss' else target} w.r.t. {source}, "
+                            f"channel {channel}")
+        colour = "#2e7d32" if comparison.relative_difference <= FLIP_TOLERANCE else "#c62828"
+        self.result_label.setText(flip_verdict_text(comparison, FLIP_TOLERANCE))
+        self.result_label.setStyleSheet(f"font-size: 14px; font-weight: bold; color: {colour};")
 
         flipped = np.moveaxis(np.asarray(comparison.flipped_kernel)[:, :, channel, :], -1, 0)
         self.kernels_grid.set_images(flipped, colormap=DIVERGING_COLORMAP, symmetric=True)
-        self.kernels_grid.set_title(f"Flipped kernels K[::-1, ::-1], input channel {channel}")
+        # Short titles: the grids share the page's width, and their tooltips say the rest.
+        self.kernels_grid.set_title(f"Flipped kernels, channel {channel}")
         output = np.moveaxis(np.asarray(comparison.dilated_gradient)[0], -1, 0)
         # Each map on its own scale: a few filters carry most of the gradient, the others would look blank.
         self.output_grid.set_images(output, colormap=DIVERGING_COLORMAP, symmetric=True, shared_scale=False)
         stride_y, stride_x = spec.strides
         if max(stride_y, stride_x) > 1:
-            self.output_grid.set_title(f"Dilated output gradient (stride {stride_y}×{stride_x})")
+            self.output_grid.set_title(f"Dilated gradient, stride {stride_y}×{stride_x}")
         else:
-            self.output_grid.set_title("Output gradient, before the activation (stride 1)")
+            self.output_grid.set_title("Pre-activation gradient")
         self._stack.setCurrentIndex(1)
+        # The images' shape may have changed: fit the height once the layout has placed them.
+        self._fit_timer.start()
+
+    @staticmethod
+    def _scale_caption(gradient_range: float, difference_range: float, differs: bool) -> str:
+        """Say which images share a colour scale, and how much finer the difference's own scale is."""
+        text = (f"Colours: the engine's gradient and the flipped-kernel convolution (left and middle) share one "
+                f"symmetric scale, ±{tick_label(gradient_range)} (white is 0), so equal colours are equal values. ")
+        if not differs:
+            return text + "The difference is exactly 0 everywhere."
+        own = f"The difference has its own symmetric scale, ±{tick_label(difference_range)}"
+        ratio = gradient_range / difference_range
+        if ratio >= 20:
+            return text + f"{own}, {tick_label(ratio)} times finer: on the shared scale it would look blank."
+        return text + f"{own}, not much finer than the gradients': the two gradients differ visibly."
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802  (Qt's name)
+        if watched is self.gradients_widget and event.type() == QEvent.Type.Resize:
+            self._fit_gradients_height(event.size().width())
+        return super().eventFilter(watched, event)
+
+    def _on_fit_due(self) -> None:
+        self._fit_gradients_height(self.gradients_widget.width())
+
+    def _fit_gradients_height(self, width: int) -> None:
+        """No taller than the three images need at this width: in a taller view each image would float
+        in empty axis range above and below it. The height follows the width, never the reverse, so
+        resizing cannot feed back on itself."""
+        image = self.engine_plot.image()
+        view = self.engine_plot.plot.getViewBox()
+        if image is None or view.width() <= 0:
+            return
+        rows, columns = np.shape(image)
+        beside = self.engine_plot.plot.width() - view.width()
+        above_and_below = self.engine_plot.plot.height() - view.height()
+        margins = self.gradients_widget.ci.layout.getContentsMargins()
+        side = (width - margins[0] - margins[2] - 3 * beside - 12) / 3
+        others = (self._title.boundingRect().height() + self._gradient_colorbar.boundingRect().height()
+                  + margins[1] + margins[3] + 12)
+        wanted = int(side * rows / max(columns, 1) + above_and_below + others)
+        wanted = max(wanted, self.gradients_widget.minimumHeight())
+        if abs(self.gradients_widget.maximumHeight() - wanted) > 2:
+            self.gradients_widget.setMaximumHeight(wanted)
 
     def showEvent(self, event) -> None:  # noqa: N802  (Qt's name)
         super().showEvent(event)

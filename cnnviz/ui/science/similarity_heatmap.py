@@ -19,6 +19,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
+from cnnviz.ui.science.common import WrappingLabel
 from cnnviz.ui.viewers.filter_grid import get_colormap, set_colorbar_levels
 
 MAX_LABELLED_CLASSES = 12
@@ -49,6 +50,7 @@ class SimilarityHeatmap(QWidget):
         self._num_texts = 0
         self._stretched = False
         self._title_text = ""
+        self._uncertainty: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None
 
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setToolTip("Mean spectral similarity between the feature maps of two classes; "
@@ -78,8 +80,9 @@ class SimilarityHeatmap(QWidget):
         self._graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._plot.getViewBox().sigResized.connect(self._on_view_resized)
 
-        self._status = QLabel("Hover over a cell to read the similarity of two classes.")
-        self._status.setToolTip("The cell under the mouse: its two classes and their mean similarity.")
+        self._status = WrappingLabel("Hover over a cell to read the similarity of two classes.")
+        self._status.setToolTip("The cell under the mouse: its two classes, their mean similarity with its "
+                                "bootstrap interval, and how much single image pairs spread around it.")
         self._status.setStyleSheet("color: #333;")
         self._status.setWordWrap(True)
         self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -108,8 +111,30 @@ class SimilarityHeatmap(QWidget):
                              f"and {len(names)} class names.")
         matrix.flags.writeable = False
         self._matrix, self._class_names = matrix, names
+        self._uncertainty = None
         self._title_text = title
         self._draw()
+
+    def set_uncertainty(self, low: np.ndarray, high: np.ndarray, spread: np.ndarray,
+                        confidence: float) -> None:
+        """Give each cell its interval and the spread of its image pairs, for the status line.
+
+        Parameters
+        ----------
+        low, high : ndarray, shape (K, K)
+            Each entry's confidence interval.
+        spread : ndarray, shape (K, K)
+            Standard deviation of the individual image-pair similarities behind each entry.
+        confidence : float
+            The intervals' coverage, e.g. 0.95.
+        """
+        if self._matrix is None:
+            raise ValueError("Show a matrix (set_matrix) before giving its intervals.")
+        arrays = tuple(np.asarray(array, dtype=np.float64) for array in (low, high, spread))
+        if any(array.shape != self._matrix.shape for array in arrays):
+            raise ValueError(f"low, high and spread must have the matrix's shape {self._matrix.shape}; received "
+                             f"{', '.join(str(array.shape) for array in arrays)}.")
+        self._uncertainty = (*arrays, float(confidence))
 
     def set_stretched(self, stretched: bool) -> None:
         """Stretch the colours over the matrix's own range (True) or keep them at 0 .. 1 (False)."""
@@ -154,6 +179,7 @@ class SimilarityHeatmap(QWidget):
     def clear(self) -> None:
         """Show nothing."""
         self._matrix, self._class_names, self._title_text = None, (), ""
+        self._uncertainty = None
         self._image.clear()
         self._title.setText("")
         self._update_texts(None, 0.0, 1.0)
@@ -187,6 +213,10 @@ class SimilarityHeatmap(QWidget):
             return ""
         value = self._matrix[row, col]
         shown = "n/a (no non-zero maps to compare)" if not np.isfinite(value) else f"{value:.4f}"
+        if self._uncertainty is not None and np.isfinite(value):
+            low, high, spread, confidence = self._uncertainty
+            shown += (f", {confidence:.0%} interval {low[row, col]:.4f}–{high[row, col]:.4f}; single image pairs "
+                      f"spread ±{spread[row, col]:.3f} (standard deviation)")
         first, second = self._class_names[row], self._class_names[col]
         if row == col:
             return f"class {first} with itself (different images): {shown}"

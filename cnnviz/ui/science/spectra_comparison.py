@@ -26,11 +26,14 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel,
 from cnnviz.core.results import frozen
 from cnnviz.core.spectra import frequency_axes
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.science.common import (ImagePlot, ModelLayout, default_class_names, format_number, image_levels,
-                                      make_colorbar, set_colorbar_levels)
+from cnnviz.ui.science.common import (ImagePlot, ModelLayout, WrappingLabel, default_class_names, format_number,
+                                      image_levels, make_colorbar, set_colorbar_levels)
 from cnnviz.ui.science.class_matrix_view import ClassMatrixView
 from cnnviz.ui.viewers.filter_grid import hint_label
 
+SIDE_BY_SIDE_WIDTH = 860
+"""Narrower than this, the radial profile goes below the maps and spectra instead of beside them, so
+the page never needs to scroll sideways."""
 HINT = ("Choose a layer, a filter and input B (a test image of some class), then press Compare: the "
         "filter's feature maps for the current input (A) and for B, their Fourier spectra, and how alike "
         "those spectra are (report §5.1: the spectra of a 4 and a 7 look alike, those of an 8 and a 1 do not).")
@@ -128,7 +131,7 @@ class SpectraComparisonTab(QWidget):
         self.a_thumbnail = QLabel()
         self.a_thumbnail.setPixmap(_thumbnail(None))
         self.a_thumbnail.setToolTip("Input A: the current input (draw a digit or pick a sample to change it).")
-        self.a_label = QLabel("A: no input yet")
+        self.a_label = WrappingLabel("A: no input yet")
         self.a_label.setWordWrap(True)
         self.a_label.setToolTip("Input A is always the current input, as every viewer shows it.")
         self.class_combo = QComboBox()
@@ -146,7 +149,7 @@ class SpectraComparisonTab(QWidget):
         self.b_thumbnail = QLabel()
         self.b_thumbnail.setPixmap(_thumbnail(None))
         self.b_thumbnail.setToolTip("Input B as the model sees it.")
-        self.b_label = QLabel("B: —")
+        self.b_label = WrappingLabel("B: —")
         self.b_label.setWordWrap(True)
         self.b_label.setToolTip("Where input B comes from.")
         b_choice = QHBoxLayout()
@@ -197,13 +200,16 @@ class SpectraComparisonTab(QWidget):
         self._spectrum_colorbar = make_colorbar("log(1 + |F|)", "inferno")
         outer.addItem(self._spectrum_colorbar, row=0, col=3, rowspan=2)
 
-        self.similarity_label = QLabel("Similarity of the spectra: —")
-        self.similarity_label.setStyleSheet("font-size: 14px; font-weight: bold;")
+        self.similarity_label = WrappingLabel("Similarity of the spectra: —")
+        self.similarity_label.setStyleSheet("font-size: 13px; font-weight: bold;")
         self.similarity_label.setWordWrap(True)
         self.similarity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.similarity_label.setToolTip("Cosine similarity of the two log-magnitude spectra: 1 for spectra of "
                                          "the same shape (a map and any shift of it), lower the more their "
-                                         "energy sits at different frequencies and orientations.")
+                                         "energy sits at different frequencies and orientations. One pair has no "
+                                         "spread of its own, so it is judged against the similarities of every "
+                                         "pair of the first test images: only outside their middle 95% is it "
+                                         "unusually alike or unusually different.")
         self.log_check = QCheckBox("Log scale")
         self.log_check.setToolTip("Draw the fraction of energy on a logarithmic axis, to see the weak high "
                                   "frequencies beside the strong low ones.")
@@ -240,7 +246,7 @@ class SpectraComparisonTab(QWidget):
         self._cutoff_line.setVisible(False)
         self._profile_plot.addItem(self._cutoff_line)
 
-        self.low_frequency_label = QLabel()
+        self.low_frequency_label = WrappingLabel()
         self.low_frequency_label.setWordWrap(True)
         self.low_frequency_label.setStyleSheet("color: #333;")
         self.low_frequency_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -252,9 +258,10 @@ class SpectraComparisonTab(QWidget):
         profile_layout.setSpacing(2)
         profile_layout.addWidget(self.profile_widget, 1)
         profile_layout.addWidget(self.low_frequency_label)
-        self.images_widget.setMinimumWidth(470)
+        self.images_widget.setMinimumSize(420, 350)
         self.profile_widget.setMinimumSize(220, 140)
         plots = QSplitter(Qt.Orientation.Horizontal)
+        self._plots_splitter = plots
         plots.setChildrenCollapsible(False)
         plots.addWidget(self.images_widget)
         plots.addWidget(profile_box)
@@ -321,14 +328,7 @@ class SpectraComparisonTab(QWidget):
             self.spectra[index].set_image(spectrum, colormap="inferno", levels=spectrum_levels, extent=extent)
         set_colorbar_levels(self._map_colorbar, map_levels)
         set_colorbar_levels(self._spectrum_colorbar, spectrum_levels)
-        similarity = comparison.similarity
-        dc = " (zero frequency left out)" if comparison.exclude_dc else ""
-        if np.isfinite(similarity):
-            self.similarity_label.setText(f"Similarity of the spectra: {similarity:.3f}{dc} — "
-                                          f"{comparison.layer}, filter {comparison.filter_index}")
-        else:
-            self.similarity_label.setText(f"Similarity of the spectra: n/a — a map is all zero (a dead filter?); "
-                                          f"{comparison.layer}, filter {comparison.filter_index}")
+        self.similarity_label.setText(comparison.verdict_text())
         frequencies = np.asarray(comparison.frequencies)
         fractions = []
         for index, (curve, profile, low, description) in enumerate(zip(
@@ -407,6 +407,31 @@ class SpectraComparisonTab(QWidget):
     def export_matrix_figure(self, path: str | Path) -> Path:
         """Write the heatmap as PNG, SVG or PDF (by the suffix); raises ValueError when there is none."""
         return self.matrix_view.export_figure(path)
+
+    def fit_width(self, width: int) -> None:
+        """Put the radial profile beside the maps from :data:`SIDE_BY_SIDE_WIDTH` pixels on, below them
+        when narrower. The panel calls this on every resize, also while this tab is hidden (a hidden
+        tab is not resized, and its side-by-side minimum width would make every tab scroll sideways)."""
+        wanted = Qt.Orientation.Horizontal if width >= SIDE_BY_SIDE_WIDTH else Qt.Orientation.Vertical
+        if self._plots_splitter.orientation() != wanted:
+            self._plots_splitter.setOrientation(wanted)
+            self._plots_splitter.setSizes([600, 400] if wanted == Qt.Orientation.Horizontal else [600, 300])
+            # The layouts above cache their children's minimum sizes: tell each that this one changed,
+            # or the page keeps the side-by-side minimum width (and scrolls sideways).
+            widget = self._plots_splitter
+            while widget is not None and widget is not self:
+                widget.updateGeometry()
+                if widget.layout() is not None:
+                    widget.layout().invalidate()
+                widget = widget.parentWidget()
+
+    def plots_side_by_side(self) -> bool:
+        """Whether the radial profile is beside the maps and spectra (else below them)."""
+        return self._plots_splitter.orientation() == Qt.Orientation.Horizontal
+
+    def resizeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        super().resizeEvent(event)
+        self.fit_width(event.size().width())
 
     # -- internals -----------------------------------------------------------------------------------
     def _set_class_names(self, names: tuple[str, ...]) -> None:

@@ -1,12 +1,14 @@
 """The report's §1.1: weight-space symmetries, checked on the model's own predictions.
 
-For a hidden dense layer of ``M`` units the tab states ``M``, the number ``M! · 2^M`` of weight
-vectors that permutations and sign flips would make equivalent, the activation, and whether
-sign flips and positive rescaling really are symmetries for it. Three buttons ask the model
-service to transform the weights (permute every unit, flip the signs of about half, rescale every
-unit by a positive factor) and measure how much the test predictions change; each answer becomes
-a row of the results table, with a green "unchanged — a symmetry" or a red "changed — not a
-symmetry" verdict and the reason in its tooltip. The engine's weights are never changed.
+For a hidden dense layer of ``M`` units the tab states ``M``, the activation, how many weight
+vectors are equivalent for that activation (:class:`cnnviz.core.symmetry.WeightSymmetries`:
+``M! · 2^M`` for tanh, ``M!`` orderings times a continuous family of positive rescalings for ReLU,
+...), and whether sign flips and positive rescaling really are symmetries for it. Three buttons
+ask the model service to transform the weights (permute every unit, flip the signs of about half,
+rescale every unit by a positive factor) and measure how much the test predictions change; each
+answer becomes a row of the results table, with a green "unchanged: a symmetry" or a red
+"changed: not a symmetry" verdict that names the tolerance it was judged against, and the
+reason in its tooltip. The engine's weights are never changed.
 """
 
 from __future__ import annotations
@@ -18,16 +20,28 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from cnnviz.core.symmetry import (ODD_ACTIVATIONS, POSITIVELY_HOMOGENEOUS_ACTIVATIONS, explain,
-                                  symmetry_count_text)
-from cnnviz.ui.science.common import BROKEN_COLOUR, SYMMETRY_COLOUR, ModelLayout, format_number, note_label
+from cnnviz.core.symmetry import (ODD_ACTIVATIONS, POSITIVELY_HOMOGENEOUS_ACTIVATIONS, WeightSymmetries, explain)
+from cnnviz.ui.science.common import (BROKEN_COLOUR, SYMMETRY_COLOUR, ModelLayout, WrappingLabel, format_number,
+                                      note_label)
 
 TRANSFORM_NAMES = {"permutation": "Permutation", "sign_flip": "Sign flip", "rescale": "Positive rescaling",
                    "permutation_sign_flip": "Permutation and sign flip"}
-COLUMNS = ("Transform", "Layer", "Test images", "Max |Δ probability|", "Predictions kept", "Verdict")
-SYMMETRY_VERDICT = "unchanged — a symmetry"
-BROKEN_VERDICT = "changed — not a symmetry"
+COLUMNS = ("Transform", "Layer", "Images", "Max |Δp|", "Kept", "Verdict")
+COLUMN_TOOLTIPS = ("The weight transform checked.", "The hidden layer transformed.",
+                   "Test images whose predictions were compared.",
+                   "The largest change of any class probability over the test images.",
+                   "The share of test images whose predicted class did not change.",
+                   "A symmetry when no probability changed by more than the tolerance (float32 rounding).")
+SYMMETRY_VERDICT = "unchanged: a symmetry"
+BROKEN_VERDICT = "changed: not a symmetry"
 _KNOWN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+
+def verdict_cell(result) -> str:
+    """``"unchanged: a symmetry (≤ 1e-04)"``: the verdict and the tolerance (the value is in its own column)."""
+    if result.is_symmetry:
+        return f"{SYMMETRY_VERDICT} (≤ {result.tolerance:.0e})"
+    return f"{BROKEN_VERDICT} (> {result.tolerance:.0e})"
 
 
 class SymmetryTab(QWidget):
@@ -71,16 +85,19 @@ class SymmetryTab(QWidget):
             controls.addSpacing(12)
         controls.addStretch(1)
 
-        self.units_label = QLabel("M = —")
+        self.units_label = WrappingLabel("M = —")
         self.units_label.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.units_label.setWordWrap(True)
         self.units_label.setToolTip("The number of hidden units M of the layer and their activation.")
-        self.count_label = QLabel()
+        self.count_label = WrappingLabel()
         self.count_label.setStyleSheet("font-size: 13px;")
         self.count_label.setWordWrap(True)
         self.count_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.count_label.setToolTip("M! orderings of the units times 2^M sign patterns (report §1.1), written "
-                                    "exactly when short, as a power of ten otherwise.")
+        self.count_label.setToolTip("How many weight vectors give the same function (report §1.1), for this "
+                                    "activation: the M! orderings of the units always; 2^M sign patterns only for "
+                                    "odd activations (tanh; sigmoid with the next bias adjusted); a continuous "
+                                    "family of positive rescalings for relu. Counts are exact when short, a power "
+                                    "of ten otherwise.")
         self.sign_flip_label = note_label("", "Whether negating a unit's incoming and outgoing weights keeps the "
                                               "network's function, for this activation.")
         self.rescale_label = note_label("", "Whether scaling a unit's incoming weights by c > 0 and its outgoing "
@@ -110,6 +127,8 @@ class SymmetryTab(QWidget):
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for column, tip in enumerate(COLUMN_TOOLTIPS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -155,11 +174,11 @@ class SymmetryTab(QWidget):
         self._results.append(result)
         row = self.table.rowCount()
         self.table.insertRow(row)
-        verdict = SYMMETRY_VERDICT if result.is_symmetry else BROKEN_VERDICT
         cells = (TRANSFORM_NAMES.get(result.transform, result.transform), result.layer, f"{result.num_images:,}",
-                 format_number(result.max_abs_difference), f"{result.argmax_agreement:.1%}", verdict)
+                 format_number(result.max_abs_difference), f"{result.argmax_agreement:.1%}", verdict_cell(result))
         tooltip = f"{result.description} of {result.layer}, on {result.num_images} {result.dataset} test images " \
-                  f"(seed {result.seed}).\n{result.explanation}" + (f"\nNote: {result.note}" if result.note else "")
+                  f"(seed {result.seed}): {result.verdict_text()}.\n{result.explanation}" + \
+                  (f"\nNote: {result.note}" if result.note else "")
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setToolTip(tooltip)
@@ -202,12 +221,11 @@ class SymmetryTab(QWidget):
             button.setEnabled(enabled)
 
     def _show_explanation(self, result) -> None:
-        verdict = SYMMETRY_VERDICT if result.is_symmetry else BROKEN_VERDICT
         colour = SYMMETRY_COLOUR if result.is_symmetry else BROKEN_COLOUR
         note = f" Note: {result.note}." if result.note else ""
         self.explanation_label.setText(
-            f"<b style='color:{colour}'>{TRANSFORM_NAMES.get(result.transform, result.transform)}: {verdict}.</b> "
-            f"{result.explanation}{note}")
+            f"<b style='color:{colour}'>{TRANSFORM_NAMES.get(result.transform, result.transform)}: "
+            f"{result.verdict_text()}.</b> {result.explanation}{note}")
 
     def _on_layer_changed(self, *_args) -> None:
         layer = self.layer_combo.currentData()
@@ -222,13 +240,15 @@ class SymmetryTab(QWidget):
             return
         spec = self._layout.specs[layer]
         self.units_label.setText(f"M = {spec.units} hidden {spec.activation} units in {layer}")
-        count = re.sub(r"\^(\d+)", r"<sup>\1</sup>", symmetry_count_text(spec.units))
-        self.count_label.setText(f"Permutations and sign flips: {count} equivalent weight vectors (report §1.1)")
+        symmetries = WeightSymmetries(spec.activation, spec.units, self._max_pooling_after(layer))
+        self.count_label.setText("Report §1.1: " + re.sub(r"\^(\d+)", r"<sup>\1</sup>", symmetries.text()))
         if spec.activation in _KNOWN_ACTIVATIONS:
             odd = spec.activation in ODD_ACTIVATIONS
             homogeneous = spec.activation in POSITIVELY_HOMOGENEOUS_ACTIVATIONS
-            self.sign_flip_label.setText(f"<b>Sign flips {'are' if odd else 'are not'} a symmetry for "
-                                         f"{spec.activation}.</b> {explain(spec.activation, 'sign_flip')}")
+            flips = ("are" if odd else "are, with the next layer's bias adjusted,"
+                     if spec.activation == "sigmoid" else "are not")
+            self.sign_flip_label.setText(f"<b>Sign flips {flips} a symmetry for {spec.activation}.</b> "
+                                         f"{explain(spec.activation, 'sign_flip')}")
             self.rescale_label.setText(f"<b>Positive rescaling {'is' if homogeneous else 'is not'} a symmetry for "
                                        f"{spec.activation}.</b> {explain(spec.activation, 'rescale')}")
         else:
@@ -236,6 +256,17 @@ class SymmetryTab(QWidget):
                                          "what happens.")
             self.rescale_label.setText("")
         self._update_enabled()
+
+    def _max_pooling_after(self, layer: str) -> bool:
+        """Whether max pooling lies between ``layer`` and the next layer with weights."""
+        names = self._layout.layer_names
+        for name in names[names.index(layer) + 1:]:
+            kind = self._layout.kind(name)
+            if kind == "max_pooling2d":
+                return True
+            if kind in ("dense", "conv2d"):
+                return False
+        return False
 
     def _request(self, transform: str) -> None:
         layer = self.layer_combo.currentData()
