@@ -75,7 +75,7 @@ def _command_train(args: argparse.Namespace) -> int:
     from cnnviz.core.validation import validate
     from cnnviz.engines.registry import create_engine
     from cnnviz.progress import ProgressBar
-    from cnnviz.runner import RecordingStopped, train_run
+    from cnnviz.service.runner import RecordingStopped, train_run
 
     config = _load_config(args.config)
     overrides = {name: getattr(args, name) for name in
@@ -180,7 +180,7 @@ def _command_experiment(args: argparse.Namespace) -> int:
     )
     from cnnviz.core.training_data import prepare_training_data
     from cnnviz.engines.registry import create_engine
-    from cnnviz.runner import ExperimentStep, run_experiment
+    from cnnviz.service.runner import ExperimentStep, run_experiment
 
     if args.preset and args.sweep:
         raise CommandError("Give either --preset or --sweep, not both.")

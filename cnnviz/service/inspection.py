@@ -10,10 +10,11 @@ import time
 import numpy as np
 
 from cnnviz.core.results import frozen
+from cnnviz.engines.base import Engine
 from cnnviz.service.payloads import InspectionResult
 
 
-def run_inspection(engine, image: np.ndarray, label: int | None = None, class_index: int | None = None,
+def run_inspection(engine: Engine, image: np.ndarray, label: int | None = None, class_index: int | None = None,
                    request_id: int = 0, model_version: int = 0) -> InspectionResult:
     """Feature maps, kernels, gradients and probabilities for one image ``(1, h, w, c)``.
 
