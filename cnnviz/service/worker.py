@@ -189,7 +189,7 @@ class Worker:
             self.report(job, error)
         finally:
             self.publish(p.IDLE)
-        self._serve_latest()  # requests whose wake-up a training job read
+        self._serve_latest()  # a request whose wake-up the job read from the queue as it ended
 
     def _take_waiting(self, controls: RunControls, training: bool) -> None:
         while True:

@@ -88,11 +88,12 @@ def test_a_stop_that_lands_as_the_run_ends_leaves_the_service_idle(qtbot, make_s
         with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT):
             service.train()
             assert ending.wait(5)
+            previous = sys.gettrace()  # a coverage tool's, say
             sys.settrace(slowed)
             try:
                 service.stop()
             finally:
-                sys.settrace(None)
+                sys.settrace(previous)
         service.sig_training_finished.disconnect(hold_the_end)
         qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=5_000)
         errors = []

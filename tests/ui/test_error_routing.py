@@ -42,7 +42,8 @@ def stop_training(qtbot, window):
     qtbot.waitUntil(lambda: window.service.state == p.IDLE, timeout=TIMEOUT)
 
 
-def test_an_experiment_refused_while_training_frees_the_experiments_panel(qtbot, window):
+def test_jobs_refused_while_training_free_the_panel_that_asked(qtbot, window):
+    """Run an experiment and evaluate while training runs: each panel says why, and is usable again."""
     start_training(qtbot, window)
     experiments = window.experiments_panel
     window.show_tab(experiments)
@@ -54,11 +55,7 @@ def test_an_experiment_refused_while_training_frees_the_experiments_panel(qtbot,
     assert experiments.run_button.isEnabled()
     assert window.error_dialog.windowTitle() == "Training is running"
     window.error_dialog.close()
-    stop_training(qtbot, window)
 
-
-def test_an_evaluation_refused_while_training_says_why_in_the_evaluation_panel(qtbot, window):
-    start_training(qtbot, window)
     evaluation = window.evaluation_panel
     window.show_tab(evaluation)
     with qtbot.waitSignal(window.service.sig_error_raised, timeout=TIMEOUT) as blocker:
@@ -67,4 +64,3 @@ def test_an_evaluation_refused_while_training_says_why_in_the_evaluation_panel(q
     qtbot.waitUntil(lambda: "Stop training first" in evaluation.accuracy_label.text(), timeout=TIMEOUT)
     window.error_dialog.close()
     stop_training(qtbot, window)
-
