@@ -388,7 +388,10 @@ class ConfigPanel(QWidget):
         """The problems, in a box of constant height so the panel never shifts under the pointer."""
         problems = self._problems
         if not problems:
-            self.problem_label.setText("✓ The configuration is valid.")
+            summary = summarize(self._config)
+            shape = "×".join(str(size) for size in self._config.input_shape)
+            self.problem_label.setText(f"✓ The configuration is valid: {len(self._config.layers)} layers, "
+                                       f"{summary.total_parameters:,} parameters, {shape} input.")
             self.problem_label.setStyleSheet("color: #2e7d32;")
             self.problem_label.setToolTip("")
             return

@@ -181,18 +181,25 @@ class MainWindow(QMainWindow):
         if screen is None:
             width, height = 1500, 900
         else:
-            width = min(int(screen.width() * 0.95), 1800)
-            height = min(int(screen.height() * 0.95), 1050)
+            # A laptop's screen is used whole (less a frame's worth); a large one in part.
+            share = 0.98 if screen.width() <= 1600 else 0.92
+            width = min(int(screen.width() * share), 1800)
+            height = min(int(screen.height() * share), 1050)
         self.resize(width, height)
         if screen is not None:
             self.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
 
     def _size_docks(self) -> None:
-        """The docks' first sizes: side panels about a fifth of the width each, the monitor small."""
+        """The docks' first sizes: each side panel as wide as its content needs (so it does not scroll
+        sideways) within a quarter of the window, the monitor small."""
         width, height = self.width(), self.height()
-        side = max(MIN_SIDE_PANEL_WIDTH, min(370, int(width * 0.22)))
-        self.resizeDocks([self.config_dock, self.canvas_dock], [side, max(MIN_SIDE_PANEL_WIDTH, side - 30)],
-                         Qt.Horizontal)
+        widths = []
+        for dock in (self.config_dock, self.canvas_dock):
+            scroll = dock.widget()
+            needed = (scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                      + 2 * scroll.frameWidth() + 12)
+            widths.append(max(MIN_SIDE_PANEL_WIDTH, min(max(needed, int(width * 0.2)), int(width * 0.25))))
+        self.resizeDocks([self.config_dock, self.canvas_dock], widths, Qt.Horizontal)
         # The training monitor starts small (it is empty until training); drag its edge to enlarge it.
         self.resizeDocks([self.monitor_dock], [max(150, int(height * 0.2))], Qt.Vertical)
 
