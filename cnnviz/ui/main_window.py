@@ -284,7 +284,9 @@ class MainWindow(QMainWindow):
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         action.setStatusTip(tip or text)
-        action.triggered.connect(slot)
+        # triggered(bool checked) would hand its flag to slots with an optional first parameter
+        # (load_sample(index=None) got False, "sample 0"); the slots are called with no argument.
+        action.triggered.connect(lambda _checked=False, slot=slot: slot())
         menu.addAction(action)
         return action
 
