@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnviz.core.config import ModelConfig
+from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.validation import validate
 from cnnviz.core.weights import check_weights
@@ -90,7 +90,7 @@ class KerasEngine:
             raise ValueError(f"The learning rate must be a positive number, received {value}.")
         self.optimizer.learning_rate.assign(float(value))
 
-    def set_training(self, training) -> None:
+    def set_training(self, training: TrainingConfig) -> None:
         """Use other training settings from now on; the weights are kept. A new optimizer kind or
         momentum starts a fresh optimizer (and retraces the training step)."""
         if self.config is None:

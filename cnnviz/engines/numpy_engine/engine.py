@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz.core.config import ConfigError, ModelConfig
+from cnnviz.core.config import ConfigError, ModelConfig, TrainingConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.validation import validate
 from cnnviz.core.weights import check_weights
@@ -64,7 +64,7 @@ class NumpyEngine:
             raise ValueError(f"The learning rate must be a positive number, received {value}.")
         self.optimizer.learning_rate = float(value)
 
-    def set_training(self, training) -> None:
+    def set_training(self, training: TrainingConfig) -> None:
         """Use other training settings from now on; the weights are kept. A new optimizer kind or
         momentum starts a fresh optimizer state; a new learning rate alone keeps it."""
         previous = self.config.training
