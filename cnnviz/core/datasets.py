@@ -44,6 +44,7 @@ from typing import Union
 
 import numpy as np
 
+from cnnviz.core.checks import is_int
 from cnnviz.core.idx import read_idx_header, read_idx_pair
 from cnnviz.core.resources import resource_path
 from cnnviz.core.shapes import SHAPE_CLASSES, generate_shapes
@@ -429,7 +430,7 @@ def _download_like_keras(name: str, timeout: float = 30.0) -> None:
 def _check_count(count: object) -> int | None:
     if count is None:
         return None
-    if isinstance(count, bool) or not isinstance(count, (int, np.integer)):
+    if not is_int(count):
         raise ValueError(
             f"count must be a positive integer or None, got {count!r} of type "
             f"{type(count).__name__}; e.g. count=1000."
@@ -502,7 +503,7 @@ def load_dataset(
     class_names = CLASS_NAMES[name]
 
     if name == "shapes":
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        if not is_int(seed) or seed < 0:
             raise ValueError(
                 f"seed must be a non-negative integer, got {seed!r}; e.g. seed=0."
             )

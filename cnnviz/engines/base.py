@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from cnnviz.core.checks import require_positive_int
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.results import EpochResult, GradientResult, StepResult, Weights
 
@@ -132,9 +133,9 @@ def check_labels(labels, count: int, num_classes: int) -> np.ndarray:
     return array.astype(np.int64, copy=False)
 
 
-def check_batch_size(batch_size) -> None:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}.")
+def check_batch_size(batch_size: object) -> None:
+    """Raise a ValueError unless ``batch_size`` is a positive integer."""
+    require_positive_int(batch_size, "batch_size")
 
 
 def batch_indices(num_samples: int, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:

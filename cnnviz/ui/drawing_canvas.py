@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
 )
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item is made)
+from cnnviz.core.checks import is_int
 from cnnviz.core.datasets import CLASS_NAMES, Dataset, load_dataset
 from cnnviz.core.preprocessing import (
     EmptyImageError,
@@ -545,7 +546,7 @@ class DrawingCanvas(QWidget):
 
     @brush_size.setter
     def brush_size(self, size: int) -> None:
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        if not is_int(size):
             raise ValueError(
                 f"brush_size must be a whole number of canvas pixels; received {size!r}."
             )
@@ -611,7 +612,7 @@ class DrawingCanvas(QWidget):
         if input_shape is not None:
             input_shape = tuple(input_shape)
             if len(input_shape) != 3 or not all(
-                    isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size > 0
+                    is_int(size) and size > 0
                     for size in input_shape):
                 raise ValueError(
                     f"input_shape must be (height, width, channels), three positive whole "
@@ -768,7 +769,7 @@ class DrawingCanvas(QWidget):
             non-negative whole number.
         """
         if label is not None:
-            if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or label < 0:
+            if not is_int(label) or label < 0:
                 raise ValueError(
                     f"label must be None or a class index (a non-negative int); received "
                     f"{label!r}."
@@ -848,8 +849,7 @@ class DrawingCanvas(QWidget):
             return
         if index is None:
             index = int(self._rng.integers(len(dataset)))
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
-                or not 0 <= index < len(dataset):
+        if not is_int(index) or not 0 <= index < len(dataset):
             raise ValueError(
                 f"Sample index must be a whole number from 0 to {len(dataset) - 1} (the "
                 f"{_SAMPLE_SPLIT} split of {dataset.name!r} has {len(dataset)} images); "

@@ -21,6 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from cnnviz.core.checks import require_index
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.validation import validate
@@ -207,9 +208,8 @@ class KerasEngine:
                   class_index: int | None = None) -> GradientResult:
         images = as_batch(images, self.input_shape)
         num_classes = self.num_classes
-        if class_index is not None and (isinstance(class_index, bool) or not isinstance(
-                class_index, (int, np.integer)) or not 0 <= class_index < num_classes):
-            raise ValueError(f"class_index must be in [0, {num_classes}), received {class_index}.")
+        if class_index is not None:
+            class_index = require_index(class_index, num_classes, "class_index")
         if labels is None:
             labels = self.predict(images).argmax(axis=1)
         labels = check_labels(labels, len(images), num_classes)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnviz.core.checks import require_index
 from cnnviz.core.config import ConfigError, ModelConfig, TrainingConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.validation import validate
@@ -136,9 +137,7 @@ class NumpyEngine:
         logits = self.network.logits
         num_classes = logits.shape[1]
         if class_index is not None:
-            if isinstance(class_index, bool) or not isinstance(class_index, (int, np.integer)) \
-                    or not 0 <= class_index < num_classes:
-                raise ValueError(f"class_index must be in [0, {num_classes}), received {class_index}.")
+            class_index = require_index(class_index, num_classes, "class_index")
             target, value = f"class:{class_index}", float(logits[:, class_index].sum())
             logit_gradient = np.zeros_like(logits)
             logit_gradient[:, class_index] = 1.0
