@@ -18,7 +18,7 @@ Four datasets, all 28 x 28 ``uint8`` grey images (light on dark) with ``uint8`` 
        folder itself;
     3. only with ``allow_download=True``: Keras's own download of ``mnist.npz`` into the Keras
        cache (the file ``keras.datasets.mnist.load_data()`` fetches; needs a network connection,
-       not TensorFlow).
+       not TensorFlow), kept only when its SHA-256 is the one Keras publishes.
 ``"fashion-mnist"``
     Fashion-MNIST (60,000 + 10,000) from the same four IDX file names, looked for in
     ``data_dir`` then ``$CNNVIZ_DATA_DIR`` (subfolder ``fashion-mnist/`` first, then the folder
@@ -97,6 +97,10 @@ class DatasetUnavailableError(ValueError):
 
 class DatasetFormatError(ValueError):
     """A dataset file was found but does not hold what it should (wrong keys, shapes or dtypes)."""
+
+
+class DownloadChecksumError(ValueError):
+    """A downloaded file's SHA-256 is not the published one; the file was discarded."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -393,6 +397,11 @@ def _found_lengths(found: _Found) -> tuple[int, int]:
 KERAS_DATA_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 IDX_FILE_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                   "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+PUBLISHED_SHA256 = {
+    # The hash keras.datasets.mnist.load_data passes to get_file (keras/src/datasets/mnist.py).
+    # Keras publishes none for the Fashion-MNIST files; those are checked by their IDX headers.
+    "mnist.npz": "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+}
 
 
 def _download_like_keras(name: str, timeout: float = 30.0) -> None:
@@ -400,7 +409,16 @@ def _download_like_keras(name: str, timeout: float = 30.0) -> None:
 
     Uses only the standard library (no TensorFlow import); each file is written to a
     temporary name and renamed into place, so an interrupted download leaves nothing behind.
+
+    Raises
+    ------
+    OSError
+        When the download fails (offline, refused, disk full).
+    DownloadChecksumError
+        When a file with a published SHA-256 (:data:`PUBLISHED_SHA256`) arrives with another; it is
+        discarded, never renamed into the cache.
     """
+    import hashlib
     import urllib.request
 
     folder = _keras_home()[0] / "datasets"
@@ -414,11 +432,20 @@ def _download_like_keras(name: str, timeout: float = 30.0) -> None:
         if target.is_file():
             continue
         temporary = target.with_name(target.name + ".part")
+        digest = hashlib.sha256()
         try:
             with urllib.request.urlopen(KERAS_DATA_URL + file_name, timeout=timeout) as response, \
                     open(temporary, "wb") as handle:
                 while chunk := response.read(1 << 20):
                     handle.write(chunk)
+                    digest.update(chunk)
+            expected = PUBLISHED_SHA256.get(file_name)
+            if expected is not None and digest.hexdigest() != expected:
+                raise DownloadChecksumError(
+                    f"The downloaded {file_name} ({temporary.stat().st_size:,} bytes from {KERAS_DATA_URL}) "
+                    f"has SHA-256 {digest.hexdigest()}, not the {expected} that Keras publishes for it; "
+                    f"it is corrupt or not the MNIST file, so it was discarded. Try the download again, "
+                    f"or put a good copy of {file_name} in {folder}.")
             temporary.replace(target)
         finally:
             temporary.unlink(missing_ok=True)
@@ -532,7 +559,7 @@ def load_dataset(
         elif allow_download:
             try:
                 _download_like_keras(name)
-            except OSError as error:  # offline, refused, disk full: "not available", with why
+            except (OSError, DownloadChecksumError) as error:  # offline, refused, corrupt: say why
                 raise DatasetUnavailableError(
                     _unavailable_message(
                         name, tried, allow_download,
