@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QPointF, QRectF, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QImage,
     QImageReader,
@@ -575,9 +575,8 @@ class DrawingCanvas(QWidget):
         if mode == self._mode:
             return
         self._mode = mode
-        self._mode_combo.blockSignals(True)
-        self._mode_combo.setCurrentIndex(MODES.index(mode))
-        self._mode_combo.blockSignals(False)
+        with QSignalBlocker(self._mode_combo):
+            self._mode_combo.setCurrentIndex(MODES.index(mode))
         dataset = self._datasets.get(mode)
         self._sample_spin.setMaximum(len(dataset) - 1 if dataset is not None else 9999)
         self._reset_chart()
