@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication
 
 from cnnviz.core.config import reference_config
 from cnnviz.service.model_service import ModelService
-from cnnviz.soak import soak
+from cnnviz.bench.soak import soak
 
 
 @pytest.mark.slow
