@@ -22,6 +22,7 @@ from cnnviz.core.training_data import prepare_training_data
 from cnnviz.engines.base import batch_indices
 from cnnviz.engines.registry import create_engine
 
+
 def sixty_thousand_images() -> tuple[np.ndarray, np.ndarray, str]:
     """60,000 training images: full MNIST if found, else Fashion-MNIST, else the sample repeated."""
     for name in ("mnist", "fashion-mnist"):

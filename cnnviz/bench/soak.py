@@ -67,7 +67,7 @@ def soak(app, service, cycles: int = 50, inspections: int = 1000) -> dict:
         service.resume()
         assert wait_until(app, lambda: service.state == p.TRAINING), "resume did not take effect"
         service.stop()
-        assert wait_until(app, lambda: len(finished) > count), "stop did not take effect"
+        assert wait_until(app, lambda count=count: len(finished) > count), "stop did not take effect"
         assert wait_until(app, lambda: service.state == p.IDLE), "the service did not return to idle"
         for index in range(per_cycle):
             requested.append(service.inspect(images[index % len(images)][None]))
