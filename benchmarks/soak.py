@@ -8,9 +8,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from cnnviz.bench.soak import soak, wait_until  # noqa: E402
 from cnnviz.core.config import reference_config  # noqa: E402
 from cnnviz.service.model_service import ModelService  # noqa: E402
-from cnnviz.bench.soak import soak, wait_until  # noqa: E402
 
 
 def main() -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from cnnviz.core.checks import is_int, is_real
 
@@ -131,7 +131,7 @@ class Dense:
     activation: str = "relu"
 
 
-LayerSpec = Union[Conv2D, MaxPooling2D, AveragePooling2D, SpectralPooling2D, Dropout, Flatten, Dense]
+LayerSpec = Conv2D | MaxPooling2D | AveragePooling2D | SpectralPooling2D | Dropout | Flatten | Dense
 LAYER_CLASSES: dict[str, type] = {
     cls.kind: cls
     for cls in (Conv2D, MaxPooling2D, AveragePooling2D, SpectralPooling2D, Dropout, Flatten, Dense)
@@ -260,7 +260,7 @@ class ModelConfig:
         return json.dumps(self.to_dict(), indent=indent)
 
     @classmethod
-    def from_dict(cls, data: Any) -> "ModelConfig":
+    def from_dict(cls, data: Any) -> ModelConfig:
         """Build a configuration from its JSON form.
 
         Missing sections take their defaults; unknown keys are refused so a typo
@@ -298,7 +298,7 @@ class ModelConfig:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> "ModelConfig":
+    def from_json(cls, text: str) -> ModelConfig:
         """Parse JSON text; a syntax error is reported with its line and column."""
         try:
             data = json.loads(text)
@@ -317,7 +317,7 @@ class ModelConfig:
         temporary.replace(path)
 
     @classmethod
-    def load(cls, path: str | Path) -> "ModelConfig":
+    def load(cls, path: str | Path) -> ModelConfig:
         """Read a configuration file written by :meth:`save` or by hand."""
         path = Path(path)
         try:
@@ -326,11 +326,11 @@ class ModelConfig:
             raise ConfigError(f"Cannot read configuration file {path}: {error}.") from None
         return cls.from_json(text)
 
-    def with_layers(self, layers: list[LayerSpec] | tuple[LayerSpec, ...]) -> "ModelConfig":
+    def with_layers(self, layers: list[LayerSpec] | tuple[LayerSpec, ...]) -> ModelConfig:
         """Return a copy with other layers."""
         return replace(self, layers=tuple(layers))
 
-    def with_training(self, **settings: Any) -> "ModelConfig":
+    def with_training(self, **settings: Any) -> ModelConfig:
         """Return a copy with some training settings changed."""
         return replace(self, training=replace(self.training, **settings))
 

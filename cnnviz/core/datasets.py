@@ -40,7 +40,6 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 
@@ -49,7 +48,7 @@ from cnnviz.core.idx import read_idx_header, read_idx_pair
 from cnnviz.core.resources import resource_path
 from cnnviz.core.shapes import SHAPE_CLASSES, generate_shapes
 
-PathLike = Union[str, os.PathLike]
+PathLike = str | os.PathLike
 
 DATASET_NAMES: tuple[str, ...] = ("mnist-sample", "mnist", "fashion-mnist", "shapes")
 SPLITS: tuple[str, ...] = ("train", "test")

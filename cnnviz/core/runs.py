@@ -101,7 +101,7 @@ class RunDirectory:
         self.info: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
     @classmethod
-    def create(cls, root: str | Path | None, engine: str, dataset: str) -> "RunDirectory":
+    def create(cls, root: str | Path | None, engine: str, dataset: str) -> RunDirectory:
         """A new, uniquely named run folder under ``root`` (default: ``<user data>/runs``)."""
         root = Path(root) if root is not None else user_data_dir() / "runs"
         stamp = time.strftime("%Y%m%d-%H%M%S")

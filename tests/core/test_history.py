@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from cnnviz.core.history import (EPOCH_FIELDS, STEP_FIELDS, epoch_history_csv, read_history,
-                                 step_history_csv)
+from cnnviz.core.history import EPOCH_FIELDS, STEP_FIELDS, epoch_history_csv, read_history, step_history_csv
 from cnnviz.core.results import EpochResult, StepResult
 
 STEPS = [StepResult(0, 0, 2, 2.302585092994046, 0.125, 32, 0.0123456789, 1e-3),

@@ -254,7 +254,7 @@ class KerasEngine:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "KerasEngine":
+    def load(cls, path: str | Path) -> KerasEngine:
         """Open a ``.keras`` file in safe mode and check the viewers can serve it.
 
         Raises
@@ -276,7 +276,7 @@ class KerasEngine:
         return cls.from_model(model, source=path.name)
 
     @classmethod
-    def from_model(cls, model: keras.Model, source: str = "the model") -> "KerasEngine":
+    def from_model(cls, model: keras.Model, source: str = "the model") -> KerasEngine:
         """Wrap an existing Keras model after checking that it is a chain over one image input."""
         if len(model.inputs) != 1:
             raise KerasModelError(f"{source} has {len(model.inputs)} inputs; cnnviz inspects models "

@@ -190,7 +190,7 @@ class NumpyEngine:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "NumpyEngine":
+    def load(cls, path: str | Path) -> NumpyEngine:
         """Read a model file written by :meth:`save`; never unpickles anything."""
         config, weights = read_model_file(path)
         engine = cls(config)

@@ -23,9 +23,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnviz.engines.numpy_engine import functional as F
+from cnnviz.engines.numpy_engine import functional
 from cnnviz.engines.numpy_engine.layers import (
-    Conv2DLayer, Layer, MaxPooling2DLayer, activate, activation_backward,
+    Conv2DLayer,
+    Layer,
+    MaxPooling2DLayer,
+    activate,
+    activation_backward,
 )
 
 FUSABLE_ACTIVATIONS = ("relu", "linear")
@@ -92,10 +96,10 @@ class ConvMaxPoolBlock:
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         spec = self.conv.spec
         num_images, height, width, _ = inputs.shape
-        conv_height, conv_width, pads = F.conv_geometry(height, width, spec.kernel_size, spec.strides,
+        conv_height, conv_width, pads = functional.conv_geometry(height, width, spec.kernel_size, spec.strides,
                                                         spec.padding)
         pooled_size = (conv_height // self.pool.pool_size[0], conv_width // self.pool.pool_size[1])
-        padded = F.pad_images(inputs, pads)
+        padded = functional.pad_images(inputs, pads)
         columns = self._gather(padded, pooled_size)
         kernel = self.conv.params["kernel"].reshape(columns.shape[-1], -1)
         raw = columns @ kernel  # (windows offsets, n * oh * ow, filters)

@@ -16,8 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnviz.core import config as cfg
-from cnnviz.engines.numpy_engine import functional as F
-from cnnviz.engines.numpy_engine import spectral
+from cnnviz.engines.numpy_engine import functional, spectral
 
 
 def activate(values: np.ndarray, activation: str) -> np.ndarray:
@@ -85,10 +84,10 @@ class Conv2DLayer(Layer):
     def forward(self, inputs, training=False):
         spec = self.spec
         num_images, height, width, _ = inputs.shape
-        output_height, output_width, pads = F.conv_geometry(height, width, spec.kernel_size, spec.strides,
+        output_height, output_width, pads = functional.conv_geometry(height, width, spec.kernel_size, spec.strides,
                                                             spec.padding)
-        padded = F.pad_images(inputs, pads)
-        columns = F.im2col(padded, spec.kernel_size, spec.strides, (output_height, output_width))
+        padded = functional.pad_images(inputs, pads)
+        columns = functional.im2col(padded, spec.kernel_size, spec.strides, (output_height, output_width))
         kernel = self.params["kernel"]
         output = columns @ kernel.reshape(-1, kernel.shape[-1])
         output += self.params["bias"]
@@ -109,7 +108,7 @@ class Conv2DLayer(Layer):
         if not need_input_gradient:
             return None
         input_columns = flat @ kernel.reshape(-1, kernel.shape[-1]).T
-        padded = F.col2im(input_columns, padded_shape, spec.kernel_size, spec.strides, output.shape[1:3])
+        padded = functional.col2im(input_columns, padded_shape, spec.kernel_size, spec.strides, output.shape[1:3])
         top, bottom, left, right = pads
         return padded[:, top:padded.shape[1] - bottom, left:padded.shape[2] - right, :]
 
@@ -124,13 +123,13 @@ class MaxPooling2DLayer(Layer):
         self._cache = None
 
     def forward(self, inputs, training=False):
-        pooled = F.max_pool(inputs, self.pool_size, self.strides)
+        pooled = functional.max_pool(inputs, self.pool_size, self.strides)
         self._cache = (inputs, pooled)
         return pooled
 
     def backward(self, gradient, need_input_gradient=True):
         inputs, pooled = self._cache
-        return F.max_pool_backward(gradient, inputs, pooled, self.pool_size, self.strides)
+        return functional.max_pool_backward(gradient, inputs, pooled, self.pool_size, self.strides)
 
 
 class AveragePooling2DLayer(Layer):
@@ -144,10 +143,10 @@ class AveragePooling2DLayer(Layer):
 
     def forward(self, inputs, training=False):
         self._shape = inputs.shape
-        return F.average_pool(inputs, self.pool_size, self.strides)
+        return functional.average_pool(inputs, self.pool_size, self.strides)
 
     def backward(self, gradient, need_input_gradient=True):
-        return F.average_pool_backward(gradient, self._shape, self.pool_size, self.strides)
+        return functional.average_pool_backward(gradient, self._shape, self.pool_size, self.strides)
 
 
 class SpectralPooling2DLayer(Layer):
