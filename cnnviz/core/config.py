@@ -290,8 +290,9 @@ class ModelConfig:
         layers = data.get("layers", [])
         if not isinstance(layers, list):
             raise ConfigError(f"layers must be a list, received {type(layers).__name__}.", setting="layers")
+        height, width, channels = (int(size) for size in shape)
         return cls(
-            input_shape=tuple(int(size) for size in shape),
+            input_shape=(height, width, channels),
             layers=tuple(layer_from_dict(item, i) for i, item in enumerate(layers)),
             initializer=_section(Initializer, data.get("initializer", {}), "initializer"),
             training=_section(TrainingConfig, data.get("training", {}), "training"),
@@ -341,7 +342,7 @@ def _section(cls: type, data: Any, name: str) -> Any:
         raise ConfigError(f"{name} must be a JSON object, received {data!r}.", setting=name)
     known = {item.name: item for item in fields(cls)}
     defaults = cls()
-    values = {}
+    values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in known:
             raise ConfigError(

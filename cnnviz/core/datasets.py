@@ -230,10 +230,10 @@ def _find_idx_folder(folder: Path) -> tuple[_Found | None, str]:
     paths: dict[str, tuple[Path, Path]] = {}
     missing: list[str] = []
     for split, stems in IDX_STEMS.items():
-        pair = [_find_idx_file(folder, stem) for stem in stems]
-        missing += [f"{stem}[.gz]" for stem, path in zip(stems, pair) if path is None]
-        if None not in pair:
-            paths[split] = (pair[0], pair[1])
+        images, labels = (_find_idx_file(folder, stem) for stem in stems)
+        missing += [f"{stem}[.gz]" for stem, path in zip(stems, (images, labels)) if path is None]
+        if images is not None and labels is not None:
+            paths[split] = (images, labels)
     if missing:
         if len(missing) == 4:
             return None, f"{folder} (no IDX files)"
@@ -390,7 +390,8 @@ def _found_lengths(found: _Found) -> tuple[int, int]:
     if found.kind == "npz":
         path = found.paths["train"][0]
         return _npz_member_length(path, "y_train"), _npz_member_length(path, "y_test")
-    return tuple(read_idx_header(found.paths[split][1]).shape[0] for split in SPLITS)
+    train, test = (int(read_idx_header(found.paths[split][1]).shape[0]) for split in SPLITS)
+    return train, test
 
 
 KERAS_DATA_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"

@@ -22,6 +22,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -142,7 +143,9 @@ class RunDirectory:
         changed."""
         path = self.path / "kernels" / snapshot_name(epoch, ".npz")
         buffer = io.BytesIO()
-        np.savez(buffer, **kernels)
+        # Any: NumPy's stubs type savez's keywords like its allow_pickle flag; here each is an array.
+        arrays: dict[str, Any] = dict(kernels)
+        np.savez(buffer, **arrays)
         write_atomically(path, buffer.getvalue())
         return path
 

@@ -61,7 +61,9 @@ class KerasEngine:
         self.model = model
         self.config = config
         self.layers = chain_layers(model)
-        self.input_shape = tuple(int(size) for size in model.inputs[0].shape[1:])
+        # (height, width, channels): from_model accepts only models over one such image input.
+        height, width, channels = (int(size) for size in model.inputs[0].shape[1:])
+        self.input_shape = (height, width, channels)
         last = self.layers[-1]
         self._output_is_softmax = (isinstance(last, keras.layers.Dense)
                                    and last.get_config()["activation"] == "softmax")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ class NumpyEngine:
     # -- training and inference ---------------------------------------------------------------
     @property
     def num_classes(self) -> int:
-        return self.config.layers[-1].units
+        return self.network.output_layer.spec.units
 
     def train_step(self, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
         """One optimizer step on a batch; returns its (loss, accuracy) with dropout active."""
@@ -92,7 +93,7 @@ class NumpyEngine:
         check_batch_size(batch_size)
         parts = [self.network.forward(images[start:start + batch_size])[0].copy()
                  for start in range(0, len(images), batch_size)]
-        return np.concatenate(parts) if parts else np.zeros((0, self.config.layers[-1].units), np.float32)
+        return np.concatenate(parts) if parts else np.zeros((0, self.num_classes), np.float32)
 
     def evaluate(self, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> tuple[float, float]:
         """Mean cross-entropy and accuracy over a dataset, computed in batches."""
@@ -146,8 +147,7 @@ class NumpyEngine:
                 labels, len(images), num_classes)
             target, value = "loss", cross_entropy(logits, labels)
             logit_gradient = cross_entropy_gradient(probabilities, labels)
-        input_gradient, layer_gradients = self.network.backward(
-            logit_gradient, need_input_gradient=True, keep_gradients=True)
+        input_gradient, layer_gradients = self.network.backward(logit_gradient, keep_gradients=True)
         parameters = {layer.name: {name: frozen(grad.copy()) for name, grad in layer.gradients.items()}
                       for layer in self.network.layers if layer.params}
         return GradientResult(
@@ -180,8 +180,9 @@ class NumpyEngine:
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
-        arrays = {f"{layer}/{name}": value for layer, params in self.get_weights().items()
-                  for name, value in params.items()}
+        # Any: NumPy's stubs type savez's keywords like its allow_pickle flag; here each is an array.
+        arrays: dict[str, Any] = {f"{layer}/{name}": value for layer, params in self.get_weights().items()
+                                  for name, value in params.items()}
         arrays[CONFIG_KEY] = np.frombuffer(self.config.to_json().encode("utf-8"), dtype=np.uint8)
         temporary = path.with_name(path.name + ".tmp")
         with open(temporary, "wb") as handle:

@@ -21,6 +21,9 @@ introspection see no difference; inspection always runs the plain layers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Literal, NamedTuple, overload
+
 import numpy as np
 
 from cnnviz.engines.numpy_engine import functional
@@ -30,6 +33,7 @@ from cnnviz.engines.numpy_engine.layers import (
     MaxPooling2DLayer,
     activate,
     activation_backward,
+    cached,
 )
 
 FUSABLE_ACTIVATIONS = ("relu", "linear")
@@ -42,14 +46,26 @@ def can_fuse(first: Layer, second: Layer) -> bool:
             and tuple(second.strides) == tuple(second.pool_size))
 
 
+class _ForwardCache(NamedTuple):
+    """What the block's forward pass keeps for its backward pass."""
+
+    columns: np.ndarray  # receptive fields, (ph * pw, n * oh * ow, kh * kw * c)
+    padded_shape: tuple[int, ...]
+    pads: tuple[int, int, int, int]  # top, bottom, left, right
+    pooled_size: tuple[int, int]
+    raw: np.ndarray  # the convolution before bias and activation, (ph * pw, n * oh * ow, filters)
+    raw_pooled: np.ndarray  # its maximum over each window, (n * oh * ow, filters)
+    output: np.ndarray  # bias and activation applied, (n * oh * ow, filters)
+
+
 class ConvMaxPoolBlock:
     """Conv2D followed by non-overlapping MaxPooling2D, run as one step in training."""
 
     def __init__(self, conv: Conv2DLayer, pool: MaxPooling2DLayer):
         self.conv, self.pool = conv, pool
-        self._cache = None
+        self._cache: _ForwardCache | None = None
 
-    def _field_slices(self, pooled_size: tuple[int, int]):
+    def _field_slices(self, pooled_size: tuple[int, int]) -> Iterator[tuple[int, int, int, int, slice, slice]]:
         """Yield ``(py, px, dy, dx, rows, cols)``: for window offset (py, px) and kernel offset
         (dy, dx), the padded-input slices that every pooled position reads."""
         pool_height, pool_width = self.pool.pool_size
@@ -107,11 +123,17 @@ class ConvMaxPoolBlock:
         for offset in range(1, len(raw)):
             np.maximum(raw_pooled, raw[offset], out=raw_pooled)
         output = activate(raw_pooled + self.conv.params["bias"], spec.activation)
-        self._cache = (columns, padded.shape, pads, pooled_size, raw, raw_pooled, output)
+        self._cache = _ForwardCache(columns, padded.shape, pads, pooled_size, raw, raw_pooled, output)
         return output.reshape(num_images, *pooled_size, -1)
 
+    @overload
+    def backward(self, gradient: np.ndarray, need_input_gradient: Literal[True] = True) -> np.ndarray: ...
+
+    @overload
+    def backward(self, gradient: np.ndarray, need_input_gradient: bool) -> np.ndarray | None: ...
+
     def backward(self, gradient: np.ndarray, need_input_gradient: bool = True) -> np.ndarray | None:
-        columns, padded_shape, pads, pooled_size, raw, raw_pooled, output = self._cache
+        columns, padded_shape, pads, pooled_size, raw, raw_pooled, output = cached(self._cache, self.conv.name)
         spec = self.conv.spec
         filters = raw.shape[-1]
         gradient = activation_backward(gradient.reshape(-1, filters), output, spec.activation)
@@ -138,13 +160,14 @@ class ConvMaxPoolBlock:
         return padded[:, top:padded.shape[1] - bottom, left:padded.shape[2] - right, :]
 
 
-def training_plan(layers: list[Layer]) -> list:
+def training_plan(layers: list[Layer]) -> list[Layer | ConvMaxPoolBlock]:
     """The layers as training runs them: each fusable (conv, max pooling) pair becomes one block."""
-    plan = []
+    plan: list[Layer | ConvMaxPoolBlock] = []
     index = 0
     while index < len(layers):
-        if index + 1 < len(layers) and can_fuse(layers[index], layers[index + 1]):
-            plan.append(ConvMaxPoolBlock(layers[index], layers[index + 1]))
+        first, second = layers[index], layers[index + 1] if index + 1 < len(layers) else None
+        if isinstance(first, Conv2DLayer) and isinstance(second, MaxPooling2DLayer) and can_fuse(first, second):
+            plan.append(ConvMaxPoolBlock(first, second))
             index += 2
         else:
             plan.append(layers[index])
