@@ -12,6 +12,7 @@ from cnnviz.cli.common import CommandError
 from cnnviz.cli.data import add_data_command
 from cnnviz.cli.experiment import add_experiment_command
 from cnnviz.cli.inspection import add_inspect_command
+from cnnviz.cli.science import add_science_commands
 from cnnviz.cli.summary import add_summary_command
 from cnnviz.cli.train import add_train_command
 
@@ -38,8 +39,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_command(commands)
     add_inspect_command(commands)
     add_experiment_command(commands)
-
-    from cnnviz.cli_science import add_science_commands
 
     add_science_commands(commands)
     add_bench_command(commands)
