@@ -18,8 +18,18 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QDoubleSpinBox, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
-    QScrollArea, QTabWidget, QToolBar, QWidget,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QScrollArea,
+    QTabWidget,
+    QToolBar,
+    QWidget,
 )
 
 from cnnviz import __version__
@@ -34,9 +44,9 @@ from cnnviz.ui.config_panel import ConfigPanel
 from cnnviz.ui.drawing_canvas import DrawingCanvas
 from cnnviz.ui.evaluation_panel import EvaluationPanel
 from cnnviz.ui.experiments_panel import ExperimentsPanel
+from cnnviz.ui.export import ExportError, export_all, render_widget, write_text
 from cnnviz.ui.history_panel import HistoryPanel
 from cnnviz.ui.science_panel import SciencePanel
-from cnnviz.ui.export import ExportError, export_all, render_widget, write_text
 from cnnviz.ui.training_monitor import TrainingMonitor
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView
 from cnnviz.ui.viewers.gradients import GradientsView
