@@ -13,8 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cnnviz.service import payloads as p
-from cnnviz.service.commands import (BuildRequest, ConvertRequest, EvaluateRequest, InspectionRequest, LoadRequest,
-                                     ReplayRequest, SaveRequest, ScienceRequest)
+from cnnviz.service.commands import (
+    BuildRequest,
+    ConvertRequest,
+    EvaluateRequest,
+    InspectionRequest,
+    LoadRequest,
+    ReplayRequest,
+    SaveRequest,
+    ScienceRequest,
+)
 from cnnviz.service.inspection import run_inspection
 
 if TYPE_CHECKING:
@@ -60,8 +68,7 @@ def save(worker: Worker, request: SaveRequest) -> None:
     engine = worker.require_engine()
     previous = worker.state
     worker.publish(p.BUSY)
-    # Both engines return the path they wrote (the suffix may have been added).
-    saved: object = engine.save(request.path)  # type: ignore[func-returns-value]
+    saved = engine.save(request.path)  # the path written (the suffix may have been added)
     worker.signals.sig_model_saved.emit(str(saved))
     worker.publish(previous)
 

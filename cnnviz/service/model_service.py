@@ -29,10 +29,27 @@ from cnnviz.core.results import frozen
 from cnnviz.core.training_data import prepare_training_data
 from cnnviz.engines.base import Engine
 from cnnviz.service import payloads as p
-from cnnviz.service.commands import (BuildRequest, Command, ConvertRequest, EvaluateRequest, ExperimentRequest,
-                                     InspectionRequest, Job, LoadRequest, Pause, ReplayRequest, Resume, SaveRequest,
-                                     ScienceRequest, SetLearningRate, Shutdown, Step, StepUnit, Stop,
-                                     TrainRequest)
+from cnnviz.service.commands import (
+    BuildRequest,
+    Command,
+    ConvertRequest,
+    EvaluateRequest,
+    ExperimentRequest,
+    InspectionRequest,
+    Job,
+    LoadRequest,
+    Pause,
+    ReplayRequest,
+    Resume,
+    SaveRequest,
+    ScienceRequest,
+    SetLearningRate,
+    Shutdown,
+    Step,
+    StepUnit,
+    Stop,
+    TrainRequest,
+)
 from cnnviz.service.latest_request import LatestRequest
 from cnnviz.service.worker import DataProvider, EngineFactory, Loader, Worker, WorkerOptions
 
@@ -43,15 +60,13 @@ TRAINING_STATES = (p.TRAINING, p.PAUSED, p.STOPPING)
 def _default_engine_factory(name: str, config: ModelConfig) -> Engine:
     from cnnviz.engines.registry import create_engine
 
-    engine: Engine = create_engine(name, config)
-    return engine
+    return create_engine(name, config)
 
 
 def _default_loader(path: str) -> Engine:
     from cnnviz.engines.registry import load_engine
 
-    engine: Engine = load_engine(path)
-    return engine
+    return load_engine(path)
 
 
 class ModelService(QObject):

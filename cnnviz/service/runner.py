@@ -22,7 +22,6 @@ from cnnviz.core.runs import RunDirectory
 from cnnviz.core.training_data import TrainingData
 from cnnviz.engines.base import Engine, train_epochs
 
-
 EXPLODING_LOSS = 100.0
 """A batch cross-entropy above this (the true class given probability below e^-100) is divergence."""
 SNAPSHOT_EVERY = 50
@@ -61,16 +60,17 @@ class RecordingStopped:
 
 def divergence(engine: Engine, step: StepResult, restored_from: str) -> TrainingDiverged:
     """A :class:`TrainingDiverged` for ``step`` with a diagnosis and a suggested fix."""
-    initializer = engine.config.initializer.name if engine.config is not None else ""
+    initialization = engine.config.initializer if engine.config is not None else None
+    initializer = initialization.name if initialization is not None else ""
     suggestion: dict[str, float | str] = {"learning_rate": step.learning_rate / 10}
     causes = [f"the learning rate ({step.learning_rate:g}) is too high for this model"]
     if initializer == "ones":
         suggestion["initializer"] = "glorot_uniform"
         causes.insert(0, "every weight starts at one, so all units compute the same thing and the "
                          "logits grow without bound")
-    elif initializer == "normal" and engine.config.initializer.scale >= 0.5:
+    elif initialization is not None and initializer == "normal" and initialization.scale >= 0.5:
         suggestion["initializer"] = "glorot_uniform"
-        causes.insert(0, f"the weights start large (normal, scale {engine.config.initializer.scale:g})")
+        causes.insert(0, f"the weights start large (normal, scale {initialization.scale:g})")
     what = "not a number" if math.isnan(step.loss) else ("infinite" if math.isinf(step.loss) else
                                                           f"{step.loss:.3g}, far above any sensible value")
     fix = f"a learning rate of {suggestion['learning_rate']:g}"
@@ -108,12 +108,16 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
     restored and :class:`TrainingDiverged` is raised. If the run folder stops being writable a
     :class:`RecordingStopped` is yielded once and training continues unrecorded.
     """
+    config = engine.config
+    if config is None:
+        raise ValueError("This model has no cnnviz configuration (it was opened from a file with layers cnnviz "
+                         "cannot rebuild), so it can be inspected but not trained.")
     last_good, restored_from = engine.get_weights(), "from before training"
     record = _Recorder(run)
     suffix = ".keras" if engine.name == "keras" else ".npz"
 
     def start(directory: RunDirectory) -> None:
-        directory.write_config(engine.config)
+        directory.write_config(config)
         directory.update_info(engine=engine.name, dataset=data.dataset, source=data.source,
                               num_train=len(data.train_labels), num_validation=len(data.val_labels),
                               num_test=len(data.test_labels), status="running")

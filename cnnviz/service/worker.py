@@ -25,10 +25,27 @@ from cnnviz.core.training_data import TrainingData
 from cnnviz.engines.base import Engine
 from cnnviz.service import jobs, training_jobs
 from cnnviz.service import payloads as p
-from cnnviz.service.commands import (BuildRequest, Command, ConvertRequest, EvaluateRequest, ExperimentRequest,
-                                     InspectionRequest, Job, LoadRequest, Pause, ReplayRequest, Resume, SaveRequest,
-                                     RunControls, ScienceRequest, SetLearningRate, Shutdown, Step, Stop,
-                                     TrainRequest)
+from cnnviz.service.commands import (
+    BuildRequest,
+    Command,
+    ConvertRequest,
+    EvaluateRequest,
+    ExperimentRequest,
+    InspectionRequest,
+    Job,
+    LoadRequest,
+    Pause,
+    ReplayRequest,
+    Resume,
+    RunControls,
+    SaveRequest,
+    ScienceRequest,
+    SetLearningRate,
+    Shutdown,
+    Step,
+    Stop,
+    TrainRequest,
+)
 from cnnviz.service.latest_request import LatestRequest
 
 if TYPE_CHECKING:

@@ -302,7 +302,8 @@ def test_replay_inspects_a_checkpoint_without_replacing_the_model(qtbot, tmp_pat
         assert not np.array_equal(first[0].inspection.kernels["conv2d"], first[1].inspection.kernels["conv2d"])
         with qtbot.waitSignal(service.sig_replay_finished, timeout=TIMEOUT) as blocker:
             service.replay(run, -1, image)  # the weights before training
-        np.testing.assert_array_equal(blocker.args[0].inspection.kernels["conv2d"], RunInfo(run).kernels_at(-1)["conv2d"])
+        np.testing.assert_array_equal(blocker.args[0].inspection.kernels["conv2d"],
+                                      RunInfo(run).kernels_at(-1)["conv2d"])
         with qtbot.waitSignal(service.sig_error_raised, timeout=TIMEOUT) as blocker:
             service.replay(run, 7, image)
         assert "no checkpoint for epoch 8" in blocker.args[0].message
