@@ -245,7 +245,9 @@ class ModelService(QObject):
         self._commands.put(SetLearningRate(float(value)))
 
     def shutdown(self, timeout: float = 5.0) -> bool:
-        """Stop any job and end the worker thread; returns whether it ended within ``timeout`` s."""
+        """Stop the running job at its next batch, drop queued ones and end the worker thread; returns
+        whether it ended within ``timeout`` s."""
+        self._worker.shutdown_requested.set()
         self._commands.put(Shutdown())
         return self._worker.join(timeout)
 

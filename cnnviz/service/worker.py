@@ -108,6 +108,9 @@ class Worker:
         self._commands = commands
         self._deferred: deque[Job] = deque()
         self._shutting_down = False
+        # Set by the interface when the window closes: jobs still queued are dropped, the running one
+        # stops at its next batch, so closing never waits for work nobody will see.
+        self.shutdown_requested = threading.Event()
         self._state = p.IDLE
         self._state_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="cnnviz-model-service", daemon=True)
@@ -170,6 +173,8 @@ class Worker:
         for nobody. ``before_pause`` runs before the state turns paused (to deliver progress).
         """
         self._take_waiting(controls, training)
+        if self.shutdown_requested.is_set():
+            controls.stopping, controls.paused, self._shutting_down = True, False, True
         self._serve_between(controls)
         if controls.paused and not controls.stopping:
             before_pause()
@@ -190,7 +195,7 @@ class Worker:
         parallel.set_worker_limit(self.options.engine_workers)  # for this worker thread only
         while not self._shutting_down:
             command = self._deferred.popleft() if self._deferred else self._commands.get()
-            if isinstance(command, Shutdown):
+            if isinstance(command, Shutdown) or self.shutdown_requested.is_set():
                 break
             if isinstance(command, (InspectionRequest, ReplayRequest)):
                 self._serve_latest()

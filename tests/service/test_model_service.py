@@ -187,6 +187,26 @@ def test_shutdown_during_training_leaves_no_thread(qtbot, make_service):
     assert "cnnviz-model-service" not in [thread.name for thread in threading.enumerate()]
 
 
+def test_shutdown_drops_queued_jobs_instead_of_running_them(qtbot):
+    """Closing the window with slow jobs queued must not wait for them all (a random-interaction run
+    queued several jobs, and the window's close timed out with the worker still busy)."""
+    built = []
+
+    def slow_factory(name, config):
+        time.sleep(0.4)
+        built.append(name)
+        return FakeEngine(config)
+
+    service = ModelService(engine_factory=slow_factory, data_provider=fake_data, run_root=False)
+    for _ in range(10):
+        service.build(reference_config())
+    time.sleep(0.1)  # the first build is under way
+    start = time.perf_counter()
+    assert service.shutdown(timeout=5)
+    assert time.perf_counter() - start < 1.5
+    assert len(built) <= 2
+
+
 def test_real_numpy_engine_trains_inspects_and_stops(qtbot, tmp_path):
     service = ModelService(run_root=tmp_path / "runs")
     try:
