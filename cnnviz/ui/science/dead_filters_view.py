@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from cnnviz.ui.science.common import BROKEN_COLOUR, SYMMETRY_COLOUR, ModelLayout, format_number, note_label
+from cnnviz.ui.wording import counted
 
 COLUMNS = ("Layer", "Filters or units", "Near-zero kernels", "Never active", "Smallest kernel norm",
            "Smallest peak output")
@@ -170,10 +171,10 @@ class DeadFiltersTab(QWidget):
         if convolutions:
             self.layer_combo.addItem(ALL_CONVOLUTIONS, None)
         for name in convolutions:
-            self.layer_combo.addItem(f"{name} ({layout.specs[name].filters} filters)", name)
+            self.layer_combo.addItem(f"{name} ({counted(layout.specs[name].filters, 'filter')})", name)
         for name in layout.layer_names:
             if layout.kind(name) == "dense":
-                self.layer_combo.addItem(f"{name} ({layout.specs[name].units} units)", name)
+                self.layer_combo.addItem(f"{name} ({counted(layout.specs[name].units, 'unit')})", name)
         self.clear_results()
 
     def show_dead_filters(self, result) -> None:

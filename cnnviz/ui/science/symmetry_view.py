@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 from cnnviz.core.symmetry import (ODD_ACTIVATIONS, POSITIVELY_HOMOGENEOUS_ACTIVATIONS, explain,
                                   symmetry_count_text)
 from cnnviz.ui.science.common import BROKEN_COLOUR, SYMMETRY_COLOUR, ModelLayout, format_number, note_label
+from cnnviz.ui.wording import counted
 
 TRANSFORM_NAMES = {"permutation": "Permutation", "sign_flip": "Sign flip", "rescale": "Positive rescaling",
                    "permutation_sign_flip": "Permutation and sign flip"}
@@ -145,7 +146,7 @@ class SymmetryTab(QWidget):
         self.layer_combo.clear()
         for name in layout.hidden_dense_layers():
             spec = layout.specs[name]
-            self.layer_combo.addItem(f"{name} ({spec.units} {spec.activation} units)", name)
+            self.layer_combo.addItem(f"{name} ({counted(spec.units, f'{spec.activation} unit')})", name)
         self.layer_combo.blockSignals(False)
         self.clear_results()
         self._on_layer_changed()
@@ -221,7 +222,7 @@ class SymmetryTab(QWidget):
             self._update_enabled()
             return
         spec = self._layout.specs[layer]
-        self.units_label.setText(f"M = {spec.units} hidden {spec.activation} units in {layer}")
+        self.units_label.setText(f"M = {counted(spec.units, f'hidden {spec.activation} unit')} in {layer}")
         count = re.sub(r"\^(\d+)", r"<sup>\1</sup>", symmetry_count_text(spec.units))
         self.count_label.setText(f"Permutations and sign flips: {count} equivalent weight vectors (report §1.1)")
         if spec.activation in _KNOWN_ACTIVATIONS:
