@@ -55,6 +55,9 @@ NO_INPUT_HINT = ("Draw a digit or pick a sample in the Input panel: its feature 
 NO_KERNELS_HINT = "This run saved no convolution kernels (its model has no convolution layer)."
 COMPARE_HINT = "Dots: epoch means and validation; faint line: every batch; dashed: training accuracy; ✕: diverged."
 
+MIN_TABLE_WIDTH, MAX_TABLE_WIDTH = 360, 480
+"""The run list's narrowest width, and the most it claims to show every column and whole run names."""
+
 _RUN_COLOURS = {"A": "#1f77b4", "B": "#ff7f0e"}
 
 
@@ -178,15 +181,14 @@ class HistoryPanel(QWidget):
         self.run_table.setToolTip("Every run folder, newest first. Select one to see its details and "
                                   "replay its epochs.")
         self.run_table.setMinimumHeight(90)
-        # Wide enough for every column and a whole short run name beside them.
-        self.run_table.setMinimumWidth(440)
+        self.run_table.setMinimumWidth(MIN_TABLE_WIDTH)
         self.details_label = QLabel()
         self.details_label.setWordWrap(True)
         self.details_label.setTextFormat(Qt.TextFormat.RichText)
         self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.details_label.setToolTip("The selected run: where it is, what it trained and how it ended.")
-        self.details_label.setMinimumWidth(180)
+        self.details_label.setMinimumWidth(150)
         details_scroll = QScrollArea()
         details_scroll.setWidgetResizable(True)
         details_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -396,12 +398,22 @@ class HistoryPanel(QWidget):
             self._fill_row(row, run)
         table.clearSelection()
         table.blockSignals(False)
+        self._fit_table_width()
         self._fill_compare_combos(compared)
         paths = [run.path for run in self._runs]
         if selected in paths:
             self.select_run(paths.index(selected))
         else:
             self._clear_selection()
+
+    def _fit_table_width(self) -> None:
+        """Claim the width of every column's contents (the run names whole, beside a scroll bar), within
+        limits: the list otherwise elides the dates and times that tell runs apart."""
+        table = self.run_table
+        needed = (sum(max(table.sizeHintForColumn(column), table.horizontalHeader().sectionSizeHint(column))
+                      for column in range(table.columnCount()))
+                  + table.verticalScrollBar().sizeHint().width() + 2 * table.frameWidth())
+        table.setMinimumWidth(int(min(max(needed, MIN_TABLE_WIDTH), MAX_TABLE_WIDTH)))
 
     def _fill_row(self, row: int, run: RunInfo) -> None:
         accuracy = run.test_accuracy

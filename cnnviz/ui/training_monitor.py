@@ -317,7 +317,8 @@ class TrainingMonitor(QWidget):
                                          "(squares, dashed) and the smoothed batch accuracy "
                                          "(thin line).")
         for widget in (self._loss_widget, self._accuracy_widget):
-            widget.setMinimumSize(280, 200)
+            # Low enough that the plots, the controls and a two-line status fit a short dock.
+            widget.setMinimumSize(280, 150)
         self._loss_plot = self._loss_widget.getPlotItem()
         self._accuracy_plot = self._accuracy_widget.getPlotItem()
         self._loss_title = self._setup_plot(self._loss_plot, "Loss", "cross-entropy")

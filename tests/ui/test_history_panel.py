@@ -240,12 +240,14 @@ def fabricated_run(root, name, epochs, losses_per_epoch, status, num_batches=4):
 @pytest.fixture(scope="module")
 def compare_root(tmp_path_factory, runs_root):
     """A real three-epoch run, a run that diverged in its fourth epoch (its loss reaching 15,000 at
-    the last batch) and a finished one-epoch run."""
+    the last batch), a finished one-epoch run and four more finished runs."""
     root = tmp_path_factory.mktemp("compare")
     (root / RUNS[1][0]).symlink_to(runs_root / RUNS[1][0], target_is_directory=True)
     fabricated_run(root, DIVERGED_RUN, 4, [[2.3, 2.1, 1.9, 1.8], [1.7, 1.6, 1.6, 1.5], [1.5, 1.4, 1.4, 1.3],
                                            [1.0, 40.0, 90.0, 15000.0]], "diverged")
     fabricated_run(root, ONE_EPOCH_RUN, 1, [[2.3, 1.9, 1.5, 1.2]], "finished")
+    for hour in range(4):  # more runs than a laptop screen shows at once
+        fabricated_run(root, f"20250102-{hour:02d}0000-numpy-mnist-sample", 2, [[2.3, 1.9], [1.5, 1.2]], "finished")
     return root
 
 
@@ -352,7 +354,7 @@ def test_run_details_count_epochs_in_words(compare_panel, qtbot):
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
                      pos=table.visualItemRect(table.item(row, 0)).center())
     assert "batch 32, 4 epochs, initializer" in panel.details_label.text()
-    assert panel.root_label.text().endswith("— 3 runs")
+    assert panel.root_label.text().endswith("— 7 runs")
 
 
 def test_the_page_fits_a_laptop_screen(compare_panel, qtbot):
@@ -363,6 +365,7 @@ def test_the_page_fits_a_laptop_screen(compare_panel, qtbot):
     panel.resize(654, 400)
     QApplication.processEvents()
     table = panel.run_table
+    assert table.verticalScrollBar().isVisible()  # more runs than rows: the names share the width with it
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(1, 0)).center())
     QApplication.processEvents()
     for column in range(table.columnCount()):  # every column whole (the run's date and time too) and in view
