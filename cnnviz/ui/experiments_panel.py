@@ -310,10 +310,11 @@ class ExperimentsPanel(QWidget):
         controls = QWidget()
         controls_layout = QVBoxLayout(controls)
         controls_layout.setContentsMargins(0, 0, 0, 0)
-        controls_layout.addWidget(settings_scroll, 1)
+        controls_layout.addWidget(settings_scroll)
         controls_layout.addWidget(self.plan_label)
         controls_layout.addLayout(buttons)
         controls_layout.addWidget(self.status_label)
+        controls_layout.addStretch(1)
         controls.setMinimumWidth(250)
         controls.setMaximumWidth(400)
 

@@ -35,6 +35,8 @@ HISTORY_COLUMNS = ("epoch", "batch", "num_batches", "loss", "accuracy", "samples
                    "learning_rate")
 """The per-batch history's columns, in the order ``history_csv`` writes them."""
 
+STATUS_TOOLTIP = "The latest training step and epoch of the current run, and how it ended."
+
 _INTEGER_COLUMNS = frozenset({"epoch", "batch", "num_batches", "samples_seen"})
 
 # Tableau's ten colours: distinct on white and for most colour-vision deficiencies.
@@ -327,7 +329,11 @@ class TrainingMonitor(QWidget):
         self._status_label = QLabel()
         self._status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._status_label.setWordWrap(True)
-        self._status_label.setToolTip("The latest training step and epoch of the current run.")
+        # Room for two lines, claimed up front: a docked layout does not grow for a wrapped line,
+        # which would then be drawn over the plots' legends.
+        self._status_label.setMinimumHeight(2 * self._status_label.fontMetrics().lineSpacing() + 4)
+        self._status_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._status_label.setToolTip(STATUS_TOOLTIP)
 
         controls = QHBoxLayout()
         controls.addWidget(self._log_scale_check)
@@ -503,6 +509,10 @@ class TrainingMonitor(QWidget):
         """The status line under the plots."""
         return self._status_label.text()
 
+    def status_tooltip(self) -> str:
+        """The status line's tooltip: the whole line, the run's ending message included."""
+        return self._status_label.toolTip()
+
     def num_points(self) -> int:
         """How many batch steps the current run has recorded (the rows of :meth:`history_csv`).
 
@@ -586,6 +596,7 @@ class TrainingMonitor(QWidget):
         if run is None or run.is_empty():
             label = f"{run.label}: " if run is not None else ""
             self._status_label.setText(f"{label}no training steps yet.")
+            self._status_label.setToolTip(STATUS_TOOLTIP)
             return
         parts = []
         history = run.history
@@ -602,16 +613,25 @@ class TrainingMonitor(QWidget):
             if last_epoch.val_accuracy is not None:
                 parts.append(f"val accuracy {_percent(last_epoch.val_accuracy)} "
                              f"(epoch {last_epoch.epoch + 1})")
+        ending, message = None, ""
         if run.finished is not None:
             ending = run.finished.reason
             if run.finished.test_accuracy is not None:
                 ending += f", test accuracy {_percent(run.finished.test_accuracy)}"
-            if run.finished.message:
-                ending += f": {run.finished.message}"
-            parts.append(ending)
-        if self._scale_note:
-            parts.append(self._scale_note)
-        self._status_label.setText(f"{run.label}: " + " · ".join(parts))
+            message = run.finished.message
+
+        def status(message_text: str) -> str:
+            pieces = list(parts)
+            if ending is not None:
+                pieces.append(f"{ending}: {message_text}" if message_text else ending)
+            if self._scale_note:
+                pieces.append(self._scale_note)
+            return f"{run.label}: " + " · ".join(pieces)
+
+        # The ending's first sentence keeps the line short enough for a low dock; the whole
+        # message (a divergence's cause and its fix, say) is the tooltip.
+        self._status_label.setText(status(_first_sentence(message)))
+        self._status_label.setToolTip(status(message))
 
     # Slots.
 
@@ -646,6 +666,12 @@ class TrainingMonitor(QWidget):
 
     def _on_clear_clicked(self) -> None:
         self.clear()
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (all of it when it has one)."""
+    head, separator, rest = text.partition(". ")
+    return f"{head}." if separator and rest else text
 
 
 def _percent(value: float) -> str:

@@ -394,3 +394,13 @@ def test_a_diverged_run_beside_a_kept_one_turns_the_loss_axis_logarithmic(monito
     assert "Log scale chosen" not in monitor.status_text()
     monitor.start_run("next")
     assert not monitor.log_scale_check().isChecked()
+
+
+def test_a_long_ending_shows_its_first_sentence_and_the_rest_on_hover(monitor):
+    monitor.start_run("run")
+    monitor.add_progress(TrainingProgress(make_steps(0, 0, 2), 1))
+    message = ("Training diverged at epoch 1, batch 3: the loss became 1.65e+08. Most likely the learning "
+               "rate (50) is too high for this model. Try a learning rate of 5.")
+    monitor.finish_run(TrainingFinished("diverged", message, None))
+    assert monitor.status_text().endswith("diverged: Training diverged at epoch 1, batch 3: the loss became 1.65e+08.")
+    assert monitor.status_tooltip().endswith(message)  # the whole message is one hover away
