@@ -7,8 +7,8 @@
 * :func:`log_scale_reason`: whether a loss plot needs a logarithmic axis (one run's losses in the
   thousands would flatten every other run on a linear one), and why, in words.
 * :func:`pad_x_range`: a fixed x range with room, in pixels, for the markers at its ends.
-* :class:`ElidedTitle`: a plot title shortened with "…" to the plot's width (the whole title in
-  exported figures would otherwise widen the plot past its window).
+* :class:`ElidedTitle`: a plot title shortened with "…" to the plot's width (a long run label
+  would otherwise widen the plot past its window).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from PySide6.QtCore import QRectF, QSizeF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QSizePolicy
@@ -42,7 +41,7 @@ LOG_SCALE_TOOLTIP = ("Show the loss on a logarithmic axis. It is chosen for you 
 DIVERGED_COLOUR = "#c62828"
 
 
-class _CompactSample(ItemSample):
+class _CompactSample(pg.ItemSample):
     """pyqtgraph's legend sample (line and symbol) in a 20 × 14 box instead of 20 × 20, so a strip of
     several rows leaves the plot its height."""
 
@@ -244,10 +243,6 @@ class DivergenceMarker(pg.PlotDataItem):
     def position(self) -> tuple[float, float] | None:
         """The marked point in data coordinates, or ``None``."""
         return self._position
-
-    def label_item(self) -> pg.TextItem:
-        """The word "diverged" beside the cross."""
-        return self._label
 
     def setLogMode(self, x_state: bool, y_state: bool) -> None:  # noqa: N802  (pyqtgraph's name)
         super().setLogMode(x_state, y_state)
