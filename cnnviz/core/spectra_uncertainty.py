@@ -25,8 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnviz.core.spectra import class_map_stacks, class_similarity_matrix, unit_log_spectra
-from cnnviz.core.uncertainty import (CONFIDENCE, NUM_RESAMPLES, Interval, percentile_bounds, percentile_interval,
-                                     resample_counts)
+from cnnviz.core.uncertainty import (
+    CONFIDENCE,
+    NUM_RESAMPLES,
+    Interval,
+    percentile_bounds,
+    percentile_interval,
+    resample_counts,
+)
 
 MAX_CHUNK_VALUES = 5_000_000
 """Resampled spectrum sums held at once (40 MB of float64): the resamples are summed in chunks of

@@ -50,15 +50,41 @@ from cnnviz.core.backprop import FLIP_TOLERANCE, FlipComparison, compare_flip, f
 from cnnviz.core.pruning import DeadFilterReport, max_abs_activation, prune_filters
 from cnnviz.core.pruning import dead_filters as find_dead_filters
 from cnnviz.core.results import frozen
-from cnnviz.core.spectra import (log_spectrum_similarity, low_frequency_fraction, magnitude_spectrum,
-                                 pair_similarities, radial_profile, similarity_matrix_csv)
-from cnnviz.core.spectra_uncertainty import (ClassSimilarityStatistics, SimilarityRank,
-                                             class_similarity_statistics, similarity_rank)
-from cnnviz.core.symmetry import (ODD_ACTIVATIONS, SymmetryCheck, WeightSymmetries, check_symmetry, explain,
-                                  flip_signs, permute_hidden_units, rescale_units)
-from cnnviz.core.uncertainty import (CONFIDENCE, CONTRADICTED, MIN_SAMPLES_FOR_VERDICT, NOT_DISTINGUISHABLE,
-                                     NUM_RESAMPLES, SIGNIFICANCE, SUPPORTED, Interval, judge_difference,
-                                     sign_test_p_value, upper_bound_never_seen)
+from cnnviz.core.spectra import (
+    log_spectrum_similarity,
+    low_frequency_fraction,
+    magnitude_spectrum,
+    pair_similarities,
+    radial_profile,
+    similarity_matrix_csv,
+)
+from cnnviz.core.spectra_uncertainty import (
+    ClassSimilarityStatistics,
+    SimilarityRank,
+    class_similarity_statistics,
+    similarity_rank,
+)
+from cnnviz.core.symmetry import (
+    ODD_ACTIVATIONS,
+    SymmetryCheck,
+    WeightSymmetries,
+    check_symmetry,
+    explain,
+    flip_signs,
+    permute_hidden_units,
+    rescale_units,
+)
+from cnnviz.core.uncertainty import (
+    CONFIDENCE,
+    MIN_SAMPLES_FOR_VERDICT,
+    NOT_DISTINGUISHABLE,
+    NUM_RESAMPLES,
+    SIGNIFICANCE,
+    Interval,
+    judge_difference,
+    sign_test_p_value,
+    upper_bound_never_seen,
+)
 
 DEFAULT_DATASET = "mnist-sample"
 """The dataset used when the model's configuration names none (a model made elsewhere)."""

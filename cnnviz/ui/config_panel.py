@@ -39,6 +39,7 @@ from cnnviz.core.summary import format_shape, summarize
 from cnnviz.core.validation import find_problems
 from cnnviz.service import payloads as p
 from cnnviz.ui.layer_form import ERROR_COLOR, LayerForm
+from cnnviz.ui.wording import counted
 
 ENGINES = (("numpy", "NumPy (from scratch)"), ("keras", "Keras / TensorFlow"))
 INITIALIZER_LABELS = {"glorot_uniform": "Glorot uniform (Keras default)", "he_normal": "He normal",
@@ -65,7 +66,7 @@ def describe_layer(layer: cfg.LayerSpec, name: str) -> str:
     elif isinstance(layer, cfg.Dropout):
         details = f"rate {layer.rate:g}"
     elif isinstance(layer, cfg.Dense):
-        details = f"{layer.units} units, {layer.activation}"
+        details = f"{counted(layer.units, 'unit')}, {layer.activation}"
     else:
         details = ""
     return f"{name} — {layer.label} {details}".rstrip()

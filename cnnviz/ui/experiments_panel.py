@@ -7,7 +7,9 @@ combination, checked before anything trains, and asks for them to be trained thr
 :attr:`ExperimentsPanel.sig_run_requested`. The main window forwards the model service's
 experiment signals to :meth:`ExperimentsPanel.add_progress`, :meth:`ExperimentsPanel.add_outcome`
 and :meth:`ExperimentsPanel.finish`: every run gets a loss curve (x: fractional epoch) and a
-row in the results table, beside the report's own numbers when a preset runs.
+row in the results table, beside the report's own numbers when a preset runs. A run that
+diverged is marked at its last finite loss, and the loss axis turns logarithmic when a diverged
+run's losses would flatten the others'.
 """
 
 from __future__ import annotations
@@ -20,19 +22,52 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-    QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QSplitter, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core import config as cfg
 from cnnviz.core.experiments import (
-    PRESETS, REPORT_NUMBERS, ExperimentRun, ExperimentSpec, RunOutcome, Sweep, expand, outcomes_csv,
-    parse_sweep, report_markdown,
+    PRESETS,
+    REPORT_NUMBERS,
+    ExperimentRun,
+    ExperimentSpec,
+    RunOutcome,
+    Sweep,
+    expand,
+    outcomes_csv,
+    parse_sweep,
+    report_markdown,
 )
 from cnnviz.service.payloads import ExperimentFinished, ExperimentProgress
 from cnnviz.ui.export import ExportError, render_widget, write_text
+from cnnviz.ui.plot_items import (
+    LOG_SCALE_TOOLTIP,
+    DivergenceMarker,
+    LegendStrip,
+    divergence_point,
+    log_scale_reason,
+    pad_x_range,
+)
+from cnnviz.ui.wording import counted
 
 CUSTOM = "(custom)"
 """The preset combo's first entry: sweeps written by hand."""
@@ -46,14 +81,14 @@ NORMAL_STYLE = "color: #333;"
 RUN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                "#7f7f7f", "#bcbd22", "#17becf")
 
-BASE_COLUMNS = ("run", "train acc. %", "test acc. %", "final loss", "seconds", "diverged")
+BASE_COLUMNS = ("run", "train %", "test %", "final loss", "time (s)", "diverged")
 REPORT_COLUMNS = ("report: train %", "report: test %")
 COLUMN_TOOLTIPS = {
     "run": "The run's swept values.",
-    "train acc. %": "Accuracy on the training images after the last epoch (dropout off).",
-    "test acc. %": "Accuracy on the dataset's test split after the last epoch.",
+    "train %": "Accuracy on the training images after the last epoch (dropout off).",
+    "test %": "Accuracy on the dataset's test split after the last epoch.",
     "final loss": "The loss of the last batch whose loss was a finite number.",
-    "seconds": "Wall-clock time the run took, evaluation included.",
+    "time (s)": "Wall-clock time the run took, evaluation included.",
     "diverged": "Whether the loss became NaN or infinite (accuracies then use the last good weights).",
     "report: train %": "The report's training accuracy for this setting (§3.2.1).",
     "report: test %": "The report's test accuracy for this setting (§3.2.1).",
@@ -154,7 +189,7 @@ class _SweepRow:
         self.setting_combo = QComboBox()
         self.setting_combo.setEditable(True)
         self.setting_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.setting_combo.setMinimumContentsLength(18)
+        self.setting_combo.setMinimumContentsLength(14)
         self.setting_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setting_combo.setToolTip(
             f"Setting {number} to sweep: training.<name>, initializer (a name, or normal:<scale>), "
@@ -211,6 +246,14 @@ class ExperimentsPanel(QWidget):
         self._outcomes: list[RunOutcome] = []
         self._curves: dict[int, pg.PlotDataItem] = {}
         self._points: dict[int, tuple[list[float], list[float]]] = {}
+        self._markers: dict[int, DivergenceMarker] = {}
+        self._diverged: set[int] = set()
+        self._epoch_axis_end: float | None = None
+        # Whether the x range is ours (every run's epochs, padded for the markers) rather than a
+        # zoom the user chose; only ours is redone when the plot is resized.
+        self._x_range_is_ours = False
+        # Once the user clicks Log scale, the automatic choice stays off until the next experiment.
+        self._log_scale_chosen_by_user = False
         self._spec_name = ""
         self._active_preset: str | None = None
         self._previous_preset: str | None = None
@@ -263,7 +306,7 @@ class ExperimentsPanel(QWidget):
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.setToolTip("What the experiment is doing, or why it cannot run.")
-        self.status_label.setMinimumHeight(48)
+        self.status_label.setMinimumHeight(36)
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         setup = QGroupBox("Experiment")
@@ -277,38 +320,53 @@ class ExperimentsPanel(QWidget):
         form.addRow("Engine", self.engine_combo)
         form.addRow("Epochs", self.epochs_spin)
         form.addRow("Training set", self.subset_spin)
-        form.addRow(self.plan_label)
+
+        settings = QWidget()
+        settings_layout = QVBoxLayout(settings)
+        settings_layout.setContentsMargins(0, 0, 0, 0)
+        settings_layout.addWidget(setup)
+        settings_layout.addStretch(1)
+        # The settings scroll on their own, so their height never makes the plot and the table
+        # scroll off a laptop screen; the plan, Run and the status stay in view under them.
+        settings_scroll = QScrollArea()
+        settings_scroll.setWidgetResizable(True)
+        settings_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        settings_scroll.setWidget(settings)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
-        form.addRow(buttons)
-        form.addRow(self.status_label)
-
         controls = QWidget()
         controls_layout = QVBoxLayout(controls)
         controls_layout.setContentsMargins(0, 0, 0, 0)
-        controls_layout.addWidget(setup)
+        controls_layout.addWidget(settings_scroll)
+        controls_layout.addWidget(self.plan_label)
+        controls_layout.addLayout(buttons)
+        controls_layout.addWidget(self.status_label)
         controls_layout.addStretch(1)
-        controls.setMinimumWidth(300)
-        controls.setMaximumWidth(380)
+        controls.setMinimumWidth(250)
+        controls.setMaximumWidth(400)
 
         self.plot_widget = pg.PlotWidget()
-        self.plot_widget.setMinimumSize(320, 200)
+        self.plot_widget.setMinimumSize(300, 190)
         self.plot_widget.setToolTip("Every batch's training loss of each run against the epoch "
                                     "(batch b of epoch e at e + (b + 1) / batches).")
         self._plot = self.plot_widget.getPlotItem()
         self._plot.setTitle("Training loss per run")
         self._plot.setLabel("bottom", "epoch")
-        self._plot.setLabel("left", "loss (cross-entropy)")
+        self._plot.setLabel("left", "cross-entropy")
         self._plot.showGrid(x=True, y=True, alpha=0.25)
         for side in ("left", "bottom"):
             self._plot.getAxis(side).setStyle(maxTickLevel=1)  # fewer, clearer grid lines
-        self._legend = self._plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
-        self._legend.setBrush(pg.mkBrush(255, 255, 255, 215))
-        self._legend.setPen(pg.mkPen(200, 200, 200))
-        self._legend.setVisible(False)  # shown with its first entry
+            self._plot.getAxis(side).enableAutoSIPrefix(False)  # "0.2", not "200 (x0.001)"
+        # Under the x axis, the legend covers none of the curves.
+        self._legend = LegendStrip.below(self._plot)
         self.log_scale_check = QCheckBox("Log scale")
-        self.log_scale_check.setToolTip("Show the loss on a logarithmic axis.")
+        self.log_scale_check.setToolTip(LOG_SCALE_TOOLTIP)
+        self.scale_note = QLabel()
+        self.scale_note.setWordWrap(True)
+        self.scale_note.setStyleSheet("color: #555;")
+        self.scale_note.setToolTip("Why the loss axis is logarithmic.")
 
         self.table = QTableWidget(0, len(BASE_COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -317,7 +375,8 @@ class ExperimentsPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.setToolTip("One row per run: its accuracies, final loss and time; with a preset, the "
                               "report's numbers beside ours.")
-        self.table.setMinimumHeight(120)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setMinimumHeight(100)
         self._set_columns(BASE_COLUMNS)
 
         self.export_csv_button = QPushButton("Export CSV…")
@@ -330,26 +389,42 @@ class ExperimentsPanel(QWidget):
 
         plot_header = QHBoxLayout()
         plot_header.addWidget(self.log_scale_check)
-        plot_header.addStretch(1)
-        plot_header.addWidget(self.export_csv_button)
-        plot_header.addWidget(self.export_figure_button)
-        plot_header.addWidget(self.save_report_button)
-        results = QSplitter(Qt.Orientation.Vertical)
-        results.setChildrenCollapsible(False)
-        results.addWidget(self.plot_widget)
-        results.addWidget(self.table)
-        results.setStretchFactor(0, 3)
-        results.setStretchFactor(1, 2)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addLayout(plot_header)
-        right_layout.addWidget(results, 1)
+        plot_header.addWidget(self.scale_note, 1)
+        plot_area = QWidget()
+        plot_layout = QVBoxLayout(plot_area)
+        plot_layout.setContentsMargins(0, 0, 0, 0)
+        plot_layout.addLayout(plot_header)
+        plot_layout.addWidget(self.plot_widget, 1)
+        exports = QHBoxLayout()
+        exports.addStretch(1)
+        exports.addWidget(self.export_csv_button)
+        exports.addWidget(self.export_figure_button)
+        exports.addWidget(self.save_report_button)
+        table_area = QWidget()
+        table_layout = QVBoxLayout(table_area)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.table, 1)
+        table_layout.addLayout(exports)
 
+        # The settings beside the curves, and the results table under both with the page's whole
+        # width, so every run's label and numbers show at once on a laptop screen.
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.setChildrenCollapsible(False)
+        top.addWidget(controls)
+        top.addWidget(plot_area)
+        top.setStretchFactor(0, 0)
+        top.setStretchFactor(1, 1)
+        top.setSizes([280, 700])
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.setChildrenCollapsible(False)
+        body.addWidget(top)
+        body.addWidget(table_area)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 1)
+        body.setSizes([420, 170])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(controls)
-        layout.addWidget(right, 1)
+        layout.addWidget(body)
 
         self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
         for row in self._sweep_rows:
@@ -360,6 +435,9 @@ class ExperimentsPanel(QWidget):
         self.run_button.clicked.connect(self._on_run_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.log_scale_check.toggled.connect(self._on_log_scale_toggled)
+        self.log_scale_check.clicked.connect(self._on_log_scale_clicked)
+        self._plot.vb.sigResized.connect(self._on_view_resized)
+        self._plot.vb.sigRangeChangedManually.connect(self._on_range_changed_by_user)
         self.export_csv_button.clicked.connect(self._on_export_csv_clicked)
         self.export_figure_button.clicked.connect(self._on_export_figure_clicked)
         self.save_report_button.clicked.connect(self._on_save_report_clicked)
@@ -371,8 +449,12 @@ class ExperimentsPanel(QWidget):
         for column, name in enumerate(names):
             self.table.horizontalHeaderItem(column).setToolTip(COLUMN_TOOLTIPS[name])
         header = self.table.horizontalHeader()
+        # Numbers always show whole; the run's label takes the rest of the width (shortened in
+        # the middle, whole in its tooltip, when the table is narrow).
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(48)
+        header.setStretchLastSection(False)
 
     # -- public interface --------------------------------------------------------------------------
     def set_base_config(self, config: cfg.ModelConfig) -> None:
@@ -452,6 +534,9 @@ class ExperimentsPanel(QWidget):
             if math.isfinite(step.loss):
                 positions.append(step.epoch + (step.batch + 1) / max(step.num_batches, 1))
                 losses.append(float(step.loss))
+            elif progress.run_index not in self._diverged:
+                # Where the loss broke: its last finite value so far (none when it broke at once).
+                self._mark_diverged(progress.run_index)
         curve.setData(np.asarray(positions), np.asarray(losses))
         last = progress.steps[-1]
         run = self._run_by_index(progress.run_index)
@@ -471,6 +556,9 @@ class ExperimentsPanel(QWidget):
         positions, _ = self._points.get(outcome.run.index, ([], []))
         if not positions and outcome.losses:
             self._curve_from_losses(outcome)
+        if outcome.diverged and outcome.run.index not in self._diverged:
+            self._mark_diverged(outcome.run.index)
+        self._choose_log_scale()
         row = self._run_rows[outcome.run.index]
         values = [outcome.run.label, _percent_text(outcome.train_accuracy), _percent_text(outcome.test_accuracy),
                   _loss_text(outcome.final_loss), f"{outcome.seconds:.1f}", "yes" if outcome.diverged else "no"]
@@ -482,7 +570,8 @@ class ExperimentsPanel(QWidget):
             item.setText(text)
             if column and outcome.diverged:
                 item.setForeground(QBrush(QColor("#c62828")))
-        tooltip = outcome.message or f"{outcome.run.label}: finished in {outcome.seconds:.1f} s."
+        tooltip = (f"{outcome.run.label}: {outcome.message}" if outcome.message
+                   else f"{outcome.run.label}: finished in {outcome.seconds:.1f} s.")
         self._item(row, 0).setToolTip(tooltip)
         self._update_buttons()
 
@@ -491,9 +580,9 @@ class ExperimentsPanel(QWidget):
         for outcome in finished.outcomes:
             if all(item.run.index != outcome.run.index for item in self._outcomes):
                 self.add_outcome(outcome)
-        count = len(finished.outcomes)
-        runs = f"{count} run{'s' if count != 1 else ''}"
+        runs = counted(len(finished.outcomes), "run")
         diverged = sum(1 for outcome in finished.outcomes if outcome.diverged)
+        self._choose_log_scale()
         text = f"cancelled after {runs}" if finished.cancelled else f"{runs} finished"
         if diverged:
             text += f" ({diverged} diverged)"
@@ -524,7 +613,21 @@ class ExperimentsPanel(QWidget):
 
     def legend_labels(self) -> list[str]:
         """The legend's entries, in order."""
-        return [label.text for _, label in self._legend.items]
+        return self._legend.labels()
+
+    def legend(self) -> LegendStrip:
+        """The plot's legend (a strip under the x axis)."""
+        return self._legend
+
+    def divergence_positions(self) -> dict[int, tuple[float, float] | None]:
+        """Where each diverged run's loss broke, by run index: its last finite point, or ``None`` when
+        it had none."""
+        return {index: self._markers[index].position() if index in self._markers else None
+                for index in sorted(self._diverged)}
+
+    def scale_note_text(self) -> str:
+        """Why the loss axis is logarithmic (empty when it is not, or when the user chose)."""
+        return self.scale_note.text()
 
     def status_text(self) -> str:
         """The status line."""
@@ -612,11 +715,16 @@ class ExperimentsPanel(QWidget):
 
     def _start(self, spec: ExperimentSpec, runs: list[ExperimentRun]) -> None:
         """Clear the previous experiment's curves and table and lay out the new runs."""
-        for curve in self._curves.values():
-            self._plot.removeItem(curve)
+        for item in [*self._curves.values(), *self._markers.values()]:
+            self._plot.removeItem(item)
         self._legend.clear()
-        self._legend.setVisible(False)
         self._curves, self._points, self._outcomes = {}, {}, []
+        self._markers, self._diverged = {}, set()
+        self._log_scale_chosen_by_user = False
+        self.scale_note.setText("")
+        self._epoch_axis_end = float(max((run.config.training.epochs for run in runs), default=1))
+        self._x_range_is_ours = True
+        self._apply_x_range()
         self._runs, self._run_rows = [], {}
         self._spec_name = spec.name
         self._active_preset = self.preset_name()
@@ -627,8 +735,7 @@ class ExperimentsPanel(QWidget):
             self._add_row(run)
             self._curve(run.index)
         self._set_busy(True)
-        total = len(runs)
-        self._set_status(f"Starting {total} run{'s' if total != 1 else ''} with the "
+        self._set_status(f"Starting {counted(len(runs), 'run')} with the "
                          f"{self.engine_combo.currentText()} engine…")
 
     def _add_row(self, run: ExperimentRun) -> None:
@@ -658,9 +765,7 @@ class ExperimentsPanel(QWidget):
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             self._plot.addItem(curve)
-            run = self._run_by_index(run_index)
-            self._legend.addItem(curve, run.label if run is not None else f"run {run_index + 1}")
-            self._legend.setVisible(True)
+            self._legend.addItem(curve, self._run_label(run_index))
             self._curves[run_index] = curve
             self._points[run_index] = ([], [])
         return self._curves[run_index]
@@ -674,6 +779,39 @@ class ExperimentsPanel(QWidget):
         self._curve(outcome.run.index)
         self._points[outcome.run.index] = (positions[finite].tolist(), losses[finite].tolist())
         self._curves[outcome.run.index].setData(positions[finite], losses[finite])
+
+    def _run_label(self, run_index: int) -> str:
+        run = self._run_by_index(run_index)
+        return run.label if run is not None else f"run {run_index + 1}"
+
+    def _mark_diverged(self, run_index: int) -> None:
+        """Mark the run's last finite loss with a cross and "diverged", and say so in the legend."""
+        self._diverged.add(run_index)
+        curve = self._curve(run_index)
+        positions, losses = self._points[run_index]
+        marker = self._markers.get(run_index)
+        if marker is None:
+            colour = RUN_COLOURS[self._run_rows.get(run_index, len(self._curves)) % len(RUN_COLOURS)]
+            marker = DivergenceMarker(colour)
+            self._plot.addItem(marker)
+            self._markers[run_index] = marker
+        marker.place(*(divergence_point(positions, losses, diverged=True) or (None, None)))
+        note = "diverged" if marker.position() is not None else "diverged before any finite loss"
+        self._legend.set_label(curve, f"{self._run_label(run_index)} ({note})")
+
+    def _choose_log_scale(self) -> None:
+        """Turn the log scale on when one run's losses would flatten another's, and say why."""
+        if self._log_scale_chosen_by_user:
+            return
+        reason = log_scale_reason(np.asarray(losses, dtype=float) for _, losses in self._points.values())
+        self.scale_note.setText(reason or "")
+        self.log_scale_check.setChecked(reason is not None)
+
+    def _apply_x_range(self) -> None:
+        """Every run's epochs on the x axis, with room for the markers at either end."""
+        if self._epoch_axis_end is not None:
+            self._plot.enableAutoRange(x=False)
+            pad_x_range(self._plot.vb, 0.0, self._epoch_axis_end)
 
     def _run_by_index(self, run_index: int) -> ExperimentRun | None:
         return next((run for run in self._runs if run.index == run_index), None)
@@ -760,8 +898,8 @@ class ExperimentsPanel(QWidget):
         swept = {sweep.setting for sweep in self.spec().sweeps}
         optimizer = "" if "training.optimizer" in swept else f" with {training.optimizer}"
         rate = "" if "training.learning_rate" in swept else f" at {training.learning_rate:g}"
-        self.plan_label.setText(f"{len(runs)} run{'s' if len(runs) != 1 else ''} × {epochs} "
-                                f"epoch{'s' if epochs != 1 else ''}{optimizer}{rate}, each on {data}.")
+        self.plan_label.setText(f"{counted(len(runs), 'run')} × {counted(epochs, 'epoch')}{optimizer}{rate}, "
+                                f"each on {data}.")
 
     def _on_run_clicked(self) -> None:
         self.run_experiment()
@@ -773,6 +911,21 @@ class ExperimentsPanel(QWidget):
 
     def _on_log_scale_toggled(self, checked: bool) -> None:
         self._plot.setLogMode(y=checked)
+        self._plot.enableAutoRange(y=True)
+        if not checked:
+            self.scale_note.setText("")
+
+    def _on_log_scale_clicked(self) -> None:
+        self._log_scale_chosen_by_user = True
+        self.scale_note.setText("")
+
+    def _on_view_resized(self, view_box) -> None:
+        # The markers' room is counted in pixels, so a resized view needs its padding redone.
+        if self._x_range_is_ours:
+            self._apply_x_range()
+
+    def _on_range_changed_by_user(self, *args) -> None:
+        self._x_range_is_ours = False
 
     def _on_export_csv_clicked(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export the results table", "experiment.csv",

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from cnnviz.core.spectra import magnitude_spectrum
 from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP
 from cnnviz.ui.viewers.gradients import describe_target
+from cnnviz.ui.wording import counted
 
 FORMATS = ("png", "svg", "pdf")
 # Signed values (kernels, gradients): a diverging colour map centred at zero, white at zero.
@@ -193,7 +194,7 @@ def figures_for(result, spectrum_size: int = 32,
                             {"units": True, "names": names}))
         if maps.ndim == 4:
             stack = maps[0].transpose(2, 0, 1)
-            figures.append((f"feature-maps_{layer}", f"Feature maps — {layer} ({len(stack)} maps)", stack,
+            figures.append((f"feature-maps_{layer}", f"Feature maps — {layer} ({counted(len(stack), 'map')})", stack,
                             {"colormap": "viridis"}))
             figures.append((f"spectra_{layer}", f"Feature-map spectra (log |DFT|) — {layer}",
                             magnitude_spectrum(maps[0]).transpose(2, 0, 1),

@@ -8,7 +8,8 @@ spectra, and the current input's feature maps computed with that epoch's checkpo
 feature maps need the model service: moving the slider asks for them through
 :attr:`HistoryPanel.sig_replay_requested` (debounced), and the window hands the answer to
 :meth:`HistoryPanel.show_replay`. A second tab plots two runs' per-epoch loss and accuracy
-(and their per-batch loss, faint) on the same axes.
+(and their per-batch loss, faint) on the same axes; a run that diverged is marked where its
+loss broke, and the loss axis turns logarithmic when one run's losses would flatten the other's.
 """
 
 from __future__ import annotations
@@ -21,8 +22,23 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSlider, QSpinBox,
-    QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
@@ -30,7 +46,16 @@ from cnnviz.core import config as cfg
 from cnnviz.core.runs import RunInfo, list_runs, user_data_dir
 from cnnviz.core.spectra import frequency_axes, magnitude_spectrum
 from cnnviz.service.payloads import ReplayResult
+from cnnviz.ui.plot_items import (
+    LOG_SCALE_TOOLTIP,
+    DivergenceMarker,
+    LegendStrip,
+    divergence_point,
+    log_scale_reason,
+    pad_x_range,
+)
 from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP, FilterGrid, PageLayout, hint_label
+from cnnviz.ui.wording import counted
 
 REPLAY_DELAY_MS = 150
 """How long the epoch slider must rest before the feature maps of that epoch are asked for."""
@@ -48,6 +73,10 @@ NO_RUN_HINT = "Select a run in the list to replay its epochs."
 NO_INPUT_HINT = ("Draw a digit or pick a sample in the Input panel: its feature maps, computed with the "
                  "weights saved after the chosen epoch, appear here.")
 NO_KERNELS_HINT = "This run saved no convolution kernels (its model has no convolution layer)."
+COMPARE_HINT = "Dots: epoch means and validation; faint line: every batch; dashed: training accuracy; ✕: diverged."
+
+MIN_TABLE_WIDTH, MAX_TABLE_WIDTH = 360, 480
+"""The run list's narrowest width, and the most it claims to show every column and whole run names."""
 
 _RUN_COLOURS = {"A": "#1f77b4", "B": "#ff7f0e"}
 
@@ -126,6 +155,13 @@ class HistoryPanel(QWidget):
         self._replay: ReplayResult | None = None
         self._input_available = False
         self._comparison: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._compared_paths: tuple[Path | None, Path | None] = (None, None)
+        self._log_scale_chosen_by_user = False
+        self._scale_note = ""
+        self._epoch_axis_end: float | None = None
+        # Whether the x range is ours (both runs' epochs, padded for the markers) rather than a zoom
+        # the user chose; only ours is redone when the plots are resized.
+        self._x_range_is_ours = True
         self._replay_timer = QTimer(self)
         self._replay_timer.setSingleShot(True)
         self._replay_timer.setInterval(REPLAY_DELAY_MS)
@@ -138,6 +174,8 @@ class HistoryPanel(QWidget):
         self.root_label = QLabel()
         self.root_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.root_label.setToolTip("The folder whose run folders are listed.")
+        # A long folder wraps instead of widening the page past the window.
+        self.root_label.setWordWrap(True)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("List the run folders again (new runs, finished ones).")
         top = QHBoxLayout()
@@ -163,14 +201,14 @@ class HistoryPanel(QWidget):
         self.run_table.setToolTip("Every run folder, newest first. Select one to see its details and "
                                   "replay its epochs.")
         self.run_table.setMinimumHeight(90)
-        self.run_table.setMinimumWidth(420)
+        self.run_table.setMinimumWidth(MIN_TABLE_WIDTH)
         self.details_label = QLabel()
         self.details_label.setWordWrap(True)
         self.details_label.setTextFormat(Qt.TextFormat.RichText)
         self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.details_label.setToolTip("The selected run: where it is, what it trained and how it ended.")
-        self.details_label.setMinimumWidth(200)
+        self.details_label.setMinimumWidth(150)
         details_scroll = QScrollArea()
         details_scroll.setWidgetResizable(True)
         details_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -182,9 +220,9 @@ class HistoryPanel(QWidget):
         left.setChildrenCollapsible(False)
         left.addWidget(self.run_table)
         left.addWidget(details_scroll)
-        left.setStretchFactor(0, 1)
-        left.setStretchFactor(1, 1)
-        left.setSizes([480, 520])
+        left.setStretchFactor(0, 3)
+        left.setStretchFactor(1, 2)
+        left.setSizes([540, 360])
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_replay_tab(), "Replay epochs")
@@ -193,14 +231,16 @@ class HistoryPanel(QWidget):
                                    "each saved epoch of the selected run.")
         self.tabs.setTabToolTip(1, "Two runs' loss and accuracy per epoch on the same axes.")
 
-        self.tabs.setMinimumHeight(300)
+        self.tabs.setMinimumHeight(240)
         body = QSplitter(Qt.Orientation.Vertical)
         body.setChildrenCollapsible(False)
         body.addWidget(left)
         body.addWidget(self.tabs)
+        # About a third for the list and the details (a laptop screen then shows five runs and
+        # most of the details), the rest for the replay and the comparison.
         body.setStretchFactor(0, 1)
-        body.setStretchFactor(1, 3)
-        body.setSizes([150, 550])
+        body.setStretchFactor(1, 2)
+        body.setSizes([180, 360])
 
         layout = PageLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -273,35 +313,37 @@ class HistoryPanel(QWidget):
             combo.setToolTip(f"Run {slot} of the comparison (drawn in {'blue' if slot == 'A' else 'orange'}).")
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(16)
+        self.log_scale_check = QCheckBox("Log scale")
+        self.log_scale_check.setToolTip(LOG_SCALE_TOOLTIP)
         selectors = QHBoxLayout()
         for slot, combo in (("A", self.run_a_combo), ("B", self.run_b_combo)):
             caption = QLabel(f"Run {slot}")
             caption.setToolTip(combo.toolTip())
             selectors.addWidget(caption)
             selectors.addWidget(combo, 1)
+        selectors.addWidget(self.log_scale_check)
 
         self.loss_widget = pg.PlotWidget()
         self.accuracy_widget = pg.PlotWidget()
         self.loss_widget.setToolTip("Mean training loss of each epoch (dots) and every batch's loss "
-                                    "(faint line) of both runs.")
+                                    "(faint line) of both runs; a cross and \"diverged\" mark the last "
+                                    "finite loss of a run that diverged.")
         self.accuracy_widget.setToolTip("Validation accuracy of each epoch (solid, dots) and training "
                                         "accuracy (dashed) of both runs.")
         self._loss_plot = self.loss_widget.getPlotItem()
         self._accuracy_plot = self.accuracy_widget.getPlotItem()
-        for plot, title, label in ((self._loss_plot, "Loss", "loss (cross-entropy)"),
-                                   (self._accuracy_plot, "Accuracy", "accuracy (fraction correct)")):
-            plot.setTitle(title)
+        # No titles: the axes say what is plotted, and a laptop screen needs the height for the data.
+        for plot, label in ((self._loss_plot, "loss"), (self._accuracy_plot, "accuracy")):
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", label)
             plot.showGrid(x=True, y=True, alpha=0.25)
             for side in ("left", "bottom"):
                 plot.getAxis(side).setStyle(maxTickLevel=1)
                 plot.getAxis(side).enableAutoSIPrefix(False)
-            legend = plot.addLegend(offset=(-10, 10) if plot is self._loss_plot else (-10, -10),
-                                    labelTextSize="8pt")
-            legend.setBrush(pg.mkBrush(255, 255, 255, 215))
-            legend.setPen(pg.mkPen(200, 200, 200))
-        self._accuracy_plot.setXLink(self._loss_plot)
+            # Under the x axis, the legend covers no curve and no final-epoch marker.
+            LegendStrip.below(plot)
+            plot.vb.sigResized.connect(self._on_view_resized)
+            plot.vb.sigRangeChangedManually.connect(self._on_range_changed_by_user)
         self._compare_items: dict[tuple[str, str], pg.PlotDataItem] = {}
         for slot, colour in _RUN_COLOURS.items():
             self._compare_items[slot, "batch loss"] = self._plot_item(
@@ -313,8 +355,13 @@ class HistoryPanel(QWidget):
             self._compare_items[slot, "training accuracy"] = self._plot_item(
                 self._accuracy_plot, pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine),
                 symbol="s", brush="w")
+        for (slot, metric), item in self._compare_items.items():
+            item.setObjectName(f"{slot} {metric}")
         self._compare_items["A", "batch loss"].setDownsampling(auto=True, method="peak")
         self._compare_items["B", "batch loss"].setDownsampling(auto=True, method="peak")
+        self._divergence_markers = {slot: DivergenceMarker(colour) for slot, colour in _RUN_COLOURS.items()}
+        for marker in self._divergence_markers.values():
+            self._loss_plot.addItem(marker)
         self.compare_hint = QLabel("Choose two runs to compare.")
         self.compare_hint.setStyleSheet("color: #555;")
         self.compare_hint.setWordWrap(True)
@@ -332,6 +379,8 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.compare_hint)
         self.run_a_combo.currentIndexChanged.connect(self._on_comparison_changed)
         self.run_b_combo.currentIndexChanged.connect(self._on_comparison_changed)
+        self.log_scale_check.toggled.connect(self._on_log_scale_toggled)
+        self.log_scale_check.clicked.connect(self._on_log_scale_clicked)
         return page
 
     @staticmethod
@@ -361,8 +410,7 @@ class HistoryPanel(QWidget):
         compared = (self._combo_path(self.run_a_combo), self._combo_path(self.run_b_combo))
         self._runs = list_runs(self._root)
         self._listed = True
-        self.root_label.setText(f"Runs in {self.runs_root()} — {len(self._runs)} "
-                                f"run{'s' if len(self._runs) != 1 else ''}")
+        self.root_label.setText(f"Runs in {self.runs_root()} — {counted(len(self._runs), 'run')}")
         table = self.run_table
         table.blockSignals(True)
         table.setRowCount(len(self._runs))
@@ -370,12 +418,22 @@ class HistoryPanel(QWidget):
             self._fill_row(row, run)
         table.clearSelection()
         table.blockSignals(False)
+        self._fit_table_width()
         self._fill_compare_combos(compared)
         paths = [run.path for run in self._runs]
         if selected in paths:
             self.select_run(paths.index(selected))
         else:
             self._clear_selection()
+
+    def _fit_table_width(self) -> None:
+        """Claim the width of every column's contents (the run names whole, beside a scroll bar), within
+        limits: the list otherwise elides the dates and times that tell runs apart."""
+        table = self.run_table
+        needed = (sum(max(table.sizeHintForColumn(column), table.horizontalHeader().sectionSizeHint(column))
+                      for column in range(table.columnCount()))
+                  + table.verticalScrollBar().sizeHint().width() + 2 * table.frameWidth())
+        table.setMinimumWidth(int(min(max(needed, MIN_TABLE_WIDTH), MAX_TABLE_WIDTH)))
 
     def _fill_row(self, row: int, run: RunInfo) -> None:
         accuracy = run.test_accuracy
@@ -399,7 +457,7 @@ class HistoryPanel(QWidget):
     def select_run(self, index: int) -> None:
         """Select run ``index`` of :meth:`runs`: show its details and its last epoch."""
         if not 0 <= index < len(self._runs):
-            raise ValueError(f"There are {len(self._runs)} runs; index {index} is outside the list.")
+            raise ValueError(f"There are {counted(len(self._runs), 'run')}; index {index} is outside the list.")
         run = self._runs[index]
         changed = self._run is None or self._run.path != run.path
         self._run = RunInfo(run.path)  # read afresh: a run still training gains epochs
@@ -436,7 +494,7 @@ class HistoryPanel(QWidget):
             raise ValueError("Select a run first.")
         first = -1 if self._run.has_initial else 0
         if not first <= epoch < self._run.num_epochs:
-            raise ValueError(f"The run {self._run.name} saved {self._run.num_epochs} epochs (0 to "
+            raise ValueError(f"The run {self._run.name} saved {counted(self._run.num_epochs, 'epoch')} (0 to "
                              f"{self._run.num_epochs - 1}); received epoch {epoch}.")
         self._show_epoch(epoch)
         self._replay_timer.stop()
@@ -478,7 +536,7 @@ class HistoryPanel(QWidget):
         """Plot runs ``index_a`` and ``index_b`` of :meth:`runs` on the comparison tab."""
         for index in (index_a, index_b):
             if not 0 <= index < len(self._runs):
-                raise ValueError(f"There are {len(self._runs)} runs; index {index} is outside the list.")
+                raise ValueError(f"There are {counted(len(self._runs), 'run')}; index {index} is outside the list.")
         for combo, index in ((self.run_a_combo, index_a), (self.run_b_combo, index_b)):
             combo.blockSignals(True)
             combo.setCurrentIndex(index)
@@ -489,6 +547,19 @@ class HistoryPanel(QWidget):
         """The comparison's curves: ``"A: <short run name> — <metric>"`` → (x, y), metric one of ``loss``,
         ``batch loss``, ``validation accuracy``, ``training accuracy``; empty ones left out."""
         return dict(self._comparison)
+
+    def comparison_legend(self, plot: str = "loss") -> list[str]:
+        """The entries of the comparison's ``"loss"`` or ``"accuracy"`` legend."""
+        return (self._loss_plot if plot == "loss" else self._accuracy_plot).legend.labels()
+
+    def divergence_positions(self) -> dict[str, tuple[float, float]]:
+        """Where each compared run diverged (``"A"``/``"B"`` → its last finite loss), for runs that did."""
+        return {slot: marker.position() for slot, marker in self._divergence_markers.items()
+                if marker.position() is not None}
+
+    def scale_note_text(self) -> str:
+        """Why the comparison's loss axis was made logarithmic (empty when it was not)."""
+        return self._scale_note
 
     # -- replay drawing ----------------------------------------------------------------------------
     def _set_replay_enabled(self, enabled: bool) -> None:
@@ -636,7 +707,7 @@ class HistoryPanel(QWidget):
             training = config.training
             lines.append(f"Model: {html.escape(describe_architecture(config))}")
             lines.append(f"Training: {html.escape(training.optimizer)} at {training.learning_rate:g}, batch "
-                         f"{training.batch_size}, {training.epochs} epochs, initializer "
+                         f"{training.batch_size}, {counted(training.epochs, 'epoch')}, initializer "
                          f"{html.escape(config.initializer.name)}")
         history = run.epoch_history()
         if history:
@@ -675,31 +746,71 @@ class HistoryPanel(QWidget):
         for plot in (self._loss_plot, self._accuracy_plot):
             plot.legend.clear()
         chosen = [(slot, combo.currentIndex()) for slot, combo in (("A", self.run_a_combo), ("B", self.run_b_combo))]
+        paths = tuple(self._runs[index].path if 0 <= index < len(self._runs) else None for _, index in chosen)
+        if paths != self._compared_paths:
+            # Other runs: the scale is chosen for them afresh.
+            self._compared_paths = paths
+            self._log_scale_chosen_by_user = False
+        losses_per_run, ends = [], [0.0]
         for slot, index in chosen:
             run = self._runs[index] if 0 <= index < len(self._runs) else None
-            curves = self._run_curves(run) if run is not None else {}
+            curves, divergence = self._run_curves(run) if run is not None else ({}, None)
+            # A run without a finished epoch has only its batch line: drawn stronger, it is not lost.
+            alpha = 60 if "loss" in curves else 200
+            self._compare_items[slot, "batch loss"].setPen(pg.mkPen(_colour(_RUN_COLOURS[slot], alpha), width=1.5))
             for metric in ("batch loss", "loss", "validation accuracy", "training accuracy"):
                 x, y = curves.get(metric, (np.zeros(0), np.zeros(0)))
                 self._compare_items[slot, metric].setData(x, y)
                 if len(x):
                     self._comparison[f"{slot}: {short_name(run)} — {metric}"] = (x, y)
-            if run is not None:
-                if "loss" in curves:
-                    self._loss_plot.legend.addItem(self._compare_items[slot, "loss"], f"{slot}: {short_name(run)}")
-                for metric, short in (("validation accuracy", "validation"), ("training accuracy", "training")):
-                    if metric in curves:
-                        self._accuracy_plot.legend.addItem(self._compare_items[slot, metric], f"{slot}: {short}")
+                    ends.append(float(x.max()))
+            self._divergence_markers[slot].place(*(divergence or (None, None)))
+            if run is None:
+                continue
+            losses_per_run.append(np.concatenate([curves[metric][1] for metric in ("batch loss", "loss")
+                                                  if metric in curves] or [np.zeros(0)]))
+            self._add_loss_legend(slot, run, curves, diverged=run.status == "diverged" or divergence is not None)
+            for metric, short in (("validation accuracy", "validation"), ("training accuracy", "training")):
+                if metric in curves:
+                    self._accuracy_plot.legend.addItem(self._compare_items[slot, metric], f"{slot}: {short}")
+        self._epoch_axis_end = max(ends) if len(ends) > 1 else None
+        self._x_range_is_ours = True
+        self._apply_x_range()
+        if not self._log_scale_chosen_by_user:
+            reason = log_scale_reason(losses_per_run)
+            self._scale_note = reason or ""
+            self.log_scale_check.setChecked(reason is not None)
         if not self._runs:
             self.compare_hint.setText("No runs to compare yet.")
         elif chosen[0][1] == chosen[1][1]:
             self.compare_hint.setText("Both sides show the same run; choose another for Run B.")
         else:
-            self.compare_hint.setText("Dots: each epoch's mean training loss and validation accuracy; faint "
-                                      "line: every batch's loss; dashed: each epoch's training accuracy.")
+            self.compare_hint.setText(" ".join(filter(None, (self._scale_note, COMPARE_HINT))))
+
+    def _add_loss_legend(self, slot: str, run: RunInfo, curves: dict, diverged: bool) -> None:
+        """One loss entry per run: on its epoch dots, or on its batch line when no epoch ended."""
+        metric = "loss" if "loss" in curves or "batch loss" not in curves else "batch loss"
+        name = f"{slot}: {short_name(run)}"
+        if "loss" not in curves and "batch loss" not in curves:
+            name += " (no finite loss)"
+        elif diverged:
+            name += " (diverged)"
+        self._loss_plot.legend.addItem(self._compare_items[slot, metric], name)
+
+    def _apply_x_range(self) -> None:
+        """Both plots show every epoch of both runs, with room for the markers at the ends."""
+        if self._epoch_axis_end is None:
+            for plot in (self._loss_plot, self._accuracy_plot):
+                plot.enableAutoRange(x=True)
+            return
+        for plot in (self._loss_plot, self._accuracy_plot):
+            plot.enableAutoRange(x=False)
+            pad_x_range(plot.vb, 0.0, self._epoch_axis_end)
 
     @staticmethod
-    def _run_curves(run: RunInfo) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """A run's history as plottable curves; x is the epoch (the end of epoch e at e + 1)."""
+    def _run_curves(run: RunInfo) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], tuple[float, float] | None]:
+        """A run's history as plottable curves (x: the epoch, the end of epoch e at e + 1; non-finite
+        values left out), and where its loss diverged, if it did."""
         curves = {}
         epochs = run.epoch_history()
         for metric, key in (("loss", "loss"), ("validation accuracy", "val_accuracy"),
@@ -709,11 +820,15 @@ class HistoryPanel(QWidget):
             if points:
                 curves[metric] = (np.array([x for x, _ in points]), np.array([y for _, y in points]))
         steps = run.step_history()
-        points = [(row["epoch"] + (row["batch"] + 1.0) / max(row["num_batches"] or 1.0, 1.0), row["loss"])
-                  for row in steps if row.get("loss") is not None and math.isfinite(row["loss"])]
-        if points:
-            curves["batch loss"] = (np.array([x for x, _ in points]), np.array([y for _, y in points]))
-        return curves
+        x = np.array([row["epoch"] + (row["batch"] + 1.0) / max(row["num_batches"] or 1.0, 1.0) for row in steps])
+        y = np.array([math.nan if row.get("loss") is None else row["loss"] for row in steps], dtype=float)
+        finite = np.isfinite(y)
+        if finite.any():
+            curves["batch loss"] = (x[finite], y[finite])
+        divergence = divergence_point(x, y, diverged=run.status == "diverged") if len(steps) else None
+        if divergence is None and run.status == "diverged" and "loss" in curves:
+            divergence = (float(curves["loss"][0][-1]), float(curves["loss"][1][-1]))
+        return curves, divergence
 
     # -- slots -------------------------------------------------------------------------------------
     def _on_refresh_clicked(self) -> None:
@@ -745,6 +860,25 @@ class HistoryPanel(QWidget):
 
     def _on_comparison_changed(self) -> None:
         self._draw_comparison()
+
+    def _on_log_scale_toggled(self, checked: bool) -> None:
+        self._loss_plot.setLogMode(y=checked)
+        self._loss_plot.enableAutoRange(y=True)
+        if not checked and not self._log_scale_chosen_by_user:
+            self._scale_note = ""
+
+    def _on_log_scale_clicked(self) -> None:
+        self._log_scale_chosen_by_user = True
+        self._scale_note = ""
+        self._draw_comparison()
+
+    def _on_view_resized(self, view_box) -> None:
+        # The markers' room is counted in pixels, so a resized view needs its padding redone.
+        if self._x_range_is_ours:
+            self._apply_x_range()
+
+    def _on_range_changed_by_user(self, *args) -> None:
+        self._x_range_is_ours = False
 
     def showEvent(self, event) -> None:  # noqa: N802  (Qt's name)
         """List the runs the first time the panel is shown."""

@@ -907,6 +907,8 @@ class MainWindow(QMainWindow):
         self.monitor.start_run(f"{self.config_panel.engine_name()} · {training.optimizer} "
                                f"lr={training.learning_rate:g} · {config.initializer.name} · "
                                f"{time.strftime('%H:%M:%S')}")
+        # The previous run's ending ("Training finished · test accuracy …") must not stay up.
+        self.statusBar().clearMessage()
 
     def _on_step_batch(self) -> None:
         self._step("batch")

@@ -7,7 +7,8 @@ The monitor is a view over the model service's training signals (``TrainingProgr
 
 The x axis is the fractional epoch: batch ``b`` (counting from 0) of epoch ``e`` out of ``n``
 batches sits at ``e + (b + 1) / n``, so the end of epoch ``e`` is at ``e + 1``, where that
-epoch's mean loss and accuracy are drawn.
+epoch's mean loss and accuracy are drawn. The legends sit under the plots, beside the data; a
+run whose loss becomes NaN or infinite is marked "diverged" at its last finite loss.
 """
 
 from __future__ import annotations
@@ -20,16 +21,26 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.results import EpochResult, StepResult, frozen
 from cnnviz.service.payloads import TrainingFinished, TrainingProgress
+from cnnviz.ui.plot_items import (
+    LOG_SCALE_TOOLTIP,
+    DivergenceMarker,
+    ElidedTitle,
+    LegendStrip,
+    divergence_point,
+    log_scale_reason,
+    pad_x_range,
+)
 
 HISTORY_COLUMNS = ("epoch", "batch", "num_batches", "loss", "accuracy", "samples_seen", "elapsed",
                    "learning_rate")
 """The per-batch history's columns, in the order ``history_csv`` writes them."""
+
+STATUS_TOOLTIP = "The latest training step and epoch of the current run, and how it ended."
 
 _INTEGER_COLUMNS = frozenset({"epoch", "batch", "num_batches", "samples_seen"})
 
@@ -140,6 +151,7 @@ class _Run:
         self.finished: TrainingFinished | None = None
         self._average_alpha: float | None = None
         self._average: float | None = None
+        self._saw_non_finite_loss = False
 
         self.batch_loss = self._item("batch loss", loss_plot)
         self.epoch_loss = self._item("epoch loss", loss_plot)
@@ -147,6 +159,8 @@ class _Run:
         self.batch_accuracy = self._item("batch accuracy", accuracy_plot)
         self.epoch_accuracy = self._item("epoch accuracy", accuracy_plot)
         self.validation_accuracy = self._item("validation accuracy", accuracy_plot)
+        self.divergence = DivergenceMarker(colour)
+        loss_plot.addItem(self.divergence)
         for item in (self.batch_loss, self.batch_accuracy):
             item.setDownsampling(auto=True, method="peak")
             item.setClipToView(True)
@@ -161,7 +175,7 @@ class _Run:
 
     def loss_items(self) -> tuple[pg.PlotDataItem, ...]:
         """The run's items on the loss plot."""
-        return (self.batch_loss, self.epoch_loss, self.validation_loss)
+        return (self.batch_loss, self.epoch_loss, self.validation_loss, self.divergence)
 
     def accuracy_items(self) -> tuple[pg.PlotDataItem, ...]:
         """The run's items on the accuracy plot."""
@@ -188,6 +202,7 @@ class _Run:
             item.setSymbolSize(symbol_size)
             item.setSymbolBrush(pg.mkBrush("w"))
             item.setSymbolPen(pg.mkPen(epoch_colour, width=1.5))
+        self.divergence.setOpacity(1.0 if current else 0.5)
 
     def add_steps(self, steps: tuple[StepResult, ...]) -> None:
         """Append ``steps`` to the history and redraw the batch curves (one ``setData`` each)."""
@@ -199,6 +214,14 @@ class _Run:
         self.history.append(np.vstack([rows, position]))
 
         finite_loss = np.isfinite(loss)
+        if not self._saw_non_finite_loss and not finite_loss.all():
+            # Mark where the loss broke: the last finite point before it, in this chunk or earlier.
+            self._saw_non_finite_loss = True
+            point = divergence_point(position, loss)
+            if point is None and self.loss_points.size:
+                point = (self.loss_points.last(0), self.loss_points.last(1))
+            if point is not None:
+                self.divergence.place(*point)
         if finite_loss.any():
             self.loss_points.append(np.vstack([position[finite_loss], loss[finite_loss]]))
             self.batch_loss.setData(self.loss_points.column(0), self.loss_points.column(1))
@@ -235,6 +258,15 @@ class _Run:
         values = np.array([point[1] for point in points], dtype=np.float64)
         item.setData(positions, values)
 
+    def mark_diverged(self) -> None:
+        """Mark the run as diverged at its last finite loss, unless a NaN or infinity marked it already."""
+        if self.divergence.position() is None and self.loss_points.size:
+            self.divergence.place(self.loss_points.last(0), self.loss_points.last(1))
+
+    def diverged(self) -> bool:
+        """Whether the loss became NaN or infinite, or the run ended as diverged."""
+        return self._saw_non_finite_loss or (self.finished is not None and self.finished.reason == "diverged")
+
     def has_validation(self) -> bool:
         """Whether any epoch of this run had validation metrics."""
         return any(result.val_accuracy is not None for result in self.epochs.values())
@@ -263,10 +295,16 @@ class TrainingMonitor(QWidget):
         self._earlier: list[_Run] = []
         self._num_runs_started = 0
         self._epoch_axis_end: float | None = None
+        # Whether the x range is ours (the whole run, padded for its markers) rather than a zoom
+        # the user chose; only ours is redone when the plot is resized.
+        self._x_range_is_ours = False
+        # Once the user clicks Log scale, the automatic choice stays off until Clear.
+        self._log_scale_chosen_by_user = False
+        self._scale_note = ""
 
         self._log_scale_check = QCheckBox("Log scale")
-        self._log_scale_check.setToolTip("Show the loss on a logarithmic axis (values that are not "
-                                         "finite or not positive are left out).")
+        self._log_scale_check.setToolTip(LOG_SCALE_TOOLTIP + " Losses that are not finite or not positive "
+                                         "are left out.")
         self._keep_runs_check = QCheckBox("Keep earlier runs")
         self._keep_runs_check.setToolTip("When a new run starts, keep the previous runs' curves as "
                                          "faint overlays for comparison; otherwise remove them.")
@@ -286,17 +324,21 @@ class TrainingMonitor(QWidget):
                                          "(squares, dashed) and the smoothed batch accuracy "
                                          "(thin line).")
         for widget in (self._loss_widget, self._accuracy_widget):
-            widget.setMinimumSize(200, 100)
+            # Low enough that the plots, the controls and a two-line status fit a short dock.
+            widget.setMinimumSize(280, 150)
         self._loss_plot = self._loss_widget.getPlotItem()
         self._accuracy_plot = self._accuracy_widget.getPlotItem()
-        self._setup_plot(self._loss_plot, "Loss", "loss (cross-entropy)", offset=(-10, 10))
-        self._setup_plot(self._accuracy_plot, "Accuracy", "accuracy (fraction correct)",
-                         offset=(-10, -10))
+        self._loss_title = self._setup_plot(self._loss_plot, "Loss", "cross-entropy")
+        self._accuracy_title = self._setup_plot(self._accuracy_plot, "Accuracy", "fraction correct")
 
         self._status_label = QLabel()
         self._status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._status_label.setWordWrap(True)
-        self._status_label.setToolTip("The latest training step and epoch of the current run.")
+        # Room for two lines, claimed up front: a docked layout does not grow for a wrapped line,
+        # which would then be drawn over the plots' legends.
+        self._status_label.setMinimumHeight(2 * self._status_label.fontMetrics().lineSpacing() + 4)
+        self._status_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._status_label.setToolTip(STATUS_TOOLTIP)
 
         controls = QHBoxLayout()
         controls.addWidget(self._log_scale_check)
@@ -316,14 +358,19 @@ class TrainingMonitor(QWidget):
         layout.addWidget(self._status_label)
 
         self._log_scale_check.toggled.connect(self._on_log_scale_toggled)
+        self._log_scale_check.clicked.connect(self._on_log_scale_clicked)
         self._loss_plot.ctrl.logYCheck.toggled.connect(self._on_plot_log_mode_toggled)
         self._batch_accuracy_check.toggled.connect(self._on_batch_accuracy_toggled)
         self._clear_button.clicked.connect(self._on_clear_clicked)
+        for plot in (self._loss_plot, self._accuracy_plot):
+            plot.vb.sigResized.connect(self._on_view_resized)
+            plot.vb.sigRangeChangedManually.connect(self._on_range_changed_by_user)
         self._update_status()
 
     @staticmethod
-    def _setup_plot(plot: pg.PlotItem, title: str, y_label: str, offset: tuple[int, int]) -> None:
-        plot.setTitle(title)
+    def _setup_plot(plot: pg.PlotItem, title: str, y_label: str) -> ElidedTitle:
+        elided_title = ElidedTitle(plot)
+        elided_title.set_text(title)
         plot.setLabel("bottom", "epoch")
         plot.setLabel("left", y_label)
         plot.showGrid(x=True, y=True, alpha=0.25)
@@ -335,11 +382,9 @@ class TrainingMonitor(QWidget):
             plot.getAxis(side).enableAutoSIPrefix(False)
         # A fixed axis width: new tick labels then never re-lay out the whole plot mid-training.
         plot.getAxis("left").setWidth(52)
-        legend = plot.addLegend(offset=offset, labelTextSize="8pt")
-        # An opaque-enough box keeps the labels readable over noisy batch curves.
-        legend.setBrush(pg.mkBrush(255, 255, 255, 215))
-        legend.setPen(pg.mkPen(200, 200, 200))
-        legend.setVisible(False)  # shown with its first entry; an empty box looks broken
+        # Under the x axis, the legend covers no curve and no final-epoch marker.
+        LegendStrip.below(plot)
+        return elided_title
 
     # Public interface.
 
@@ -360,6 +405,9 @@ class TrainingMonitor(QWidget):
                 self._remove_run(run)
             self._earlier = []
         self._new_run(str(label))
+        self._choose_log_scale()
+        # The previous run's ending (its test accuracy, say) must not stay beside the new run.
+        self._update_status()
 
     def add_progress(self, progress: TrainingProgress) -> None:
         """Append every step of ``progress`` to the current run and redraw its batch curves."""
@@ -373,11 +421,13 @@ class TrainingMonitor(QWidget):
             # A fixed epoch axis spares regenerating its ticks on every update, and shows how far
             # the run has come.
             self._epoch_axis_end = widest
-            for plot in (self._loss_plot, self._accuracy_plot):
-                plot.enableAutoRange(x=False)
-                plot.setXRange(0, widest, padding=0.02)
+            self._x_range_is_ours = True
+            self._apply_x_range()
         run.total_epochs = progress.total_epochs
+        diverged_before = run.diverged()
         run.add_steps(tuple(progress.steps))
+        if run.diverged() and not diverged_before:
+            self._label_divergence(run)
         self._update_status()
 
     def add_epoch(self, epoch: EpochResult) -> None:
@@ -395,6 +445,10 @@ class TrainingMonitor(QWidget):
         if finished.last_epoch is not None and finished.last_epoch.epoch not in run.epochs:
             self.add_epoch(finished.last_epoch)
         run.finished = finished
+        if finished.reason == "diverged":
+            run.mark_diverged()
+        self._label_divergence(run)
+        self._choose_log_scale()
         self._update_status()
 
     def clear(self) -> None:
@@ -408,6 +462,9 @@ class TrainingMonitor(QWidget):
         self._earlier = []
         self._current = None
         self._epoch_axis_end = None
+        self._x_range_is_ours = False
+        self._log_scale_chosen_by_user = False
+        self._choose_log_scale()
         for plot in (self._loss_plot, self._accuracy_plot):
             plot.enableAutoRange(x=True)
         if label is not None:
@@ -436,6 +493,31 @@ class TrainingMonitor(QWidget):
         """The pyqtgraph plot widgets, loss then accuracy, for figure export."""
         return [self._loss_widget, self._accuracy_widget]
 
+    def legend_labels(self, plot: str = "loss") -> list[str]:
+        """The entries of the ``"loss"`` or ``"accuracy"`` plot's legend, in order."""
+        return (self._loss_plot if plot == "loss" else self._accuracy_plot).legend.labels()
+
+    def divergence_position(self) -> tuple[float, float] | None:
+        """Where the current run's loss diverged (its last finite point before a NaN or infinity, or
+        its last point when it ended as diverged), or ``None``."""
+        return self._current.divergence.position() if self._current is not None else None
+
+    def log_scale_check(self) -> QCheckBox:
+        """The "Log scale" checkbox of the loss plot."""
+        return self._log_scale_check
+
+    def keep_runs_check(self) -> QCheckBox:
+        """The "Keep earlier runs" checkbox."""
+        return self._keep_runs_check
+
+    def status_text(self) -> str:
+        """The status line under the plots."""
+        return self._status_label.text()
+
+    def status_tooltip(self) -> str:
+        """The status line's tooltip: the whole line, the run's ending message included."""
+        return self._status_label.toolTip()
+
     def num_points(self) -> int:
         """How many batch steps the current run has recorded (the rows of :meth:`history_csv`).
 
@@ -454,9 +536,9 @@ class TrainingMonitor(QWidget):
         self._add_to_legend(self._loss_plot, run.batch_loss, "batch")
         self._add_to_legend(self._loss_plot, run.epoch_loss, "epoch mean")
         self._add_to_legend(self._accuracy_plot, run.batch_accuracy, "batch (smoothed)")
-        self._add_to_legend(self._accuracy_plot, run.epoch_accuracy, "epoch (training)")
-        self._loss_plot.setTitle(f"Loss: {label}")
-        self._accuracy_plot.setTitle(f"Accuracy: {label}")
+        self._add_to_legend(self._accuracy_plot, run.epoch_accuracy, "epoch mean")
+        self._loss_title.set_text(f"Loss: {label}")
+        self._accuracy_title.set_text(f"Accuracy: {label}")
 
     def _run_for_data(self) -> _Run:
         """The current run; one is started when data arrives before :meth:`start_run`."""
@@ -471,9 +553,17 @@ class TrainingMonitor(QWidget):
         for item in run.accuracy_items():
             self._accuracy_plot.legend.removeItem(item)
         run.style(current=False)
-        self._add_to_legend(self._loss_plot, run.epoch_loss, run.label)
-        self._add_to_legend(self._accuracy_plot, run.epoch_accuracy, run.label)
+        label = f"{run.label} (diverged)" if run.diverged() else run.label
+        self._add_to_legend(self._loss_plot, run.epoch_loss, label)
+        self._add_to_legend(self._accuracy_plot, run.epoch_accuracy, label)
         self._earlier.append(run)
+
+    def _label_divergence(self, run: _Run) -> None:
+        """Say in the legend that the current run diverged (its curve may be a single point)."""
+        if run.diverged():
+            has_point = run.divergence.position() is not None
+            self._loss_plot.legend.set_label(
+                run.batch_loss, "batch (diverged)" if has_point else "batch (diverged before any finite loss)")
 
     def _remove_run(self, run: _Run) -> None:
         for item in run.loss_items():
@@ -485,7 +575,24 @@ class TrainingMonitor(QWidget):
     def _add_to_legend(plot: pg.PlotItem, item: pg.PlotDataItem, name: str) -> None:
         if plot.legend.getLabel(item) is None:
             plot.legend.addItem(item, name)
-        plot.legend.setVisible(True)
+
+    def _choose_log_scale(self) -> None:
+        """Turn the log scale on when one run's losses would flatten another's (a diverged run beside
+        a kept one), unless the user chose; the status line says why."""
+        if self._log_scale_chosen_by_user:
+            return
+        runs = [*self._earlier, *([self._current] if self._current is not None else [])]
+        reason = log_scale_reason(run.loss_points.column(1) for run in runs)
+        self._scale_note = reason or ""
+        self._log_scale_check.setChecked(reason is not None)
+
+    def _apply_x_range(self) -> None:
+        """The whole run on the x axis, with room for the markers at its last epoch."""
+        if self._epoch_axis_end is None:
+            return
+        for plot in (self._loss_plot, self._accuracy_plot):
+            plot.enableAutoRange(x=False)
+            pad_x_range(plot.vb, 0.0, self._epoch_axis_end)
 
     # Status line.
 
@@ -494,6 +601,7 @@ class TrainingMonitor(QWidget):
         if run is None or run.is_empty():
             label = f"{run.label}: " if run is not None else ""
             self._status_label.setText(f"{label}no training steps yet.")
+            self._status_label.setToolTip(STATUS_TOOLTIP)
             return
         parts = []
         history = run.history
@@ -510,20 +618,46 @@ class TrainingMonitor(QWidget):
             if last_epoch.val_accuracy is not None:
                 parts.append(f"val accuracy {_percent(last_epoch.val_accuracy)} "
                              f"(epoch {last_epoch.epoch + 1})")
+        ending, message = None, ""
         if run.finished is not None:
             ending = run.finished.reason
             if run.finished.test_accuracy is not None:
                 ending += f", test accuracy {_percent(run.finished.test_accuracy)}"
-            if run.finished.message:
-                ending += f": {run.finished.message}"
-            parts.append(ending)
-        self._status_label.setText(f"{run.label}: " + " · ".join(parts))
+            message = run.finished.message
+
+        def status(message_text: str) -> str:
+            pieces = list(parts)
+            if ending is not None:
+                pieces.append(f"{ending}: {message_text}" if message_text else ending)
+            if self._scale_note:
+                pieces.append(self._scale_note)
+            return f"{run.label}: " + " · ".join(pieces)
+
+        # The ending's first sentence keeps the line short enough for a low dock; the whole
+        # message (a divergence's cause and its fix, say) is the tooltip.
+        self._status_label.setText(status(_first_sentence(message)))
+        self._status_label.setToolTip(status(message))
 
     # Slots.
 
     def _on_log_scale_toggled(self, checked: bool) -> None:
         self._loss_plot.setLogMode(y=checked)
-        self._loss_plot.enableAutoRange()
+        self._loss_plot.enableAutoRange(y=True)
+        if self._x_range_is_ours:
+            self._apply_x_range()
+
+    def _on_log_scale_clicked(self) -> None:
+        self._log_scale_chosen_by_user = True
+        self._scale_note = ""
+        self._update_status()
+
+    def _on_view_resized(self, view_box) -> None:
+        # The markers' room is counted in pixels, so a resized view needs its padding redone.
+        if self._x_range_is_ours:
+            self._apply_x_range()
+
+    def _on_range_changed_by_user(self, *args) -> None:
+        self._x_range_is_ours = False
 
     def _on_plot_log_mode_toggled(self, checked: bool) -> None:
         """Keep the checkbox in step when log mode is switched from the plot's context menu."""
@@ -537,6 +671,12 @@ class TrainingMonitor(QWidget):
 
     def _on_clear_clicked(self) -> None:
         self.clear()
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (all of it when it has one)."""
+    head, separator, rest = text.partition(". ")
+    return f"{head}." if separator and rest else text
 
 
 def _percent(value: float) -> str:

@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 
 from cnnviz.core import config as cfg
-from cnnviz.core.backprop import (FlipComparison, compare_flip, convolution_geometry, dilate, flip_kernel,
-                                  input_gradient_by_flipped_convolution, pre_activation_gradient)
+from cnnviz.core.backprop import (
+    FlipComparison,
+    compare_flip,
+    convolution_geometry,
+    dilate,
+    flip_kernel,
+    input_gradient_by_flipped_convolution,
+    pre_activation_gradient,
+)
 from cnnviz.engines.numpy_engine import NumpyEngine
 
 

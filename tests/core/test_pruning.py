@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from cnnviz.core import config as cfg
-from cnnviz.core.pruning import (DeadFilterReport, dead_filters, max_abs_activation, prune_and_evaluate,
-                                 prune_filters)
+from cnnviz.core.pruning import DeadFilterReport, dead_filters, max_abs_activation, prune_and_evaluate, prune_filters
 from cnnviz.engines.numpy_engine import NumpyEngine
 
 DEAD = (2, 5)

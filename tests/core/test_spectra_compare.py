@@ -7,8 +7,15 @@ import itertools
 import numpy as np
 import pytest
 
-from cnnviz.core.spectra import (MAX_RADIAL_FREQUENCY, class_similarity_matrix, log_spectrum_similarity,
-                                 low_frequency_fraction, pair_similarities, radial_profile, similarity_matrix_csv)
+from cnnviz.core.spectra import (
+    MAX_RADIAL_FREQUENCY,
+    class_similarity_matrix,
+    log_spectrum_similarity,
+    low_frequency_fraction,
+    pair_similarities,
+    radial_profile,
+    similarity_matrix_csv,
+)
 from cnnviz.core.spectra_uncertainty import class_similarity_statistics, similarity_rank
 from cnnviz.core.uncertainty import NOT_DISTINGUISHABLE, SUPPORTED, judge_difference, resample_counts
 

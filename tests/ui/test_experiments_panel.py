@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtWidgets import QApplication
 
 from cnnviz.core.config import reference_config
 from cnnviz.core.experiments import PRESETS, REPORT_NUMBERS, RunOutcome
@@ -102,7 +103,7 @@ def test_custom_sweeps_start_from_the_base_configuration(panel, qtbot):
     assert runs[3].config.training.learning_rate == 0.1
     assert runs[3].config.training.optimizer == "momentum"
     assert runs[3].config.training.train_subset is None
-    assert panel.table_headers() == ["run", "train acc. %", "test acc. %", "final loss", "seconds", "diverged"]
+    assert panel.table_headers() == ["run", "train %", "test %", "final loss", "time (s)", "diverged"]
 
 
 def test_suggestions_follow_the_base_configuration(panel):
@@ -261,3 +262,142 @@ def test_a_custom_report_holds_our_table(panel, qtbot, tmp_path):
     assert "| batch_size=64 | 95.00 | 90.00 |" in report
     assert "report:" not in report
     assert not math.isnan(float(panel.table_rows()[1][1]))
+
+
+# -- what a person sees: legends beside the curves, diverged runs, log scale, a laptop screen ------
+
+def show(panel, qtbot, width, height):
+    """Show the panel at ``width`` × ``height`` and let its plot lay out and range itself."""
+    panel.resize(width, height)
+    panel.show()
+    qtbot.waitExposed(panel)
+    QApplication.processEvents()
+    panel.grab()  # paints, which settles the automatic ranges
+
+
+def scene_points(item):
+    """Every drawn point of a plot data item, in scene coordinates."""
+    x, y = item.getData()
+    if x is None:
+        return []
+    return [item.mapToScene(QPointF(a, b)) for a, b in zip(x, y) if np.isfinite(a) and np.isfinite(b)]
+
+
+def choose(qtbot, combo, text):
+    """Open ``combo`` with a click and choose ``text`` with the arrow keys and Enter, as a person does."""
+    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible, timeout=2000)
+    target = combo.findText(text)
+    assert target >= 0, text
+    while view.currentIndex().row() != target:
+        qtbot.keyClick(view, Qt.Key.Key_Down if view.currentIndex().row() < target else Qt.Key.Key_Up)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert combo.currentText() == text
+
+
+def type_into(qtbot, widget, text):
+    """Select what ``widget`` holds, type ``text`` over it and press Enter."""
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(widget, text)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
+def start_typed_experiment(panel, qtbot):
+    """Write a sweep of SGD's learning rate and the initializer the way a person does, and Run it."""
+    panel.set_base_config(reference_config().with_training(optimizer="sgd"))
+    choose(qtbot, panel.preset_combo, "(custom)")
+    first, second = panel._sweep_rows
+    type_into(qtbot, first.setting_combo.lineEdit(), "training.learning_rate")
+    type_into(qtbot, first.values_edit, "0.05, 5")
+    type_into(qtbot, second.setting_combo.lineEdit(), "initializer")
+    type_into(qtbot, second.values_edit, "glorot_uniform, ones")
+    type_into(qtbot, panel.epochs_spin, "1")
+    assert panel.plan_label.text().startswith("4 runs × 1 epoch with sgd")
+    with qtbot.waitSignal(panel.sig_run_requested, timeout=1000) as blocker:
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    return blocker.args[0]
+
+
+def test_the_legend_covers_no_curve(panel, qtbot):
+    runs = start(panel, qtbot)  # ten epochs each
+    num_batches = 10
+    for run, final in zip(runs, (0.2, 0.8, 3.0)):
+        # The last run ends at the plot's top-right corner, where a floating legend used to sit.
+        for epoch in range(10):
+            losses = np.linspace(2.0, final, 100)[epoch * num_batches:(epoch + 1) * num_batches]
+            panel.add_progress(ExperimentProgress(run.index, steps(epoch, 0, losses.tolist(), num_batches)))
+    show(panel, qtbot, 1100, 650)
+    legend = panel.legend().sceneBoundingRect()
+    assert panel.legend().isVisible() and len(panel.legend_labels()) == 3
+    for index, item in panel.curve_items().items():
+        for point in scene_points(item):
+            assert not legend.adjusted(-2, -2, 2, 2).contains(point), f"the legend covers run {index}'s curve"
+
+
+def test_a_run_that_diverged_at_once_is_drawn_and_marked(panel, qtbot):
+    runs = start_typed_experiment(panel, qtbot)
+    assert [run.label for run in runs][3] == "learning_rate=5, initializer=ones"
+    for run in runs[:3]:
+        panel.add_progress(ExperimentProgress(run.index, steps(0, 0, [2.3, 2.0, 1.6, 1.2], num_batches=4)))
+    # "ones" at a learning rate of 5: one finite loss, then NaN, then the run stops.
+    panel.add_progress(ExperimentProgress(3, steps(0, 0, [2.32, float("nan")], num_batches=4)))
+    panel.add_outcome(outcome(runs[3], 0.1, 0.1, 2.32, 1.0, diverged=True, losses=(2.32, float("nan"))))
+    show(panel, qtbot, 1100, 650)
+
+    x, y = panel.curve_data(3)
+    np.testing.assert_allclose(y, [2.32])
+    assert panel.divergence_positions() == {3: pytest.approx((0.25, 2.32))}
+    marker = next(item for item in panel.plot_widget.getPlotItem().listDataItems()
+                  if item.objectName() == "diverged marker")
+    [point] = scene_points(marker)
+    assert marker.isVisible() and panel.plot_widget.getPlotItem().vb.sceneBoundingRect().contains(point)
+    assert panel.legend_labels()[3] == "learning_rate=5, initializer=ones (diverged)"
+    assert np.isfinite(panel.plot_widget.getPlotItem().vb.viewRange()).all()
+
+
+def test_log_scale_is_chosen_when_a_diverged_run_dwarfs_the_others(panel, qtbot):
+    runs = start(panel, qtbot)
+    show(panel, qtbot, 1100, 650)
+    plot = panel.plot_widget.getPlotItem()
+    panel.add_progress(ExperimentProgress(0, steps(0, 0, [2.3, 1.5, 0.9, 0.6, 0.4])))
+    panel.add_outcome(outcome(runs[0]))
+    assert not panel.log_scale_check.isChecked()  # one converging run reads well on a linear axis
+    panel.add_progress(ExperimentProgress(2, steps(0, 0, [2.3, 75.0, 15000.0, float("nan")])))
+    panel.add_outcome(outcome(runs[2], diverged=True, losses=(2.3, 75.0, 15000.0, float("nan"))))
+
+    assert panel.log_scale_check.isChecked() and plot.getAxis("left").logMode
+    assert panel.scale_note_text().startswith("Log scale chosen: the losses span 0.4 to 1.5e+04")
+    # The person's click wins, and stays for the rest of the experiment.
+    qtbot.mouseClick(panel.log_scale_check, Qt.MouseButton.LeftButton)
+    assert not plot.getAxis("left").logMode and panel.scale_note_text() == ""
+    panel.add_outcome(outcome(runs[1]))
+    assert not panel.log_scale_check.isChecked()
+
+
+def test_the_page_fits_a_laptop_screen(panel, qtbot):
+    # 654 × 400: what the Experiments tab gets in a 1366 × 768 window beside the docks.
+    runs = start_typed_experiment(panel, qtbot)
+    for run in runs:
+        panel.add_progress(ExperimentProgress(run.index, steps(0, 0, [2.3, 2.0, 1.6, 1.2], num_batches=4)))
+        panel.add_outcome(outcome(run, 0.9123, 0.8456, 0.31234, 123.4))
+    hint = panel.minimumSizeHint()
+    assert hint.width() <= 654 and hint.height() <= 400
+    show(panel, qtbot, 654, 400)
+    visible = panel.rect()
+    plot_box = QRectF(panel.plot_widget.mapTo(panel, QPoint(0, 0)), QSizeF(panel.plot_widget.size()))
+    assert visible.contains(plot_box.toRect())
+    plot = panel.plot_widget.getPlotItem()
+    for part in (plot.vb, plot.getAxis("bottom"), panel.legend()):  # nothing drawn past the plot's edge
+        assert part.sceneBoundingRect().right() <= panel.plot_widget.width() + 0.5
+    table = panel.table
+    table_box = QRectF(table.mapTo(panel, QPoint(0, 0)), QSizeF(table.size()))
+    assert visible.contains(table_box.toRect())
+    assert table.viewport().height() >= 2 * table.rowHeight(0)
+    for column in range(table.columnCount()):  # labels and numbers whole and in view, without scrolling
+        assert table.columnWidth(column) >= table.sizeHintForColumn(column)
+        assert 0 <= table.columnViewportPosition(column)
+        assert table.columnViewportPosition(column) + table.columnWidth(column) <= table.viewport().width()
+    assert panel.legend().labels() == [run.label for run in runs]  # whole, though shown shortened
+    assert table.item(3, 0).toolTip().startswith(runs[3].label)

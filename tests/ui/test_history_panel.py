@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtWidgets import QApplication, QHeaderView
 
 from cnnviz.core.config import reference_config
 from cnnviz.core.datasets import load_dataset
 from cnnviz.core.preprocessing import preprocess_batch
+from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.runs import RunDirectory
 from cnnviz.core.spectra import magnitude_spectrum
 from cnnviz.core.training_data import prepare_training_data
@@ -212,3 +213,166 @@ def test_the_weights_before_training_can_be_replayed(panel, qtbot):
     initial, first = run.kernels_at(-1), run.kernels_at(0)
     np.testing.assert_array_equal(panel.kernel_page.grid.images(), np.moveaxis(initial["conv2d"][:, :, 0, :], -1, 0))
     assert not np.array_equal(initial["conv2d"], first["conv2d"])
+
+
+# -- what a person sees: comparing with a diverged run, legends, log scale, "1 epoch" --------------
+
+DIVERGED_RUN = "20250101-140000-numpy-mnist-sample"
+ONE_EPOCH_RUN = "20250101-150000-numpy-mnist-sample"
+
+
+def fabricated_run(root, name, epochs, losses_per_epoch, status, num_batches=4):
+    """A run folder with histories only, written as the runner writes them (``losses_per_epoch``:
+    each epoch's batch losses; an epoch with fewer than ``num_batches`` losses, or ending on an
+    exploding one, is where the run diverged and stopped)."""
+    run = RunDirectory(root / name)
+    run.write_config(reference_config().with_training(epochs=epochs, optimizer="sgd", learning_rate=5.0))
+    for epoch, losses in enumerate(losses_per_epoch):
+        for batch, loss in enumerate(losses):
+            run.record_step(StepResult(epoch, batch, num_batches, loss, 0.5, 32 * (batch + 1), 0.1, 5.0))
+        if status != "diverged" or epoch < len(losses_per_epoch) - 1:
+            run.record_epoch(EpochResult(epoch, epochs, float(np.mean(losses)), 0.2 + 0.1 * epoch, 2.0, 0.25,
+                                         128 * (epoch + 1), 1.0 * (epoch + 1)))
+    run.flush()
+    run.update_info(engine="numpy", dataset="mnist-sample", status=status, test_accuracy=0.1)
+
+
+@pytest.fixture(scope="module")
+def compare_root(tmp_path_factory, runs_root):
+    """A real three-epoch run, a run that diverged in its fourth epoch (its loss reaching 15,000 at
+    the last batch), a finished one-epoch run and four more finished runs."""
+    root = tmp_path_factory.mktemp("compare")
+    (root / RUNS[1][0]).symlink_to(runs_root / RUNS[1][0], target_is_directory=True)
+    fabricated_run(root, DIVERGED_RUN, 4, [[2.3, 2.1, 1.9, 1.8], [1.7, 1.6, 1.6, 1.5], [1.5, 1.4, 1.4, 1.3],
+                                           [1.0, 40.0, 90.0, 15000.0]], "diverged")
+    fabricated_run(root, ONE_EPOCH_RUN, 1, [[2.3, 1.9, 1.5, 1.2]], "finished")
+    for hour in range(4):  # more runs than a laptop screen shows at once
+        fabricated_run(root, f"20250102-{hour:02d}0000-numpy-mnist-sample", 2, [[2.3, 1.9], [1.5, 1.2]], "finished")
+    return root
+
+
+@pytest.fixture
+def compare_panel(qtbot, compare_root):
+    widget = HistoryPanel()
+    qtbot.addWidget(widget)
+    widget.set_runs_root(compare_root)
+    widget.resize(1100, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def choose(qtbot, combo, text):
+    """Open ``combo`` with a click and choose the item starting with ``text`` with the arrow keys and Enter."""
+    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible, timeout=2000)
+    target = next(index for index in range(combo.count()) if combo.itemText(index).startswith(text))
+    while view.currentIndex().row() != target:
+        qtbot.keyClick(view, Qt.Key.Key_Down if view.currentIndex().row() < target else Qt.Key.Key_Up)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert combo.currentIndex() == target
+
+
+def open_comparison(panel, qtbot, name_a, name_b):
+    """Click the "Compare two runs" tab and choose the two runs in its boxes."""
+    tab_bar = panel.tabs.tabBar()
+    qtbot.mouseClick(tab_bar, Qt.MouseButton.LeftButton, pos=tab_bar.tabRect(1).center())
+    assert panel.tabs.currentIndex() == 1
+    choose(qtbot, panel.run_a_combo, name_a[:15])
+    choose(qtbot, panel.run_b_combo, name_b[:15])
+    QApplication.processEvents()
+    panel.grab()  # paints, which settles the automatic ranges
+
+
+def scene_points(item):
+    """Every drawn point of a plot data item, in scene coordinates."""
+    x, y = item.getData()
+    if x is None:
+        return []
+    return [item.mapToScene(QPointF(a, b)) for a, b in zip(x, y) if np.isfinite(a) and np.isfinite(b)]
+
+
+def test_comparing_with_a_diverged_run_chooses_log_scale_and_says_so(compare_panel, qtbot):
+    panel = compare_panel
+    open_comparison(panel, qtbot, RUNS[1][0], DIVERGED_RUN)
+    plot = panel.loss_widget.getPlotItem()
+    assert panel.log_scale_check.isChecked() and plot.getAxis("left").logMode
+    note = panel.scale_note_text()
+    assert note.startswith("Log scale chosen: the losses span ") and note.endswith(" to 1.5e+04.")
+    assert panel.scale_note_text() in panel.compare_hint.text()
+
+    qtbot.mouseClick(panel.log_scale_check, Qt.MouseButton.LeftButton)  # the person prefers linear
+    assert not plot.getAxis("left").logMode and panel.scale_note_text() == ""
+    qtbot.mouseClick(panel.refresh_button, Qt.MouseButton.LeftButton)
+    assert not panel.log_scale_check.isChecked()  # their choice stays for this pair
+
+    choose(qtbot, panel.run_b_combo, ONE_EPOCH_RUN[:15])  # two runs of like losses: linear again
+    assert not panel.log_scale_check.isChecked() and panel.scale_note_text() == ""
+
+
+def test_a_diverged_run_has_its_legend_entry_and_mark(compare_panel, qtbot):
+    panel = compare_panel
+    open_comparison(panel, qtbot, RUNS[1][0], DIVERGED_RUN)
+    assert panel.divergence_positions() == {"B": (4.0, 15000.0)}
+    assert panel.comparison_legend("loss") == ["A: 20250101-130000", "B: 20250101-140000 (diverged)"]
+    view = panel.loss_widget.getPlotItem().vb.sceneBoundingRect()
+    marker = next(item for item in panel.loss_widget.getPlotItem().listDataItems()
+                  if item.objectName() == "diverged marker" and item.getData()[0] is not None
+                  and len(item.getData()[0]))
+    [point] = scene_points(marker)
+    assert view.contains(point)
+
+
+def test_legends_cover_no_point_and_markers_show_whole(compare_panel, qtbot):
+    panel = compare_panel
+    open_comparison(panel, qtbot, RUNS[1][0], DIVERGED_RUN)
+    for widget in (panel.loss_widget, panel.accuracy_widget):
+        plot = widget.getPlotItem()
+        legend = plot.legend.sceneBoundingRect()
+        view = plot.vb.sceneBoundingRect()
+        assert len(plot.legend.items) >= 2
+        for item in plot.listDataItems():
+            half = (item.opts["symbolSize"] + 2) / 2 if item.opts.get("symbol") is not None else 0
+            for point in scene_points(item):
+                marker = QRectF(point.x() - half, point.y() - half, 2 * half, 2 * half)
+                assert not legend.intersects(marker.adjusted(-1, -1, 1, 1)), f"the legend covers {item.objectName()}"
+                if half:
+                    assert view.adjusted(2, 2, -2, -2).contains(marker), f"a marker at {point} is clipped"
+
+
+def test_run_details_count_epochs_in_words(compare_panel, qtbot):
+    panel = compare_panel
+    table = panel.run_table
+    names = [run.name for run in panel.runs()]
+    row = names.index(ONE_EPOCH_RUN)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=table.visualItemRect(table.item(row, 0)).center())
+    assert panel.selected_run().name == ONE_EPOCH_RUN
+    assert "batch 32, 1 epoch, initializer" in panel.details_label.text()
+    row = names.index(DIVERGED_RUN)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=table.visualItemRect(table.item(row, 0)).center())
+    assert "batch 32, 4 epochs, initializer" in panel.details_label.text()
+    assert panel.root_label.text().endswith("— 7 runs")
+
+
+def test_the_page_fits_a_laptop_screen(compare_panel, qtbot):
+    # 654 × 400: what the History tab gets in a 1366 × 768 window beside the docks.
+    panel = compare_panel
+    hint = panel.minimumSizeHint()
+    assert hint.width() <= 654 and hint.height() <= 400
+    panel.resize(654, 400)
+    QApplication.processEvents()
+    table = panel.run_table
+    assert table.verticalScrollBar().isVisible()  # more runs than rows: the names share the width with it
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(1, 0)).center())
+    QApplication.processEvents()
+    for column in range(table.columnCount()):  # every column whole (the run's date and time too) and in view
+        assert table.columnWidth(column) >= table.sizeHintForColumn(column), table.horizontalHeaderItem(column).text()
+        assert table.columnViewportPosition(column) + table.columnWidth(column) <= table.viewport().width()
+    assert table.viewport().height() >= 3 * table.rowHeight(0)
+    # The details show several whole lines at once (the rest scrolls).
+    shown = panel.details_label.visibleRegion().boundingRect().height()
+    assert shown >= 5 * panel.details_label.fontMetrics().lineSpacing()
+    assert panel.tabs.height() >= 240

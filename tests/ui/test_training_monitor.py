@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtWidgets import QApplication
 
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.service.payloads import TrainingFinished, TrainingProgress
@@ -159,7 +160,7 @@ def test_without_keep_earlier_runs_they_are_cleared(monitor):
 
     assert len(items_named(loss_widget, "batch loss")) == 1
     assert len(items_named(accuracy_widget, "epoch accuracy")) == 1
-    assert len(loss_widget.getPlotItem().listDataItems()) == 3
+    assert len(loss_widget.getPlotItem().listDataItems()) == 4  # batch, epoch, validation, divergence mark
     assert "first" not in legend_names(loss_widget)
     assert "validation" not in legend_names(loss_widget)
     assert monitor.num_points() == 0
@@ -259,3 +260,147 @@ def test_finish_run_shows_the_reason(monitor):
     monitor.finish_run(TrainingFinished("stopped", "Stopped by the user.", None, test_accuracy=0.912))
     text = monitor._status_label.text()
     assert "stopped" in text and "Stopped by the user." in text and "91.2%" in text
+
+
+# -- what a person sees: legends beside the data, whole markers, diverged runs, fresh text --------
+
+def show(monitor, qtbot, width, height):
+    """Show the monitor at ``width`` × ``height`` and let its plots lay out and range themselves."""
+    monitor.resize(width, height)
+    monitor.show()
+    qtbot.waitExposed(monitor)
+    QApplication.processEvents()
+    monitor.grab()  # paints, which settles the automatic ranges
+
+
+def marker_rects(item):
+    """The scene rectangle of every marker of a plot data item (a 1-pixel box for line points)."""
+    x, y = item.getData()
+    if x is None:
+        return []
+    symbol = item.opts.get("symbol")
+    half = (item.opts["symbolSize"] + 2) / 2 if symbol is not None else 0.5
+    rects = []
+    for point_x, point_y in zip(x, y):
+        if np.isfinite(point_x) and np.isfinite(point_y):
+            centre = item.mapToScene(QPointF(point_x, point_y))
+            rects.append(QRectF(centre.x() - half, centre.y() - half, 2 * half, 2 * half))
+    return rects
+
+
+def overfitting_run(monitor):
+    """Two epochs whose last validation loss is the highest and last validation accuracy the lowest:
+    the final markers sit in the plots' top-right and bottom-right corners."""
+    monitor.start_run("overfitting")
+    monitor.add_progress(TrainingProgress(make_steps(0, 0, 20, num_batches=20), 2))
+    monitor.add_epoch(make_epoch(0, loss=0.9, accuracy=0.7, val_loss=1.0, val_accuracy=0.72, num_epochs=2))
+    monitor.add_progress(TrainingProgress(make_steps(1, 0, 20, num_batches=20), 2))
+    monitor.add_epoch(make_epoch(1, loss=0.5, accuracy=0.9, val_loss=2.5, val_accuracy=0.2, num_epochs=2))
+
+
+def test_legends_cover_no_data_point(monitor, qtbot):
+    overfitting_run(monitor)
+    show(monitor, qtbot, 1000, 380)
+    for widget in monitor.plot_widgets():
+        plot = widget.getPlotItem()
+        legend = plot.legend.sceneBoundingRect()
+        assert plot.legend.isVisible() and len(plot.legend.items) >= 3
+        for item in plot.listDataItems():
+            for rect in marker_rects(item):
+                assert not legend.intersects(rect), f"the legend covers a point of {item.objectName()}"
+
+
+def test_markers_at_the_first_and_last_epoch_show_whole(monitor, qtbot):
+    monitor.start_run("perfect")
+    monitor.add_progress(TrainingProgress(make_steps(0, 0, 10, num_batches=10), 1))
+    # Values at the ends of their ranges: a validation loss of 0 and accuracies of 1.
+    monitor.add_epoch(make_epoch(0, loss=0.3, accuracy=1.0, val_loss=0.0, val_accuracy=1.0, num_epochs=1))
+    show(monitor, qtbot, 600, 340)  # a laptop's narrow dock
+    for widget in monitor.plot_widgets():
+        plot = widget.getPlotItem()
+        # Whole, and not touching the frame: two pixels to spare on every side.
+        view = plot.vb.sceneBoundingRect().adjusted(2, 2, -2, -2)
+        markers = [rect for item in plot.listDataItems() if item.opts.get("symbol") is not None
+                   for rect in marker_rects(item)]
+        assert len(markers) >= 2
+        for rect in markers:
+            assert view.contains(rect), f"a marker at {rect} touches or crosses the view's edge {view}"
+        left, right = plot.vb.viewRange()[0]
+        assert left < 0.0 and right > 1.0  # padded beyond the run's first and last epoch
+
+
+def test_a_diverged_run_keeps_its_finite_point_and_a_diverged_mark(monitor, qtbot):
+    monitor.start_run("sgd lr=5 · ones")
+    # As with the "ones" initializer: the first batch's loss is finite, every later one is not.
+    steps = (StepResult(0, 0, 8, 2.32, 0.1, 32, 0.1, 5.0), StepResult(0, 1, 8, math.nan, 0.1, 64, 0.2, 5.0))
+    monitor.add_progress(TrainingProgress(steps, 1))
+    monitor.finish_run(TrainingFinished("diverged", "Training diverged at epoch 1, batch 2.", None))
+    show(monitor, qtbot, 900, 360)
+
+    assert monitor.divergence_position() == pytest.approx((1 / 8, 2.32))
+    loss_plot = monitor.plot_widgets()[0].getPlotItem()
+    marker = next(item for item in loss_plot.listDataItems() if item.objectName() == "diverged marker")
+    assert marker.isVisible()
+    [rect] = marker_rects(marker)
+    assert loss_plot.vb.sceneBoundingRect().contains(rect)
+    assert "batch (diverged)" in monitor.legend_labels("loss")
+    assert np.isfinite(loss_plot.vb.viewRange()).all()
+
+
+def test_clicking_log_scale_keeps_the_whole_run_on_the_epoch_axis(monitor, qtbot):
+    monitor.start_run("run")
+    monitor.add_progress(TrainingProgress(make_steps(0, 5, 10, num_batches=20), 3))
+    show(monitor, qtbot, 900, 360)
+    check = monitor.log_scale_check()
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton)
+    monitor.grab()
+    plot = monitor.plot_widgets()[0].getPlotItem()
+    assert check.isChecked() and plot.getAxis("left").logMode
+    left, right = plot.vb.viewRange()[0]
+    assert left < 0.0 and right > 3.0  # still the run's three epochs, not just the batches so far
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton)
+    assert not plot.getAxis("left").logMode
+
+
+def test_a_new_run_does_not_show_the_previous_runs_ending(monitor):
+    monitor.start_run("first")
+    monitor.add_progress(TrainingProgress(make_steps(0, 0, 3), 1))
+    monitor.finish_run(TrainingFinished("completed", "Training finished.", None, test_accuracy=0.926))
+    assert "92.6%" in monitor.status_text()
+    monitor.start_run("second")
+    assert "92.6%" not in monitor.status_text() and "completed" not in monitor.status_text()
+    assert monitor.status_text() == "second: no training steps yet."
+
+
+def test_a_diverged_run_beside_a_kept_one_turns_the_loss_axis_logarithmic(monitor, qtbot):
+    show(monitor, qtbot, 900, 360)
+    qtbot.mouseClick(monitor.keep_runs_check(), Qt.MouseButton.LeftButton)
+    monitor.start_run("converging")
+    monitor.add_progress(TrainingProgress(make_steps(0, 0, 20, num_batches=20), 1))
+    monitor.finish_run(TrainingFinished("completed", "Training finished.", None))
+    assert not monitor.log_scale_check().isChecked()  # one run reads well on a linear axis
+    monitor.start_run("exploding")
+    steps = tuple(StepResult(0, batch, 20, loss, 0.1, 32, 0.1, 50.0) for batch, loss in enumerate((2.3, 90.0, 1.5e4)))
+    monitor.add_progress(TrainingProgress(steps, 1))
+    monitor.finish_run(TrainingFinished("diverged", "Training diverged at epoch 1, batch 4.", None))
+
+    plot = monitor.plot_widgets()[0].getPlotItem()
+    assert monitor.log_scale_check().isChecked() and plot.getAxis("left").logMode
+    assert "Log scale chosen: the losses span" in monitor.status_text()
+    assert monitor.divergence_position() == pytest.approx((3 / 20, 1.5e4))
+    assert "converging (diverged)" not in monitor.legend_labels() and "converging" in monitor.legend_labels()
+    qtbot.mouseClick(monitor.log_scale_check(), Qt.MouseButton.LeftButton)  # the person's choice wins
+    assert not plot.getAxis("left").logMode
+    assert "Log scale chosen" not in monitor.status_text()
+    monitor.start_run("next")
+    assert not monitor.log_scale_check().isChecked()
+
+
+def test_a_long_ending_shows_its_first_sentence_and_the_rest_on_hover(monitor):
+    monitor.start_run("run")
+    monitor.add_progress(TrainingProgress(make_steps(0, 0, 2), 1))
+    message = ("Training diverged at epoch 1, batch 3: the loss became 1.65e+08. Most likely the learning "
+               "rate (50) is too high for this model. Try a learning rate of 5.")
+    monitor.finish_run(TrainingFinished("diverged", message, None))
+    assert monitor.status_text().endswith("diverged: Training diverged at epoch 1, batch 3: the loss became 1.65e+08.")
+    assert monitor.status_tooltip().endswith(message)  # the whole message is one hover away

@@ -14,11 +14,30 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from cnnviz.ui.science.common import (BROKEN_COLOUR, SYMMETRY_COLOUR, ModelLayout, WrappingLabel, format_number,
-                                      note_label)
+from cnnviz.ui.science.common import (
+    BROKEN_COLOUR,
+    SYMMETRY_COLOUR,
+    ModelLayout,
+    WrappingLabel,
+    format_number,
+    note_label,
+)
+from cnnviz.ui.wording import counted
 
 COLUMNS = ("Layer", "Filters", "Near-zero", "Never active", "Min norm", "Min peak")
 COLUMN_TOOLTIPS = ("The layer.", "How many filters (or units) the layer has.",
@@ -182,10 +201,10 @@ class DeadFiltersTab(QWidget):
         if convolutions:
             self.layer_combo.addItem(ALL_CONVOLUTIONS, None)
         for name in convolutions:
-            self.layer_combo.addItem(f"{name} ({layout.specs[name].filters} filters)", name)
+            self.layer_combo.addItem(f"{name} ({counted(layout.specs[name].filters, 'filter')})", name)
         for name in layout.layer_names:
             if layout.kind(name) == "dense":
-                self.layer_combo.addItem(f"{name} ({layout.specs[name].units} units)", name)
+                self.layer_combo.addItem(f"{name} ({counted(layout.specs[name].units, 'unit')})", name)
         self.clear_results()
 
     def show_dead_filters(self, result) -> None:

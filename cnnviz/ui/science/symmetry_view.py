@@ -17,12 +17,30 @@ import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from cnnviz.core.symmetry import (ODD_ACTIVATIONS, POSITIVELY_HOMOGENEOUS_ACTIVATIONS, WeightSymmetries, explain)
-from cnnviz.ui.science.common import (BROKEN_COLOUR, SYMMETRY_COLOUR, ModelLayout, WrappingLabel, format_number,
-                                      note_label)
+from cnnviz.core.symmetry import ODD_ACTIVATIONS, POSITIVELY_HOMOGENEOUS_ACTIVATIONS, WeightSymmetries, explain
+from cnnviz.ui.science.common import (
+    BROKEN_COLOUR,
+    SYMMETRY_COLOUR,
+    ModelLayout,
+    WrappingLabel,
+    format_number,
+    note_label,
+)
+from cnnviz.ui.wording import counted
 
 TRANSFORM_NAMES = {"permutation": "Permutation", "sign_flip": "Sign flip", "rescale": "Positive rescaling",
                    "permutation_sign_flip": "Permutation and sign flip"}
@@ -164,7 +182,7 @@ class SymmetryTab(QWidget):
         self.layer_combo.clear()
         for name in layout.hidden_dense_layers():
             spec = layout.specs[name]
-            self.layer_combo.addItem(f"{name} ({spec.units} {spec.activation} units)", name)
+            self.layer_combo.addItem(f"{name} ({counted(spec.units, f'{spec.activation} unit')})", name)
         self.layer_combo.blockSignals(False)
         self.clear_results()
         self._on_layer_changed()
@@ -239,7 +257,7 @@ class SymmetryTab(QWidget):
             self._update_enabled()
             return
         spec = self._layout.specs[layer]
-        self.units_label.setText(f"M = {spec.units} hidden {spec.activation} units in {layer}")
+        self.units_label.setText(f"M = {counted(spec.units, f'hidden {spec.activation} unit')} in {layer}")
         symmetries = WeightSymmetries(spec.activation, spec.units, self._max_pooling_after(layer))
         self.count_label.setText("Report §1.1: " + re.sub(r"\^(\d+)", r"<sup>\1</sup>", symmetries.text()))
         if spec.activation in _KNOWN_ACTIVATIONS:

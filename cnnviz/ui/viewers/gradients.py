@@ -38,6 +38,7 @@ from cnnviz.ui.viewers.filter_grid import (
     tick_label,
     wrap_title,
 )
+from cnnviz.ui.wording import counted
 
 HINT = ("Draw a digit or pick a sample to see the gradients: which input pixels, feature maps and "
         "weights the loss or a class score is most sensitive to.")
@@ -549,7 +550,7 @@ class GradientsView(QWidget):
             maps = kernel[:, :, channel, :]
             noun = "filter"
             channel_text = f", input channel {channel}" if kernel.shape[2] > 1 else ""
-            title = f"Gradients — {layer} kernel ({kernel.shape[3]} filters{channel_text}, {short})"
+            title = f"Gradients — {layer} kernel ({counted(kernel.shape[3], 'filter')}{channel_text}, {short})"
         self._grid.set_images(np.moveaxis(maps, -1, 0), [f"{noun} {index}" for index in range(maps.shape[-1])],
                               colormap=DIVERGING_COLORMAP, symmetric=True,
                               shared_scale=self._shared_check.isChecked())

@@ -26,6 +26,7 @@ from cnnviz.core.spectra import frequency_axes, magnitude_spectrum
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.viewers.filter_grid import COLORMAP_LABELS, COLORMAP_NAMES, FilterGrid
 from cnnviz.ui.viewers.grid_view import GridView
+from cnnviz.ui.wording import counted
 
 FEATURE_MAPS = "feature maps"
 KERNELS = "kernels"
@@ -205,7 +206,7 @@ class SpectraView(GridView):
             size = max(self._padding_spin.value(), kernels.shape[0], kernels.shape[1])
             spectra = magnitude_spectrum(kernels[:, :, channel, :], size=size)
             channel_text = f", input channel {channel}" if kernels.shape[2] > 1 else ""
-            title = (f"Spectra — {layer} kernels ({kernels.shape[3]} filters, {kernels.shape[0]}×"
+            title = (f"Spectra — {layer} kernels ({counted(kernels.shape[3], 'filter')}, {kernels.shape[0]}×"
                      f"{kernels.shape[1]} padded to {size}×{size}{channel_text})")
             noun = "filter"
             self._grid.set_reference(None)
