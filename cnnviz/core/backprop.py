@@ -265,6 +265,8 @@ class FlipComparison:
         The input gradient by the flipped-kernel full convolution.
     engine_gradient : ndarray, shape (n, h, w, in)
         The input gradient the engine computed, as given.
+    difference : ndarray, shape (n, h, w, in), float64
+        ``computed_gradient - engine_gradient``.
     """
 
     max_abs_difference: float
@@ -274,6 +276,7 @@ class FlipComparison:
     dilated_gradient: np.ndarray
     computed_gradient: np.ndarray
     engine_gradient: np.ndarray
+    difference: np.ndarray
 
 
 def compare_flip(engine_input_gradient: np.ndarray, output_gradient: np.ndarray, layer_output: np.ndarray,
@@ -306,14 +309,15 @@ def compare_flip(engine_input_gradient: np.ndarray, output_gradient: np.ndarray,
     if engine_gradient.shape != computed.shape:
         raise ValueError(f"engine_input_gradient has shape {engine_gradient.shape}, but the layer's input "
                          f"gradient has shape {computed.shape}.")
-    difference = float(np.abs(computed - engine_gradient).max()) if computed.size else 0.0
+    difference = computed - engine_gradient
+    largest = float(np.abs(difference).max()) if computed.size else 0.0
     scale = float(np.abs(engine_gradient).max()) if engine_gradient.size else 0.0
-    relative = difference / scale if scale > 0 else (0.0 if difference == 0 else float("inf"))
+    relative = largest / scale if scale > 0 else (0.0 if largest == 0 else float("inf"))
     return FlipComparison(
-        max_abs_difference=difference, relative_difference=relative,
+        max_abs_difference=largest, relative_difference=relative,
         flipped_kernel=flip_kernel(kernel), pre_activation_gradient=pre_activation,
         dilated_gradient=dilate(pre_activation, strides), computed_gradient=computed,
-        engine_gradient=engine_gradient,
+        engine_gradient=engine_gradient, difference=difference,
     )
 
 

@@ -463,8 +463,8 @@ class ModelService(QObject):
 
     def _do_evaluate(self, data_dir: str | None) -> None:
         from cnnviz.core.datasets import load_dataset
-        from cnnviz.core.evaluation import evaluate
         from cnnviz.core.preprocessing import preprocess_batch
+        from cnnviz.science.evaluation import evaluate
 
         engine = self._require_engine()
         self._set_state(p.BUSY)
@@ -509,7 +509,7 @@ class ModelService(QObject):
         self.sig_experiment_finished.emit(p.ExperimentFinished(tuple(outcomes), cancelled))
 
     def _do_science(self, request_id: int, kind: str, params: dict) -> None:
-        from cnnviz.service import science
+        from cnnviz import science
 
         engine = self._require_engine()
         self._set_state(p.BUSY)

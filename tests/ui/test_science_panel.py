@@ -22,7 +22,7 @@ from cnnviz.core.summary import summarize
 from cnnviz.engines.numpy_engine import NumpyEngine
 from cnnviz.engines.registry import load_engine
 from cnnviz.service import payloads as p
-from cnnviz.service import science
+from cnnviz import science
 from cnnviz.service.inspection import run_inspection
 from cnnviz.service.model_service import ModelService
 from cnnviz.service.payloads import ModelInfo
