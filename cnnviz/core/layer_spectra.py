@@ -6,12 +6,17 @@ on the input and are computed for every layer with maps; a kernel's spectrum dep
 input channel and the size it is zero-padded to, both the viewer's settings, so the kernels'
 spectra are computed for input channel 0 at :data:`DEFAULT_KERNEL_PADDING` (what the viewer
 shows first and the export writes) and any other choice on first request
-(:meth:`InspectionSpectra.kernel_spectra`), then kept. Pure NumPy on arrays; read-only results.
+(:meth:`InspectionSpectra.kernel_spectra`). Kernels change only when the weights do, so their
+spectra are kept by content in a :class:`KernelSpectraCache`: while a person draws, every
+inspection has the same kernels and one computation serves them all. Pure NumPy on arrays;
+read-only results.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -25,6 +30,8 @@ DEFAULT_KERNEL_PADDING = 32
 """Kernels are zero-padded to this size unless the viewer asks for another."""
 MAX_KERNEL_PADDING = 128
 """The largest size a kernel may be zero-padded to."""
+CACHE_BYTES = 64 * 2**20
+"""Kernel spectra a :class:`KernelSpectraCache` keeps by default, in bytes (the oldest go first)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,6 +111,52 @@ def _kernel_choice(kernel: np.ndarray, channel, size) -> tuple[int, int]:
     return int(channel), max(int(size), kernel.shape[0], kernel.shape[1])
 
 
+class KernelSpectraCache:
+    """Kernel spectra already computed, found again by the kernel's content, channel and padding.
+
+    Thread-safe: the model service's worker fills it with every inspection, and the interface
+    thread may ask for another channel or padding. Keeps the most recently used spectra up to
+    ``max_bytes``.
+
+    Parameters
+    ----------
+    max_bytes : int, default :data:`CACHE_BYTES`
+    """
+
+    def __init__(self, max_bytes: int = CACHE_BYTES):
+        self._max_bytes = int(max_bytes)
+        self._entries: OrderedDict[tuple, SpectrumStack] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def fingerprint(kernel: np.ndarray) -> tuple:
+        """What identifies a kernel's content: its shape, type and a digest of its values."""
+        kernel = np.ascontiguousarray(kernel)
+        return kernel.shape, kernel.dtype.str, hashlib.blake2b(kernel.data, digest_size=16).digest()
+
+    def spectra(self, kernel: np.ndarray, channel: int = 0, size: int = DEFAULT_KERNEL_PADDING,
+                fingerprint: tuple | None = None) -> SpectrumStack:
+        """:func:`kernel_spectra` of ``kernel``, computed only if these were never asked for (or were
+        dropped to make room). ``fingerprint`` saves hashing a kernel asked about repeatedly."""
+        kernel = np.asarray(kernel)
+        key = (fingerprint or self.fingerprint(kernel), *_kernel_choice(kernel, channel, size))
+        with self._lock:
+            stack = self._entries.get(key)
+            if stack is not None:
+                self._entries.move_to_end(key)
+                return stack
+        stack = kernel_spectra(kernel, channel, size)
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = stack
+                self._bytes += stack.spectra.nbytes
+            while self._bytes > self._max_bytes and len(self._entries) > 1:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= dropped.spectra.nbytes
+            return self._entries.get(key, stack)
+
+
 @dataclass(frozen=True, eq=False)
 class InspectionSpectra:
     """The spectra of one inspection's feature maps and kernels.
@@ -114,18 +167,20 @@ class InspectionSpectra:
         Every layer with feature maps ``(1, h, w, c)``, in network order.
     kernels : mapping {layer: ndarray of shape (kh, kw, in, out)}
         The convolutions' kernels the kernel spectra are taken of (read-only).
+    cache : KernelSpectraCache
+        Where the kernel spectra are kept (shared between inspections by the model service).
     """
 
     feature_maps: Mapping[str, SpectrumStack]
     kernels: Mapping[str, np.ndarray]
-    _kernel_spectra: dict = field(default_factory=dict, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    cache: KernelSpectraCache = field(default_factory=KernelSpectraCache, repr=False)
+    _fingerprints: dict = field(default_factory=dict, init=False, repr=False)
 
     def kernel_spectra(self, layer: str, channel: int = 0, size: int = DEFAULT_KERNEL_PADDING) -> SpectrumStack:
         """The spectra of ``layer``'s kernels for one input channel, zero-padded to ``size × size``.
 
-        Input channel 0 at :data:`DEFAULT_KERNEL_PADDING` was computed with the inspection; any
-        other choice is computed now and kept (a kernel has no input-dependent part to redo).
+        Input channel 0 at :data:`DEFAULT_KERNEL_PADDING` was made with the inspection; any
+        other choice is made now, once for these kernels (a kernel has no input-dependent part).
 
         Raises
         ------
@@ -136,18 +191,14 @@ class InspectionSpectra:
             raise ValueError(f"Layer {layer!r} has no kernels to transform; layers with kernels: "
                              f"{', '.join(self.kernels) or 'none'}.")
         kernel = self.kernels[layer]
-        key = (layer, *_kernel_choice(kernel, channel, size))
-        with self._lock:
-            stack = self._kernel_spectra.get(key)
-        if stack is None:
-            stack = kernel_spectra(kernel, channel, size)
-            with self._lock:
-                self._kernel_spectra[key] = stack
-        return stack
+        fingerprint = self._fingerprints.get(layer)
+        if fingerprint is None:
+            fingerprint = self._fingerprints.setdefault(layer, KernelSpectraCache.fingerprint(kernel))
+        return self.cache.spectra(kernel, channel, size, fingerprint)
 
 
 def inspection_spectra(feature_maps: Mapping[str, np.ndarray], kernels: Mapping[str, np.ndarray],
-                       layer_names: Iterable[str]) -> InspectionSpectra:
+                       layer_names: Iterable[str], cache: KernelSpectraCache | None = None) -> InspectionSpectra:
     """Every layer's feature-map spectra, and each convolution's kernel spectra at the defaults.
 
     Parameters
@@ -158,6 +209,8 @@ def inspection_spectra(feature_maps: Mapping[str, np.ndarray], kernels: Mapping[
         The kernels; only ``(kh, kw, in, out)`` ones have spectra.
     layer_names : iterable of str
         The layers in network order.
+    cache : KernelSpectraCache, optional
+        Kernel spectra kept from earlier inspections (default: a new, empty one).
 
     Returns
     -------
@@ -177,7 +230,8 @@ def inspection_spectra(feature_maps: Mapping[str, np.ndarray], kernels: Mapping[
         previous_maps, previous_stack = maps, feature_map_spectra(maps)
         spectra[name] = previous_stack
     convolution_kernels = {name: frozen(np.asarray(kernel)) for name, kernel in kernels.items() if np.ndim(kernel) == 4}
-    result = InspectionSpectra(MappingProxyType(spectra), MappingProxyType(convolution_kernels))
+    result = InspectionSpectra(MappingProxyType(spectra), MappingProxyType(convolution_kernels),
+                               KernelSpectraCache() if cache is None else cache)
     for name in convolution_kernels:
         result.kernel_spectra(name)
     return result

@@ -4,7 +4,9 @@ Used by the model service's worker and by ``cnnviz inspect``; no Qt here. Beside
 engine gives (feature maps, kernels, gradients, probabilities), the worker derives here what the
 views would otherwise compute on the interface thread: the Fourier spectra of every layer's maps
 and of the kernels (:func:`cnnviz.core.layer_spectra.inspection_spectra`), and the flipped-kernel
-check of every convolution (:func:`cnnviz.science.flip_identity.flip_checks`).
+check of every convolution (:func:`cnnviz.science.flip_identity.flip_checks`). Kernel spectra
+are kept between inspections (:data:`KERNEL_SPECTRA`): until the weights change, the kernels and
+so their spectra are the same for every input.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cnnviz.core.layer_spectra import inspection_spectra
+from cnnviz.core.layer_spectra import KernelSpectraCache, inspection_spectra
 from cnnviz.core.results import frozen
 from cnnviz.science.flip_identity import flip_checks
 from cnnviz.service.payloads import InspectionResult
 
 if TYPE_CHECKING:
     from cnnviz.engines.base import Engine
+
+KERNEL_SPECTRA = KernelSpectraCache()
+"""Kernel spectra, found again by the kernels' content, shared by every inspection in this process."""
 
 
 def run_inspection(engine: Engine, image: np.ndarray, label: int | None = None, class_index: int | None = None,
@@ -39,7 +44,7 @@ def run_inspection(engine: Engine, image: np.ndarray, label: int | None = None, 
     probabilities = frozen(np.array(engine.predict(image)[0]))
     kernels = engine.kernels()
     layer_names = tuple(engine.layer_names())
-    spectra = inspection_spectra(feature_maps, kernels, layer_names)
+    spectra = inspection_spectra(feature_maps, kernels, layer_names, KERNEL_SPECTRA)
     checks = flip_checks(engine.config, image, gradients, feature_maps, kernels)
     return InspectionResult(request_id, model_version, image, probabilities, feature_maps, kernels, gradients,
                             layer_names, (time.perf_counter() - start) * 1000, spectra=spectra, flip_checks=checks)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from cnnviz.core import layer_spectra
-from cnnviz.core.layer_spectra import (DEFAULT_KERNEL_PADDING, MAX_KERNEL_PADDING, feature_map_spectra,
-                                       inspection_spectra, kernel_spectra)
+from cnnviz.core.layer_spectra import (DEFAULT_KERNEL_PADDING, MAX_KERNEL_PADDING, KernelSpectraCache,
+                                       feature_map_spectra, inspection_spectra, kernel_spectra)
 from cnnviz.core.spectra import magnitude_spectrum, spectrum_extent
 
 
@@ -55,16 +55,48 @@ def test_every_layer_with_maps_has_spectra_and_a_repeated_layer_shares_them():
         spectra.kernel_spectra("dense")
 
 
-def test_the_default_kernel_spectra_come_ready_and_other_choices_are_kept(monkeypatch):
-    feature_maps, kernels, names = inspection_arrays()
-    spectra = inspection_spectra(feature_maps, kernels, names)
+def counting(monkeypatch) -> list:
+    """Record every computation of kernel spectra."""
     calls = []
     original = layer_spectra.kernel_spectra
     monkeypatch.setattr(layer_spectra, "kernel_spectra", lambda *args: calls.append(args) or original(*args))
+    return calls
+
+
+def test_the_default_kernel_spectra_come_ready_and_other_choices_are_kept(monkeypatch):
+    feature_maps, kernels, names = inspection_arrays()
+    spectra = inspection_spectra(feature_maps, kernels, names)
+    calls = counting(monkeypatch)
     default = spectra.kernel_spectra("conv2d")
     assert calls == [] and default.size == (DEFAULT_KERNEL_PADDING, DEFAULT_KERNEL_PADDING)
     np.testing.assert_array_equal(default.spectra, kernel_spectra(kernels["conv2d"]).spectra)
+    calls.clear()
     padded = spectra.kernel_spectra("conv2d", 0, 64)
     assert len(calls) == 1 and padded.size == (64, 64)
     assert spectra.kernel_spectra("conv2d", 0, 64) is padded and len(calls) == 1
     assert spectra.kernel_spectra("conv2d", 0, 2) is spectra.kernel_spectra("conv2d", 0, 3)  # both 3x3
+
+
+def test_inspections_with_the_same_kernels_share_their_spectra(monkeypatch):
+    feature_maps, kernels, names = inspection_arrays()
+    cache = KernelSpectraCache()
+    first = inspection_spectra(feature_maps, kernels, names, cache)
+    calls = counting(monkeypatch)
+    again = inspection_spectra({name: maps + 1 for name, maps in feature_maps.items()},
+                               {name: kernel.copy() for name, kernel in kernels.items()}, names, cache)
+    assert calls == [] and again.kernel_spectra("conv2d") is first.kernel_spectra("conv2d")
+    trained = {**kernels, "conv2d": kernels["conv2d"] * 2}
+    changed = inspection_spectra(feature_maps, trained, names, cache)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(changed.kernel_spectra("conv2d").spectra, kernel_spectra(trained["conv2d"]).spectra)
+
+
+def test_the_cache_keeps_the_most_recent_spectra_within_its_size():
+    rng = np.random.default_rng(3)
+    kernels = [rng.normal(size=(3, 3, 1, 4)) for _ in range(3)]
+    one = kernel_spectra(kernels[0]).spectra.nbytes
+    cache = KernelSpectraCache(max_bytes=2 * one)
+    stacks = [cache.spectra(kernel) for kernel in kernels]
+    assert cache.spectra(kernels[2]) is stacks[2] and cache.spectra(kernels[1]) is stacks[1]
+    assert cache.spectra(kernels[0]) is not stacks[0]  # dropped to make room, computed again
+    np.testing.assert_array_equal(cache.spectra(kernels[0]).spectra, stacks[0].spectra)
