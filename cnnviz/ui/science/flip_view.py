@@ -14,6 +14,8 @@ redraw.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
@@ -21,11 +23,14 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSpinBox, QSplitt
                                QVBoxLayout, QWidget)
 
 from cnnviz.core.backprop import FLIP_TOLERANCE, FlipComparison
-from cnnviz.science.flip_identity import FlipResult
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.science.common import (ImagePlot, ModelLayout, WrappingLabel, image_levels, make_colorbar, note_label,
                                       set_colorbar_levels, tick_label)
 from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP, FilterGrid, get_colormap, hint_label
+
+if TYPE_CHECKING:
+    from cnnviz.science.flip_identity import FlipResult
+
 NO_INPUT_HINT = ("Draw a digit or pick a sample: this view recomputes the gradient with respect to a "
                  "convolution layer's input as a convolution with the flipped kernel, and compares it with "
                  "the engine's own backpropagation (report §4.3).")
