@@ -1,4 +1,4 @@
-"""Benchmark 'accuracy' (see cnnviz/bench.py): run with `python benchmarks/accuracy.py [--quick]`."""
+"""Benchmark 'accuracy' (see cnnviz/bench/engines.py): run with `python benchmarks/accuracy.py [--quick]`."""
 
 import sys
 

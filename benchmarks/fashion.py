@@ -1,4 +1,4 @@
-"""Benchmark 'fashion' (see cnnviz/bench.py): run with `python benchmarks/fashion.py [--quick]`."""
+"""Benchmark 'fashion' (see cnnviz/bench/engines.py): run with `python benchmarks/fashion.py [--quick]`."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""Benchmark 'latency' (see cnnviz/bench.py): run with `python benchmarks/latency.py [--quick]`."""
+"""Benchmark 'latency' (see cnnviz/bench/engines.py): run with `python benchmarks/latency.py [--quick]`."""
 
 import sys
 

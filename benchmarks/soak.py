@@ -8,9 +8,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from cnnviz.bench.soak import soak, wait_until  # noqa: E402
 from cnnviz.core.config import reference_config  # noqa: E402
 from cnnviz.service.model_service import ModelService  # noqa: E402
-from cnnviz.soak import _wait, soak  # noqa: E402
 
 
 def main() -> int:
@@ -19,7 +19,7 @@ def main() -> int:
     built = []
     service.sig_model_changed.connect(built.append)
     service.build(reference_config())
-    _wait(app, lambda: bool(built))
+    wait_until(app, lambda: bool(built))
     result = soak(app, service, cycles=int(sys.argv[1]) if len(sys.argv) > 1 else 50)
     result["shut_down_cleanly"] = service.shutdown(timeout=5)
     print(json.dumps(result, indent=2))

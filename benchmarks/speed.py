@@ -1,4 +1,4 @@
-"""Benchmark 'speed' (see cnnviz/bench.py): run with `python benchmarks/speed.py [--quick]`."""
+"""Benchmark 'speed' (see cnnviz/bench/engines.py): run with `python benchmarks/speed.py [--quick]`."""
 
 import sys
 

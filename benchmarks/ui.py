@@ -1,4 +1,4 @@
-"""Benchmark 'ui' (see cnnviz/bench_ui.py): run with `python benchmarks/ui.py [--quick]`."""
+"""Benchmark 'ui' (see cnnviz/bench/ui.py): run with `python benchmarks/ui.py [--quick]`."""
 
 import sys
 

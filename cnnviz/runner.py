@@ -17,7 +17,6 @@ from cnnviz.core.runs import RunDirectory
 from cnnviz.core.training_data import TrainingData
 from cnnviz.engines.base import train_epochs
 
-
 EXPLODING_LOSS = 100.0
 """A batch cross-entropy above this (the true class given probability below e^-100) is divergence."""
 SNAPSHOT_EVERY = 50

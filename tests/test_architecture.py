@@ -1,80 +1,91 @@
-"""Dependencies point one way: core and the NumPy engine never touch Qt or TensorFlow; core runs no
-engine and knows no science; the science package is free of Qt and drives engines through the
-contract alone."""
+"""Dependencies point one way (ui -> service -> science -> engines -> core), checked by import-linter.
 
-import ast
+The contracts live in ``pyproject.toml`` under ``[tool.importlinter]``. Unlike a walk over
+absolute imports, import-linter also sees relative imports and imports inside functions, and
+follows chains: core may not reach Qt through another core module either.
+"""
+
+import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "cnnviz"
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 GUI_AND_TF = ("PySide6", "pyqtgraph", "tensorflow", "keras", "shiboken6")
 
+needs_import_linter = pytest.mark.skipif(
+    importlib.util.find_spec("importlinter") is None,
+    reason="import-linter is one of the test extras: pip install -e '.[test]'")
 
-def imported_modules(path: Path, package: Path = PACKAGE) -> set[str]:
-    """Every module named by an import statement anywhere in the file (lazy ones too); relative
-    imports of a module inside ``package`` are resolved to absolute names."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module)
-        elif isinstance(node, ast.ImportFrom) and path.is_relative_to(package):
-            parts = list(path.relative_to(package.parent).with_suffix("").parts)
-            base = parts[:len(parts) - node.level]
-            names.add(".".join(base + ([node.module] if node.module else [])))
-    return names
+LINT = ("import sys\n"
+        "from importlinter.cli import lint_imports\n"
+        "sys.exit(lint_imports(no_cache=True, no_logo=True))\n")
 
 
-def offending_imports(folder: Path, forbidden: tuple[str, ...]) -> dict[str, list[str]]:
-    found = {}
-    for path in sorted(folder.rglob("*.py")):
-        bad = sorted(name for name in imported_modules(path)
-                     if name.split(".")[0] in forbidden)
-        if bad:
-            found[str(path.relative_to(PACKAGE))] = bad
-    return found
+# One import that each contract forbids, and the module it is put in.
+VIOLATIONS = {
+    "Layers: ui -> service -> science -> engines -> core, never upwards": ("core/config.py", "import cnnviz.service"),
+    "core imports neither Qt nor TensorFlow": ("core/summary.py", "from pyqtgraph import mkPen"),
+    "engines import no Qt": ("engines/registry.py", "from PySide6 import QtCore"),
+    "The NumPy engine imports no TensorFlow": ("engines/numpy_engine/losses.py", "import tensorflow"),
+    "The Keras engine imports no part of the NumPy engine": (
+        "engines/keras_engine/builder.py", "from cnnviz.engines.numpy_engine import functional"),
+    "science imports neither Qt nor TensorFlow": ("science/data.py", "from PySide6 import QtCore"),
+    "science drives engines through the contract alone": (
+        "science/checks.py", "from cnnviz.engines.numpy_engine import NumpyEngine"),
+    "ui imports no engine, TensorFlow or Keras itself": ("ui/images.py", "from ..engines import registry"),
+    "The library never imports its entry points": ("ui/elided_label.py", "from cnnviz import app"),
+}
 
 
-def test_core_imports_neither_qt_nor_tensorflow():
-    assert (PACKAGE / "core").is_dir()
-    assert offending_imports(PACKAGE / "core", GUI_AND_TF) == {}
+def run_contracts(folder: Path) -> subprocess.CompletedProcess:
+    """``lint-imports`` over the ``cnnviz`` package and ``pyproject.toml`` in ``folder``."""
+    return subprocess.run([sys.executable, "-c", LINT], cwd=folder, capture_output=True, text=True,
+                          timeout=300)
 
 
-def test_core_does_not_import_engines_service_or_ui():
-    found = offending_imports(PACKAGE / "core", ("cnnviz",))
-    layered = {path: [name for name in names if name.split(".")[1:2] != ["core"] and name != "cnnviz"]
-               for path, names in found.items()}
-    assert {path: names for path, names in layered.items() if names} == {}
+def contract_verdicts(report: str) -> dict[str, str]:
+    """``{contract name: "KEPT" or "BROKEN"}`` from a report (a long name wraps onto a second line)."""
+    verdicts, pending = {}, ""
+    for line in report.splitlines():
+        if line.startswith("Contracts:"):
+            break
+        words = line.split()
+        if words and words[-1] in ("KEPT", "BROKEN"):
+            verdicts[" ".join([*pending.split(), *words[:-1]])] = words[-1]
+            pending = ""
+        elif line.strip() and not line.startswith(("-", "Analyzed")):
+            pending += " " + line
+        else:
+            pending = ""
+    return verdicts
 
 
-def test_science_imports_no_qt_or_tensorflow():
-    assert (PACKAGE / "science").is_dir()
-    assert offending_imports(PACKAGE / "science", GUI_AND_TF) == {}
+@needs_import_linter
+def test_every_layering_contract_is_kept():
+    result = run_contracts(ROOT)
+    assert result.returncode == 0, f"import-linter found imports across the layers:\n{result.stdout}{result.stderr}"
+    verdicts = contract_verdicts(result.stdout)
+    assert len(verdicts) == len(VIOLATIONS) and set(verdicts.values()) == {"KEPT"}, result.stdout
 
 
-def test_science_imports_no_engine_service_or_ui_only_the_contract():
-    """An analysis takes any engine that follows the contract; it never builds or names one."""
-    found = offending_imports(PACKAGE / "science", ("cnnviz",))
-    allowed = ("cnnviz.core", "cnnviz.science", "cnnviz.engines.base")
-    layered = {path: [name for name in names if name != "cnnviz" and not name.startswith(allowed)]
-               for path, names in found.items()}
-    assert {path: names for path, names in layered.items() if names} == {}
-
-
-def test_checker_sees_a_lazy_import(tmp_path):
-    module = tmp_path / "lazy.py"
-    module.write_text("def f():\n    import tensorflow as tf\n    from PySide6 import QtCore\n")
-    assert imported_modules(module) == {"tensorflow", "PySide6"}
-
-
-def test_checker_resolves_relative_imports_inside_the_package(tmp_path):
-    module = tmp_path / "cnnviz" / "core" / "sneaky.py"
-    module.parent.mkdir(parents=True)
-    module.write_text("from ..engines.numpy_engine import layers\nfrom . import spectra\n")
-    assert imported_modules(module, tmp_path / "cnnviz") == {"cnnviz.engines.numpy_engine", "cnnviz.core"}
+@needs_import_linter
+@pytest.mark.parametrize("contract", VIOLATIONS)
+def test_a_forbidden_import_breaks_its_contract_and_only_it(contract, tmp_path):
+    shutil.copytree(ROOT / "cnnviz", tmp_path / "cnnviz", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    module, statement = VIOLATIONS[contract]
+    path = tmp_path / "cnnviz" / module
+    # Inside a function: a lazy import counts as much as one at the top.
+    path.write_text(path.read_text(encoding="utf-8") + f"\n\ndef _forbidden():\n    {statement}\n",
+                    encoding="utf-8")
+    result = run_contracts(tmp_path)
+    assert result.returncode != 0, result.stdout
+    broken = [name for name, verdict in contract_verdicts(result.stdout).items() if verdict == "BROKEN"]
+    assert len(broken) == 1 and broken[0].startswith(contract), result.stdout
 
 
 def test_importing_cnnviz_loads_no_qt_or_tensorflow():

@@ -19,9 +19,12 @@ result, which is what the identity needs. Everything here is NumPy, computed in 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+
+from cnnviz.core.checks import int_items
 
 PADDINGS = ("valid", "same")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
@@ -49,18 +52,12 @@ def flip_kernel(kernel: np.ndarray) -> np.ndarray:
 
 def _pair(value, what: str) -> tuple[int, int]:
     """An int or a pair of ints, each at least 1, as ``(vertical, horizontal)``."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        pair = (int(value), int(value))
-    else:
-        try:
-            pair = tuple(int(item) for item in value)
-        except (TypeError, ValueError):
-            pair = ()
-        if len(pair) != 2 or any(isinstance(item, bool) for item in value):
-            raise ValueError(f"{what} must be an integer or a pair of integers, received {value!r}.")
+    pair = int_items(value)
+    if len(pair) != 2 or (isinstance(value, Iterable) and any(isinstance(item, bool) for item in value)):
+        raise ValueError(f"{what} must be an integer or a pair of integers, received {value!r}.")
     if min(pair) < 1:
         raise ValueError(f"{what} must be at least 1, received {value!r}.")
-    return pair
+    return pair[0], pair[1]
 
 
 def dilate(gradient: np.ndarray, strides) -> np.ndarray:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
+
+from cnnviz.core.checks import is_int, is_real
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OUTPUT_ACTIVATION = "softmax"
@@ -48,13 +50,9 @@ class ConfigError(ValueError):
 
 def _pair(value: Any, what: str) -> tuple[int, int]:
     """Read an int or a two-int sequence as ``(height, width)``."""
-    if isinstance(value, bool):
-        raise ConfigError(f"{what} must be an integer or a pair of integers, received {value!r}.")
-    if isinstance(value, int):
-        return (value, value)
-    if isinstance(value, (list, tuple)) and len(value) == 2 and all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
-    ):
+    if is_int(value):
+        return (int(value), int(value))
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(is_int(v) for v in value):
         return (int(value[0]), int(value[1]))
     raise ConfigError(
         f"{what} must be an integer or a pair of integers such as [3, 3], received {value!r}."
@@ -133,7 +131,7 @@ class Dense:
     activation: str = "relu"
 
 
-LayerSpec = Union[Conv2D, MaxPooling2D, AveragePooling2D, SpectralPooling2D, Dropout, Flatten, Dense]
+LayerSpec = Conv2D | MaxPooling2D | AveragePooling2D | SpectralPooling2D | Dropout | Flatten | Dense
 LAYER_CLASSES: dict[str, type] = {
     cls.kind: cls
     for cls in (Conv2D, MaxPooling2D, AveragePooling2D, SpectralPooling2D, Dropout, Flatten, Dense)
@@ -186,11 +184,12 @@ def layer_from_dict(data: Any, index: int = 0) -> LayerSpec:
                 value = None if (value is None and name == "strides" and kind != "conv2d") else _pair(
                     value, f"{where} ({kind}) setting {name!r}")
             elif name in ("filters", "units"):
-                if isinstance(value, bool) or not isinstance(value, int):
+                if not is_int(value):
                     raise ConfigError(f"{where} ({kind}) setting {name!r} must be an integer, "
                                       f"received {value!r}.")
+                value = int(value)
             elif name == "rate":
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                if not is_real(value):
                     raise ConfigError(f"{where} ({kind}) setting 'rate' must be a number in [0, 1), "
                                       f"received {value!r}.")
                 value = float(value)
@@ -261,7 +260,7 @@ class ModelConfig:
         return json.dumps(self.to_dict(), indent=indent)
 
     @classmethod
-    def from_dict(cls, data: Any) -> "ModelConfig":
+    def from_dict(cls, data: Any) -> ModelConfig:
         """Build a configuration from its JSON form.
 
         Missing sections take their defaults; unknown keys are refused so a typo
@@ -283,7 +282,7 @@ class ModelConfig:
             )
         shape = data.get("input_shape", [28, 28, 1])
         if (not isinstance(shape, (list, tuple)) or len(shape) != 3
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in shape)):
+                or not all(is_int(v) for v in shape)):
             raise ConfigError(
                 f"input_shape must be three integers [height, width, channels], received {shape!r}.",
                 setting="input_shape",
@@ -291,15 +290,16 @@ class ModelConfig:
         layers = data.get("layers", [])
         if not isinstance(layers, list):
             raise ConfigError(f"layers must be a list, received {type(layers).__name__}.", setting="layers")
+        height, width, channels = (int(size) for size in shape)
         return cls(
-            input_shape=tuple(shape),
+            input_shape=(height, width, channels),
             layers=tuple(layer_from_dict(item, i) for i, item in enumerate(layers)),
             initializer=_section(Initializer, data.get("initializer", {}), "initializer"),
             training=_section(TrainingConfig, data.get("training", {}), "training"),
         )
 
     @classmethod
-    def from_json(cls, text: str) -> "ModelConfig":
+    def from_json(cls, text: str) -> ModelConfig:
         """Parse JSON text; a syntax error is reported with its line and column."""
         try:
             data = json.loads(text)
@@ -318,7 +318,7 @@ class ModelConfig:
         temporary.replace(path)
 
     @classmethod
-    def load(cls, path: str | Path) -> "ModelConfig":
+    def load(cls, path: str | Path) -> ModelConfig:
         """Read a configuration file written by :meth:`save` or by hand."""
         path = Path(path)
         try:
@@ -327,11 +327,11 @@ class ModelConfig:
             raise ConfigError(f"Cannot read configuration file {path}: {error}.") from None
         return cls.from_json(text)
 
-    def with_layers(self, layers: list[LayerSpec] | tuple[LayerSpec, ...]) -> "ModelConfig":
+    def with_layers(self, layers: list[LayerSpec] | tuple[LayerSpec, ...]) -> ModelConfig:
         """Return a copy with other layers."""
         return replace(self, layers=tuple(layers))
 
-    def with_training(self, **settings: Any) -> "ModelConfig":
+    def with_training(self, **settings: Any) -> ModelConfig:
         """Return a copy with some training settings changed."""
         return replace(self, training=replace(self.training, **settings))
 
@@ -342,7 +342,7 @@ def _section(cls: type, data: Any, name: str) -> Any:
         raise ConfigError(f"{name} must be a JSON object, received {data!r}.", setting=name)
     known = {item.name: item for item in fields(cls)}
     defaults = cls()
-    values = {}
+    values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in known:
             raise ConfigError(
@@ -353,8 +353,10 @@ def _section(cls: type, data: Any, name: str) -> Any:
             values[key] = None
             continue
         expected = type(default) if default is not None else int
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        if expected is float and is_int(value):
             value = float(value)
+        elif expected is int and is_int(value):
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, expected):
             raise ConfigError(
                 f"{name} setting {key!r} must be {expected.__name__}, received {value!r}.", setting=key

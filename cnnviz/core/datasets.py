@@ -18,7 +18,7 @@ Four datasets, all 28 x 28 ``uint8`` grey images (light on dark) with ``uint8`` 
        folder itself;
     3. only with ``allow_download=True``: Keras's own download of ``mnist.npz`` into the Keras
        cache (the file ``keras.datasets.mnist.load_data()`` fetches; needs a network connection,
-       not TensorFlow).
+       not TensorFlow), kept only when its SHA-256 is the one Keras publishes.
 ``"fashion-mnist"``
     Fashion-MNIST (60,000 + 10,000) from the same four IDX file names, looked for in
     ``data_dir`` then ``$CNNVIZ_DATA_DIR`` (subfolder ``fashion-mnist/`` first, then the folder
@@ -40,15 +40,15 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 
+from cnnviz.core.checks import is_int
 from cnnviz.core.idx import read_idx_header, read_idx_pair
 from cnnviz.core.resources import resource_path
 from cnnviz.core.shapes import SHAPE_CLASSES, generate_shapes
 
-PathLike = Union[str, os.PathLike]
+PathLike = str | os.PathLike
 
 DATASET_NAMES: tuple[str, ...] = ("mnist-sample", "mnist", "fashion-mnist", "shapes")
 SPLITS: tuple[str, ...] = ("train", "test")
@@ -96,6 +96,10 @@ class DatasetUnavailableError(ValueError):
 
 class DatasetFormatError(ValueError):
     """A dataset file was found but does not hold what it should (wrong keys, shapes or dtypes)."""
+
+
+class DownloadChecksumError(ValueError):
+    """A downloaded file's SHA-256 is not the published one; the file was discarded."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -226,10 +230,10 @@ def _find_idx_folder(folder: Path) -> tuple[_Found | None, str]:
     paths: dict[str, tuple[Path, Path]] = {}
     missing: list[str] = []
     for split, stems in IDX_STEMS.items():
-        pair = [_find_idx_file(folder, stem) for stem in stems]
-        missing += [f"{stem}[.gz]" for stem, path in zip(stems, pair) if path is None]
-        if None not in pair:
-            paths[split] = (pair[0], pair[1])
+        images, labels = (_find_idx_file(folder, stem) for stem in stems)
+        missing += [f"{stem}[.gz]" for stem, path in zip(stems, (images, labels)) if path is None]
+        if images is not None and labels is not None:
+            paths[split] = (images, labels)
     if missing:
         if len(missing) == 4:
             return None, f"{folder} (no IDX files)"
@@ -386,12 +390,18 @@ def _found_lengths(found: _Found) -> tuple[int, int]:
     if found.kind == "npz":
         path = found.paths["train"][0]
         return _npz_member_length(path, "y_train"), _npz_member_length(path, "y_test")
-    return tuple(read_idx_header(found.paths[split][1]).shape[0] for split in SPLITS)
+    train, test = (int(read_idx_header(found.paths[split][1]).shape[0]) for split in SPLITS)
+    return train, test
 
 
 KERAS_DATA_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 IDX_FILE_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                   "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+PUBLISHED_SHA256 = {
+    # The hash keras.datasets.mnist.load_data passes to get_file (keras/src/datasets/mnist.py).
+    # Keras publishes none for the Fashion-MNIST files; those are checked by their IDX headers.
+    "mnist.npz": "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+}
 
 
 def _download_like_keras(name: str, timeout: float = 30.0) -> None:
@@ -399,7 +409,16 @@ def _download_like_keras(name: str, timeout: float = 30.0) -> None:
 
     Uses only the standard library (no TensorFlow import); each file is written to a
     temporary name and renamed into place, so an interrupted download leaves nothing behind.
+
+    Raises
+    ------
+    OSError
+        When the download fails (offline, refused, disk full).
+    DownloadChecksumError
+        When a file with a published SHA-256 (:data:`PUBLISHED_SHA256`) arrives with another; it is
+        discarded, never renamed into the cache.
     """
+    import hashlib
     import urllib.request
 
     folder = _keras_home()[0] / "datasets"
@@ -413,11 +432,20 @@ def _download_like_keras(name: str, timeout: float = 30.0) -> None:
         if target.is_file():
             continue
         temporary = target.with_name(target.name + ".part")
+        digest = hashlib.sha256()
         try:
             with urllib.request.urlopen(KERAS_DATA_URL + file_name, timeout=timeout) as response, \
                     open(temporary, "wb") as handle:
                 while chunk := response.read(1 << 20):
                     handle.write(chunk)
+                    digest.update(chunk)
+            expected = PUBLISHED_SHA256.get(file_name)
+            if expected is not None and digest.hexdigest() != expected:
+                raise DownloadChecksumError(
+                    f"The downloaded {file_name} ({temporary.stat().st_size:,} bytes from {KERAS_DATA_URL}) "
+                    f"has SHA-256 {digest.hexdigest()}, not the {expected} that Keras publishes for it; "
+                    f"it is corrupt or not the MNIST file, so it was discarded. Try the download again, "
+                    f"or put a good copy of {file_name} in {folder}.")
             temporary.replace(target)
         finally:
             temporary.unlink(missing_ok=True)
@@ -429,7 +457,7 @@ def _download_like_keras(name: str, timeout: float = 30.0) -> None:
 def _check_count(count: object) -> int | None:
     if count is None:
         return None
-    if isinstance(count, bool) or not isinstance(count, (int, np.integer)):
+    if not is_int(count):
         raise ValueError(
             f"count must be a positive integer or None, got {count!r} of type "
             f"{type(count).__name__}; e.g. count=1000."
@@ -502,7 +530,7 @@ def load_dataset(
     class_names = CLASS_NAMES[name]
 
     if name == "shapes":
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        if not is_int(seed) or seed < 0:
             raise ValueError(
                 f"seed must be a non-negative integer, got {seed!r}; e.g. seed=0."
             )
@@ -531,7 +559,7 @@ def load_dataset(
         elif allow_download:
             try:
                 _download_like_keras(name)
-            except OSError as error:  # offline, refused, disk full: "not available", with why
+            except (OSError, DownloadChecksumError) as error:  # offline, refused, corrupt: say why
                 raise DatasetUnavailableError(
                     _unavailable_message(
                         name, tried, allow_download,

@@ -22,11 +22,10 @@ import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 
-PathLike = Union[str, os.PathLike]
+PathLike = str | os.PathLike
 
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_DIMENSIONS = 4

@@ -23,6 +23,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from cnnviz.core.checks import is_int
 from cnnviz.core.results import frozen
 from cnnviz.core.spectra import magnitude_spectrum, spectrum_extent
 
@@ -102,11 +103,10 @@ def _kernel_choice(kernel: np.ndarray, channel, size) -> tuple[int, int]:
     """``(channel, padded size)`` checked against ``kernel``; the size raised to the kernel's own."""
     if kernel.ndim != 4 or 0 in kernel.shape:
         raise ValueError(f"kernel must have shape (kh, kw, in, out), received an array of shape {kernel.shape}.")
-    if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)) \
-            or not 0 <= channel < kernel.shape[2]:
+    if not is_int(channel) or not 0 <= channel < kernel.shape[2]:
         raise ValueError(f"The kernels have {kernel.shape[2]} input channels, numbered 0 to {kernel.shape[2] - 1}; "
                          f"received channel {channel!r}.")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 0 < size <= MAX_KERNEL_PADDING:
+    if not is_int(size) or not 0 < size <= MAX_KERNEL_PADDING:
         raise ValueError(f"size must be an integer from 1 to {MAX_KERNEL_PADDING}, received {size!r}.")
     return int(channel), max(int(size), kernel.shape[0], kernel.shape[1])
 
@@ -217,18 +217,16 @@ def inspection_spectra(feature_maps: Mapping[str, np.ndarray], kernels: Mapping[
     InspectionSpectra
     """
     spectra: dict[str, SpectrumStack] = {}
-    previous_maps, previous_stack = None, None
+    previous: tuple[np.ndarray, SpectrumStack] | None = None
     for name in layer_names:
-        maps = feature_maps.get(name)
-        if maps is None or np.ndim(maps) != 4:
+        output = feature_maps.get(name)
+        if output is None or np.ndim(output) != 4:
             continue
-        maps = np.asarray(maps)[0]
+        maps = np.asarray(output)[0]
         # A layer that passes its input on unchanged at inference (dropout) has the same spectra.
-        if previous_maps is not None and previous_maps.shape == maps.shape and np.array_equal(previous_maps, maps):
-            spectra[name] = previous_stack
-            continue
-        previous_maps, previous_stack = maps, feature_map_spectra(maps)
-        spectra[name] = previous_stack
+        if previous is None or previous[0].shape != maps.shape or not np.array_equal(previous[0], maps):
+            previous = maps, feature_map_spectra(maps)
+        spectra[name] = previous[1]
     convolution_kernels = {name: frozen(np.asarray(kernel)) for name, kernel in kernels.items() if np.ndim(kernel) == 4}
     result = InspectionSpectra(MappingProxyType(spectra), MappingProxyType(convolution_kernels),
                                KernelSpectraCache() if cache is None else cache)

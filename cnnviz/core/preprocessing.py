@@ -417,7 +417,7 @@ def _shrunk_planes(
         first = start // factor
         block = _block_mean(strip_luminance, factor)
         luminance[first:first + block.shape[0]] = block
-        if alpha is not None:
+        if alpha is not None and strip_alpha is not None:  # both exactly when the picture is RGBA
             alpha[first:first + block.shape[0]] = _block_mean(strip_alpha, factor)
     return luminance, alpha
 

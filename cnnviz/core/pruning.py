@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz.core.checks import is_real
+
 Weights = dict[str, dict[str, np.ndarray]]
 
 
@@ -67,8 +69,7 @@ class DeadFilterReport:
 
 
 def _tolerance(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not (np.isfinite(value) and value >= 0):
+    if not is_real(value) or not (np.isfinite(value) and value >= 0):
         raise ValueError(f"{what} must be a non-negative number, received {value!r}.")
     return float(value)
 

@@ -16,30 +16,36 @@ leaves a half-written file and the previous version stays readable.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
+import re
 import time
-from dataclasses import asdict, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from cnnviz.core.config import ModelConfig
+from cnnviz.core.history import epoch_history_csv, read_history, step_history_csv
 from cnnviz.core.results import EpochResult, StepResult
-
-STEP_FIELDS = [item.name for item in fields(StepResult)]
-EPOCH_FIELDS = [item.name for item in fields(EpochResult)]
 
 
 def user_data_dir() -> Path:
-    """cnnviz's folder for user data: ``$CNNVIZ_HOME``, else ``$XDG_DATA_HOME/cnnviz``, else
-    ``~/.local/share/cnnviz`` (the folder Qt's ``QStandardPaths`` names on Linux)."""
+    """cnnviz's folder for user data (run folders, sessions, the crash log).
+
+    ``$CNNVIZ_HOME`` when set (tests and portable installs use it); otherwise the folder each
+    system keeps per-user application data in, as :mod:`platformdirs` names it:
+    ``$XDG_DATA_HOME/cnnviz`` or ``~/.local/share/cnnviz`` on Linux (where Qt's
+    ``QStandardPaths`` looks too), ``~/Library/Application Support/cnnviz`` on macOS and
+    ``%LOCALAPPDATA%\\cnnviz`` on Windows.
+    """
     if os.environ.get("CNNVIZ_HOME"):
         return Path(os.environ["CNNVIZ_HOME"])
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "cnnviz"
+    # Imported only when needed: with $CNNVIZ_HOME set nothing else is read.
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("cnnviz", appauthor=False))
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -56,12 +62,14 @@ def write_atomically(path: Path, data: bytes) -> None:
             temporary.unlink()
 
 
-def _csv_bytes(field_names: list[str], rows: list[dict]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=field_names, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+def snapshot_name(epoch: int, suffix: str = "") -> str:
+    """The file name of what a run keeps after ``epoch`` (0-based; -1: before training).
+
+    ``snapshot_name(-1, ".npz")`` is ``"epoch-0000.npz"``, the weights before training;
+    ``snapshot_name(0, ".keras")`` is ``"epoch-0001.keras"``, those after the first epoch. Weight
+    checkpoints (``checkpoints/``) and kernel snapshots (``kernels/``) share the names.
+    """
+    return f"epoch-{epoch + 1:04d}{suffix}"
 
 
 class RunDirectory:
@@ -89,12 +97,12 @@ class RunDirectory:
         except OSError as error:
             raise OSError(f"Cannot write the run folder {self.path}: {error.strerror or error}. "
                           "Choose another folder (--out DIR) or free some space.") from None
-        self.steps: list[dict] = []
-        self.epochs: list[dict] = []
+        self.steps: list[StepResult] = []
+        self.epochs: list[EpochResult] = []
         self.info: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
     @classmethod
-    def create(cls, root: str | Path | None, engine: str, dataset: str) -> "RunDirectory":
+    def create(cls, root: str | Path | None, engine: str, dataset: str) -> RunDirectory:
         """A new, uniquely named run folder under ``root`` (default: ``<user data>/runs``)."""
         root = Path(root) if root is not None else user_data_dir() / "runs"
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -114,39 +122,43 @@ class RunDirectory:
 
     def record_step(self, step: StepResult) -> None:
         """Keep a batch's result (written with the next epoch or :meth:`flush`)."""
-        self.steps.append(asdict(step))
+        self.steps.append(step)
 
     def record_epoch(self, epoch: EpochResult) -> None:
         """Keep an epoch's result and write both histories."""
-        self.epochs.append(asdict(epoch))
+        self.epochs.append(epoch)
         self.flush()
 
     def flush(self) -> None:
         """Write both history files."""
-        write_atomically(self.path / "history_steps.csv", _csv_bytes(STEP_FIELDS, self.steps))
-        write_atomically(self.path / "history_epochs.csv", _csv_bytes(EPOCH_FIELDS, self.epochs))
+        write_atomically(self.path / "history_steps.csv", step_history_csv(self.steps).encode("utf-8"))
+        write_atomically(self.path / "history_epochs.csv", epoch_history_csv(self.epochs).encode("utf-8"))
 
     def checkpoint_path(self, epoch: int, suffix: str = ".npz") -> Path:
         """Where the weights after ``epoch`` (0-based; -1: before training) are kept."""
-        return self.path / "checkpoints" / f"epoch-{epoch + 1:04d}{suffix}"
+        return self.path / "checkpoints" / snapshot_name(epoch, suffix)
 
     def save_kernels(self, epoch: int, kernels: dict[str, np.ndarray]) -> Path:
         """Write every convolution kernel after ``epoch`` (-1: before training), for replaying how they
         changed."""
-        path = self.path / "kernels" / f"epoch-{epoch + 1:04d}.npz"
+        path = self.path / "kernels" / snapshot_name(epoch, ".npz")
         buffer = io.BytesIO()
-        np.savez(buffer, **kernels)
+        # Any: NumPy's stubs type savez's keywords like its allow_pickle flag; here each is an array.
+        arrays: dict[str, Any] = dict(kernels)
+        np.savez(buffer, **arrays)
         write_atomically(path, buffer.getvalue())
         return path
 
 
-def read_history(path: str | Path) -> list[dict]:
-    """Rows of a history CSV with numbers parsed (empty cells become None)."""
-    rows = []
-    with open(path, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            rows.append({key: (None if value in ("", "None") else float(value)) for key, value in row.items()})
-    return rows
+MODEL_SUFFIXES = (".npz", ".keras")
+"""The suffixes of model files, one per engine."""
+
+
+def _checkpoints(run_path: Path) -> list[Path]:
+    """The run's weight checkpoints in epoch order; temporary files of an interrupted save (such as
+    ``epoch-0003.tmp.keras`` or ``epoch-0003.npz.tmp``) are left out."""
+    return sorted(path for path in (run_path / "checkpoints").glob("epoch-*.*")
+                  if path.suffix in MODEL_SUFFIXES and re.fullmatch(r"epoch-\d{4}", path.stem))
 
 
 class RunInfo:
@@ -158,10 +170,9 @@ class RunInfo:
             self.info = json.loads((self.path / "run.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             self.info = {}
-        # epoch-0000 holds the weights before training; epoch-0001 those after the first epoch ...
-        snapshots = sorted((self.path / "checkpoints").glob("epoch-*.*"))
-        self.has_initial = any(path.stem == "epoch-0000" for path in snapshots)
-        self.checkpoints = [path for path in snapshots if path.stem != "epoch-0000"]
+        snapshots = _checkpoints(self.path)
+        self.has_initial = any(path.stem == snapshot_name(-1) for path in snapshots)
+        self.checkpoints = [path for path in snapshots if path.stem != snapshot_name(-1)]
         self.kernel_snapshots = sorted((self.path / "kernels").glob("epoch-*.npz"))
 
     @property
@@ -189,6 +200,11 @@ class RunInfo:
     def num_epochs(self) -> int:
         return len(self.checkpoints)
 
+    def checkpoint_at(self, epoch: int) -> Path | None:
+        """The weights saved after ``epoch`` (0-based; -1: before training), or None when the run
+        kept none for it."""
+        return next((path for path in _checkpoints(self.path) if path.stem == snapshot_name(epoch)), None)
+
     def config(self) -> ModelConfig | None:
         try:
             return ModelConfig.load(self.path / "config.json")
@@ -205,7 +221,7 @@ class RunInfo:
 
     def kernels_at(self, epoch: int) -> dict[str, np.ndarray]:
         """The convolution kernels saved after ``epoch`` (0-based; -1: before training)."""
-        path = self.path / "kernels" / f"epoch-{epoch + 1:04d}.npz"
+        path = self.path / "kernels" / snapshot_name(epoch, ".npz")
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
 

@@ -15,9 +15,10 @@ prefix is balanced to within one image per class.
 from __future__ import annotations
 
 import itertools
-import numbers
 
 import numpy as np
+
+from cnnviz.core.checks import is_int
 
 SHAPE_CLASSES: tuple[str, ...] = ("square", "triangle", "circle")
 SQUARE, TRIANGLE, CIRCLE = range(len(SHAPE_CLASSES))
@@ -46,7 +47,7 @@ _LABEL_ORDERS = np.array(list(itertools.permutations(range(len(SHAPE_CLASSES))))
 def _check_arguments(count: object, seed: object, size: object) -> None:
     checks = (("count", count, 0), ("seed", seed, 0), ("size", size, MIN_IMAGE_SIZE))
     for name, value, minimum in checks:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if not is_int(value):
             raise ValueError(
                 f"generate_shapes: {name} must be an integer, got {value!r} of type "
                 f"{type(value).__name__}; pass e.g. {name}={max(minimum, 1)}."

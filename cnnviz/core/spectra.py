@@ -18,25 +18,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnviz.core.checks import int_items, is_int, is_real
+
 
 def _spatial_size(size: int | tuple[int, int] | None, shape: tuple[int, int]) -> tuple[int, int]:
     """The padded ``(height, width)`` to transform at, checked against the maps' own size."""
     if size is None:
         return shape
-    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
-        padded = (int(size), int(size))
-    else:
-        try:
-            padded = tuple(int(value) for value in size)
-        except (TypeError, ValueError):
-            padded = ()
-        if len(padded) != 2:
-            raise ValueError(f"size must be an integer or a pair (height, width), received {size!r}.")
+    padded = int_items(size)
+    if len(padded) != 2:
+        raise ValueError(f"size must be an integer or a pair (height, width), received {size!r}.")
     if padded[0] < shape[0] or padded[1] < shape[1]:
         raise ValueError(f"Cannot zero-pad maps of size {shape[0]}x{shape[1]} to {padded[0]}x{padded[1]}: "
                          f"the padded size must be at least the map size. Pass size=None to transform "
                          f"at the maps' own size, or a size of at least {shape[0]}x{shape[1]}.")
-    return padded
+    return padded[0], padded[1]
 
 
 def magnitude_spectrum(maps: np.ndarray, size: int | tuple[int, int] | None = None,
@@ -113,12 +109,10 @@ def frequency_axes(shape: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray
     fx : ndarray, shape (W,)
         Horizontal frequency of each column, likewise.
     """
-    if isinstance(shape, (int, np.integer)):
-        shape = (int(shape), int(shape))
-    shape = tuple(shape)
-    if len(shape) < 2 or shape[0] < 1 or shape[1] < 1:
-        raise ValueError(f"shape must be (height, width) with positive sizes, received {shape!r}.")
-    height, width = int(shape[0]), int(shape[1])
+    sizes = (int(shape), int(shape)) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if len(sizes) < 2 or sizes[0] < 1 or sizes[1] < 1:
+        raise ValueError(f"shape must be (height, width) with positive sizes, received {sizes!r}.")
+    height, width = int(sizes[0]), int(sizes[1])
     return (np.fft.fftshift(np.fft.fftfreq(height)), np.fft.fftshift(np.fft.fftfreq(width)))
 
 
@@ -291,7 +285,7 @@ def radial_profile(maps: np.ndarray, num_bands: int | None = None) -> tuple[np.n
     height, width = stack.shape[1:]
     if num_bands is None:
         num_bands = int(np.ceil(MAX_RADIAL_FREQUENCY * max(height, width)))
-    if isinstance(num_bands, bool) or not isinstance(num_bands, (int, np.integer)) or num_bands < 1:
+    if not is_int(num_bands) or num_bands < 1:
         raise ValueError(f"num_bands must be a positive integer, received {num_bands!r}.")
     edges = np.linspace(0.0, MAX_RADIAL_FREQUENCY, int(num_bands) + 1)
     radius = _radial_frequency((height, width))
@@ -324,8 +318,7 @@ def low_frequency_fraction(maps: np.ndarray, cutoff: float = 0.25, exclude_dc: b
         In [0, 1]; NaN when there is no power at all (all-zero maps, or constant ones with
         ``exclude_dc``).
     """
-    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float, np.floating, np.integer)) \
-            or not 0 < cutoff <= MAX_RADIAL_FREQUENCY:
+    if not is_real(cutoff) or not 0 < cutoff <= MAX_RADIAL_FREQUENCY:
         raise ValueError(f"cutoff must be a frequency in (0, {MAX_RADIAL_FREQUENCY:.3f}] cycles per pixel, "
                          f"received {cutoff!r}.")
     stack = _stacked_maps(maps)

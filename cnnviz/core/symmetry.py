@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz.core.checks import is_int
+
 Weights = dict[str, dict[str, np.ndarray]]
 
 ODD_ACTIVATIONS = ("tanh", "linear")
@@ -67,7 +69,7 @@ KNOWN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 def _count_text(label: str, log10: float, exact, significant: int) -> str:
     """``label = value``: exactly (``exact()``) when short, as a power of ten from ``log10`` otherwise."""
-    if isinstance(significant, bool) or not isinstance(significant, int) or significant < 1:
+    if not is_int(significant) or significant < 1:
         raise ValueError(f"significant must be a positive integer, received {significant!r}.")
     if log10 < EXACT_DIGITS - 1:
         return f"{label} = {exact():,}"
@@ -79,7 +81,7 @@ def _count_text(label: str, log10: float, exact, significant: int) -> str:
 
 
 def _checked_units(num_units) -> int:
-    if isinstance(num_units, bool) or not isinstance(num_units, (int, np.integer)) or num_units < 0:
+    if not is_int(num_units) or num_units < 0:
         raise ValueError(f"The number of hidden units must be a non-negative integer, received {num_units!r}.")
     return int(num_units)
 
@@ -365,7 +367,7 @@ def _scale_units(weights: Weights, layer: str, units, scales, layer_names) -> We
     kernel, bias = result[layer]["kernel"], result[layer]["bias"]
     kernel[..., indices] = kernel[..., indices] * scale
     bias[indices] = bias[indices] * scale
-    selector = [slice(None)] * rows.ndim
+    selector: list[slice | np.ndarray] = [slice(None)] * rows.ndim
     selector[axis] = indices
     shape = [1] * rows.ndim
     shape[axis] = len(indices)

@@ -12,33 +12,96 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Protocol
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from cnnviz.core.config import ModelConfig
+from cnnviz.core.checks import require_positive_int
+from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.results import EpochResult, GradientResult, StepResult, Weights
 
 
+@runtime_checkable
 class Engine(Protocol):
-    """What every engine offers. Arrays are NHWC float32; labels are integer class indices."""
+    """What every engine offers. Arrays are NHWC float32; labels are integer class indices.
+
+    The model service, the runner, the command line and the science analyses call an engine only
+    through these members; ``tests/engines/test_contract.py`` checks that both engines have every
+    one of them with compatible parameters, and mypy checks the types where the registry returns
+    an engine as an :class:`Engine`.
+
+    Attributes
+    ----------
+    name : str
+        The engine's registry name (``"numpy"``, ``"keras"``).
+    config : ModelConfig or None
+        The configuration the model was built from; None for a foreign model that no cnnviz
+        configuration describes (it can be inspected but not trained). Read-only here: an engine
+        changes it itself (:meth:`set_training`).
+    learning_rate : float
+        The optimizer's current learning rate; settable between batches.
+    """
 
     name: str
-    config: ModelConfig
     learning_rate: float
 
-    def layer_names(self) -> list[str]: ...
-    def set_training(self, training) -> None: ...
-    def train_step(self, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]: ...
-    def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray: ...
-    def evaluate(self, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> tuple[float, float]: ...
-    def feature_maps(self, images: np.ndarray) -> dict[str, np.ndarray]: ...
-    def kernels(self) -> dict[str, np.ndarray]: ...
+    @property
+    def config(self) -> ModelConfig | None:
+        """The configuration the model was built from (None for a foreign model)."""
+        ...
+
+    def layer_names(self) -> list[str]:
+        """Layer names in network order, as in the configuration."""
+        ...
+
+    def set_training(self, training: TrainingConfig) -> None:
+        """Use other training settings from now on, keeping the weights."""
+        ...
+
+    def train_step(self, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+        """One optimizer step on a batch; its (loss, accuracy) with dropout active."""
+        ...
+
+    def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Class probabilities, shape (n, classes), computed in batches."""
+        ...
+
+    def evaluate(self, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> tuple[float, float]:
+        """Mean cross-entropy and accuracy over a dataset, computed in batches."""
+        ...
+
+    def feature_maps(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        """Every layer's output for a batch (inference mode), keyed by layer name; read-only arrays."""
+        ...
+
+    def kernels(self) -> dict[str, np.ndarray]:
+        """Each convolution layer's kernel, shape (kh, kw, in, out), keyed by layer name."""
+        ...
+
     def gradients(self, images: np.ndarray, labels: np.ndarray | None = None,
-                  class_index: int | None = None) -> GradientResult: ...
-    def get_weights(self) -> Weights: ...
-    def set_weights(self, weights: Weights) -> None: ...
-    def save(self, path) -> None: ...
+                  class_index: int | None = None) -> GradientResult:
+        """Gradients of the loss of ``labels`` (default: the predicted classes), or of the logit of
+        class ``class_index``, with respect to the input, every layer's output and every parameter."""
+        ...
+
+    def get_weights(self) -> Weights:
+        """A copy of every parameter in the exchange form ``{layer: {"kernel", "bias"}}``."""
+        ...
+
+    def set_weights(self, weights: Weights) -> None:
+        """Replace every parameter; all are checked before any is changed (ValueError otherwise)."""
+        ...
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model to ``path`` (the engine's suffix added when missing) through a temporary
+        file renamed into place; returns the path written."""
+        ...
+
+    @classmethod
+    def load(cls, path: str | Path) -> Engine:
+        """Open a model file that :meth:`save` wrote (ValueError with the reason when it cannot)."""
+        ...
 
 
 def as_batch(images: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
@@ -70,9 +133,9 @@ def check_labels(labels, count: int, num_classes: int) -> np.ndarray:
     return array.astype(np.int64, copy=False)
 
 
-def check_batch_size(batch_size) -> None:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}.")
+def check_batch_size(batch_size: object) -> None:
+    """Raise a ValueError unless ``batch_size`` is a positive integer."""
+    require_positive_int(batch_size, "batch_size")
 
 
 def batch_indices(num_samples: int, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:

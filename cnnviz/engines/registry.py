@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from cnnviz.core.config import ModelConfig
+from cnnviz.engines.base import Engine
 
 ENGINE_NAMES = ("numpy", "keras")
 
 
-def create_engine(name: str, config: ModelConfig, seed: int | None = None):
+def create_engine(name: str, config: ModelConfig, seed: int | None = None) -> Engine:
     """A new engine of kind ``name`` built from ``config``.
 
     Raises
@@ -48,7 +49,7 @@ def resolve_model_path(text: str | Path) -> Path:
     return path
 
 
-def load_engine(path: str | Path):
+def load_engine(path: str | Path) -> Engine:
     """Open a model file: ``.npz`` (NumPy engine) or ``.keras`` (Keras engine, safe mode)."""
     path = Path(path)
     if path.suffix == ".npz":

@@ -39,15 +39,30 @@ imported: an engine is whatever object the caller passes.
 """
 
 from cnnviz.science.data import BATCH_SIZE, DEFAULT_DATASET, TestSplit, layer_maps, load_test_split
-from cnnviz.science.dead_filters import (DeadFiltersResult, LayerDeadFilters, PruneEvaluation, PruneResult,
-                                         dead_filters, prune, prune_and_evaluate)
+from cnnviz.science.dead_filters import (
+                                         DeadFiltersResult,
+                                         LayerDeadFilters,
+                                         PruneEvaluation,
+                                         PruneResult,
+                                         dead_filters,
+                                         prune,
+                                         prune_and_evaluate,
+)
 from cnnviz.science.evaluation import evaluate, evaluate_test_split
 from cnnviz.science.flip_identity import FlipChecks, FlipResult, compare_layer, flip, flip_checks
 from cnnviz.science.registry import CHANGES_WEIGHTS, KINDS, parameters, run
 from cnnviz.science.spectra_matrix import REPORT_CLAIMS, ClaimVerdict, SimilarityMatrix, similarity_matrix
 from cnnviz.science.spectra_pair import REFERENCE_IMAGES, PairComparison, compare_pair
-from cnnviz.science.symmetries import (RESCALE_RANGE, SYMMETRY_TOLERANCE, TRANSFORMS, SymmetryCheck, SymmetryResult,
-                                       check_symmetry, random_transforms, symmetry)
+from cnnviz.science.symmetries import (
+                                         RESCALE_RANGE,
+                                         SYMMETRY_TOLERANCE,
+                                         TRANSFORMS,
+                                         SymmetryCheck,
+                                         SymmetryResult,
+                                         check_symmetry,
+                                         random_transforms,
+                                         symmetry,
+)
 
 __all__ = [
     "BATCH_SIZE", "CHANGES_WEIGHTS", "DEFAULT_DATASET", "KINDS", "REFERENCE_IMAGES", "REPORT_CLAIMS", "RESCALE_RANGE",

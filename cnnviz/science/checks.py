@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cnnviz.core.checks import is_int
 from cnnviz.core.results import frozen
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def check_layer(name, specs: dict, kinds: tuple[str, ...], what: str) -> str:
 
 def integer(value, what: str, minimum: int | None = None) -> int:
     """``value`` as an int, refusing booleans, other types and values below ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if not is_int(value):
         raise ValueError(f"{what} must be an integer, received {value!r}.")
     if minimum is not None and value < minimum:
         raise ValueError(f"{what} must be at least {minimum}, received {value}.")
@@ -89,8 +90,7 @@ def spatial_layer(engine: Engine, shapes: dict[str, tuple[int, ...]], layer) -> 
 
 def filter_number(filter_index, layer: str, num_filters: int) -> int:
     """``filter_index`` checked to number one of the layer's ``num_filters`` filters."""
-    if isinstance(filter_index, bool) or not isinstance(filter_index, (int, np.integer)) \
-            or not 0 <= filter_index < num_filters:
+    if not is_int(filter_index) or not 0 <= filter_index < num_filters:
         raise ValueError(f"Layer {layer!r} has {num_filters} filters, numbered 0 to {num_filters - 1}; "
                          f"filter {filter_index!r} does not exist. Choose one of those.")
     return int(filter_index)

@@ -19,8 +19,13 @@ from cnnviz.core.pruning import DeadFilterReport, max_abs_activation, prune_filt
 from cnnviz.core.pruning import dead_filters as find_dead_filters
 from cnnviz.science.checks import check_layer, layer_specs, listed, read_only
 from cnnviz.science.data import BATCH_SIZE, load_test_split
-from cnnviz.science.uncertainty import (CONFIDENCE, NOT_DISTINGUISHABLE, SIGNIFICANCE, sign_test_p_value,
-                                        upper_bound_never_seen)
+from cnnviz.science.uncertainty import (
+    CONFIDENCE,
+    NOT_DISTINGUISHABLE,
+    SIGNIFICANCE,
+    sign_test_p_value,
+    upper_bound_never_seen,
+)
 
 if TYPE_CHECKING:
     from cnnviz.core.results import Weights

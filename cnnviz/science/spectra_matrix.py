@@ -20,8 +20,13 @@ from cnnviz.science.checks import filter_number, integer, output_shapes, read_on
 from cnnviz.science.data import layer_maps, load_test_split
 from cnnviz.science.spectra_similarity import similarity_matrix_csv
 from cnnviz.science.spectra_statistics import ClassSimilarityStatistics, class_similarity_statistics
-from cnnviz.science.uncertainty import (MIN_SAMPLES_FOR_VERDICT, NOT_DISTINGUISHABLE, NUM_RESAMPLES, Interval,
-                                        judge_difference)
+from cnnviz.science.uncertainty import (
+    MIN_SAMPLES_FOR_VERDICT,
+    NOT_DISTINGUISHABLE,
+    NUM_RESAMPLES,
+    Interval,
+    judge_difference,
+)
 
 if TYPE_CHECKING:
     from cnnviz.engines.base import Engine

@@ -15,8 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cnnviz.core.spectra import (log_spectrum_similarity, low_frequency_fraction, magnitude_spectrum, radial_profile,
-                                 spectrum_extent)
+from cnnviz.core.spectra import (
+    log_spectrum_similarity,
+    low_frequency_fraction,
+    magnitude_spectrum,
+    radial_profile,
+    spectrum_extent,
+)
 from cnnviz.science.checks import filter_number, integer, one_image, output_shapes, read_only, spatial_layer
 from cnnviz.science.data import layer_maps, load_test_split
 from cnnviz.science.spectra_similarity import pair_similarities

@@ -24,10 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz.core.checks import is_int
 from cnnviz.core.spectra import unit_log_spectra
 from cnnviz.science.spectra_similarity import class_map_stacks, class_similarity_matrix
-from cnnviz.science.uncertainty import (CONFIDENCE, NUM_RESAMPLES, Interval, percentile_bounds, percentile_interval,
-                                        resample_counts)
+from cnnviz.science.uncertainty import (
+    CONFIDENCE,
+    NUM_RESAMPLES,
+    Interval,
+    percentile_bounds,
+    percentile_interval,
+    resample_counts,
+)
 
 MAX_CHUNK_VALUES = 5_000_000
 """Resampled spectrum sums held at once (40 MB of float64): the resamples are summed in chunks of
@@ -193,9 +200,9 @@ def class_similarity_statistics(feature_maps_by_class: dict[int, np.ndarray], ex
     -------
     ClassSimilarityStatistics
     """
-    if isinstance(num_resamples, bool) or not isinstance(num_resamples, (int, np.integer)) or num_resamples < 1:
+    if not is_int(num_resamples) or num_resamples < 1:
         raise ValueError(f"num_resamples must be a positive integer, received {num_resamples!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if not is_int(seed):
         raise ValueError(f"seed must be an integer, received {seed!r}.")
     matrix = class_similarity_matrix(feature_maps_by_class, exclude_dc=exclude_dc)
     _, stacks = class_map_stacks(feature_maps_by_class)

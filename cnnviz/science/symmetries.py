@@ -17,8 +17,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cnnviz.core.symmetry import (ODD_ACTIVATIONS, WeightSymmetries, explain, flip_signs, permute_hidden_units,
-                                  rescale_units)
+from cnnviz.core.symmetry import (
+    ODD_ACTIVATIONS,
+    WeightSymmetries,
+    explain,
+    flip_signs,
+    permute_hidden_units,
+    rescale_units,
+)
 from cnnviz.science.checks import check_layer, integer, layer_specs
 from cnnviz.science.data import load_test_split
 

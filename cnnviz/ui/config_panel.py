@@ -13,9 +13,25 @@ from dataclasses import replace
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-    QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QSizePolicy, QSpinBox, QTableWidget,
-    QTableWidgetItem, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cnnviz.core import config as cfg
@@ -388,7 +404,10 @@ class ConfigPanel(QWidget):
         """The problems, in a box of constant height so the panel never shifts under the pointer."""
         problems = self._problems
         if not problems:
-            self.problem_label.setText("✓ The configuration is valid.")
+            summary = summarize(self._config)
+            shape = "×".join(str(size) for size in self._config.input_shape)
+            self.problem_label.setText(f"✓ The configuration is valid: {len(self._config.layers)} layers, "
+                                       f"{summary.total_parameters:,} parameters, {shape} input.")
             self.problem_label.setStyleSheet("color: #2e7d32;")
             self.problem_label.setToolTip("")
             return

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QPointF, QRectF, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QImage,
     QImageReader,
@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
 )
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item is made)
+from cnnviz.core.checks import is_int
 from cnnviz.core.datasets import CLASS_NAMES, Dataset, load_dataset
 from cnnviz.core.preprocessing import (
     EmptyImageError,
@@ -545,7 +546,7 @@ class DrawingCanvas(QWidget):
 
     @brush_size.setter
     def brush_size(self, size: int) -> None:
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        if not is_int(size):
             raise ValueError(
                 f"brush_size must be a whole number of canvas pixels; received {size!r}."
             )
@@ -574,9 +575,8 @@ class DrawingCanvas(QWidget):
         if mode == self._mode:
             return
         self._mode = mode
-        self._mode_combo.blockSignals(True)
-        self._mode_combo.setCurrentIndex(MODES.index(mode))
-        self._mode_combo.blockSignals(False)
+        with QSignalBlocker(self._mode_combo):
+            self._mode_combo.setCurrentIndex(MODES.index(mode))
         dataset = self._datasets.get(mode)
         self._sample_spin.setMaximum(len(dataset) - 1 if dataset is not None else 9999)
         self._reset_chart()
@@ -611,7 +611,7 @@ class DrawingCanvas(QWidget):
         if input_shape is not None:
             input_shape = tuple(input_shape)
             if len(input_shape) != 3 or not all(
-                    isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size > 0
+                    is_int(size) and size > 0
                     for size in input_shape):
                 raise ValueError(
                     f"input_shape must be (height, width, channels), three positive whole "
@@ -768,7 +768,7 @@ class DrawingCanvas(QWidget):
             non-negative whole number.
         """
         if label is not None:
-            if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or label < 0:
+            if not is_int(label) or label < 0:
                 raise ValueError(
                     f"label must be None or a class index (a non-negative int); received "
                     f"{label!r}."
@@ -848,8 +848,7 @@ class DrawingCanvas(QWidget):
             return
         if index is None:
             index = int(self._rng.integers(len(dataset)))
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
-                or not 0 <= index < len(dataset):
+        if not is_int(index) or not 0 <= index < len(dataset):
             raise ValueError(
                 f"Sample index must be a whole number from 0 to {len(dataset) - 1} (the "
                 f"{_SAMPLE_SPLIT} split of {dataset.name!r} has {len(dataset)} images); "

@@ -13,6 +13,8 @@ from PySide6.QtCore import QEvent, QRect, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from cnnviz.core.checks import is_int
+
 __all__ = ["ElidedLabel"]
 
 _ELLIPSIS = "…"
@@ -34,7 +36,7 @@ class ElidedLabel(QLabel):
 
     def __init__(self, max_lines: int = 1, tooltip: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        if isinstance(max_lines, bool) or not isinstance(max_lines, int) or max_lines < 1:
+        if not is_int(max_lines) or max_lines < 1:
             raise ValueError(f"max_lines must be a whole number of lines, at least 1; received {max_lines!r}.")
         self._max_lines = max_lines
         self._full_text = ""

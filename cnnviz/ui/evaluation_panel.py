@@ -7,8 +7,9 @@ images: those of a clicked confusion-matrix cell, or every mistake, most confide
 Clicking an image sends it (with its true label) through
 :attr:`EvaluationPanel.sig_example_chosen`, so the window can load it into the canvas and
 every viewer; the user stays on this tab (browsing mistakes one after another) and goes to the
-viewers with *Show in viewers* (:attr:`EvaluationPanel.sig_show_in_viewers_requested`). The panel asks for an evaluation with :attr:`EvaluationPanel.sig_evaluate_requested`
-and receives it through :meth:`EvaluationPanel.show_evaluation`.
+viewers with *Show in viewers* (:attr:`EvaluationPanel.sig_show_in_viewers_requested`). The
+panel asks for an evaluation with :attr:`EvaluationPanel.sig_evaluate_requested` and receives
+it through :meth:`EvaluationPanel.show_evaluation`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,20 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListView, QListWidget, QListWidgetItem,
-    QPushButton, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)

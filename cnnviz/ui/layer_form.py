@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from operator import attrgetter
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
@@ -30,6 +31,11 @@ def _pair(index: int, current: Callable[[cfg.LayerSpec], tuple[int, int]]):
     return apply
 
 
+def _element(name: str, index: int) -> Callable[[cfg.LayerSpec], int]:
+    """A reader of one element of a pair-valued setting: ``_element("kernel_size", 0)`` the height."""
+    return lambda layer: getattr(layer, name)[index]
+
+
 def _pool_strides(layer) -> tuple[int, int]:
     return layer.strides or layer.pool_size
 
@@ -44,47 +50,47 @@ _FLOAT = "float"
 def _settings(layer: cfg.LayerSpec, is_last: bool) -> list[tuple]:
     if isinstance(layer, cfg.Conv2D):
         return [
-            ("filters", "filters", None, lambda l: l.filters, _INT, (0, 1024), "Number of filters (output channels)"),
-            ("kernel_height", "kernel_size", _pair(0, lambda l: l.kernel_size), lambda l: l.kernel_size[0], _INT,
+            ("filters", "filters", None, attrgetter("filters"), _INT, (0, 1024), "Number of filters (output channels)"),
+            ("kernel_height", "kernel_size", _pair(0, attrgetter("kernel_size")), _element("kernel_size", 0), _INT,
              (0, 64), "Kernel height"),
-            ("kernel_width", "kernel_size", _pair(1, lambda l: l.kernel_size), lambda l: l.kernel_size[1], _INT,
+            ("kernel_width", "kernel_size", _pair(1, attrgetter("kernel_size")), _element("kernel_size", 1), _INT,
              (0, 64), "Kernel width"),
-            ("strides_vertical", "strides", _pair(0, lambda l: l.strides), lambda l: l.strides[0], _INT, (0, 16),
+            ("strides_vertical", "strides", _pair(0, attrgetter("strides")), _element("strides", 0), _INT, (0, 16),
              "Vertical stride"),
-            ("strides_horizontal", "strides", _pair(1, lambda l: l.strides), lambda l: l.strides[1], _INT, (0, 16),
+            ("strides_horizontal", "strides", _pair(1, attrgetter("strides")), _element("strides", 1), _INT, (0, 16),
              "Horizontal stride"),
-            ("padding", "padding", None, lambda l: l.padding, _CHOICE, cfg.PADDINGS,
+            ("padding", "padding", None, attrgetter("padding"), _CHOICE, cfg.PADDINGS,
              "valid: no padding (the map shrinks); same: zero padding keeps the size"),
-            ("activation", "activation", None, lambda l: l.activation, _CHOICE, cfg.ACTIVATIONS, "Activation"),
+            ("activation", "activation", None, attrgetter("activation"), _CHOICE, cfg.ACTIVATIONS, "Activation"),
         ]
     if isinstance(layer, (cfg.MaxPooling2D, cfg.AveragePooling2D)):
         return [
-            ("pool_height", "pool_size", _pair(0, lambda l: l.pool_size), lambda l: l.pool_size[0], _INT, (0, 32),
+            ("pool_height", "pool_size", _pair(0, attrgetter("pool_size")), _element("pool_size", 0), _INT, (0, 32),
              "Window height"),
-            ("pool_width", "pool_size", _pair(1, lambda l: l.pool_size), lambda l: l.pool_size[1], _INT, (0, 32),
+            ("pool_width", "pool_size", _pair(1, attrgetter("pool_size")), _element("pool_size", 1), _INT, (0, 32),
              "Window width"),
-            ("strides_vertical", "strides", _pair(0, _pool_strides), lambda l: _pool_strides(l)[0], _INT, (0, 32),
-             "Vertical stride"),
-            ("strides_horizontal", "strides", _pair(1, _pool_strides), lambda l: _pool_strides(l)[1], _INT, (0, 32),
-             "Horizontal stride"),
+            ("strides_vertical", "strides", _pair(0, _pool_strides), lambda layer: _pool_strides(layer)[0], _INT,
+             (0, 32), "Vertical stride"),
+            ("strides_horizontal", "strides", _pair(1, _pool_strides), lambda layer: _pool_strides(layer)[1], _INT,
+             (0, 32), "Horizontal stride"),
         ]
     if isinstance(layer, cfg.SpectralPooling2D):
         return [
-            ("output_height", "output_size", _pair(0, lambda l: l.output_size), lambda l: l.output_size[0], _INT,
+            ("output_height", "output_size", _pair(0, attrgetter("output_size")), _element("output_size", 0), _INT,
              (0, 1024), "Output height: how many of the lowest vertical frequencies are kept (at most the input "
              "height)"),
-            ("output_width", "output_size", _pair(1, lambda l: l.output_size), lambda l: l.output_size[1], _INT,
+            ("output_width", "output_size", _pair(1, attrgetter("output_size")), _element("output_size", 1), _INT,
              (0, 1024), "Output width: how many of the lowest horizontal frequencies are kept (at most the input "
              "width)"),
         ]
     if isinstance(layer, cfg.Dropout):
-        return [("rate", "rate", None, lambda l: l.rate, _FLOAT, (0.0, 1.0),
+        return [("rate", "rate", None, attrgetter("rate"), _FLOAT, (0.0, 1.0),
                  "Fraction of values zeroed while training, in [0, 1)")]
     if isinstance(layer, cfg.Dense):
         activations = cfg.ACTIVATIONS + ((cfg.OUTPUT_ACTIVATION,) if is_last else ())
         return [
-            ("units", "units", None, lambda l: l.units, _INT, (0, 100_000), "Number of units"),
-            ("activation", "activation", None, lambda l: l.activation, _CHOICE, activations,
+            ("units", "units", None, attrgetter("units"), _INT, (0, 100_000), "Number of units"),
+            ("activation", "activation", None, attrgetter("activation"), _CHOICE, activations,
              "Activation; the output layer uses softmax"),
         ]
     return []

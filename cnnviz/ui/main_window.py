@@ -18,8 +18,18 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QDoubleSpinBox, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
-    QScrollArea, QTabWidget, QToolBar, QWidget,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QScrollArea,
+    QTabWidget,
+    QToolBar,
+    QWidget,
 )
 
 from cnnviz import __version__
@@ -34,9 +44,9 @@ from cnnviz.ui.config_panel import ConfigPanel
 from cnnviz.ui.drawing_canvas import DrawingCanvas
 from cnnviz.ui.evaluation_panel import EvaluationPanel
 from cnnviz.ui.experiments_panel import ExperimentsPanel
+from cnnviz.ui.export import ExportError, export_all, render_widget, write_text
 from cnnviz.ui.history_panel import HistoryPanel
 from cnnviz.ui.science_panel import SciencePanel
-from cnnviz.ui.export import ExportError, export_all, render_widget, write_text
 from cnnviz.ui.training_monitor import TrainingMonitor
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView
 from cnnviz.ui.viewers.gradients import GradientsView
@@ -181,18 +191,25 @@ class MainWindow(QMainWindow):
         if screen is None:
             width, height = 1500, 900
         else:
-            width = min(int(screen.width() * 0.95), 1800)
-            height = min(int(screen.height() * 0.95), 1050)
+            # A laptop's screen is used whole (less a frame's worth); a large one in part.
+            share = 0.98 if screen.width() <= 1600 else 0.92
+            width = min(int(screen.width() * share), 1800)
+            height = min(int(screen.height() * share), 1050)
         self.resize(width, height)
         if screen is not None:
             self.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
 
     def _size_docks(self) -> None:
-        """The docks' first sizes: side panels about a fifth of the width each, the monitor small."""
+        """The docks' first sizes: each side panel as wide as its content needs (so it does not scroll
+        sideways) within a quarter of the window, the monitor small."""
         width, height = self.width(), self.height()
-        side = max(MIN_SIDE_PANEL_WIDTH, min(370, int(width * 0.22)))
-        self.resizeDocks([self.config_dock, self.canvas_dock], [side, max(MIN_SIDE_PANEL_WIDTH, side - 30)],
-                         Qt.Horizontal)
+        widths = []
+        for dock in (self.config_dock, self.canvas_dock):
+            scroll = dock.widget()
+            needed = (scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                      + 2 * scroll.frameWidth() + 12)
+            widths.append(max(MIN_SIDE_PANEL_WIDTH, min(max(needed, int(width * 0.2)), int(width * 0.25))))
+        self.resizeDocks([self.config_dock, self.canvas_dock], widths, Qt.Horizontal)
         # The training monitor starts small (it is empty until training); drag its edge to enlarge it.
         self.resizeDocks([self.monitor_dock], [max(150, int(height * 0.2))], Qt.Vertical)
 
@@ -277,7 +294,9 @@ class MainWindow(QMainWindow):
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         action.setStatusTip(tip or text)
-        action.triggered.connect(slot)
+        # triggered(bool checked) would hand its flag to slots with an optional first parameter
+        # (load_sample(index=None) got False, "sample 0"); the slots are called with no argument.
+        action.triggered.connect(lambda _checked=False, slot=slot: slot())
         menu.addAction(action)
         return action
 

@@ -7,8 +7,13 @@ Checked against central finite differences of a plain NumPy convolution written 
 import numpy as np
 import pytest
 
-from cnnviz.core.backprop import (convolution_geometry, dilate, flip_kernel, input_gradient_by_flipped_convolution,
-                                  pre_activation_gradient)
+from cnnviz.core.backprop import (
+    convolution_geometry,
+    dilate,
+    flip_kernel,
+    input_gradient_by_flipped_convolution,
+    pre_activation_gradient,
+)
 
 
 def convolve(images: np.ndarray, kernel: np.ndarray, strides, padding: str) -> np.ndarray:

@@ -5,8 +5,19 @@ import json
 import pytest
 
 from cnnviz.core.config import (
-    AveragePooling2D, ConfigError, Conv2D, Dense, Dropout, Flatten, Initializer, MaxPooling2D,
-    ModelConfig, TrainingConfig, deep_config, layer_names, reference_config,
+    AveragePooling2D,
+    ConfigError,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    Initializer,
+    MaxPooling2D,
+    ModelConfig,
+    TrainingConfig,
+    deep_config,
+    layer_names,
+    reference_config,
 )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import io
 from pathlib import Path
 
 import numpy as np
@@ -227,6 +230,52 @@ def test_download_failure_is_reported(isolated, monkeypatch):
         load_dataset("mnist", allow_download=True)
     # Nothing half-written is left in the Keras cache.
     assert not list((isolated / ".keras" / "datasets").glob("*"))
+
+
+class FakeResponse(io.BytesIO):
+    """What ``urllib.request.urlopen`` returns, serving ``data``."""
+
+
+def serve(monkeypatch, data: bytes, requested: list) -> None:
+    def urlopen(url, timeout=None):
+        requested.append(url)
+        return FakeResponse(data)
+
+    monkeypatch.setattr("urllib.request.urlopen", urlopen)
+
+
+def test_download_with_the_wrong_checksum_is_refused(isolated, monkeypatch, tmp_path):
+    write_keras_npz(tmp_path / "elsewhere" / "mnist.npz")
+    data = (tmp_path / "elsewhere" / "mnist.npz").read_bytes()
+    requested = []
+    serve(monkeypatch, data, requested)
+    published = datasets.PUBLISHED_SHA256["mnist.npz"]
+    message = (rf"DownloadChecksumError: The downloaded mnist.npz \({len(data):,} bytes from .*\) has SHA-256 "
+               rf"{hashlib.sha256(data).hexdigest()}, not the {published} that Keras publishes")
+    with pytest.raises(DatasetUnavailableError, match=message):
+        load_dataset("mnist", allow_download=True)
+    assert requested == [datasets.KERAS_DATA_URL + "mnist.npz"]
+    # Neither the file nor a partial copy is kept.
+    assert not list((isolated / ".keras" / "datasets").glob("*"))
+
+
+def test_download_with_the_published_checksum_is_kept(isolated, monkeypatch, tmp_path):
+    write_keras_npz(tmp_path / "elsewhere" / "mnist.npz")
+    data = (tmp_path / "elsewhere" / "mnist.npz").read_bytes()
+    serve(monkeypatch, data, [])
+    monkeypatch.setitem(datasets.PUBLISHED_SHA256, "mnist.npz", hashlib.sha256(data).hexdigest())
+    assert len(load_dataset("mnist", "test", allow_download=True)) == 4
+    assert (isolated / ".keras" / "datasets" / "mnist.npz").read_bytes() == data
+
+
+def test_the_published_checksum_is_keras_own():
+    keras_source = importlib.util.find_spec("keras")
+    if keras_source is None:
+        pytest.skip("Keras is not installed")
+    path = Path(keras_source.origin).parent / "src" / "datasets" / "mnist.py"
+    if not path.is_file():
+        pytest.skip(f"this Keras keeps its MNIST loader elsewhere than {path}")
+    assert datasets.PUBLISHED_SHA256["mnist.npz"] in path.read_text(encoding="utf-8")
 
 
 def test_download_is_used_only_when_allowed(isolated, monkeypatch):

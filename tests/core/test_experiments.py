@@ -7,8 +7,16 @@ import pytest
 
 from cnnviz.core.config import ConfigError, reference_config
 from cnnviz.core.experiments import (
-    PRESETS, REPORT_NUMBERS, ExperimentSpec, RunOutcome, Sweep, apply_setting, expand, outcomes_csv,
-    parse_sweep, report_markdown,
+    PRESETS,
+    REPORT_NUMBERS,
+    ExperimentSpec,
+    RunOutcome,
+    Sweep,
+    apply_setting,
+    expand,
+    outcomes_csv,
+    parse_sweep,
+    report_markdown,
 )
 
 

@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 
 from cnnviz.core import layer_spectra
-from cnnviz.core.layer_spectra import (DEFAULT_KERNEL_PADDING, MAX_KERNEL_PADDING, KernelSpectraCache,
-                                       feature_map_spectra, inspection_spectra, kernel_spectra)
+from cnnviz.core.layer_spectra import (
+    DEFAULT_KERNEL_PADDING,
+    MAX_KERNEL_PADDING,
+    KernelSpectraCache,
+    feature_map_spectra,
+    inspection_spectra,
+    kernel_spectra,
+)
 from cnnviz.core.spectra import magnitude_spectrum, spectrum_extent
 
 

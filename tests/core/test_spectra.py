@@ -4,8 +4,15 @@ and comparing two maps: log-spectrum similarity, radial power profiles, low-freq
 import numpy as np
 import pytest
 
-from cnnviz.core.spectra import (MAX_RADIAL_FREQUENCY, frequency_axes, log_spectrum_similarity,
-                                 low_frequency_fraction, magnitude_spectrum, radial_profile, spectrum_extent)
+from cnnviz.core.spectra import (
+    MAX_RADIAL_FREQUENCY,
+    frequency_axes,
+    log_spectrum_similarity,
+    low_frequency_fraction,
+    magnitude_spectrum,
+    radial_profile,
+    spectrum_extent,
+)
 
 
 def test_constant_map_has_all_energy_at_the_centre():

@@ -5,8 +5,17 @@ import re
 import pytest
 
 from cnnviz.core.config import (
-    LAYER_TYPES, ConfigError, Conv2D, Dense, Flatten, MaxPooling2D, ModelConfig, SpectralPooling2D,
-    layer_from_dict, layer_to_dict, reference_config,
+    LAYER_TYPES,
+    ConfigError,
+    Conv2D,
+    Dense,
+    Flatten,
+    MaxPooling2D,
+    ModelConfig,
+    SpectralPooling2D,
+    layer_from_dict,
+    layer_to_dict,
+    reference_config,
 )
 from cnnviz.core.summary import summarize
 from cnnviz.core.validation import find_problems, layer_output_shape, layer_parameter_count, output_shapes

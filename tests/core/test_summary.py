@@ -4,11 +4,18 @@ import keras
 import pytest
 
 from cnnviz.core.config import (
-    AveragePooling2D, ConfigError, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, ModelConfig,
-    deep_config, reference_config,
+    AveragePooling2D,
+    ConfigError,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPooling2D,
+    ModelConfig,
+    deep_config,
+    reference_config,
 )
 from cnnviz.core.summary import summarize
-
 
 
 def keras_model(config: ModelConfig):

@@ -6,9 +6,16 @@ import math
 import numpy as np
 import pytest
 
-from cnnviz.core.symmetry import (WeightSymmetries, explain, factorial_text, flip_signs, permute_hidden_units,
-                                  rescale_units, symmetry_count, symmetry_count_text)
-
+from cnnviz.core.symmetry import (
+    WeightSymmetries,
+    explain,
+    factorial_text,
+    flip_signs,
+    permute_hidden_units,
+    rescale_units,
+    symmetry_count,
+    symmetry_count_text,
+)
 
 # -- counting ------------------------------------------------------------------------------------
 

@@ -3,8 +3,17 @@
 import pytest
 
 from cnnviz.core.config import (
-    AveragePooling2D, ConfigError, Conv2D, Dense, Dropout, Flatten, Initializer, MaxPooling2D,
-    ModelConfig, deep_config, reference_config,
+    AveragePooling2D,
+    ConfigError,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    Initializer,
+    MaxPooling2D,
+    ModelConfig,
+    deep_config,
+    reference_config,
 )
 from cnnviz.core.validation import find_problems, output_shapes, validate
 

@@ -1,12 +1,14 @@
 """The engine contract, checked the same way for both engines."""
 
+import inspect
+
 import numpy as np
 import pytest
 
 from cnnviz.core.config import deep_config, reference_config
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.summary import summarize
-from cnnviz.engines.base import train_epochs
+from cnnviz.engines.base import Engine, train_epochs
 from cnnviz.engines.registry import create_engine, load_engine
 
 ENGINES = ["numpy", "keras"]
@@ -19,6 +21,88 @@ def engine_name(request):
 
 def images(count, seed=0):
     return np.random.default_rng(seed).random((count, 28, 28, 1), dtype=np.float32)
+
+
+def parameter_mismatches(member: str, expected: inspect.Signature, actual: inspect.Signature) -> list[str]:
+    """How ``actual`` fails to accept every call that ``expected`` allows."""
+    problems = []
+    actual_order = list(actual.parameters)
+    for position, (name, parameter) in enumerate(expected.parameters.items()):
+        match = actual.parameters.get(name)
+        if match is None:
+            problems.append(f"{member}() has no parameter {name!r}")
+            continue
+        if parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and (
+                match.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD or actual_order.index(name) != position):
+            problems.append(f"{member}() does not take {name!r} as its positional parameter {position}")
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and match.kind not in (
+                inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+            problems.append(f"{member}() does not take {name!r} by keyword")
+        if parameter.default is not inspect.Parameter.empty and match.default != parameter.default:
+            problems.append(f"{member}() defaults {name!r} to {match.default!r}, the contract to "
+                            f"{parameter.default!r}")
+    for name, parameter in actual.parameters.items():
+        if name not in expected.parameters and parameter.default is inspect.Parameter.empty and \
+                parameter.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            problems.append(f"{member}() requires {name!r}, which the contract does not pass")
+    return problems
+
+
+def contract_mismatches(engine_class: type, engine: object | None = None) -> list[str]:
+    """Every way ``engine_class`` (and ``engine``, an instance, for the attributes set on
+    construction) differs from the :class:`Engine` protocol: a missing member, a method that is a
+    classmethod in one and not the other, or parameters a caller of the contract cannot use."""
+    problems = []
+    members = {name: value for name, value in vars(Engine).items() if not name.startswith("_")}
+    for name in [*Engine.__annotations__, *(name for name, value in members.items() if isinstance(value, property))]:
+        if engine is not None and not hasattr(engine, name):
+            problems.append(f"no attribute {name!r}")
+    for name, declared in members.items():
+        if isinstance(declared, property):
+            continue
+        found = inspect.getattr_static(engine_class, name, None)
+        if found is None:
+            problems.append(f"no method {name}()")
+            continue
+        if isinstance(declared, classmethod) != isinstance(found, (classmethod, staticmethod)):
+            problems.append(f"{name}() must {'' if isinstance(declared, classmethod) else 'not '}be a classmethod")
+            continue
+        if not callable(getattr(engine_class, name)):
+            problems.append(f"{name} is not a method")
+            continue
+        problems += parameter_mismatches(name, inspect.signature(getattr(Engine, name)),
+                                         inspect.signature(getattr(engine_class, name)))
+    return problems
+
+
+def test_both_engines_follow_the_protocol(engine_name):
+    engine = create_engine(engine_name, reference_config())
+    assert isinstance(engine, Engine)
+    assert contract_mismatches(type(engine), engine) == []
+
+
+def test_the_protocol_check_finds_a_missing_renamed_or_changed_method():
+    from cnnviz.engines.numpy_engine import NumpyEngine
+
+    members = dict(vars(NumpyEngine))
+    renamed = {name: value for name, value in members.items() if name != "kernels"}
+    renamed["convolution_kernels"] = members["kernels"]
+    engine_class = type("Renamed", (), renamed)
+    engine = engine_class(reference_config())
+    assert not isinstance(engine, Engine)
+    assert contract_mismatches(engine_class, engine) == ["no method kernels()"]
+
+    def predict(self, images, size=256):
+        return NumpyEngine.predict(self, images, size)
+
+    def load(self, path):
+        raise NotImplementedError
+
+    changed = type("Changed", (), {**members, "predict": predict, "load": load})
+    assert contract_mismatches(changed, changed(reference_config())) == [
+        "predict() has no parameter 'batch_size'", "load() must be a classmethod"]
+    without_name = type("Nameless", (), {name: value for name, value in members.items() if name != "name"})
+    assert contract_mismatches(without_name, without_name(reference_config())) == ["no attribute 'name'"]
 
 
 def test_layer_names_follow_the_configuration(engine_name):

@@ -5,7 +5,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cnnviz.core.config import (
-    ACTIVATIONS, AveragePooling2D, ConfigError, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, ModelConfig,
+    ACTIVATIONS,
+    AveragePooling2D,
+    ConfigError,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPooling2D,
+    ModelConfig,
 )
 from cnnviz.core.validation import find_problems
 from cnnviz.engines.numpy_engine import NumpyEngine

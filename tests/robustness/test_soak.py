@@ -5,9 +5,9 @@ import threading
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from cnnviz.bench.soak import soak
 from cnnviz.core.config import reference_config
 from cnnviz.service.model_service import ModelService
-from cnnviz.soak import soak
 
 
 @pytest.mark.slow

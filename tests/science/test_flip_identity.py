@@ -12,7 +12,6 @@ from cnnviz.core import config as cfg
 from cnnviz.core.backprop import FlipComparison, compare_flip, input_gradient_by_flipped_convolution
 from cnnviz.engines.numpy_engine import NumpyEngine
 
-
 # -- the identity against the NumPy engine -----------------------------------------------------
 
 def two_convolution_engine(kernel_size, strides, padding, activation, seed=0) -> NumpyEngine:

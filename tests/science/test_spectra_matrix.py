@@ -90,7 +90,8 @@ def test_classes_without_a_claim_get_the_most_and_least_alike_pairs_with_interva
     high, low = few.most_alike, few.least_alike
     text = few.verdict_text()
     assert text.startswith(f"Most alike: {few.class_names[high[0]]} and {few.class_names[high[1]]}, "
-                           f"{few.interval(high[0], high[1]).text()}; least alike: ")
+                           f"{few.interval(high[0], high[1]).text()}; least alike: {few.class_names[low[0]]} and "
+                           f"{few.class_names[low[1]]}, {few.interval(low[0], low[1]).text()}; ")
     assert "not distinguishable with 3 samples per class — use more samples" in text
     many = science.similarity_matrix(engine, samples_per_class=30, num_resamples=300)
     most, least = many.interval(*many.most_alike[:2]), many.interval(*many.least_alike[:2])

@@ -11,7 +11,6 @@ from cnnviz.core.spectra import log_spectrum_similarity
 from cnnviz.science.spectra_similarity import class_similarity_matrix, pair_similarities, similarity_matrix_csv
 from tests.science.helpers import synthetic_classes
 
-
 # -- class_similarity_matrix -------------------------------------------------------------------
 
 def brute_force_matrix(by_class, exclude_dc=False):

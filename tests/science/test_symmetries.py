@@ -133,9 +133,11 @@ def test_convolution_filters_permute_and_rescale_through_pooling_and_flatten(ima
     # conv2d -> pool -> conv2d_1 (input channels), and conv2d_1 -> pool -> flatten -> dense (NHWC rows).
     for layer, count in (("conv2d", 6), ("conv2d_1", 5)):
         order = np.random.default_rng(5).permutation(count)
-        assert check(engine, images, lambda w: permute_hidden_units(w, layer, order, names)) < EXACT
-        assert check(engine, images, lambda w: rescale_units(w, layer, [0, 2], [3.0, 0.3], names)) < EXACT
-        assert check(engine, images, lambda w: flip_signs(w, layer, [0, 2], names)) > CHANGED
+        # Each transform runs inside check(), before the loop moves on; the defaults say so.
+        assert check(engine, images, lambda w, layer=layer, order=order: permute_hidden_units(
+            w, layer, order, names)) < EXACT
+        assert check(engine, images, lambda w, layer=layer: rescale_units(w, layer, [0, 2], [3.0, 0.3], names)) < EXACT
+        assert check(engine, images, lambda w, layer=layer: flip_signs(w, layer, [0, 2], names)) > CHANGED
 
 
 def test_weights_are_restored_even_when_the_transform_fails(images):

@@ -5,10 +5,22 @@ import math
 import numpy as np
 import pytest
 
-from cnnviz.science.uncertainty import (CONTRADICTED, MIN_SAMPLES_FOR_VERDICT, NOT_DISTINGUISHABLE, SUPPORTED,
-                                        Interval, bootstrap_mean, expanded_tail, judge_difference, percentile_bounds,
-                                        percentile_interval, resample_counts, sign_test_p_value, student_t_quantile,
-                                        upper_bound_never_seen)
+from cnnviz.science.uncertainty import (
+    CONTRADICTED,
+    MIN_SAMPLES_FOR_VERDICT,
+    NOT_DISTINGUISHABLE,
+    SUPPORTED,
+    Interval,
+    bootstrap_mean,
+    expanded_tail,
+    judge_difference,
+    percentile_bounds,
+    percentile_interval,
+    resample_counts,
+    sign_test_p_value,
+    student_t_quantile,
+    upper_bound_never_seen,
+)
 
 
 def test_resample_counts_draw_n_with_replacement_and_follow_the_seed():

@@ -19,8 +19,19 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QDialog,
-    QLineEdit, QMenu, QMessageBox, QScrollBar, QTabBar, QToolButton, QWidget,
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QTabBar,
+    QToolButton,
+    QWidget,
 )
 
 TEXTS = ("0", "1", "3", "5", "8", "12", "28", "40", "128", "0.5", "0.001", "0.7", "-1", "abc", "", "999999",

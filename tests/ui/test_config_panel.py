@@ -124,7 +124,8 @@ def test_spectral_pooling_can_be_added_and_edited(qtbot):
     action.trigger()
     assert panel.config().layers[1].kind == "spectral_pooling2d"
     assert "→ 14×14" in panel.layer_list.item(1).text()
-    editors = [widget for widget in panel.layer_editor.findChildren(object) if widget.objectName().startswith("setting_")]
+    editors = [widget for widget in panel.layer_editor.findChildren(object)
+               if widget.objectName().startswith("setting_")]
     assert editors, "the spectral pooling layer has settings to edit"
     editors[0].setValue(30)
     assert "larger than its 26x26 input" in panel.problem_label.text()

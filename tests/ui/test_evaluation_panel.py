@@ -222,8 +222,9 @@ def label_extents(panel):
 
 @pytest.mark.parametrize("width", [700, 1400])
 def test_class_names_under_the_bars_never_overlap(qtbot, width):
-    from cnnviz.core.datasets import FASHION_MNIST_CLASSES
     from PySide6.QtWidgets import QApplication
+
+    from cnnviz.core.datasets import FASHION_MNIST_CLASSES
 
     base = make_evaluation()
     evaluation = evaluate(FixedEngine(base.probabilities), base.images, base.labels, "fashion-mnist",

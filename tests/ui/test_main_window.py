@@ -457,3 +457,12 @@ def test_clicking_a_mistake_keeps_the_user_on_the_evaluation_tab(qtbot, window):
     assert "Evaluation tab" in window.canvas.message()
     qtbot.mouseClick(panel.show_in_viewers_button, Qt.MouseButton.LeftButton)
     assert window.current_view() is window.feature_maps_view
+
+
+def test_menu_shortcuts_call_their_commands_without_arguments(qtbot, window):
+    """Ctrl+R (Random sample) once handed the action's checked flag, False, to load_sample as its index."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT):
+        qtbot.keyClick(window, Qt.Key_R, Qt.ControlModifier)
+    assert "Test sample #" in window.canvas.message()

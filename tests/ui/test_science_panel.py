@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QScrollArea
 
+from cnnviz import science
 from cnnviz.core import config as cfg
 from cnnviz.core.backprop import compare_flip
 from cnnviz.core.resources import resource_path
@@ -23,7 +24,6 @@ from cnnviz.core.summary import summarize
 from cnnviz.engines.numpy_engine import NumpyEngine
 from cnnviz.engines.registry import load_engine
 from cnnviz.service import payloads as p
-from cnnviz import science
 from cnnviz.service.inspection import run_inspection
 from cnnviz.service.model_service import ModelService
 from cnnviz.service.payloads import ModelInfo

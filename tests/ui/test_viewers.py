@@ -17,8 +17,8 @@ from cnnviz.core.spectra import magnitude_spectrum
 from cnnviz.core.summary import ModelSummary, SummaryRow, summarize
 from cnnviz.core.validation import layer_output_shape, layer_parameter_count
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.viewers.feature_maps import FeatureMapsView
 from cnnviz.ui.export import export_all, render_widget
+from cnnviz.ui.viewers.feature_maps import FeatureMapsView
 from cnnviz.ui.viewers.filter_grid import (
     READOUT_HINT,
     FilterGrid,

@@ -69,7 +69,7 @@ def _pair(value) -> tuple[int, int]:
 def config_from_model(model: keras.Model) -> cfg.ModelConfig | None:
     """The :class:`ModelConfig` of a chain of supported layers, or None if the model has others
     (it can still be inspected, just not rebuilt or trained from a configuration)."""
-    specs = []
+    specs: list[cfg.LayerSpec] = []
     for layer in chain_layers(model):
         settings = layer.get_config()
         if isinstance(layer, keras.layers.Conv2D) and type(layer) is keras.layers.Conv2D:
@@ -96,9 +96,12 @@ def config_from_model(model: keras.Model) -> cfg.ModelConfig | None:
     from cnnviz.core.validation import find_problems
 
     shape = tuple(int(size) for size in model.inputs[0].shape[1:])
+    if len(shape) != 3:
+        return None
     classes = specs[-1].units if specs and isinstance(specs[-1], cfg.Dense) else None
     dataset = "shapes" if classes == 3 else "mnist-sample"
-    config = cfg.ModelConfig(input_shape=shape, layers=tuple(specs), training=cfg.TrainingConfig(dataset=dataset))
+    config = cfg.ModelConfig(input_shape=(shape[0], shape[1], shape[2]), layers=tuple(specs),
+                             training=cfg.TrainingConfig(dataset=dataset))
     if config.layer_names() != [layer.name for layer in chain_layers(model)] or find_problems(config):
         return None
     return config

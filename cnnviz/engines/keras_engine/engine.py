@@ -21,7 +21,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnviz.core.config import ModelConfig
+from cnnviz.core.checks import require_index
+from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.validation import validate
 from cnnviz.core.weights import check_weights
@@ -60,7 +61,9 @@ class KerasEngine:
         self.model = model
         self.config = config
         self.layers = chain_layers(model)
-        self.input_shape = tuple(int(size) for size in model.inputs[0].shape[1:])
+        # (height, width, channels): from_model accepts only models over one such image input.
+        height, width, channels = (int(size) for size in model.inputs[0].shape[1:])
+        self.input_shape = (height, width, channels)
         last = self.layers[-1]
         self._output_is_softmax = (isinstance(last, keras.layers.Dense)
                                    and last.get_config()["activation"] == "softmax")
@@ -90,7 +93,7 @@ class KerasEngine:
             raise ValueError(f"The learning rate must be a positive number, received {value}.")
         self.optimizer.learning_rate.assign(float(value))
 
-    def set_training(self, training) -> None:
+    def set_training(self, training: TrainingConfig) -> None:
         """Use other training settings from now on; the weights are kept. A new optimizer kind or
         momentum starts a fresh optimizer (and retraces the training step)."""
         if self.config is None:
@@ -207,9 +210,8 @@ class KerasEngine:
                   class_index: int | None = None) -> GradientResult:
         images = as_batch(images, self.input_shape)
         num_classes = self.num_classes
-        if class_index is not None and (isinstance(class_index, bool) or not isinstance(
-                class_index, (int, np.integer)) or not 0 <= class_index < num_classes):
-            raise ValueError(f"class_index must be in [0, {num_classes}), received {class_index}.")
+        if class_index is not None:
+            class_index = require_index(class_index, num_classes, "class_index")
         if labels is None:
             labels = self.predict(images).argmax(axis=1)
         labels = check_labels(labels, len(images), num_classes)
@@ -254,7 +256,7 @@ class KerasEngine:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "KerasEngine":
+    def load(cls, path: str | Path) -> KerasEngine:
         """Open a ``.keras`` file in safe mode and check the viewers can serve it.
 
         Raises
@@ -276,7 +278,7 @@ class KerasEngine:
         return cls.from_model(model, source=path.name)
 
     @classmethod
-    def from_model(cls, model: keras.Model, source: str = "the model") -> "KerasEngine":
+    def from_model(cls, model: keras.Model, source: str = "the model") -> KerasEngine:
         """Wrap an existing Keras model after checking that it is a chain over one image input."""
         if len(model.inputs) != 1:
             raise KerasModelError(f"{source} has {len(model.inputs)} inputs; cnnviz inspects models "

@@ -11,10 +11,12 @@ from __future__ import annotations
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from cnnviz.core.config import ConfigError, ModelConfig
+from cnnviz.core.checks import require_index
+from cnnviz.core.config import ConfigError, ModelConfig, TrainingConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.validation import validate
 from cnnviz.core.weights import check_weights
@@ -64,7 +66,7 @@ class NumpyEngine:
             raise ValueError(f"The learning rate must be a positive number, received {value}.")
         self.optimizer.learning_rate = float(value)
 
-    def set_training(self, training) -> None:
+    def set_training(self, training: TrainingConfig) -> None:
         """Use other training settings from now on; the weights are kept. A new optimizer kind or
         momentum starts a fresh optimizer state; a new learning rate alone keeps it."""
         previous = self.config.training
@@ -77,7 +79,7 @@ class NumpyEngine:
     # -- training and inference ---------------------------------------------------------------
     @property
     def num_classes(self) -> int:
-        return self.config.layers[-1].units
+        return self.network.output_layer.spec.units
 
     def train_step(self, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
         """One optimizer step on a batch; returns its (loss, accuracy) with dropout active."""
@@ -91,7 +93,7 @@ class NumpyEngine:
         check_batch_size(batch_size)
         parts = [self.network.forward(images[start:start + batch_size])[0].copy()
                  for start in range(0, len(images), batch_size)]
-        return np.concatenate(parts) if parts else np.zeros((0, self.config.layers[-1].units), np.float32)
+        return np.concatenate(parts) if parts else np.zeros((0, self.num_classes), np.float32)
 
     def evaluate(self, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> tuple[float, float]:
         """Mean cross-entropy and accuracy over a dataset, computed in batches."""
@@ -136,9 +138,7 @@ class NumpyEngine:
         logits = self.network.logits
         num_classes = logits.shape[1]
         if class_index is not None:
-            if isinstance(class_index, bool) or not isinstance(class_index, (int, np.integer)) \
-                    or not 0 <= class_index < num_classes:
-                raise ValueError(f"class_index must be in [0, {num_classes}), received {class_index}.")
+            class_index = require_index(class_index, num_classes, "class_index")
             target, value = f"class:{class_index}", float(logits[:, class_index].sum())
             logit_gradient = np.zeros_like(logits)
             logit_gradient[:, class_index] = 1.0
@@ -147,8 +147,7 @@ class NumpyEngine:
                 labels, len(images), num_classes)
             target, value = "loss", cross_entropy(logits, labels)
             logit_gradient = cross_entropy_gradient(probabilities, labels)
-        input_gradient, layer_gradients = self.network.backward(
-            logit_gradient, need_input_gradient=True, keep_gradients=True)
+        input_gradient, layer_gradients = self.network.backward(logit_gradient, keep_gradients=True)
         parameters = {layer.name: {name: frozen(grad.copy()) for name, grad in layer.gradients.items()}
                       for layer in self.network.layers if layer.params}
         return GradientResult(
@@ -181,8 +180,9 @@ class NumpyEngine:
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
-        arrays = {f"{layer}/{name}": value for layer, params in self.get_weights().items()
-                  for name, value in params.items()}
+        # Any: NumPy's stubs type savez's keywords like its allow_pickle flag; here each is an array.
+        arrays: dict[str, Any] = {f"{layer}/{name}": value for layer, params in self.get_weights().items()
+                                  for name, value in params.items()}
         arrays[CONFIG_KEY] = np.frombuffer(self.config.to_json().encode("utf-8"), dtype=np.uint8)
         temporary = path.with_name(path.name + ".tmp")
         with open(temporary, "wb") as handle:
@@ -191,7 +191,7 @@ class NumpyEngine:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "NumpyEngine":
+    def load(cls, path: str | Path) -> NumpyEngine:
         """Read a model file written by :meth:`save`; never unpickles anything."""
         config, weights = read_model_file(path)
         engine = cls(config)

@@ -8,6 +8,8 @@ images, channels or pixels; each convolution is one matrix multiply.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 
@@ -73,7 +75,7 @@ def im2col(images: np.ndarray, kernel_size: tuple[int, int], strides: tuple[int,
     return columns.reshape(num_images * output_height * output_width, -1)
 
 
-def col2im(columns: np.ndarray, padded_shape: tuple[int, int, int, int], kernel_size: tuple[int, int],
+def col2im(columns: np.ndarray, padded_shape: tuple[int, ...], kernel_size: tuple[int, int],
            strides: tuple[int, int], output_size: tuple[int, int]) -> np.ndarray:
     """Scatter-add rows of receptive fields back onto a padded batch (the adjoint of :func:`im2col`).
 
@@ -100,7 +102,8 @@ def col2im(columns: np.ndarray, padded_shape: tuple[int, int, int, int], kernel_
     return result
 
 
-def pool_windows(images: np.ndarray, pool_size: tuple[int, int], strides: tuple[int, int]):
+def pool_windows(images: np.ndarray, pool_size: tuple[int, int],
+                 strides: tuple[int, int]) -> Iterator[tuple[int, slice, slice]]:
     """Yield ``(offset_index, rows, cols)`` slices selecting each window offset's values.
 
     Each yielded pair of slices picks, from an NHWC batch, the value at one offset of
@@ -120,10 +123,11 @@ def pool_windows(images: np.ndarray, pool_size: tuple[int, int], strides: tuple[
 
 def max_pool(images: np.ndarray, pool_size: tuple[int, int], strides: tuple[int, int]) -> np.ndarray:
     """Max pooling (``valid``): ``(n, h, w, c) -> (n, oh, ow, c)``."""
-    pooled = None
-    for _, rows, cols in pool_windows(images, pool_size, strides):
-        window = images[:, rows, cols, :]
-        pooled = window.copy() if pooled is None else np.maximum(pooled, window, out=pooled)
+    windows = pool_windows(images, pool_size, strides)
+    _, rows, cols = next(windows)  # a window has at least one offset
+    pooled = images[:, rows, cols, :].copy()
+    for _, rows, cols in windows:
+        np.maximum(pooled, images[:, rows, cols, :], out=pooled)
     return pooled
 
 

@@ -21,11 +21,19 @@ introspection see no difference; inspection always runs the plain layers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Literal, NamedTuple, overload
+
 import numpy as np
 
-from cnnviz.engines.numpy_engine import functional as F
+from cnnviz.engines.numpy_engine import functional
 from cnnviz.engines.numpy_engine.layers import (
-    Conv2DLayer, Layer, MaxPooling2DLayer, activate, activation_backward,
+    Conv2DLayer,
+    Layer,
+    MaxPooling2DLayer,
+    activate,
+    activation_backward,
+    cached,
 )
 
 FUSABLE_ACTIVATIONS = ("relu", "linear")
@@ -38,14 +46,26 @@ def can_fuse(first: Layer, second: Layer) -> bool:
             and tuple(second.strides) == tuple(second.pool_size))
 
 
+class _ForwardCache(NamedTuple):
+    """What the block's forward pass keeps for its backward pass."""
+
+    columns: np.ndarray  # receptive fields, (ph * pw, n * oh * ow, kh * kw * c)
+    padded_shape: tuple[int, ...]
+    pads: tuple[int, int, int, int]  # top, bottom, left, right
+    pooled_size: tuple[int, int]
+    raw: np.ndarray  # the convolution before bias and activation, (ph * pw, n * oh * ow, filters)
+    raw_pooled: np.ndarray  # its maximum over each window, (n * oh * ow, filters)
+    output: np.ndarray  # bias and activation applied, (n * oh * ow, filters)
+
+
 class ConvMaxPoolBlock:
     """Conv2D followed by non-overlapping MaxPooling2D, run as one step in training."""
 
     def __init__(self, conv: Conv2DLayer, pool: MaxPooling2DLayer):
         self.conv, self.pool = conv, pool
-        self._cache = None
+        self._cache: _ForwardCache | None = None
 
-    def _field_slices(self, pooled_size: tuple[int, int]):
+    def _field_slices(self, pooled_size: tuple[int, int]) -> Iterator[tuple[int, int, int, int, slice, slice]]:
         """Yield ``(py, px, dy, dx, rows, cols)``: for window offset (py, px) and kernel offset
         (dy, dx), the padded-input slices that every pooled position reads."""
         pool_height, pool_width = self.pool.pool_size
@@ -92,10 +112,10 @@ class ConvMaxPoolBlock:
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         spec = self.conv.spec
         num_images, height, width, _ = inputs.shape
-        conv_height, conv_width, pads = F.conv_geometry(height, width, spec.kernel_size, spec.strides,
+        conv_height, conv_width, pads = functional.conv_geometry(height, width, spec.kernel_size, spec.strides,
                                                         spec.padding)
         pooled_size = (conv_height // self.pool.pool_size[0], conv_width // self.pool.pool_size[1])
-        padded = F.pad_images(inputs, pads)
+        padded = functional.pad_images(inputs, pads)
         columns = self._gather(padded, pooled_size)
         kernel = self.conv.params["kernel"].reshape(columns.shape[-1], -1)
         raw = columns @ kernel  # (windows offsets, n * oh * ow, filters)
@@ -103,11 +123,17 @@ class ConvMaxPoolBlock:
         for offset in range(1, len(raw)):
             np.maximum(raw_pooled, raw[offset], out=raw_pooled)
         output = activate(raw_pooled + self.conv.params["bias"], spec.activation)
-        self._cache = (columns, padded.shape, pads, pooled_size, raw, raw_pooled, output)
+        self._cache = _ForwardCache(columns, padded.shape, pads, pooled_size, raw, raw_pooled, output)
         return output.reshape(num_images, *pooled_size, -1)
 
+    @overload
+    def backward(self, gradient: np.ndarray, need_input_gradient: Literal[True] = True) -> np.ndarray: ...
+
+    @overload
+    def backward(self, gradient: np.ndarray, need_input_gradient: bool) -> np.ndarray | None: ...
+
     def backward(self, gradient: np.ndarray, need_input_gradient: bool = True) -> np.ndarray | None:
-        columns, padded_shape, pads, pooled_size, raw, raw_pooled, output = self._cache
+        columns, padded_shape, pads, pooled_size, raw, raw_pooled, output = cached(self._cache, self.conv.name)
         spec = self.conv.spec
         filters = raw.shape[-1]
         gradient = activation_backward(gradient.reshape(-1, filters), output, spec.activation)
@@ -134,13 +160,14 @@ class ConvMaxPoolBlock:
         return padded[:, top:padded.shape[1] - bottom, left:padded.shape[2] - right, :]
 
 
-def training_plan(layers: list[Layer]) -> list:
+def training_plan(layers: list[Layer]) -> list[Layer | ConvMaxPoolBlock]:
     """The layers as training runs them: each fusable (conv, max pooling) pair becomes one block."""
-    plan = []
+    plan: list[Layer | ConvMaxPoolBlock] = []
     index = 0
     while index < len(layers):
-        if index + 1 < len(layers) and can_fuse(layers[index], layers[index + 1]):
-            plan.append(ConvMaxPoolBlock(layers[index], layers[index + 1]))
+        first, second = layers[index], layers[index + 1] if index + 1 < len(layers) else None
+        if isinstance(first, Conv2DLayer) and isinstance(second, MaxPooling2DLayer) and can_fuse(first, second):
+            plan.append(ConvMaxPoolBlock(first, second))
             index += 2
         else:
             plan.append(layers[index])

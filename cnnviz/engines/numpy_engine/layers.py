@@ -13,11 +13,12 @@ softmax of the output layer is handled together with the loss (see
 
 from __future__ import annotations
 
+from typing import Literal, TypeVar, overload
+
 import numpy as np
 
 from cnnviz.core import config as cfg
-from cnnviz.engines.numpy_engine import functional as F
-from cnnviz.engines.numpy_engine import spectral
+from cnnviz.engines.numpy_engine import functional, spectral
 
 
 def activate(values: np.ndarray, activation: str) -> np.ndarray:
@@ -50,6 +51,18 @@ def activation_backward(gradient: np.ndarray, output: np.ndarray, activation: st
     return gradient
 
 
+_Cached = TypeVar("_Cached")
+
+
+def cached(value: _Cached | None, name: str) -> _Cached:
+    """What layer ``name``'s forward pass kept (for its backward pass, or its logits); a readable
+    error when it has run none."""
+    if value is None:
+        raise RuntimeError(f"Layer {name} has run no forward pass yet; its backward pass and logits "
+                           "come from the last forward pass.")
+    return value
+
+
 class Layer:
     """Base class: a named layer with parameters (possibly none) and their gradients."""
 
@@ -63,7 +76,15 @@ class Layer:
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         raise NotImplementedError
 
+    @overload
+    def backward(self, gradient: np.ndarray, need_input_gradient: Literal[True] = True) -> np.ndarray: ...
+
+    @overload
+    def backward(self, gradient: np.ndarray, need_input_gradient: bool) -> np.ndarray | None: ...
+
     def backward(self, gradient: np.ndarray, need_input_gradient: bool = True) -> np.ndarray | None:
+        """The gradient with respect to the input (None when not needed), from the gradient with
+        respect to the output; fills :attr:`gradients`."""
         raise NotImplementedError
 
 
@@ -80,15 +101,16 @@ class Conv2DLayer(Layer):
             "kernel": np.zeros((kernel_height, kernel_width, in_channels, spec.filters), np.float32),
             "bias": np.zeros((spec.filters,), np.float32),
         }
-        self._cache: tuple | None = None
+        # (im2col columns, padded input shape, pads (top, bottom, left, right), activated output)
+        self._cache: tuple[np.ndarray, tuple[int, ...], tuple[int, int, int, int], np.ndarray] | None = None
 
     def forward(self, inputs, training=False):
         spec = self.spec
         num_images, height, width, _ = inputs.shape
-        output_height, output_width, pads = F.conv_geometry(height, width, spec.kernel_size, spec.strides,
+        output_height, output_width, pads = functional.conv_geometry(height, width, spec.kernel_size, spec.strides,
                                                             spec.padding)
-        padded = F.pad_images(inputs, pads)
-        columns = F.im2col(padded, spec.kernel_size, spec.strides, (output_height, output_width))
+        padded = functional.pad_images(inputs, pads)
+        columns = functional.im2col(padded, spec.kernel_size, spec.strides, (output_height, output_width))
         kernel = self.params["kernel"]
         output = columns @ kernel.reshape(-1, kernel.shape[-1])
         output += self.params["bias"]
@@ -97,7 +119,7 @@ class Conv2DLayer(Layer):
         return output
 
     def backward(self, gradient, need_input_gradient=True):
-        columns, padded_shape, pads, output = self._cache
+        columns, padded_shape, pads, output = cached(self._cache, self.name)
         spec = self.spec
         gradient = activation_backward(gradient, output, spec.activation)
         kernel = self.params["kernel"]
@@ -109,7 +131,7 @@ class Conv2DLayer(Layer):
         if not need_input_gradient:
             return None
         input_columns = flat @ kernel.reshape(-1, kernel.shape[-1]).T
-        padded = F.col2im(input_columns, padded_shape, spec.kernel_size, spec.strides, output.shape[1:3])
+        padded = functional.col2im(input_columns, padded_shape, spec.kernel_size, spec.strides, output.shape[1:3])
         top, bottom, left, right = pads
         return padded[:, top:padded.shape[1] - bottom, left:padded.shape[2] - right, :]
 
@@ -121,16 +143,16 @@ class MaxPooling2DLayer(Layer):
         super().__init__(name)
         self.pool_size = spec.pool_size
         self.strides = spec.strides or spec.pool_size
-        self._cache = None
+        self._cache: tuple[np.ndarray, np.ndarray] | None = None  # (inputs, pooled)
 
     def forward(self, inputs, training=False):
-        pooled = F.max_pool(inputs, self.pool_size, self.strides)
+        pooled = functional.max_pool(inputs, self.pool_size, self.strides)
         self._cache = (inputs, pooled)
         return pooled
 
     def backward(self, gradient, need_input_gradient=True):
-        inputs, pooled = self._cache
-        return F.max_pool_backward(gradient, inputs, pooled, self.pool_size, self.strides)
+        inputs, pooled = cached(self._cache, self.name)
+        return functional.max_pool_backward(gradient, inputs, pooled, self.pool_size, self.strides)
 
 
 class AveragePooling2DLayer(Layer):
@@ -140,14 +162,14 @@ class AveragePooling2DLayer(Layer):
         super().__init__(name)
         self.pool_size = spec.pool_size
         self.strides = spec.strides or spec.pool_size
-        self._shape = None
+        self._shape: tuple[int, ...] | None = None
 
     def forward(self, inputs, training=False):
         self._shape = inputs.shape
-        return F.average_pool(inputs, self.pool_size, self.strides)
+        return functional.average_pool(inputs, self.pool_size, self.strides)
 
     def backward(self, gradient, need_input_gradient=True):
-        return F.average_pool_backward(gradient, self._shape, self.pool_size, self.strides)
+        return functional.average_pool_backward(gradient, cached(self._shape, self.name), self.pool_size, self.strides)
 
 
 class SpectralPooling2DLayer(Layer):
@@ -159,17 +181,17 @@ class SpectralPooling2DLayer(Layer):
 
     def __init__(self, name: str, spec: cfg.SpectralPooling2D):
         super().__init__(name)
-        self.output_size = tuple(spec.output_size)
+        self.output_size = (int(spec.output_size[0]), int(spec.output_size[1]))
         self._input_size: tuple[int, int] | None = None
 
     def forward(self, inputs, training=False):
-        self._input_size = inputs.shape[1:3]
+        self._input_size = (inputs.shape[1], inputs.shape[2])
         return spectral.spectral_pool(inputs, self.output_size)
 
     def backward(self, gradient, need_input_gradient=True):
         if not need_input_gradient:
             return None
-        return spectral.spectral_pool_backward(gradient, self._input_size)
+        return spectral.spectral_pool_backward(gradient, cached(self._input_size, self.name))
 
 
 class DropoutLayer(Layer):
@@ -184,7 +206,7 @@ class DropoutLayer(Layer):
         self.rate = spec.rate
         self.rng = rng
         self.fixed_mask: np.ndarray | None = None
-        self._mask = None
+        self._mask: np.ndarray | None = None  # None: the identity (inference, or a rate of 0)
 
     def forward(self, inputs, training=False):
         if not training or self.rate == 0.0:
@@ -206,14 +228,14 @@ class FlattenLayer(Layer):
 
     def __init__(self, name: str):
         super().__init__(name)
-        self._shape = None
+        self._shape: tuple[int, ...] | None = None
 
     def forward(self, inputs, training=False):
         self._shape = inputs.shape
         return inputs.reshape(inputs.shape[0], -1)
 
     def backward(self, gradient, need_input_gradient=True):
-        return gradient.reshape(self._shape)
+        return gradient.reshape(cached(self._shape, self.name))
 
 
 class DenseLayer(Layer):
@@ -234,7 +256,7 @@ class DenseLayer(Layer):
             "bias": np.zeros((spec.units,), np.float32),
         }
         self.logits: np.ndarray | None = None
-        self._cache = None
+        self._cache: tuple[np.ndarray, np.ndarray] | None = None  # (inputs, output)
 
     def forward(self, inputs, training=False):
         output = inputs @ self.params["kernel"]
@@ -248,7 +270,7 @@ class DenseLayer(Layer):
         return output
 
     def backward(self, gradient, need_input_gradient=True):
-        inputs, output = self._cache
+        inputs, output = cached(self._cache, self.name)
         if self.spec.activation != "softmax":
             gradient = activation_backward(gradient, output, self.spec.activation)
         self.gradients = {"kernel": inputs.T @ gradient, "bias": gradient.sum(axis=0)}

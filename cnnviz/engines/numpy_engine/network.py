@@ -7,7 +7,7 @@ import numpy as np
 from cnnviz.core.config import ModelConfig
 from cnnviz.engines.numpy_engine import initializers, parallel
 from cnnviz.engines.numpy_engine.fused import training_plan
-from cnnviz.engines.numpy_engine.layers import DenseLayer, Layer, build_layers
+from cnnviz.engines.numpy_engine.layers import DenseLayer, Layer, build_layers, cached
 from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
 
 
@@ -34,9 +34,7 @@ class Network:
                     config.initializer, layer.params["kernel"].shape, self.rng)
                 layer.params["bias"][...] = initializers.initial_bias(
                     config.initializer, layer.params["bias"].shape)
-        self.output_layer = self.layers[-1]
-        if not (isinstance(self.output_layer, DenseLayer) and self.output_layer.spec.activation == "softmax"):
-            raise ValueError("The last layer must be a dense softmax layer.")
+        self.output_layer = _output_layer(self.layers)
         # One copy of the layers per training chunk: own caches and gradients, shared parameters.
         self.replicas = [self.layers]
         for rng in chunk_rngs[1:]:
@@ -44,6 +42,7 @@ class Network:
             for mine, primary in zip(replica, self.layers):
                 mine.params = primary.params
             self.replicas.append(replica)
+        self.replica_outputs = [_output_layer(layers) for layers in self.replicas]
         self.training_plans = [training_plan(layers) for layers in self.replicas]
 
     def forward(self, images: np.ndarray, training: bool = False,
@@ -75,28 +74,29 @@ class Network:
     @property
     def logits(self) -> np.ndarray:
         """Logits of the last forward pass, shape (n, classes)."""
-        return self.output_layer.logits
+        return cached(self.output_layer.logits, self.output_layer.name)
 
-    def backward(self, logit_gradient: np.ndarray, need_input_gradient: bool = False,
-                 keep_gradients: bool = False) -> tuple[np.ndarray | None, list[np.ndarray]]:
-        """Backpropagate the gradient with respect to the logits through every layer.
+    def backward(self, logit_gradient: np.ndarray,
+                 keep_gradients: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Backpropagate the gradient with respect to the logits through every layer, down to the input.
+
+        (Training backpropagates through :meth:`train_step`'s fused plan and needs no input gradient.)
 
         Returns
         -------
-        input_gradient : ndarray, shape (n, h, w, c), or None
+        input_gradient : ndarray, shape (n, h, w, c)
         layer_gradients : list of ndarray
             Gradient with respect to each layer's output (the logits for the output layer);
             empty unless ``keep_gradients``.
         """
         gradient = logit_gradient
         layer_gradients = [gradient] if keep_gradients else []
-        for index in range(len(self.layers) - 1, -1, -1):
-            needed = index > 0 or need_input_gradient
-            gradient = self.layers[index].backward(gradient, needed)
-            if keep_gradients and index > 0:
+        for layer in reversed(self.layers[1:]):
+            gradient = layer.backward(gradient)
+            if keep_gradients:
                 layer_gradients.append(gradient)
         layer_gradients.reverse()
-        return gradient, layer_gradients
+        return self.layers[0].backward(gradient), layer_gradients
 
     def _train_chunk(self, chunk: int, images: np.ndarray, labels: np.ndarray,
                      total: int) -> tuple[float, int]:
@@ -105,14 +105,16 @@ class Network:
         values = images
         for step in plan:
             values = step.forward(values, True)
-        logits = self.replicas[chunk][-1].logits
+        output_layer = self.replica_outputs[chunk]
+        logits = cached(output_layer.logits, output_layer.name)
         loss = cross_entropy(logits, labels) * len(labels)
         correct = int((values.argmax(axis=1) == labels).sum())
         # Scale so the chunks' gradients add up to the gradient of the mean over the whole batch.
         gradient = cross_entropy_gradient(values, labels)
         gradient *= np.float32(len(labels) / total)
-        for index in range(len(plan) - 1, -1, -1):
-            gradient = plan[index].backward(gradient, index > 0)
+        for step in reversed(plan[1:]):
+            gradient = step.backward(gradient)
+        plan[0].backward(gradient, need_input_gradient=False)
         return loss, correct
 
     def train_step(self, images: np.ndarray, labels: np.ndarray, optimizer) -> tuple[float, float]:
@@ -140,3 +142,11 @@ class Network:
         loss = sum(result[0] for result in results) / total
         accuracy = sum(result[1] for result in results) / total
         return float(loss), float(accuracy)
+
+
+def _output_layer(layers: list[Layer]) -> DenseLayer:
+    """The last layer, after checking that it is the dense softmax layer the loss is computed on."""
+    last = layers[-1]
+    if not (isinstance(last, DenseLayer) and last.spec.activation == "softmax"):
+        raise ValueError("The last layer must be a dense softmax layer.")
+    return last

@@ -14,11 +14,29 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from cnnviz.ui.science.common import (BROKEN_COLOUR, SYMMETRY_COLOUR, ModelLayout, WrappingLabel, format_number,
-                                      note_label)
+from cnnviz.ui.science.common import (
+    BROKEN_COLOUR,
+    SYMMETRY_COLOUR,
+    ModelLayout,
+    WrappingLabel,
+    format_number,
+    note_label,
+)
 
 COLUMNS = ("Layer", "Filters", "Near-zero", "Never active", "Min norm", "Min peak")
 COLUMN_TOOLTIPS = ("The layer.", "How many filters (or units) the layer has.",

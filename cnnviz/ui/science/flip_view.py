@@ -19,13 +19,30 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSpinBox, QSplitter, QStackedWidget, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cnnviz.core.backprop import FLIP_TOLERANCE, FlipComparison
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.science.common import (ImagePlot, ModelLayout, WrappingLabel, image_levels, make_colorbar, note_label,
-                                      set_colorbar_levels, tick_label)
+from cnnviz.ui.science.common import (
+    ImagePlot,
+    ModelLayout,
+    WrappingLabel,
+    image_levels,
+    make_colorbar,
+    note_label,
+    set_colorbar_levels,
+    tick_label,
+)
 from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP, FilterGrid, get_colormap, hint_label
 
 if TYPE_CHECKING:

@@ -19,15 +19,33 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cnnviz.core.results import frozen
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.science.common import (ImagePlot, ModelLayout, WrappingLabel, default_class_names, format_number,
-                                      image_levels, make_colorbar, set_colorbar_levels)
 from cnnviz.ui.science.class_matrix_view import ClassMatrixView
+from cnnviz.ui.science.common import (
+    ImagePlot,
+    ModelLayout,
+    WrappingLabel,
+    default_class_names,
+    format_number,
+    image_levels,
+    make_colorbar,
+    set_colorbar_levels,
+)
 from cnnviz.ui.viewers.filter_grid import hint_label
 
 SIDE_BY_SIDE_WIDTH = 860

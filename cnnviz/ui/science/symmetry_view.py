@@ -17,12 +17,29 @@ import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from cnnviz.core.symmetry import (ODD_ACTIVATIONS, POSITIVELY_HOMOGENEOUS_ACTIVATIONS, WeightSymmetries, explain)
-from cnnviz.ui.science.common import (BROKEN_COLOUR, SYMMETRY_COLOUR, ModelLayout, WrappingLabel, format_number,
-                                      note_label)
+from cnnviz.core.symmetry import ODD_ACTIVATIONS, POSITIVELY_HOMOGENEOUS_ACTIVATIONS, WeightSymmetries, explain
+from cnnviz.ui.science.common import (
+    BROKEN_COLOUR,
+    SYMMETRY_COLOUR,
+    ModelLayout,
+    WrappingLabel,
+    format_number,
+    note_label,
+)
 
 TRANSFORM_NAMES = {"permutation": "Permutation", "sign_flip": "Sign flip", "rescale": "Positive rescaling",
                    "permutation_sign_flip": "Permutation and sign flip"}

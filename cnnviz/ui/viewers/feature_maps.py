@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
 from cnnviz.service.payloads import InspectionResult
@@ -151,16 +152,15 @@ class FeatureMapsView(GridView):
     def _populate_layers(self, layers: list[tuple[str, tuple[int, ...]]]) -> None:
         current = self._layer_combo.currentData()
         self._layers = layers
-        self._layer_combo.blockSignals(True)
-        self._layer_combo.clear()
-        for name, shape in layers:
-            if len(shape) == 4:
-                self._layer_combo.addItem(f"{name}  ({shape[1]}×{shape[2]}×{shape[3]})", name)
-            else:
-                self._layer_combo.addItem(f"{name}  ({shape[1]} unit{'s' if shape[1] != 1 else ''})", name)
-        index = self._layer_combo.findData(current)
-        self._layer_combo.setCurrentIndex(max(index, 0))
-        self._layer_combo.blockSignals(False)
+        with QSignalBlocker(self._layer_combo):
+            self._layer_combo.clear()
+            for name, shape in layers:
+                if len(shape) == 4:
+                    self._layer_combo.addItem(f"{name}  ({shape[1]}×{shape[2]}×{shape[3]})", name)
+                else:
+                    self._layer_combo.addItem(f"{name}  ({shape[1]} unit{'s' if shape[1] != 1 else ''})", name)
+            index = self._layer_combo.findData(current)
+            self._layer_combo.setCurrentIndex(max(index, 0))
 
     def _render(self) -> None:
         result, layer = self._result, self._layer_combo.currentData()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pyqtgraph as pg
@@ -48,7 +48,7 @@ READOUT_HINT = "Hover over a map to read its values; click a map to enlarge it."
 """The status line of a grid while no value is read out."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_colormap(name: str) -> pg.ColorMap:
     """The pyqtgraph colour map called ``name``.
 

@@ -23,9 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QStackedWidget, QVBoxLayout, QWidget
 
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.viewers.filter_grid import (
@@ -490,12 +489,11 @@ class GradientsView(QWidget):
     def _populate_show(self, entries: list[tuple[str, str]]) -> None:
         current = self._show_combo.currentData()
         self._show_entries = entries
-        self._show_combo.blockSignals(True)
-        self._show_combo.clear()
-        for text, data in entries:
-            self._show_combo.addItem(text, data)
-        self._show_combo.setCurrentIndex(max(self._show_combo.findData(current), 0))
-        self._show_combo.blockSignals(False)
+        with QSignalBlocker(self._show_combo):
+            self._show_combo.clear()
+            for text, data in entries:
+                self._show_combo.addItem(text, data)
+            self._show_combo.setCurrentIndex(max(self._show_combo.findData(current), 0))
 
     def _target_description(self, result: InspectionResult) -> tuple[str, str]:
         """(short name for titles, full line with the value) of the result's target."""
@@ -564,9 +562,8 @@ class GradientsView(QWidget):
         num_channels = 1
         if kind == KERNEL and self._result is not None and layer in self._result.gradients.parameters:
             num_channels = int(np.shape(self._result.gradients.parameters[layer]["kernel"])[2])
-        self._channel_spin.blockSignals(True)
-        self._channel_spin.setRange(0, num_channels - 1)
-        self._channel_spin.blockSignals(False)
+        with QSignalBlocker(self._channel_spin):
+            self._channel_spin.setRange(0, num_channels - 1)
         enabled = self._show_combo.isEnabled()
         self._channel_spin.setEnabled(enabled and kind == KERNEL and num_channels > 1)
         self._saliency_combo.setEnabled(enabled and kind == INPUT)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -154,19 +155,17 @@ class KernelsView(GridView):
     def _populate_layers(self, layers: list[tuple[str, tuple[int, ...]]]) -> None:
         current = self._layer_combo.currentData()
         self._layers = layers
-        self._layer_combo.blockSignals(True)
-        self._layer_combo.clear()
-        for name, shape in layers:
-            self._layer_combo.addItem(f"{name}  ({shape[0]}×{shape[1]}×{shape[2]}×{shape[3]})", name)
-        self._layer_combo.setCurrentIndex(max(self._layer_combo.findData(current), 0))
-        self._layer_combo.blockSignals(False)
+        with QSignalBlocker(self._layer_combo):
+            self._layer_combo.clear()
+            for name, shape in layers:
+                self._layer_combo.addItem(f"{name}  ({shape[0]}×{shape[1]}×{shape[2]}×{shape[3]})", name)
+            self._layer_combo.setCurrentIndex(max(self._layer_combo.findData(current), 0))
 
     def _update_channel_controls(self) -> None:
         """Fit the channel spin box to the current layer; disable it for one input channel."""
         num_channels = self.num_input_channels()
-        self._channel_spin.blockSignals(True)
-        self._channel_spin.setRange(0, max(num_channels - 1, 0))
-        self._channel_spin.blockSignals(False)
+        with QSignalBlocker(self._channel_spin):
+            self._channel_spin.setRange(0, max(num_channels - 1, 0))
         self._channel_spin.setEnabled(num_channels > 1 and not self._mean_check.isChecked())
         self._mean_check.setEnabled(num_channels > 1)
 

@@ -14,6 +14,7 @@ shape of the spectrum is what is compared.
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -172,14 +173,13 @@ class SpectraView(GridView):
     # -- internals ------------------------------------------------------------------------------
     def _populate_layers(self) -> None:
         current = self._layer_combo.currentData()
-        self._layer_combo.blockSignals(True)
-        self._layer_combo.clear()
-        for name, shape in self._layers[self.source()]:
-            # Feature maps (1, h, w, c) without the batch axis; kernels (kh, kw, in, out) in full.
-            sizes = shape[1:] if self.source() == FEATURE_MAPS else shape
-            self._layer_combo.addItem(f"{name}  ({'×'.join(str(size) for size in sizes)})", name)
-        self._layer_combo.setCurrentIndex(max(self._layer_combo.findData(current), 0))
-        self._layer_combo.blockSignals(False)
+        with QSignalBlocker(self._layer_combo):
+            self._layer_combo.clear()
+            for name, shape in self._layers[self.source()]:
+                # Feature maps (1, h, w, c) without the batch axis; kernels (kh, kw, in, out) in full.
+                sizes = shape[1:] if self.source() == FEATURE_MAPS else shape
+                self._layer_combo.addItem(f"{name}  ({'×'.join(str(size) for size in sizes)})", name)
+            self._layer_combo.setCurrentIndex(max(self._layer_combo.findData(current), 0))
         self._update_kernel_controls()
 
     def _update_kernel_controls(self) -> None:
@@ -187,13 +187,10 @@ class SpectraView(GridView):
         is_kernel = self.source() == KERNELS
         shapes = dict(self._layers[KERNELS])
         shape = shapes.get(self._layer_combo.currentData())
-        for control in (self._padding_spin, self._channel_spin):
-            control.blockSignals(True)
         if shape is not None:
-            self._padding_spin.setMinimum(max(shape[0], shape[1]))
-            self._channel_spin.setRange(0, shape[2] - 1)
-        for control in (self._padding_spin, self._channel_spin):
-            control.blockSignals(False)
+            with QSignalBlocker(self._padding_spin), QSignalBlocker(self._channel_spin):
+                self._padding_spin.setMinimum(max(shape[0], shape[1]))
+                self._channel_spin.setRange(0, shape[2] - 1)
         enabled = self._source_combo.isEnabled()
         self._padding_spin.setEnabled(enabled and is_kernel)
         self._channel_spin.setEnabled(enabled and is_kernel and shape is not None and shape[2] > 1)

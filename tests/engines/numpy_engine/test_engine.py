@@ -16,6 +16,7 @@ from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.summary import summarize
 from cnnviz.engines.base import train_epochs
 from cnnviz.engines.numpy_engine import NumpyEngine
+from cnnviz.engines.numpy_engine import layers as numpy_layers
 from cnnviz.engines.numpy_engine.engine import ModelFileError, read_model_file
 
 ODD_CONFIG = cfg.ModelConfig(
@@ -574,3 +575,22 @@ def test_a_plain_pickle_is_never_unpickled(tmp_path):
     UNPICKLED.clear()
     load_fails(path, "model.npz is not a readable cnnviz model file")
     assert UNPICKLED == []
+
+
+@pytest.mark.parametrize("layer", [
+    numpy_layers.Conv2DLayer("conv2d", cfg.Conv2D(filters=2, kernel_size=(3, 3)), 1),
+    numpy_layers.MaxPooling2DLayer("max_pooling2d", cfg.MaxPooling2D()),
+    numpy_layers.AveragePooling2DLayer("average_pooling2d", cfg.AveragePooling2D()),
+    numpy_layers.SpectralPooling2DLayer("spectral_pooling2d", cfg.SpectralPooling2D(output_size=(2, 2))),
+    numpy_layers.FlattenLayer("flatten"),
+    numpy_layers.DenseLayer("dense", cfg.Dense(units=3), 4),
+], ids=lambda layer: layer.name)
+def test_a_backward_pass_before_any_forward_pass_says_so(layer):
+    with pytest.raises(RuntimeError, match=f"Layer {layer.name} has run no forward pass yet"):
+        layer.backward(np.ones((1, 2, 2, 2), np.float32))
+
+
+def test_logits_before_any_forward_pass_say_so():
+    engine = NumpyEngine(cfg.reference_config())
+    with pytest.raises(RuntimeError, match="Layer dense_1 has run no forward pass yet"):
+        _ = engine.network.logits

@@ -13,7 +13,11 @@ import pytest
 from cnnviz.core import config as cfg
 from cnnviz.engines.numpy_engine import NumpyEngine
 from cnnviz.engines.numpy_engine.layers import (
-    AveragePooling2DLayer, DropoutLayer, FlattenLayer, MaxPooling2DLayer, softmax,
+    AveragePooling2DLayer,
+    DropoutLayer,
+    FlattenLayer,
+    MaxPooling2DLayer,
+    softmax,
 )
 from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient, log_softmax
 

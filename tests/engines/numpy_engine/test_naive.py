@@ -7,7 +7,7 @@ import pytest
 
 from cnnviz.core import config as cfg
 from cnnviz.core.validation import layer_output_shape
-from cnnviz.engines.numpy_engine import functional as F
+from cnnviz.engines.numpy_engine import functional
 from cnnviz.engines.numpy_engine.layers import AveragePooling2DLayer, Conv2DLayer, MaxPooling2DLayer
 
 ACTIVATIONS = {
@@ -108,13 +108,13 @@ def test_same_padding_puts_the_extra_pixel_after():
 
 def test_same_padding_with_stride_two_on_an_even_image():
     """28 wide, kernel 3, stride 2: 14 outputs, one pixel of padding, after (none before)."""
-    assert F.same_padding(28, 3, 2) == (0, 1)
-    assert F.same_padding(5, 4, 1) == (1, 2)
-    assert F.same_padding(7, 3, 3) == (1, 1)
-    assert F.same_padding(6, 2, 2) == (0, 0)
-    assert F.same_padding(4, 7, 1) == (3, 3)
-    assert F.conv_geometry(28, 27, (3, 3), (2, 2), "same") == (14, 14, (0, 1, 1, 1))
-    assert F.conv_geometry(9, 8, (3, 2), (2, 3), "valid") == (4, 3, (0, 0, 0, 0))
+    assert functional.same_padding(28, 3, 2) == (0, 1)
+    assert functional.same_padding(5, 4, 1) == (1, 2)
+    assert functional.same_padding(7, 3, 3) == (1, 1)
+    assert functional.same_padding(6, 2, 2) == (0, 0)
+    assert functional.same_padding(4, 7, 1) == (3, 3)
+    assert functional.conv_geometry(28, 27, (3, 3), (2, 2), "same") == (14, 14, (0, 1, 1, 1))
+    assert functional.conv_geometry(9, 8, (3, 2), (2, 3), "valid") == (4, 3, (0, 0, 0, 0))
     # A 3x3 kernel reading only the top-left weight shows where the image sits after padding.
     layer = Conv2DLayer("conv2d", cfg.Conv2D(1, (3, 3), (2, 2), "same", "linear"), 1)
     layer.params["kernel"][0, 0, 0, 0] = 1.0
@@ -126,7 +126,7 @@ def test_same_padding_with_stride_two_on_an_even_image():
 @pytest.mark.parametrize("size, kernel, stride", [(s, k, st) for s in range(1, 9) for k in range(1, 6)
                                                   for st in range(1, 4)])
 def test_same_padding_formula(size, kernel, stride):
-    assert F.same_padding(size, kernel, stride) == tf_same_pads(size, kernel, stride)
+    assert functional.same_padding(size, kernel, stride) == tf_same_pads(size, kernel, stride)
 
 
 POOL_CASES = [
@@ -178,10 +178,10 @@ def test_im2col_and_col2im_are_adjoint():
     padded_shape, kernel_size, strides = (2, 9, 8, 3), (3, 2), (2, 3)
     output_size = ((9 - 3) // 2 + 1, (8 - 2) // 3 + 1)
     x = rng.standard_normal(padded_shape)
-    columns = F.im2col(x, kernel_size, strides, output_size)
+    columns = functional.im2col(x, kernel_size, strides, output_size)
     assert columns.shape == (2 * output_size[0] * output_size[1], 3 * 2 * 3)
     y = rng.standard_normal(columns.shape)
-    back = F.col2im(y, padded_shape, kernel_size, strides, output_size)
+    back = functional.col2im(y, padded_shape, kernel_size, strides, output_size)
     assert np.sum(columns * y) == pytest.approx(np.sum(x * back), rel=1e-12)
     # Column order (kh, kw, c): row 0 is the first receptive field, flattened row-major.
     np.testing.assert_array_equal(columns[0], x[0, 0:3, 0:2, :].ravel())

@@ -1,25 +1,12 @@
-"""Benchmarks that compare the engines side by side in one process (``cnnviz bench``).
+"""Benchmarks of the engines side by side in one process: ``speed``, ``accuracy``, ``fashion``
+and ``latency`` (see :mod:`cnnviz.bench` for what each measures).
 
-The machine may be shared and noisy, so every figure that matters is a ratio of
-runs made in the same process, alternating between engines; absolute times are
-printed for context only.
-
-- ``speed``: one epoch of the reference model on 60,000 images at batch 128 with the
-  NumPy engine, the Keras engine (our per-batch loop) and plain ``keras.Model.fit``,
-  alternating; samples per second, ratios, and the NumPy run's peak memory (measured
-  in a separate process so TensorFlow's memory does not count).
-- ``accuracy``: both engines on the bundled sample (8,000 / 2,000, Adam 1e-3, batch 32,
-  5 epochs, same seed), test accuracy after every epoch.
-- ``fashion``: the NumPy engine on full Fashion-MNIST, 3 epochs at batch 128.
-- ``latency``: from one 28x28 input to a complete inspection (every feature map, the
-  kernels, gradients with respect to the input and every layer), median and 95th
-  percentile per engine.
+The machine may be shared and noisy, so every figure that matters is a ratio of runs made in
+the same process, alternating between engines; absolute times are printed for context only.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
 import subprocess
 import sys
@@ -34,8 +21,6 @@ from cnnviz.core.preprocessing import preprocess_batch
 from cnnviz.core.training_data import prepare_training_data
 from cnnviz.engines.base import batch_indices
 from cnnviz.engines.registry import create_engine
-
-BENCHMARKS = ("speed", "accuracy", "fashion", "latency", "ui")
 
 
 def sixty_thousand_images() -> tuple[np.ndarray, np.ndarray, str]:
@@ -79,7 +64,7 @@ def numpy_peak_memory_mb(num_samples: int = 60_000, batch_size: int = 128) -> fl
     # through fork and exec.
     code = (
         "import sys\n"
-        "from cnnviz.bench import sixty_thousand_images, run_epoch\n"
+        "from cnnviz.bench.engines import sixty_thousand_images, run_epoch\n"
         "from cnnviz.core.config import reference_config\n"
         "from cnnviz.engines.numpy_engine import NumpyEngine\n"
         "images, labels, _ = sixty_thousand_images()\n"
@@ -198,40 +183,3 @@ def latency(out: Callable[[str], None], repeats: int = 200) -> dict:
         result[name] = {"median_ms": median, "p95_ms": p95}
         out(f"  {name:<6} median {median:6.2f} ms   p95 {p95:6.2f} ms")
     return result
-
-
-def run(names: list[str], out: Callable[[str], None] = print, quick: bool = False) -> dict:
-    """Run the named benchmarks; ``quick`` shrinks them to a smoke test."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    results = {}
-    for name in names:
-        if name == "speed":
-            results[name] = speed(out, repeats=1 if quick else 2, num_samples=2_560 if quick else 60_000)
-        elif name == "accuracy":
-            results[name] = accuracy(out, epochs=1 if quick else 5)
-        elif name == "fashion":
-            results[name] = fashion(out, epochs=1 if quick else 3)
-        elif name == "latency":
-            results[name] = latency(out, repeats=20 if quick else 200)
-        elif name == "ui":
-            from cnnviz import bench_ui
-
-            results[name] = bench_ui.run(out, quick=quick)
-        else:
-            raise ValueError(f"Unknown benchmark {name!r}; expected one of {', '.join(BENCHMARKS)}.")
-    return results
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", default=list(BENCHMARKS))
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--json", metavar="FILE")
-    args = parser.parse_args(argv)
-    results = run(args.names, quick=args.quick)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=2)
-    return 0

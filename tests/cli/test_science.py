@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from cnnviz.cli_science import add_science_commands
+from cnnviz.cli.science import add_science_commands
 from cnnviz.core import config as cfg
 from cnnviz.core.resources import resource_path
 from cnnviz.engines.numpy_engine import NumpyEngine

@@ -54,8 +54,8 @@ def _indices(indices) -> str:
 # -- symmetry ------------------------------------------------------------------------------------
 
 def _command_symmetry(args: argparse.Namespace) -> int:
-    from cnnviz.core.symmetry import ODD_ACTIVATIONS
     from cnnviz import science
+    from cnnviz.core.symmetry import ODD_ACTIVATIONS
 
     engine, path = _open_model(args.model)
     first = science.symmetry(engine, args.layer, "permutation", args.samples, args.seed)

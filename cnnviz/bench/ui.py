@@ -169,7 +169,7 @@ def stroke_latency(out: Callable[[str], None], strokes: int = 40) -> dict:
                 start = time.perf_counter()
                 x0, y0, x1, y1 = rng.uniform(40, 240, 4)
                 window.canvas.stroke([(x0, y0), (x1, y1)])
-                _wait(app, lambda: bool(shown), timeout=10)
+                _wait(app, lambda shown=shown: bool(shown), timeout=10)
                 app.processEvents()  # paint the updated views
                 window.sig_inspection_shown.disconnect(shown.append)
                 tab_latencies.append((time.perf_counter() - start) * 1000)

@@ -25,7 +25,8 @@ def resident_memory_mb() -> float:
     return 0.0
 
 
-def _wait(app, condition, timeout: float = 30.0) -> bool:
+def wait_until(app, condition, timeout: float = 30.0) -> bool:
+    """Process ``app``'s events until ``condition()`` holds; False if ``timeout`` seconds pass first."""
     end = time.perf_counter() + timeout
     while not condition():
         if time.perf_counter() > end:
@@ -58,23 +59,23 @@ def soak(app, service, cycles: int = 50, inspections: int = 1000) -> dict:
     for cycle in range(cycles):
         count = len(finished)
         service.train(training=training)
-        assert _wait(app, lambda: service.state == p.TRAINING), "training did not start"
+        assert wait_until(app, lambda: service.state == p.TRAINING), "training did not start"
         for index in range(per_cycle):
             requested.append(service.inspect(images[(cycle + index) % len(images)][None]))
         service.pause()
-        assert _wait(app, lambda: service.state == p.PAUSED), "pause did not take effect"
+        assert wait_until(app, lambda: service.state == p.PAUSED), "pause did not take effect"
         service.resume()
-        assert _wait(app, lambda: service.state == p.TRAINING), "resume did not take effect"
+        assert wait_until(app, lambda: service.state == p.TRAINING), "resume did not take effect"
         service.stop()
-        assert _wait(app, lambda: len(finished) > count), "stop did not take effect"
-        assert _wait(app, lambda: service.state == p.IDLE), "the service did not return to idle"
+        assert wait_until(app, lambda count=count: len(finished) > count), "stop did not take effect"
+        assert wait_until(app, lambda: service.state == p.IDLE), "the service did not return to idle"
         for index in range(per_cycle):
             requested.append(service.inspect(images[index % len(images)][None]))
         memory.append(resident_memory_mb())
         if threads_before is None:
             # After one cycle: the engine's own helper thread for its second chunk now exists.
             threads_before = threading.active_count()
-    assert _wait(app, lambda: delivered and delivered[-1] == requested[-1]), "the newest request got no answer"
+    assert wait_until(app, lambda: delivered and delivered[-1] == requested[-1]), "the newest request got no answer"
     app.processEvents()
     warm = memory[min(5, len(memory) - 1)]
     return {

@@ -1,0 +1,92 @@
+"""``cnnviz experiment``: sweep one or two settings, train a run per combination and compare them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cnnviz.cli.common import CommandError, load_config
+
+
+def _command_experiment(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from cnnviz.core.experiments import (
+        PRESETS,
+        ExperimentSpec,
+        RunOutcome,
+        expand,
+        outcomes_csv,
+        parse_sweep,
+        report_markdown,
+    )
+    from cnnviz.core.training_data import prepare_training_data
+    from cnnviz.engines.registry import create_engine
+    from cnnviz.runner import ExperimentStep, run_experiment
+
+    if args.preset and args.sweep:
+        raise CommandError("Give either --preset or --sweep, not both.")
+    names = (list(PRESETS) if args.preset == "report" else [args.preset]) if args.preset else ["custom"]
+    results = {}
+    out = Path(args.out) if args.out else None
+    for name in names:
+        if name == "custom":
+            if not args.sweep:
+                raise CommandError("Name what to sweep: --preset NAME, or --sweep setting=v1,v2 (once or twice).")
+            spec = ExperimentSpec("custom", load_config(args.config), tuple(parse_sweep(text) for text in args.sweep))
+        else:
+            spec = PRESETS[name]
+        overrides = {key: value for key, value in (("epochs", args.epochs), ("train_subset", args.train_subset),
+                                                   ("dataset", args.dataset)) if value is not None}
+        if overrides:
+            spec = replace(spec, base=spec.base.with_training(**overrides))
+        runs = expand(spec)
+        print(f"experiment {name}: {len(runs)} runs on the {args.engine} engine "
+              f"({spec.base.training.dataset}, {spec.base.training.epochs} epoch(s) each)", file=sys.stderr)
+        outcomes = []
+        events = run_experiment(runs, lambda config: create_engine(args.engine, config),
+                                lambda training: prepare_training_data(training),
+                                run_root=(out / "runs") if out else None)
+        for event in events:
+            if isinstance(event, RunOutcome):
+                outcomes.append(event)
+                test = "—" if event.test_accuracy is None else f"{event.test_accuracy:.2%}"
+                print(f"  {event.run.label:<32} train {event.train_accuracy:.2%}  test {test}  "
+                      f"loss {event.final_loss if event.final_loss is not None else float('nan'):.4f}  "
+                      f"{event.seconds:.1f} s" + ("  DIVERGED" if event.diverged else ""), flush=True)
+            elif isinstance(event, ExperimentStep) and not args.quiet and sys.stderr.isatty():
+                step = event.step
+                print(f"\r  run {event.run_index + 1}/{len(runs)} epoch {step.epoch + 1} batch {step.batch + 1}/"
+                      f"{step.num_batches} loss {step.loss:.4f}   ", end="", file=sys.stderr, flush=True)
+        results[name] = outcomes
+        if out:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"{name.replace(' ', '-')}.csv").write_text(outcomes_csv(outcomes), encoding="utf-8")
+    if out:
+        (out / "report.md").write_text(report_markdown(results) + "\n", encoding="utf-8")
+        print(f"wrote the results and report.md to {out}")
+    return 0
+
+
+def add_experiment_command(commands: argparse._SubParsersAction) -> None:
+    """Add the command to the main parser's sub-commands."""
+    experiment = commands.add_parser(
+        "experiment", help="sweep one or two settings and compare the runs",
+        description="Train one run per combination of values and print a results table (training and "
+                    "test accuracy, final loss, time, diverged). --preset report runs the report's "
+                    "§3.2.1 experiments and, with --out, writes report.md placing our table beside the "
+                    "report's numbers.")
+    experiment.add_argument("--preset", choices=["report", "hidden units", "learning rate", "initialization"],
+                            help="a preset (quote names with spaces); 'report' runs all three")
+    experiment.add_argument("--sweep", action="append", metavar="SETTING=V1,V2",
+                            help="e.g. training.learning_rate=0.005,0.05,0.7 or layers.dense.units=50,100 "
+                                 "(once or twice)")
+    experiment.add_argument("--config", metavar="FILE", help="base configuration for --sweep")
+    experiment.add_argument("--engine", choices=("numpy", "keras"), default="numpy")
+    experiment.add_argument("--epochs", type=int, metavar="N", help="epochs per run")
+    experiment.add_argument("--train-subset", type=int, metavar="N", help="training images per run")
+    experiment.add_argument("--dataset", choices=("mnist-sample", "mnist", "fashion-mnist", "shapes"))
+    experiment.add_argument("--out", metavar="DIR", help="write CSV tables, report.md and the runs' folders here")
+    experiment.add_argument("--quiet", action="store_true", help="no per-batch progress line")
+    experiment.set_defaults(handler=_command_experiment)

@@ -1,0 +1,72 @@
+"""``cnnviz inspect``: one input through a model, every layer's figures and arrays written to a folder."""
+
+from __future__ import annotations
+
+import argparse
+
+from cnnviz.cli.common import CommandError
+
+
+def _command_inspect(args: argparse.Namespace) -> int:
+    import os
+
+    import numpy as np
+
+    from cnnviz.app import has_display
+
+    if not has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    from cnnviz.core.datasets import load_dataset
+    from cnnviz.core.preprocessing import preprocess_batch, preprocess_image
+    from cnnviz.engines.registry import load_engine, resolve_model_path
+    from cnnviz.service.inspection import run_inspection
+    from cnnviz.ui.export import export_all
+    from cnnviz.ui.images import read_image_file
+
+    engine = load_engine(resolve_model_path(args.model))
+    label = None
+    if args.image:
+        image = preprocess_image(read_image_file(args.image)).input
+        source = args.image
+    else:
+        dataset_name = args.dataset or (engine.config.training.dataset if engine.config else "mnist-sample")
+        dataset = load_dataset(dataset_name, "test")
+        if not 0 <= args.sample < len(dataset):
+            raise CommandError(f"--sample must be in [0, {len(dataset)}) for the {dataset_name} test split, "
+                               f"received {args.sample}.")
+        image = preprocess_batch(dataset.images[args.sample:args.sample + 1])
+        label = int(dataset.labels[args.sample])
+        source = f"{dataset_name} test sample {args.sample} (label {dataset.class_names[label]})"
+    result = run_inspection(engine, image, label=label, class_index=args.class_index)
+    from cnnviz.app import quiet_qt_messages
+
+    quiet_qt_messages()
+    app = QApplication.instance() or QApplication([])  # noqa: F841 - figures need a Qt application
+    index = export_all(result, args.out, args.format)
+    predicted = int(np.argmax(result.probabilities))
+    print(f"input: {source}")
+    print(f"prediction: class {predicted} ({float(result.probabilities[predicted]):.1%})")
+    print(f"wrote {sum(1 for _ in index.parent.iterdir())} files to {index.parent} (open {index.name})")
+    return 0
+
+
+def add_inspect_command(commands: argparse._SubParsersAction) -> None:
+    """Add the command to the main parser's sub-commands."""
+    inspect = commands.add_parser(
+        "inspect", help="write every layer's feature maps, kernels, spectra and gradients for one input",
+        description="Open a model, run one input through it and write every layer's feature maps, "
+                    "kernels, spectra and gradients as figures, with the arrays and an index page.")
+    inspect.add_argument("--model", required=True, metavar="RUN_DIR_OR_FILE",
+                         help="a run folder from cnnviz train, or a .npz / .keras model file")
+    source = inspect.add_mutually_exclusive_group(required=True)
+    source.add_argument("--image", metavar="FILE", help="a picture of a digit or shape (any size, any polarity)")
+    source.add_argument("--sample", type=int, metavar="N", help="test sample N of the model's dataset")
+    inspect.add_argument("--dataset", choices=("mnist-sample", "mnist", "fashion-mnist", "shapes"),
+                         help="dataset for --sample (default: the model's own)")
+    inspect.add_argument("--class", dest="class_index", type=int, metavar="K",
+                         help="gradients of class K's score instead of the loss")
+    inspect.add_argument("--out", required=True, metavar="DIR", help="the folder to write into")
+    inspect.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format")
+    inspect.set_defaults(handler=_command_inspect)

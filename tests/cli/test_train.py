@@ -1,0 +1,24 @@
+"""``cnnviz train``: a short run writes its run folder and reports its accuracy."""
+
+import json
+
+from cnnviz.cli import main
+from cnnviz.core.runs import RunInfo
+
+
+def test_train_writes_a_run_folder_and_json_lines(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--epochs", "1", "--train-subset", "96", "--batch-size", "32", "--validation-split", "0",
+                 "--out", str(out), "--json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [event["event"] for event in events] == ["epoch", "finished"]
+    assert events[1]["run_dir"] == str(out) and 0 <= events[1]["test_accuracy"] <= 1
+    run = RunInfo(out)
+    assert run.status == "finished" and run.num_epochs == 1 and run.has_initial
+    assert len(run.step_history()) == 3 and len(run.epoch_history()) == 1
+    assert run.checkpoint_at(0) is not None and (out / "model.npz").is_file()
+
+
+def test_train_refuses_an_invalid_setting(tmp_path, capsys):
+    assert main(["train", "--epochs", "0", "--out", str(tmp_path / "run")]) == 2
+    assert "epochs must be a positive integer" in capsys.readouterr().err
