@@ -23,7 +23,7 @@ def _command_experiment(args: argparse.Namespace) -> int:
     )
     from cnnviz.core.training_data import prepare_training_data
     from cnnviz.engines.registry import create_engine
-    from cnnviz.runner import ExperimentStep, run_experiment
+    from cnnviz.service.runner import ExperimentStep, run_experiment
 
     if args.preset and args.sweep:
         raise CommandError("Give either --preset or --sweep, not both.")

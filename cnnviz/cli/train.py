@@ -18,7 +18,7 @@ def _command_train(args: argparse.Namespace) -> int:
     from cnnviz.core.validation import validate
     from cnnviz.engines.registry import create_engine
     from cnnviz.progress import ProgressBar
-    from cnnviz.runner import RecordingStopped, train_run
+    from cnnviz.service.runner import RecordingStopped, train_run
 
     config = load_config(args.config)
     overrides = {name: getattr(args, name) for name in

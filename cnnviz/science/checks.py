@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cnnviz.core.checks import is_int
+from cnnviz.core.config import Conv2D, Dense
 from cnnviz.core.results import frozen
 
 if TYPE_CHECKING:
-    from cnnviz.core.config import LayerSpec
+    from cnnviz.core.config import LayerSpec, ModelConfig
     from cnnviz.engines.base import Engine
 
 
@@ -33,14 +34,28 @@ def listed(indices: Sequence[int], limit: int = 12) -> str:
     return shown + (f", … (+{len(indices) - limit} more)" if len(indices) > limit else "")
 
 
-def layer_specs(engine: Engine, what: str) -> dict[str, LayerSpec]:
-    """``{layer name: layer spec}`` from the engine's configuration, or a ValueError saying that
-    ``what`` needs one."""
+def model_config(engine: Engine, what: str) -> ModelConfig:
+    """The engine's configuration, or a ValueError saying that ``what`` needs one."""
     config = engine.config
     if config is None:
         raise ValueError(f"This model has no cnnviz configuration (a .keras model made elsewhere); {what} "
                          "needs each layer's settings. Open a model saved by cnnviz, or build one.")
+    return config
+
+
+def layer_specs(engine: Engine, what: str) -> dict[str, LayerSpec]:
+    """``{layer name: layer spec}`` from the engine's configuration, or a ValueError saying that
+    ``what`` needs one."""
+    config = model_config(engine, what)
     return dict(zip(config.layer_names(), config.layers))
+
+
+def weighted_spec(specs: dict[str, LayerSpec], name: str) -> Conv2D | Dense:
+    """The spec of ``name``, a convolution or dense layer (a ValueError for any other kind)."""
+    spec = specs[name]
+    if not isinstance(spec, (Conv2D, Dense)):
+        raise ValueError(f"Layer {name!r} is a {spec.kind} layer; choose a conv2d or dense layer.")
+    return spec
 
 
 def check_layer(name, specs: dict, kinds: tuple[str, ...], what: str) -> str:

@@ -208,12 +208,13 @@ def dead_filters(engine: Engine, layer: str | None = None, samples: int = 1000, 
         layers = [check_layer(layer, specs, ("conv2d", "dense"), "choose a conv2d or dense layer")]
     split = load_test_split(engine, samples, dataset=dataset, data_dir=data_dir)
     weights = engine.get_weights()
-    activity: dict[str, np.ndarray | None] = {name: None for name in layers}
+    activity: dict[str, np.ndarray] = {}
     for start in range(0, len(split.images), BATCH_SIZE):
         maps = engine.feature_maps(split.images[start:start + BATCH_SIZE])
         for name in layers:
             batch = max_abs_activation(maps[name])
-            activity[name] = batch if activity[name] is None else np.maximum(activity[name], batch)
+            seen = activity.get(name)
+            activity[name] = batch if seen is None else np.maximum(seen, batch)
     entries = []
     for name in layers:
         report = find_dead_filters(weights[name]["kernel"], kernel_tolerance=kernel_tolerance,

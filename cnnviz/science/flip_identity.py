@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cnnviz.core.backprop import FLIP_TOLERANCE, FlipComparison, compare_flip, flip_verdict_text
+from cnnviz.core.config import Conv2D
 from cnnviz.core.results import frozen
-from cnnviz.science.checks import check_layer, layer_specs, one_image, read_only
+from cnnviz.science.checks import check_layer, model_config, one_image, read_only
 
 if TYPE_CHECKING:
     from cnnviz.core.config import ModelConfig
@@ -125,6 +126,8 @@ def compare_layer(layer: str, config: ModelConfig, image: np.ndarray, gradients:
     """
     names = list(config.layer_names())
     spec = dict(zip(names, config.layers))[layer]
+    if not isinstance(spec, Conv2D):
+        raise ValueError(f"{layer!r} is a {spec.kind} layer, not a convolution.")
     index = names.index(layer)
     if index == 0:
         engine_input_gradient, layer_input, input_name = gradients.input, image, "the input image"
@@ -140,11 +143,13 @@ def compare_layer(layer: str, config: ModelConfig, image: np.ndarray, gradients:
                               kernels[layer], np.shape(layer_input)[1:3], spec.strides, spec.padding)
     # The arrays compare_flip made are its own; the engine's gradient is copied, never shared.
     comparison = replace(comparison, engine_gradient=read_only(comparison.engine_gradient),
-                         **{name: frozen(getattr(comparison, name)) for name in (
-                             "flipped_kernel", "pre_activation_gradient", "dilated_gradient", "computed_gradient",
-                             "difference")})
+                         flipped_kernel=frozen(comparison.flipped_kernel),
+                         pre_activation_gradient=frozen(comparison.pre_activation_gradient),
+                         dilated_gradient=frozen(comparison.dilated_gradient),
+                         computed_gradient=frozen(comparison.computed_gradient),
+                         difference=frozen(comparison.difference))
     return FlipResult(
-        layer=layer, input_name=input_name, kernel_size=tuple(spec.kernel_size), strides=tuple(spec.strides),
+        layer=layer, input_name=input_name, kernel_size=spec.kernel_size, strides=spec.strides,
         filters=int(spec.filters), padding=spec.padding, activation=spec.activation, target=gradients.target,
         largest_engine_gradient=float(np.abs(engine_input_gradient).max()), comparison=comparison,
     )
@@ -195,7 +200,8 @@ def flip(engine: Engine, layer: str | None = None, image=None, label: int | None
     -------
     FlipResult
     """
-    specs = layer_specs(engine, "the flip check")
+    config = model_config(engine, "the flip check")
+    specs = dict(zip(config.layer_names(), config.layers))
     names = engine.layer_names()
     convolutions = [name for name in names if specs[name].kind == "conv2d"]
     if not convolutions:
@@ -206,4 +212,4 @@ def flip(engine: Engine, layer: str | None = None, image=None, label: int | None
     image = one_image(image, "image", engine)
     labels = None if label is None else np.array([int(label)])
     gradients = engine.gradients(image, labels=labels)
-    return compare_layer(layer, engine.config, image, gradients, engine.feature_maps(image), engine.kernels())
+    return compare_layer(layer, config, image, gradients, engine.feature_maps(image), engine.kernels())

@@ -256,14 +256,17 @@ def similarity_matrix(engine: Engine, layer: str | None = None, filter_index: in
     chosen = {index: np.flatnonzero(split.labels == index)[:samples_per_class] for index in classes}
     order = np.concatenate(list(chosen.values()))
     maps = layer_maps(engine, split.images[order], layer)[..., filter_index]
-    by_class, start = {}, 0
+    by_class: dict[int, np.ndarray] = {}
+    start = 0
     for index in classes:
         by_class[index] = maps[start:start + len(chosen[index])]
         start += len(chosen[index])
     statistics = class_similarity_statistics(by_class, exclude_dc=bool(exclude_dc), num_resamples=num_resamples,
                                              seed=seed)
-    statistics = replace(statistics, **{name: read_only(getattr(statistics, name)) for name in (
-        "matrix", "low", "high", "spread", "num_pairs", "num_maps", "replicates")})
+    statistics = replace(statistics, matrix=read_only(statistics.matrix), low=read_only(statistics.low),
+                         high=read_only(statistics.high), spread=read_only(statistics.spread),
+                         num_pairs=read_only(statistics.num_pairs), num_maps=read_only(statistics.num_maps),
+                         replicates=read_only(statistics.replicates))
     matrix = statistics.matrix
     names = tuple(split.class_names[index] for index in classes)
     return SimilarityMatrix(

@@ -68,7 +68,7 @@ def class_map_stacks(feature_maps_by_class: dict[int, np.ndarray]) -> tuple[list
     if not isinstance(feature_maps_by_class, dict) or not feature_maps_by_class:
         raise ValueError("feature_maps_by_class must be a non-empty dictionary {class: maps (n, h, w)}.")
     keys = sorted(feature_maps_by_class)
-    stacks = []
+    stacks: list[np.ndarray] = []
     for key in keys:
         maps = np.asarray(feature_maps_by_class[key])
         if maps.ndim != 3 or maps.shape[0] == 0 or 0 in maps.shape[1:]:
@@ -118,13 +118,10 @@ def class_similarity_matrix(feature_maps_by_class: dict[int, np.ndarray],
         For an empty dictionary, maps that are not ``(n, h, w)``, or maps of different sizes.
     """
     _, stacks = class_map_stacks(feature_maps_by_class)
-    sums, counts = [], []
-    for maps in stacks:
-        vectors, valid = unit_log_spectra(maps, exclude_dc)
-        sums.append(vectors.sum(axis=0))
-        counts.append(int(valid.sum()))
-    sums = np.stack(sums)
-    counts = np.asarray(counts, dtype=np.float64)
+    # Each class's unit spectra summed, and how many of its maps have a spectrum at all.
+    per_class = [unit_log_spectra(maps, exclude_dc) for maps in stacks]
+    sums = np.stack([vectors.sum(axis=0) for vectors, _ in per_class])
+    counts = np.array([valid.sum() for _, valid in per_class], dtype=np.float64)
     totals = sums @ sums.T
     pairs = np.outer(counts, counts)
     # On the diagonal, drop each map's similarity with itself: exactly 1 per valid map.

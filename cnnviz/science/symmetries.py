@@ -25,7 +25,7 @@ from cnnviz.core.symmetry import (
     permute_hidden_units,
     rescale_units,
 )
-from cnnviz.science.checks import check_layer, integer, layer_specs
+from cnnviz.science.checks import check_layer, integer, layer_specs, weighted_spec
 from cnnviz.science.data import load_test_split
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ def symmetry(engine: Engine, layer: str | None = None, transform: str = "permuta
         if layer not in hidden:
             raise ValueError(f"Layer {layer!r} is the output layer; its units are not hidden. Hidden layers: "
                              f"{', '.join(hidden) or 'none'}.")
-    activation = specs[layer].activation
+    activation = weighted_spec(specs, layer).activation
     next_layer = weighted[weighted.index(layer) + 1]
     num_units = int(weights[layer]["kernel"].shape[-1])
     unit_name = "filters" if specs[layer].kind == "conv2d" else "units"

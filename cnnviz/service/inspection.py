@@ -12,17 +12,14 @@ so their spectra are the same for every input.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnnviz.core.layer_spectra import KernelSpectraCache, inspection_spectra
 from cnnviz.core.results import frozen
+from cnnviz.engines.base import Engine
 from cnnviz.science.flip_identity import flip_checks
 from cnnviz.service.payloads import InspectionResult
-
-if TYPE_CHECKING:
-    from cnnviz.engines.base import Engine
 
 KERNEL_SPECTRA = KernelSpectraCache()
 """Kernel spectra, found again by the kernels' content, shared by every inspection in this process."""

@@ -1,11 +1,14 @@
-"""Immutable payloads the model service sends to the interface (and requests it receives).
+"""Immutable payloads the model service sends to the interface: its states, the kinds of job it
+runs, and what each job reports.
 
-Arrays in payloads are read-only; a payload may be kept, shared and read from any thread.
+Arrays in payloads are read-only; a payload may be kept, shared and read from any thread. What the
+interface sends the other way is in :mod:`cnnviz.service.commands`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import enum
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +28,39 @@ TRAINING = "training"
 PAUSED = "paused"
 STOPPING = "stopping"
 SHUT_DOWN = "shut down"
+
+
+class JobKind(str, enum.Enum):
+    """What a job does; an error names the kind of job it ended, so the window can route it."""
+
+    BUILD = "build"
+    CONVERT = "convert"
+    LOAD = "load"
+    SAVE = "save"
+    TRAIN = "train"
+    EVALUATE = "evaluate"
+    EXPERIMENT = "experiment"
+    SCIENCE = "science"
+    INSPECT = "inspect"
+    REPLAY = "replay"
+    LEARNING_RATE = "learning rate"
+    """A live change of the learning rate (a command rather than a job, but it can be refused)."""
+
+
+ERROR_TITLES: dict[JobKind, str] = {
+    JobKind.BUILD: "Could not build the model",
+    JobKind.CONVERT: "Could not switch engines",
+    JobKind.LOAD: "Could not open the model",
+    JobKind.SAVE: "Could not save the model",
+    JobKind.TRAIN: "Training failed",
+    JobKind.EVALUATE: "Could not evaluate the model",
+    JobKind.EXPERIMENT: "The experiment failed",
+    JobKind.SCIENCE: "The analysis failed",
+    JobKind.INSPECT: "Could not inspect the input",
+    JobKind.REPLAY: "Could not replay the checkpoint",
+    JobKind.LEARNING_RATE: "Invalid learning rate",
+}
+"""The dialog title of a job that failed, by its kind."""
 
 
 @dataclass(frozen=True)
@@ -60,17 +96,6 @@ class TrainingFinished:
 
 
 @dataclass(frozen=True)
-class InspectionRequest:
-    """What to inspect: one input image ``(1, h, w, c)``; the gradient target is the loss of
-    ``label`` (default: the predicted class) or, with ``class_index``, that class's logit."""
-
-    request_id: int
-    image: np.ndarray
-    label: int | None = None
-    class_index: int | None = None
-
-
-@dataclass(frozen=True)
 class InspectionResult:
     """Everything the viewers show for one input, computed by one engine at one model version."""
 
@@ -91,12 +116,19 @@ class InspectionResult:
 
 @dataclass(frozen=True)
 class ServiceError:
-    """A failure turned into data: a title, a readable message, and technical details."""
+    """A failure turned into data: the job it belongs to, a title for the dialog, a readable
+    message and technical details (a traceback, or empty).
 
+    ``job_id`` is the id the command returned (every command gets one); ``kind`` says what the job
+    was, and is what receivers route on: the title is only the dialog's text. A job refused before
+    it started (while training runs, say) reports its own kind and id too.
+    """
+
+    kind: JobKind
+    job_id: int
     title: str
     message: str
     details: str = ""
-    context: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -752,17 +752,18 @@ class MainWindow(QMainWindow):
 
     def _on_error(self, error: p.ServiceError) -> None:
         self._train_after_build = False
-        if error.title == "Could not switch engines":
+        kind = error.kind
+        if kind is p.JobKind.CONVERT:
             self._converting = False
             if self._model_info is not None:
                 self.config_panel.set_engine(self._model_info.engine)
             self._show_model_label()
-        # Panels waiting for a job's answer learn that it failed.
-        if error.title == "The analysis failed":
-            self.science_panel.set_busy(False)
-        if error.title == "The experiment failed":
+        # Panels waiting for a job's answer learn that it failed (or was refused).
+        elif kind is p.JobKind.SCIENCE:
+            self.science_panel.set_busy(self.service.state != p.IDLE)
+        elif kind is p.JobKind.EXPERIMENT:
             self.experiments_panel.show_error(error.message)
-        elif error.title == "Could not evaluate the model":
+        elif kind is p.JobKind.EVALUATE:
             self.evaluation_panel.show_error(error.message)
         self.show_error(error.title, error.message, error.details)
 

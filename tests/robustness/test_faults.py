@@ -15,7 +15,7 @@ from cnnviz.core.runs import RunDirectory, read_history
 from cnnviz.core.training_data import prepare_training_data
 from cnnviz.engines.numpy_engine import NumpyEngine
 from cnnviz.engines.numpy_engine.engine import ModelFileError
-from cnnviz.runner import RecordingStopped, TrainingDiverged, train_run
+from cnnviz.service.runner import RecordingStopped, TrainingDiverged, train_run
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,76 +7,11 @@ import numpy as np
 import pytest
 
 from cnnviz.core.config import reference_config
-from cnnviz.core.results import GradientResult
-from cnnviz.core.training_data import TrainingData
 from cnnviz.service import payloads as p
 from cnnviz.service.model_service import ModelService
+from tests.service.fakes import FakeEngine, fake_data
 
 TIMEOUT = 10_000
-
-
-class FakeEngine:
-    """A controllable engine: slow steps on demand, failures on demand, recorded calls."""
-
-    name = "fake"
-
-    def __init__(self, config, step_seconds=0.0, fail_at_step=None, inspect_seconds=0.0):
-        self.config = config
-        self.learning_rate = config.training.learning_rate
-        self.step_seconds = step_seconds
-        self.fail_at_step = fail_at_step
-        self.inspect_seconds = inspect_seconds
-        self.steps = 0
-        self.weights = {"dense": {"kernel": np.zeros((2, 2), np.float32)}}
-        self.learning_rates = []
-        self.inspected = []
-
-    def layer_names(self):
-        return ["dense"]
-
-    def train_step(self, images, labels):
-        self.steps += 1
-        self.learning_rates.append(self.learning_rate)
-        if self.fail_at_step is not None and self.steps == self.fail_at_step:
-            raise ValueError("the fake engine failed on purpose")
-        self.weights["dense"]["kernel"] += 1.0
-        time.sleep(self.step_seconds)
-        return 1.0 / self.steps, 0.5
-
-    def evaluate(self, images, labels, batch_size=256):
-        return 0.5, 0.75
-
-    def predict(self, images, batch_size=256):
-        return np.full((len(images), 10), 0.1, np.float32)
-
-    def feature_maps(self, images):
-        self.inspected.append(float(np.asarray(images).sum()))
-        time.sleep(self.inspect_seconds)
-        return {"dense": np.asarray(images).reshape(len(images), -1)[:, :10]}
-
-    def kernels(self):
-        return {}
-
-    def gradients(self, images, labels=None, class_index=None):
-        return GradientResult("loss", 0.0, np.zeros_like(images), {}, {})
-
-    def get_weights(self):
-        return {layer: {name: value.copy() for name, value in params.items()}
-                for layer, params in self.weights.items()}
-
-    def set_weights(self, weights):
-        self.weights = {layer: {name: value.copy() for name, value in params.items()}
-                        for layer, params in weights.items()}
-
-    def save(self, path):
-        return path
-
-
-def fake_data(training, data_dir=None, num_train=64):
-    images = np.zeros((num_train, 28, 28, 1), np.float32)
-    labels = np.arange(num_train) % 10
-    return TrainingData("fake", "memory", tuple("0123456789"), images, labels, images[:0], labels[:0],
-                        images[:16], labels[:16])
 
 
 @pytest.fixture
@@ -252,6 +187,26 @@ def test_shutdown_during_training_leaves_no_thread(qtbot, make_service):
     assert "cnnviz-model-service" not in [thread.name for thread in threading.enumerate()]
 
 
+def test_shutdown_drops_queued_jobs_instead_of_running_them(qtbot):
+    """Closing the window with slow jobs queued must not wait for them all (a random-interaction run
+    queued several jobs, and the window's close timed out with the worker still busy)."""
+    built = []
+
+    def slow_factory(name, config):
+        time.sleep(0.4)
+        built.append(name)
+        return FakeEngine(config)
+
+    service = ModelService(engine_factory=slow_factory, data_provider=fake_data, run_root=False)
+    for _ in range(10):
+        service.build(reference_config())
+    time.sleep(0.1)  # the first build is under way
+    start = time.perf_counter()
+    assert service.shutdown(timeout=5)
+    assert time.perf_counter() - start < 1.5
+    assert len(built) <= 2
+
+
 def test_real_numpy_engine_trains_inspects_and_stops(qtbot, tmp_path):
     service = ModelService(run_root=tmp_path / "runs")
     try:
@@ -367,7 +322,8 @@ def test_replay_inspects_a_checkpoint_without_replacing_the_model(qtbot, tmp_pat
         assert not np.array_equal(first[0].inspection.kernels["conv2d"], first[1].inspection.kernels["conv2d"])
         with qtbot.waitSignal(service.sig_replay_finished, timeout=TIMEOUT) as blocker:
             service.replay(run, -1, image)  # the weights before training
-        np.testing.assert_array_equal(blocker.args[0].inspection.kernels["conv2d"], RunInfo(run).kernels_at(-1)["conv2d"])
+        np.testing.assert_array_equal(blocker.args[0].inspection.kernels["conv2d"],
+                                      RunInfo(run).kernels_at(-1)["conv2d"])
         with qtbot.waitSignal(service.sig_error_raised, timeout=TIMEOUT) as blocker:
             service.replay(run, 7, image)
         assert "no checkpoint for epoch 8" in blocker.args[0].message

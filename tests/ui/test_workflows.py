@@ -96,7 +96,7 @@ def test_history_replays_a_run_epoch_by_epoch(qtbot, window):
     assert window.service.state == p.IDLE or window.service.state == p.BUSY
 
 
-def test_science_tab_symmetry_and_dead_filters_through_the_window(qtbot, window):
+def test_science_tab_symmetry_and_dead_filters_through_the_window(qtbot, window, tmp_path):
     science = window.science_panel
     window.show_tab(science)
     with qtbot.waitSignal(window.service.sig_science_finished, timeout=TIMEOUT) as blocker:
@@ -115,4 +115,9 @@ def test_science_tab_symmetry_and_dead_filters_through_the_window(qtbot, window)
         science.sig_science_requested.emit("prune", {"filters": {"dense": list(dead)}, "keep": True})
     pruned = shown.args[0]
     assert pruned.request_id > before
-    assert np.all(window.service._engine.get_weights()["dense"]["kernel"][:, list(dead)] == 0)
+    # The model the service holds now is pruned: save it and read its weights back.
+    with qtbot.waitSignal(window.service.sig_model_saved, timeout=TIMEOUT) as saved:
+        window.service.save(tmp_path / "pruned.npz")
+    from cnnviz.engines.numpy_engine import NumpyEngine
+    kernel = NumpyEngine.load(saved.args[0]).get_weights()["dense"]["kernel"]
+    assert np.all(kernel[:, list(dead)] == 0) and np.any(kernel != 0)

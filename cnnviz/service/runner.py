@@ -8,14 +8,19 @@ when the loss stops being a finite number, restoring the last epoch's weights.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from cnnviz.core.config import ModelConfig, TrainingConfig
+from cnnviz.core.experiments import ExperimentRun, RunOutcome
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.runs import RunDirectory
 from cnnviz.core.training_data import TrainingData
-from cnnviz.engines.base import train_epochs
+from cnnviz.engines.base import Engine, train_epochs
 
 EXPLODING_LOSS = 100.0
 """A batch cross-entropy above this (the true class given probability below e^-100) is divergence."""
@@ -53,18 +58,19 @@ class RecordingStopped:
     message: str
 
 
-def divergence(engine, step: StepResult, restored_from: str) -> TrainingDiverged:
+def divergence(engine: Engine, step: StepResult, restored_from: str) -> TrainingDiverged:
     """A :class:`TrainingDiverged` for ``step`` with a diagnosis and a suggested fix."""
-    initializer = engine.config.initializer.name if engine.config is not None else ""
-    suggestion = {"learning_rate": step.learning_rate / 10}
+    initialization = engine.config.initializer if engine.config is not None else None
+    initializer = initialization.name if initialization is not None else ""
+    suggestion: dict[str, float | str] = {"learning_rate": step.learning_rate / 10}
     causes = [f"the learning rate ({step.learning_rate:g}) is too high for this model"]
     if initializer == "ones":
         suggestion["initializer"] = "glorot_uniform"
         causes.insert(0, "every weight starts at one, so all units compute the same thing and the "
                          "logits grow without bound")
-    elif initializer == "normal" and engine.config.initializer.scale >= 0.5:
+    elif initialization is not None and initializer == "normal" and initialization.scale >= 0.5:
         suggestion["initializer"] = "glorot_uniform"
-        causes.insert(0, f"the weights start large (normal, scale {engine.config.initializer.scale:g})")
+        causes.insert(0, f"the weights start large (normal, scale {initialization.scale:g})")
     what = "not a number" if math.isnan(step.loss) else ("infinite" if math.isinf(step.loss) else
                                                           f"{step.loss:.3g}, far above any sensible value")
     fix = f"a learning rate of {suggestion['learning_rate']:g}"
@@ -89,12 +95,12 @@ class RunResult:
     seconds: float
 
 
-def model_file_name(engine) -> str:
+def model_file_name(engine: Engine) -> str:
     return "model.keras" if engine.name == "keras" else "model.npz"
 
 
-def train_run(engine, data: TrainingData, run: RunDirectory | None, *, epochs: int, batch_size: int,
-              seed: int) -> Iterator[StepResult | EpochResult | RecordingStopped]:
+def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, epochs: int, batch_size: int,
+              seed: int) -> Generator[StepResult | EpochResult | RecordingStopped, None, None]:
     """Train ``engine`` on ``data``, recording into ``run``; yields every step and epoch result.
 
     Every :data:`SNAPSHOT_EVERY` batches and at every epoch's end the weights are kept in memory;
@@ -102,28 +108,34 @@ def train_run(engine, data: TrainingData, run: RunDirectory | None, *, epochs: i
     restored and :class:`TrainingDiverged` is raised. If the run folder stops being writable a
     :class:`RecordingStopped` is yielded once and training continues unrecorded.
     """
+    config = engine.config
+    if config is None:
+        raise ValueError("This model has no cnnviz configuration (it was opened from a file with layers cnnviz "
+                         "cannot rebuild), so it can be inspected but not trained.")
     last_good, restored_from = engine.get_weights(), "from before training"
-    recording = run is not None
-
-    def record(action) -> RecordingStopped | None:
-        nonlocal recording
-        if not recording:
-            return None
-        try:
-            action()
-        except OSError as error:
-            recording = False
-            return RecordingStopped(f"The run folder {run.path} could not be written ({error.strerror or error}); "
-                                    "training goes on without recording. Free some space or choose another "
-                                    "folder for the next run; what was written before is intact.")
-        return None
-
+    record = _Recorder(run)
     suffix = ".keras" if engine.name == "keras" else ".npz"
-    stopped = record(lambda: (run.write_config(engine.config), run.update_info(
-        engine=engine.name, dataset=data.dataset, source=data.source, num_train=len(data.train_labels),
-        num_validation=len(data.val_labels), num_test=len(data.test_labels), status="running"),
+
+    def start(directory: RunDirectory) -> None:
+        directory.write_config(config)
+        directory.update_info(engine=engine.name, dataset=data.dataset, source=data.source,
+                              num_train=len(data.train_labels), num_validation=len(data.val_labels),
+                              num_test=len(data.test_labels), status="running")
         # The starting point, so a replay can show how training changed the weights.
-        engine.save(run.checkpoint_path(-1, suffix)), run.save_kernels(-1, dict(engine.kernels()))))
+        engine.save(directory.checkpoint_path(-1, suffix))
+        directory.save_kernels(-1, dict(engine.kernels()))
+
+    def diverged(directory: RunDirectory) -> None:
+        directory.flush()
+        directory.update_info(status="diverged")
+
+    def end_epoch(directory: RunDirectory, epoch: EpochResult) -> None:
+        directory.record_epoch(epoch)
+        engine.save(directory.checkpoint_path(epoch.epoch, suffix))
+        directory.save_kernels(epoch.epoch, dict(engine.kernels()))
+        engine.save(directory.path / model_file_name(engine))
+
+    stopped = record(start)
     if stopped:
         yield stopped
     for result in train_epochs(engine, data.train_images, data.train_labels, data.validation,
@@ -131,26 +143,42 @@ def train_run(engine, data: TrainingData, run: RunDirectory | None, *, epochs: i
         if isinstance(result, StepResult):
             if not math.isfinite(result.loss) or result.loss > EXPLODING_LOSS:
                 engine.set_weights(last_good)
-                if recording:
-                    run.record_step(result)
-                    record(lambda: (run.flush(), run.update_info(status="diverged")))
+                if record.directory is not None:
+                    record.directory.record_step(result)
+                    record(diverged)
                 raise divergence(engine, result, restored_from)
-            if recording:
-                run.record_step(result)
+            if record.directory is not None:
+                record.directory.record_step(result)
             if (result.batch + 1) % SNAPSHOT_EVERY == 0:
                 last_good = engine.get_weights()
                 restored_from = f"from epoch {result.epoch + 1}, batch {result.batch + 1}"
         else:
             last_good, restored_from = engine.get_weights(), f"from the end of epoch {result.epoch + 1}"
-            if recording:
-                stopped = record(lambda result=result: (
-                    run.record_epoch(result),
-                    engine.save(run.checkpoint_path(result.epoch, suffix)),
-                    run.save_kernels(result.epoch, dict(engine.kernels())),
-                    engine.save(run.path / model_file_name(engine))))
-                if stopped:
-                    yield stopped
+            stopped = record(functools.partial(end_epoch, epoch=result))
+            if stopped:
+                yield stopped
         yield result
+
+
+class _Recorder:
+    """Writes to a run folder (``directory``) until a write fails; from then on it is None, and
+    training goes on unrecorded."""
+
+    def __init__(self, directory: RunDirectory | None):
+        self.directory = directory
+
+    def __call__(self, action: Callable[[RunDirectory], object]) -> RecordingStopped | None:
+        """Run ``action`` on the folder; say (once) when the folder could not be written."""
+        if self.directory is None:
+            return None
+        try:
+            action(self.directory)
+        except OSError as error:
+            path, self.directory = self.directory.path, None
+            return RecordingStopped(f"The run folder {path} could not be written ({error.strerror or error}); "
+                                    "training goes on without recording. Free some space or choose another "
+                                    "folder for the next run; what was written before is intact.")
+        return None
 
 
 @dataclass(frozen=True)
@@ -161,7 +189,9 @@ class ExperimentStep:
     step: StepResult
 
 
-def run_experiment(runs, engine_factory, data_provider, run_root=None) -> Iterator:
+def run_experiment(runs: Iterable[ExperimentRun], engine_factory: Callable[[ModelConfig], Engine],
+                   data_provider: Callable[[TrainingConfig], TrainingData],
+                   run_root: str | Path | None = None) -> Generator[ExperimentStep | RunOutcome, None, None]:
     """Train every run of an experiment in turn, yielding :class:`ExperimentStep` for every batch
     and a :class:`~cnnviz.core.experiments.RunOutcome` when a run ends.
 
@@ -169,11 +199,7 @@ def run_experiment(runs, engine_factory, data_provider, run_root=None) -> Iterat
     weights of its last finished epoch (or the initial ones). Datasets are loaded once and shared by
     runs with the same data settings. Stop by closing the generator (between batches).
     """
-    import time
-
-    from cnnviz.core.experiments import RunOutcome
-
-    cache = {}
+    cache: dict[tuple, TrainingData] = {}
     for run in runs:
         training = run.config.training
         key = (training.dataset, training.train_subset, training.validation_split, training.seed)

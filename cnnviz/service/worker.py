@@ -1,0 +1,283 @@
+"""The model service's worker: the one thread that holds the engine and owns the service's state.
+
+The worker reads commands from a queue, in order. Between two commands it is idle; a job runs to
+its end before the next command is read, except that a training job (or an experiment) reads the
+queue between two batches: it applies controls (pause, resume, stop, step, learning rate), runs
+saves, serves the newest inspection and replay, and keeps any other job for when it ends. Only the
+worker changes :attr:`Worker.state`; the interface reads the last value published. A control read
+while no job runs is dropped, so a late Stop cannot leave the service stopping.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cnnviz.core.config import ModelConfig, TrainingConfig
+from cnnviz.core.training_data import TrainingData
+from cnnviz.engines.base import Engine
+from cnnviz.service import jobs, training_jobs
+from cnnviz.service import payloads as p
+from cnnviz.service.commands import (
+    BuildRequest,
+    Command,
+    ConvertRequest,
+    EvaluateRequest,
+    ExperimentRequest,
+    InspectionRequest,
+    Job,
+    LoadRequest,
+    Pause,
+    ReplayRequest,
+    Resume,
+    RunControls,
+    SaveRequest,
+    ScienceRequest,
+    SetLearningRate,
+    Shutdown,
+    Step,
+    Stop,
+    TrainRequest,
+)
+from cnnviz.service.latest_request import LatestRequest
+
+if TYPE_CHECKING:
+    from cnnviz.service.model_service import ModelService
+
+EngineFactory = Callable[[str, ModelConfig], Engine]
+Loader = Callable[[str], Engine]
+DataProvider = Callable[[TrainingConfig, str | None], TrainingData]
+
+WORKER_NICENESS = 10
+
+_HANDLERS: dict[type, Callable[[Worker, Any], None]] = {
+    BuildRequest: jobs.build, ConvertRequest: jobs.convert, LoadRequest: jobs.load, SaveRequest: jobs.save,
+    EvaluateRequest: jobs.evaluate, ScienceRequest: jobs.science, TrainRequest: training_jobs.train,
+    ExperimentRequest: training_jobs.experiment,
+}
+"""The job that runs each request (inspections and replays are served from their slots instead)."""
+_OWN_JOBS = (BuildRequest, ConvertRequest, LoadRequest, EvaluateRequest, ScienceRequest, TrainRequest,
+             ExperimentRequest)
+"""Jobs that run on their own, never inside another (saves may)."""
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How the service was configured (see :class:`~cnnviz.service.model_service.ModelService`)."""
+
+    engine_factory: EngineFactory
+    loader: Loader
+    data_provider: DataProvider
+    run_root: str | Path | bool | None
+    progress_interval: float
+    engine_workers: int | None
+
+
+class Worker:
+    """The worker thread's side of the model service; see the module docstring.
+
+    Parameters
+    ----------
+    signals : ModelService
+        Whose signals the worker emits.
+    commands : queue of commands
+        What the interface sends; read only here.
+    inspections, replays : LatestRequest
+        The newest inspection and replay requests (the queue only says that one waits).
+    options : WorkerOptions
+    """
+
+    def __init__(self, signals: ModelService, commands: queue.Queue[Command],
+                 inspections: LatestRequest[InspectionRequest], replays: LatestRequest[ReplayRequest],
+                 options: WorkerOptions):
+        self.signals = signals
+        self.options = options
+        self.inspections = inspections
+        self.replays = replays
+        self.engine: Engine | None = None
+        self.version = 0
+        self.source = ""
+        self.replay_engines: dict[str, Engine] = {}
+        self._commands = commands
+        self._deferred: deque[Job] = deque()
+        self._shutting_down = False
+        # Set by the interface when the window closes: jobs still queued are dropped, the running one
+        # stops at its next batch, so closing never waits for work nobody will see.
+        self.shutdown_requested = threading.Event()
+        self._state = p.IDLE
+        self._state_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="cnnviz-model-service", daemon=True)
+
+    # -- any thread --------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for the thread to end; returns whether it did."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def state(self) -> str:
+        """The state the worker published last."""
+        with self._state_lock:
+            return self._state
+
+    # -- the worker thread only ----------------------------------------------------------------------
+    def publish(self, state: str) -> None:
+        """Enter ``state`` and say so (``sig_state_changed``) if it is new."""
+        if threading.current_thread() is not self._thread:
+            raise RuntimeError("Only the model service's worker thread may change its state.")
+        with self._state_lock:
+            changed, self._state = state != self._state, state
+        if changed:
+            self.signals.sig_state_changed.emit(state)
+
+    def require_engine(self) -> Engine:
+        if self.engine is None:
+            raise RuntimeError("There is no model yet. Build a model or open a model file first.")
+        return self.engine
+
+    def model_info(self, source: str) -> p.ModelInfo:
+        """Describe the current model (which came from ``source``) to the interface."""
+        from cnnviz.core.summary import summarize
+
+        self.source = source
+        engine = self.require_engine()
+        summary = summarize(engine.config) if engine.config is not None else None
+        return p.ModelInfo(engine.name, tuple(engine.layer_names()), engine.config, summary, source, self.version)
+
+    def report(self, job: Job, error: Exception) -> None:
+        """Turn ``error``, raised by ``job``, into an error signal."""
+        self.report_message(job, p.ERROR_TITLES[job.kind], _readable(error), traceback.format_exc())
+
+    def report_message(self, job: Job, title: str, message: str, details: str = "") -> None:
+        self.signals.sig_error_raised.emit(p.ServiceError(job.kind, job.job_id, title, message, details))
+
+    def between_batches(self, controls: RunControls, *, training: bool,
+                        before_pause: Callable[[], None] = lambda: None) -> None:
+        """Read what the interface sent since the last batch and act on it; while paused, wait
+        here (serving inspections, replays and saves) until resumed or stopped.
+
+        ``training`` is False for an experiment, which pauses, steps and changes its learning rate
+        for nobody. ``before_pause`` runs before the state turns paused (to deliver progress).
+        """
+        self._take_waiting(controls, training)
+        if self.shutdown_requested.is_set():
+            controls.stopping, controls.paused, self._shutting_down = True, False, True
+        self._serve_between(controls)
+        if controls.paused and not controls.stopping:
+            before_pause()
+            self.publish(p.PAUSED)
+            while controls.paused and not controls.stopping:
+                self._apply(self._commands.get(), controls, training)  # every command wakes the worker
+                self._serve_between(controls)
+            if not controls.stopping:
+                self.publish(p.TRAINING)
+        if controls.stopping:
+            self.publish(p.STOPPING)
+
+    # -- internals ------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        from cnnviz.engines.numpy_engine import parallel
+
+        _lower_priority()
+        parallel.set_worker_limit(self.options.engine_workers)  # for this worker thread only
+        while not self._shutting_down:
+            command = self._deferred.popleft() if self._deferred else self._commands.get()
+            if isinstance(command, Shutdown) or self.shutdown_requested.is_set():
+                break
+            if isinstance(command, (InspectionRequest, ReplayRequest)):
+                self._serve_latest()
+            elif isinstance(command, (*_OWN_JOBS, SaveRequest)):
+                self._run_job(command)
+            # Anything else is a control for a job that has ended (or never began): nothing to steer.
+        self.publish(p.SHUT_DOWN)
+
+    def _run_job(self, job: Job) -> None:
+        try:
+            _HANDLERS[type(job)](self, job)
+        except Exception as error:  # noqa: BLE001 - every failure becomes an error signal
+            self.report(job, error)
+        finally:
+            self.publish(p.IDLE)
+        self._serve_latest()  # a request whose wake-up the job read from the queue as it ended
+
+    def _take_waiting(self, controls: RunControls, training: bool) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self._apply(command, controls, training)
+
+    def _apply(self, command: Command, controls: RunControls, training: bool) -> None:
+        """Act on one command read while a job runs (``training``: a training job, not an experiment)."""
+        if isinstance(command, (Stop, Shutdown)):
+            controls.stopping, controls.paused = True, False
+            self._shutting_down = self._shutting_down or isinstance(command, Shutdown)
+        elif isinstance(command, SaveRequest):
+            self._run_nested(jobs.save, command)
+        elif isinstance(command, (InspectionRequest, ReplayRequest)):
+            pass  # their slots hold the newest request, served right after
+        elif isinstance(command, _OWN_JOBS):
+            self._deferred.append(command)  # runs when this job ends
+        elif not training:
+            pass  # an experiment neither pauses nor steps, and has a learning rate per run
+        elif isinstance(command, Pause):
+            controls.paused = True
+        elif isinstance(command, Resume):
+            controls.paused = False
+        elif isinstance(command, Step):
+            controls.step_unit, controls.paused = command.unit, False
+        elif isinstance(command, SetLearningRate):
+            controls.learning_rate = command.value
+
+    def _serve_between(self, controls: RunControls) -> None:
+        self._serve_latest()
+        if controls.learning_rate is not None and self.engine is not None:
+            self.engine.learning_rate, controls.learning_rate = controls.learning_rate, None
+
+    def _serve_latest(self) -> None:
+        inspection = self.inspections.take()
+        if inspection is not None:
+            self._run_nested(jobs.inspect, inspection)
+        replay = self.replays.take()
+        if replay is not None:
+            self._run_nested(jobs.replay, replay)
+
+    def _run_nested(self, handler: Callable[[Worker, Any], None], job: Job) -> None:
+        """Run a short job inside another (or while idle); a failure is reported and the rest goes on."""
+        try:
+            handler(self, job)
+        except Exception as error:  # noqa: BLE001 - reported; the job around it continues
+            self.report(job, error)
+
+
+def _lower_priority() -> None:
+    """Run the worker below the interface's priority, so training never starves the window.
+
+    On Linux each thread has its own nice value, and threads it starts inherit it (the NumPy
+    engine's chunk thread included). Elsewhere, or when not permitted, nothing changes.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+    except (AttributeError, OSError):
+        pass
+
+
+def _readable(error: Exception) -> str:
+    """A one-paragraph message for the user; library errors keep their own words."""
+    if isinstance(error, (ValueError, RuntimeError, OSError)) and str(error):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
