@@ -1,4 +1,4 @@
-"""Dependencies point one way (ui -> service -> engines -> core), checked by import-linter.
+"""Dependencies point one way (ui -> service -> science -> engines -> core), checked by import-linter.
 
 The contracts live in ``pyproject.toml`` under ``[tool.importlinter]``. Unlike a walk over
 absolute imports, import-linter also sees relative imports and imports inside functions, and
@@ -27,12 +27,15 @@ LINT = ("import sys\n"
 
 # One import that each contract forbids, and the module it is put in.
 VIOLATIONS = {
-    "Layers: ui -> service -> engines -> core, never upwards": ("core/config.py", "import cnnviz.service"),
+    "Layers: ui -> service -> science -> engines -> core, never upwards": ("core/config.py", "import cnnviz.service"),
     "core imports neither Qt nor TensorFlow": ("core/summary.py", "from pyqtgraph import mkPen"),
-    "engines import no Qt": ("engines/base.py", "from PySide6 import QtCore"),
+    "engines import no Qt": ("engines/registry.py", "from PySide6 import QtCore"),
     "The NumPy engine imports no TensorFlow": ("engines/numpy_engine/losses.py", "import tensorflow"),
     "The Keras engine imports no part of the NumPy engine": (
         "engines/keras_engine/builder.py", "from cnnviz.engines.numpy_engine import functional"),
+    "science imports neither Qt nor TensorFlow": ("science/data.py", "from PySide6 import QtCore"),
+    "science drives engines through the contract alone": (
+        "science/checks.py", "from cnnviz.engines.numpy_engine import NumpyEngine"),
     "ui imports no engine, TensorFlow or Keras itself": ("ui/images.py", "from ..engines import registry"),
     "The library never imports its entry points": ("ui/elided_label.py", "from cnnviz import app"),
 }
@@ -88,7 +91,8 @@ def test_a_forbidden_import_breaks_its_contract_and_only_it(contract, tmp_path):
 def test_importing_cnnviz_loads_no_qt_or_tensorflow():
     code = (
         "import sys, cnnviz, cnnviz.cli, cnnviz.core.config, cnnviz.core.validation, "
-        "cnnviz.core.summary, cnnviz.core.datasets, cnnviz.core.preprocessing\n"
+        "cnnviz.core.summary, cnnviz.core.datasets, cnnviz.core.preprocessing, cnnviz.science, "
+        "cnnviz.service.inspection\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {GUI_AND_TF!r}))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

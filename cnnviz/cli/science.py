@@ -54,8 +54,8 @@ def _indices(indices) -> str:
 # -- symmetry ------------------------------------------------------------------------------------
 
 def _command_symmetry(args: argparse.Namespace) -> int:
+    from cnnviz import science
     from cnnviz.core.symmetry import ODD_ACTIVATIONS
-    from cnnviz.service import science
 
     engine, path = _open_model(args.model)
     first = science.symmetry(engine, args.layer, "permutation", args.samples, args.seed)
@@ -88,7 +88,7 @@ def _command_symmetry(args: argparse.Namespace) -> int:
 def _command_flip(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from cnnviz.service import science
+    from cnnviz import science
 
     engine, path = _open_model(args.model)
     if args.random:
@@ -134,7 +134,7 @@ def _format_matrix(matrix, class_names) -> list[str]:
 def _command_spectra(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from cnnviz.service import science
+    from cnnviz import science
 
     engine, path = _open_model(args.model)
     if args.pair:
@@ -192,7 +192,7 @@ def _command_spectra(args: argparse.Namespace) -> int:
 # -- dead ----------------------------------------------------------------------------------------
 
 def _command_dead(args: argparse.Namespace) -> int:
-    from cnnviz.service import science
+    from cnnviz import science
 
     if args.out and not args.prune:
         raise ValueError("--out saves the pruned model; add --prune.")

@@ -19,9 +19,12 @@ result, which is what the identity needs. Everything here is NumPy, computed in 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+
+from cnnviz.core.checks import int_items
 
 PADDINGS = ("valid", "same")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
@@ -49,18 +52,12 @@ def flip_kernel(kernel: np.ndarray) -> np.ndarray:
 
 def _pair(value, what: str) -> tuple[int, int]:
     """An int or a pair of ints, each at least 1, as ``(vertical, horizontal)``."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        pair = (int(value), int(value))
-    else:
-        try:
-            pair = tuple(int(item) for item in value)
-        except (TypeError, ValueError):
-            pair = ()
-        if len(pair) != 2 or any(isinstance(item, bool) for item in value):
-            raise ValueError(f"{what} must be an integer or a pair of integers, received {value!r}.")
+    pair = int_items(value)
+    if len(pair) != 2 or (isinstance(value, Iterable) and any(isinstance(item, bool) for item in value)):
+        raise ValueError(f"{what} must be an integer or a pair of integers, received {value!r}.")
     if min(pair) < 1:
         raise ValueError(f"{what} must be at least 1, received {value!r}.")
-    return pair
+    return pair[0], pair[1]
 
 
 def dilate(gradient: np.ndarray, strides) -> np.ndarray:
@@ -265,6 +262,8 @@ class FlipComparison:
         The input gradient by the flipped-kernel full convolution.
     engine_gradient : ndarray, shape (n, h, w, in)
         The input gradient the engine computed, as given.
+    difference : ndarray, shape (n, h, w, in), float64
+        ``computed_gradient - engine_gradient``.
     """
 
     max_abs_difference: float
@@ -274,6 +273,7 @@ class FlipComparison:
     dilated_gradient: np.ndarray
     computed_gradient: np.ndarray
     engine_gradient: np.ndarray
+    difference: np.ndarray
 
 
 def compare_flip(engine_input_gradient: np.ndarray, output_gradient: np.ndarray, layer_output: np.ndarray,
@@ -306,14 +306,15 @@ def compare_flip(engine_input_gradient: np.ndarray, output_gradient: np.ndarray,
     if engine_gradient.shape != computed.shape:
         raise ValueError(f"engine_input_gradient has shape {engine_gradient.shape}, but the layer's input "
                          f"gradient has shape {computed.shape}.")
-    difference = float(np.abs(computed - engine_gradient).max()) if computed.size else 0.0
+    difference = computed - engine_gradient
+    largest = float(np.abs(difference).max()) if computed.size else 0.0
     scale = float(np.abs(engine_gradient).max()) if engine_gradient.size else 0.0
-    relative = difference / scale if scale > 0 else (0.0 if difference == 0 else float("inf"))
+    relative = largest / scale if scale > 0 else (0.0 if largest == 0 else float("inf"))
     return FlipComparison(
-        max_abs_difference=difference, relative_difference=relative,
+        max_abs_difference=largest, relative_difference=relative,
         flipped_kernel=flip_kernel(kernel), pre_activation_gradient=pre_activation,
         dilated_gradient=dilate(pre_activation, strides), computed_gradient=computed,
-        engine_gradient=engine_gradient,
+        engine_gradient=engine_gradient, difference=difference,
     )
 
 

@@ -7,6 +7,7 @@ array) are not Python ints although they should be accepted. These helpers say i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeGuard
 
 import numpy as np
@@ -49,3 +50,17 @@ def require_index(value: object, count: int, what: str) -> int:
     if not is_int(value) or not 0 <= value < count:
         raise ValueError(f"{what} must be in [0, {count}), received {value!r}.")
     return int(value)
+
+
+def int_items(value: object) -> tuple[int, ...]:
+    """``value`` as ints: a whole number twice (a square size, equal strides), or each item of a
+    sequence converted with ``int``; ``()`` when that fails. Callers check the length they need.
+    """
+    if is_int(value):
+        return int(value), int(value)
+    if not isinstance(value, Iterable):
+        return ()
+    try:
+        return tuple(int(item) for item in value)
+    except (TypeError, ValueError):
+        return ()

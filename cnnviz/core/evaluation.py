@@ -1,13 +1,14 @@
 """Evaluation of a classifier on a labelled set: accuracy, confusion matrix, per-class accuracy,
-and the misclassified examples (most confident mistakes first)."""
+and the misclassified examples (most confident mistakes first).
+
+The tables only; :func:`cnnviz.science.evaluation.evaluate` makes an :class:`Evaluation` from a
+model's predictions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-
-from cnnviz.core.results import frozen
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,15 +64,3 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: i
         raise ValueError(f"labels {labels.shape} and predictions {predictions.shape} must have the same shape.")
     return np.bincount(labels * num_classes + predictions, minlength=num_classes * num_classes).reshape(
         num_classes, num_classes)
-
-
-def evaluate(engine, images: np.ndarray, labels: np.ndarray, dataset: str,
-             class_names: tuple[str, ...]) -> Evaluation:
-    """Predict every image with ``engine`` and tabulate the results."""
-    probabilities = engine.predict(images)
-    predictions = probabilities.argmax(axis=1)
-    labels = np.asarray(labels, np.int64)
-    num_classes = probabilities.shape[1]
-    names = tuple(class_names) if len(class_names) == num_classes else tuple(map(str, range(num_classes)))
-    return Evaluation(dataset, names, frozen(np.asarray(images)), frozen(labels), frozen(predictions),
-                      frozen(probabilities), frozen(confusion_matrix(labels, predictions, num_classes)))

@@ -15,16 +15,18 @@ Pruning zeroes a filter's kernel and bias in its own layer only; the next layer'
 are left as they are. The pruned filter then outputs ``activation(0)`` everywhere: 0 for relu,
 tanh and linear, so it contributes nothing downstream, but 0.5 for sigmoid, a constant that the
 next layer still adds in (fold it into the next layer's bias, or retrain, to remove it). The same
-functions work for dense layers (kernel ``(in, units)``), a unit being a "filter".
+functions work for dense layers (kernel ``(in, units)``), a unit being a "filter". Pure NumPy on
+kernels, maps and weights; :mod:`cnnviz.science.dead_filters` runs them on a model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
+
+from cnnviz.core.checks import is_real
 
 Weights = dict[str, dict[str, np.ndarray]]
 
@@ -67,8 +69,7 @@ class DeadFilterReport:
 
 
 def _tolerance(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not (np.isfinite(value) and value >= 0):
+    if not is_real(value) or not (np.isfinite(value) and value >= 0):
         raise ValueError(f"{what} must be a non-negative number, received {value!r}.")
     return float(value)
 
@@ -183,45 +184,3 @@ def prune_filters(weights: Weights, layer: str, filters: Sequence[int],
     result[layer]["kernel"][..., indices] = 0
     result[layer]["bias"][indices] = 0
     return result
-
-
-class PruneEvaluation(NamedTuple):
-    """Test accuracy before and after pruning, and the pruned weights."""
-
-    accuracy_before: float
-    accuracy_after: float
-    pruned_weights: Weights
-
-
-def prune_and_evaluate(engine, layer: str, filters: Sequence[int], images: np.ndarray, labels: np.ndarray,
-                       keep: bool = False) -> PruneEvaluation:
-    """Prune filters and measure the accuracy before and after.
-
-    Parameters
-    ----------
-    engine : Engine
-        Any engine (``get_weights``, ``set_weights``, ``evaluate``, ``layer_names``).
-    layer : str
-    filters : sequence of int
-    images : ndarray, shape (n, h, w, c)
-    labels : ndarray, shape (n,), integer
-    keep : bool, default False
-        Keep the pruned weights in the engine; by default its weights are restored (also on error).
-
-    Returns
-    -------
-    PruneEvaluation
-        ``(accuracy_before, accuracy_after, pruned_weights)``.
-    """
-    original = engine.get_weights()
-    pruned = prune_filters(original, layer, filters, engine.layer_names())
-    _, before = engine.evaluate(images, labels)
-    restore = True
-    try:
-        engine.set_weights(pruned)
-        _, after = engine.evaluate(images, labels)
-        restore = not keep
-    finally:
-        if restore:
-            engine.set_weights(original)
-    return PruneEvaluation(float(before), float(after), pruned)

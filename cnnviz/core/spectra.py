@@ -8,38 +8,31 @@ everything else. Small kernels (3x3) are zero-padded before the transform, which
 their continuous spectrum more finely without changing it, so that it can be read.
 
 The report's §5.1 compares such spectra between digits (4 and 7 alike, 8 and 1 not):
-:func:`log_spectrum_similarity` scores two maps, :func:`class_similarity_matrix` averages it
-over every pair of classes (:func:`pair_similarities` gives the individual pairs behind the mean;
-:mod:`cnnviz.core.spectra_uncertainty` how sure the means are), :func:`radial_profile` and
+:func:`log_spectrum_similarity` scores two maps (:mod:`cnnviz.science.spectra_similarity`
+takes it over many images and classes), :func:`radial_profile` and
 :func:`low_frequency_fraction` say how the power spreads from low to high frequencies.
+Pure NumPy on arrays; nothing here runs a model.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-
 import numpy as np
+
+from cnnviz.core.checks import int_items, is_int, is_real
 
 
 def _spatial_size(size: int | tuple[int, int] | None, shape: tuple[int, int]) -> tuple[int, int]:
     """The padded ``(height, width)`` to transform at, checked against the maps' own size."""
     if size is None:
         return shape
-    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
-        padded = (int(size), int(size))
-    else:
-        try:
-            padded = tuple(int(value) for value in size)
-        except (TypeError, ValueError):
-            padded = ()
-        if len(padded) != 2:
-            raise ValueError(f"size must be an integer or a pair (height, width), received {size!r}.")
+    padded = int_items(size)
+    if len(padded) != 2:
+        raise ValueError(f"size must be an integer or a pair (height, width), received {size!r}.")
     if padded[0] < shape[0] or padded[1] < shape[1]:
         raise ValueError(f"Cannot zero-pad maps of size {shape[0]}x{shape[1]} to {padded[0]}x{padded[1]}: "
                          f"the padded size must be at least the map size. Pass size=None to transform "
                          f"at the maps' own size, or a size of at least {shape[0]}x{shape[1]}.")
-    return padded
+    return padded[0], padded[1]
 
 
 def magnitude_spectrum(maps: np.ndarray, size: int | tuple[int, int] | None = None,
@@ -80,11 +73,25 @@ def magnitude_spectrum(maps: np.ndarray, size: int | tuple[int, int] | None = No
         raise ValueError(f"maps must hold real numbers, received dtype {maps.dtype}.")
     padded = _spatial_size(size, maps.shape[:2])
     # float64 keeps the transform exact enough for Parseval checks; the result is float32.
-    spectrum = np.fft.fft2(maps.astype(np.float64, copy=False), s=padded, axes=(0, 1))
-    magnitude = np.abs(np.fft.fftshift(spectrum, axes=(0, 1)))
+    magnitude = _centred_magnitude(np.moveaxis(maps, -1, 0).astype(np.float64), padded)
     if log:
-        magnitude = np.log1p(magnitude)
-    return magnitude.astype(np.float32)
+        np.log1p(magnitude, out=magnitude)
+    return np.moveaxis(magnitude.astype(np.float32), 0, -1)
+
+
+def _centred_magnitude(stack: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``|F|`` of every map of an ``(n, h, w)`` stack zero-padded to ``shape``, zero frequency centred.
+
+    A real map's spectrum is Hermitian, ``|F(-u, -v)| = |F(u, v)|``, so the real FFT's half
+    spectrum is mirrored into the other half: about half the work of a complex FFT.
+    """
+    height, width = shape
+    half = np.abs(np.fft.rfft2(stack, s=shape, axes=(1, 2)))               # (n, H, W // 2 + 1)
+    full = np.empty((len(stack), height, width))
+    full[:, :, :half.shape[2]] = half
+    columns = np.arange(half.shape[2], width)
+    full[:, :, columns] = half[:, -np.arange(height) % height][:, :, width - columns]
+    return np.fft.fftshift(full, axes=(1, 2))
 
 
 def frequency_axes(shape: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -102,13 +109,31 @@ def frequency_axes(shape: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray
     fx : ndarray, shape (W,)
         Horizontal frequency of each column, likewise.
     """
-    if isinstance(shape, (int, np.integer)):
-        shape = (int(shape), int(shape))
-    shape = tuple(shape)
-    if len(shape) < 2 or shape[0] < 1 or shape[1] < 1:
-        raise ValueError(f"shape must be (height, width) with positive sizes, received {shape!r}.")
-    height, width = int(shape[0]), int(shape[1])
+    sizes = (int(shape), int(shape)) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if len(sizes) < 2 or sizes[0] < 1 or sizes[1] < 1:
+        raise ValueError(f"shape must be (height, width) with positive sizes, received {sizes!r}.")
+    height, width = int(sizes[0]), int(sizes[1])
     return (np.fft.fftshift(np.fft.fftfreq(height)), np.fft.fftshift(np.fft.fftfreq(width)))
+
+
+def spectrum_extent(shape: int | tuple[int, int]) -> tuple[float, float, float, float]:
+    """Where the pixels of a centred spectrum lie in frequency, for drawing it on frequency axes.
+
+    Parameters
+    ----------
+    shape : int or (int, int)
+        The spectrum's ``(H, W)`` (an integer for a square one).
+
+    Returns
+    -------
+    (float, float, float, float)
+        ``(fx_left, fx_right, fy_top, fy_bottom)`` in cycles per pixel: the outer edges of the
+        first and last columns and rows, each pixel centred on its frequency (:func:`frequency_axes`).
+    """
+    frequency_y, frequency_x = frequency_axes(shape)
+    height, width = len(frequency_y), len(frequency_x)
+    return (float(frequency_x[0] - 0.5 / width), float(frequency_x[-1] + 0.5 / width),
+            float(frequency_y[0] - 0.5 / height), float(frequency_y[-1] + 0.5 / height))
 
 
 # -- comparing spectra (the report's §5.1: digits 4 and 7 alike, 8 and 1 not) ------------------
@@ -197,33 +222,6 @@ def log_spectrum_similarity(a: np.ndarray, b: np.ndarray, exclude_dc: bool = Fal
     return float(np.clip(vectors[0] @ vectors[1], 0.0, 1.0))
 
 
-def pair_similarities(maps_a: np.ndarray, maps_b: np.ndarray, exclude_dc: bool = False) -> np.ndarray:
-    """:func:`log_spectrum_similarity` of every map of one stack with every map of another.
-
-    These are the individual image-pair similarities that :func:`class_similarity_matrix`
-    averages; their spread says how much one pair of images can differ from the mean.
-
-    Parameters
-    ----------
-    maps_a : ndarray, shape (n_a, h, w)
-    maps_b : ndarray, shape (n_b, h, w)
-        Maps of the same size (h, w).
-    exclude_dc : bool, default False
-
-    Returns
-    -------
-    ndarray, shape (n_a, n_b), float64
-        In [0, 1]; NaN in the rows and columns of all-zero maps (no spectrum).
-    """
-    _, (first, second) = class_map_stacks({0: maps_a, 1: maps_b})
-    vectors_a, valid_a = unit_log_spectra(first, exclude_dc)
-    vectors_b, valid_b = unit_log_spectra(second, exclude_dc)
-    similarities = np.clip(vectors_a @ vectors_b.T, 0.0, 1.0)
-    similarities[~valid_a, :] = np.nan
-    similarities[:, ~valid_b] = np.nan
-    return similarities
-
-
 def _stacked_maps(maps: np.ndarray) -> np.ndarray:
     """``(h, w)`` or ``(h, w, n)`` maps as a float64 ``(n, h, w)`` stack, checked."""
     maps = np.asarray(maps)
@@ -287,7 +285,7 @@ def radial_profile(maps: np.ndarray, num_bands: int | None = None) -> tuple[np.n
     height, width = stack.shape[1:]
     if num_bands is None:
         num_bands = int(np.ceil(MAX_RADIAL_FREQUENCY * max(height, width)))
-    if isinstance(num_bands, bool) or not isinstance(num_bands, (int, np.integer)) or num_bands < 1:
+    if not is_int(num_bands) or num_bands < 1:
         raise ValueError(f"num_bands must be a positive integer, received {num_bands!r}.")
     edges = np.linspace(0.0, MAX_RADIAL_FREQUENCY, int(num_bands) + 1)
     radius = _radial_frequency((height, width))
@@ -320,8 +318,7 @@ def low_frequency_fraction(maps: np.ndarray, cutoff: float = 0.25, exclude_dc: b
         In [0, 1]; NaN when there is no power at all (all-zero maps, or constant ones with
         ``exclude_dc``).
     """
-    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float, np.floating, np.integer)) \
-            or not 0 < cutoff <= MAX_RADIAL_FREQUENCY:
+    if not is_real(cutoff) or not 0 < cutoff <= MAX_RADIAL_FREQUENCY:
         raise ValueError(f"cutoff must be a frequency in (0, {MAX_RADIAL_FREQUENCY:.3f}] cycles per pixel, "
                          f"received {cutoff!r}.")
     stack = _stacked_maps(maps)
@@ -333,120 +330,3 @@ def low_frequency_fraction(maps: np.ndarray, cutoff: float = 0.25, exclude_dc: b
     if total <= 0:
         return float("nan")
     return float(power[radius <= cutoff].sum() / total)
-
-
-def class_map_stacks(feature_maps_by_class: dict[int, np.ndarray]) -> tuple[list, list[np.ndarray]]:
-    """Each class's maps checked and as float64, in the order of the sorted class keys.
-
-    Parameters
-    ----------
-    feature_maps_by_class : dict[int, ndarray of shape (n_k, h, w)]
-        One filter's maps for ``n_k`` inputs of each class, all of the same size (h, w).
-
-    Returns
-    -------
-    keys : list
-        The sorted class keys.
-    stacks : list of ndarray, shape (n_k, h, w), float64
-
-    Raises
-    ------
-    ValueError
-        For an empty dictionary, maps that are not ``(n, h, w)``, of different sizes, or not finite.
-    """
-    if not isinstance(feature_maps_by_class, dict) or not feature_maps_by_class:
-        raise ValueError("feature_maps_by_class must be a non-empty dictionary {class: maps (n, h, w)}.")
-    keys = sorted(feature_maps_by_class)
-    stacks = []
-    for key in keys:
-        maps = np.asarray(feature_maps_by_class[key])
-        if maps.ndim != 3 or maps.shape[0] == 0 or 0 in maps.shape[1:]:
-            raise ValueError(f"The maps of class {key!r} must have shape (n, h, w) with n >= 1, received "
-                             f"an array of shape {maps.shape}. For feature maps (n, h, w, filters), pick "
-                             f"one filter: maps[..., k].")
-        if not np.issubdtype(maps.dtype, np.number) or np.iscomplexobj(maps):
-            raise ValueError(f"The maps of class {key!r} must hold real numbers, received dtype {maps.dtype}.")
-        if stacks and maps.shape[1:] != stacks[0].shape[1:]:
-            raise ValueError(f"Every class's maps must have the same size; class {keys[0]!r} has "
-                             f"{stacks[0].shape[1:]} and class {key!r} has {maps.shape[1:]}.")
-        maps = maps.astype(np.float64, copy=False)
-        if not np.isfinite(maps).all():
-            raise ValueError(f"The maps of class {key!r} hold NaN or infinite values.")
-        stacks.append(maps)
-    return keys, stacks
-
-
-def class_similarity_matrix(feature_maps_by_class: dict[int, np.ndarray],
-                            exclude_dc: bool = False) -> np.ndarray:
-    """Mean log-spectrum similarity between the feature maps of every pair of classes.
-
-    Entry ``(i, j)`` is the mean of :func:`log_spectrum_similarity` over every pair of one map of
-    class ``i`` and one map of class ``j``; on the diagonal, over every pair of *different* maps of
-    the class (a map is never compared with itself, which would always give 1). Because cosine
-    similarity is bilinear in the unit-length spectra, the sum over all pairs is the dot product
-    of the classes' summed unit spectra: the whole matrix costs one FFT per map and a ``K x K``
-    matrix product, however many maps there are.
-
-    Parameters
-    ----------
-    feature_maps_by_class : dict[int, ndarray of shape (n_k, h, w)]
-        One filter's maps for ``n_k`` inputs of each class, all of the same size (h, w).
-    exclude_dc : bool, default False
-        As in :func:`log_spectrum_similarity`.
-
-    Returns
-    -------
-    ndarray, shape (K, K), float64
-        Rows and columns in the order of the sorted class keys; exactly symmetric. All-zero maps
-        (no spectrum) are left out of the averages; an entry with no pair left (a class whose
-        maps are all zero, or a single map on the diagonal) is NaN.
-
-    Raises
-    ------
-    ValueError
-        For an empty dictionary, maps that are not ``(n, h, w)``, or maps of different sizes.
-    """
-    _, stacks = class_map_stacks(feature_maps_by_class)
-    sums, counts = [], []
-    for maps in stacks:
-        vectors, valid = unit_log_spectra(maps, exclude_dc)
-        sums.append(vectors.sum(axis=0))
-        counts.append(int(valid.sum()))
-    sums = np.stack(sums)
-    counts = np.asarray(counts, dtype=np.float64)
-    totals = sums @ sums.T
-    pairs = np.outer(counts, counts)
-    # On the diagonal, drop each map's similarity with itself: exactly 1 per valid map.
-    totals[np.diag_indices_from(totals)] -= counts
-    pairs[np.diag_indices_from(pairs)] -= counts
-    with np.errstate(invalid="ignore", divide="ignore"):
-        matrix = np.where(pairs > 0, totals / np.where(pairs > 0, pairs, 1.0), np.nan)
-    matrix = np.clip((matrix + matrix.T) / 2, 0.0, 1.0)
-    return matrix
-
-
-def similarity_matrix_csv(matrix: np.ndarray, class_names) -> str:
-    """A class-by-class matrix as CSV text: a header row of class names, then one row per class.
-
-    Parameters
-    ----------
-    matrix : ndarray, shape (K, K)
-    class_names : sequence of K str
-
-    Returns
-    -------
-    str
-        ``class,<name 1>,...`` then ``<name i>,<value>,...`` with values to six decimals (NaN
-        written as ``nan``), lines ending in ``\\n``.
-    """
-    matrix = np.asarray(matrix, dtype=np.float64)
-    names = [str(name) for name in class_names]
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.shape[0] != len(names):
-        raise ValueError(f"matrix must be square with one row per class name; received shape {matrix.shape} "
-                         f"and {len(names)} class names.")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["class", *names])
-    for name, row in zip(names, matrix):
-        writer.writerow([name, *("nan" if np.isnan(value) else f"{value:.6f}" for value in row)])
-    return buffer.getvalue()

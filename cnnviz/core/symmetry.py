@@ -22,16 +22,19 @@ next weighted layer found in the order ``layer_names`` gives (layers without wei
 dropout, pooling and flatten, are skipped). After a convolution the next layer may be a
 convolution (its input channels) or, after a flatten, a dense layer (its rows, in NHWC order).
 Whether a transform is exact also depends on the layers between: max pooling commutes with
-permutation and positive rescaling but not with a sign flip. :func:`check_symmetry` measures it.
+permutation and positive rescaling but not with a sign flip. :func:`cnnviz.science.symmetries.check_symmetry`
+measures it on a model's predictions. Pure NumPy on weights; nothing here runs a model.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from cnnviz.core.checks import is_int
 
 Weights = dict[str, dict[str, np.ndarray]]
 
@@ -66,7 +69,7 @@ KNOWN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 def _count_text(label: str, log10: float, exact, significant: int) -> str:
     """``label = value``: exactly (``exact()``) when short, as a power of ten from ``log10`` otherwise."""
-    if isinstance(significant, bool) or not isinstance(significant, int) or significant < 1:
+    if not is_int(significant) or significant < 1:
         raise ValueError(f"significant must be a positive integer, received {significant!r}.")
     if log10 < EXACT_DIGITS - 1:
         return f"{label} = {exact():,}"
@@ -78,7 +81,7 @@ def _count_text(label: str, log10: float, exact, significant: int) -> str:
 
 
 def _checked_units(num_units) -> int:
-    if isinstance(num_units, bool) or not isinstance(num_units, (int, np.integer)) or num_units < 0:
+    if not is_int(num_units) or num_units < 0:
         raise ValueError(f"The number of hidden units must be a non-negative integer, received {num_units!r}.")
     return int(num_units)
 
@@ -364,60 +367,12 @@ def _scale_units(weights: Weights, layer: str, units, scales, layer_names) -> We
     kernel, bias = result[layer]["kernel"], result[layer]["bias"]
     kernel[..., indices] = kernel[..., indices] * scale
     bias[indices] = bias[indices] * scale
-    selector = [slice(None)] * rows.ndim
+    selector: list[slice | np.ndarray] = [slice(None)] * rows.ndim
     selector[axis] = indices
     shape = [1] * rows.ndim
     shape[axis] = len(indices)
     rows[tuple(selector)] = rows[tuple(selector)] / scale.reshape(shape)
     return result
-
-
-@dataclass(frozen=True)
-class SymmetryCheck:
-    """How much a weight transform changed a network's predictions.
-
-    Attributes
-    ----------
-    max_abs_difference_in_probabilities : float
-        Largest change of any class probability over the images.
-    argmax_agreement : float
-        Fraction of images whose predicted class did not change.
-    num_images : int
-    """
-
-    max_abs_difference_in_probabilities: float
-    argmax_agreement: float
-    num_images: int
-
-
-def check_symmetry(engine, images: np.ndarray, transform: Callable[[Weights], Weights]) -> SymmetryCheck:
-    """Predict with transformed weights and compare with the engine's own predictions.
-
-    The engine's weights are restored afterwards, also when the transform or the prediction fails.
-
-    Parameters
-    ----------
-    engine : Engine
-        Any engine (``get_weights``, ``set_weights``, ``predict``).
-    images : ndarray, shape (n, h, w, c)
-    transform : callable
-        Takes the weights (a copy) and returns the transformed weights, e.g.
-        ``lambda w: permute_hidden_units(w, "dense", order, engine.layer_names())``.
-
-    Returns
-    -------
-    SymmetryCheck
-    """
-    original = engine.get_weights()
-    before = np.asarray(engine.predict(images), dtype=np.float64)
-    try:
-        engine.set_weights(transform(_copy(original)))
-        after = np.asarray(engine.predict(images), dtype=np.float64)
-    finally:
-        engine.set_weights(original)
-    difference = float(np.abs(after - before).max()) if before.size else 0.0
-    agreement = float((after.argmax(axis=1) == before.argmax(axis=1)).mean()) if len(before) else 1.0
-    return SymmetryCheck(difference, agreement, len(before))
 
 
 def explain(activation: str, kind: str) -> str:

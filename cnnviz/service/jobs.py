@@ -76,8 +76,8 @@ def save(worker: Worker, request: SaveRequest) -> None:
 def evaluate(worker: Worker, request: EvaluateRequest) -> None:
     """Evaluate the model on its dataset's test split."""
     from cnnviz.core.datasets import load_dataset
-    from cnnviz.core.evaluation import evaluate as evaluate_model
     from cnnviz.core.preprocessing import preprocess_batch
+    from cnnviz.science.evaluation import evaluate as evaluate_model
 
     engine = worker.require_engine()
     worker.publish(p.BUSY)
@@ -88,9 +88,9 @@ def evaluate(worker: Worker, request: EvaluateRequest) -> None:
 
 
 def science(worker: Worker, request: ScienceRequest) -> None:
-    """Run one of :mod:`cnnviz.service.science`'s analyses; one that changes the weights (pruning
+    """Run one of :mod:`cnnviz.science`'s analyses; one that changes the weights (pruning
     that is kept) makes a new model version."""
-    from cnnviz.service import science as analyses
+    from cnnviz import science as analyses
 
     engine = worker.require_engine()
     worker.publish(p.BUSY)

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnnviz.core.config import ModelConfig
 from cnnviz.core.results import EpochResult, GradientResult, StepResult
 from cnnviz.core.summary import ModelSummary
+
+if TYPE_CHECKING:
+    from cnnviz.core.layer_spectra import InspectionSpectra
+    from cnnviz.science.flip_identity import FlipChecks
 
 # Service states.
 IDLE = "idle"
@@ -103,6 +108,10 @@ class InspectionResult:
     gradients: GradientResult
     layer_names: tuple[str, ...]
     elapsed_ms: float
+    spectra: InspectionSpectra | None = None
+    """The feature maps' and kernels' spectra, computed by the worker (None if it computed none)."""
+    flip_checks: FlipChecks | None = None
+    """The flipped-kernel check of every convolution (None for a model without a cnnviz configuration)."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +159,7 @@ class ReplayResult:
 
 @dataclass(frozen=True)
 class ScienceResult:
-    """The answer to a science request (see :mod:`cnnviz.service.science`): ``kind`` names the
+    """The answer to a science request (see :mod:`cnnviz.science`): ``kind`` names the
     analysis, ``params`` echoes the request, ``value`` holds the analysis's own frozen result."""
 
     request_id: int

@@ -21,7 +21,6 @@ from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdf
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QWidget
 
-from cnnviz.core.spectra import magnitude_spectrum
 from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP
 from cnnviz.ui.viewers.gradients import describe_target
 from cnnviz.ui.wording import counted
@@ -171,8 +170,13 @@ def figures_for(result, spectrum_size: int = 32,
 
     ``arrays`` are images ``(n, h, w)``, or for a vector layer (flatten, dense) its units
     ``(n,)``, marked by ``"units": True`` in the options. ``class_names`` name the output
-    layer's units (default: the class indices).
+    layer's units (default: the class indices). The spectra are the inspection's own (the model
+    service's worker computes them with every inspection); a result without them is refused.
     """
+    spectra = result.spectra
+    if spectra is None:
+        raise ValueError("This inspection came without spectra, so there are none to export; draw or pick the "
+                         "input again, then export.")
     figures = []
     image = np.asarray(result.image)[0]
     height, width, channels = image.shape
@@ -197,7 +201,7 @@ def figures_for(result, spectrum_size: int = 32,
             figures.append((f"feature-maps_{layer}", f"Feature maps — {layer} ({counted(len(stack), 'map')})", stack,
                             {"colormap": "viridis"}))
             figures.append((f"spectra_{layer}", f"Feature-map spectra (log |DFT|) — {layer}",
-                            magnitude_spectrum(maps[0]).transpose(2, 0, 1),
+                            spectra.feature_maps[layer].spectra,
                             {"colormap": "inferno", "shared_scale": False}))
         gradient = result.gradients.layers.get(layer)
         if gradient is not None and np.ndim(gradient) == 4:
@@ -209,7 +213,7 @@ def figures_for(result, spectrum_size: int = 32,
         figures.append((f"kernels_{layer}", f"Kernels — {layer} (input channel 0)", first_channel, DIVERGING))
         figures.append((f"kernel-spectra_{layer}",
                         f"Kernel spectra, zero-padded to {spectrum_size}×{spectrum_size} — {layer}",
-                        magnitude_spectrum(kernel[:, :, 0, :], size=spectrum_size).transpose(2, 0, 1),
+                        spectra.kernel_spectra(layer, 0, spectrum_size).spectra,
                         {"colormap": "inferno", "shared_scale": False}))
         kernel_gradient = result.gradients.parameters.get(layer, {}).get("kernel")
         if kernel_gradient is not None:

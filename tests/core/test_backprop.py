@@ -1,23 +1,19 @@
 """Backprop through a convolution = full convolution with the 180°-flipped kernel (report §4.3).
 
-Checked against central finite differences of a plain NumPy convolution written here, and
-against the NumPy engine's own backpropagation through two-convolution networks.
+Checked against central finite differences of a plain NumPy convolution written here
+(tests/science/test_flip_identity.py checks it against the NumPy engine's own backpropagation).
 """
 
 import numpy as np
 import pytest
 
-from cnnviz.core import config as cfg
 from cnnviz.core.backprop import (
-    FlipComparison,
-    compare_flip,
     convolution_geometry,
     dilate,
     flip_kernel,
     input_gradient_by_flipped_convolution,
     pre_activation_gradient,
 )
-from cnnviz.engines.numpy_engine import NumpyEngine
 
 
 def convolve(images: np.ndarray, kernel: np.ndarray, strides, padding: str) -> np.ndarray:
@@ -137,71 +133,3 @@ def test_mismatched_gradient_shape_names_the_expected_output():
     with pytest.raises(ValueError, match="padding"):
         input_gradient_by_flipped_convolution(np.ones((1, 4, 4, 2)), np.ones((3, 3, 1, 2)), (6, 6),
                                               padding="full")
-
-
-# -- against the NumPy engine --------------------------------------------------------------------
-
-def two_convolution_engine(kernel_size, strides, padding, activation, seed=0) -> NumpyEngine:
-    config = cfg.ModelConfig(
-        input_shape=(28, 28, 1),
-        layers=(
-            cfg.Conv2D(filters=3, kernel_size=(3, 3), padding="same", activation="tanh"),
-            cfg.Conv2D(filters=4, kernel_size=kernel_size, strides=strides, padding=padding,
-                       activation=activation),
-            cfg.Flatten(),
-            cfg.Dense(units=10, activation="softmax"),
-        ),
-        initializer=cfg.Initializer(name="he_normal"),
-    )
-    engine = NumpyEngine(config, seed=seed)
-    weights = engine.get_weights()
-    rng = np.random.default_rng(seed)
-    for params in weights.values():  # non-zero biases, so the relu masks are not trivial
-        params["bias"] = rng.normal(0, 0.1, params["bias"].shape).astype(np.float32)
-    engine.set_weights(weights)
-    return engine
-
-
-@pytest.mark.parametrize("kernel_size, strides, padding, activation", [
-    ((3, 3), (1, 1), "valid", "relu"),
-    ((3, 3), (1, 1), "same", "tanh"),
-    ((3, 3), (2, 2), "valid", "relu"),
-    ((3, 3), (2, 2), "same", "tanh"),
-    ((5, 3), (2, 1), "same", "relu"),
-    ((5, 3), (1, 2), "valid", "tanh"),
-])
-def test_flip_identity_matches_the_numpy_engine(kernel_size, strides, padding, activation):
-    engine = two_convolution_engine(kernel_size, strides, padding, activation)
-    rng = np.random.default_rng(3)
-    images = rng.random((2, 28, 28, 1)).astype(np.float32)
-    gradients = engine.gradients(images, labels=np.array([3, 7]))
-    maps = engine.feature_maps(images)
-    kernels = engine.kernels()
-    # conv2d_1's input is conv2d's output: its input gradient is the gradient w.r.t. that output.
-    second = compare_flip(gradients.layers["conv2d"], gradients.layers["conv2d_1"], maps["conv2d_1"],
-                          activation, kernels["conv2d_1"], (28, 28), strides, padding)
-    assert isinstance(second, FlipComparison)
-    assert np.abs(second.engine_gradient).max() > 1e-4
-    assert second.max_abs_difference < 1e-5
-    assert second.relative_difference < 1e-4
-    # The first layer's input gradient is the gradient w.r.t. the image.
-    first = compare_flip(gradients.input, gradients.layers["conv2d"], maps["conv2d"], "tanh",
-                         kernels["conv2d"], (28, 28), (1, 1), "same")
-    assert first.max_abs_difference < 1e-5 and np.abs(first.engine_gradient).max() > 1e-4
-    np.testing.assert_array_equal(second.flipped_kernel, kernels["conv2d_1"][::-1, ::-1])
-    output_height, output_width = maps["conv2d_1"].shape[1:3]
-    assert second.dilated_gradient.shape == (2, (output_height - 1) * strides[0] + 1,
-                                             (output_width - 1) * strides[1] + 1, 4)
-    # Forgetting the activation's derivative breaks the identity.
-    wrong = input_gradient_by_flipped_convolution(gradients.layers["conv2d_1"], kernels["conv2d_1"],
-                                                  (28, 28), strides, padding)
-    assert np.abs(wrong - gradients.layers["conv2d"]).max() > 10 * second.max_abs_difference + 1e-6
-
-
-def test_compare_flip_refuses_a_gradient_of_the_wrong_shape():
-    engine = two_convolution_engine((3, 3), (1, 1), "valid", "relu")
-    images = np.random.default_rng(4).random((1, 28, 28, 1)).astype(np.float32)
-    gradients, maps = engine.gradients(images), engine.feature_maps(images)
-    with pytest.raises(ValueError, match="engine_input_gradient"):
-        compare_flip(gradients.input, gradients.layers["conv2d_1"], maps["conv2d_1"], "relu",
-                     engine.kernels()["conv2d_1"], (28, 28), (1, 1), "valid")

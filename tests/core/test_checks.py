@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnviz.core.checks import is_int, is_real, require_index, require_positive_int
+from cnnviz.core.checks import int_items, is_int, is_real, require_index, require_positive_int
 from cnnviz.core.config import ConfigError, ModelConfig, reference_config
 
 
@@ -61,3 +61,9 @@ def test_a_configuration_stores_numpy_integers_as_python_ints():
     assert all(type(size) is int for size in config.input_shape)
     # JSON can hold it (a NumPy integer would not serialize).
     assert ModelConfig.from_json(config.to_json()) == config
+
+
+def test_int_items_reads_a_size_or_a_pair():
+    assert int_items(3) == (3, 3) and int_items(np.int64(2)) == (2, 2)
+    assert int_items((28, 26)) == (28, 26) and int_items([np.int32(1), 2]) == (1, 2)
+    assert int_items(True) == () and int_items(None) == () and int_items(("a", 1)) == ()

@@ -1,54 +1,10 @@
-"""Dead filters (report §5.2): near-zero kernels, never-active filters, and pruning them."""
+"""Dead filters (report §5.2): near-zero kernels, never-active filters, and pruning them, on arrays made
+here (tests/science/test_dead_filters.py runs them on models)."""
 
 import numpy as np
 import pytest
 
-from cnnviz.core import config as cfg
-from cnnviz.core.pruning import DeadFilterReport, dead_filters, max_abs_activation, prune_and_evaluate, prune_filters
-from cnnviz.engines.numpy_engine import NumpyEngine
-
-DEAD = (2, 5)
-
-
-def conv_engine(activation: str = "relu", seed: int = 0) -> NumpyEngine:
-    """A small reference-style CNN (8 filters) with filters 2 and 5 killed: zero kernel, negative bias."""
-    config = cfg.ModelConfig(input_shape=(28, 28, 1), layers=(
-        cfg.Conv2D(filters=8, kernel_size=(3, 3), activation=activation),
-        cfg.MaxPooling2D(pool_size=(2, 2)),
-        cfg.Dropout(rate=0.2),
-        cfg.Flatten(),
-        cfg.Dense(units=10, activation="softmax"),
-    ))
-    engine = NumpyEngine(config, seed=seed)
-    rng = np.random.default_rng(seed)
-    weights = engine.get_weights()
-    weights["conv2d"]["kernel"] = rng.normal(0.2, 0.3, weights["conv2d"]["kernel"].shape).astype(np.float32)
-    weights["conv2d"]["bias"] = np.full(8, 0.05, np.float32)
-    weights["dense"]["kernel"] = rng.normal(0, 0.05, weights["dense"]["kernel"].shape).astype(np.float32)
-    for index in DEAD:
-        weights["conv2d"]["kernel"][..., index] = 0
-        weights["conv2d"]["bias"][index] = -0.5
-    engine.set_weights(weights)
-    return engine
-
-
-@pytest.fixture(scope="module")
-def data() -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(7)
-    return rng.random((96, 28, 28, 1)).astype(np.float32), rng.integers(0, 10, 96)
-
-
-def test_killed_filters_are_reported_near_zero_and_never_active(data):
-    engine = conv_engine()
-    images, _ = data
-    report = dead_filters(engine.kernels()["conv2d"], engine.feature_maps(images)["conv2d"])
-    assert isinstance(report, DeadFilterReport)
-    assert report.near_zero_kernels == DEAD
-    assert report.never_active == DEAD
-    assert report.dead == DEAD and report.num_filters == 8
-    assert report.kernel_norms.shape == report.max_activation.shape == (8,)
-    assert report.max_activation[list(DEAD)].max() == 0
-    assert np.delete(report.max_activation, DEAD).min() > 0.1
+from cnnviz.core.pruning import dead_filters, max_abs_activation, prune_filters
 
 
 def test_near_zero_is_relative_to_the_layer_and_never_active_is_absolute():
@@ -94,9 +50,11 @@ def test_bad_input_is_refused(call, match):
 
 
 def test_pruning_changes_exactly_the_chosen_filters():
-    engine = conv_engine()
-    weights = engine.get_weights()
-    pruned = prune_filters(weights, "conv2d", [1, 6], engine.layer_names())
+    rng = np.random.default_rng(0)
+    weights = {"conv2d": {"kernel": rng.normal(0.2, 0.3, (3, 3, 1, 8)), "bias": np.full(8, 0.05)},
+               "dense": {"kernel": rng.normal(0, 0.05, (1352, 10)), "bias": np.zeros(10)}}
+    names = ["conv2d", "max_pooling2d", "flatten", "dense"]
+    pruned = prune_filters(weights, "conv2d", [1, 6], names)
     kernel, bias = pruned["conv2d"]["kernel"], pruned["conv2d"]["bias"]
     assert not kernel[..., [1, 6]].any() and not bias[[1, 6]].any()
     changed = kernel != weights["conv2d"]["kernel"]
@@ -110,38 +68,4 @@ def test_pruning_changes_exactly_the_chosen_filters():
     with pytest.raises(ValueError, match="no kernel and bias"):
         prune_filters(weights, "flatten", [0])
     with pytest.raises(ValueError, match="no layer"):
-        prune_filters(weights, "conv", [0], engine.layer_names())
-
-
-def test_pruning_dead_filters_keeps_accuracy_exactly(data):
-    engine = conv_engine()
-    images, labels = data
-    original = engine.get_weights()
-    before_probabilities = engine.predict(images)
-    before, after, pruned = prune_and_evaluate(engine, "conv2d", DEAD, images, labels)
-    assert before == after == engine.evaluate(images, labels)[1]
-    # Restored afterwards; the pruned weights give exactly the same predictions.
-    np.testing.assert_array_equal(engine.get_weights()["conv2d"]["bias"], original["conv2d"]["bias"])
-    engine.set_weights(pruned)
-    np.testing.assert_array_equal(engine.predict(images), before_probabilities)
-    np.testing.assert_array_equal(engine.get_weights()["conv2d"]["bias"][list(DEAD)], [0, 0])
-
-
-def test_pruning_live_filters_changes_predictions_and_keep_keeps_them(data):
-    engine = conv_engine()
-    images, labels = data
-    before_probabilities = engine.predict(images)
-    result = prune_and_evaluate(engine, "conv2d", [0, 1, 3, 4], images, labels, keep=True)
-    assert result.accuracy_after == engine.evaluate(images, labels)[1]
-    kept = engine.predict(images)
-    assert np.abs(kept - before_probabilities).max() > 1e-3
-    assert not engine.get_weights()["conv2d"]["kernel"][..., [0, 1, 3, 4]].any()
-    np.testing.assert_array_equal(engine.get_weights()["conv2d"]["kernel"],
-                                  result.pruned_weights["conv2d"]["kernel"])
-
-
-def test_a_pruned_sigmoid_filter_outputs_one_half(data):
-    engine = conv_engine("sigmoid")
-    engine.set_weights(prune_filters(engine.get_weights(), "conv2d", [4]))
-    maps = engine.feature_maps(data[0][:3])["conv2d"]
-    np.testing.assert_array_equal(maps[..., 4], 0.5)
+        prune_filters(weights, "conv", [0], names)

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cnnviz.core.datasets import MNIST_CLASSES
-from cnnviz.core.evaluation import evaluate
+from cnnviz.science.evaluation import evaluate
 from cnnviz.ui.evaluation_panel import MAX_GALLERY_IMAGES, EvaluationPanel
 
 

@@ -6,6 +6,7 @@ for its answer (``sig_science_finished``) and read what the panel then shows.
 """
 
 import csv
+import dataclasses
 import io
 import re
 
@@ -15,6 +16,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QScrollArea
 
+from cnnviz import science
 from cnnviz.core import config as cfg
 from cnnviz.core.backprop import compare_flip
 from cnnviz.core.resources import resource_path
@@ -22,7 +24,6 @@ from cnnviz.core.summary import summarize
 from cnnviz.engines.numpy_engine import NumpyEngine
 from cnnviz.engines.registry import load_engine
 from cnnviz.service import payloads as p
-from cnnviz.service import science
 from cnnviz.service.inspection import run_inspection
 from cnnviz.service.model_service import ModelService
 from cnnviz.service.payloads import ModelInfo
@@ -333,6 +334,31 @@ def test_flip_tab_dilates_for_strides_and_follows_the_chosen_layer_and_channel(q
     panel.set_model(ModelInfo("keras", tuple(engine.layer_names()), None, None, "elsewhere.keras", 2))
     panel.show_inspection(result)
     assert tab.comparison() is None and "needs a model made by cnnviz" in tab.problem()
+
+
+def test_flip_tab_shows_the_check_the_service_attached_to_the_inspection(qtbot, engine, inspection):
+    """The tab computes nothing: a check marked as failing is shown as failing, whatever the arrays say."""
+    check = inspection.flip_checks.result("conv2d")
+    failing = dataclasses.replace(check, comparison=dataclasses.replace(
+        check.comparison, max_abs_difference=0.02, relative_difference=0.3))
+    panel = SciencePanel()
+    qtbot.addWidget(panel)
+    panel.set_model(model_info(engine))
+    panel.show_inspection(dataclasses.replace(inspection, flip_checks=science.FlipChecks({"conv2d": failing}, {})))
+    panel.show()
+    qtbot.waitExposed(panel)
+    click_tab(qtbot, panel.tabs, "Backprop = flipped convolution")
+    tab = panel.flip_tab
+    assert tab.flip_result() is failing
+    assert "0.3 > 1e-04: they differ by more than float rounding" in tab.result_label.text()
+    assert "#c62828" in tab.result_label.styleSheet()
+    np.testing.assert_allclose(tab.difference_plot.image(), check.comparison.difference[0, :, :, 0], rtol=1e-6)
+    unchecked = science.FlipChecks({}, {"conv2d": "there is no gradient for 'conv2d'."})
+    panel.show_inspection(dataclasses.replace(inspection, flip_checks=unchecked))
+    assert tab.comparison() is None
+    assert tab.problem() == ("The flipped-kernel gradient cannot be computed for this layer: there is no gradient "
+                             "for 'conv2d'.")
+    assert tab.problem() in tab.hint_text()
 
 
 # -- weight-space symmetries -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QLabel, QTabWidget
 
 from cnnviz.core.config import Conv2D, Dense, deep_config, reference_config
+from cnnviz.core.layer_spectra import InspectionSpectra, SpectrumStack, inspection_spectra, kernel_spectra
 from cnnviz.core.results import GradientResult, frozen
 from cnnviz.core.spectra import magnitude_spectrum
 from cnnviz.core.summary import ModelSummary, SummaryRow, summarize
@@ -32,6 +33,7 @@ from cnnviz.ui.viewers.gradients import SALIENCY_READOUT_HINT, GradientsView
 from cnnviz.ui.viewers.kernels import KernelsView
 from cnnviz.ui.viewers.spectra import SpectraView
 from cnnviz.ui.viewers.unit_grid import UNITS_READOUT_HINT
+from tests.ui.person import type_value
 
 TIMEOUT = 2_000
 
@@ -69,8 +71,9 @@ def make_result(config, seed: int = 0, request_id: int = 1, target: str = "loss"
     gradients = GradientResult(target=target, value=float(rng.random()),
                                input=frozen(rng.normal(size=image.shape).astype(np.float32)),
                                layers=layer_gradients, parameters=parameters)
+    # The spectra as the model service's worker attaches them to every inspection.
     return InspectionResult(request_id, 1, frozen(image), frozen(probabilities.astype(np.float32)), feature_maps,
-                            kernels, gradients, names, 1.0)
+                            kernels, gradients, names, 1.0, spectra=inspection_spectra(feature_maps, kernels, names))
 
 
 def _foreign_summary(config):
@@ -465,6 +468,28 @@ def test_spectra_of_feature_maps(qtbot):
     view.set_input_channel(6)
     expected = np.moveaxis(magnitude_spectrum(result.kernels["conv2d_1"][:, :, 6, :], size=32), -1, 0)
     np.testing.assert_allclose(view.grid().images(), expected, rtol=1e-6)
+
+
+def test_spectra_are_the_inspections_own_whatever_the_padding_typed(qtbot):
+    """The view draws the spectra the inspection carries (here, marked ones it could not have computed),
+    and a padding typed in is taken from the same inspection."""
+    result = make_result(reference_config())
+    marked = SpectrumStack(frozen(np.full((28, 26, 26), 7.0, np.float32)), (-1.0, 1.0, -1.0, 1.0))
+    spectra = InspectionSpectra({**result.spectra.feature_maps, "conv2d": marked}, result.spectra.kernels)
+    view = SpectraView()
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_inspection(dataclasses.replace(result, spectra=spectra))
+    view.set_current_layer("conv2d")
+    assert (view.grid().images() == 7.0).all()
+    choose_with_keys(qtbot, view.source_combo(), "kernels")
+    type_value(qtbot, view.padding_spin(), "48")
+    assert view.padding() == 48 and view.grid().images().shape == (28, 48, 48)
+    np.testing.assert_array_equal(view.grid().images(), kernel_spectra(result.kernels["conv2d"], 0, 48).spectra)
+    assert spectra.kernel_spectra("conv2d", 0, 48).spectra is view.spectra()
+    view.show_inspection(dataclasses.replace(result, spectra=None))
+    assert "without spectra" in view.hint_text()
 
 
 # -- GradientsView ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ A box with the number of test images per class, the button that asks for the mat
 heatmap (:class:`~cnnviz.ui.science.similarity_heatmap.SimilarityHeatmap`) with a choice of colour
 scale (fixed 0 .. 1, or stretched to the data), the verdict on the report's claims (a 4 and a 7
 look alike, an 8 and a 1 do not) with the bootstrap intervals it rests on, and "not
-distinguishable" where they cannot settle it (:meth:`cnnviz.service.science.SimilarityMatrix.verdict_text`),
+distinguishable" where they cannot settle it (:meth:`cnnviz.science.SimilarityMatrix.verdict_text`),
 a summary (the same-class and different-class means, the most and least alike pairs, each with
 its interval) and CSV and figure exports. The view computes nothing: every number and verdict
 comes with the result. Which layer
@@ -120,7 +120,7 @@ class ClassMatrixView(QGroupBox):
 
     # -- public API ----------------------------------------------------------------------------------
     def show_matrix(self, result) -> None:
-        """Show a :class:`cnnviz.service.science.SimilarityMatrix`."""
+        """Show a :class:`cnnviz.science.SimilarityMatrix`."""
         self._result = result
         dc = ", zero frequency left out" if result.exclude_dc else ""
         statistics = result.statistics
@@ -155,7 +155,7 @@ class ClassMatrixView(QGroupBox):
         self._update_exports()
 
     def result(self):
-        """The :class:`~cnnviz.service.science.SimilarityMatrix` shown, or None."""
+        """The :class:`~cnnviz.science.SimilarityMatrix` shown, or None."""
         return self._result
 
     def set_request_enabled(self, enabled: bool) -> None:

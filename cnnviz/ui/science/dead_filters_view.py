@@ -208,7 +208,7 @@ class DeadFiltersTab(QWidget):
         self.clear_results()
 
     def show_dead_filters(self, result) -> None:
-        """Show a :class:`cnnviz.service.science.DeadFiltersResult` and announce each layer's dead filters."""
+        """Show a :class:`cnnviz.science.DeadFiltersResult` and announce each layer's dead filters."""
         self._result = result
         self.table.setRowCount(0)
         for entry in result.layers:
@@ -246,7 +246,7 @@ class DeadFiltersTab(QWidget):
         self._update_enabled()
 
     def show_prune(self, result) -> None:
-        """Show a :class:`cnnviz.service.science.PruneResult`."""
+        """Show a :class:`cnnviz.science.PruneResult`."""
         self._prune_result = result
         colour = {"unchanged": SYMMETRY_COLOUR, "higher": SYMMETRY_COLOUR, "lower": BROKEN_COLOUR}.get(
             result.outcome, "#222")

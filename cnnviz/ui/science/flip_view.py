@@ -5,14 +5,16 @@ beside the same gradient recomputed as the full convolution of the (dilated, for
 one) pre-activation output gradient with the 180°-rotated kernel, and their difference: three
 images of one size in one row. The two gradients share one symmetric colour scale; the difference,
 usually millions of times smaller, has its own, and a caption says so. The verdict names the
-tolerance it was judged against (:data:`cnnviz.core.backprop.FLIP_TOLERANCE`). The tab needs no
-engine call: everything comes from the last inspection (its gradients, feature maps and
-kernels) and the layer's settings in the model configuration, through
-:func:`cnnviz.core.backprop.compare_flip`. It follows every new inspection; while hidden it only
-remembers that it must recompute and redraw.
+tolerance it was judged against (:data:`cnnviz.core.backprop.FLIP_TOLERANCE`). The tab computes
+nothing: the model service's worker checks every convolution with each inspection
+(:func:`cnnviz.science.flip_identity.flip_checks`) and the tab shows the check of the chosen layer
+and input channel. It follows every new inspection; while hidden it only remembers that it must
+redraw.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -29,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnviz.core.backprop import FLIP_TOLERANCE, FlipComparison, compare_flip, flip_verdict_text
+from cnnviz.core.backprop import FLIP_TOLERANCE, FlipComparison
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.science.common import (
     ImagePlot,
@@ -43,6 +45,9 @@ from cnnviz.ui.science.common import (
 )
 from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP, FilterGrid, get_colormap, hint_label
 
+if TYPE_CHECKING:
+    from cnnviz.science.flip_identity import FlipResult
+
 NO_INPUT_HINT = ("Draw a digit or pick a sample: this view recomputes the gradient with respect to a "
                  "convolution layer's input as a convolution with the flipped kernel, and compares it with "
                  "the engine's own backpropagation (report §4.3).")
@@ -51,7 +56,7 @@ NO_CONFIG_HINT = ("This view needs a model made by cnnviz: it reads each convolu
 NO_CONVOLUTION_HINT = "This model has no convolution layer: there is no flipped kernel to show."
 EXPLANATION = ("Each input pixel receives the output gradient of every window that covered it, weighted by the "
                "kernel entry that joined them: a full convolution of the pre-activation output gradient "
-               "(dilated with s − 1 zeros for stride s) with the kernel rotated by 180°. Computed here from the "
+               "(dilated with s − 1 zeros for stride s) with the kernel rotated by 180°. Computed from the "
                "current inspection alone, and compared with the engine's backpropagation.")
 
 
@@ -67,9 +72,9 @@ class FlipTab(QWidget):
         super().__init__(parent)
         self._layout = ModelLayout()
         self._inspection: InspectionResult | None = None
-        self._comparison: FlipComparison | None = None
+        self._flip: FlipResult | None = None
         self._problem = NO_INPUT_HINT
-        self._stale = False   # the comparison must be recomputed (new input, model or layer)
+        self._stale = False   # the check shown must be looked up again (new input, model or layer)
         self._dirty = False   # the view must be redrawn
 
         self.layer_combo = QComboBox()
@@ -187,19 +192,28 @@ class FlipTab(QWidget):
         self._invalidate()
 
     def show_inspection(self, result: InspectionResult) -> None:
-        """Follow a new input (or new weights); the comparison is recomputed when it is next shown."""
+        """Follow a new input (or new weights): show its flip check when the tab is next on screen."""
         self._inspection = result
         self._invalidate()
 
+    def flip_result(self) -> FlipResult | None:
+        """The service's check of the current input and layer (every channel), or None."""
+        self._ensure_current()
+        return self._flip
+
     def comparison(self) -> FlipComparison | None:
-        """The comparison for the current input and layer (every channel), or None."""
-        self._ensure_computed()
-        return self._comparison
+        """The arrays of :meth:`flip_result`, or None."""
+        flip = self.flip_result()
+        return None if flip is None else flip.comparison
 
     def problem(self) -> str:
-        """Why nothing is shown (empty when a comparison is shown)."""
-        self._ensure_computed()
-        return "" if self._comparison is not None else self._problem
+        """Why nothing is shown (empty when a check is shown)."""
+        self._ensure_current()
+        return "" if self._flip is not None else self._problem
+
+    def hint_text(self) -> str:
+        """The text shown instead of the images ("" while the images are shown)."""
+        return self._hint.text() if self._stack.currentWidget() is self._hint else ""
 
     def current_layer(self) -> str | None:
         return self.layer_combo.currentData()
@@ -209,29 +223,26 @@ class FlipTab(QWidget):
 
     # -- internals -----------------------------------------------------------------------------------
     def _invalidate(self) -> None:
-        """Mark the comparison out of date; recompute and redraw now only if the tab is on screen
-        (inspections arrive many times a second while drawing or training)."""
+        """Mark the check shown out of date; redraw now only if the tab is on screen (inspections
+        arrive many times a second while drawing or training)."""
         self._stale = self._dirty = True
         if self.isVisible():
             self._render()
 
-    def _ensure_computed(self) -> None:
+    def _ensure_current(self) -> None:
         if not self._stale:
             return
         self._stale = False
-        self._comparison = None
-        try:
-            self._comparison = self._compare()
-        except ValueError as error:
-            self._problem = f"The flipped-kernel gradient cannot be computed for this layer: {error}"
-        if self._comparison is not None:
-            channels = self._comparison.engine_gradient.shape[-1]
+        self._flip = self._find_check()
+        if self._flip is not None:
+            channels = self._flip.comparison.engine_gradient.shape[-1]
             self.channel_spin.blockSignals(True)
             self.channel_spin.setRange(0, channels - 1)
             self.channel_spin.blockSignals(False)
             self.channel_spin.setEnabled(channels > 1)
 
-    def _compare(self) -> FlipComparison | None:
+    def _find_check(self) -> FlipResult | None:
+        """The inspection's check of the chosen layer, or None with :attr:`_problem` saying why."""
         if not self._layout.has_config:
             self._problem = NO_CONFIG_HINT if self._layout.layer_names else NO_INPUT_HINT
             return None
@@ -243,33 +254,27 @@ class FlipTab(QWidget):
         if result is None:
             self._problem = NO_INPUT_HINT
             return None
-        previous = self._layout.previous_layer(layer)
-        if previous is None:
-            engine_gradient, layer_input = result.gradients.input, result.image
-        else:
-            if previous not in result.gradients.layers or previous not in result.feature_maps:
-                raise ValueError(f"the inspection holds no gradient for {previous!r}, the layer before it.")
-            engine_gradient, layer_input = result.gradients.layers[previous], result.feature_maps[previous]
-        if layer not in result.gradients.layers or layer not in result.kernels:
-            raise ValueError(f"the inspection holds no gradient or kernel for {layer!r}.")
-        spec = self._layout.specs[layer]
-        return compare_flip(engine_gradient, result.gradients.layers[layer], result.feature_maps[layer],
-                            spec.activation, result.kernels[layer], np.shape(layer_input)[1:3], spec.strides,
-                            spec.padding)
+        checks = result.flip_checks
+        if checks is None:
+            self._problem = NO_CONFIG_HINT
+            return None
+        found = checks.result(layer)
+        if found is None:
+            self._problem = f"The flipped-kernel gradient cannot be computed for this layer: {checks.problem(layer)}"
+        return found
 
     def _render(self) -> None:
-        self._ensure_computed()
+        self._ensure_current()
         self._dirty = False
-        comparison = self._comparison
-        if comparison is None:
+        flip = self._flip
+        if flip is None:
             self._hint.setText(self._problem)
             self._stack.setCurrentIndex(0)
             self.result_label.setText("max |difference| = —")
             self.result_label.setStyleSheet("font-size: 14px; font-weight: bold;")
             self.scale_caption.setText("")
             return
-        layer = self.layer_combo.currentData()
-        spec = self._layout.specs[layer]
+        comparison = flip.comparison
         channel = min(self.channel_spin.value(), comparison.engine_gradient.shape[-1] - 1)
         engine = np.asarray(comparison.engine_gradient[0, :, :, channel], dtype=np.float64)
         computed = np.asarray(comparison.computed_gradient[0, :, :, channel], dtype=np.float64)
@@ -278,19 +283,17 @@ class FlipTab(QWidget):
         self.computed_plot.set_image(computed, DIVERGING_COLORMAP, levels=levels)
         self._gradient_colorbar.setColorMap(get_colormap(DIVERGING_COLORMAP))
         set_colorbar_levels(self._gradient_colorbar, levels)
-        difference = computed - engine
+        difference = np.asarray(comparison.difference[0, :, :, channel])
         difference_levels = image_levels(difference, True)
         self.difference_plot.set_image(difference, DIVERGING_COLORMAP, levels=difference_levels)
         self._difference_colorbar.setColorMap(get_colormap(DIVERGING_COLORMAP))
         set_colorbar_levels(self._difference_colorbar, difference_levels)
         self.scale_caption.setText(self._scale_caption(levels[1], difference_levels[1], bool(np.any(difference))))
-        previous = self._layout.previous_layer(layer)
-        source = "the input image" if previous is None else f"the output of {previous}"
-        target = self._inspection.gradients.target
-        self._title.setText(f"{layer}: gradient of the {'loss' if target == 'loss' else target} w.r.t. {source}, "
-                            f"channel {channel}")
-        colour = "#2e7d32" if comparison.relative_difference <= FLIP_TOLERANCE else "#c62828"
-        self.result_label.setText(flip_verdict_text(comparison, FLIP_TOLERANCE))
+        target = flip.target
+        self._title.setText(f"{flip.layer}: gradient of the {'loss' if target == 'loss' else target} w.r.t. "
+                            f"{flip.input_name}, channel {channel}")
+        colour = "#2e7d32" if flip.agrees else "#c62828"
+        self.result_label.setText(flip.verdict_text())
         self.result_label.setStyleSheet(f"font-size: 14px; font-weight: bold; color: {colour};")
 
         flipped = np.moveaxis(np.asarray(comparison.flipped_kernel)[:, :, channel, :], -1, 0)
@@ -300,7 +303,7 @@ class FlipTab(QWidget):
         output = np.moveaxis(np.asarray(comparison.dilated_gradient)[0], -1, 0)
         # Each map on its own scale: a few filters carry most of the gradient, the others would look blank.
         self.output_grid.set_images(output, colormap=DIVERGING_COLORMAP, symmetric=True, shared_scale=False)
-        stride_y, stride_x = spec.strides
+        stride_y, stride_x = flip.strides
         if max(stride_y, stride_x) > 1:
             self.output_grid.set_title(f"Dilated gradient, stride {stride_y}×{stride_x}")
         else:

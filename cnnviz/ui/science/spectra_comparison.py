@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 from cnnviz.core.results import frozen
-from cnnviz.core.spectra import frequency_axes
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.science.class_matrix_view import ClassMatrixView
 from cnnviz.ui.science.common import (
@@ -331,15 +330,12 @@ class SpectraComparisonTab(QWidget):
         self._refresh_inputs()
 
     def show_pair(self, comparison) -> None:
-        """Show a :class:`cnnviz.service.science.PairComparison`."""
+        """Show a :class:`cnnviz.science.PairComparison`."""
         self._pair = comparison
         self._pair_descriptions = self._requested_descriptions
         map_levels = image_levels(np.stack([comparison.map_a, comparison.map_b]), False)
         spectrum_levels = image_levels(np.stack([comparison.spectrum_a, comparison.spectrum_b]), False)
-        height, width = comparison.spectrum_a.shape
-        frequency_y, frequency_x = frequency_axes((height, width))
-        extent = (frequency_x[0] - 0.5 / width, frequency_x[-1] + 0.5 / width,
-                  frequency_y[0] - 0.5 / height, frequency_y[-1] + 0.5 / height)
+        extent = comparison.spectrum_extent
         for index, (feature_map, spectrum) in enumerate(((comparison.map_a, comparison.spectrum_a),
                                                          (comparison.map_b, comparison.spectrum_b))):
             self.maps[index].set_image(feature_map, levels=map_levels)
@@ -369,7 +365,7 @@ class SpectraComparisonTab(QWidget):
         self.section_tabs.setCurrentWidget(self._pair_box)
 
     def show_matrix(self, result) -> None:
-        """Show a :class:`cnnviz.service.science.SimilarityMatrix`."""
+        """Show a :class:`cnnviz.science.SimilarityMatrix`."""
         self.matrix_view.show_matrix(result)
         self.section_tabs.setCurrentWidget(self.matrix_view)
 

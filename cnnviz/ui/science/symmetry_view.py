@@ -188,7 +188,7 @@ class SymmetryTab(QWidget):
         self._on_layer_changed()
 
     def show_result(self, result) -> None:
-        """Add a :class:`cnnviz.service.science.SymmetryResult` to the table."""
+        """Add a :class:`cnnviz.science.SymmetryResult` to the table."""
         self._results.append(result)
         row = self.table.rowCount()
         self.table.insertRow(row)

@@ -1,12 +1,14 @@
 """The spectra viewer: Fourier magnitude spectra of feature maps or kernels (the report's §5).
 
-Each map's centred log-magnitude spectrum ``log(1 + |F|)`` is computed by
-:func:`cnnviz.core.spectra.magnitude_spectrum` and drawn in a :class:`FilterGrid`: zero
-frequency in the centre, ±0.5 cycles per pixel at the edges. Kernels are tiny (3×3), so they
-are zero-padded (default 32×32) before the transform, which samples their spectrum finely
-enough to read. Each spectrum has its own colour scale by default, because the overall
-magnitude differs a lot between maps while the shape of the spectrum is what is compared.
-For kernels with several input channels one channel is chosen with a spin box.
+Each map's centred log-magnitude spectrum ``log(1 + |F|)`` is drawn in a :class:`FilterGrid`:
+zero frequency in the centre, ±0.5 cycles per pixel at the edges. The view computes none of
+them: the model service's worker attaches them to every inspection
+(:class:`cnnviz.core.layer_spectra.InspectionSpectra`). Kernels are tiny (3×3), so they are
+zero-padded (default 32×32) before the transform, which samples their spectrum finely enough to
+read; the padding and the kernels' input channel are this view's settings, so changing them asks
+the inspection's spectra for that choice rather than for a new inspection. Each spectrum has its
+own colour scale by default, because the overall magnitude differs a lot between maps while the
+shape of the spectrum is what is compared.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnviz.core.spectra import frequency_axes, magnitude_spectrum
+from cnnviz.core.layer_spectra import DEFAULT_KERNEL_PADDING, MAX_KERNEL_PADDING
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.viewers.filter_grid import COLORMAP_LABELS, COLORMAP_NAMES, FilterGrid
 from cnnviz.ui.viewers.grid_view import GridView
@@ -32,8 +34,7 @@ FEATURE_MAPS = "feature maps"
 KERNELS = "kernels"
 HINT = ("Draw a digit or pick a sample to see the Fourier spectra of its feature maps and of the "
         "kernels.")
-DEFAULT_PADDING = 32
-MAX_PADDING = 128
+NO_SPECTRA_HINT = "This inspection came without spectra; draw or pick the input again to compute them."
 
 
 class SpectraView(GridView):
@@ -56,8 +57,8 @@ class SpectraView(GridView):
         self._layer_combo.setToolTip("The layer whose maps or kernels are transformed.")
         self._layer_combo.currentIndexChanged.connect(self._on_layer_changed)
         self._padding_spin = QSpinBox()
-        self._padding_spin.setRange(3, MAX_PADDING)
-        self._padding_spin.setValue(DEFAULT_PADDING)
+        self._padding_spin.setRange(3, MAX_KERNEL_PADDING)
+        self._padding_spin.setValue(DEFAULT_KERNEL_PADDING)
         self._padding_spin.setSuffix(" px")
         self._padding_spin.setToolTip("Kernels are zero-padded to this size before the transform: the "
                                       "spectrum is the same, sampled more finely.")
@@ -154,6 +155,14 @@ class SpectraView(GridView):
         """Transform input channel ``channel`` of each kernel."""
         self._channel_spin.setValue(channel)
 
+    def source_combo(self) -> QComboBox:
+        """The box choosing feature maps or kernels (for tests that choose as a person does)."""
+        return self._source_combo
+
+    def padding_spin(self) -> QSpinBox:
+        """The size kernels are zero-padded to (for tests that type into it as a person does)."""
+        return self._padding_spin
+
     def spectra(self) -> np.ndarray | None:
         """The spectra shown, shape (n, H, W)."""
         return self._spectra
@@ -198,36 +207,35 @@ class SpectraView(GridView):
                                "maps to transform.")
             self._stack.setCurrentWidget(self._hint)
             return
+        spectra = result.spectra
+        if spectra is None:
+            self._hint.setText(NO_SPECTRA_HINT)
+            self._stack.setCurrentWidget(self._hint)
+            return
         if self.source() == KERNELS:
-            if layer not in result.kernels:
+            if layer not in spectra.kernels:
                 return
-            kernels = np.asarray(result.kernels[layer])                 # (kh, kw, in, out)
-            channel = min(self._channel_spin.value(), kernels.shape[2] - 1)
-            size = max(self._padding_spin.value(), kernels.shape[0], kernels.shape[1])
-            spectra = magnitude_spectrum(kernels[:, :, channel, :], size=size)
-            channel_text = f", input channel {channel}" if kernels.shape[2] > 1 else ""
-            title = (f"Spectra — {layer} kernels ({counted(kernels.shape[3], 'filter')}, {kernels.shape[0]}×"
-                     f"{kernels.shape[1]} padded to {size}×{size}{channel_text})")
+            kernel_shape = spectra.kernels[layer].shape                 # (kh, kw, in, out)
+            channel = min(self._channel_spin.value(), kernel_shape[2] - 1)
+            stack = spectra.kernel_spectra(layer, channel, self._padding_spin.value())
+            height, width = stack.size
+            channel_text = f", input channel {channel}" if kernel_shape[2] > 1 else ""
+            title = (f"Spectra — {layer} kernels ({counted(kernel_shape[3], 'filter')}, {kernel_shape[0]}×"
+                     f"{kernel_shape[1]} padded to {height}×{width}{channel_text})")
             noun = "filter"
             self._grid.set_reference(None)
         else:
-            if layer not in result.feature_maps:
+            if layer not in spectra.feature_maps:
                 return
-            maps = np.asarray(result.feature_maps[layer])[0]            # (h, w, c)
-            spectra = magnitude_spectrum(maps)
+            stack = spectra.feature_maps[layer]
+            height, width = stack.size
             noun = "filter" if layer in result.kernels else "channel"
-            title = (f"Spectra — {layer} feature maps ({maps.shape[2]} {noun}s, "
-                     f"{maps.shape[0]}×{maps.shape[1]})")
+            title = f"Spectra — {layer} feature maps ({len(stack.spectra)} {noun}s, {height}×{width})"
             self._grid.set_reference(np.asarray(result.image)[0].mean(axis=-1), "Input")
-        spectra = np.moveaxis(spectra, -1, 0)                              # (n, H, W)
-        self._spectra = spectra
-        height, width = spectra.shape[1:]
-        frequency_y, frequency_x = frequency_axes((height, width))
-        extent = (frequency_x[0] - 0.5 / width, frequency_x[-1] + 0.5 / width,
-                  frequency_y[0] - 0.5 / height, frequency_y[-1] + 0.5 / height)
-        self._grid.set_images(spectra, [f"{noun} {index}" for index in range(len(spectra))],
+        self._spectra = stack.spectra                                     # (n, H, W)
+        self._grid.set_images(stack.spectra, [f"{noun} {index}" for index in range(len(stack.spectra))],
                               colormap=self._colormap_combo.currentData(), symmetric=False,
-                              shared_scale=self._shared_check.isChecked(), extent=extent,
+                              shared_scale=self._shared_check.isChecked(), extent=stack.extent,
                               axis_labels=("fx (cycles/pixel)", "fy (cycles/pixel)"))
         self._grid.set_title(title)
         self._show_grid()

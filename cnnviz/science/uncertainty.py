@@ -33,6 +33,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from cnnviz.core.checks import is_int, is_real
+
 CONFIDENCE = 0.95
 """The coverage of every interval the Science analyses report."""
 NUM_RESAMPLES = 1000
@@ -49,15 +51,14 @@ OUTCOMES = (SUPPORTED, CONTRADICTED, NOT_DISTINGUISHABLE)
 
 
 def _confidence(confidence) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating)) \
-            or not 0 < confidence < 1:
+    if not is_real(confidence) or not 0 < confidence < 1:
         raise ValueError(f"confidence must be a number between 0 and 1 (0.95 for a 95 % interval), "
                          f"received {confidence!r}.")
     return float(confidence)
 
 
 def _count(value, what: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+    if not is_int(value) or value < minimum:
         raise ValueError(f"{what} must be an integer of at least {minimum}, received {value!r}.")
     return int(value)
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from cnnviz.core.uncertainty import (
+from cnnviz.science.uncertainty import (
     CONTRADICTED,
     MIN_SAMPLES_FOR_VERDICT,
     NOT_DISTINGUISHABLE,

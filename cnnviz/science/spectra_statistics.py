@@ -1,16 +1,16 @@
 """How sure the spectrum comparisons of the report's §5.1 are.
 
-:func:`cnnviz.core.spectra.class_similarity_matrix` gives the *mean* similarity between the
+:func:`cnnviz.science.spectra_similarity.class_similarity_matrix` gives the *mean* similarity between the
 spectra of two classes, over a few test images of each. Whether a 4 and a 7 "look alike" then
 depends on how much that mean would move with other images of the same classes.
 :func:`class_similarity_statistics` answers it with a bootstrap over *images*: each resample
 draws every class's images again with replacement (seeded, so one seed gives one answer) and
 recomputes the whole matrix, so an entry, the mean over all different-class pairs and their
 difference all get intervals that keep the images' shared influence on several entries (widened
-for few images per class: :func:`cnnviz.core.uncertainty.expanded_tail`). The
+for few images per class: :func:`cnnviz.science.uncertainty.expanded_tail`). The
 image pairs themselves are not resampled, because one image takes part in many pairs and pairs
 are not independent. The spread of the individual image-pair similarities
-(:func:`cnnviz.core.spectra.pair_similarities`) is reported beside the intervals: how much a
+(:func:`cnnviz.science.spectra_similarity.pair_similarities`) is reported beside the intervals: how much a
 single pair of images may differ from the mean.
 
 For one pair of inputs there is nothing to resample; :func:`similarity_rank` instead places its
@@ -24,8 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnviz.core.spectra import class_map_stacks, class_similarity_matrix, unit_log_spectra
-from cnnviz.core.uncertainty import (
+from cnnviz.core.checks import is_int
+from cnnviz.core.spectra import unit_log_spectra
+from cnnviz.science.spectra_similarity import class_map_stacks, class_similarity_matrix
+from cnnviz.science.uncertainty import (
     CONFIDENCE,
     NUM_RESAMPLES,
     Interval,
@@ -68,7 +70,7 @@ class ClassSimilarityStatistics:
     Attributes
     ----------
     matrix : ndarray, shape (K, K)
-        The mean similarities (:func:`cnnviz.core.spectra.class_similarity_matrix`).
+        The mean similarities (:func:`cnnviz.science.spectra_similarity.class_similarity_matrix`).
     low, high : ndarray, shape (K, K)
         Each entry's bootstrap percentile interval; NaN where the entry is NaN.
     spread : ndarray, shape (K, K)
@@ -186,7 +188,7 @@ def class_similarity_statistics(feature_maps_by_class: dict[int, np.ndarray], ex
     Parameters
     ----------
     feature_maps_by_class : dict[int, ndarray of shape (n_k, h, w)]
-        As in :func:`cnnviz.core.spectra.class_similarity_matrix`.
+        As in :func:`cnnviz.science.spectra_similarity.class_similarity_matrix`.
     exclude_dc : bool, default False
     num_resamples : int, default 1000
         Bootstrap resamples; each redraws every class's maps with replacement.
@@ -198,9 +200,9 @@ def class_similarity_statistics(feature_maps_by_class: dict[int, np.ndarray], ex
     -------
     ClassSimilarityStatistics
     """
-    if isinstance(num_resamples, bool) or not isinstance(num_resamples, (int, np.integer)) or num_resamples < 1:
+    if not is_int(num_resamples) or num_resamples < 1:
         raise ValueError(f"num_resamples must be a positive integer, received {num_resamples!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if not is_int(seed):
         raise ValueError(f"seed must be an integer, received {seed!r}.")
     matrix = class_similarity_matrix(feature_maps_by_class, exclude_dc=exclude_dc)
     _, stacks = class_map_stacks(feature_maps_by_class)
@@ -260,7 +262,7 @@ def similarity_rank(value: float, reference_similarities, confidence: float = CO
     value : float
     reference_similarities : array_like
         Similarities of reference pairs, e.g. the upper triangle of
-        :func:`cnnviz.core.spectra.pair_similarities` of many test images' maps.
+        :func:`cnnviz.science.spectra_similarity.pair_similarities` of many test images' maps.
     confidence : float, default 0.95
         The central share of the references that counts as typical.
 
