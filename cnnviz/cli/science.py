@@ -1,7 +1,7 @@
 """The report's experiments as ``cnnviz`` commands: ``symmetry``, ``flip``, ``spectra`` and ``dead``.
 
 Each command opens a model file (``.npz`` or ``.keras``, or a run folder), runs an analysis of
-:mod:`cnnviz.service.science` (the same code the application's Science panel runs) on test
+:mod:`cnnviz.science` (the same code the application's Science panel runs) on test
 images of the model's own dataset, and prints numbers a reader can compare with the report:
 
 ``symmetry``  weight-space symmetries of a hidden layer (§1.1), verified on predictions;

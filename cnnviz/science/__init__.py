@@ -7,7 +7,7 @@ it gathers what it needs from the engine and the test split of the model's datas
 mathematics in :mod:`cnnviz.core` and returns a frozen dataclass whose arrays are read-only, so
 the result can cross threads. The model service's worker schedules them
 (``ModelService.run_science`` → :func:`run`) and so does the command line
-(:mod:`cnnviz.cli_science`); views only display the results. One module per analysis:
+(:mod:`cnnviz.cli.science`); views only display the results. One module per analysis:
 
 ============================  ==========================================  =========  ======================
 ``run`` kind                  what                                        report     module

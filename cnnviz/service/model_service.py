@@ -199,7 +199,7 @@ class ModelService(QObject):
         return self._submit(ExperimentRequest(self._next_id(), tuple(runs), engine), "run an experiment")
 
     def run_science(self, kind: str, **params: object) -> int:
-        """Run one of :mod:`cnnviz.service.science`'s analyses on the current model; returns the
+        """Run one of :mod:`cnnviz.science`'s analyses on the current model; returns the
         job's id, which its :class:`ScienceResult` carries. Analyses that change the weights
         (pruning) bump the model version."""
         request = ScienceRequest(self._next_id(), kind, MappingProxyType(dict(params)))
