@@ -210,8 +210,11 @@ class MainWindow(QMainWindow):
                       + 2 * scroll.frameWidth() + 12)
             widths.append(max(MIN_SIDE_PANEL_WIDTH, min(max(needed, int(width * 0.2)), int(width * 0.25))))
         self.resizeDocks([self.config_dock, self.canvas_dock], widths, Qt.Horizontal)
-        # The training monitor starts small (it is empty until training); drag its edge to enlarge it.
-        self.resizeDocks([self.monitor_dock], [max(150, int(height * 0.2))], Qt.Vertical)
+        # An idle training monitor is two lines high; it grows when training starts (_grow_monitor).
+        monitor = (int(height * 0.3) if self.monitor.plots_shown()
+                   else self.monitor.minimumSizeHint().height() + self.monitor_dock.titleBarWidget().height()
+                   if self.monitor_dock.titleBarWidget() else self.monitor.minimumSizeHint().height() + 24)
+        self.resizeDocks([self.monitor_dock], [monitor], Qt.Vertical)
 
     def _grow_monitor(self) -> None:
         """Training started: give the (small, empty-until-now) monitor room, once, if it has little."""

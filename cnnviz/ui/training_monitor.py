@@ -351,11 +351,16 @@ class TrainingMonitor(QWidget):
         plots.setChildrenCollapsible(False)
         plots.addWidget(self._loss_widget)
         plots.addWidget(self._accuracy_widget)
+        # Until a run starts the plots are hidden, so an idle monitor needs two lines of the window's
+        # height, not a third of it; they appear when training starts.
+        self._plots = plots
+        plots.setVisible(False)
 
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(plots, 1)
-        layout.addWidget(self._status_label)
+        layout.addWidget(self._status_label, 0)
+        layout.addStretch(0)
 
         self._log_scale_check.toggled.connect(self._on_log_scale_toggled)
         self._log_scale_check.clicked.connect(self._on_log_scale_clicked)
@@ -596,9 +601,19 @@ class TrainingMonitor(QWidget):
 
     # Status line.
 
+    def plots_shown(self) -> bool:
+        """Whether the plots are shown (they are hidden until the first run starts)."""
+        return not self._plots.isHidden()
+
     def _update_status(self) -> None:
         run = self._current
-        if run is None or run.is_empty():
+        self._plots.setVisible(run is not None or bool(self._earlier))
+        if run is None:
+            self._status_label.setText("No training yet. Press Train (Ctrl+T) or Step batch: the loss and the "
+                                       "accuracy are plotted here as the model learns.")
+            self._status_label.setToolTip(STATUS_TOOLTIP)
+            return
+        if run.is_empty():
             label = f"{run.label}: " if run is not None else ""
             self._status_label.setText(f"{label}no training steps yet.")
             self._status_label.setToolTip(STATUS_TOOLTIP)

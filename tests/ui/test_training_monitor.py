@@ -404,3 +404,13 @@ def test_a_long_ending_shows_its_first_sentence_and_the_rest_on_hover(monitor):
     monitor.finish_run(TrainingFinished("diverged", message, None))
     assert monitor.status_text().endswith("diverged: Training diverged at epoch 1, batch 3: the loss became 1.65e+08.")
     assert monitor.status_tooltip().endswith(message)  # the whole message is one hover away
+
+
+def test_an_idle_monitor_is_two_lines_high_and_shows_its_plots_when_a_run_starts(qtbot):
+    monitor = TrainingMonitor()
+    qtbot.addWidget(monitor)
+    monitor.show()
+    assert not monitor.plots_shown() and "No training yet" in monitor.status_text()
+    assert monitor.minimumSizeHint().height() < 120
+    monitor.start_run("numpy lr=0.001")
+    assert monitor.plots_shown() and monitor.minimumSizeHint().height() >= 150
