@@ -10,6 +10,10 @@ Generation is deterministic and prefix-stable: the same ``seed`` gives identical
 the first ``k`` images of ``generate_shapes(n, seed)`` are ``generate_shapes(k, seed)``.
 Labels come in blocks of three, each block a random ordering of the three classes, so every
 prefix is balanced to within one image per class.
+
+As a dataset (:func:`generate_split`): 8,000 training and 2,000 test images by default. The
+training split uses seed ``2 * seed`` and the test split ``2 * seed + 1``, so the two never share
+a random stream.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from cnnviz.core.checks import is_int
 
 SHAPE_CLASSES: tuple[str, ...] = ("square", "triangle", "circle")
 SQUARE, TRIANGLE, CIRCLE = range(len(SHAPE_CLASSES))
+
+SPLIT_DEFAULT_COUNTS = {"train": 8000, "test": 2000}
+"""Images in each split when no count is asked for."""
 
 SUPERSAMPLING = 4
 MARGIN_PIXELS = 1.5
@@ -204,3 +211,41 @@ def generate_shapes(count: int, seed: int = 0, size: int = 28) -> tuple[np.ndarr
             batch_geometry = {key: value[batch] for key, value in geometry.items()}
             images[batch] = _render(label, batch_geometry, size)
     return images, labels
+
+
+def generate_split(split: str, count: int | None, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """One split of the shapes dataset.
+
+    Parameters
+    ----------
+    split : str
+        ``"train"`` or ``"test"``.
+    count : int or None
+        How many images to generate; None for :data:`SPLIT_DEFAULT_COUNTS`.
+    seed : int
+        Non-negative dataset seed; the split's own stream uses ``2 * seed`` (train) or
+        ``2 * seed + 1`` (test).
+
+    Returns
+    -------
+    images : numpy.ndarray
+        ``(n, 28, 28)`` ``uint8``.
+    labels : numpy.ndarray
+        ``(n,)`` ``uint8`` indices into :data:`SHAPE_CLASSES`.
+    source : str
+        ``"generated (seed=..., ... stream seed ...)"``.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not a non-negative integer.
+    """
+    if not is_int(seed) or seed < 0:
+        raise ValueError(
+            f"seed must be a non-negative integer, got {seed!r}; e.g. seed=0."
+        )
+    split_seed = 2 * int(seed) + (0 if split == "train" else 1)
+    num_images = SPLIT_DEFAULT_COUNTS[split] if count is None else count
+    images, labels = generate_shapes(num_images, seed=split_seed)
+    source = f"generated (seed={seed}, {split} stream seed {split_seed})"
+    return images, labels, source

@@ -1,4 +1,4 @@
-"""Tests for cnnviz.core.idx: IDX round trips, the real Fashion-MNIST files, corrupt input."""
+"""Tests for cnnviz.core.datasets.idx: IDX round trips, the real Fashion-MNIST files, corrupt input."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnviz.core.idx import (
+from cnnviz.core.datasets.idx import (
     IdxFormatError,
     read_idx,
     read_idx_header,

@@ -1,11 +1,12 @@
-"""Tests for cnnviz.core.shapes: the generated squares/triangles/circles dataset."""
+"""The generated squares/triangles/circles dataset: the generator, and its train and test splits."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from cnnviz.core.shapes import SHAPE_CLASSES, generate_shapes
+from cnnviz.core.datasets import load_dataset
+from cnnviz.core.datasets.shapes import SHAPE_CLASSES, generate_shapes
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +118,29 @@ def test_zero_count():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         generate_shapes(**kwargs)
+
+
+# ----------------------------------------------------------------------------- as a dataset
+
+
+def test_shapes_default_counts_and_class_names():
+    train = load_dataset("shapes", "train")
+    test = load_dataset("shapes", "test")
+    assert len(train) == 8000 and len(test) == 2000
+    assert train.class_names == SHAPE_CLASSES
+    assert "generated (seed=0" in train.source
+
+
+def test_shapes_train_and_test_differ_and_are_reproducible():
+    train = load_dataset("shapes", "train", count=50)
+    test = load_dataset("shapes", "test", count=50)
+    assert not np.array_equal(train.images, test.images)
+    np.testing.assert_array_equal(load_dataset("shapes", "train", count=50).images, train.images)
+    other_seed = load_dataset("shapes", "train", count=50, seed=1)
+    assert not np.array_equal(other_seed.images, train.images)
+
+
+def test_shapes_count_is_a_prefix_of_the_full_split():
+    full = load_dataset("shapes", "test")
+    part = load_dataset("shapes", "test", count=40)
+    np.testing.assert_array_equal(part.images, full.images[:40])
