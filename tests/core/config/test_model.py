@@ -1,4 +1,4 @@
-"""The model configuration: JSON round trips, parsing errors, Keras-style names."""
+"""The model configuration: JSON round trips through text and files, defaults, parsing errors."""
 
 import json
 
@@ -12,11 +12,9 @@ from cnnviz.core.config import (
     Dropout,
     Flatten,
     Initializer,
-    MaxPooling2D,
     ModelConfig,
     TrainingConfig,
     deep_config,
-    layer_names,
     reference_config,
 )
 
@@ -46,24 +44,11 @@ def test_round_trip_keeps_every_setting(tmp_path):
     assert not (tmp_path / "model.json.tmp").exists()
 
 
-def test_kernel_size_accepts_a_single_integer():
-    config = ModelConfig.from_dict({"layers": [{"type": "conv2d", "kernel_size": 5, "strides": 2}]})
-    assert config.layers[0].kernel_size == (5, 5)
-    assert config.layers[0].strides == (2, 2)
-
-
 def test_missing_sections_take_defaults():
     config = ModelConfig.from_dict({"layers": []})
     assert config.training == TrainingConfig()
     assert config.initializer == Initializer()
     assert config.input_shape == (28, 28, 1)
-
-
-def test_keras_style_layer_names():
-    assert reference_config().layer_names() == [
-        "conv2d", "max_pooling2d", "dropout", "flatten", "dense", "dropout_1", "dense_1"]
-    assert layer_names([Conv2D(), Conv2D(), MaxPooling2D(), Conv2D()]) == [
-        "conv2d", "conv2d_1", "max_pooling2d", "conv2d_2"]
 
 
 @pytest.mark.parametrize("document, match, layer_index, setting", [
