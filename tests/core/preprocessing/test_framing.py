@@ -1,41 +1,10 @@
-"""Tests for cnnviz.core.preprocessing: pictures in, MNIST-style inputs out."""
-
-import tracemalloc
+"""Framing one picture the MNIST way: polarity, threshold, crop, scale to the box, centre by mass."""
 
 import numpy as np
 import pytest
 
-from cnnviz.core.preprocessing import (
-    EmptyImageError,
-    PreprocessResult,
-    ink_polarity,
-    preprocess_batch,
-    preprocess_image,
-    to_grayscale,
-)
-
-
-def centre_of_mass(image):
-    """(row, column) intensity centre of mass of a 2-D array, pixel centres at integers."""
-    total = image.sum()
-    rows, columns = np.indices(image.shape)
-    return (rows * image).sum() / total, (columns * image).sum() / total
-
-
-def ink_extent(image, level=0.0):
-    """(height, width) of the bounding box of pixels above ``level``."""
-    rows = np.flatnonzero((image > level).any(axis=1))
-    columns = np.flatnonzero((image > level).any(axis=0))
-    return rows[-1] - rows[0] + 1, columns[-1] - columns[0] + 1
-
-
-def triangle(height, width, top, left, size):
-    """White right triangle (light ink on black), lopsided so its centre of mass is
-    well away from the centre of its bounding box."""
-    image = np.zeros((height, width), np.float32)
-    for offset in range(size):
-        image[top + offset, left:left + offset + 1] = 1.0
-    return image
+from cnnviz.core.preprocessing import EmptyImageError, ink_polarity, preprocess_image
+from tests.core.preprocessing.helpers import assert_model_input, centre_of_mass, ink_extent, triangle
 
 
 def digit_stroke():
@@ -51,17 +20,6 @@ def digit_stroke():
     image = np.roll(image, (round(14 - row), round(14 - column)), axis=(0, 1))
     assert ink_extent(image)[0] == 20
     return image / image.max()
-
-
-def assert_model_input(result):
-    assert isinstance(result, PreprocessResult)
-    assert result.input.shape == (1, 28, 28, 1)
-    assert result.input.dtype == np.float32
-    assert result.image28.shape == (28, 28)
-    assert result.image28.dtype == np.float32
-    assert np.array_equal(result.input[0, :, :, 0], result.image28)
-    assert result.input.min() >= 0.0
-    assert result.input.max() == 1.0
 
 
 def test_off_centre_blob_is_centred_by_mass_and_scaled_to_box():
@@ -116,25 +74,6 @@ def test_odd_sizes_give_a_model_input(shape, ink):
     assert max(ink_extent(result.image28, level=0.5)) == 20
 
 
-def test_tiny_crop_is_enlarged_smoothly():
-    source = np.zeros((9, 9), np.float32)
-    source[3:6, 3:6] = [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
-    image = preprocess_image(source).image28
-    assert max(ink_extent(image)) == 20
-    # Bilinear enlargement makes intermediate grey levels, not just 0 and 1.
-    assert np.count_nonzero((image > 0.05) & (image < 0.95)) > 20
-
-
-def test_downscaling_averages_rather_than_subsamples():
-    source = np.zeros((500, 500), np.uint8)
-    source[50:450:3, 50:450] = 255  # 1-pixel lines every 3 rows, 400 x 400
-    image = preprocess_image(source).image28
-    box = image[image.sum(axis=1) > 0][:, image.sum(axis=0) > 0]
-    assert box.shape == (20, 20)
-    # Each output row averages 6 or 7 of the 20 source rows it covers: an even grey.
-    assert box.min() > 0.8
-
-
 def test_dark_ink_on_light_rgb_matches_light_ink_on_dark_grey():
     light_on_dark = (triangle(60, 80, top=10, left=25, size=35) * 255).astype(np.uint8)
     dark_on_light = np.repeat((255 - light_on_dark)[:, :, np.newaxis], 3, axis=2)
@@ -164,35 +103,6 @@ def test_low_contrast_light_ink_on_grey_is_not_inverted():
     result = preprocess_image(source)
     assert result.inverted is False
     assert ink_extent(result.image28, level=0.5) == (20, 3)
-
-
-@pytest.mark.parametrize("ink_value", [0, 255])
-def test_rgba_with_transparent_background(ink_value):
-    shape = triangle(60, 60, top=10, left=15, size=40)
-    rng = np.random.default_rng(0)
-    # Colour under transparent pixels is arbitrary; only alpha says it is background.
-    rgba = rng.integers(0, 256, size=(60, 60, 4), dtype=np.uint8)
-    rgba[:, :, 3] = (shape * 255).astype(np.uint8)
-    rgba[shape > 0, :3] = ink_value
-    expected = preprocess_image(shape)
-    result = preprocess_image(rgba)
-    assert result.inverted is (ink_value == 0)
-    np.testing.assert_allclose(result.input, expected.input, atol=1e-5)
-
-
-def test_to_grayscale_conversions():
-    rgb = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255]]], np.uint8)
-    np.testing.assert_allclose(to_grayscale(rgb), [[0.299, 0.587, 0.114]], atol=1e-6)
-    assert to_grayscale(rgb).dtype == np.float32
-    np.testing.assert_allclose(to_grayscale(np.array([[0.0, 0.5, 1.0]])), [[0, 0.5, 1]])
-    np.testing.assert_allclose(to_grayscale(np.array([[0.0, 127.5, 255.0]])), [[0, 0.5, 1]])
-    np.testing.assert_allclose(to_grayscale(np.array([[False, True]])), [[0, 1]])
-    np.testing.assert_allclose(to_grayscale(np.array([[0, 51]], np.int64)), [[0, 0.2]])
-    np.testing.assert_allclose(to_grayscale(np.array([[0, 65535]], np.uint16)), [[0, 1]])
-    assert to_grayscale(np.zeros((4, 5, 1), np.uint8)).shape == (4, 5)
-    # Opaque white ink on a transparent background: transparent reads as black.
-    rgba = np.array([[[255, 255, 255, 255], [255, 255, 255, 0]]], np.uint8)
-    np.testing.assert_allclose(to_grayscale(rgba), [[1, 0]])
 
 
 def test_ink_polarity():
@@ -239,26 +149,6 @@ def test_mnist_like_digit_changes_only_slightly():
 
 
 @pytest.mark.parametrize(
-    ("source", "message"),
-    [
-        (np.array([[0.0, np.nan], [1.0, 0.5]]), "NaN or infinite"),
-        (np.array([[0.0, np.inf], [1.0, 0.5]]), "NaN or infinite"),
-        (np.zeros((1, 28, 28, 1)), r"4-D.*one picture at a time"),
-        (np.zeros((28, 28, 5)), r"5 channels.*grey, RGB or RGBA"),
-        (np.zeros((0, 28)), r"empty image of shape \(0, 28\).*at least 1 x 1"),
-        (np.zeros((28, 28, 0)), "0 channels"),
-        (np.zeros(28), r"1-D.*\(height, width\)"),
-        (None, "NoneType with dtype object"),
-        ("digit.png", "str with dtype"),
-        ([[1, 2], [3]], "Could not read the image"),
-    ],
-)
-def test_bad_inputs_raise_value_error(source, message):
-    with pytest.raises(ValueError, match=message):
-        preprocess_image(source)
-
-
-@pytest.mark.parametrize(
     "options",
     [{"threshold": 1.5}, {"box": 30}, {"box": 0}, {"size": 0}, {"invert": "yes"}],
 )
@@ -279,47 +169,3 @@ def test_result_is_read_only():
         result.image28[0, 0] = 1.0
     with pytest.raises(ValueError):
         result.input[0, 0, 0, 0] = 1.0
-
-
-def test_huge_image_is_shrunk_without_full_size_float_copies():
-    source = np.zeros((10_000, 10_000), np.uint8)
-    source[4000:6000, 2000:7000] = 255
-    tracemalloc.start()
-    try:
-        result = preprocess_image(source)
-        _, peak_bytes = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    # A float32 copy of the picture alone would take 400 MB.
-    assert peak_bytes < 64e6
-    assert_model_input(result)
-    assert result.bounding_box == (4000, 2000, 6000, 7000)
-    assert ink_extent(result.image28, level=0.5) == (8, 20)
-
-
-def test_huge_rgba_image_keeps_alpha_compositing():
-    source = np.zeros((3000, 2100, 4), np.uint8)  # transparent black
-    source[1000:2000, 300:500] = (0, 0, 0, 255)  # opaque black ink
-    result = preprocess_image(source)
-    assert result.inverted is True
-    assert result.bounding_box == (999, 300, 2001, 501)
-    assert ink_extent(result.image28, level=0.5) == (20, 4)
-
-
-def test_preprocess_batch():
-    rng = np.random.default_rng(1)
-    images = rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
-    images[0, 0, 0], images[0, 0, 1] = 0, 255
-    batch = preprocess_batch(images)
-    assert batch.shape == (5, 28, 28, 1)
-    assert batch.dtype == np.float32
-    assert batch.min() == 0.0 and batch.max() == 1.0
-    np.testing.assert_allclose(batch[..., 0], images / 255.0, atol=1e-7)
-    assert preprocess_batch(images[..., np.newaxis]).shape == (5, 28, 28, 1)
-    np.testing.assert_array_equal(preprocess_batch(batch), batch)
-    with pytest.raises(ValueError, match=r"\(n, height, width\)"):
-        preprocess_batch(images[0])
-    with pytest.raises(ValueError, match="dtype int64"):
-        preprocess_batch(images.astype(np.int64))
-    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
-        preprocess_batch(images.astype(np.float32))
