@@ -1,23 +1,18 @@
-"""Weight-space symmetries (report §1.1): counts, explanations, and the transforms on weights made here
-(tests/science/test_symmetries.py checks them on models' predictions)."""
+"""Weight-space symmetries (report §1.1): how many weight vectors are equivalent for each activation,
+the counts written however large, and why a transform is or is not a symmetry."""
 
 import math
 
-import numpy as np
 import pytest
 
 from cnnviz.core.symmetry import (
     WeightSymmetries,
     explain,
     factorial_text,
-    flip_signs,
-    permute_hidden_units,
-    rescale_units,
     symmetry_count,
     symmetry_count_text,
 )
 
-# -- counting ------------------------------------------------------------------------------------
 
 def test_symmetry_count_is_m_factorial_times_two_to_the_m():
     assert symmetry_count(3) == 48
@@ -89,56 +84,6 @@ def test_max_pooling_between_removes_the_sign_flips():
     assert linear.continuous_dimension == 8 and "max pooling" in linear.text()
     relu = WeightSymmetries("relu", 8, max_pooling_between=True)
     assert relu.continuous_dimension == 8 and relu.text() == WeightSymmetries("relu", 8).text()
-
-
-# -- the transforms ------------------------------------------------------------------------------
-
-def mlp_weights(seed: int = 0) -> dict:
-    """The exchange form of flatten -> dense (16 units) -> dense_1 (10), with random weights."""
-    rng = np.random.default_rng(seed)
-    return {"dense": {"kernel": rng.normal(0, 0.2, (784, 16)).astype(np.float32),
-                      "bias": rng.normal(0, 0.2, 16).astype(np.float32)},
-            "dense_1": {"kernel": rng.normal(0, 0.2, (16, 10)).astype(np.float32),
-                        "bias": rng.normal(0, 0.2, 10).astype(np.float32)}}
-
-
-def test_transforms_move_exactly_the_expected_weights():
-    weights = mlp_weights()
-    order = np.roll(np.arange(16), 1)
-    permuted = permute_hidden_units(weights, "dense", order)
-    np.testing.assert_array_equal(permuted["dense"]["kernel"][:, 0], weights["dense"]["kernel"][:, 15])
-    np.testing.assert_array_equal(permuted["dense"]["bias"], weights["dense"]["bias"][order])
-    np.testing.assert_array_equal(permuted["dense_1"]["kernel"], weights["dense_1"]["kernel"][order])
-    np.testing.assert_array_equal(permuted["dense_1"]["bias"], weights["dense_1"]["bias"])
-    flipped = flip_signs(weights, "dense", [2])
-    np.testing.assert_array_equal(flipped["dense"]["kernel"][:, 2], -weights["dense"]["kernel"][:, 2])
-    np.testing.assert_array_equal(flipped["dense"]["kernel"][:, 3], weights["dense"]["kernel"][:, 3])
-    np.testing.assert_array_equal(flipped["dense_1"]["kernel"][2], -weights["dense_1"]["kernel"][2])
-    assert flipped["dense"]["bias"][2] == -weights["dense"]["bias"][2]
-    scaled = rescale_units(weights, "dense", [1, 5], [2.0, 0.5])
-    np.testing.assert_allclose(scaled["dense"]["kernel"][:, 5], weights["dense"]["kernel"][:, 5] * 0.5)
-    np.testing.assert_allclose(scaled["dense_1"]["kernel"][1], weights["dense_1"]["kernel"][1] / 2.0)
-    np.testing.assert_allclose(scaled["dense"]["bias"][1], weights["dense"]["bias"][1] * 2.0)
-    # The caller's weights are never changed.
-    for layer, params in mlp_weights().items():
-        for name, value in params.items():
-            np.testing.assert_array_equal(weights[layer][name], value)
-
-
-@pytest.mark.parametrize("call, match", [
-    (lambda w: permute_hidden_units(w, "dense_1", np.arange(10)), "last layer with weights"),
-    (lambda w: permute_hidden_units(w, "flatten", np.arange(16)), "no kernel and bias"),
-    (lambda w: permute_hidden_units(w, "dense", [0, 0] + list(range(2, 16))), "each of 0 .. 15 once"),
-    (lambda w: permute_hidden_units(w, "dense", np.arange(15)), "each of 0 .. 15 once"),
-    (lambda w: flip_signs(w, "dense", [1, 1]), "repeat"),
-    (lambda w: flip_signs(w, "dense", [16]), "0 to 15"),
-    (lambda w: rescale_units(w, "dense", [1, 2], [1.0, -2.0]), "positive"),
-    (lambda w: rescale_units(w, "dense", [1, 2], [1.0, 2.0, 3.0]), "one per unit"),
-    (lambda w: flip_signs(w, "dense", [1], layer_names=["flatten"]), "not in layer_names"),
-])
-def test_bad_transforms_are_refused(call, match):
-    with pytest.raises(ValueError, match=match):
-        call(mlp_weights())
 
 
 def test_explain_says_why():
