@@ -1,18 +1,12 @@
-"""A one-line progress bar for training on a terminal (batch, loss, accuracy, ETA)."""
+"""A one-line progress bar for ``cnnviz train`` on a terminal (batch, loss, accuracy, ETA)."""
 
 from __future__ import annotations
 
 import sys
 from typing import TextIO
 
+from cnnviz.core.durations import format_duration
 from cnnviz.core.results import EpochResult, StepResult
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 class ProgressBar:

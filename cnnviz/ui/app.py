@@ -2,6 +2,9 @@
 
 ``--screenshot FILE`` renders the main window with the bundled model and a sample
 digit, writes a PNG and exits; it runs offscreen when there is no display.
+
+An entry point: the command line (:mod:`cnnviz.cli`) imports it when it runs, and no other
+module of the library may (an import-linter contract in ``pyproject.toml``).
 """
 
 from __future__ import annotations

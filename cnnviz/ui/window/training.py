@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QSignalBlocker, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from cnnviz.core.config import ModelConfig
-from cnnviz.progress import format_duration
+from cnnviz.core.durations import format_duration
 from cnnviz.service import payloads as p
 
 if TYPE_CHECKING:
