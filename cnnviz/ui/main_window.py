@@ -23,10 +23,10 @@ from cnnviz.service import payloads as p
 from cnnviz.ui.config_panel import ConfigPanel
 from cnnviz.ui.drawing_canvas import DrawingCanvas
 from cnnviz.ui.evaluation_panel import EvaluationPanel
-from cnnviz.ui.experiments_panel import ExperimentsPanel
-from cnnviz.ui.history_panel import HistoryPanel
+from cnnviz.ui.experiments.panel import ExperimentsPanel
+from cnnviz.ui.history.panel import HistoryPanel
 from cnnviz.ui.science_panel import SciencePanel
-from cnnviz.ui.training_monitor import TrainingMonitor
+from cnnviz.ui.training.monitor import TrainingMonitor
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView
 from cnnviz.ui.viewers.gradients import GradientsView
 from cnnviz.ui.viewers.kernels import KernelsView

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSpli
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.results import EpochResult, StepResult, frozen
 from cnnviz.service.payloads import TrainingFinished, TrainingProgress
-from cnnviz.ui.plot_items import (
+from cnnviz.ui.plots.legend_strip import (
     LOG_SCALE_TOOLTIP,
     DivergenceMarker,
     ElidedTitle,

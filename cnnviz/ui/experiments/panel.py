@@ -59,7 +59,7 @@ from cnnviz.core.experiments import (
 )
 from cnnviz.service.payloads import ExperimentFinished, ExperimentProgress
 from cnnviz.ui.export import ExportError, render_widget, write_text
-from cnnviz.ui.plot_items import (
+from cnnviz.ui.plots.legend_strip import (
     LOG_SCALE_TOOLTIP,
     DivergenceMarker,
     LegendStrip,

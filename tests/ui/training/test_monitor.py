@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.service.payloads import TrainingFinished, TrainingProgress
-from cnnviz.ui.training_monitor import HISTORY_COLUMNS, TrainingMonitor
+from cnnviz.ui.training.monitor import HISTORY_COLUMNS, TrainingMonitor
 
 
 def make_steps(epoch, first_batch, count, num_batches=500, seed=0):

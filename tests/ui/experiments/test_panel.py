@@ -13,7 +13,7 @@ from cnnviz.core.config import reference_config
 from cnnviz.core.experiments import PRESETS, REPORT_NUMBERS, RunOutcome
 from cnnviz.core.results import StepResult
 from cnnviz.service.payloads import ExperimentFinished, ExperimentProgress
-from cnnviz.ui.experiments_panel import ExperimentsPanel, setting_suggestions
+from cnnviz.ui.experiments.panel import ExperimentsPanel, setting_suggestions
 
 
 @pytest.fixture

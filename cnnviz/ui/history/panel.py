@@ -46,7 +46,7 @@ from cnnviz.core import config as cfg
 from cnnviz.core.runs import RunInfo, list_runs, user_data_dir
 from cnnviz.core.spectra import frequency_axes, magnitude_spectrum
 from cnnviz.service.payloads import ReplayResult
-from cnnviz.ui.plot_items import (
+from cnnviz.ui.plots.legend_strip import (
     LOG_SCALE_TOOLTIP,
     DivergenceMarker,
     LegendStrip,

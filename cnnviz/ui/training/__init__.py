@@ -1,0 +1,1 @@
+"""The Training dock: live loss and accuracy curves of the current and earlier runs."""
