@@ -59,14 +59,9 @@ from cnnviz.core.experiments import (
 )
 from cnnviz.service.payloads import ExperimentFinished, ExperimentProgress
 from cnnviz.ui.export import ExportError, render_widget, write_text
-from cnnviz.ui.plots.legend_strip import (
-    LOG_SCALE_TOOLTIP,
-    DivergenceMarker,
-    LegendStrip,
-    divergence_point,
-    log_scale_reason,
-    pad_x_range,
-)
+from cnnviz.ui.plots.axes import LOG_SCALE_TOOLTIP, log_scale_reason, pad_x_range
+from cnnviz.ui.plots.divergence import DivergenceMarker, divergence_point
+from cnnviz.ui.plots.legend_strip import LegendStrip
 from cnnviz.ui.wording import counted
 
 CUSTOM = "(custom)"

@@ -46,14 +46,9 @@ from cnnviz.core import config as cfg
 from cnnviz.core.runs import RunInfo, list_runs, user_data_dir
 from cnnviz.core.spectra import frequency_axes, magnitude_spectrum
 from cnnviz.service.payloads import ReplayResult
-from cnnviz.ui.plots.legend_strip import (
-    LOG_SCALE_TOOLTIP,
-    DivergenceMarker,
-    LegendStrip,
-    divergence_point,
-    log_scale_reason,
-    pad_x_range,
-)
+from cnnviz.ui.plots.axes import LOG_SCALE_TOOLTIP, log_scale_reason, pad_x_range
+from cnnviz.ui.plots.divergence import DivergenceMarker, divergence_point
+from cnnviz.ui.plots.legend_strip import LegendStrip
 from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP, FilterGrid, PageLayout, hint_label
 from cnnviz.ui.wording import counted
 

@@ -1,23 +1,11 @@
-"""Plot pieces shared by the training monitor and the Experiments and History tabs.
-
-* :class:`LegendStrip`: pyqtgraph's legend placed in the plot's own layout under the x axis, so it
-  never covers a curve or a marker; its entries flow into as many columns as the plot is wide.
-* :class:`DivergenceMarker`: a cross and the word "diverged" at the last finite value of a curve
-  whose loss became NaN or infinite, so a run that diverged at once is still seen.
-* :func:`log_scale_reason`: whether a loss plot needs a logarithmic axis (one run's losses in the
-  thousands would flatten every other run on a linear one), and why, in words.
-* :func:`pad_x_range`: a fixed x range with room, in pixels, for the markers at its ends.
-* :class:`ElidedTitle`: a plot title shortened with "…" to the plot's width (a long run label
-  would otherwise widen the plot past its window).
+"""A legend in its own strip under a plot's x axis: pyqtgraph's legend placed in the plot's own layout,
+so it never covers a curve or a marker; its entries flow into as many columns as the plot is wide.
 """
 
 from __future__ import annotations
 
 import html
-import math
-from collections.abc import Iterable
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSizeF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF
@@ -25,20 +13,6 @@ from PySide6.QtWidgets import QSizePolicy
 
 LEGEND_ROW = 4
 """The row of a PlotItem's layout under the bottom axis (0 title, 1 top axis, 2 view, 3 bottom axis)."""
-
-MARKER_MARGIN_PX = 11
-"""Room kept between a range's end and the view's edge: half the largest marker, its pen and a gap."""
-
-LOG_SCALE_ORDERS = 2
-"""A loss plot turns logarithmic when its largest value is this many orders of magnitude above
-some curve's median: on a linear axis that curve would use less than 1 % of the height."""
-
-LOG_SCALE_TOOLTIP = ("Show the loss on a logarithmic axis. It is chosen for you when one run's losses lie "
-                     f"{LOG_SCALE_ORDERS} or more orders of magnitude above another's (a diverged run beside "
-                     "a converging one would flatten it to a line at zero); click to choose yourself.")
-"""The log-scale checkbox's tooltip, wherever the choice is made automatically."""
-
-DIVERGED_COLOUR = "#c62828"
 
 
 class _CompactSample(pg.ItemSample):
@@ -207,173 +181,3 @@ class LegendStrip(pg.LegendItem):
         if columns != self.columnCount:
             self.setColumnCount(columns)
         self.updateGeometry()
-
-
-class DivergenceMarker(pg.PlotDataItem):
-    """A cross and the word "diverged" at the last finite point of a curve that diverged.
-
-    Add it to the plot like any data item (it follows the plot's log mode) and :meth:`place` it.
-
-    Parameters
-    ----------
-    colour : str
-        The run's colour; the word is written in red.
-    """
-
-    def __init__(self, colour: str):
-        super().__init__(pen=None, symbol="x", symbolSize=12, symbolPen=pg.mkPen(colour, width=2.5),
-                         symbolBrush=pg.mkBrush(colour))
-        self.setObjectName("diverged marker")
-        self.setZValue(20)
-        self._label = pg.TextItem("diverged", color=DIVERGED_COLOUR, anchor=(0, 1))
-        self._label.setParentItem(self)
-        self._label.setVisible(False)
-        self._position: tuple[float, float] | None = None
-
-    def place(self, x: float | None, y: float | None = None) -> None:
-        """Mark the point ``(x, y)`` (data coordinates); ``None`` removes the mark."""
-        if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):
-            self._position = None
-            self.setData(np.zeros(0), np.zeros(0))
-        else:
-            self._position = (float(x), float(y))
-            self.setData(np.array([x], dtype=float), np.array([y], dtype=float))
-        self._update_label()
-
-    def position(self) -> tuple[float, float] | None:
-        """The marked point in data coordinates, or ``None``."""
-        return self._position
-
-    def setLogMode(self, x_state: bool, y_state: bool) -> None:  # noqa: N802  (pyqtgraph's name)
-        super().setLogMode(x_state, y_state)
-        self._update_label()
-
-    def viewRangeChanged(self, *args, **kwargs) -> None:  # noqa: N802
-        super().viewRangeChanged(*args, **kwargs)
-        self._update_label()
-
-    def _update_label(self) -> None:
-        x, y = self.getData()  # in display coordinates: log10 of the data in log mode
-        if self._position is None or x is None or len(x) == 0 or not np.isfinite([x[0], y[0]]).all():
-            self._label.setVisible(False)
-            return
-        self._label.setPos(float(x[0]), float(y[0]))
-        view = self.getViewBox()
-        if view is not None:
-            # Written towards the middle of the view, so the word stays inside it at any edge.
-            (left, right), (bottom, top) = view.viewRange()
-            on_right = x[0] > (left + right) / 2
-            on_top = y[0] > (bottom + top) / 2
-            self._label.setAnchor((1.1 if on_right else -0.1, -0.1 if on_top else 1.1))
-        self._label.setVisible(True)
-
-
-def divergence_point(x: np.ndarray, y: np.ndarray, diverged: bool = False) -> tuple[float, float] | None:
-    """Where a curve diverged: its last finite point before its first NaN or infinite value.
-
-    Parameters
-    ----------
-    x, y : ndarray
-        The curve, shape (n,) each, non-finite values included.
-    diverged : bool
-        Whether the run is known to have diverged; a curve that stayed finite (training stops at an
-        exploding but finite loss) is then marked at its last point.
-
-    Returns
-    -------
-    tuple of float or None
-        ``(x, y)``, or ``None`` when the curve did not diverge or has no finite point before it did.
-    """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    broken = np.flatnonzero(~np.isfinite(y))
-    end = int(broken[0]) if broken.size else (len(y) if diverged else 0)
-    finite = np.flatnonzero(np.isfinite(y[:end]) & np.isfinite(x[:end]))
-    if finite.size == 0:
-        return None
-    return float(x[finite[-1]]), float(y[finite[-1]])
-
-
-def log_scale_reason(curves: Iterable[np.ndarray], orders: int = LOG_SCALE_ORDERS) -> str | None:
-    """Why a plot of ``curves`` needs a logarithmic y axis, or ``None`` when a linear one shows them all.
-
-    A curve looks flat on a linear axis when its typical value (the median of its finite, positive
-    values) lies ``orders`` orders of magnitude or more below the largest value on the plot, as a
-    converging run does beside a diverged one.
-
-    Parameters
-    ----------
-    curves : iterable of ndarray
-        The y values of each curve (or of each run), shape (n,) each; NaN and infinities are skipped.
-    orders : int
-        The orders of magnitude that call for a log axis.
-
-    Returns
-    -------
-    str or None
-        A short sentence for the user, e.g. "Log scale chosen: the losses span 0.3 to 1.7e+04.".
-    """
-    medians, largest, smallest = [], -math.inf, math.inf
-    for values in curves:
-        values = np.asarray(values, dtype=float)
-        values = values[np.isfinite(values) & (values > 0)]
-        if values.size:
-            medians.append(float(np.median(values)))
-            largest = max(largest, float(values.max()))
-            smallest = min(smallest, float(values.min()))
-    if not medians or largest / min(medians) < 10.0 ** orders:
-        return None
-    return f"Log scale chosen: the losses span {smallest:.3g} to {largest:.3g}."
-
-
-def pad_x_range(view_box: pg.ViewBox, low: float, high: float, margin_px: float = MARKER_MARGIN_PX) -> None:
-    """Show ``low`` to ``high`` on the x axis with ``margin_px`` pixels to spare at both ends.
-
-    The markers drawn at the ends (the last epoch's dot and square) then show whole. Call it again
-    when the view is resized: the padding, a fraction of the range, depends on the view's width.
-    """
-    width = view_box.width()
-    padding = margin_px / (width - 2 * margin_px) if width > 4 * margin_px else 0.1
-    view_box.setXRange(low, high, padding=padding)
-
-
-class ElidedTitle:
-    """A plot title shortened with "…" to the width of the plot's view.
-
-    Parameters
-    ----------
-    plot : pyqtgraph.PlotItem
-        The plot whose title it sets.
-    """
-
-    def __init__(self, plot: pg.PlotItem):
-        self._plot = plot
-        self._text = ""
-        plot.vb.sigResized.connect(self._on_view_resized)
-
-    def set_text(self, text: str) -> None:
-        """Show ``text`` as the title, shortened when it is wider than the plot."""
-        self._text = str(text)
-        self._show()
-
-    def text(self) -> str:
-        """The whole title."""
-        return self._text
-
-    def shown_text(self) -> str:
-        """The title as shown (possibly shortened)."""
-        return html.unescape(self._plot.titleLabel.text)
-
-    def _show(self) -> None:
-        label = self._plot.titleLabel
-        font = QFont(label.item.font())
-        font.setPointSizeF(11)  # pyqtgraph's title size
-        width = self._plot.vb.width()
-        text = self._text
-        if width > 0:
-            text = QFontMetricsF(font).elidedText(text, Qt.TextElideMode.ElideMiddle, max(40.0, width - 8))
-        self._plot.setTitle(html.escape(text), size="11pt")
-        # The title is fitted to the plot, so it must not widen the plot to fit itself.
-        label.setMinimumWidth(0)
-
-    def _on_view_resized(self, view_box) -> None:
-        self._show()

@@ -66,7 +66,7 @@ def test_progress_steps_become_batch_points(monitor):
     assert len(smoothed) == 40
     assert smoothed[0] == pytest.approx(steps[0].accuracy)
     assert min(step.accuracy for step in steps) <= smoothed.min() <= smoothed.max() <= 1.0
-    assert "epoch 1/3, batch 40/100" in monitor._status_label.text()
+    assert "epoch 1/3, batch 40/100" in monitor.status_text()
 
 
 def test_fractional_epoch_positions_continue_across_epochs(monitor):
@@ -105,14 +105,14 @@ def test_epoch_results_with_and_without_validation(monitor):
     np.testing.assert_allclose(items_named(accuracy_widget, "validation accuracy")[-1].getData()[1],
                                [0.75, 0.86])
     assert "validation" in legend_names(accuracy_widget)
-    assert "val accuracy 86.0%" in monitor._status_label.text()
+    assert "val accuracy 86.0%" in monitor.status_text()
 
     monitor.start_run("without validation")
     monitor.add_epoch(make_epoch(0, loss=0.7, accuracy=0.6))
     assert items_named(accuracy_widget, "epoch accuracy")[-1].getData()[1].tolist() == [0.6]
     assert plotted_values(items_named(accuracy_widget, "validation accuracy")[-1]).size == 0
     assert "validation" not in legend_names(accuracy_widget)
-    assert "val accuracy" not in monitor._status_label.text()
+    assert "val accuracy" not in monitor.status_text()
 
 
 def test_repeated_epoch_result_replaces_the_earlier_one(monitor):
@@ -122,8 +122,10 @@ def test_repeated_epoch_result_replaces_the_earlier_one(monitor):
     assert items_named(monitor.plot_widgets()[0], "epoch loss")[-1].getData()[1].tolist() == [0.9]
 
 
-def test_keep_earlier_runs_overlays_them(monitor):
-    monitor._keep_runs_check.setChecked(True)
+def test_keep_earlier_runs_overlays_them(monitor, qtbot):
+    show(monitor, qtbot, 900, 360)  # a person sees the box they click
+    qtbot.mouseClick(monitor.keep_runs_check(), Qt.MouseButton.LeftButton)
+    assert monitor.keep_runs_check().isChecked()
     monitor.start_run("lr=0.01")
     monitor.add_progress(TrainingProgress(make_steps(0, 0, 30), 1))
     monitor.add_epoch(make_epoch(0))
@@ -151,7 +153,7 @@ def test_keep_earlier_runs_overlays_them(monitor):
 
 
 def test_without_keep_earlier_runs_they_are_cleared(monitor):
-    assert not monitor._keep_runs_check.isChecked()
+    assert not monitor.keep_runs_check().isChecked()
     monitor.start_run("first")
     monitor.add_progress(TrainingProgress(make_steps(0, 0, 30), 1))
     monitor.add_epoch(make_epoch(0, val_loss=0.5, val_accuracy=0.8))
@@ -168,12 +170,14 @@ def test_without_keep_earlier_runs_they_are_cleared(monitor):
 
 
 def test_clear_button_removes_earlier_runs(monitor, qtbot):
-    monitor._keep_runs_check.setChecked(True)
+    show(monitor, qtbot, 900, 360)  # a person sees the box they click
+    qtbot.mouseClick(monitor.keep_runs_check(), Qt.MouseButton.LeftButton)
+    assert monitor.keep_runs_check().isChecked()
     for label in ("a", "b", "c"):
         monitor.start_run(label)
         monitor.add_progress(TrainingProgress(make_steps(0, 0, 5), 1))
     assert len(items_named(monitor.plot_widgets()[0], "batch loss")) == 3
-    qtbot.mouseClick(monitor._clear_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(monitor.clear_button(), Qt.MouseButton.LeftButton)
     assert len(items_named(monitor.plot_widgets()[0], "batch loss")) == 1
     assert monitor.num_points() == 0
 
@@ -181,18 +185,18 @@ def test_clear_button_removes_earlier_runs(monitor, qtbot):
 def test_log_scale_toggles_the_loss_axis(monitor):
     plot = monitor.plot_widgets()[0].getPlotItem()
     assert not plot.ctrl.logYCheck.isChecked()
-    monitor._log_scale_check.setChecked(True)
+    monitor.log_scale_check().setChecked(True)
     assert plot.ctrl.logYCheck.isChecked()
     assert plot.getAxis("left").logMode
-    monitor._log_scale_check.setChecked(False)
+    monitor.log_scale_check().setChecked(False)
     assert not plot.ctrl.logYCheck.isChecked()
     # Switching from the plot's own context menu keeps the checkbox in step.
     plot.ctrl.logYCheck.setChecked(True)
-    assert monitor._log_scale_check.isChecked()
+    assert monitor.log_scale_check().isChecked()
 
 
 def test_non_finite_losses_are_recorded_but_not_drawn(monitor):
-    monitor._log_scale_check.setChecked(True)
+    monitor.log_scale_check().setChecked(True)
     monitor.start_run("diverging")
     steps = list(make_steps(0, 0, 6, num_batches=6))
     steps[2] = StepResult(0, 2, 6, math.nan, 0.1, 96, 0.03, 0.05)
@@ -211,15 +215,15 @@ def test_non_finite_losses_are_recorded_but_not_drawn(monitor):
     assert plotted_values(items_named(monitor.plot_widgets()[0], "epoch loss")[-1]).size == 0
     smoothed = items_named(monitor.plot_widgets()[1], "batch accuracy")[-1].getData()[1]
     assert len(smoothed) == 5 and np.isfinite(smoothed).all()
-    assert "diverged" in monitor._status_label.text()
-    assert "loss nan" in monitor._status_label.text()
+    assert "diverged" in monitor.status_text()
+    assert "loss nan" in monitor.status_text()
     monitor.grab()  # drawing log-scaled data with a zero loss must not fail either
 
 
 def test_progress_before_start_run_starts_a_run(monitor):
     monitor.add_progress(TrainingProgress(make_steps(0, 0, 3), 1))
     assert monitor.num_points() == 3
-    assert monitor._status_label.text().startswith("run 1:")
+    assert monitor.status_text().startswith("run 1:")
 
 
 def test_many_points_in_chunks(monitor):
@@ -258,7 +262,7 @@ def test_finish_run_shows_the_reason(monitor):
     monitor.start_run("run")
     monitor.add_progress(TrainingProgress(make_steps(0, 0, 3), 1))
     monitor.finish_run(TrainingFinished("stopped", "Stopped by the user.", None, test_accuracy=0.912))
-    text = monitor._status_label.text()
+    text = monitor.status_text()
     assert "stopped" in text and "Stopped by the user." in text and "91.2%" in text
 
 
@@ -375,6 +379,7 @@ def test_a_new_run_does_not_show_the_previous_runs_ending(monitor):
 def test_a_diverged_run_beside_a_kept_one_turns_the_loss_axis_logarithmic(monitor, qtbot):
     show(monitor, qtbot, 900, 360)
     qtbot.mouseClick(monitor.keep_runs_check(), Qt.MouseButton.LeftButton)
+    assert monitor.keep_runs_check().isChecked()
     monitor.start_run("converging")
     monitor.add_progress(TrainingProgress(make_steps(0, 0, 20, num_batches=20), 1))
     monitor.finish_run(TrainingFinished("completed", "Training finished.", None))
