@@ -13,7 +13,8 @@ from cnnviz.core.config import reference_config
 from cnnviz.core.experiments import PRESETS, REPORT_NUMBERS, RunOutcome
 from cnnviz.core.results import StepResult
 from cnnviz.service.payloads import ExperimentFinished, ExperimentProgress
-from cnnviz.ui.experiments.panel import ExperimentsPanel, setting_suggestions
+from cnnviz.ui.experiments.panel import ExperimentsPanel
+from cnnviz.ui.experiments.sweep_settings import setting_suggestions
 
 
 @pytest.fixture
@@ -45,10 +46,10 @@ def test_choosing_a_preset_fills_the_spec(panel):
     panel.set_preset("learning rate")
     preset = PRESETS["learning rate"]
 
-    setting, values = panel._sweep_rows[0].text()
+    setting, values = panel.sweep_row(0).text()
     assert setting == "training.learning_rate"
     assert values == "0.005, 0.05, 0.7"
-    assert not panel._sweep_rows[0].setting_combo.isEnabled()
+    assert not panel.sweep_row(0).setting_combo.isEnabled()
     assert panel.epochs_spin.value() == preset.base.training.epochs
     assert panel.subset_spin.value() == preset.base.training.train_subset
     assert "learning rate" in panel.description_label.text()
@@ -112,7 +113,7 @@ def test_suggestions_follow_the_base_configuration(panel):
             "layers.dropout.rate", "layers.dropout_1.rate"} <= set(suggestions)
     assert "layers.dense_1.units" not in suggestions  # the output layer's units are the classes
     panel.set_base_config(reference_config())
-    combo = panel._sweep_rows[0].setting_combo
+    combo = panel.sweep_row(0).setting_combo
     assert [combo.itemText(index) for index in range(combo.count())] == suggestions
 
 
@@ -308,7 +309,7 @@ def start_typed_experiment(panel, qtbot):
     """Write a sweep of SGD's learning rate and the initializer the way a person does, and Run it."""
     panel.set_base_config(reference_config().with_training(optimizer="sgd"))
     choose(qtbot, panel.preset_combo, "(custom)")
-    first, second = panel._sweep_rows
+    first, second = panel.sweep_row(0), panel.sweep_row(1)
     type_into(qtbot, first.setting_combo.lineEdit(), "training.learning_rate")
     type_into(qtbot, first.values_edit, "0.05, 5")
     type_into(qtbot, second.setting_combo.lineEdit(), "initializer")
