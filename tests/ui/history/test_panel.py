@@ -16,7 +16,8 @@ from cnnviz.engines.registry import create_engine, load_engine
 from cnnviz.service.inspection import run_inspection
 from cnnviz.service.payloads import ReplayResult
 from cnnviz.service.runner import train_run
-from cnnviz.ui.history.panel import NO_INPUT_HINT, REPLAY_DELAY_MS, HistoryPanel
+from cnnviz.ui.history.panel import HistoryPanel
+from cnnviz.ui.history.replay_view import NO_INPUT_HINT, REPLAY_DELAY_MS
 
 RUNS = (("20250101-120000-numpy-mnist-sample", 2, 0.001), ("20250101-130000-numpy-mnist-sample", 3, 0.01))
 """Name, epochs and learning rate of each run made for these tests (the newest is listed first)."""
