@@ -6,37 +6,12 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtWidgets import QApplication, QHeaderView
 
 from cnnviz.core.config import reference_config
-from cnnviz.core.datasets import load_dataset
-from cnnviz.core.preprocessing import preprocess_batch
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.runs import RunDirectory
 from cnnviz.core.spectra import magnitude_spectrum
-from cnnviz.core.training_data import prepare_training_data
-from cnnviz.engines.registry import create_engine, load_engine
-from cnnviz.service.inspection import run_inspection
-from cnnviz.service.payloads import ReplayResult
-from cnnviz.service.runner import train_run
 from cnnviz.ui.history.panel import HistoryPanel
 from cnnviz.ui.history.replay_view import NO_INPUT_HINT, REPLAY_DELAY_MS
-
-RUNS = (("20250101-120000-numpy-mnist-sample", 2, 0.001), ("20250101-130000-numpy-mnist-sample", 3, 0.01))
-"""Name, epochs and learning rate of each run made for these tests (the newest is listed first)."""
-
-
-@pytest.fixture(scope="module")
-def runs_root(tmp_path_factory):
-    """Two real run folders trained with the NumPy engine on 96 images."""
-    root = tmp_path_factory.mktemp("runs")
-    for name, epochs, learning_rate in RUNS:
-        config = reference_config().with_training(train_subset=128, batch_size=64, epochs=epochs,
-                                                  validation_split=0.25, learning_rate=learning_rate)
-        data = prepare_training_data(config.training)
-        engine = create_engine("numpy", config)
-        run = RunDirectory(root / name)
-        for _ in train_run(engine, data, run, epochs=epochs, batch_size=64, seed=0):
-            pass
-        run.update_info(status="finished", test_accuracy=0.5)
-    return root
+from tests.ui.history.run_folders import RUNS, replay_of
 
 
 @pytest.fixture
@@ -46,13 +21,6 @@ def panel(qtbot, runs_root):
     widget.resize(1000, 650)
     widget.set_runs_root(runs_root)
     return widget
-
-
-def replay_of(run, epoch):
-    """What the service's replay answers: an inspection of a test digit with the epoch's checkpoint."""
-    engine = load_engine(run.path / "checkpoints" / f"epoch-{epoch + 1:04d}.npz")
-    image = preprocess_batch(load_dataset("mnist-sample", "test").images[:1])
-    return ReplayResult(7, str(run.path), epoch, run_inspection(engine, image))
 
 
 def test_refresh_lists_the_runs(qtbot, panel, runs_root, tmp_path):
