@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("cnnviz", "cnnviz")
         self.setWindowTitle("cnnviz — look inside a convolutional network")
         self._model_info: p.ModelInfo | None = None
+        self._experiment_running = False
         self._build_views()
         self.layout_keeper = DockLayout(self, (self.config_dock, self.canvas_dock), self.monitor_dock)
         self.layout_keeper.fit_to_screen()
@@ -145,7 +146,7 @@ class MainWindow(QMainWindow):
         panel.sig_config_changed.connect(self._on_config_edited)
         self.canvas.sig_model_requested.connect(self.training.open_model)
         experiments = self.experiments_panel
-        experiments.sig_run_requested.connect(service.run_experiment)
+        experiments.sig_run_requested.connect(self._on_experiment_requested)
         experiments.sig_cancel_requested.connect(service.stop)
         service.sig_experiment_progress.connect(experiments.add_progress)
         service.sig_experiment_run_finished.connect(experiments.add_outcome)
@@ -291,9 +292,19 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # -- service and panel events ---------------------------------------------------------------------
+    def experiment_running(self) -> bool:
+        """Whether an experiment (a queue of runs) trains now: it cannot be paused or stepped."""
+        return self._experiment_running
+
     def _sync_toolbar(self) -> None:
+        if self._experiment_running:
+            for button in (self.config_panel.pause_button, self.config_panel.resume_button):
+                button.setEnabled(False)
         for action, button in self.toolbar_commands:
             action.setEnabled(button.isEnabled())
+        can_step = self.training.can_step()
+        self.step_batch_action.setEnabled(can_step)
+        self.step_epoch_action.setEnabled(can_step)
 
     def _on_state_changed(self, state: str) -> None:
         self.state_label.setText(state)
@@ -338,6 +349,8 @@ class MainWindow(QMainWindow):
         if kind is p.JobKind.SCIENCE:
             self.science_panel.set_busy(self.service.state != p.IDLE)
         elif kind is p.JobKind.EXPERIMENT:
+            self._experiment_running = False
+            self._sync_toolbar()
             self.experiments_panel.show_error(error.message)
         elif kind is p.JobKind.EVALUATE:
             self.evaluation_panel.show_error(error.message)
@@ -351,7 +364,13 @@ class MainWindow(QMainWindow):
         if result.kind == "prune" and getattr(result.value, "kept", False):
             self.inspection.request()  # every view shows the pruned weights
 
+    def _on_experiment_requested(self, runs, engine: str) -> None:
+        self._experiment_running = True
+        self.service.run_experiment(runs, engine)
+
     def _on_experiment_finished(self, finished) -> None:
+        self._experiment_running = False
+        self._sync_toolbar()
         self.experiments_panel.finish(finished)
         self.history_panel.refresh()
 

@@ -468,3 +468,53 @@ def test_menu_shortcuts_call_their_commands_without_arguments(qtbot, window):
     with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT):
         qtbot.keyClick(window, Qt.Key_R, Qt.ControlModifier)
     assert "Test sample #" in window.canvas.message()
+
+
+def test_a_learning_rate_fix_continues_from_the_trained_weights(qtbot, window):
+    """Adam at 5 on the bundled trained model diverges; the fix (Adam's usual rate) trains on from the
+    weights put back, instead of throwing the trained model away for random weights."""
+    panel = window.config_panel
+    panel.set_config(panel.config().with_training(train_subset=320, batch_size=32, epochs=1, validation_split=0.0))
+    type_value(qtbot, window.live_learning_rate, "5")
+    with qtbot.waitSignal(window.service.sig_training_finished, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(panel.train_button, Qt.LeftButton)
+    assert blocker.args[0].reason == "diverged"
+    assert blocker.args[0].suggestion == {"learning_rate": 0.001}
+    qtbot.waitUntil(lambda: getattr(window, "divergence_dialog", None) is not None, timeout=TIMEOUT)
+    with qtbot.waitSignal(window.service.sig_training_finished, timeout=60_000) as blocker:
+        qtbot.mouseClick(window.divergence_fix_button, Qt.LeftButton)
+    assert blocker.args[0].reason == "completed" and blocker.args[0].test_accuracy > 0.9
+    assert window.model_info().source.endswith("reference_model.npz")
+    assert panel.config().training.learning_rate == 0.001
+
+
+def test_step_waits_for_build_when_the_configuration_is_not_the_models(qtbot, window):
+    panel = window.config_panel
+    assert window.step_batch_action.isEnabled()
+    panel.layer_list.setCurrentRow(0)
+    type_value(qtbot, panel.layer_editor.editor("kernel_height"), "30")  # impossible
+    assert not window.step_batch_action.isEnabled() and not window.step_epoch_action.isEnabled()
+    type_value(qtbot, panel.layer_editor.editor("kernel_height"), "5")  # valid, but not the model's
+    assert not window.step_batch_action.isEnabled()
+    assert window.model_label.text().endswith("layers were edited: Build to use them")
+    window.step_batch_action.trigger()  # the shortcut, say: nothing trains
+    qtbot.wait(300)
+    assert window.service.state == p.IDLE and window.monitor.num_points() == 0
+    type_value(qtbot, panel.layer_editor.editor("kernel_height"), "3")
+    assert window.step_batch_action.isEnabled()
+
+
+def test_an_experiment_cannot_be_paused_or_stepped(qtbot, window):
+    experiments = window.experiments_panel
+    experiments.set_preset(None)
+    experiments.set_sweep(0, "training.learning_rate", "0.001, 0.01")
+    experiments.epochs_spin.setValue(3)
+    experiments.subset_spin.setValue(2000)
+    window.show_tab(experiments)
+    with qtbot.waitSignal(window.service.sig_experiment_progress, timeout=TIMEOUT):
+        qtbot.mouseClick(experiments.run_button, Qt.LeftButton)
+    toolbar = {action.text(): action for action, _ in window.toolbar_commands}
+    assert not toolbar["Pause"].isEnabled() and not window.step_batch_action.isEnabled()
+    assert toolbar["Stop"].isEnabled()
+    with qtbot.waitSignal(window.service.sig_experiment_finished, timeout=60_000):
+        qtbot.mouseClick(experiments.cancel_button, Qt.LeftButton)
