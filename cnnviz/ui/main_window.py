@@ -70,6 +70,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("cnnviz — look inside a convolutional network")
         self._model_info: p.ModelInfo | None = None
         self._experiment_running = False
+        self._remembered_config: ModelConfig | None = None
+        self._close_confirmed = False
         self._build_views()
         self.layout_keeper = DockLayout(self, (self.config_dock, self.canvas_dock), self.monitor_dock)
         self.layout_keeper.fit_to_screen()
@@ -252,7 +254,8 @@ class MainWindow(QMainWindow):
         text = self.settings.value("model/config")
         if isinstance(text, str) and text:
             try:
-                self.config_panel.set_config(ModelConfig.from_json(text))
+                self._remembered_config = ModelConfig.from_json(text)
+                self.config_panel.set_config(self._remembered_config)
             except ConfigError:
                 self.settings.remove("model/config")
         engine = self.settings.value("model/engine")
@@ -283,7 +286,26 @@ class MainWindow(QMainWindow):
         # After the layout has settled: narrow the side panels if the viewers got too little room.
         self.layout_keeper.resized()
 
+    def quit_now(self) -> None:
+        """Close without asking (training, if any, stops): for tests and the confirmed close."""
+        self._close_confirmed = True
+        self.close()
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if not self._close_confirmed and self.service.state in (p.TRAINING, p.PAUSED, p.STOPPING):
+            # Closing would stop the run: ask first (its finished epochs are kept in History).
+            event.ignore()
+            box = QMessageBox(QMessageBox.Question, "Training is running",
+                              "Closing cnnviz stops the training run. The epochs it has finished are kept in "
+                              "History, with their checkpoints.", QMessageBox.NoButton, self)
+            box.setObjectName("confirm_close_dialog")
+            quit_button = box.addButton("Stop training and quit", QMessageBox.DestructiveRole)
+            box.addButton(QMessageBox.Cancel)
+            box.setDefaultButton(QMessageBox.Cancel)
+            box.finished.connect(lambda _result: self.quit_now() if box.clickedButton() is quit_button else None)
+            self.confirm_close_dialog = box
+            box.open()
+            return
         self.inspection.follow_training(False)
         self._save_settings()
         if self.session is not None:
@@ -321,9 +343,13 @@ class MainWindow(QMainWindow):
 
     def _on_model_changed(self, info: p.ModelInfo) -> None:
         self._model_info = info
-        if info.config is not None:
-            self.config_panel.set_config(info.config)
-        self.config_panel.set_engine(info.engine)
+        # The model opened at start-up does not overwrite the configuration remembered from last time
+        # (the status bar says when its layers differ); every later model shows its own.
+        remembered, self._remembered_config = self._remembered_config, None
+        if remembered is None:
+            if info.config is not None:
+                self.config_panel.set_config(info.config)
+            self.config_panel.set_engine(info.engine)
         self.config_panel.set_service_state(self.service.state, True)
         self._sync_toolbar()
         names = self.class_names()

@@ -36,7 +36,7 @@ def window(qtbot, settings, tmp_path):
     with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT):
         pass
     yield window
-    window.close()
+    window.quit_now()
     assert not service.is_running
 
 
@@ -181,8 +181,39 @@ def test_closing_during_training_stops_the_worker(qtbot, window):
     qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
     with qtbot.waitSignal(window.service.sig_training_progress, timeout=TIMEOUT):
         panel.train_button.click()
+    window.close()  # the title bar's close button: the window asks first
+    dialog = window.confirm_close_dialog
+    assert dialog.isVisible() and window.isVisible() and window.service.is_running
+    qtbot.mouseClick(dialog.button(QMessageBox.Cancel), Qt.LeftButton)
+    assert window.isVisible() and window.service.is_running
     window.close()
-    assert not window.service.is_running
+    quit_button = next(button for button in window.confirm_close_dialog.buttons()
+                       if button.text() == "Stop training and quit")
+    qtbot.mouseClick(quit_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not window.service.is_running, timeout=10_000)
+    assert not window.isVisible()
+
+
+def test_the_remembered_configuration_survives_the_start_up_model(qtbot, tmp_path, settings):
+    first = MainWindow(ModelService(run_root=False), settings=settings)
+    qtbot.addWidget(first)
+    first.show()
+    with qtbot.waitSignal(first.sig_inspection_shown, timeout=TIMEOUT):
+        pass
+    first.config_panel.layer_list.setCurrentRow(0)
+    type_value(qtbot, first.config_panel.layer_editor.editor("filters"), "12")
+    type_value(qtbot, first.config_panel.learning_rate_spin, "0.02")
+    first.close()
+    second = MainWindow(ModelService(run_root=False), settings=QSettings(settings.fileName(), QSettings.IniFormat))
+    qtbot.addWidget(second)
+    second.show()
+    with qtbot.waitSignal(second.sig_inspection_shown, timeout=TIMEOUT):
+        pass
+    config = second.config_panel.config()
+    assert config.layers[0].filters == 12 and config.training.learning_rate == 0.02
+    assert second.model_info().config.layers[0].filters == 28  # the bundled model, unchanged
+    assert second.model_label.text().endswith("layers were edited: Build to use them")
+    second.close()
 
 
 def test_main_py_screenshot_smoke(tmp_path):
