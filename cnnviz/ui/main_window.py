@@ -8,6 +8,7 @@ inspection of the current input, building and training, file actions, and the se
 from __future__ import annotations
 
 import json
+import os
 import traceback
 from pathlib import Path
 
@@ -43,6 +44,15 @@ DEFAULT_MODEL = resource_path("reference_model.npz")
 DOCK_AREAS = {"Model": Qt.LeftDockWidgetArea, "Input": Qt.RightDockWidgetArea, "Training": Qt.BottomDockWidgetArea}
 
 
+def default_settings() -> QSettings:
+    """The person's settings: in ``$CNNVIZ_HOME/settings.ini`` when that is set (with the rest of
+    cnnviz's data), else where Qt keeps an application's settings on this system."""
+    home = os.environ.get("CNNVIZ_HOME")
+    if home:
+        return QSettings(str(Path(home) / "settings.ini"), QSettings.IniFormat)
+    return QSettings("cnnviz", "cnnviz")
+
+
 class MainWindow(QMainWindow):
     """The cnnviz window. Give it a running :class:`ModelService`; it shuts the service down on close.
 
@@ -66,7 +76,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         install_wheel_guard()
         self.service = service
-        self.settings = settings or QSettings("cnnviz", "cnnviz")
+        self.settings = settings or default_settings()
         self.setWindowTitle("cnnviz — look inside a convolutional network")
         self._model_info: p.ModelInfo | None = None
         self._experiment_running = False
@@ -79,8 +89,8 @@ class MainWindow(QMainWindow):
         self.training = TrainingController(self)
         self.inspection = InspectionController(self)
         self.inspection.sig_inspection_shown.connect(self.sig_inspection_shown)
+        build_training_toolbar(self)  # first: the Model menu lists its Step actions too
         build_menus(self)
-        build_training_toolbar(self)
         build_status_bar(self)
         self._connect()
         self._restore_settings()

@@ -549,3 +549,10 @@ def test_an_experiment_cannot_be_paused_or_stepped(qtbot, window):
     assert toolbar["Stop"].isEnabled()
     with qtbot.waitSignal(window.service.sig_experiment_finished, timeout=60_000):
         qtbot.mouseClick(experiments.cancel_button, Qt.LeftButton)
+
+
+def test_settings_live_in_cnnviz_home_when_it_is_set(qtbot, tmp_path, monkeypatch):
+    from cnnviz.ui.main_window import default_settings
+
+    monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path / "home"))
+    assert Path(default_settings().fileName()) == tmp_path / "home" / "settings.ini"

@@ -80,7 +80,7 @@ class TrainingMonitor(QWidget):
                                          "(thin line).")
         for widget in (self._loss_widget, self._accuracy_widget):
             # Low enough that the plots, the controls and a two-line status fit a short dock.
-            widget.setMinimumSize(280, 150)
+            widget.setMinimumSize(220, 120)
         self._loss_plot = self._loss_widget.getPlotItem()
         self._accuracy_plot = self._accuracy_widget.getPlotItem()
         self._loss_title = self._setup_plot(self._loss_plot, "Loss", "cross-entropy")
@@ -293,8 +293,8 @@ class TrainingMonitor(QWidget):
         self._add_to_legend(self._loss_plot, run.epoch_loss, "epoch mean")
         self._add_to_legend(self._accuracy_plot, run.batch_accuracy, "batch (smoothed)")
         self._add_to_legend(self._accuracy_plot, run.epoch_accuracy, "epoch mean")
-        self._loss_title.set_text(f"Loss: {label}")
-        self._accuracy_title.set_text(f"Accuracy: {label}")
+        # The titles stay "Loss" and "Accuracy": the run's name and settings, which can change while
+        # it trains (the learning rate), are on the status line.
 
     def _run_for_data(self) -> RunCurves:
         """The current run; one is started when data arrives before :meth:`start_run`."""

@@ -50,6 +50,10 @@ class DockLayout(QObject):
         for dock in side_docks:
             dock.widget().setMinimumWidth(MIN_SIDE_PANEL_WIDTH)
         window.centralWidget().setMinimumWidth(MIN_VIEWER_WIDTH)
+        # The side panels run the window's full height; the training monitor sits under the viewers
+        # only, so starting a run takes height from the viewers, not from the drawing canvas.
+        window.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
+        window.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
 
     def fit_to_screen(self) -> None:
         """Open within the screen's available area, centred."""
@@ -67,12 +71,29 @@ class DockLayout(QObject):
             window.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
 
     def shown(self) -> None:
-        """The window is shown: size the docks once, unless a saved layout was restored."""
+        """The window is shown: keep its frame on the screen, and size the docks once (unless a saved
+        layout was restored)."""
         if not self._sized:
             self._sized = True
+            QTimer.singleShot(0, self.keep_inside_screen)
             if not self.restored:
                 # Once the first layout has run: sizes set before it are overridden by size hints.
                 QTimer.singleShot(0, self.size_docks)
+
+    def keep_inside_screen(self) -> None:
+        """Shrink and move the window so that its frame (title bar included) fits the available area:
+        the size chosen before showing could not count the window manager's frame."""
+        window = self.window
+        screen = window.screen().availableGeometry() if window.screen() is not None else None
+        frame = window.frameGeometry()
+        if screen is None or screen.contains(frame):
+            return
+        extra_width, extra_height = frame.width() - window.width(), frame.height() - window.height()
+        width = min(window.width(), screen.width() - extra_width)
+        height = min(window.height(), screen.height() - extra_height)
+        window.resize(width, height)
+        window.move(screen.x() + (screen.width() - width - extra_width) // 2,
+                    screen.y() + (screen.height() - height - extra_height) // 2)
 
     def resized(self) -> None:
         """The window changed size: share the width once the layout has settled."""

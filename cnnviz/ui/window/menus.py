@@ -17,6 +17,7 @@ SHORTCUTS = [
     ("Ctrl+O", "Open a model (.npz or .keras)"), ("Ctrl+I", "Open an image"), ("Ctrl+S", "Save the model"),
     ("Ctrl+E", "Export the current view"), ("Ctrl+Shift+E", "Export everything for the current input"),
     ("Ctrl+B", "Build the configured model"), ("Ctrl+T", "Train"), ("Space", "Pause or resume training"),
+    ("Ctrl+Right", "Train one batch, then pause"), ("Ctrl+Shift+Right", "Train to the end of the epoch, then pause"),
     ("Ctrl+.", "Stop training"), ("Ctrl+R", "Random sample"), ("Ctrl+Z", "Undo the last stroke"),
     ("Delete", "Clear the canvas"), ("Ctrl+1 … Ctrl+4", "Feature maps, kernels, spectra, gradients"),
     ("Ctrl+Q", "Quit"),
@@ -58,6 +59,10 @@ def build_menus(window: MainWindow) -> None:
     add_action(window, model_menu, "&Train", panel.train_button.click, "Ctrl+T")
     add_action(window, model_menu, "&Pause / resume", training.toggle_pause, "Space")
     add_action(window, model_menu, "&Stop", window.service.stop, "Ctrl+.")
+    model_menu.addSeparator()
+    model_menu.addAction(window.step_batch_action)
+    model_menu.addAction(window.step_epoch_action)
+    model_menu.addSeparator()
     add_action(window, model_menu, "Set learning rate now…", window.ask_learning_rate,
                tip="Change the learning rate while training runs")
 
