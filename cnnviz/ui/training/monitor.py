@@ -16,7 +16,16 @@ import io
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.results import EpochResult
@@ -80,7 +89,7 @@ class TrainingMonitor(QWidget):
                                          "(thin line).")
         for widget in (self._loss_widget, self._accuracy_widget):
             # Low enough that the plots, the controls and a two-line status fit a short dock.
-            widget.setMinimumSize(220, 120)
+            widget.setMinimumSize(150, 120)
         self._loss_plot = self._loss_widget.getPlotItem()
         self._accuracy_plot = self._accuracy_widget.getPlotItem()
         self._loss_title = self._setup_plot(self._loss_plot, "Loss", "cross-entropy")
@@ -95,11 +104,15 @@ class TrainingMonitor(QWidget):
         self._status_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self._status_label.setToolTip(STATUS_TOOLTIP)
 
-        controls = QHBoxLayout()
-        controls.addWidget(self._log_scale_check)
-        controls.addWidget(self._keep_runs_check)
-        controls.addWidget(self._batch_accuracy_check)
-        controls.addStretch(1)
+        # A tool bar, not a row of widgets: when the monitor is narrow (it sits under the viewers),
+        # what does not fit moves into the bar's » menu instead of widening the window.
+        controls = QToolBar()
+        controls.setObjectName("training_monitor_controls")
+        for widget in (self._log_scale_check, self._keep_runs_check, self._batch_accuracy_check):
+            controls.addWidget(widget)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        controls.addWidget(spacer)
         controls.addWidget(self._clear_button)
 
         plots = QSplitter(Qt.Orientation.Horizontal)
@@ -112,7 +125,7 @@ class TrainingMonitor(QWidget):
         plots.setVisible(False)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(controls)
+        layout.addWidget(controls)
         layout.addWidget(plots, 1)
         layout.addWidget(self._status_label, 0)
         layout.addStretch(0)
