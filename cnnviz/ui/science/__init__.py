@@ -1,4 +1,4 @@
-"""The Science panel's tabs, one public widget per module (assembled by :mod:`cnnviz.ui.science_panel`).
+"""The Science panel's tabs, one public widget per module (assembled by :mod:`cnnviz.ui.science.panel`).
 
 - :mod:`~cnnviz.ui.science.spectra_comparison` — feature-map spectra of two inputs, and the
   class-by-class similarity matrix (report §5.1);

@@ -28,7 +28,7 @@ from cnnviz.service.inspection import run_inspection
 from cnnviz.service.model_service import ModelService
 from cnnviz.service.payloads import ModelInfo
 from cnnviz.ui.science.common import BROKEN_COLOUR, SYMMETRY_COLOUR
-from cnnviz.ui.science_panel import SciencePanel
+from cnnviz.ui.science.panel import SciencePanel
 from tests.ui.person import choose, type_value
 
 REFERENCE = resource_path("reference_model.npz")

@@ -38,7 +38,7 @@ from cnnviz.core import config as cfg
 from cnnviz.core.summary import format_shape, summarize
 from cnnviz.core.validation import find_problems
 from cnnviz.service import payloads as p
-from cnnviz.ui.layer_form import ERROR_COLOR, LayerForm
+from cnnviz.ui.model.layer_form import ERROR_COLOR, LayerForm
 from cnnviz.ui.wording import counted
 
 ENGINES = (("numpy", "NumPy (from scratch)"), ("keras", "Keras / TensorFlow"))

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QScrollArea, QWid
 from cnnviz.core.config import Conv2D, reference_config
 from cnnviz.core.datasets import list_datasets
 from cnnviz.service import payloads as p
-from cnnviz.ui.config_panel import ConfigPanel
+from cnnviz.ui.model.panel import ConfigPanel
 from cnnviz.ui.wheel_guard import install_wheel_guard
 from tests.ui.person import backspace, choose, click_arrow, click_into, type_value, wheel
 
