@@ -46,6 +46,7 @@ from cnnviz.core import config as cfg
 from cnnviz.core.runs import RunInfo, list_runs, user_data_dir
 from cnnviz.core.spectra import frequency_axes, magnitude_spectrum
 from cnnviz.service.payloads import ReplayResult
+from cnnviz.ui.layout import PageLayout, hint_label
 from cnnviz.ui.plot_items import (
     LOG_SCALE_TOOLTIP,
     DivergenceMarker,
@@ -54,7 +55,8 @@ from cnnviz.ui.plot_items import (
     log_scale_reason,
     pad_x_range,
 )
-from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP, FilterGrid, PageLayout, hint_label
+from cnnviz.ui.viewers.colour_maps import DIVERGING_COLORMAP
+from cnnviz.ui.viewers.filter_grid import FilterGrid
 from cnnviz.ui.wording import counted
 
 REPLAY_DELAY_MS = 150

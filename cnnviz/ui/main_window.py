@@ -40,12 +40,12 @@ from cnnviz.core.resources import resource_path
 from cnnviz.core.sessions import Session, ended_sessions, forget
 from cnnviz.progress import format_duration
 from cnnviz.service import payloads as p
-from cnnviz.ui.model.panel import ConfigPanel
 from cnnviz.ui.drawing_canvas import DrawingCanvas
 from cnnviz.ui.evaluation_panel import EvaluationPanel
 from cnnviz.ui.experiments_panel import ExperimentsPanel
 from cnnviz.ui.export import ExportError, export_all, render_widget, write_text
 from cnnviz.ui.history_panel import HistoryPanel
+from cnnviz.ui.model.panel import ConfigPanel
 from cnnviz.ui.science.panel import SciencePanel
 from cnnviz.ui.training_monitor import TrainingMonitor
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QLabel
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.datasets import MNIST_CLASSES
 from cnnviz.service.payloads import ModelInfo
-from cnnviz.ui.viewers.filter_grid import get_colormap, nice_ticks, set_colorbar_levels, tick_label  # noqa: F401
+from cnnviz.ui.viewers.colour_bars import set_colorbar_levels
+from cnnviz.ui.viewers.colour_maps import get_colormap
 
 DEFAULT_DATASET = "mnist-sample"
 """The dataset of a model whose configuration is unknown (a model made elsewhere)."""

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from cnnviz.core.results import frozen
 from cnnviz.service.payloads import InspectionResult
+from cnnviz.ui.layout import hint_label
 from cnnviz.ui.science.class_matrix_view import ClassMatrixView
 from cnnviz.ui.science.common import (
     ImagePlot,
@@ -44,9 +45,8 @@ from cnnviz.ui.science.common import (
     format_number,
     image_levels,
     make_colorbar,
-    set_colorbar_levels,
 )
-from cnnviz.ui.viewers.filter_grid import hint_label
+from cnnviz.ui.viewers.colour_bars import set_colorbar_levels
 
 SIDE_BY_SIDE_WIDTH = 860
 """Narrower than this, the radial profile goes below the maps and spectra instead of beside them, so

@@ -27,17 +27,11 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSignalBlocker, Qt, QTimer, 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QStackedWidget, QVBoxLayout, QWidget
 
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.viewers.filter_grid import (
-    DIVERGING_COLORMAP,
-    FilterGrid,
-    PageLayout,
-    format_value,
-    get_colormap,
-    hint_label,
-    set_colorbar_levels,
-    tick_label,
-    wrap_title,
-)
+from cnnviz.ui.layout import PageLayout, hint_label
+from cnnviz.ui.viewers.colour_bars import set_colorbar_levels, tick_label
+from cnnviz.ui.viewers.colour_maps import DIVERGING_COLORMAP, get_colormap
+from cnnviz.ui.viewers.figure_text import format_value, wrap_title
+from cnnviz.ui.viewers.filter_grid import FilterGrid
 from cnnviz.ui.wording import counted
 
 HINT = ("Draw a digit or pick a sample to see the gradients: which input pixels, feature maps and "

@@ -22,14 +22,9 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph: row-major images, white background)
-from cnnviz.ui.viewers.filter_grid import (
-    COLORBAR_MINIMUM_WIDTH,
-    format_value,
-    get_colormap,
-    is_diverging,
-    set_colorbar_levels,
-    wrap_title,
-)
+from cnnviz.ui.viewers.colour_bars import COLORBAR_MINIMUM_WIDTH, set_colorbar_levels
+from cnnviz.ui.viewers.colour_maps import get_colormap, is_diverging
+from cnnviz.ui.viewers.figure_text import format_value, wrap_title
 
 UNITS_READOUT_HINT = "Hover over a unit to read its value; click a unit to see it beside all the others."
 """The status line of a unit grid while no value is read out."""
