@@ -11,7 +11,8 @@ from cnnviz.core.config import deep_config, reference_config
 from cnnviz.core.results import frozen
 from cnnviz.ui.viewers.colour_bars import colorbar_tick_labels, tick_label
 from cnnviz.ui.viewers.figure_text import format_value
-from cnnviz.ui.viewers.gradients import SALIENCY_READOUT_HINT, GradientsView
+from cnnviz.ui.viewers.gradients import GradientsView
+from cnnviz.ui.viewers.saliency_panel import SALIENCY_READOUT_HINT
 from tests.ui.viewers.helpers import TIMEOUT, choose_with_keys, colour_config, hover, make_result, shown
 
 
