@@ -14,8 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from cnnviz.ui.layout import hint_label
-from cnnviz.ui.science.common import ImagePlot, WrappingLabel, format_number, image_levels, make_colorbar
+from cnnviz.ui.science.common import ImagePlot, WrappingLabel, format_number, make_colorbar
 from cnnviz.ui.viewers.colour_bars import set_colorbar_levels
+from cnnviz.ui.viewers.colour_maps import image_levels
 
 SIDE_BY_SIDE_WIDTH = 860
 """Narrower than this, the radial profile goes below the maps and spectra instead of beside them, so

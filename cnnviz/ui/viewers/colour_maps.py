@@ -1,13 +1,16 @@
-"""The colour maps the viewers offer, by name, and which of them are diverging.
+"""The colour maps the viewers offer, by name, which of them are diverging, and the range an image spans.
 
 Every image view (the layer viewers, the Science and History tabs) takes its colour maps
-from :func:`get_colormap`, so that a name means the same colours everywhere.
+from :func:`get_colormap`, so that a name means the same colours everywhere, and the range
+of values they are drawn over from :func:`image_levels` (or, for a grid of maps,
+:func:`~cnnviz.ui.viewers.grid_cells.map_levels`).
 """
 
 from __future__ import annotations
 
 from functools import cache
 
+import numpy as np
 import pyqtgraph as pg
 
 DIVERGING_COLORMAP = "CET-D1"
@@ -49,3 +52,15 @@ def get_colormap(name: str) -> pg.ColorMap:
 def is_diverging(name: str) -> bool:
     """Whether ``name`` is a diverging colour map (meant for values centred at zero)."""
     return name == "diverging" or name.startswith("CET-D")
+
+
+def image_levels(array: np.ndarray, symmetric: bool) -> tuple[float, float]:
+    """A never-empty colour range: ``-m .. m`` (``m`` the largest ``|value|``) or ``min .. max``."""
+    finite = np.asarray(array)[np.isfinite(array)]
+    if not finite.size:
+        return (-1.0, 1.0) if symmetric else (0.0, 1.0)
+    if symmetric:
+        high = float(np.abs(finite).max()) or 1.0
+        return -high, high
+    low, high = float(finite.min()), float(finite.max())
+    return (low, high) if high > low else (low, low + 1.0)

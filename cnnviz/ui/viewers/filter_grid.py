@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from cnnviz.ui.viewers.colour_maps import get_colormap
 from cnnviz.ui.viewers.enlarged_map import EnlargedMap
-from cnnviz.ui.viewers.figure_text import format_value
-from cnnviz.ui.viewers.grid_cells import map_levels
+from cnnviz.ui.viewers.figure_text import describe_pixel, format_value
+from cnnviz.ui.viewers.grid_cells import checked_maps, map_levels
 from cnnviz.ui.viewers.grid_figure import GridFigure
 
 READOUT_HINT = "Hover over a map to read its values; click a map to enlarge it."
@@ -145,20 +145,9 @@ class FilterGrid(QWidget):
             If ``images`` is not 3-D, the number of titles differs from the number of images,
             or the colour map is unknown.
         """
-        images = np.asarray(images)
-        if images.ndim != 3:
-            raise ValueError(f"images must have shape (n, height, width), received an array of shape "
-                             f"{images.shape}. Move the map axis first, e.g. maps.transpose(2, 0, 1).")
-        if not np.issubdtype(images.dtype, np.number):
-            raise ValueError(f"images must hold numbers, received dtype {images.dtype}.")
+        images, titles = checked_maps(images, titles)
         num_images, height, width = images.shape
-        titles = [f"filter {index}" for index in range(num_images)] if titles is None else list(titles)
-        if len(titles) != num_images:
-            raise ValueError(f"Received {len(titles)} titles for {num_images} images; give one title "
-                             f"per image or none.")
         colormap_object = get_colormap(colormap)
-        images = np.array(images, dtype=np.float32)
-        images.flags.writeable = False
         levels = (map_levels(images, symmetric, shared_scale) if num_images and height and width
                   else np.zeros((num_images, 2)))
 
@@ -393,17 +382,8 @@ class FilterGrid(QWidget):
         return True
 
     def _describe_pixel(self, index: int, row: int, col: int, value: float) -> str:
-        """The status line for a pixel: ``"filter 5 (row 3, col 7): 0.4213"``, plus its
-        coordinates on the enlarged view's axes when an extent was given (e.g. frequencies)."""
-        text = f"{self._cells.title(index)} (row {row}, col {col}): {format_value(value)}"
-        if self._extent is None or self._images is None:
-            return text
-        _, height, width = self._images.shape
-        x0, x1, y0, y1 = self._extent
-        x = x0 + (col + 0.5) * (x1 - x0) / width
-        y = y0 + (row + 0.5) * (y1 - y0) / height
-        x_name, y_name = (label.split(" (")[0] for label in self._axis_labels)
-        return f"{text}   at {x_name} = {x:.4g}, {y_name} = {y:.4g}"
+        shape = None if self._images is None else self._images.shape[1:]
+        return describe_pixel(self._cells.title(index), row, col, value, self._extent, self._axis_labels, shape)
 
     def _on_close_enlarged(self) -> None:
         self.enlarge(None)

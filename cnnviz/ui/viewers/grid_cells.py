@@ -3,12 +3,14 @@
 :class:`CellGrid` keeps the cells in a pyqtgraph layout, lays them out in the number of columns
 that makes them largest in the area they are given (:func:`best_columns`), caps each view at the
 size its image fills, shortens the titles while the cells are narrow, and marks chosen cells
-(dead filters) with a red title and border. :func:`map_levels` gives each map's colour range.
+(dead filters) with a red title and border. :func:`checked_maps` checks the maps a grid is given,
+and :func:`map_levels` gives each map's colour range.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +22,32 @@ TITLE_HEIGHT = 15
 _COMPACT_CELL_WIDTH = 54   # narrower cells show only the last word of their title ("12", not "filter 12")
 _MARK_COLOR = "#d62728"     # marked cells (e.g. dead filters): red title and border
 _TITLE_COLOR = "#333333"
+
+
+def checked_maps(images: np.ndarray, titles: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:
+    """``images`` as a read-only float32 copy of shape (n, h, w), and one title per image
+    (default ``"filter i"``).
+
+    Raises
+    ------
+    ValueError
+        If ``images`` is not 3-D or holds no numbers, or the number of titles differs from the
+        number of images.
+    """
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"images must have shape (n, height, width), received an array of shape "
+                         f"{images.shape}. Move the map axis first, e.g. maps.transpose(2, 0, 1).")
+    if not np.issubdtype(images.dtype, np.number):
+        raise ValueError(f"images must hold numbers, received dtype {images.dtype}.")
+    num_images = images.shape[0]
+    titles = [f"filter {index}" for index in range(num_images)] if titles is None else list(titles)
+    if len(titles) != num_images:
+        raise ValueError(f"Received {len(titles)} titles for {num_images} images; give one title "
+                         f"per image or none.")
+    images = np.array(images, dtype=np.float32)
+    images.flags.writeable = False
+    return images, titles
 
 
 def map_levels(images: np.ndarray, symmetric: bool, shared_scale: bool) -> np.ndarray:

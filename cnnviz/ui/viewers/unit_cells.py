@@ -1,15 +1,16 @@
-"""The cells of a unit grid: how many columns they are laid out in, their labels, the axes' ticks.
+"""The cells of a unit grid: the values they show, their layout, their labels, the axes' ticks.
 
-:func:`unit_columns` chooses the layout; :class:`UnitLabels` keeps one text item per cell in the
-grid's plot, each unit's index or its class for an output layer (none for more than a few
-hundred units), writes each in black or white, whichever reads better on its cell's colour,
-and shows them only while every one fits its cell; :func:`axis_ticks` numbers the rows and
-columns for when they do not.
+:func:`checked_units` checks the values a grid is given; :func:`unit_columns` chooses the
+layout; :class:`UnitLabels` keeps one text item per cell in the grid's plot, each unit's index
+or its class for an output layer (none for more than a few hundred units), writes each in
+black or white, whichever reads better on its cell's colour, and shows them only while every
+one fits its cell; :func:`axis_ticks` numbers the rows and columns for when they do not.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,6 +22,31 @@ MAX_LABELLED_UNITS = 256
 """More cells than this are never labelled (one text item per cell)."""
 _LABEL_FONT_PIXELS = 11
 _CHARACTER_PIXELS = 7          # about how wide one label character is at that size
+
+
+def checked_units(values: np.ndarray, names: Sequence[str] | None) -> tuple[np.ndarray, list[str] | None]:
+    """``values`` as a read-only float32 vector (n,) (a batch of one, ``(1, n)``, is accepted too),
+    and ``names`` as a list of str (or None).
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is not one vector or holds no numbers, or ``names`` has the wrong length.
+    """
+    values = np.asarray(values)
+    if values.ndim == 2 and values.shape[0] == 1:
+        values = values[0]
+    if values.ndim != 1:
+        raise ValueError(f"values must be one vector of shape (units,), received an array of shape "
+                         f"{values.shape}. Flatten one image's output first, e.g. output[0].ravel().")
+    if not np.issubdtype(values.dtype, np.number):
+        raise ValueError(f"values must hold numbers, received dtype {values.dtype}.")
+    if names is not None and len(names) != len(values):
+        raise ValueError(f"Received {len(names)} names for {len(values)} units; give one name per unit "
+                         f"or none.")
+    values = np.array(values, dtype=np.float32)
+    values.flags.writeable = False
+    return values, None if names is None else [str(name) for name in names]
 
 
 def unit_columns(num_units: int, area: tuple[float, float]) -> int:

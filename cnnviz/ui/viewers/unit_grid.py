@@ -22,9 +22,9 @@ from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSplitter, QVBoxLayout,
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph: row-major images, white background)
 from cnnviz.ui.viewers.colour_bars import COLORBAR_MINIMUM_WIDTH, set_colorbar_levels
-from cnnviz.ui.viewers.colour_maps import get_colormap, is_diverging
+from cnnviz.ui.viewers.colour_maps import get_colormap, image_levels, is_diverging
 from cnnviz.ui.viewers.figure_text import format_value, wrap_title
-from cnnviz.ui.viewers.unit_cells import UnitLabels, axis_ticks, unit_columns
+from cnnviz.ui.viewers.unit_cells import UnitLabels, axis_ticks, checked_units, unit_columns
 from cnnviz.ui.viewers.unit_detail import SELECTION_COLOR, UnitDetail
 
 UNITS_READOUT_HINT = "Hover over a unit to read its value; click a unit to see it beside all the others."
@@ -173,27 +173,14 @@ class UnitGrid(QWidget):
         ValueError
             If ``values`` is not one vector, holds no numbers, or ``names`` has the wrong length.
         """
-        values = np.asarray(values)
-        if values.ndim == 2 and values.shape[0] == 1:
-            values = values[0]
-        if values.ndim != 1:
-            raise ValueError(f"values must be one vector of shape (units,), received an array of shape "
-                             f"{values.shape}. Flatten one image's output first, e.g. output[0].ravel().")
-        if not np.issubdtype(values.dtype, np.number):
-            raise ValueError(f"values must hold numbers, received dtype {values.dtype}.")
-        if names is not None and len(names) != len(values):
-            raise ValueError(f"Received {len(names)} names for {len(values)} units; give one name per unit "
-                             f"or none.")
+        values, names = checked_units(values, names)
         get_colormap(colormap)   # an unknown name fails here, before anything changes
         resized = len(values) != len(self._values)
-        names = None if names is None else [str(name) for name in names]
         renamed = names != self._names
-        self._values = np.array(values, dtype=np.float32)
-        self._values.flags.writeable = False
-        self._names = names
+        self._values, self._names = values, names
         self._colormap_name = colormap
         self._symmetric = is_diverging(colormap) if symmetric is None else bool(symmetric)
-        self._levels = self._compute_levels()
+        self._levels = image_levels(self._values, self._symmetric)
         if self._selected is not None and self._selected >= len(self._values):
             self.select(None)
         if resized:
@@ -303,16 +290,6 @@ class UnitGrid(QWidget):
         return self._colorbar
 
     # -- drawing --------------------------------------------------------------------------------
-    def _compute_levels(self) -> tuple[float, float]:
-        finite = self._values[np.isfinite(self._values)]
-        if not finite.size:
-            return (-1.0, 1.0) if self._symmetric else (0.0, 1.0)
-        if self._symmetric:
-            bound = float(np.abs(finite).max()) or 1.0
-            return -bound, bound
-        low, high = float(finite.min()), float(finite.max())
-        return (low, high) if high > low else (low, low + 1.0)
-
     def _area(self) -> tuple[float, float]:
         """Pixels available to the cells: the graphics view less title, axes and colour bar."""
         return float(self._graphics.width() - 150), float(self._graphics.height() - 90)
