@@ -120,7 +120,7 @@ def stalls(out: Callable[[str], None], epochs: int = 1) -> dict:
 
     with tempfile.TemporaryDirectory() as folder:
         app, window = _window(folder)
-        _wait(app, lambda: window._last_result is not None)
+        _wait(app, lambda: window.last_result() is not None)
         gaps: list[float] = []
         last = [time.perf_counter()]
 
@@ -154,7 +154,7 @@ def stroke_latency(out: Callable[[str], None], strokes: int = 40) -> dict:
     """From a stroke on the canvas to every visible viewer updated (debounce included)."""
     with tempfile.TemporaryDirectory() as folder:
         app, window = _window(folder)
-        _wait(app, lambda: window._last_result is not None)
+        _wait(app, lambda: window.last_result() is not None)
         rng = np.random.default_rng(0)
         latencies = []
         per_tab = {}

@@ -12,7 +12,7 @@ def _command_inspect(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from cnnviz.app import has_display
+    from cnnviz.ui.app import has_display
 
     if not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -40,7 +40,7 @@ def _command_inspect(args: argparse.Namespace) -> int:
         label = int(dataset.labels[args.sample])
         source = f"{dataset_name} test sample {args.sample} (label {dataset.class_names[label]})"
     result = run_inspection(engine, image, label=label, class_index=args.class_index)
-    from cnnviz.app import quiet_qt_messages
+    from cnnviz.ui.app import quiet_qt_messages
 
     quiet_qt_messages()
     app = QApplication.instance() or QApplication([])  # noqa: F841 - figures need a Qt application

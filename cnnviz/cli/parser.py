@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        from cnnviz.app import parse_size, run_app
+        from cnnviz.ui.app import parse_size, run_app
 
         if (args.all or args.size) and not args.screenshot:
             parser.error("--all and --size go with --screenshot: cnnviz --screenshot DIR --all --size 1366x768")

@@ -12,12 +12,12 @@ from cnnviz.cli.common import load_config
 def _command_train(args: argparse.Namespace) -> int:
     import time
 
+    from cnnviz.cli.progress import ProgressBar
     from cnnviz.core.results import EpochResult
     from cnnviz.core.runs import RunDirectory
     from cnnviz.core.training_data import prepare_training_data
     from cnnviz.core.validation import validate
     from cnnviz.engines.registry import create_engine
-    from cnnviz.progress import ProgressBar
     from cnnviz.service.runner import RecordingStopped, train_run
 
     config = load_config(args.config)

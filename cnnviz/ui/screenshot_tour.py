@@ -114,11 +114,11 @@ class ScreenshotTour(QObject):
     # -- the tour -----------------------------------------------------------------------------------
     def _tour(self) -> Iterator[Callable[[], bool]]:
         window = self.window
-        yield lambda: window._last_result is not None
+        yield lambda: window.last_result() is not None
         yield self._idle()
         self._log("training briefly so the monitor has curves…")
         config: ModelConfig = window.config_panel.config()
-        window._start_run_label()
+        window.training.start_run_label()
         window.service.train(training=config.training.__class__(**{
             **config.training.__dict__, "epochs": 2, "train_subset": 640, "batch_size": 64}))
         yield lambda: self._finished_runs >= 1

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QPointing
 from PySide6.QtWidgets import QApplication
 
 from cnnviz.core.datasets import load_dataset
-from cnnviz.core.shapes import SHAPE_CLASSES
+from cnnviz.core.datasets.shapes import SHAPE_CLASSES
 from cnnviz.ui.drawing_canvas import (
     CANVAS_SIZE,
     EMPTY_MESSAGE,

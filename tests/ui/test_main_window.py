@@ -41,8 +41,8 @@ def window(qtbot, settings, tmp_path):
 
 
 def test_opens_ready_with_the_default_model_and_a_sample_digit(window):
-    result = window._last_result
-    assert window._model_info.summary.total_parameters == 607_394
+    result = window.last_result()
+    assert window.model_info().summary.total_parameters == 607_394
     assert result.feature_maps["conv2d"].shape == (1, 26, 26, 28)
     assert window.canvas.current_input() is not None
     # The bundled model recognises the first test digit of the bundled sample.
@@ -54,7 +54,7 @@ def test_opens_ready_with_the_default_model_and_a_sample_digit(window):
 
 
 def test_strokes_change_the_input_and_the_prediction(qtbot, window):
-    before = window._last_result
+    before = window.last_result()
     window.canvas.clear()
     with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT) as blocker:
         window.canvas.stroke([(140, 40), (140, 240)])  # a vertical bar: a one
@@ -143,7 +143,7 @@ def test_export_to_a_read_only_folder_is_a_clear_error(window, tmp_path):
         render_widget(window.feature_maps_view.export_widget(), folder / "figure.png")
     with pytest.raises(ExportError, match="Cannot write in the folder"):
         window_index = __import__("cnnviz.ui.export", fromlist=["export_all"]).export_all(
-            window._last_result, folder / "all")
+            window.last_result(), folder / "all")
         assert window_index is None
     if folder.is_dir():
         assert list(folder.iterdir()) == []
@@ -248,11 +248,12 @@ def test_divergence_is_explained_and_fixed_in_one_click(qtbot, window):
 
 def test_rapid_inputs_never_show_a_stale_result(qtbot, window):
     shown = []
-    window.sig_inspection_shown.connect(lambda result: shown.append((result.request_id, window._latest_request)))
+    window.sig_inspection_shown.connect(
+        lambda result: shown.append((result.request_id, window.inspection.latest_request())))
     rng = np.random.default_rng(1)
     for _ in range(200):
         window.canvas.set_image((rng.random((28, 28)) > 0.7).astype(np.float32) * 255)
-    qtbot.waitUntil(lambda: bool(shown) and shown[-1][0] == window._latest_request, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: bool(shown) and shown[-1][0] == window.inspection.latest_request(), timeout=TIMEOUT)
     assert all(request_id == latest for request_id, latest in shown)
     assert len(shown) < 200  # superseded requests were dropped, not queued
 
@@ -279,7 +280,7 @@ def test_a_service_error_shows_a_dialog(qtbot, window, tmp_path):
     assert window.error_dialog.windowTitle() == "Could not open the model"
     assert "broken.npz is not a readable cnnviz model file" in window.error_dialog.text()
     assert window.service.state in ("idle", "busy")
-    assert window._model_info.summary.total_parameters == 607_394  # the old model stays
+    assert window.model_info().summary.total_parameters == 607_394  # the old model stays
 
 
 def test_an_impossible_configuration_cannot_train(qtbot, window):
@@ -321,7 +322,7 @@ def test_the_window_opens_on_a_real_x_server(tmp_path):
 
 
 def test_choosing_the_keras_engine_keeps_the_trained_weights(qtbot, window):
-    before = window._last_result.probabilities.copy()
+    before = window.last_result().probabilities.copy()
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=120_000) as changed:
         choose(qtbot, window.config_panel.engine_combo, "Keras / TensorFlow")
     assert changed.args[0].engine == "keras"
@@ -337,17 +338,17 @@ def test_choosing_the_keras_engine_keeps_the_trained_weights(qtbot, window):
 
 
 def test_build_asks_before_discarding_trained_weights_and_cancel_keeps_them(qtbot, window):
-    version = window._model_info.version
+    version = window.model_info().version
     qtbot.mouseClick(window.config_panel.build_button, Qt.LeftButton)
     dialog = window.confirm_build_dialog
     assert dialog.isVisible() and "trained weights" in dialog.text()
     cancel = dialog.button(QMessageBox.Cancel)
     qtbot.mouseClick(cancel, Qt.LeftButton)
     qtbot.wait(300)
-    assert not dialog.isVisible() and window._model_info.version == version
+    assert not dialog.isVisible() and window.model_info().version == version
     build_discarding_weights(qtbot, window)
-    qtbot.waitUntil(lambda: window._model_info.version > version, timeout=TIMEOUT)
-    assert window._model_info.source == "new numpy model"
+    qtbot.waitUntil(lambda: window.model_info().version > version, timeout=TIMEOUT)
+    assert window.model_info().source == "new numpy model"
     # A freshly built model has nothing to lose: Build does not ask again.
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
         qtbot.mouseClick(window.config_panel.build_button, Qt.LeftButton)
@@ -359,7 +360,7 @@ def test_choosing_an_engine_for_an_edited_architecture_waits_for_build(qtbot, wi
     type_value(qtbot, panel.layer_editor.editor("filters"), "8")
     choose(qtbot, panel.engine_combo, "Keras / TensorFlow")
     qtbot.wait(200)
-    assert window._model_info.engine == "numpy"
+    assert window.model_info().engine == "numpy"
     assert window.model_label.text().endswith("Keras chosen: Build to use it")
 
 
@@ -429,7 +430,7 @@ def test_shapes_for_the_digit_model_are_flagged_and_the_shapes_model_is_one_clic
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT) as changed:
         qtbot.mouseClick(canvas.notice_button, Qt.MouseButton.LeftButton)
     assert Path(changed.args[0].source).name == "shapes_model.npz"
-    qtbot.waitUntil(lambda: window._last_result is not None and len(window._last_result.probabilities) == 3,
+    qtbot.waitUntil(lambda: window.last_result() is not None and len(window.last_result().probabilities) == 3,
                     timeout=TIMEOUT)
     assert canvas.notice() == "" and not canvas.notice_button.isVisible()
     assert canvas.mode() == "shapes" and canvas.chart.class_names() == ("square", "triangle", "circle")

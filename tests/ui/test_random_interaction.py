@@ -54,8 +54,8 @@ def test_a_random_person_cannot_break_the_window(qtbot, qtlog, tmp_path, monkey_
         qtbot.wait(200)
     assert service.state == p.IDLE, f"still {service.state} — {monkey.replay_hint()}"
     with qtbot.waitSignal(service.sig_inspection_finished, timeout=60_000) as answered:
-        service.inspect(np.zeros((1, *window._model_info.config.input_shape), np.float32) if window._model_info
-                        and window._model_info.config else np.zeros((1, 28, 28, 1), np.float32))
+        service.inspect(np.zeros((1, *window.model_info().config.input_shape), np.float32) if window.model_info()
+                        and window.model_info().config else np.zeros((1, 28, 28, 1), np.float32))
     assert answered.args[0].probabilities.size > 0
     broken = [record.message for record in qtlog.records
               if any(word in record.message for word in BROKEN_OBJECT_WORDS)]

@@ -63,7 +63,7 @@ def test_a_confusion_matrix_click_browses_its_examples_and_loads_one(qtbot, wind
     np.testing.assert_allclose(result.image, evaluation.images[expected[0]][None], atol=1e-6)
     assert int(np.argmax(result.probabilities)) == int(predicted)  # the model's mistake, shown in every view
     # The user stays on the Evaluation tab (issue 11, item 10); Show in viewers takes them to the viewers.
-    assert window.current_view() is panel and window._label == int(true_class)
+    assert window.current_view() is panel and window.inspection.label() == int(true_class)
 
 
 def test_history_replays_a_run_epoch_by_epoch(qtbot, window):
@@ -110,7 +110,7 @@ def test_science_tab_symmetry_and_dead_filters_through_the_window(qtbot, window,
     dead = blocker.args[0].value.report("dense").dead
     assert len(dead) > 0
     qtbot.waitUntil(lambda: any(layer == "dense" for layer, _ in marked), timeout=TIMEOUT)
-    before = window._last_result.request_id
+    before = window.last_result().request_id
     with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT) as shown:
         science.sig_science_requested.emit("prune", {"filters": {"dense": list(dead)}, "keep": True})
     pruned = shown.args[0]

@@ -1,0 +1,256 @@
+"""The history panel: earlier training runs, replayed epoch by epoch, and two runs compared.
+
+A view over the run folders of :mod:`cnnviz.core.runs`. It lists every run in a
+:class:`~cnnviz.ui.history.run_table.RunTable` (name, engine, dataset, status, epochs, test
+accuracy) and shows the selected run's details beside it. Under them, two tabs: the
+:class:`~cnnviz.ui.history.replay_view.ReplayView` replays the selected run epoch by epoch (its
+kernels, their spectra and the current input's feature maps, asked for through
+:attr:`HistoryPanel.sig_replay_requested` and handed back to :meth:`HistoryPanel.show_replay`), and
+the :class:`~cnnviz.ui.history.comparison_view.ComparisonView` plots two runs' loss and accuracy
+on the same axes.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QTabWidget, QWidget
+
+from cnnviz.core.runs import RunInfo, list_runs, user_data_dir
+from cnnviz.service.payloads import ReplayResult
+from cnnviz.ui.history.comparison_view import ComparisonView
+from cnnviz.ui.history.replay_view import NO_RUN_HINT, ReplayView
+from cnnviz.ui.history.run_summary import run_details_html
+from cnnviz.ui.history.run_table import RunTable
+from cnnviz.ui.layout import PageLayout
+from cnnviz.ui.wording import counted
+
+
+class HistoryPanel(QWidget):
+    """Earlier training runs: details, an epoch-by-epoch replay, and a comparison of two runs.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+    """
+
+    sig_replay_requested = Signal(str, int)
+    """Inspect the current input with the checkpoint of this run folder after this epoch (0-based)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._root: Path | None = None
+        self._listed = False
+        self._runs: list[RunInfo] = []
+        self._run: RunInfo | None = None
+        self._build_widgets()
+        self._show_run_details()
+
+    # -- construction ------------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.root_label = QLabel()
+        self.root_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.root_label.setToolTip("The folder whose run folders are listed.")
+        # A long folder wraps instead of widening the page past the window.
+        self.root_label.setWordWrap(True)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("List the run folders again (new runs, finished ones).")
+        top = QHBoxLayout()
+        top.addWidget(self.root_label, 1)
+        top.addWidget(self.refresh_button)
+
+        self.run_table = RunTable()
+        self.details_label = QLabel()
+        self.details_label.setWordWrap(True)
+        self.details_label.setTextFormat(Qt.TextFormat.RichText)
+        self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.details_label.setToolTip("The selected run: where it is, what it trained and how it ended.")
+        self.details_label.setMinimumWidth(150)
+        details_scroll = QScrollArea()
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        details_scroll.setWidget(self.details_label)
+        details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The runs and the selected run's details side by side above, the replay below with the
+        # whole width: the grids of kernels and maps need room more than the list does.
+        left = QSplitter(Qt.Orientation.Horizontal)
+        left.setChildrenCollapsible(False)
+        left.addWidget(self.run_table)
+        left.addWidget(details_scroll)
+        left.setStretchFactor(0, 3)
+        left.setStretchFactor(1, 2)
+        left.setSizes([540, 360])
+
+        self.replay = ReplayView()
+        self.comparison = ComparisonView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.replay, "Replay epochs")
+        self.tabs.addTab(self.comparison, "Compare two runs")
+        self.tabs.setTabToolTip(0, "Kernels, their spectra and the current input's feature maps after "
+                                   "each saved epoch of the selected run.")
+        self.tabs.setTabToolTip(1, "Two runs' loss and accuracy per epoch on the same axes.")
+        # The pages' controls, under the names the window and the tests have always used.
+        replay, comparison = self.replay, self.comparison
+        self.epoch_slider, self.epoch_label = replay.epoch_slider, replay.epoch_label
+        self.layer_combo, self.channel_spin, self.view_tabs = replay.layer_combo, replay.channel_spin, replay.view_tabs
+        self.kernel_page, self.spectrum_page, self.feature_page = (replay.kernel_page, replay.spectrum_page,
+                                                                   replay.feature_page)
+        self.run_a_combo, self.run_b_combo = comparison.run_a_combo, comparison.run_b_combo
+        self.log_scale_check, self.compare_hint = comparison.log_scale_check, comparison.compare_hint
+        self.loss_widget, self.accuracy_widget = comparison.loss_widget, comparison.accuracy_widget
+
+        self.tabs.setMinimumHeight(240)
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.setChildrenCollapsible(False)
+        body.addWidget(left)
+        body.addWidget(self.tabs)
+        # About a third for the list and the details (a laptop screen then shows five runs and
+        # most of the details), the rest for the replay and the comparison.
+        body.setStretchFactor(0, 1)
+        body.setStretchFactor(1, 2)
+        body.setSizes([180, 360])
+
+        layout = PageLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(body, 1)
+
+        self.refresh_button.clicked.connect(self._on_refresh_clicked)
+        self.run_table.itemSelectionChanged.connect(self._on_run_selection_changed)
+        self.replay.sig_replay_requested.connect(self.sig_replay_requested)
+
+    # -- public interface: runs --------------------------------------------------------------------
+    def set_runs_root(self, path: str | Path | None) -> None:
+        """List the runs under ``path`` (``None``: the user data folder's ``runs/``)."""
+        self._root = Path(path) if path is not None else None
+        self.refresh()
+
+    def runs_root(self) -> Path:
+        """The folder whose runs are listed."""
+        return self._root if self._root is not None else user_data_dir() / "runs"
+
+    def refresh(self) -> None:
+        """List the runs again, keeping the selected run (and the comparison) when it is still there."""
+        selected = self._run.path if self._run is not None else None
+        self._runs = list_runs(self._root)
+        self._listed = True
+        self.root_label.setText(f"Runs in {self.runs_root()} — {counted(len(self._runs), 'run')}")
+        self.run_table.set_runs(self._runs)
+        self.comparison.set_runs(self._runs)
+        paths = [run.path for run in self._runs]
+        if selected in paths:
+            self.select_run(paths.index(selected))
+        else:
+            self._clear_selection()
+
+    def runs(self) -> list[RunInfo]:
+        """The listed runs, newest first."""
+        return list(self._runs)
+
+    def selected_run(self) -> RunInfo | None:
+        """The selected run, if any."""
+        return self._run
+
+    def select_run(self, index: int) -> None:
+        """Select run ``index`` of :meth:`runs`: show its details and its last epoch."""
+        if not 0 <= index < len(self._runs):
+            raise ValueError(f"There are {counted(len(self._runs), 'run')}; index {index} is outside the list.")
+        self._run = RunInfo(self._runs[index].path)  # read afresh: a run still training gains epochs
+        self._runs[index] = self._run
+        self.comparison.update_run(index, self._run)
+        self.run_table.show_selected(index, self._run)
+        self._show_run_details()
+        self.replay.set_run(self._run)
+
+    # -- public interface: replay ------------------------------------------------------------------
+    def set_epoch(self, epoch: int) -> None:
+        """Show epoch ``epoch`` (0-based; -1: the weights before training) of the selected run and ask
+        for its feature maps at once."""
+        self.replay.set_epoch(epoch)
+
+    def epoch(self) -> int | None:
+        """The epoch shown (0-based), or ``None``."""
+        return self.replay.epoch()
+
+    def set_input_available(self, available: bool) -> None:
+        """Whether the window has an input to replay (without one, the feature maps tab says how to
+        get one)."""
+        self.replay.set_input_available(available)
+
+    def show_replay(self, result: ReplayResult) -> None:
+        """Show the feature maps of a replay, if it is for the selected run (an older epoch's answer
+        is shown until the newest arrives)."""
+        self.replay.show_replay(result)
+
+    def replay_shown(self) -> ReplayResult | None:
+        """The replay whose feature maps are shown, if any."""
+        return self.replay.replay_shown()
+
+    def layer(self) -> str | None:
+        """The convolution layer shown."""
+        return self.replay.layer()
+
+    def set_layer(self, name: str) -> None:
+        """Show the convolution layer ``name``."""
+        self.replay.set_layer(name)
+
+    # -- public interface: comparison --------------------------------------------------------------
+    def compare(self, index_a: int, index_b: int) -> None:
+        """Plot runs ``index_a`` and ``index_b`` of :meth:`runs` on the comparison tab."""
+        for index in (index_a, index_b):
+            if not 0 <= index < len(self._runs):
+                raise ValueError(f"There are {counted(len(self._runs), 'run')}; index {index} is outside the list.")
+        self.comparison.compare(index_a, index_b)
+
+    def comparison_curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The comparison's curves: ``"A: <short run name> — <metric>"`` → (x, y), metric one of ``loss``,
+        ``batch loss``, ``validation accuracy``, ``training accuracy``; empty ones left out."""
+        return self.comparison.curves()
+
+    def comparison_legend(self, plot: str = "loss") -> list[str]:
+        """The entries of the comparison's ``"loss"`` or ``"accuracy"`` legend."""
+        return self.comparison.legend(plot)
+
+    def divergence_positions(self) -> dict[str, tuple[float, float]]:
+        """Where each compared run diverged (``"A"``/``"B"`` → its last finite loss), for runs that did."""
+        return self.comparison.divergence_positions()
+
+    def scale_note_text(self) -> str:
+        """Why the comparison's loss axis was made logarithmic (empty when it was not)."""
+        return self.comparison.scale_note_text()
+
+    # -- details -----------------------------------------------------------------------------------
+    def _clear_selection(self) -> None:
+        self._run = None
+        self._show_run_details()
+        self.replay.clear(NO_RUN_HINT if self._runs else self._no_runs_text())
+
+    def _no_runs_text(self) -> str:
+        return (f"No runs under {self.runs_root()} yet. Train a model (Train in the Model panel, or "
+                "cnnviz train), then press Refresh.")
+
+    def _show_run_details(self) -> None:
+        if self._run is None:
+            self.details_label.setText(html.escape(NO_RUN_HINT if self._runs or not self._listed
+                                                   else self._no_runs_text()))
+        else:
+            self.details_label.setText(run_details_html(self._run))
+
+    # -- slots -------------------------------------------------------------------------------------
+    def _on_refresh_clicked(self) -> None:
+        self.refresh()
+
+    def _on_run_selection_changed(self) -> None:
+        rows = sorted({index.row() for index in self.run_table.selectionModel().selectedRows()})
+        if rows:
+            self.select_run(rows[0])
+
+    def showEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        """List the runs the first time the panel is shown."""
+        super().showEvent(event)
+        if not self._listed:
+            self.refresh()

@@ -1,0 +1,1 @@
+"""The main window's parts: dock layout, menus and toolbar, inspection, training, files, session."""

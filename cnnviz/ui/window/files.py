@@ -1,0 +1,116 @@
+"""The File menu's work: open and save models, open images, export figures, everything and history.
+
+Every file dialog starts where the person last wrote; every failure to write is a message that
+says what went wrong (never a traceback).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+
+from cnnviz.ui.export import ExportError, export_all, render_widget, write_text
+
+if TYPE_CHECKING:
+    from cnnviz.ui.main_window import MainWindow
+
+
+class FileActions(QObject):
+    """Opening, saving and exporting for ``window``; see the module docstring."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self.export_folder = str(Path.home())
+        """Where the last export was written (the next dialog starts there)."""
+
+    def open_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open model", str(Path.home()),
+                                              "Models (*.npz *.keras);;cnnviz models (*.npz);;Keras models (*.keras)")
+        if path:
+            self.window.training.open_model(path)
+
+    def open_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open image", str(Path.home()),
+                                              "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp)")
+        if path:
+            self.window.canvas.load_image_file(path)
+
+    def save_model(self) -> None:
+        info = self.window.model_info()
+        if info is None:
+            return
+        suffix = ".keras" if info.engine == "keras" else ".npz"
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save model", str(Path.home() / f"model{suffix}"),
+                                              f"Model (*{suffix})")
+        if path:
+            self.window.service.save(path)
+
+    def export_figure(self) -> None:
+        """Write the visible tab as PNG (at a chosen scale), SVG or PDF."""
+        window = self.window
+        widget, title, add_title = self._export_target()
+        default = Path(self.export_folder) / (title.split(" — ")[0].lower().replace(" ", "-") + ".png")
+        path, _ = QFileDialog.getSaveFileName(window, "Export figure", str(default),
+                                              "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
+        if not path:
+            return
+        scale = 2.0
+        if path.lower().endswith(".png"):
+            scale, ok = QInputDialog.getDouble(window, "PNG resolution", "Scale (× the on-screen size):", 2.0,
+                                               0.5, 8.0, 1)
+            if not ok:
+                return
+        try:
+            written = render_widget(widget, path, scale=scale, title=title if add_title else None)
+        except ExportError as error:
+            window.inform("Export failed", str(error), QMessageBox.Warning)
+            return
+        self.export_folder = str(written.parent)
+        window.statusBar().showMessage(f"Figure written to {written}", 8000)
+
+    def export_all(self) -> None:
+        if self.window.inspection.last_result() is None:
+            self.window.inform("Nothing to export", "Draw a digit or pick a sample first.")
+            return
+        folder = QFileDialog.getExistingDirectory(self.window, "Export everything into folder", self.export_folder)
+        if folder:
+            self.export_all_to(folder)
+
+    def export_all_to(self, folder: str, fmt: str = "png") -> Path | None:
+        """Write every figure for the current input into ``folder``; errors are shown, not raised."""
+        window = self.window
+        try:
+            index = export_all(window.inspection.last_result(), folder, fmt,
+                               history_csv=window.monitor.history_csv() or None, class_names=window.class_names())
+        except ExportError as error:
+            window.inform("Export failed", str(error), QMessageBox.Warning)
+            return None
+        self.export_folder = folder
+        window.statusBar().showMessage(f"Exported to {index.parent} (open index.html)", 10000)
+        return index
+
+    def export_history(self) -> None:
+        window = self.window
+        text = window.monitor.history_csv()
+        if not text:
+            window.inform("No history", "Train a model first; its loss history is exported.")
+            return
+        path, _ = QFileDialog.getSaveFileName(window, "Export loss history",
+                                              str(Path(self.export_folder) / "loss-history.csv"), "CSV (*.csv)")
+        if path:
+            try:
+                write_text(path, text)
+            except ExportError as error:
+                window.inform("Export failed", str(error), QMessageBox.Warning)
+
+    def _export_target(self) -> tuple[QWidget, str, bool]:
+        """(widget to render, figure title, whether to draw the title) for the visible tab."""
+        window = self.window
+        view = window.current_view()
+        if hasattr(view, "export_widget"):
+            return view.export_widget(), view.title(), False  # the view draws its own title
+        return view, window.tabs.tabText(window.tabs.currentIndex()), True

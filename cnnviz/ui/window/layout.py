@@ -1,0 +1,146 @@
+"""Where the window's docks go and how big they are: fit the screen, viewers first.
+
+The window opens inside the screen's available area (a laptop's screen whole, a large one in
+part). The side panels open as wide as their content needs, within a quarter of the window, and
+scroll when narrower; the training monitor starts two lines high and grows once training starts.
+When the window narrows, the side panels shrink before the viewers do, and get their width back
+when it widens again.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
+
+# The side panels scroll below this width; the viewers keep at least this much.
+MIN_SIDE_PANEL_WIDTH = 200
+MIN_VIEWER_WIDTH = 320
+
+
+def scrolling(panel: QWidget) -> QScrollArea:
+    """A panel in a scroll area, so small screens scroll it instead of growing the window."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.NoFrame)
+    scroll.setWidget(panel)
+    return scroll
+
+
+class DockLayout(QObject):
+    """Sizes ``window``'s side docks and monitor dock; see the module docstring.
+
+    Parameters
+    ----------
+    window : QMainWindow
+    side_docks : (QDockWidget, QDockWidget)
+        The left and right panels, each holding a :func:`scrolling` area.
+    monitor_dock : QDockWidget
+        The training monitor's dock; its widget answers ``plots_shown()``.
+    """
+
+    def __init__(self, window: QMainWindow, side_docks: tuple[QDockWidget, QDockWidget], monitor_dock: QDockWidget):
+        super().__init__(window)
+        self.window = window
+        self.side_docks = side_docks
+        self.monitor_dock = monitor_dock
+        self.restored = False
+        self._sized = False
+        self._monitor_grown = False
+        self._widths_before_shrinking: dict[QDockWidget, int] = {}
+        for dock in side_docks:
+            dock.widget().setMinimumWidth(MIN_SIDE_PANEL_WIDTH)
+        window.centralWidget().setMinimumWidth(MIN_VIEWER_WIDTH)
+
+    def fit_to_screen(self) -> None:
+        """Open within the screen's available area, centred."""
+        window = self.window
+        screen = window.screen().availableGeometry() if window.screen() is not None else None
+        if screen is None:
+            width, height = 1500, 900
+        else:
+            # A laptop's screen is used whole (less a frame's worth); a large one in part.
+            share = 0.98 if screen.width() <= 1600 else 0.92
+            width = min(int(screen.width() * share), 1800)
+            height = min(int(screen.height() * share), 1050)
+        window.resize(width, height)
+        if screen is not None:
+            window.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
+
+    def shown(self) -> None:
+        """The window is shown: size the docks once, unless a saved layout was restored."""
+        if not self._sized:
+            self._sized = True
+            if not self.restored:
+                # Once the first layout has run: sizes set before it are overridden by size hints.
+                QTimer.singleShot(0, self.size_docks)
+
+    def resized(self) -> None:
+        """The window changed size: share the width once the layout has settled."""
+        QTimer.singleShot(0, self.share_width)
+
+    def size_docks(self) -> None:
+        """The docks' first sizes: each side panel as wide as its content needs (so it does not scroll
+        sideways) within a quarter of the window; the monitor two lines high until training."""
+        window = self.window
+        width, height = window.width(), window.height()
+        widths = []
+        for dock in self.side_docks:
+            scroll = dock.widget()
+            needed = (scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                      + 2 * scroll.frameWidth() + 12)
+            widths.append(max(MIN_SIDE_PANEL_WIDTH, min(max(needed, int(width * 0.2)), int(width * 0.25))))
+        window.resizeDocks(list(self.side_docks), widths, Qt.Horizontal)
+        monitor = self.monitor_dock.widget()
+        title = self.monitor_dock.titleBarWidget()
+        idle_height = monitor.minimumSizeHint().height() + (title.height() if title is not None else 24)
+        window.resizeDocks([self.monitor_dock], [int(height * 0.3) if monitor.plots_shown() else idle_height],
+                           Qt.Vertical)
+
+    def grow_monitor(self) -> None:
+        """Training started: give the monitor room, once, if it has little."""
+        dock = self.monitor_dock
+        if self._monitor_grown or dock.isFloating() or not dock.isVisible():
+            return
+        self._monitor_grown = True
+        wanted = int(self.window.height() * 0.3)
+        if dock.height() < wanted:
+            self.window.resizeDocks([dock], [wanted], Qt.Vertical)
+
+    def share_width(self) -> None:
+        """Keep at least half of the width for the viewers: side panels shrink before the viewers do,
+        and grow back to their earlier width when the window widens again."""
+        window = self.window
+        docks = [dock for dock in self.side_docks
+                 if dock.isVisible() and not dock.isFloating()
+                 and window.dockWidgetArea(dock) in (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea)]
+        if not docks:
+            return
+        wanted = window.width() // 2
+        central = window.centralWidget().width()
+        widths = [dock.width() for dock in docks]
+        if central < wanted:
+            self._widths_before_shrinking = self._widths_before_shrinking or dict(zip(docks, widths))
+            room = max(len(docks) * MIN_SIDE_PANEL_WIDTH, sum(widths) - (wanted - central))
+            scale = room / sum(widths)
+            window.resizeDocks(docks, [max(MIN_SIDE_PANEL_WIDTH, int(width * scale)) for width in widths],
+                               Qt.Horizontal)
+        elif self._widths_before_shrinking:
+            earlier = [self._widths_before_shrinking.get(dock, width) for dock, width in zip(docks, widths)]
+            growth = sum(earlier) - sum(widths)
+            if growth <= 0:
+                self._widths_before_shrinking = {}
+                return
+            share = min(1.0, (central - wanted) / growth)
+            window.resizeDocks(docks, [int(width + (old - width) * share) for width, old in zip(widths, earlier)],
+                               Qt.Horizontal)
+            if share >= 1.0:
+                self._widths_before_shrinking = {}
+
+    def reset(self, areas: dict[QDockWidget, Qt.DockWidgetArea]) -> None:
+        """Put every dock back in its area, shown, at its first size."""
+        for dock, area in areas.items():
+            dock.setFloating(False)
+            dock.show()
+            self.window.addDockWidget(area, dock)
+        self._widths_before_shrinking = {}
+        self.size_docks()

@@ -1,0 +1,308 @@
+"""Building, switching engines and training, as the window asks the service for them.
+
+Build, Train, Step, Pause and the learning rate go to the model service from here. Nothing that
+would lose trained weights happens without asking: Build (fresh random weights) and opening another
+model (when training results are unsaved) offer to save first. Choosing the other engine with an
+unchanged architecture moves the model there with its weights. Progress is batched into a few
+redraws a second; a diverged run is explained with its fix one click away.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QSignalBlocker, QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from cnnviz.core.config import ModelConfig
+from cnnviz.core.durations import format_duration
+from cnnviz.service import payloads as p
+
+if TYPE_CHECKING:
+    from cnnviz.ui.main_window import MainWindow
+
+ENGINE_LABELS = {"numpy": "NumPy", "keras": "Keras"}
+# Plots redraw at most this often while training; progress in between is batched.
+MONITOR_REDRAW_INTERVAL_MS = 125
+
+
+class TrainingController(QObject):
+    """Build, train and engine commands of ``window``; see the module docstring."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self._converting = False
+        self._weights_trained = False
+        self._unsaved_training = False
+        self._applied_learning_rate: float | None = None
+        self._train_after_build = False
+        self._divergence_suggestion: dict = {}
+        self._pending_steps: list = []
+        self._pending_total_epochs = 0
+        self._redraw_timer = QTimer(self, interval=MONITOR_REDRAW_INTERVAL_MS, singleShot=True)
+        self._redraw_timer.timeout.connect(self._flush_progress)
+        service, panel = window.service, window.config_panel
+        service.sig_training_progress.connect(self._on_training_progress)
+        service.sig_epoch_finished.connect(self._on_epoch_finished)
+        service.sig_training_finished.connect(self._on_training_finished)
+        service.sig_model_saved.connect(self._on_model_saved)
+        panel.sig_build_requested.connect(self.build)
+        panel.sig_engine_chosen.connect(self._on_engine_chosen)
+        panel.sig_train_requested.connect(self.train)
+        panel.sig_pause_requested.connect(service.pause)
+        panel.sig_resume_requested.connect(service.resume)
+        panel.sig_stop_requested.connect(service.stop)
+        panel.sig_config_changed.connect(self._on_config_edited)
+
+    # -- commands -----------------------------------------------------------------------------------
+    def build(self, config: ModelConfig, engine: str) -> None:
+        """Build ``config`` on ``engine``, asking first when trained weights would be lost."""
+        if self.window.model_info() is None or not self._weights_trained:
+            self.window.service.build(config, engine)
+            return
+        self._confirm_discard(
+            "confirm_build_dialog", "Replace the trained model?",
+            "Build makes a new model with fresh random weights. The current model's trained weights will be lost "
+            "unless you save them first.", "Discard and build", lambda: self.window.service.build(config, engine))
+
+    def open_model(self, path: str | Path) -> None:
+        """Open a model file, asking first when training results of the current model are not saved."""
+        if not self._unsaved_training:
+            self.window.service.load(path)
+            return
+        self._confirm_discard(
+            "confirm_open_dialog", "Open another model?",
+            f"Opening {Path(path).name} replaces the current model, whose trained weights are not saved.",
+            "Discard and open", lambda: self.window.service.load(path))
+
+    def train(self) -> None:
+        """Train the model with the Model panel's settings (building it first if its layers were edited)."""
+        window = self.window
+        config = window.config_panel.config()
+        problems = window.config_panel.problems()
+        if problems:
+            window.inform("The configuration has a problem", problems[0].message, QMessageBox.Warning)
+            return
+        info = window.model_info()
+        if info is not None and info.config is not None and (
+                info.config.layers != config.layers or info.config.initializer != config.initializer):
+            box = QMessageBox(QMessageBox.Question, "Build the edited model?",
+                              "The architecture or initializer was edited since the model was built. Build the "
+                              "edited model (fresh weights) and train it?", QMessageBox.Yes | QMessageBox.Cancel,
+                              window)
+            box.setObjectName("confirm_train_dialog")
+
+            def answered(result: int) -> None:
+                if result == QMessageBox.Yes:
+                    # Training starts once the new model exists; if the build fails, nothing trains.
+                    self._train_after_build = True
+                    window.service.build(config, window.config_panel.engine_name())
+
+            box.finished.connect(answered)
+            window.confirm_train_dialog = box
+            box.open()
+            return
+        self.start_run_label()
+        window.service.train(training=config.training)
+
+    def step(self, unit: str) -> None:
+        """Train one ``"batch"`` or to the end of the ``"epoch"``, then pause (starting a run if none)."""
+        window = self.window
+        if window.model_info() is None:
+            return
+        if window.service.state == p.IDLE:
+            self.start_run_label()
+        window.service.step(unit, training=window.config_panel.config().training)
+
+    def toggle_pause(self) -> None:
+        service = self.window.service
+        if service.state == p.TRAINING:
+            service.pause()
+        elif service.state == p.PAUSED:
+            service.resume()
+
+    def start_run_label(self) -> None:
+        """Name the run about to start in the training monitor."""
+        window = self.window
+        config = window.config_panel.config()
+        training = config.training
+        self._applied_learning_rate = training.learning_rate
+        # The previous run's "Training finished · test accuracy …" must not stand beside a new run.
+        window.statusBar().clearMessage()
+        window.monitor.start_run(f"{window.config_panel.engine_name()} · {training.optimizer} "
+                                 f"lr={training.learning_rate:g} · {config.initializer.name} · "
+                                 f"{time.strftime('%H:%M:%S')}")
+
+    def apply_divergence_fix(self) -> None:
+        """Use the suggested settings, rebuild with fresh weights and train again."""
+        window = self.window
+        suggestion = self._divergence_suggestion
+        config = window.config_panel.config()
+        config = config.with_training(learning_rate=suggestion.get("learning_rate", config.training.learning_rate))
+        if "initializer" in suggestion:
+            config = replace(config, initializer=replace(config.initializer, name=suggestion["initializer"]))
+        window.config_panel.set_config(config)
+        self._train_after_build = True
+        window.service.build(config, window.config_panel.engine_name())
+
+    # -- what the window tells it -------------------------------------------------------------------
+    def model_changed(self, info: p.ModelInfo) -> None:
+        """A model was built, opened or moved to another engine."""
+        if self._converting:
+            self._converting = False
+            self.window.statusBar().showMessage(
+                f"The model now runs on the {ENGINE_LABELS.get(info.engine, info.engine)} engine, with the same "
+                "weights.", 8000)
+        else:
+            self._weights_trained = not info.source.startswith("new ")
+            self._unsaved_training = False
+        self.show_model_label()
+        if self._train_after_build:
+            self._train_after_build = False
+            self.start_run_label()
+            self.window.service.train(training=self.window.config_panel.config().training)
+
+    def job_failed(self, error: p.ServiceError) -> None:
+        """A job failed: nothing trains after it, and a failed engine switch is undone in the panel."""
+        self._train_after_build = False
+        if error.kind is p.JobKind.CONVERT:
+            self._converting = False
+            info = self.window.model_info()
+            if info is not None:
+                self.window.config_panel.set_engine(info.engine)
+            self.show_model_label()
+
+    def show_model_label(self) -> None:
+        """The model's engine and source in the status bar, and the chosen engine when it differs."""
+        window = self.window
+        info = window.model_info()
+        chosen = window.config_panel.engine_name()
+        chosen_label = ENGINE_LABELS.get(chosen, chosen)
+        if info is None:
+            window.model_label.setText(f"no model · {chosen_label} engine chosen")
+            return
+        parameters = f", {info.summary.total_parameters:,} parameters" if info.summary else ""
+        text = f"{ENGINE_LABELS.get(info.engine, info.engine)} engine · {Path(info.source).name}{parameters}"
+        if chosen != info.engine:
+            text += f" · {chosen_label} chosen: Build to use it"
+        window.model_label.setText(text)
+
+    # -- events -------------------------------------------------------------------------------------
+    def _on_engine_chosen(self, engine: str) -> None:
+        """Move the model to the chosen engine when its architecture is unchanged (weights kept)."""
+        window = self.window
+        info = window.model_info()
+        config = window.config_panel.config()
+        if (info is not None and info.engine != engine and info.config is not None
+                and window.service.state == p.IDLE and info.config.input_shape == config.input_shape
+                and info.config.layers == config.layers):
+            self._converting = True
+            window.statusBar().showMessage(f"Moving the model to the {ENGINE_LABELS.get(engine, engine)} engine "
+                                           "(weights kept)…")
+            window.service.convert(engine)
+        self.show_model_label()
+
+    def _on_config_edited(self, config: ModelConfig) -> None:
+        window = self.window
+        rate = config.training.learning_rate
+        if window.live_learning_rate.value() != rate:
+            with QSignalBlocker(window.live_learning_rate):
+                window.live_learning_rate.setValue(rate)
+        if window.service.state in (p.TRAINING, p.PAUSED) and rate != self._applied_learning_rate:
+            self._applied_learning_rate = rate
+            window.service.set_learning_rate(rate)
+            window.statusBar().showMessage(f"Learning rate {rate:g} from the next batch", 5000)
+        self.show_model_label()
+
+    def _on_training_progress(self, progress: p.TrainingProgress) -> None:
+        self._weights_trained = self._unsaved_training = True
+        # Drawing dominates the interface's time while training: batch the service's ~30
+        # updates a second into a few redraws.
+        self._pending_steps.extend(progress.steps)
+        self._pending_total_epochs = progress.total_epochs
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def _flush_progress(self) -> None:
+        if not self._pending_steps:
+            return
+        window = self.window
+        progress = p.TrainingProgress(tuple(self._pending_steps), self._pending_total_epochs)
+        self._pending_steps = []
+        window.monitor.add_progress(progress)
+        step = progress.steps[-1]
+        done = step.epoch * step.num_batches + step.batch + 1
+        total = progress.total_epochs * step.num_batches
+        window.progress_bar.setRange(0, total)
+        window.progress_bar.setValue(done)
+        remaining = step.elapsed / done * (total - done) if done else 0.0
+        window.eta_label.setText(f"epoch {step.epoch + 1}/{progress.total_epochs} · "
+                                 f"ETA {format_duration(remaining)}")
+
+    def _on_epoch_finished(self, epoch) -> None:
+        self._flush_progress()
+        self.window.monitor.add_epoch(epoch)
+
+    def _on_training_finished(self, finished: p.TrainingFinished) -> None:
+        window = self.window
+        self._redraw_timer.stop()
+        self._flush_progress()
+        window.monitor.finish_run(finished)
+        window.inspection.follow_training(False)
+        window.history_panel.refresh()
+        window.inspection.request()
+        if finished.reason == "diverged":
+            self._offer_divergence_fix(finished)
+        accuracy = f" · test accuracy {finished.test_accuracy:.2%}" if finished.test_accuracy is not None else ""
+        window.statusBar().showMessage(f"{finished.message}{accuracy}", 15000)
+
+    def _on_model_saved(self, path: str) -> None:
+        self._unsaved_training = False
+        self.window.statusBar().showMessage(f"Model saved to {path}", 8000)
+
+    # -- dialogs ------------------------------------------------------------------------------------
+    def _offer_divergence_fix(self, finished: p.TrainingFinished) -> None:
+        window = self.window
+        box = QMessageBox(QMessageBox.Warning, "Training diverged", finished.message, QMessageBox.Close, window)
+        box.setObjectName("divergence_dialog")
+        window.divergence_fix_button = None
+        if finished.suggestion:
+            changes = [f"learning rate {finished.suggestion['learning_rate']:g}"]
+            if "initializer" in finished.suggestion:
+                changes.append(f"{finished.suggestion['initializer']} initializer")
+            box.setInformativeText(f"Apply the fix ({' and '.join(changes)}), rebuild the model and train again?")
+            button = box.addButton("Apply fix and retrain", QMessageBox.AcceptRole)
+            self._divergence_suggestion = dict(finished.suggestion)
+            button.clicked.connect(self.apply_divergence_fix)
+            window.divergence_fix_button = button
+        window.divergence_dialog = box
+        box.open()
+
+    def _confirm_discard(self, name: str, title: str, text: str, proceed_text: str,
+                         proceed: Callable[[], None]) -> None:
+        """Ask before trained weights are lost: save first, go ahead, or cancel (a window-modal box)."""
+        window = self.window
+        box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.NoButton, window)
+        box.setObjectName(name)
+        save = box.addButton("Save first…", QMessageBox.ActionRole)
+        go_ahead = box.addButton(proceed_text, QMessageBox.DestructiveRole)
+        box.addButton(QMessageBox.Cancel)
+        box.setDefaultButton(QMessageBox.Cancel)
+
+        def answered(_result: int) -> None:
+            clicked = box.clickedButton()
+            if clicked is go_ahead:
+                proceed()
+                return
+            self._train_after_build = False
+            if clicked is save:
+                window.files.save_model()
+
+        box.finished.connect(answered)
+        setattr(window, name, box)
+        box.open()
