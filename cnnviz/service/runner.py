@@ -58,11 +58,20 @@ class RecordingStopped:
     message: str
 
 
+ADAM_SAFE_LEARNING_RATE = 0.001
+
+
 def divergence(engine: Engine, step: StepResult, restored_from: str) -> TrainingDiverged:
     """A :class:`TrainingDiverged` for ``step`` with a diagnosis and a suggested fix."""
     initialization = engine.config.initializer if engine.config is not None else None
     initializer = initialization.name if initialization is not None else ""
-    suggestion: dict[str, float | str] = {"learning_rate": step.learning_rate / 10}
+    rate = step.learning_rate / 10
+    optimizer = engine.config.training.optimizer if engine.config is not None else ""
+    if optimizer == "adam":
+        # Adam's steps hardly scale with the gradient: a tenth of 5 (0.5) still diverges, while
+        # its usual rate, 0.001, trains the report's networks.
+        rate = min(rate, ADAM_SAFE_LEARNING_RATE)
+    suggestion: dict[str, float | str] = {"learning_rate": rate}
     causes = [f"the learning rate ({step.learning_rate:g}) is too high for this model"]
     if initializer == "ones":
         suggestion["initializer"] = "glorot_uniform"
@@ -222,6 +231,15 @@ def run_experiment(runs: Iterable[ExperimentRun], engine_factory: Callable[[Mode
         except TrainingDiverged as error:
             diverged, message = True, str(error)
             losses.append(float("nan"))
+        except GeneratorExit:
+            # Cancelled between two batches: the run's folder says so, instead of "running" forever.
+            if directory is not None:
+                try:
+                    directory.flush()
+                    directory.update_info(status="stopped", experiment_run=run.label)
+                except OSError:
+                    pass
+            raise
         train_loss, train_accuracy = engine.evaluate(data.train_images, data.train_labels)
         test_accuracy = engine.evaluate(data.test_images, data.test_labels)[1] if len(data.test_labels) else None
         finite = [loss for loss in losses if math.isfinite(loss)]

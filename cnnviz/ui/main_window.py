@@ -69,6 +69,9 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("cnnviz", "cnnviz")
         self.setWindowTitle("cnnviz — look inside a convolutional network")
         self._model_info: p.ModelInfo | None = None
+        self._experiment_running = False
+        self._remembered_config: ModelConfig | None = None
+        self._close_confirmed = False
         self._build_views()
         self.layout_keeper = DockLayout(self, (self.config_dock, self.canvas_dock), self.monitor_dock)
         self.layout_keeper.fit_to_screen()
@@ -145,7 +148,7 @@ class MainWindow(QMainWindow):
         panel.sig_config_changed.connect(self._on_config_edited)
         self.canvas.sig_model_requested.connect(self.training.open_model)
         experiments = self.experiments_panel
-        experiments.sig_run_requested.connect(service.run_experiment)
+        experiments.sig_run_requested.connect(self._on_experiment_requested)
         experiments.sig_cancel_requested.connect(service.stop)
         service.sig_experiment_progress.connect(experiments.add_progress)
         service.sig_experiment_run_finished.connect(experiments.add_outcome)
@@ -251,7 +254,8 @@ class MainWindow(QMainWindow):
         text = self.settings.value("model/config")
         if isinstance(text, str) and text:
             try:
-                self.config_panel.set_config(ModelConfig.from_json(text))
+                self._remembered_config = ModelConfig.from_json(text)
+                self.config_panel.set_config(self._remembered_config)
             except ConfigError:
                 self.settings.remove("model/config")
         engine = self.settings.value("model/engine")
@@ -282,7 +286,26 @@ class MainWindow(QMainWindow):
         # After the layout has settled: narrow the side panels if the viewers got too little room.
         self.layout_keeper.resized()
 
+    def quit_now(self) -> None:
+        """Close without asking (training, if any, stops): for tests and the confirmed close."""
+        self._close_confirmed = True
+        self.close()
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if not self._close_confirmed and self.service.state in (p.TRAINING, p.PAUSED, p.STOPPING):
+            # Closing would stop the run: ask first (its finished epochs are kept in History).
+            event.ignore()
+            box = QMessageBox(QMessageBox.Question, "Training is running",
+                              "Closing cnnviz stops the training run. The epochs it has finished are kept in "
+                              "History, with their checkpoints.", QMessageBox.NoButton, self)
+            box.setObjectName("confirm_close_dialog")
+            quit_button = box.addButton("Stop training and quit", QMessageBox.DestructiveRole)
+            box.addButton(QMessageBox.Cancel)
+            box.setDefaultButton(QMessageBox.Cancel)
+            box.finished.connect(lambda _result: self.quit_now() if box.clickedButton() is quit_button else None)
+            self.confirm_close_dialog = box
+            box.open()
+            return
         self.inspection.follow_training(False)
         self._save_settings()
         if self.session is not None:
@@ -291,9 +314,19 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # -- service and panel events ---------------------------------------------------------------------
+    def experiment_running(self) -> bool:
+        """Whether an experiment (a queue of runs) trains now: it cannot be paused or stepped."""
+        return self._experiment_running
+
     def _sync_toolbar(self) -> None:
+        if self._experiment_running:
+            for button in (self.config_panel.pause_button, self.config_panel.resume_button):
+                button.setEnabled(False)
         for action, button in self.toolbar_commands:
             action.setEnabled(button.isEnabled())
+        can_step = self.training.can_step()
+        self.step_batch_action.setEnabled(can_step)
+        self.step_epoch_action.setEnabled(can_step)
 
     def _on_state_changed(self, state: str) -> None:
         self.state_label.setText(state)
@@ -310,9 +343,13 @@ class MainWindow(QMainWindow):
 
     def _on_model_changed(self, info: p.ModelInfo) -> None:
         self._model_info = info
-        if info.config is not None:
-            self.config_panel.set_config(info.config)
-        self.config_panel.set_engine(info.engine)
+        # The model opened at start-up does not overwrite the configuration remembered from last time
+        # (the status bar says when its layers differ); every later model shows its own.
+        remembered, self._remembered_config = self._remembered_config, None
+        if remembered is None:
+            if info.config is not None:
+                self.config_panel.set_config(info.config)
+            self.config_panel.set_engine(info.engine)
         self.config_panel.set_service_state(self.service.state, True)
         self._sync_toolbar()
         names = self.class_names()
@@ -338,6 +375,8 @@ class MainWindow(QMainWindow):
         if kind is p.JobKind.SCIENCE:
             self.science_panel.set_busy(self.service.state != p.IDLE)
         elif kind is p.JobKind.EXPERIMENT:
+            self._experiment_running = False
+            self._sync_toolbar()
             self.experiments_panel.show_error(error.message)
         elif kind is p.JobKind.EVALUATE:
             self.evaluation_panel.show_error(error.message)
@@ -351,7 +390,13 @@ class MainWindow(QMainWindow):
         if result.kind == "prune" and getattr(result.value, "kept", False):
             self.inspection.request()  # every view shows the pruned weights
 
+    def _on_experiment_requested(self, runs, engine: str) -> None:
+        self._experiment_running = True
+        self.service.run_experiment(runs, engine)
+
     def _on_experiment_finished(self, finished) -> None:
+        self._experiment_running = False
+        self._sync_toolbar()
         self.experiments_panel.finish(finished)
         self.history_panel.refresh()
 

@@ -21,7 +21,7 @@ def window(qtbot, tmp_path):
     with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT):
         pass
     yield window
-    window.close()
+    window.quit_now()
     assert not service.is_running
 
 

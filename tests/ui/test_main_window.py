@@ -36,7 +36,7 @@ def window(qtbot, settings, tmp_path):
     with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT):
         pass
     yield window
-    window.close()
+    window.quit_now()
     assert not service.is_running
 
 
@@ -181,8 +181,39 @@ def test_closing_during_training_stops_the_worker(qtbot, window):
     qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=TIMEOUT)
     with qtbot.waitSignal(window.service.sig_training_progress, timeout=TIMEOUT):
         panel.train_button.click()
+    window.close()  # the title bar's close button: the window asks first
+    dialog = window.confirm_close_dialog
+    assert dialog.isVisible() and window.isVisible() and window.service.is_running
+    qtbot.mouseClick(dialog.button(QMessageBox.Cancel), Qt.LeftButton)
+    assert window.isVisible() and window.service.is_running
     window.close()
-    assert not window.service.is_running
+    quit_button = next(button for button in window.confirm_close_dialog.buttons()
+                       if button.text() == "Stop training and quit")
+    qtbot.mouseClick(quit_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not window.service.is_running, timeout=10_000)
+    assert not window.isVisible()
+
+
+def test_the_remembered_configuration_survives_the_start_up_model(qtbot, tmp_path, settings):
+    first = MainWindow(ModelService(run_root=False), settings=settings)
+    qtbot.addWidget(first)
+    first.show()
+    with qtbot.waitSignal(first.sig_inspection_shown, timeout=TIMEOUT):
+        pass
+    first.config_panel.layer_list.setCurrentRow(0)
+    type_value(qtbot, first.config_panel.layer_editor.editor("filters"), "12")
+    type_value(qtbot, first.config_panel.learning_rate_spin, "0.02")
+    first.close()
+    second = MainWindow(ModelService(run_root=False), settings=QSettings(settings.fileName(), QSettings.IniFormat))
+    qtbot.addWidget(second)
+    second.show()
+    with qtbot.waitSignal(second.sig_inspection_shown, timeout=TIMEOUT):
+        pass
+    config = second.config_panel.config()
+    assert config.layers[0].filters == 12 and config.training.learning_rate == 0.02
+    assert second.model_info().config.layers[0].filters == 28  # the bundled model, unchanged
+    assert second.model_label.text().endswith("layers were edited: Build to use them")
+    second.close()
 
 
 def test_main_py_screenshot_smoke(tmp_path):
@@ -468,3 +499,53 @@ def test_menu_shortcuts_call_their_commands_without_arguments(qtbot, window):
     with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT):
         qtbot.keyClick(window, Qt.Key_R, Qt.ControlModifier)
     assert "Test sample #" in window.canvas.message()
+
+
+def test_a_learning_rate_fix_continues_from_the_trained_weights(qtbot, window):
+    """Adam at 5 on the bundled trained model diverges; the fix (Adam's usual rate) trains on from the
+    weights put back, instead of throwing the trained model away for random weights."""
+    panel = window.config_panel
+    panel.set_config(panel.config().with_training(train_subset=320, batch_size=32, epochs=1, validation_split=0.0))
+    type_value(qtbot, window.live_learning_rate, "5")
+    with qtbot.waitSignal(window.service.sig_training_finished, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(panel.train_button, Qt.LeftButton)
+    assert blocker.args[0].reason == "diverged"
+    assert blocker.args[0].suggestion == {"learning_rate": 0.001}
+    qtbot.waitUntil(lambda: getattr(window, "divergence_dialog", None) is not None, timeout=TIMEOUT)
+    with qtbot.waitSignal(window.service.sig_training_finished, timeout=60_000) as blocker:
+        qtbot.mouseClick(window.divergence_fix_button, Qt.LeftButton)
+    assert blocker.args[0].reason == "completed" and blocker.args[0].test_accuracy > 0.9
+    assert window.model_info().source.endswith("reference_model.npz")
+    assert panel.config().training.learning_rate == 0.001
+
+
+def test_step_waits_for_build_when_the_configuration_is_not_the_models(qtbot, window):
+    panel = window.config_panel
+    assert window.step_batch_action.isEnabled()
+    panel.layer_list.setCurrentRow(0)
+    type_value(qtbot, panel.layer_editor.editor("kernel_height"), "30")  # impossible
+    assert not window.step_batch_action.isEnabled() and not window.step_epoch_action.isEnabled()
+    type_value(qtbot, panel.layer_editor.editor("kernel_height"), "5")  # valid, but not the model's
+    assert not window.step_batch_action.isEnabled()
+    assert window.model_label.text().endswith("layers were edited: Build to use them")
+    window.step_batch_action.trigger()  # the shortcut, say: nothing trains
+    qtbot.wait(300)
+    assert window.service.state == p.IDLE and window.monitor.num_points() == 0
+    type_value(qtbot, panel.layer_editor.editor("kernel_height"), "3")
+    assert window.step_batch_action.isEnabled()
+
+
+def test_an_experiment_cannot_be_paused_or_stepped(qtbot, window):
+    experiments = window.experiments_panel
+    experiments.set_preset(None)
+    experiments.set_sweep(0, "training.learning_rate", "0.001, 0.01")
+    experiments.epochs_spin.setValue(3)
+    experiments.subset_spin.setValue(2000)
+    window.show_tab(experiments)
+    with qtbot.waitSignal(window.service.sig_experiment_progress, timeout=TIMEOUT):
+        qtbot.mouseClick(experiments.run_button, Qt.LeftButton)
+    toolbar = {action.text(): action for action, _ in window.toolbar_commands}
+    assert not toolbar["Pause"].isEnabled() and not window.step_batch_action.isEnabled()
+    assert toolbar["Stop"].isEnabled()
+    with qtbot.waitSignal(window.service.sig_experiment_finished, timeout=60_000):
+        qtbot.mouseClick(experiments.cancel_button, Qt.LeftButton)

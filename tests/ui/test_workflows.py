@@ -21,7 +21,7 @@ def window(qtbot, tmp_path):
     with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT):
         pass
     yield window
-    window.close()
+    window.quit_now()
 
 
 def test_an_experiment_runs_from_the_panel_and_fills_its_table(qtbot, window):

@@ -41,6 +41,7 @@ class TrainingController(QObject):
         self._unsaved_training = False
         self._applied_learning_rate: float | None = None
         self._train_after_build = False
+        self._weights_trained_before_run = False
         self._divergence_suggestion: dict = {}
         self._pending_steps: list = []
         self._pending_total_epochs = 0
@@ -110,10 +111,29 @@ class TrainingController(QObject):
         self.start_run_label()
         window.service.train(training=config.training)
 
+    def can_step(self) -> bool:
+        """Whether Step batch / Step epoch make sense now: a run to step, or a model that matches a
+        valid configuration to start one with."""
+        window = self.window
+        if window.service.state in (p.TRAINING, p.PAUSED):
+            return not window.experiment_running()
+        return (window.service.state == p.IDLE and window.model_info() is not None
+                and not window.config_panel.problems() and not self.architecture_edited())
+
+    def architecture_edited(self) -> bool:
+        """Whether the Model panel's layers or initializer differ from the model's (Build to use them)."""
+        info, config = self.window.model_info(), self.window.config_panel.config()
+        return info is not None and info.config is not None and (
+            info.config.input_shape != config.input_shape or info.config.layers != config.layers
+            or info.config.initializer != config.initializer)
+
     def step(self, unit: str) -> None:
         """Train one ``"batch"`` or to the end of the ``"epoch"``, then pause (starting a run if none)."""
         window = self.window
-        if window.model_info() is None:
+        if not self.can_step():
+            if window.service.state == p.IDLE and window.model_info() is not None:
+                window.statusBar().showMessage("The Model panel's configuration is not the model's: Build it (or "
+                                               "fix its problem) before stepping.", 8000)
             return
         if window.service.state == p.IDLE:
             self.start_run_label()
@@ -132,6 +152,7 @@ class TrainingController(QObject):
         config = window.config_panel.config()
         training = config.training
         self._applied_learning_rate = training.learning_rate
+        self._weights_trained_before_run = self._weights_trained
         # The previous run's "Training finished · test accuracy …" must not stand beside a new run.
         window.statusBar().clearMessage()
         window.monitor.start_run(f"{window.config_panel.engine_name()} · {training.optimizer} "
@@ -139,16 +160,22 @@ class TrainingController(QObject):
                                  f"{time.strftime('%H:%M:%S')}")
 
     def apply_divergence_fix(self) -> None:
-        """Use the suggested settings, rebuild with fresh weights and train again."""
+        """Use the suggested settings and train again: from the weights put back after the divergence
+        when only the learning rate changes, or from a fresh build (asking first if trained weights
+        would be lost) when the initializer changes."""
         window = self.window
         suggestion = self._divergence_suggestion
         config = window.config_panel.config()
         config = config.with_training(learning_rate=suggestion.get("learning_rate", config.training.learning_rate))
-        if "initializer" in suggestion:
-            config = replace(config, initializer=replace(config.initializer, name=suggestion["initializer"]))
+        if "initializer" not in suggestion:
+            window.config_panel.set_config(config)
+            self.start_run_label()
+            window.service.train(training=config.training)
+            return
+        config = replace(config, initializer=replace(config.initializer, name=suggestion["initializer"]))
         window.config_panel.set_config(config)
         self._train_after_build = True
-        window.service.build(config, window.config_panel.engine_name())
+        self.build(config, window.config_panel.engine_name())
 
     # -- what the window tells it -------------------------------------------------------------------
     def model_changed(self, info: p.ModelInfo) -> None:
@@ -188,7 +215,9 @@ class TrainingController(QObject):
             return
         parameters = f", {info.summary.total_parameters:,} parameters" if info.summary else ""
         text = f"{ENGINE_LABELS.get(info.engine, info.engine)} engine · {Path(info.source).name}{parameters}"
-        if chosen != info.engine:
+        if self.architecture_edited():
+            text += " · the Model panel's layers were edited: Build to use them"
+        elif chosen != info.engine:
             text += f" · {chosen_label} chosen: Build to use it"
         window.model_label.setText(text)
 
@@ -257,6 +286,9 @@ class TrainingController(QObject):
         window.history_panel.refresh()
         window.inspection.request()
         if finished.reason == "diverged":
+            if finished.last_epoch is None:
+                # No epoch ended: the weights put back are those from before the run.
+                self._weights_trained = self._weights_trained_before_run
             self._offer_divergence_fix(finished)
         accuracy = f" · test accuracy {finished.test_accuracy:.2%}" if finished.test_accuracy is not None else ""
         window.statusBar().showMessage(f"{finished.message}{accuracy}", 15000)
