@@ -38,8 +38,9 @@ from PySide6.QtWidgets import (
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.evaluation import Evaluation
 from cnnviz.ui.elided_label import ElidedLabel
+from cnnviz.ui.layout import PageLayout, hint_label
 from cnnviz.ui.probability_chart import class_key, labels_are_names, spaced_labels
-from cnnviz.ui.viewers.filter_grid import PageLayout, hint_label, nice_ticks
+from cnnviz.ui.viewers.colour_bars import nice_ticks
 
 MAX_GALLERY_IMAGES = 200
 """At most this many images are shown in the gallery (the most confident ones)."""

@@ -21,7 +21,7 @@ from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdf
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QWidget
 
-from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP
+from cnnviz.ui.viewers.colour_maps import DIVERGING_COLORMAP
 from cnnviz.ui.viewers.gradients import describe_target
 from cnnviz.ui.wording import counted
 

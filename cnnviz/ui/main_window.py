@@ -21,12 +21,12 @@ from cnnviz.core.crashlog import write_crash_log
 from cnnviz.core.datasets import CLASS_NAMES, list_datasets
 from cnnviz.core.resources import resource_path
 from cnnviz.service import payloads as p
-from cnnviz.ui.config_panel import ConfigPanel
 from cnnviz.ui.drawing_canvas import DrawingCanvas
 from cnnviz.ui.evaluation_panel import EvaluationPanel
 from cnnviz.ui.experiments.panel import ExperimentsPanel
 from cnnviz.ui.history.panel import HistoryPanel
-from cnnviz.ui.science_panel import SciencePanel
+from cnnviz.ui.model.panel import ConfigPanel
+from cnnviz.ui.science.panel import SciencePanel
 from cnnviz.ui.training.monitor import TrainingMonitor
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView
 from cnnviz.ui.viewers.gradients import GradientsView

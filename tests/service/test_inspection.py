@@ -10,7 +10,7 @@ from cnnviz.engines.numpy_engine import NumpyEngine
 from cnnviz.service.inspection import run_inspection
 
 # Built models take their dataset's 28x28x1 images; the spectra of other shapes are tested in
-# tests/core/test_layer_spectra.py and the views' in tests/ui/test_viewers.py.
+# tests/core/test_layer_spectra.py and the views' in tests/ui/viewers/test_spectra.py.
 CONFIG = cfg.ModelConfig(input_shape=(28, 28, 1), layers=(
     cfg.Conv2D(filters=4, kernel_size=(3, 3), padding="same", activation="tanh"),
     cfg.MaxPooling2D(pool_size=(2, 2)),

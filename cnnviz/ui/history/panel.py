@@ -25,7 +25,7 @@ from cnnviz.ui.history.comparison_view import ComparisonView
 from cnnviz.ui.history.replay_view import NO_RUN_HINT, ReplayView
 from cnnviz.ui.history.run_summary import run_details_html
 from cnnviz.ui.history.run_table import RunTable
-from cnnviz.ui.viewers.filter_grid import PageLayout
+from cnnviz.ui.layout import PageLayout
 from cnnviz.ui.wording import counted
 
 

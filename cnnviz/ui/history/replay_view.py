@@ -32,7 +32,9 @@ from cnnviz.core.layer_spectra import DEFAULT_KERNEL_PADDING
 from cnnviz.core.runs import RunInfo
 from cnnviz.service.inspection import KERNEL_SPECTRA
 from cnnviz.service.payloads import ReplayResult
-from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP, FilterGrid, hint_label
+from cnnviz.ui.layout import hint_label
+from cnnviz.ui.viewers.colour_maps import DIVERGING_COLORMAP
+from cnnviz.ui.viewers.filter_grid import FilterGrid
 from cnnviz.ui.wording import counted
 
 REPLAY_DELAY_MS = 150

@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from cnnviz.ui.export import ExportError, render_widget, write_text
+from cnnviz.ui.layout import hint_label
 from cnnviz.ui.science.common import WrappingLabel, note_label
 from cnnviz.ui.science.similarity_heatmap import SimilarityHeatmap
-from cnnviz.ui.viewers.filter_grid import hint_label
 
 HINT = ("Press “Class similarity matrix” to compare this filter's spectra between every pair of classes, "
         "over several test images of each.")

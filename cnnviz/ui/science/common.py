@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QLabel
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.datasets import MNIST_CLASSES
 from cnnviz.service.payloads import ModelInfo
-from cnnviz.ui.viewers.filter_grid import get_colormap, nice_ticks, set_colorbar_levels, tick_label  # noqa: F401
+from cnnviz.ui.viewers.colour_bars import set_colorbar_levels
+from cnnviz.ui.viewers.colour_maps import get_colormap, image_levels
 
 DEFAULT_DATASET = "mnist-sample"
 """The dataset of a model whose configuration is unknown (a model made elsewhere)."""
@@ -152,18 +153,6 @@ def format_number(value: float, digits: int = 3) -> str:
     if value is None or not np.isfinite(value):
         return "n/a"
     return f"{value:.{digits}g}"
-
-
-def image_levels(array: np.ndarray, symmetric: bool) -> tuple[float, float]:
-    """A never-empty colour range: ``-m .. m`` (``m`` the largest ``|value|``) or ``min .. max``."""
-    finite = np.asarray(array)[np.isfinite(array)]
-    if not finite.size:
-        return (-1.0, 1.0) if symmetric else (0.0, 1.0)
-    if symmetric:
-        high = float(np.abs(finite).max()) or 1.0
-        return -high, high
-    low, high = float(finite.min()), float(finite.max())
-    return (low, high) if high > low else (low, low + 1.0)
 
 
 def make_colorbar(label: str, colormap: str = "viridis", orientation: str = "vertical") -> pg.ColorBarItem:

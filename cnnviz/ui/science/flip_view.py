@@ -33,17 +33,11 @@ from PySide6.QtWidgets import (
 
 from cnnviz.core.backprop import FLIP_TOLERANCE, FlipComparison
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.science.common import (
-    ImagePlot,
-    ModelLayout,
-    WrappingLabel,
-    image_levels,
-    make_colorbar,
-    note_label,
-    set_colorbar_levels,
-    tick_label,
-)
-from cnnviz.ui.viewers.filter_grid import DIVERGING_COLORMAP, FilterGrid, get_colormap, hint_label
+from cnnviz.ui.layout import hint_label
+from cnnviz.ui.science.common import ImagePlot, ModelLayout, WrappingLabel, make_colorbar, note_label
+from cnnviz.ui.viewers.colour_bars import set_colorbar_levels, tick_label
+from cnnviz.ui.viewers.colour_maps import DIVERGING_COLORMAP, get_colormap, image_levels
+from cnnviz.ui.viewers.filter_grid import FilterGrid
 
 if TYPE_CHECKING:
     from cnnviz.science.flip_identity import FlipResult

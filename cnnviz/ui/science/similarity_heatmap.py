@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.ui.science.common import WrappingLabel
-from cnnviz.ui.viewers.filter_grid import get_colormap, set_colorbar_levels
+from cnnviz.ui.viewers.colour_bars import set_colorbar_levels
+from cnnviz.ui.viewers.colour_maps import get_colormap
 
 MAX_LABELLED_CLASSES = 12
 """Cells are written with their values up to this many classes ..."""

@@ -24,12 +24,8 @@ from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.viewers.filter_grid import (
-    COLORMAP_LABELS,
-    COLORMAP_NAMES,
-    FilterGrid,
-    is_diverging,
-)
+from cnnviz.ui.viewers.colour_maps import COLORMAP_LABELS, COLORMAP_NAMES, is_diverging
+from cnnviz.ui.viewers.filter_grid import FilterGrid
 from cnnviz.ui.viewers.grid_view import GridView
 from cnnviz.ui.viewers.unit_grid import UnitGrid
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLayout, QStackedWidget, QWidget
 
-from cnnviz.ui.viewers.filter_grid import FilterGrid, PageLayout, hint_label
+from cnnviz.ui.layout import PageLayout, hint_label
+from cnnviz.ui.viewers.filter_grid import FilterGrid
 
 
 class GridView(QWidget):

@@ -24,12 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.viewers.filter_grid import (
-    COLORMAP_LABELS,
-    COLORMAP_NAMES,
-    DIVERGING_COLORMAP,
-    FilterGrid,
-)
+from cnnviz.ui.viewers.colour_maps import COLORMAP_LABELS, COLORMAP_NAMES, DIVERGING_COLORMAP
+from cnnviz.ui.viewers.filter_grid import FilterGrid
 from cnnviz.ui.viewers.grid_view import GridView
 
 HINT = "Draw a digit or pick a sample to see the kernels (learned weights) of the convolution layers."
@@ -140,6 +136,10 @@ class KernelsView(GridView):
     def set_channel_mean(self, mean: bool) -> None:
         """Show the mean over input channels (True) or the chosen channel (False)."""
         self._mean_check.setChecked(mean)
+
+    def channel_spin(self) -> QSpinBox:
+        """The input-channel box (for tests that use it as a person does)."""
+        return self._channel_spin
 
     def num_input_channels(self) -> int:
         """Input channels of the current layer's kernels (1 for the first layer of an MNIST model)."""

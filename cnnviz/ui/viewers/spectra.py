@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from cnnviz.core.layer_spectra import DEFAULT_KERNEL_PADDING, MAX_KERNEL_PADDING
 from cnnviz.service.payloads import InspectionResult
-from cnnviz.ui.viewers.filter_grid import COLORMAP_LABELS, COLORMAP_NAMES, FilterGrid
+from cnnviz.ui.viewers.colour_maps import COLORMAP_LABELS, COLORMAP_NAMES
+from cnnviz.ui.viewers.filter_grid import FilterGrid
 from cnnviz.ui.viewers.grid_view import GridView
 from cnnviz.ui.wording import counted
 

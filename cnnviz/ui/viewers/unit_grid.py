@@ -18,45 +18,17 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSplitter, QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph: row-major images, white background)
-from cnnviz.ui.viewers.filter_grid import (
-    COLORBAR_MINIMUM_WIDTH,
-    format_value,
-    get_colormap,
-    is_diverging,
-    set_colorbar_levels,
-    wrap_title,
-)
+from cnnviz.ui.viewers.colour_bars import COLORBAR_MINIMUM_WIDTH, set_colorbar_levels
+from cnnviz.ui.viewers.colour_maps import get_colormap, image_levels, is_diverging
+from cnnviz.ui.viewers.figure_text import format_value, wrap_title
+from cnnviz.ui.viewers.unit_cells import UnitLabels, axis_ticks, checked_units, unit_columns
+from cnnviz.ui.viewers.unit_detail import SELECTION_COLOR, UnitDetail
 
 UNITS_READOUT_HINT = "Hover over a unit to read its value; click a unit to see it beside all the others."
 """The status line of a unit grid while no value is read out."""
-
-_MAX_LABELLED_UNITS = 256      # more cells than this are never labelled (one text item per cell)
-_LABEL_FONT_PIXELS = 11
-_CHARACTER_PIXELS = 7          # about how wide one label character is at that size
-_SELECTION_COLOR = "#d62728"
-_BAR_COLOR = "#8c8c8c"
-_MAX_NAMED_TICKS = 30          # class names under the bar chart, when there are at most this many
-
-
-def unit_columns(num_units: int, area: tuple[float, float]) -> int:
-    """How many columns to lay ``num_units`` square cells out in, in ``area`` (width, height).
-
-    The cells are made about as large as they can be; among layouts whose cells are within
-    10 % of the largest, the one with the fewest empty cells in its last row is taken
-    (128 units as 16 × 8 rather than 15 × 9 with seven holes).
-    """
-    width, height = max(area[0], 50.0), max(area[1], 50.0)
-    num_units = max(num_units, 1)
-    sides = {columns: min(width / columns, height / math.ceil(num_units / columns))
-             for columns in range(1, num_units + 1)}
-    largest = max(sides.values())
-    candidates = [columns for columns, side in sides.items() if side >= 0.9 * largest]
-    return min(candidates, key=lambda columns: (math.ceil(num_units / columns) * columns - num_units,
-                                                -sides[columns]))
 
 
 class UnitGrid(QWidget):
@@ -83,7 +55,6 @@ class UnitGrid(QWidget):
         self._symmetric = False
         self._levels = (0.0, 1.0)
         self._num_columns = 0
-        self._labels: list[pg.TextItem] = []
         self._selected: int | None = None
         self._hover: QPointF | None = None
 
@@ -109,10 +80,11 @@ class UnitGrid(QWidget):
         self._image = pg.ImageItem(axisOrder="row-major")
         self._plot.addItem(self._image)
         self._selection_box = QGraphicsRectItem()
-        self._selection_box.setPen(pg.mkPen(_SELECTION_COLOR, width=3))
+        self._selection_box.setPen(pg.mkPen(SELECTION_COLOR, width=3))
         self._selection_box.setZValue(10)
         self._selection_box.hide()
         self._plot.addItem(self._selection_box)
+        self._labels = UnitLabels(self._plot)
         self._colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=get_colormap("viridis"),
                                          label=value_label, interactive=False, width=12,
                                          colorMapMenu=False)
@@ -131,7 +103,8 @@ class UnitGrid(QWidget):
         self._status.setWordWrap(True)
         self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self._detail_panel = self._build_detail_panel()
+        self._detail_panel = UnitDetail(value_label)
+        self._detail_panel.sig_close_requested.connect(self._on_close_detail)
         self._splitter = QSplitter(Qt.Orientation.Horizontal)
         self._splitter.addWidget(self._graphics)
         self._splitter.addWidget(self._detail_panel)
@@ -159,46 +132,6 @@ class UnitGrid(QWidget):
         self._fit_timer.timeout.connect(self._fit_central_item)
         self._graphics.installEventFilter(self)
         self._graphics.viewport().installEventFilter(self)
-
-    def _build_detail_panel(self) -> QWidget:
-        panel = QWidget()
-        panel.setMinimumWidth(240)
-        self._detail_title = QLabel()
-        self._detail_title.setStyleSheet("font-weight: bold;")
-        self._detail_title.setWordWrap(True)
-        self._detail_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QToolButton()
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.setToolTip("Close this panel")
-        close.clicked.connect(self._on_close_detail)
-        header = QHBoxLayout()
-        header.setContentsMargins(4, 0, 0, 0)
-        header.addWidget(self._detail_title, 1)
-        header.addWidget(close)
-        self._detail_graphics = pg.GraphicsLayoutWidget()
-        self._detail_graphics.setToolTip("Every unit's value; the chosen unit in red.")
-        self._bars_plot = self._detail_graphics.addPlot(row=0, col=0)
-        self._bars_plot.setMenuEnabled(False)
-        self._bars_plot.hideButtons()
-        self._bars_plot.setMouseEnabled(x=False, y=False)
-        for side in ("left", "bottom"):
-            self._bars_plot.getAxis(side).enableAutoSIPrefix(False)
-        self._bars_plot.setLabel("left", self._value_label)
-        self._bars_plot.addLine(y=0, pen=pg.mkPen("#444", width=1))
-        self._bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=_BAR_COLOR, pen=None)
-        self._selected_bar = pg.BarGraphItem(x=[], height=[], width=0.8, brush=_SELECTION_COLOR, pen=None)
-        # A marker above the chosen bar keeps it findable when its value is 0 (a dead ReLU unit).
-        self._selected_marker = pg.ScatterPlotItem(size=11, symbol="t", brush=_SELECTION_COLOR, pen=None)
-        self._bars_plot.addItem(self._bars)
-        self._bars_plot.addItem(self._selected_bar)
-        self._bars_plot.addItem(self._selected_marker)
-        layout = QVBoxLayout(panel)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(header)
-        layout.addWidget(self._detail_graphics, 1)
-        return panel
 
     # -- public API -----------------------------------------------------------------------------
     def set_title(self, text: str) -> None:
@@ -240,27 +173,14 @@ class UnitGrid(QWidget):
         ValueError
             If ``values`` is not one vector, holds no numbers, or ``names`` has the wrong length.
         """
-        values = np.asarray(values)
-        if values.ndim == 2 and values.shape[0] == 1:
-            values = values[0]
-        if values.ndim != 1:
-            raise ValueError(f"values must be one vector of shape (units,), received an array of shape "
-                             f"{values.shape}. Flatten one image's output first, e.g. output[0].ravel().")
-        if not np.issubdtype(values.dtype, np.number):
-            raise ValueError(f"values must hold numbers, received dtype {values.dtype}.")
-        if names is not None and len(names) != len(values):
-            raise ValueError(f"Received {len(names)} names for {len(values)} units; give one name per unit "
-                             f"or none.")
+        values, names = checked_units(values, names)
         get_colormap(colormap)   # an unknown name fails here, before anything changes
         resized = len(values) != len(self._values)
-        names = None if names is None else [str(name) for name in names]
         renamed = names != self._names
-        self._values = np.array(values, dtype=np.float32)
-        self._values.flags.writeable = False
-        self._names = names
+        self._values, self._names = values, names
         self._colormap_name = colormap
         self._symmetric = is_diverging(colormap) if symmetric is None else bool(symmetric)
-        self._levels = self._compute_levels()
+        self._levels = image_levels(self._values, self._symmetric)
         if self._selected is not None and self._selected >= len(self._values):
             self.select(None)
         if resized:
@@ -299,7 +219,7 @@ class UnitGrid(QWidget):
 
     def cell_label_texts(self) -> list[str]:
         """The labels drawn in the cells (empty while the cells are too small for them)."""
-        return [label.textItem.toPlainText() for label in self._labels if label.isVisible()]
+        return self._labels.visible_texts()
 
     def unit_name(self, index: int) -> str:
         """``"unit 3"``, or ``"unit 3 (class Dress)"`` for a named unit."""
@@ -359,7 +279,7 @@ class UnitGrid(QWidget):
 
     def detail_text(self) -> str:
         """The side panel's line about the chosen unit (empty while none is chosen)."""
-        return self._detail_title.text() if self._selected is not None else ""
+        return self._detail_panel.text() if self._selected is not None else ""
 
     def graphics_widget(self) -> pg.GraphicsLayoutWidget:
         """The graphics widget holding title, units and colour bar (for export)."""
@@ -370,16 +290,6 @@ class UnitGrid(QWidget):
         return self._colorbar
 
     # -- drawing --------------------------------------------------------------------------------
-    def _compute_levels(self) -> tuple[float, float]:
-        finite = self._values[np.isfinite(self._values)]
-        if not finite.size:
-            return (-1.0, 1.0) if self._symmetric else (0.0, 1.0)
-        if self._symmetric:
-            bound = float(np.abs(finite).max()) or 1.0
-            return -bound, bound
-        low, high = float(finite.min()), float(finite.max())
-        return (low, high) if high > low else (low, low + 1.0)
-
     def _area(self) -> tuple[float, float]:
         """Pixels available to the cells: the graphics view less title, axes and colour bar."""
         return float(self._graphics.width() - 150), float(self._graphics.height() - 90)
@@ -393,7 +303,7 @@ class UnitGrid(QWidget):
         num_units = len(self._values)
         if not num_units:
             self._image.clear()
-            self._remove_labels()
+            self._labels.remove()
             return
         area = self._area()
         columns = unit_columns(num_units, area)
@@ -410,65 +320,19 @@ class UnitGrid(QWidget):
         if relayout:
             self._image.setRect(QRectF(0, 0, columns, rows))
             self._plot.getViewBox().setRange(xRange=(0, columns), yRange=(0, rows), padding=0)
-            self._set_axis_ticks(rows, columns)
-            self._set_labels(self._label_texts(), columns)
+            left, bottom = axis_ticks(rows, columns)
+            self._plot.getAxis("left").setTicks([left])
+            self._plot.getAxis("bottom").setTicks([bottom])
+            self._labels.set_texts(self._label_texts(), columns)
             self._place_selection_box()
-        self._color_labels()
-        self._update_labels_visibility(min(area[0] / columns, area[1] / rows))
+        self._labels.color(self._values, self._levels, self._colormap_name)
+        # The cell labels while every one fits its cell; the axes otherwise.
+        self._show_axes(not self._labels.fit(min(area[0] / columns, area[1] / rows)))
 
     def _label_texts(self) -> list[str]:
         if self._names is not None:
             return list(self._names)
         return [str(index) for index in range(len(self._values))]
-
-    def _set_axis_ticks(self, rows: int, columns: int) -> None:
-        """Left: index of each row's first unit; bottom: column offset (thinned to stay readable)."""
-        row_step = max(1, math.ceil(rows / 12))
-        column_step = max(1, math.ceil(columns / 12))
-        self._plot.getAxis("left").setTicks(
-            [[(row + 0.5, str(row * columns)) for row in range(0, rows, row_step)]])
-        self._plot.getAxis("bottom").setTicks(
-            [[(col + 0.5, f"+{col}") for col in range(0, columns, column_step)]])
-
-    def _remove_labels(self) -> None:
-        for label in self._labels:
-            self._plot.removeItem(label)
-        self._labels = []
-
-    def _set_labels(self, texts: list[str], columns: int) -> None:
-        """One text item per cell (none for more than a few hundred units)."""
-        self._remove_labels()
-        if len(texts) > _MAX_LABELLED_UNITS:
-            return
-        font = QFont()
-        font.setPixelSize(_LABEL_FONT_PIXELS)
-        for index, text in enumerate(texts):
-            label = pg.TextItem(text, anchor=(0.5, 0.5))
-            label.setFont(font)
-            label.setPos(index % columns + 0.5, index // columns + 0.5)
-            label.setZValue(5)
-            self._plot.addItem(label)
-            self._labels.append(label)
-
-    def _color_labels(self) -> None:
-        """Black or white labels, whichever reads better on each cell's colour."""
-        if not self._labels:
-            return
-        low, high = self._levels
-        fractions = np.clip((np.nan_to_num(self._values) - low) / (high - low), 0.0, 1.0)
-        colors = get_colormap(self._colormap_name).map(fractions, mode="byte")
-        luminance = colors[:, :3] @ np.array([0.299, 0.587, 0.114])
-        for label, bright in zip(self._labels, luminance > 140):
-            label.setColor("#000" if bright else "#fff")
-
-    def _update_labels_visibility(self, cell_pixels: float) -> None:
-        """Show the cell labels only while every one fits its cell; the axes otherwise."""
-        longest = max((len(label.textItem.toPlainText()) for label in self._labels), default=0)
-        fits = bool(self._labels) and (longest * _CHARACTER_PIXELS + 4 <= cell_pixels
-                                       and _LABEL_FONT_PIXELS + 4 <= cell_pixels)
-        for label in self._labels:
-            label.setVisible(fits)
-        self._show_axes(not fits)
 
     def _show_axes(self, shown: bool) -> None:
         for side in ("left", "bottom"):
@@ -484,38 +348,9 @@ class UnitGrid(QWidget):
         self._selection_box.show()
 
     def _update_detail(self) -> None:
-        index = self._selected
-        num_units = len(self._values)
-        if index is None or not num_units:
+        if self._selected is None or not len(self._values):
             return
-        x = np.arange(num_units)
-        self._bars.setOpts(x=x, height=self._values, width=0.8)
-        self._selected_bar.setOpts(x=[index], height=[self._values[index]], width=0.8)
-        axis = self._bars_plot.getAxis("bottom")
-        if self._names is not None and num_units <= _MAX_NAMED_TICKS:
-            self._bars_plot.setLabel("bottom", "class")
-            axis.setTicks([[(position, name) for position, name in enumerate(self._names)]])
-        else:
-            self._bars_plot.setLabel("bottom", "unit")
-            axis.setTicks(None)
-        self._bars_plot.setLabel("left", self._value_label)
-        finite = self._values[np.isfinite(self._values)]
-        low = min(float(finite.min()), 0.0) if finite.size else 0.0
-        high = max(float(finite.max()), 0.0) if finite.size else 1.0
-        if high <= low:
-            high = low + 1.0
-        # Room above the tallest bar for the marker.
-        self._bars_plot.setRange(xRange=(-0.6, num_units - 0.4), yRange=(low, high + 0.1 * (high - low)),
-                                 padding=0.03)
-        selected_value = float(np.nan_to_num(self._values[index]))
-        # The marker points down at the bar from just above it (or above zero for a negative bar).
-        self._selected_marker.setData([index], [max(selected_value, 0.0) + 0.06 * (high - low)])
-        value = float(self._values[index])
-        rank = int(np.sum(self._values > value)) + 1 if np.isfinite(value) else None
-        rank_text = f" — rank {rank} of {num_units}, largest first" if rank is not None else ""
-        name = "" if self._names is None else f", class {self._names[index]}"
-        self._detail_title.setText(f"Unit {index} of {num_units}{name}: {self._value_label} "
-                                   f"{format_value(value)}{rank_text}")
+        self._detail_panel.show_unit(self._values, self._selected, self._names, self._value_label)
 
     # -- hover and click ------------------------------------------------------------------------
     def _on_mouse_moved(self, scene_position: QPointF) -> None:
@@ -567,4 +402,4 @@ class UnitGrid(QWidget):
         return hint
 
 
-__all__ = ["UnitGrid", "UNITS_READOUT_HINT", "unit_columns"]
+__all__ = ["UnitGrid", "UNITS_READOUT_HINT"]

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QScrollArea, QWid
 from cnnviz.core.config import Conv2D, reference_config
 from cnnviz.core.datasets import list_datasets
 from cnnviz.service import payloads as p
-from cnnviz.ui.config_panel import ConfigPanel
+from cnnviz.ui.model.panel import ConfigPanel
 from cnnviz.ui.wheel_guard import install_wheel_guard
 from tests.ui.person import backspace, choose, click_arrow, click_into, type_value, wheel
 
@@ -20,14 +20,14 @@ def make_panel(qtbot):
 
 
 def summary_rows(panel):
-    table = panel.summary_table
+    table = panel.summary_box.table
     return [tuple(table.item(row, column).text() for column in range(3)) for row in range(table.rowCount())]
 
 
 def test_shows_the_reference_summary(qtbot):
     panel = make_panel(qtbot)
     assert summary_rows(panel)[0] == ("conv2d (Conv2D)", "(None, 26, 26, 28)", "280")
-    assert panel.total_label.text() == "Total params: 607,394 (all trainable)"
+    assert panel.summary_box.total_label.text() == "Total params: 607,394 (all trainable)"
     assert panel.layer_list.count() == 7
 
 
@@ -50,7 +50,7 @@ def test_an_impossible_setting_shows_its_message_at_the_layer(qtbot):
     item = panel.layer_list.item(0)
     assert item.text().startswith("⚠") and "larger than" in item.toolTip()
     assert not panel.build_button.isEnabled()
-    assert panel.summary_table.rowCount() == 0
+    assert panel.summary_box.table.rowCount() == 0
     panel.layer_editor.findChild(object, "setting_kernel_height").setValue(3)
     assert not panel.problems() and panel.build_button.isEnabled()
 

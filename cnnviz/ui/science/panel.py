@@ -28,12 +28,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from cnnviz.service.payloads import InspectionResult, ModelInfo, ScienceResult
+from cnnviz.ui.layout import PageLayout
 from cnnviz.ui.science.common import ModelLayout
 from cnnviz.ui.science.dead_filters_view import DeadFiltersTab
 from cnnviz.ui.science.flip_view import FlipTab
 from cnnviz.ui.science.spectra_comparison import SpectraComparisonTab
 from cnnviz.ui.science.symmetry_view import SymmetryTab
-from cnnviz.ui.viewers.filter_grid import PageLayout
 
 SPECTRA, FLIP, SYMMETRY, DEAD_FILTERS = range(4)
 """The tabs' indices."""

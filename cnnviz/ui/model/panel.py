@@ -1,10 +1,12 @@
-"""The model configuration panel: engine, data, architecture, training settings, summary, commands.
+"""The Model panel: engine, data, architecture, training settings, summary, commands.
 
 A view over :class:`cnnviz.core.config.ModelConfig`: every edit produces a new
 configuration, checked by :func:`cnnviz.core.validation.find_problems`; problems
-are shown beside the offending layer, and the summary table (the report's
-Figure 2) follows every valid change. Build, Train, Pause, Resume and Stop are
-forwarded as signals; their enabled states follow the model service's state.
+are shown beside the offending layer (its settings: :mod:`~cnnviz.ui.model.layer_form`),
+and the summary table (the report's Figure 2, :mod:`~cnnviz.ui.model.summary_box`) follows
+every valid change; the training settings are :mod:`~cnnviz.ui.model.training_form`.
+Build, Train, Pause, Resume and Stop are forwarded as signals; their enabled states follow
+the model service's state.
 """
 
 from __future__ import annotations
@@ -15,36 +17,30 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
     QSizePolicy,
-    QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from cnnviz.core import config as cfg
-from cnnviz.core.summary import format_shape, summarize
+from cnnviz.core.summary import summarize
 from cnnviz.core.validation import find_problems
 from cnnviz.service import payloads as p
-from cnnviz.ui.layer_form import ERROR_COLOR, LayerForm
+from cnnviz.ui.model.layer_form import ERROR_COLOR, LayerForm
+from cnnviz.ui.model.summary_box import SummaryBox
+from cnnviz.ui.model.training_form import TrainingForm, select_data
 from cnnviz.ui.wording import counted
 
 ENGINES = (("numpy", "NumPy (from scratch)"), ("keras", "Keras / TensorFlow"))
-INITIALIZER_LABELS = {"glorot_uniform": "Glorot uniform (Keras default)", "he_normal": "He normal",
-                      "normal": "Normal (chosen scale)", "ones": "All ones"}
-OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 NEW_LAYERS = {
     "conv2d": cfg.Conv2D(filters=16), "max_pooling2d": cfg.MaxPooling2D(),
     "average_pooling2d": cfg.AveragePooling2D(), "spectral_pooling2d": cfg.SpectralPooling2D((14, 14)),
@@ -163,62 +159,18 @@ class ConfigPanel(QWidget):
         arch_layout.addWidget(self.layer_editor)
         layout.addWidget(architecture)
 
-        training = QGroupBox("Training")
-        tform = QFormLayout(training)
-        self.initializer_combo = QComboBox()
-        for name, label in INITIALIZER_LABELS.items():
-            self.initializer_combo.addItem(label, name)
-        self.initializer_combo.setToolTip("How the weights start (the report compares all ones, heavy "
-                                          "normal weights and sensible defaults).")
-        self.scale_spin = QDoubleSpinBox(decimals=4, minimum=0.0001, maximum=100.0, singleStep=0.01)
-        self.scale_spin.setToolTip("Standard deviation of the normal initializer")
-        self.optimizer_combo = QComboBox()
-        for name, label in OPTIMIZER_LABELS.items():
-            self.optimizer_combo.addItem(label, name)
-        self.optimizer_combo.setToolTip("The optimizer, with Keras's update rules")
-        self.learning_rate_spin = QDoubleSpinBox(decimals=5, minimum=0.00001, maximum=10.0, singleStep=0.0005)
-        self.learning_rate_spin.setToolTip("Step size. Adam: about 0.001; SGD: about 0.01–0.1. Too high "
-                                           "and training diverges (the report's 0.7).")
-        self.batch_spin = QSpinBox(minimum=1, maximum=4096)
-        self.batch_spin.setToolTip("Images per optimizer step")
-        self.epochs_spin = QSpinBox(minimum=1, maximum=1000)
-        self.epochs_spin.setToolTip("Passes over the training images")
-        self.subset_spin = QSpinBox(minimum=0, maximum=1_000_000, singleStep=1000)
-        self.subset_spin.setSpecialValueText("all")
-        self.subset_spin.setToolTip("Train on the first N images only (0 = all)")
-        self.validation_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=0.9, singleStep=0.05)
-        self.validation_spin.setToolTip("Fraction of the training images held out for validation")
-        self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
-        self.seed_spin.setToolTip("Seeds initial weights, shuffling and dropout: the same seed gives the "
-                                  "same run")
-        tform.addRow("Initializer", self.initializer_combo)
-        tform.addRow("Scale", self.scale_spin)
-        tform.addRow("Optimizer", self.optimizer_combo)
-        tform.addRow("Learning rate", self.learning_rate_spin)
-        tform.addRow("Batch size", self.batch_spin)
-        tform.addRow("Epochs", self.epochs_spin)
-        tform.addRow("Training subset", self.subset_spin)
-        tform.addRow("Validation split", self.validation_spin)
-        tform.addRow("Seed", self.seed_spin)
-        layout.addWidget(training)
+        self.training_form = TrainingForm()
+        self.training_form.sig_edited.connect(self._on_settings_edited)
+        # The form's controls under the names the window and its tests know them by.
+        form = self.training_form
+        self.initializer_combo, self.scale_spin = form.initializer_combo, form.scale_spin
+        self.optimizer_combo, self.learning_rate_spin = form.optimizer_combo, form.learning_rate_spin
+        self.batch_spin, self.epochs_spin, self.subset_spin = form.batch_spin, form.epochs_spin, form.subset_spin
+        self.validation_spin, self.seed_spin = form.validation_spin, form.seed_spin
+        layout.addWidget(self.training_form)
 
-        summary = QGroupBox("Summary")
-        slayout = QVBoxLayout(summary)
-        self.summary_table = QTableWidget(0, 3)
-        self.summary_table.setHorizontalHeaderLabels(["Layer (type)", "Output shape", "Param #"])
-        self.summary_table.verticalHeader().setVisible(False)
-        self.summary_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.summary_table.setSelectionMode(QAbstractItemView.NoSelection)
-        header = self.summary_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
-        self.summary_table.setMinimumHeight(170)
-        self.summary_table.setToolTip("Each layer's output shape and parameter count, as Keras reports them")
-        self.total_label = QLabel()
-        slayout.addWidget(self.summary_table)
-        slayout.addWidget(self.total_label)
-        layout.addWidget(summary)
+        self.summary_box = SummaryBox()
+        layout.addWidget(self.summary_box)
 
         commands = QHBoxLayout()
         self.build_button = QPushButton("Build")
@@ -239,13 +191,6 @@ class ConfigPanel(QWidget):
 
         self.engine_combo.currentIndexChanged.connect(self._on_engine_changed)
         self.dataset_combo.currentIndexChanged.connect(self._on_settings_edited)
-        for spin in (self.scale_spin, self.learning_rate_spin, self.validation_spin, self.batch_spin,
-                     self.epochs_spin, self.subset_spin, self.seed_spin):
-            # A value counts when typing ends (Enter, Tab, leaving the field) or an arrow steps it.
-            spin.setKeyboardTracking(False)
-            spin.valueChanged.connect(self._on_settings_edited)
-        for combo in (self.initializer_combo, self.optimizer_combo):
-            combo.currentIndexChanged.connect(self._on_settings_edited)
         self.layer_list.currentRowChanged.connect(self._on_layer_selected)
         self.remove_button.clicked.connect(self._on_remove_layer)
         self.up_button.clicked.connect(self._on_move_up)
@@ -290,7 +235,7 @@ class ConfigPanel(QWidget):
             if not info.available:
                 self.dataset_combo.model().item(index).setEnabled(False)
         self._updating = False
-        self._select_data(self.dataset_combo, self._config.training.dataset)
+        select_data(self.dataset_combo, self._config.training.dataset)
 
     def set_config(self, config: cfg.ModelConfig) -> None:
         """Show ``config`` in every control."""
@@ -299,16 +244,8 @@ class ConfigPanel(QWidget):
         training = config.training
         if self.dataset_combo.findData(training.dataset) < 0:
             self.dataset_combo.addItem(training.dataset, training.dataset)
-        self._select_data(self.dataset_combo, training.dataset)
-        self._select_data(self.initializer_combo, config.initializer.name)
-        self.scale_spin.setValue(config.initializer.scale)
-        self._select_data(self.optimizer_combo, training.optimizer)
-        self.learning_rate_spin.setValue(training.learning_rate)
-        self.batch_spin.setValue(training.batch_size)
-        self.epochs_spin.setValue(training.epochs)
-        self.subset_spin.setValue(training.train_subset or 0)
-        self.validation_spin.setValue(training.validation_split)
-        self.seed_spin.setValue(training.seed)
+        select_data(self.dataset_combo, training.dataset)
+        self.training_form.show_config(config)
         self._updating = False
         self._refresh(select=self.layer_list.currentRow())
 
@@ -320,12 +257,6 @@ class ConfigPanel(QWidget):
         self._update_buttons()
 
     # -- internals ----------------------------------------------------------------------------------
-    @staticmethod
-    def _select_data(combo: QComboBox, value) -> None:
-        index = combo.findData(value)
-        if index >= 0:
-            combo.setCurrentIndex(index)
-
     def _update_buttons(self) -> None:
         idle = self._state == p.IDLE
         running = self._state in (p.TRAINING, p.PAUSED)
@@ -342,15 +273,9 @@ class ConfigPanel(QWidget):
     def _on_settings_edited(self) -> None:
         if self._updating:
             return
-        training = replace(
-            self._config.training,
-            dataset=self.dataset_combo.currentData() or self._config.training.dataset,
-            optimizer=self.optimizer_combo.currentData(),
-            learning_rate=self.learning_rate_spin.value(), batch_size=self.batch_spin.value(),
-            epochs=self.epochs_spin.value(), train_subset=self.subset_spin.value() or None,
-            validation_split=self.validation_spin.value(), seed=self.seed_spin.value())
-        initializer = cfg.Initializer(self.initializer_combo.currentData(), self.scale_spin.value())
-        self._config = replace(self._config, training=training, initializer=initializer)
+        training = self.training_form.training(
+            self._config.training, self.dataset_combo.currentData() or self._config.training.dataset)
+        self._config = replace(self._config, training=training, initializer=self.training_form.initializer())
         self._refresh(select=self.layer_list.currentRow(), rebuild_form=False)
 
     def _set_layers(self, layers: list, select: int) -> None:
@@ -365,7 +290,7 @@ class ConfigPanel(QWidget):
         """
         config = self._config
         self._problems = find_problems(config)
-        self.scale_spin.setEnabled(config.initializer.name == "normal")
+        self.training_form.follow_initializer(config.initializer.name)
         self._refresh_layer_list(select)
         select = self.layer_list.currentRow()
         if rebuild_form:
@@ -373,7 +298,7 @@ class ConfigPanel(QWidget):
         else:
             self.layer_editor.set_problems([problem for problem in self._problems if problem.layer_index == select])
         self._show_problems()
-        self._refresh_summary()
+        self.summary_box.show_summary(None if self._problems else config)
         self._update_buttons()
         self.sig_config_changed.emit(config)
 
@@ -416,22 +341,6 @@ class ConfigPanel(QWidget):
         self.problem_label.setText(f"⚠ {problems[0].message}{more}")
         self.problem_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
         self.problem_label.setToolTip("\n".join(f"⚠ {problem.message}" for problem in problems))
-
-    def _refresh_summary(self) -> None:
-        if self._problems:
-            self.summary_table.setRowCount(0)
-            self.total_label.setText("The summary appears when the configuration is valid.")
-            return
-        summary = summarize(self._config)
-        self.summary_table.setRowCount(len(summary.rows))
-        for row, line in enumerate(summary.rows):
-            cells = (f"{line.name} ({line.label})", format_shape(line.output_shape), f"{line.num_parameters:,}")
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column == 2:
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                self.summary_table.setItem(row, column, item)
-        self.total_label.setText(f"Total params: {summary.total_parameters:,} (all trainable)")
 
     def _on_layer_selected(self, row: int) -> None:
         self._show_layer_form(row)

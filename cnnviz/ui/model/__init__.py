@@ -1,0 +1,1 @@
+"""The Model panel (the dock on the left): engine, data, layers, training settings, summary, commands."""

@@ -1,0 +1,67 @@
+"""The Model panel's summary: each layer's output shape and parameter count, as Keras prints them.
+
+:class:`SummaryBox` is the report's Figure 2 for the configuration being edited; it is empty,
+with a line saying why, while the configuration has a problem.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from cnnviz.core import config as cfg
+from cnnviz.core.summary import format_shape, summarize
+
+
+class SummaryBox(QGroupBox):
+    """A table of layers (name and type, output shape, parameter count) above the total.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+    """
+
+    def __init__(self, parent=None):
+        super().__init__("Summary", parent)
+        layout = QVBoxLayout(self)
+        self.table = QTableWidget(0, 3)
+        """One row per layer."""
+        self.table.setHorizontalHeaderLabels(["Layer (type)", "Output shape", "Param #"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.NoSelection)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        self.table.setMinimumHeight(170)
+        self.table.setToolTip("Each layer's output shape and parameter count, as Keras reports them")
+        self.total_label = QLabel()
+        """The total parameter count, or why there is no summary."""
+        layout.addWidget(self.table)
+        layout.addWidget(self.total_label)
+
+    def show_summary(self, config: cfg.ModelConfig | None) -> None:
+        """Show the summary of ``config``; None (a configuration with problems) empties the table."""
+        if config is None:
+            self.table.setRowCount(0)
+            self.total_label.setText("The summary appears when the configuration is valid.")
+            return
+        summary = summarize(config)
+        self.table.setRowCount(len(summary.rows))
+        for row, line in enumerate(summary.rows):
+            cells = (f"{line.name} ({line.label})", format_shape(line.output_shape), f"{line.num_parameters:,}")
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column == 2:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.table.setItem(row, column, item)
+        self.total_label.setText(f"Total params: {summary.total_parameters:,} (all trainable)")

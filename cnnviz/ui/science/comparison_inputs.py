@@ -1,0 +1,58 @@
+"""Where the spectra comparison's input B comes from: the model's test split, read once; and thumbnails.
+
+:class:`DatasetTestSplits` reads a dataset's test images (preprocessed as the model sees them) the first
+time they are asked for, and keeps them, or the reason they cannot be read, for every later ask.
+:func:`thumbnail` draws an input as the small grey picture beside A and B.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+
+from cnnviz.core.results import frozen
+
+THUMBNAIL_SIZE = 40
+
+
+def thumbnail(image: np.ndarray | None) -> QPixmap:
+    """A grey pixmap of an ``(h, w, c)`` image in [0, 1], scaled to :data:`THUMBNAIL_SIZE`."""
+    if image is None:
+        pixmap = QPixmap(THUMBNAIL_SIZE, THUMBNAIL_SIZE)
+        pixmap.fill(Qt.GlobalColor.lightGray)
+        return pixmap
+    grey = np.asarray(image, dtype=np.float32)
+    grey = grey.mean(axis=-1) if grey.ndim == 3 else grey
+    grey = np.ascontiguousarray(np.clip(np.nan_to_num(grey) * 255 + 0.5, 0, 255).astype(np.uint8))
+    height, width = grey.shape
+    picture = QImage(grey.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+    return QPixmap.fromImage(picture.scaled(THUMBNAIL_SIZE, THUMBNAIL_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                                            Qt.TransformationMode.FastTransformation))
+
+
+class DatasetTestSplits:
+    """The test splits read so far, by dataset, seed (the ``shapes`` dataset generates its test
+    split from it) and data folder."""
+
+    def __init__(self):
+        self._found: dict[tuple, tuple[np.ndarray, np.ndarray, tuple[str, ...]] | str] = {}
+
+    def read(self, dataset: str, seed: int, data_dir: str | None
+             ) -> tuple[tuple[np.ndarray, np.ndarray, tuple[str, ...]] | str, bool]:
+        """The test split ``(images (n, h, w, c), labels (n,), class names)``, or why it cannot be
+        read; and whether it was read just now (False when it comes from an earlier ask)."""
+        key = (dataset, seed, data_dir)
+        if key in self._found:
+            return self._found[key], False
+        from cnnviz.core.datasets import load_dataset
+        from cnnviz.core.preprocessing import preprocess_batch
+
+        try:
+            split = load_dataset(dataset, "test", data_dir=data_dir, seed=seed)
+            images = frozen(preprocess_batch(split.images))
+            self._found[key] = (images, frozen(np.asarray(split.labels, dtype=np.int64)),
+                                tuple(split.class_names))
+        except (ValueError, OSError) as error:
+            self._found[key] = f"The test images of {dataset} cannot be read: {error}"
+        return self._found[key], True

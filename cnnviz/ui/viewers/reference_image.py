@@ -1,0 +1,77 @@
+"""The grey reference image that a filter grid shows beside its maps (the network's input).
+
+:class:`ReferenceImage` is a small titled image in a pyqtgraph layout (:attr:`ReferenceImage.layout`)
+that the grid adds to its view or takes out of it; it answers which of its pixels lies under a
+point of the scene, so that the grid's status line can read the input too.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+
+from cnnviz.ui.viewers.colour_maps import get_colormap
+from cnnviz.ui.viewers.grid_cells import make_image_view
+
+MAXIMUM_SIDE = 144
+"""Pixels of the image's longer side, at most."""
+
+
+class ReferenceImage:
+    """A titled grey image, at most :data:`MAXIMUM_SIDE` pixels wide, updated in place."""
+
+    def __init__(self):
+        self.layout = pg.GraphicsLayout()
+        """The layout holding the title and the image."""
+        self.layout.setContentsMargins(0, 0, 6, 0)
+        self._label = pg.LabelItem("", size="9pt", bold=True, color="#222")
+        self.layout.addItem(self._label, row=0, col=0)
+        self._view, self._item = make_image_view(self.layout, 1, 0)
+        self._item.setColorMap(get_colormap("gray"))
+        self.layout.setMaximumWidth(150)
+        self.layout.setMinimumWidth(90)
+        self._view.setMaximumSize(MAXIMUM_SIDE, MAXIMUM_SIDE)
+        self._image: np.ndarray | None = None
+
+    def set_image(self, image: np.ndarray, title: str) -> bool:
+        """Show ``image`` (shape (h, w), float32) titled ``title``; whether its shape changed.
+
+        The grey scale runs over the image's own finite range.
+        """
+        previous = self._image
+        self._image = image
+        finite = image[np.isfinite(image)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if high <= low:
+            high = low + 1.0
+        self._item.setImage(image, autoLevels=False, levels=(low, high))
+        self._label.setText(title)
+        reshaped = previous is None or previous.shape != image.shape
+        if reshaped:
+            self._view.setMaximumSize(MAXIMUM_SIDE, MAXIMUM_SIDE * image.shape[0] / image.shape[1])
+            self._view.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0)
+        return reshaped
+
+    def clear(self) -> None:
+        """Forget the image (the grid takes the layout out of its view)."""
+        self._image = None
+
+    def image(self) -> np.ndarray | None:
+        """The image shown, or None."""
+        return self._image
+
+    def title(self) -> str:
+        """The image's title, e.g. ``"Input"``."""
+        return self._label.text
+
+    def pixel_at(self, scene_position: QPointF) -> tuple[int, int] | None:
+        """``(row, col)`` of the image's pixel at a position in the scene, or None."""
+        if self._image is None or not self._view.sceneBoundingRect().contains(scene_position):
+            return None
+        point = self._view.mapSceneToView(scene_position)
+        row, col = math.floor(point.y()), math.floor(point.x())
+        height, width = self._image.shape
+        return (row, col) if 0 <= row < height and 0 <= col < width else None

@@ -1,0 +1,78 @@
+"""The kernel viewer: one image per output filter, input channels of deeper and colour layers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnnviz.core.config import deep_config, reference_config
+from cnnviz.ui.viewers.gradients import GradientsView
+from cnnviz.ui.viewers.kernels import KernelsView
+from tests.ui.viewers.helpers import make_result
+
+
+def test_kernels_show_one_image_per_output_filter(qtbot):
+    view = KernelsView()
+    qtbot.addWidget(view)
+    assert view.is_showing_hint()
+    result = make_result(reference_config())
+    view.show_inspection(result)
+    kernels = result.kernels["conv2d"]
+    assert view.available_layers() == ["conv2d"]
+    assert len(view.grid().image_items()) == 28
+    for index in (0, 13, 27):
+        np.testing.assert_array_equal(view.grid().image_items()[index].image, kernels[:, :, 0, index])
+    bound = np.abs(kernels).max()
+    np.testing.assert_allclose(view.grid().levels()[0], [-bound, bound], rtol=1e-6)
+    assert view.num_input_channels() == 1
+    assert not view.channel_spin().isEnabled()
+    assert view.title() == "Kernels — conv2d (28 filters, 3×3)"
+
+
+def test_kernels_of_a_deeper_layer_switch_input_channel(qtbot):
+    view = KernelsView()
+    qtbot.addWidget(view)
+    result = make_result(deep_config())
+    view.show_inspection(result)
+    assert view.available_layers() == ["conv2d", "conv2d_1"]
+    view.set_current_layer("conv2d_1")
+    kernels = result.kernels["conv2d_1"]
+    assert view.num_input_channels() == 8
+    assert view.channel_spin().isEnabled() and view.channel_spin().maximum() == 7
+    assert len(view.grid().image_items()) == 16
+    np.testing.assert_array_equal(view.grid().images(), np.moveaxis(kernels[:, :, 0, :], -1, 0))
+    view.set_input_channel(5)
+    np.testing.assert_array_equal(view.grid().images(), np.moveaxis(kernels[:, :, 5, :], -1, 0))
+    assert "input channel 5 of 8" in view.title()
+    view.set_channel_mean(True)
+    assert view.input_channel() is None
+    np.testing.assert_allclose(view.grid().images(), np.moveaxis(kernels.mean(axis=2), -1, 0), rtol=1e-6)
+
+
+def test_kernels_marks_follow_their_layer(qtbot):
+    view = KernelsView()
+    qtbot.addWidget(view)
+    view.show_inspection(make_result(deep_config()))
+    view.set_marked("conv2d", [1, 4])
+    assert view.grid().marked() == {1, 4}
+    view.set_current_layer("conv2d_1")
+    assert view.grid().marked() == frozenset()
+    view.set_current_layer("conv2d")
+    assert view.grid().marked() == {1, 4}
+
+
+def test_foreign_colour_model_kernels_and_saliency(qtbot):
+    result = make_result(reference_config(), input_channels=3)
+    kernels_view = KernelsView()
+    qtbot.addWidget(kernels_view)
+    kernels_view.show_inspection(result)
+    assert kernels_view.num_input_channels() == 3
+    kernels_view.set_input_channel(2)
+    np.testing.assert_array_equal(kernels_view.grid().images(),
+                                  np.moveaxis(result.kernels["conv2d"][:, :, 2, :], -1, 0))
+    gradients_view = GradientsView()
+    qtbot.addWidget(gradients_view)
+    gradients_view.show_inspection(result)
+    _, saliency, signed = gradients_view.saliency_panel().arrays()
+    gradient = result.gradients.input[0]
+    np.testing.assert_allclose(saliency, np.abs(gradient).max(axis=-1), rtol=1e-6)
+    np.testing.assert_allclose(signed, gradient.mean(axis=-1), rtol=1e-6)

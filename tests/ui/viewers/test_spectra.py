@@ -1,0 +1,80 @@
+"""The spectra viewer: the spectra the inspection carries, of kernels (padded) and feature maps."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from cnnviz.core.config import deep_config, reference_config
+from cnnviz.core.layer_spectra import InspectionSpectra, SpectrumStack, kernel_spectra
+from cnnviz.core.results import frozen
+from cnnviz.core.spectra import magnitude_spectrum
+from cnnviz.ui.viewers.spectra import SpectraView
+from tests.ui.person import type_value
+from tests.ui.viewers.helpers import TIMEOUT, choose_with_keys, hover, make_result, shown
+
+
+def test_spectra_of_kernels_are_padded_and_match_the_core_function(qtbot):
+    view = shown(qtbot, SpectraView())
+    result = make_result(reference_config())
+    view.show_inspection(result)
+    view.set_source("kernels")
+    assert view.padding() == 32
+    expected = np.moveaxis(magnitude_spectrum(result.kernels["conv2d"][:, :, 0, :], size=32), -1, 0)
+    assert view.spectra().shape == (28, 32, 32)
+    np.testing.assert_allclose(view.grid().images(), expected, rtol=1e-6)
+    assert "padded to 32×32" in view.title()
+    grid = view.grid()
+    qtbot.wait(150)  # the cells are laid out again for the new maps
+    # The status line gives a pixel's frequencies too: zero frequency at the centre.
+    for (row, col), frequencies in (((16, 16), "at fx = 0, fy = 0"), ((0, 24), "at fx = 0.25, fy = -0.5")):
+        with qtbot.waitSignal(grid.sig_cell_hovered, timeout=TIMEOUT):
+            hover(grid.graphics_widget(), grid.pixel_scene_position(0, row, col))
+        assert grid.status_text().startswith(f"filter 0 (row {row}, col {col}): ")
+        assert grid.status_text().endswith(frequencies)
+    view.set_padding(64)
+    assert view.grid().images().shape == (28, 64, 64)
+    view.set_padding(1)
+    assert view.padding() == 3   # never below the kernel size
+
+
+def test_spectra_of_feature_maps(qtbot):
+    view = SpectraView()
+    qtbot.addWidget(view)
+    result = make_result(deep_config())
+    view.show_inspection(result)
+    assert view.source() == "feature maps"
+    assert not view.padding_spin().isEnabled()
+    view.set_current_layer("conv2d_1")
+    expected = np.moveaxis(magnitude_spectrum(result.feature_maps["conv2d_1"][0]), -1, 0)
+    np.testing.assert_allclose(view.grid().images(), expected, rtol=1e-6)
+    assert not view.grid().shared_scale()   # per-map scaling by default
+    view.set_source("kernels")
+    assert view.padding_spin().isEnabled()
+    view.set_current_layer("conv2d_1")
+    view.set_input_channel(6)
+    expected = np.moveaxis(magnitude_spectrum(result.kernels["conv2d_1"][:, :, 6, :], size=32), -1, 0)
+    np.testing.assert_allclose(view.grid().images(), expected, rtol=1e-6)
+
+
+def test_spectra_are_the_inspections_own_whatever_the_padding_typed(qtbot):
+    """The view draws the spectra the inspection carries (here, marked ones it could not have computed),
+    and a padding typed in is taken from the same inspection."""
+    result = make_result(reference_config())
+    marked = SpectrumStack(frozen(np.full((28, 26, 26), 7.0, np.float32)), (-1.0, 1.0, -1.0, 1.0))
+    spectra = InspectionSpectra({**result.spectra.feature_maps, "conv2d": marked}, result.spectra.kernels)
+    view = SpectraView()
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_inspection(dataclasses.replace(result, spectra=spectra))
+    view.set_current_layer("conv2d")
+    assert (view.grid().images() == 7.0).all()
+    choose_with_keys(qtbot, view.source_combo(), "kernels")
+    type_value(qtbot, view.padding_spin(), "48")
+    assert view.padding() == 48 and view.grid().images().shape == (28, 48, 48)
+    np.testing.assert_array_equal(view.grid().images(), kernel_spectra(result.kernels["conv2d"], 0, 48).spectra)
+    assert spectra.kernel_spectra("conv2d", 0, 48).spectra is view.spectra()
+    view.show_inspection(dataclasses.replace(result, spectra=None))
+    assert "without spectra" in view.hint_text()
