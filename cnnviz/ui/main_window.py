@@ -348,7 +348,7 @@ class MainWindow(QMainWindow):
             self.inspection.follow_training(True)
             self.layout_keeper.grow_monitor()
         elif state == p.IDLE:
-            self.eta_label.clear()
+            self.training.reset_progress()  # the next run's bar starts empty, never at this one's end
             self.inspection.follow_training(False)
 
     def _on_model_changed(self, info: p.ModelInfo) -> None:
@@ -402,6 +402,7 @@ class MainWindow(QMainWindow):
 
     def _on_experiment_requested(self, runs, engine: str) -> None:
         self._experiment_running = True
+        self.training.start_experiment(runs)
         self.service.run_experiment(runs, engine)
 
     def _on_experiment_finished(self, finished) -> None:

@@ -22,6 +22,8 @@ from cnnviz.ui.plots.axes import LOG_SCALE_TOOLTIP, log_scale_reason, pad_x_rang
 from cnnviz.ui.plots.colours import RUN_COLOURS
 from cnnviz.ui.plots.divergence import DivergenceMarker, divergence_point
 from cnnviz.ui.plots.legend_strip import LegendStrip
+from cnnviz.ui.plots.series_style import set_line_data, style_series
+from cnnviz.ui.plots.view_box import LOSS_BOUNDS, MetricViewBox
 
 
 class ExperimentLossPlot(QWidget):
@@ -47,7 +49,8 @@ class ExperimentLossPlot(QWidget):
         # Once the user clicks Log scale, the automatic choice stays off until the next experiment.
         self._log_scale_chosen_by_user = False
 
-        self.plot_widget = pg.PlotWidget()
+        # A view whose automatic range keeps to what a loss can be (never negative).
+        self.plot_widget = pg.PlotWidget(viewBox=MetricViewBox(LOSS_BOUNDS))
         self.plot_widget.setMinimumSize(300, 190)
         self.plot_widget.setToolTip("Every batch's training loss of each run against the epoch "
                                     "(batch b of epoch e at e + (b + 1) / batches).")
@@ -101,7 +104,9 @@ class ExperimentLossPlot(QWidget):
         """The run's curve, created (with its legend entry) the first time it is needed."""
         if run_index not in self._curves:
             colour = RUN_COLOURS[self._rows.get(run_index, len(self._curves)) % len(RUN_COLOURS)]
-            curve = pg.PlotDataItem(pen=pg.mkPen(colour, width=1.5))
+            curve = pg.PlotDataItem()
+            # Every batch's loss, drawn as the monitor draws it, but strong: it is the run's only curve.
+            style_series(curve, "batch", colour, "alone")
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             self._plot.addItem(curve)
@@ -121,7 +126,7 @@ class ExperimentLossPlot(QWidget):
             elif run_index not in self._diverged:
                 # Where the loss broke: its last finite value so far (none when it broke at once).
                 self.mark_diverged(run_index)
-        curve.setData(np.asarray(positions), np.asarray(losses))
+        set_line_data(curve, np.asarray(positions), np.asarray(losses))
 
     def add_outcome(self, outcome: RunOutcome) -> None:
         """Draw a run from its outcome's losses when no progress drew it, mark it if it diverged, and
@@ -188,7 +193,7 @@ class ExperimentLossPlot(QWidget):
         finite = np.isfinite(losses)
         self.curve(outcome.run.index)
         self._points[outcome.run.index] = (positions[finite].tolist(), losses[finite].tolist())
-        self._curves[outcome.run.index].setData(positions[finite], losses[finite])
+        set_line_data(self._curves[outcome.run.index], positions[finite], losses[finite])
 
     def _run_label(self, run_index: int) -> str:
         return self._labels.get(run_index, f"run {run_index + 1}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from cnnviz.core import config as cfg
 from cnnviz.core.experiments import (
@@ -36,6 +36,7 @@ from cnnviz.ui.experiments.results_table import BASE_COLUMNS, REPORT_COLUMNS, Re
 from cnnviz.ui.experiments.setup_form import ExperimentSetup, SweepRow
 from cnnviz.ui.export import ExportError, render_widget, write_text
 from cnnviz.ui.plots.legend_strip import LegendStrip
+from cnnviz.ui.save_folder import ask_save_path
 from cnnviz.ui.wording import counted
 
 
@@ -57,6 +58,7 @@ class ExperimentsPanel(QWidget):
         self._busy = False
         self._runs: list[ExperimentRun] = []
         self._run_rows: dict[int, int] = {}
+        self._runs_started: set[int] = set()  # runs whose training began (progress arrived)
         self._outcomes: list[RunOutcome] = []
         self._spec_name = ""
         self._active_preset: str | None = None
@@ -165,6 +167,7 @@ class ExperimentsPanel(QWidget):
         if not progress.steps:
             return
         self.loss_plot.add_steps(progress.run_index, progress.steps)
+        self._runs_started.add(progress.run_index)
         last = progress.steps[-1]
         run = self._run_by_index(progress.run_index)
         total = len(self._runs) or "?"
@@ -195,10 +198,14 @@ class ExperimentsPanel(QWidget):
         for outcome in finished.outcomes:
             if all(item.run.index != outcome.run.index for item in self._outcomes):
                 self.add_outcome(outcome)
+        self._mark_unfinished("cancelled" if finished.cancelled else "not run")
         runs = counted(len(finished.outcomes), "run")
         diverged = sum(1 for outcome in finished.outcomes if outcome.diverged)
         self.loss_plot.choose_log_scale()
-        text = f"cancelled after {runs}" if finished.cancelled else f"{runs} finished"
+        if finished.cancelled:
+            text = f"cancelled after {runs}" if finished.outcomes else "cancelled before any run finished"
+        else:
+            text = f"{runs} finished"
         if diverged:
             text += f" ({diverged} diverged)"
         self._set_busy(False)
@@ -206,6 +213,8 @@ class ExperimentsPanel(QWidget):
 
     def show_error(self, message: str) -> None:
         """The experiment failed (e.g. its dataset is missing): show ``message`` and return to idle."""
+        if self._busy:
+            self._mark_unfinished("failed")
         self._set_busy(False)
         self._set_status(message, error=True)
 
@@ -266,15 +275,10 @@ class ExperimentsPanel(QWidget):
         bool
             Whether the runs were requested.
         """
-        if self._busy:
+        if self._busy or self.setup.check_plan() is not None:
             return False
-        try:
-            spec = self.spec()
-            runs = expand(spec)
-        except (cfg.ConfigError, ValueError, TypeError) as error:
-            message = error.message if isinstance(error, cfg.ConfigError) else str(error)
-            self._set_status(f"Cannot run: {message}", error=True)
-            return False
+        spec = self.spec()
+        runs = expand(spec)
         self._start(spec, runs)
         self.sig_run_requested.emit(runs, spec.engine)
         return True
@@ -307,17 +311,32 @@ class ExperimentsPanel(QWidget):
         """Clear the previous experiment's curves and table and lay out the new runs."""
         self.loss_plot.start(max((run.config.training.epochs for run in runs), default=1))
         self._runs, self._run_rows = [], {}
+        self._runs_started = set()
         self._outcomes = []
         self._spec_name = spec.name
         self._active_preset = self.preset_name()
         self.table.set_columns(BASE_COLUMNS + (REPORT_COLUMNS if self._active_preset else ()))
         self.table.setRowCount(0)
+        self.table.clearSpans()
         for run in runs:
             self._add_run(run)
             self.loss_plot.curve(run.index)
         self._set_busy(True)
         self._set_status(f"Starting {counted(len(runs), 'run')} with the "
                          f"{self.engine_combo.currentText()} engine…")
+
+    def _mark_unfinished(self, stopped: str) -> None:
+        """Mark the rows of runs without an outcome: the run that was training as ``stopped``
+        ("cancelled", "failed"), the runs that never started as "not run"."""
+        finished = {outcome.run.index for outcome in self._outcomes}
+        for run in self._runs:
+            if run.index in finished:
+                continue
+            started = run.index in self._runs_started
+            state = stopped if started else "not run"
+            tooltip = (f"{run.label}: {stopped} while it trained; it has no results." if started
+                       else f"{run.label}: not run; the experiment ended before it started.")
+            self.table.mark_unfinished(self._run_rows[run.index], state, tooltip)
 
     def _add_run(self, run: ExperimentRun) -> None:
         """A row in the table for ``run``, and its name and colour for the plot."""
@@ -364,20 +383,18 @@ class ExperimentsPanel(QWidget):
         self.sig_cancel_requested.emit()
 
     def _on_export_csv_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the results table", "experiment.csv",
-                                              "CSV files (*.csv)")
+        path = ask_save_path(self, "Export the results table", "experiment.csv", "CSV files (*.csv)")
         if path:
             self._export(self.export_csv, path)
 
     def _on_export_figure_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the loss curves", "experiment.png",
-                                              "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
+        path = ask_save_path(self, "Export the loss curves", "experiment.png",
+                             "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
         if path:
             self._export(self.export_figure, path)
 
     def _on_save_report_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the experiment report", "experiment.md",
-                                              "Markdown files (*.md)")
+        path = ask_save_path(self, "Save the experiment report", "experiment.md", "Markdown files (*.md)")
         if path:
             self._export(self.save_report, path)
 

@@ -11,6 +11,10 @@ from cnnviz.core.experiments import ExperimentRun
 from cnnviz.ui.plots.colours import RUN_COLOURS
 from cnnviz.ui.plots.divergence import DIVERGED_COLOUR
 
+UNFINISHED_STATES = ("cancelled", "not run", "failed")
+"""What a run without results is marked as: stopped while it trained, never started, or stopped by an error."""
+UNFINISHED_COLOUR = "#666"
+
 BASE_COLUMNS = ("run", "train %", "test %", "final loss", "time (s)", "diverged")
 REPORT_COLUMNS = ("report: train %", "report: test %")
 COLUMN_TOOLTIPS = {
@@ -80,6 +84,19 @@ class ResultsTable(QTableWidget):
             item.setText(text)
             if column and diverged:
                 item.setForeground(QBrush(QColor(DIVERGED_COLOUR)))
+        self.cell(row, 0).setToolTip(tooltip)
+
+    def mark_unfinished(self, row: int, state: str, tooltip: str) -> None:
+        """Say in ``row`` that its run has no results (``state``, e.g. "cancelled" or "not run"), in one
+        cell across the numbers' columns instead of their "…", and set the tooltip of its label."""
+        for column in range(1, self.columnCount()):
+            self.cell(row, column).setText(state if column == 1 else "")
+        item = self.cell(row, 1)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+        item.setForeground(QBrush(QColor(UNFINISHED_COLOUR)))
+        item.setToolTip(tooltip)
+        if self.columnCount() > 2:
+            self.setSpan(row, 1, 1, self.columnCount() - 1)
         self.cell(row, 0).setToolTip(tooltip)
 
     def cell(self, row: int, column: int) -> QTableWidgetItem:

@@ -107,6 +107,10 @@ class ExperimentSetup(QWidget):
         self._custom_text = [("training.learning_rate", "0.0001, 0.001, 0.01"), ("", "")]
         self._busy = False
         self._previous_preset: str | None = None
+        # Why the plan cannot run (None: it can), and whether the status line shows it (it is
+        # cleared there once the plan is fixed).
+        self._plan_problem: str | None = None
+        self._showing_plan_problem = False
         self._build_widgets()
         self._on_preset_changed()
 
@@ -270,6 +274,17 @@ class ExperimentSetup(QWidget):
                 raise cfg.ConfigError(problem)
         return ExperimentSpec(name, base, tuple(sweeps), self.engine_combo.currentData(), description)
 
+    def plan_problem(self) -> str | None:
+        """Why the experiment the controls describe cannot run (what was written, what is expected),
+        or ``None`` when it can."""
+        try:
+            expand(self.spec())
+        except cfg.ConfigError as error:
+            return error.message
+        except (ValueError, TypeError) as error:
+            return str(error)
+        return None
+
     def set_busy(self, busy: bool) -> None:
         """While an experiment runs, Run and every setting are disabled and Cancel enabled."""
         self._busy = busy
@@ -277,6 +292,7 @@ class ExperimentSetup(QWidget):
 
     def set_status(self, text: str, error: bool = False) -> None:
         """Show ``text`` in the status line, in red when it is an ``error``."""
+        self._showing_plan_problem = False
         self.status_label.setText(text)
         self.status_label.setStyleSheet(ERROR_STYLE if error else NORMAL_STYLE)
 
@@ -310,7 +326,7 @@ class ExperimentSetup(QWidget):
 
     def _update_controls(self) -> None:
         busy = self._busy
-        self.run_button.setEnabled(not busy)
+        self.run_button.setEnabled(not busy and self._plan_problem is None)
         self.cancel_button.setEnabled(busy)
         for widget in (self.preset_combo, self.engine_combo, self.epochs_spin, self.subset_spin):
             widget.setEnabled(not busy)
@@ -355,11 +371,25 @@ class ExperimentSetup(QWidget):
         self._on_plan_edited()
 
     def _on_plan_edited(self) -> None:
-        try:
-            runs = expand(self.spec())
-        except (cfg.ConfigError, ValueError, TypeError):
+        self.check_plan()
+
+    def check_plan(self) -> str | None:
+        """Check the plan (the controls are checked this way as the person types): show the number of
+        runs when it can run, else what is wrong (in the status line, in red, with Run disabled until
+        it is fixed). Returns the problem, or ``None``."""
+        problem = self._plan_problem = self.plan_problem()
+        if problem is not None:
             self.plan_label.setText("")
-            return
+            if not self._busy:
+                self.set_status(f"Cannot run: {problem}", error=True)
+                self._showing_plan_problem = True
+            self._update_controls()
+            return problem
+        if self._showing_plan_problem and not self._busy:
+            self.set_status("")
+        self._showing_plan_problem = False
+        self._update_controls()
+        runs = expand(self.spec())
         subset = self.subset_spin.value()
         data = f"the first {subset:,} training images" if subset else "every training image"
         epochs = self.epochs_spin.value()
@@ -369,3 +399,4 @@ class ExperimentSetup(QWidget):
         rate = "" if "training.learning_rate" in swept else f" at {training.learning_rate:g}"
         self.plan_label.setText(f"{counted(len(runs), 'run')} × {counted(epochs, 'epoch')}{optimizer}{rate}, "
                                 f"each on {data}.")
+        return None

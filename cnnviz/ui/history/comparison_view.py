@@ -1,7 +1,8 @@
 """The History tab's "Compare two runs" page: two runs' per-epoch loss and accuracy on the same axes.
 
-Run A is drawn in blue, run B in orange: each run's epoch means (dots), its every batch's loss
-(faint), its validation (solid) and training (dashed) accuracy. A run that diverged is marked
+Run A is drawn in blue, run B in orange, each series as the training monitor draws it: each
+run's epoch means (dots), its every batch's loss (thin line) and its validation accuracy (squares,
+dashed). A run that diverged is marked
 where its loss broke, and the loss axis turns logarithmic when one run's losses would flatten the
 other's (until the user chooses the scale themselves, for this pair of runs).
 """
@@ -20,13 +21,18 @@ from cnnviz.core.runs import RunInfo
 from cnnviz.ui.history.run_curves import METRICS, run_curves
 from cnnviz.ui.history.run_summary import short_name
 from cnnviz.ui.plots.axes import LOG_SCALE_TOOLTIP, log_scale_reason, pad_x_range, style_axes
-from cnnviz.ui.plots.colours import RUN_COLOURS, with_alpha
+from cnnviz.ui.plots.colours import RUN_COLOURS
 from cnnviz.ui.plots.divergence import DivergenceMarker
 from cnnviz.ui.plots.legend_strip import LegendStrip
+from cnnviz.ui.plots.series_style import SERIES_LEGEND, set_line_data, style_series
+from cnnviz.ui.plots.view_box import ACCURACY_BOUNDS, LOSS_BOUNDS, MetricViewBox
 
-COMPARE_HINT = "Dots: epoch means and validation; faint line: every batch; dashed: training accuracy; ✕: diverged."
+COMPARE_HINT = f"{SERIES_LEGEND[0].upper()}{SERIES_LEGEND[1:]}; ✕: diverged."
 
 _SLOT_COLOURS = {"A": RUN_COLOURS[0], "B": RUN_COLOURS[1]}
+# The series (see cnnviz.ui.plots.series_style) each metric is drawn as.
+_SERIES = {"batch loss": "batch", "loss": "epoch", "validation accuracy": "validation",
+           "training accuracy": "epoch"}
 
 
 class ComparisonView(QWidget):
@@ -48,6 +54,8 @@ class ComparisonView(QWidget):
         # Whether the x range is ours (both runs' epochs, padded for the markers) rather than a zoom
         # the user chose; only ours is redone when the plots are resized.
         self._x_range_is_ours = True
+        # The run the person picked in each box; a box without one follows the run list's selection.
+        self._picked: dict[str, Path | None] = {"A": None, "B": None}
         self._build_widgets()
 
     def _build_widgets(self) -> None:
@@ -67,13 +75,14 @@ class ComparisonView(QWidget):
             selectors.addWidget(combo, 1)
         selectors.addWidget(self.log_scale_check)
 
-        self.loss_widget = pg.PlotWidget()
-        self.accuracy_widget = pg.PlotWidget()
+        # Views whose automatic ranges keep to what a loss and an accuracy can be.
+        self.loss_widget = pg.PlotWidget(viewBox=MetricViewBox(LOSS_BOUNDS))
+        self.accuracy_widget = pg.PlotWidget(viewBox=MetricViewBox(ACCURACY_BOUNDS))
         self.loss_widget.setToolTip("Mean training loss of each epoch (dots) and every batch's loss "
-                                    "(faint line) of both runs; a cross and \"diverged\" mark the last "
+                                    "(thin line) of both runs; a cross and \"diverged\" mark the last "
                                     "finite loss of a run that diverged.")
-        self.accuracy_widget.setToolTip("Validation accuracy of each epoch (solid, dots) and training "
-                                        "accuracy (dashed) of both runs.")
+        self.accuracy_widget.setToolTip("Training accuracy of each epoch (dots) and validation accuracy "
+                                        "(squares, dashed) of both runs.")
         self._loss_plot = self.loss_widget.getPlotItem()
         self._accuracy_plot = self.accuracy_widget.getPlotItem()
         # No titles: the axes say what is plotted, and a laptop screen needs the height for the data.
@@ -83,17 +92,16 @@ class ComparisonView(QWidget):
             LegendStrip.below(plot)
             plot.vb.sigResized.connect(self._on_view_resized)
             plot.vb.sigRangeChangedManually.connect(self._on_range_changed_by_user)
+        # Each metric in the style the training monitor draws it in (one style per series).
         self._items: dict[tuple[str, str], pg.PlotDataItem] = {}
         for slot, colour in _SLOT_COLOURS.items():
-            self._items[slot, "batch loss"] = self._plot_item(
-                self._loss_plot, pg.mkPen(with_alpha(colour, 60), width=1))
-            self._items[slot, "loss"] = self._plot_item(
-                self._loss_plot, pg.mkPen(colour, width=2), symbol="o", brush=colour)
-            self._items[slot, "validation accuracy"] = self._plot_item(
-                self._accuracy_plot, pg.mkPen(colour, width=2), symbol="o", brush=colour)
-            self._items[slot, "training accuracy"] = self._plot_item(
-                self._accuracy_plot, pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine),
-                symbol="s", brush="w")
+            for metric, plot in (("batch loss", self._loss_plot), ("loss", self._loss_plot),
+                                 ("validation accuracy", self._accuracy_plot),
+                                 ("training accuracy", self._accuracy_plot)):
+                item = pg.PlotDataItem()
+                style_series(item, _SERIES[metric], colour)
+                plot.addItem(item)
+                self._items[slot, metric] = item
         for (slot, metric), item in self._items.items():
             item.setObjectName(f"{slot} {metric}")
         self._items["A", "batch loss"].setDownsampling(auto=True, method="peak")
@@ -117,36 +125,42 @@ class ComparisonView(QWidget):
         layout.addWidget(self.compare_hint)
         self.run_a_combo.currentIndexChanged.connect(self._on_comparison_changed)
         self.run_b_combo.currentIndexChanged.connect(self._on_comparison_changed)
+        # "activated" comes from the person only (a click or a key), never from the code.
+        self.run_a_combo.activated.connect(self._on_run_a_picked)
+        self.run_b_combo.activated.connect(self._on_run_b_picked)
         self.log_scale_check.toggled.connect(self._on_log_scale_toggled)
         self.log_scale_check.clicked.connect(self._on_log_scale_clicked)
 
-    @staticmethod
-    def _plot_item(plot: pg.PlotItem, pen, symbol: str | None = None, brush=None) -> pg.PlotDataItem:
-        item = pg.PlotDataItem(pen=pen)
-        if symbol is not None:
-            item.setSymbol(symbol)
-            item.setSymbolSize(7)
-            item.setSymbolBrush(pg.mkBrush(brush))
-            item.setSymbolPen(pen.color())
-        plot.addItem(item)
-        return item
-
     # -- public interface --------------------------------------------------------------------------
-    def set_runs(self, runs: list[RunInfo]) -> None:
-        """Offer ``runs`` in both boxes, keeping the runs compared when they are still there, and draw."""
-        previous = (self._combo_path(self.run_a_combo), self._combo_path(self.run_b_combo))
+    def set_runs(self, runs: list[RunInfo], selected: int | None = None) -> None:
+        """Offer ``runs`` (newest first) in both boxes and draw.
+
+        A box keeps the run the person picked in it while that run is listed; otherwise it follows
+        the run list (see :meth:`follow_selection`), ``selected`` being the run selected there.
+        """
         self._runs = list(runs)
-        paths = [run.path for run in self._runs]
-        for position, combo in enumerate((self.run_a_combo, self.run_b_combo)):
+        for combo in (self.run_a_combo, self.run_b_combo):
             combo.blockSignals(True)
             combo.clear()
             for run in self._runs:
                 combo.addItem(f"{short_name(run)} — {run.engine}, {run.dataset}", str(run.path))
                 combo.setItemData(combo.count() - 1, str(run.path), Qt.ItemDataRole.ToolTipRole)
-            if previous[position] in paths:
-                combo.setCurrentIndex(paths.index(previous[position]))
-            else:
-                combo.setCurrentIndex(min(position, len(paths) - 1))
+            combo.blockSignals(False)
+        self.follow_selection(selected)
+
+    def follow_selection(self, selected: int | None) -> None:
+        """Show run ``selected`` of the list (the run list's selection; ``None``: the newest run) as run A,
+        and the newest other run as run B, in each box the person has not picked a run in; then draw."""
+        paths = [run.path for run in self._runs]
+        picked = {slot: self._picked[slot] if self._picked[slot] in paths else None for slot in self._picked}
+        self._picked = picked
+        a_index = paths.index(picked["A"]) if picked["A"] is not None else (
+            selected if selected is not None and 0 <= selected < len(paths) else 0)
+        others = [index for index in range(len(paths)) if index != a_index]
+        b_index = paths.index(picked["B"]) if picked["B"] is not None else (others[0] if others else 0)
+        for combo, index in ((self.run_a_combo, a_index), (self.run_b_combo, b_index)):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(index if paths else -1)
             combo.blockSignals(False)
         self._draw()
 
@@ -155,12 +169,19 @@ class ComparisonView(QWidget):
         self._runs[index] = run
 
     def compare(self, index_a: int, index_b: int) -> None:
-        """Plot runs ``index_a`` and ``index_b`` of the list given to :meth:`set_runs`."""
-        for combo, index in ((self.run_a_combo, index_a), (self.run_b_combo, index_b)):
+        """Plot runs ``index_a`` and ``index_b`` of the list given to :meth:`set_runs` (as if the person
+        picked them: the boxes no longer follow the run list)."""
+        for slot, combo, index in (("A", self.run_a_combo, index_a), ("B", self.run_b_combo, index_b)):
             combo.blockSignals(True)
             combo.setCurrentIndex(index)
             combo.blockSignals(False)
+            self._picked[slot] = self._runs[index].path
         self._draw()
+
+    def picked_runs(self) -> dict[str, Path | None]:
+        """The run the person picked in each box (``"A"``, ``"B"``), or ``None`` where the box follows
+        the run list."""
+        return dict(self._picked)
 
     def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The curves drawn: ``"A: <short run name> — <metric>"`` → (x, y), metric one of ``loss``,
@@ -201,11 +222,14 @@ class ComparisonView(QWidget):
             run = self._runs[index] if 0 <= index < len(self._runs) else None
             curves, divergence = run_curves(run) if run is not None else ({}, None)
             # A run without a finished epoch has only its batch line: drawn stronger, it is not lost.
-            alpha = 60 if "loss" in curves else 200
-            self._items[slot, "batch loss"].setPen(pg.mkPen(with_alpha(_SLOT_COLOURS[slot], alpha), width=1.5))
+            style_series(self._items[slot, "batch loss"], "batch", _SLOT_COLOURS[slot],
+                         "current" if "loss" in curves else "alone")
             for metric in METRICS:
                 x, y = curves.get(metric, (np.zeros(0), np.zeros(0)))
-                self._items[slot, metric].setData(x, y)
+                if _SERIES[metric] == "batch":
+                    set_line_data(self._items[slot, metric], x, y)
+                else:
+                    self._items[slot, metric].setData(x, y)
                 if len(x) and run is not None:
                     self._comparison[f"{slot}: {short_name(run)} — {metric}"] = (x, y)
                     ends.append(float(x.max()))
@@ -255,6 +279,16 @@ class ComparisonView(QWidget):
     # -- slots -------------------------------------------------------------------------------------
     def _on_comparison_changed(self) -> None:
         self._draw()
+
+    def _on_run_a_picked(self, index: int) -> None:
+        self._pick("A", index)
+
+    def _on_run_b_picked(self, index: int) -> None:
+        self._pick("B", index)
+
+    def _pick(self, slot: str, index: int) -> None:
+        if 0 <= index < len(self._runs):
+            self._picked[slot] = self._runs[index].path
 
     def _on_log_scale_toggled(self, checked: bool) -> None:
         self._loss_plot.setLogMode(y=checked)

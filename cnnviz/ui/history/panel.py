@@ -140,8 +140,8 @@ class HistoryPanel(QWidget):
         self._listed = True
         self.root_label.setText(f"Runs in {self.runs_root()} — {counted(len(self._runs), 'run')}")
         self.run_table.set_runs(self._runs)
-        self.comparison.set_runs(self._runs)
         paths = [run.path for run in self._runs]
+        self.comparison.set_runs(self._runs, paths.index(selected) if selected in paths else None)
         if selected in paths:
             self.select_run(paths.index(selected))
         else:
@@ -165,6 +165,8 @@ class HistoryPanel(QWidget):
         self.run_table.show_selected(index, self._run)
         self._show_run_details()
         self.replay.set_run(self._run)
+        # Run A of the comparison is the selected run, until the person picks one there.
+        self.comparison.follow_selection(index)
 
     # -- public interface: replay ------------------------------------------------------------------
     def set_epoch(self, epoch: int) -> None:

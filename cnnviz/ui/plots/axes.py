@@ -3,6 +3,9 @@
 * :func:`log_scale_reason`: whether a loss plot needs a logarithmic axis (one run's losses in the
   thousands would flatten every other run on a linear one), and why, in words.
 * :func:`pad_x_range`: a fixed x range with room, in pixels, for the markers at its ends.
+* :func:`padded_range`: an automatic range that keeps to a metric's bounds (an accuracy within
+  [0, 1], a loss at or above 0), gives a single value a readable span and leaves room, in pixels,
+  for the markers at its ends.
 * :func:`style_axes`: the labels, grid and ticks every training plot shares.
 """
 
@@ -62,12 +65,75 @@ def log_scale_reason(curves: Iterable[np.ndarray], orders: int = LOG_SCALE_ORDER
 def pad_x_range(view_box: pg.ViewBox, low: float, high: float, margin_px: float = MARKER_MARGIN_PX) -> None:
     """Show ``low`` to ``high`` on the x axis with ``margin_px`` pixels to spare at both ends.
 
-    The markers drawn at the ends (the last epoch's dot and square) then show whole. Call it again
-    when the view is resized: the padding, a fraction of the range, depends on the view's width.
+    The markers drawn at the ends (the last epoch's dot and square) then show whole (in a view too
+    narrow for that, half its width is left for the data). Call it again when the view is resized:
+    the padding, a fraction of the range, depends on the view's width.
     """
-    width = view_box.width()
-    padding = margin_px / (width - 2 * margin_px) if width > 4 * margin_px else 0.1
-    view_box.setXRange(low, high, padding=padding)
+    view_box.setXRange(low, high, padding=margin_fraction(view_box.width(), margin_px))
+
+
+def margin_fraction(pixels: float, margin_px: float = MARKER_MARGIN_PX) -> float:
+    """The padding, as a fraction of a range, that leaves ``margin_px`` pixels at both ends of a view
+    ``pixels`` long; a view too short for that keeps half its length for the data."""
+    if pixels <= 0:
+        return 0.1  # not laid out yet: the range is redone when the view gets its size
+    margin_px = min(margin_px, pixels / 4)
+    return margin_px / (pixels - 2 * margin_px)
+
+
+def padded_range(low: float, high: float, pixels: float, floor: float | None = None,
+                 ceiling: float | None = None, log: bool = False,
+                 margin_px: float = MARKER_MARGIN_PX) -> tuple[float, float]:
+    """The range an axis shows for data spanning ``low`` to ``high``, drawn ``pixels`` long.
+
+    * A single value (or a flat curve) gets a span of its own: a fifth of its size either side, at
+      least 0.1 (half a decade on a ``log`` axis), instead of an arbitrary unit around it.
+    * The range keeps to ``floor`` and ``ceiling`` (the bounds the metric cannot leave, e.g. 0 and 1
+      for an accuracy); it goes ``margin_px`` pixels beyond a bound only where the data reach it, so
+      a marker drawn on the bound shows whole while no impossible value gets a tick.
+    * Everywhere else ``margin_px`` pixels are left between the data and the view's edges.
+
+    Parameters
+    ----------
+    low, high : float
+        The data's smallest and largest value on this axis (finite, ``low <= high``).
+    pixels : float
+        The view's length along the axis, in pixels (0 when not laid out yet).
+    floor, ceiling : float, optional
+        The metric's bounds, in the axis's own coordinates; ignored on a ``log`` axis.
+    log : bool
+        Whether the axis is logarithmic (``low`` and ``high`` are then log10 values).
+    margin_px : float
+        Room left beyond the data at both ends, in pixels.
+
+    Returns
+    -------
+    (float, float)
+        The range to show, ``low < high``.
+    """
+    if log:
+        floor = ceiling = None
+    scale = max(abs(low), abs(high), 1.0)
+    if high - low <= 1e-12 * scale:
+        half = 0.5 if log else max(0.2 * abs(low), 0.1)
+        touches_floor = floor is not None and low <= floor
+        touches_ceiling = ceiling is not None and high >= ceiling
+        low, high = low - half, high + half
+    else:
+        touches_floor = floor is not None and low <= floor
+        touches_ceiling = ceiling is not None and high >= ceiling
+    bounded_low = low if floor is None else max(low, floor)
+    bounded_high = high if ceiling is None else min(high, ceiling)
+    if bounded_high > bounded_low:
+        low, high = bounded_low, bounded_high
+    else:
+        # Data wholly outside the bounds (no metric should be): show the data as they are.
+        floor = ceiling = None
+        touches_floor = touches_ceiling = False
+    padding = (high - low) * margin_fraction(pixels, margin_px)
+    padded_low = low - padding if floor is None or touches_floor else max(low - padding, floor)
+    padded_high = high + padding if ceiling is None or touches_ceiling else min(high + padding, ceiling)
+    return padded_low, padded_high
 
 
 def style_axes(plot: pg.PlotItem, x_label: str, y_label: str) -> None:

@@ -19,7 +19,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from cnnviz.ui.export import ExportError, render_widget, write_text
 from cnnviz.ui.layout import hint_label
+from cnnviz.ui.save_folder import ask_save_path
 from cnnviz.ui.science.common import WrappingLabel, note_label
 from cnnviz.ui.science.similarity_heatmap import SimilarityHeatmap
 
@@ -186,14 +186,13 @@ class ClassMatrixView(QGroupBox):
         self.sig_matrix_requested.emit(self.samples_spin.value())
 
     def _on_export_csv_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the similarity matrix", "similarity-matrix.csv",
-                                              "CSV table (*.csv)")
+        path = ask_save_path(self, "Export the similarity matrix", "similarity-matrix.csv", "CSV table (*.csv)")
         if path:
             self._export(self.export_csv, path)
 
     def _on_export_figure_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the similarity matrix figure", "similarity-matrix.png",
-                                              "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
+        path = ask_save_path(self, "Export the similarity matrix figure", "similarity-matrix.png",
+                             "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
         if path:
             self._export(self.export_figure, path)
 

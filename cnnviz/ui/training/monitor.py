@@ -34,6 +34,7 @@ from cnnviz.ui.plots.axes import LOG_SCALE_TOOLTIP, log_scale_reason, pad_x_rang
 from cnnviz.ui.plots.colours import RUN_COLOURS
 from cnnviz.ui.plots.elided_title import ElidedTitle
 from cnnviz.ui.plots.legend_strip import LegendStrip
+from cnnviz.ui.plots.view_box import ACCURACY_BOUNDS, LOSS_BOUNDS, MetricViewBox
 from cnnviz.ui.training.run_curves import HISTORY_COLUMNS, RunCurves
 from cnnviz.ui.training.status_line import STATUS_TOOLTIP, status_line
 
@@ -80,8 +81,9 @@ class TrainingMonitor(QWidget):
         self._clear_button = QPushButton("Clear")
         self._clear_button.setToolTip("Remove every curve, of the current run and earlier runs.")
 
-        self._loss_widget = pg.PlotWidget()
-        self._accuracy_widget = pg.PlotWidget()
+        # Views whose automatic ranges keep to what a loss and an accuracy can be.
+        self._loss_widget = pg.PlotWidget(viewBox=MetricViewBox(LOSS_BOUNDS))
+        self._accuracy_widget = pg.PlotWidget(viewBox=MetricViewBox(ACCURACY_BOUNDS))
         self._loss_widget.setToolTip("Training loss of every batch (thin line), its mean over each "
                                      "epoch (dots) and the validation loss (squares, dashed).")
         self._accuracy_widget.setToolTip("Training accuracy of each epoch (dots), validation accuracy "

@@ -13,21 +13,16 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.service.payloads import TrainingFinished
-from cnnviz.ui.plots.colours import with_alpha
 from cnnviz.ui.plots.divergence import DivergenceMarker, divergence_point
+from cnnviz.ui.plots.series_style import set_line_data, style_series
 from cnnviz.ui.training.series import GrowingColumns, exponential_moving_average
 
 HISTORY_COLUMNS = ("epoch", "batch", "num_batches", "loss", "accuracy", "samples_seen", "elapsed",
                    "learning_rate")
 """The per-batch history's columns, in the order ``TrainingMonitor.history_csv`` writes them."""
-
-# Opacities (0-255): the current run's curves and an earlier run's faint overlay.
-_BATCH_ALPHA, _EARLIER_BATCH_ALPHA = 110, 40
-_EPOCH_ALPHA, _EARLIER_EPOCH_ALPHA = 255, 120
 
 
 class RunCurves:
@@ -79,25 +74,13 @@ class RunCurves:
 
     def style(self, current: bool) -> None:
         """Draw the run as the current one (strong) or as an earlier run's faint overlay."""
-        batch_alpha = _BATCH_ALPHA if current else _EARLIER_BATCH_ALPHA
-        epoch_alpha = _EPOCH_ALPHA if current else _EARLIER_EPOCH_ALPHA
-        batch_pen = pg.mkPen(with_alpha(self.colour, batch_alpha), width=1)
-        epoch_colour = with_alpha(self.colour, epoch_alpha)
-        symbol_size = 8 if current else 6
+        emphasis = "current" if current else "earlier"
         for item in (self.batch_loss, self.batch_accuracy):
-            item.setPen(batch_pen)
+            style_series(item, "batch", self.colour, emphasis)
         for item in (self.epoch_loss, self.epoch_accuracy):
-            item.setPen(pg.mkPen(epoch_colour, width=2 if current else 1.5))
-            item.setSymbol("o")
-            item.setSymbolSize(symbol_size)
-            item.setSymbolBrush(epoch_colour)
-            item.setSymbolPen(pg.mkPen(epoch_colour))
+            style_series(item, "epoch", self.colour, emphasis)
         for item in (self.validation_loss, self.validation_accuracy):
-            item.setPen(pg.mkPen(epoch_colour, width=2 if current else 1.5, style=Qt.PenStyle.DashLine))
-            item.setSymbol("s")
-            item.setSymbolSize(symbol_size)
-            item.setSymbolBrush(pg.mkBrush("w"))
-            item.setSymbolPen(pg.mkPen(epoch_colour, width=1.5))
+            style_series(item, "validation", self.colour, emphasis)
         self.divergence.setOpacity(1.0 if current else 0.5)
 
     def add_steps(self, steps: tuple[StepResult, ...]) -> None:
@@ -120,7 +103,7 @@ class RunCurves:
                 self.divergence.place(*point)
         if finite_loss.any():
             self.loss_points.append(np.vstack([position[finite_loss], loss[finite_loss]]))
-            self.batch_loss.setData(self.loss_points.column(0), self.loss_points.column(1))
+            set_line_data(self.batch_loss, self.loss_points.column(0), self.loss_points.column(1))
 
         finite_accuracy = np.isfinite(accuracy)
         if finite_accuracy.any():
@@ -132,8 +115,7 @@ class RunCurves:
                                                     self._average)
             self._average = float(averages[-1])
             self.accuracy_points.append(np.vstack([position[finite_accuracy], averages]))
-            self.batch_accuracy.setData(self.accuracy_points.column(0),
-                                        self.accuracy_points.column(1))
+            set_line_data(self.batch_accuracy, self.accuracy_points.column(0), self.accuracy_points.column(1))
 
     def add_epoch(self, result: EpochResult) -> None:
         """Record ``result`` (replacing an earlier result for the same epoch) and redraw."""

@@ -1,7 +1,7 @@
 """The File menu's work: open and save models, open images, export figures, everything and history.
 
-Every file dialog starts where the person last wrote; every failure to write is a message that
-says what went wrong (never a traceback).
+Every save dialog starts in the folder the person last saved into (:mod:`cnnviz.ui.save_folder`);
+every failure to write is a message that says what went wrong (never a traceback).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from cnnviz.ui.export import ExportError, export_all, render_widget, write_text
+from cnnviz.ui.save_folder import ask_save_folder, ask_save_path, last_save_folder, remember_save_folder
 
 if TYPE_CHECKING:
     from cnnviz.ui.main_window import MainWindow
@@ -24,8 +25,17 @@ class FileActions(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window = window
-        self.export_folder = str(Path.home())
-        """Where the last export was written (the next dialog starts there)."""
+
+    @property
+    def export_folder(self) -> str:
+        """The folder the person last saved into (every save dialog starts there); see
+        :mod:`cnnviz.ui.save_folder`."""
+        return str(last_save_folder())
+
+    @export_folder.setter
+    def export_folder(self, folder: str) -> None:
+        if Path(folder).is_dir():
+            remember_save_folder(folder)
 
     def open_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open model", str(Path.home()),
@@ -44,8 +54,7 @@ class FileActions(QObject):
         if info is None:
             return
         suffix = ".keras" if info.engine == "keras" else ".npz"
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save model", str(Path.home() / f"model{suffix}"),
-                                              f"Model (*{suffix})")
+        path = ask_save_path(self.window, "Save model", f"model{suffix}", f"Model (*{suffix})")
         if path:
             self.window.service.save(path)
 
@@ -53,9 +62,9 @@ class FileActions(QObject):
         """Write the visible tab as PNG (at a chosen scale), SVG or PDF."""
         window = self.window
         widget, title, add_title = self._export_target()
-        default = Path(self.export_folder) / (title.split(" — ")[0].lower().replace(" ", "-") + ".png")
-        path, _ = QFileDialog.getSaveFileName(window, "Export figure", str(default),
-                                              "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
+        name = title.split(" — ")[0].lower().replace(" ", "-") + ".png"
+        path = ask_save_path(window, "Export figure", name,
+                             "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
         if not path:
             return
         scale = 2.0
@@ -76,7 +85,7 @@ class FileActions(QObject):
         if self.window.inspection.last_result() is None:
             self.window.inform("Nothing to export", "Draw a digit or pick a sample first.")
             return
-        folder = QFileDialog.getExistingDirectory(self.window, "Export everything into folder", self.export_folder)
+        folder = ask_save_folder(self.window, "Export everything into folder")
         if folder:
             self.export_all_to(folder)
 
@@ -99,8 +108,7 @@ class FileActions(QObject):
         if not text:
             window.inform("No history", "Train a model first; its loss history is exported.")
             return
-        path, _ = QFileDialog.getSaveFileName(window, "Export loss history",
-                                              str(Path(self.export_folder) / "loss-history.csv"), "CSV (*.csv)")
+        path = ask_save_path(window, "Export loss history", "loss-history.csv", "CSV (*.csv)")
         if path:
             try:
                 write_text(path, text)

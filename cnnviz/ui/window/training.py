@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 ENGINE_LABELS = {"numpy": "NumPy", "keras": "Keras"}
 # Plots redraw at most this often while training; progress in between is batched.
 MONITOR_REDRAW_INTERVAL_MS = 125
+# The progress bar's resolution during an experiment (its runs one after another).
+PROGRESS_STEPS = 1000
 
 
 class TrainingController(QObject):
@@ -45,12 +47,14 @@ class TrainingController(QObject):
         self._divergence_suggestion: dict = {}
         self._pending_steps: list = []
         self._pending_total_epochs = 0
+        self._experiment_epochs: dict[int, int] = {}  # run index -> its epochs, in the order they train
         self._redraw_timer = QTimer(self, interval=MONITOR_REDRAW_INTERVAL_MS, singleShot=True)
         self._redraw_timer.timeout.connect(self._flush_progress)
         service, panel = window.service, window.config_panel
         service.sig_training_progress.connect(self._on_training_progress)
         service.sig_epoch_finished.connect(self._on_epoch_finished)
         service.sig_training_finished.connect(self._on_training_finished)
+        service.sig_experiment_progress.connect(self._on_experiment_progress)
         service.sig_model_saved.connect(self._on_model_saved)
         panel.sig_build_requested.connect(self.build)
         panel.sig_engine_chosen.connect(self._on_engine_chosen)
@@ -153,11 +157,31 @@ class TrainingController(QObject):
         training = config.training
         self._applied_learning_rate = training.learning_rate
         self._weights_trained_before_run = self._weights_trained
-        # The previous run's "Training finished · test accuracy …" must not stand beside a new run.
+        # The previous run's "Training finished · test accuracy …" must not stand beside a new run,
+        # nor its full progress bar.
         window.statusBar().clearMessage()
+        self.reset_progress()
         window.monitor.start_run(f"{window.config_panel.engine_name()} · {training.optimizer} "
                                  f"lr={training.learning_rate:g} · {config.initializer.name} · "
                                  f"{time.strftime('%H:%M:%S')}")
+
+    def reset_progress(self, experiment_runs: list | None = None) -> None:
+        """Empty the status bar's progress bar for a new training run, or for an experiment of
+        ``experiment_runs`` (its progress then counts every run's batches, run after run)."""
+        window = self.window
+        self._experiment_epochs = {run.index: run.config.training.epochs for run in experiment_runs or ()}
+        window.progress_bar.setRange(0, PROGRESS_STEPS)
+        window.progress_bar.setValue(0)
+        count = len(self._experiment_epochs)
+        window.progress_bar.setFormat(f"run 1/{count} · %p%" if count else "%p%")
+        window.progress_bar.setToolTip("How much of the experiment's runs has trained." if count
+                                       else "How much of the training run is done.")
+        window.eta_label.clear()
+
+    def start_experiment(self, runs: list) -> None:
+        """An experiment of ``runs`` (:class:`~cnnviz.core.experiments.ExperimentRun`) starts: the
+        progress bar follows its runs."""
+        self.reset_progress(runs)
 
     def apply_divergence_fix(self) -> None:
         """Use the suggested settings and train again: from the weights put back after the divergence
@@ -272,6 +296,20 @@ class TrainingController(QObject):
         remaining = step.elapsed / done * (total - done) if done else 0.0
         window.eta_label.setText(f"epoch {step.epoch + 1}/{progress.total_epochs} · "
                                  f"ETA {format_duration(remaining)}")
+
+    def _on_experiment_progress(self, progress: p.ExperimentProgress) -> None:
+        """The experiment's progress: the runs done and the batches of the run that trains."""
+        order = list(self._experiment_epochs)
+        if not progress.steps or progress.run_index not in self._experiment_epochs:
+            return
+        position = order.index(progress.run_index)
+        step = progress.steps[-1]
+        epochs = self._experiment_epochs[progress.run_index]
+        fraction = (step.epoch * step.num_batches + step.batch + 1) / max(epochs * step.num_batches, 1)
+        window = self.window
+        window.progress_bar.setFormat(f"run {position + 1}/{len(order)} · %p%")
+        window.progress_bar.setValue(round(PROGRESS_STEPS * (position + min(fraction, 1.0)) / len(order)))
+        window.eta_label.setText(f"run {position + 1}/{len(order)}: epoch {step.epoch + 1}/{epochs}")
 
     def _on_epoch_finished(self, epoch) -> None:
         self._flush_progress()

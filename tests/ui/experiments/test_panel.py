@@ -34,6 +34,15 @@ def outcome(run, train=0.9, test=0.85, loss=0.3, seconds=1.5, diverged=False, lo
                       tuple(losses))
 
 
+def retype(qtbot, line_edit, text):
+    """Click into ``line_edit``, select what it holds, erase it and type ``text`` (no Enter)."""
+    qtbot.mouseClick(line_edit, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(line_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(line_edit, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(line_edit, text)
+    assert line_edit.text() == text
+
+
 def start(panel, qtbot, preset="learning rate"):
     """Run a preset and return the runs it asked for."""
     panel.set_preset(preset)
@@ -127,17 +136,44 @@ def test_suggestions_follow_the_base_configuration(panel):
     ("", "1, 2", "Choose the setting"),
     ("layers.conv2d.kernel_size", "3, 5", "cannot be swept"),
 ])
-def test_an_invalid_custom_sweep_is_shown_and_nothing_runs(panel, qtbot, setting, values, expected):
-    panel.set_preset(None)
-    panel.set_sweep(0, setting, values)
-    panel.set_sweep(1, "", "")
+def test_an_invalid_custom_sweep_is_shown_as_it_is_typed_and_nothing_runs(panel, qtbot, setting, values, expected):
+    panel.show()
+    choose(qtbot, panel.preset_combo, "(custom)")
+    retype(qtbot, panel.sweep_row(1).setting_combo.lineEdit(), "")
+    retype(qtbot, panel.sweep_row(0).setting_combo.lineEdit(), setting)
+    retype(qtbot, panel.sweep_row(0).values_edit, values)
+    # Shown at once, before Run: Run is disabled until the sweep is fixed.
+    assert panel.status_is_error()
+    assert panel.status_text().startswith("Cannot run: ") and expected in panel.status_text()
+    assert panel.plan_label.text() == ""
+    assert not panel.run_button.isEnabled()
     with qtbot.assertNotEmitted(panel.sig_run_requested):
         qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
-    assert panel.status_is_error()
-    assert expected in panel.status_text()
     assert not panel.is_busy()
-    assert panel.run_button.isEnabled()
-    assert panel.plan_label.text() == ""
+
+
+def test_a_sweep_is_checked_as_the_person_types_it(panel, qtbot):
+    panel.show()
+    choose(qtbot, panel.preset_combo, "(custom)")
+    values = panel.sweep_row(0).values_edit
+    assert panel.plan_label.text().startswith("3 runs × ") and panel.run_button.isEnabled()
+
+    retype(qtbot, values, "abc, 0.01")  # no Enter, no Run: the problem shows while typing
+    assert panel.status_is_error()
+    assert panel.status_text() == "Cannot run: training.learning_rate takes numbers, received abc, 0.01."
+    assert panel.plan_label.text() == "" and not panel.run_button.isEnabled()
+
+    qtbot.keyClick(values, Qt.Key.Key_Home)
+    for _ in range(len("abc")):
+        qtbot.keyClick(values, Qt.Key.Key_Delete)
+    qtbot.keyClicks(values, "0.001")  # "0.001, 0.01"
+    assert values.text() == "0.001, 0.01"
+    assert not panel.status_is_error() and panel.status_text() == ""
+    assert panel.plan_label.text().startswith("2 runs × ") and panel.run_button.isEnabled()
+    with qtbot.waitSignal(panel.sig_run_requested, timeout=1000) as blocker:
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    assert [run.settings for run in blocker.args[0]] == [{"training.learning_rate": 0.001},
+                                                         {"training.learning_rate": 0.01}]
 
 
 def test_the_same_setting_twice_is_refused(panel, qtbot):
@@ -216,6 +252,33 @@ def test_cancel_emits(panel, qtbot):
     with qtbot.waitSignal(panel.sig_cancel_requested, timeout=1000):
         qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
     assert not panel.cancel_button.isEnabled()
+
+
+def test_after_cancel_the_runs_without_results_say_so(panel, qtbot):
+    runs = start(panel, qtbot)  # three runs
+    panel.add_progress(ExperimentProgress(0, steps(0, 0, [2.0, 1.5])))
+    panel.add_outcome(outcome(runs[0]))
+    panel.add_progress(ExperimentProgress(1, steps(0, 0, [2.1])))
+    with qtbot.waitSignal(panel.sig_cancel_requested, timeout=1000):
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    panel.finish(ExperimentFinished((outcome(runs[0]),), cancelled=True))
+
+    rows = panel.table_rows()
+    assert rows[0][1:6] == ["90.00", "85.00", "0.3", "1.5", "no"]
+    assert rows[1][1] == "cancelled" and rows[2][1] == "not run"
+    assert all("…" not in cell for row in rows for cell in row)
+    assert panel.table.columnSpan(1, 1) == panel.table.columnCount() - 1
+    assert "cancelled while it trained" in panel.table.item(1, 0).toolTip()
+    assert panel.status_text() == "Cancelled after 1 run."
+
+    # Cancelled before any run finished: every row says so, and the next experiment starts clean.
+    runs = start(panel, qtbot, "initialization")
+    panel.finish(ExperimentFinished((), cancelled=True))
+    assert [row[1] for row in panel.table_rows()] == ["not run"] * len(runs)
+    assert panel.status_text() == "Cancelled before any run finished."
+    start(panel, qtbot)
+    assert all(row[1:] == ["…"] * (len(row) - 1) for row in panel.table_rows())
+    assert panel.table.columnSpan(0, 1) == 1
 
 
 def test_an_error_returns_to_idle(panel, qtbot):

@@ -345,3 +345,94 @@ def test_the_page_fits_a_laptop_screen(compare_panel, qtbot):
     shown = panel.details_label.visibleRegion().boundingRect().height()
     assert shown >= 5 * panel.details_label.fontMetrics().lineSpacing()
     assert panel.tabs.height() >= 240
+
+
+# -- which runs are compared, and how their series are drawn ---------------------------------------
+
+def click_row(qtbot, panel, row):
+    """Click row ``row`` of the run list."""
+    table = panel.run_table
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(row, 0)).center())
+
+
+def compared(panel):
+    """The names of the runs in the A and B boxes."""
+    names = [run.name for run in panel.runs()]
+    return names[panel.run_a_combo.currentIndex()], names[panel.run_b_combo.currentIndex()]
+
+
+def test_the_comparison_starts_on_the_newest_runs_and_follows_the_selection(compare_panel, qtbot):
+    panel = compare_panel
+    names = [run.name for run in panel.runs()]  # newest first
+    tab_bar = panel.tabs.tabBar()
+    qtbot.mouseClick(tab_bar, Qt.MouseButton.LeftButton, pos=tab_bar.tabRect(1).center())
+    assert compared(panel) == (names[0], names[1])
+
+    click_row(qtbot, panel, 4)  # A is the run selected in the list, B the newest other run
+    assert compared(panel) == (names[4], names[0])
+    click_row(qtbot, panel, 0)
+    assert compared(panel) == (names[0], names[1])
+
+    choose(qtbot, panel.run_b_combo, names[5][:15])  # the person's pick stays ...
+    click_row(qtbot, panel, 2)
+    assert compared(panel) == (names[2], names[5])
+    qtbot.mouseClick(panel.refresh_button, Qt.MouseButton.LeftButton)
+    assert compared(panel) == (names[2], names[5])
+    choose(qtbot, panel.run_a_combo, names[6][:15])  # ... in either box
+    click_row(qtbot, panel, 3)
+    assert compared(panel) == (names[6], names[5])
+    assert panel.comparison.picked_runs() == {"A": panel.runs()[6].path, "B": panel.runs()[5].path}
+
+
+def test_runs_added_later_are_compared_not_the_first_one_listed(qtbot, compare_root, tmp_path):
+    root = tmp_path / "runs"
+    root.mkdir()
+    names = sorted(path.name for path in compare_root.iterdir())  # oldest first
+    (root / names[0]).symlink_to(compare_root / names[0], target_is_directory=True)
+    panel = HistoryPanel()
+    qtbot.addWidget(panel)
+    panel.set_runs_root(root)
+    panel.show()
+    tab_bar = panel.tabs.tabBar()
+    qtbot.mouseClick(tab_bar, Qt.MouseButton.LeftButton, pos=tab_bar.tabRect(1).center())
+    assert compared(panel) == (names[0], names[0])
+    assert "Both sides show the same run" in panel.compare_hint.text()
+
+    for name in names[1:3]:  # two runs trained since
+        (root / name).symlink_to(compare_root / name, target_is_directory=True)
+    qtbot.mouseClick(panel.refresh_button, Qt.MouseButton.LeftButton)
+    assert compared(panel) == (names[2], names[1])
+
+
+def test_each_series_is_drawn_as_the_training_monitor_draws_it(compare_panel, qtbot):
+    from cnnviz.ui.training.monitor import TrainingMonitor
+
+    panel = compare_panel
+    open_comparison(panel, qtbot, RUNS[1][0], ONE_EPOCH_RUN)
+    monitor = TrainingMonitor()
+    qtbot.addWidget(monitor)
+    monitor.start_run("run")
+    monitor.add_epoch(EpochResult(0, 2, 0.5, 0.8, 0.6, 0.75, 128, 1.0))
+    loss_monitor, accuracy_monitor = monitor.plot_widgets()
+
+    def item(widget, name):
+        return [item for item in widget.getPlotItem().listDataItems() if item.objectName() == name][-1]
+
+    def style(item):
+        pen = item.opts["pen"]
+        brush = item.opts["symbolBrush"]
+        return (item.opts["symbol"], pen.style(), pen.color().alpha() == 255, item.opts["symbolSize"],
+                None if item.opts["symbol"] is None else brush.color().name())
+
+    pairs = [(item(accuracy_monitor, "epoch accuracy"), item(panel.accuracy_widget, "A training accuracy")),
+             (item(accuracy_monitor, "validation accuracy"), item(panel.accuracy_widget, "A validation accuracy")),
+             (item(loss_monitor, "epoch loss"), item(panel.loss_widget, "A loss"))]
+    for ours, theirs in pairs:
+        assert style(ours) == style(theirs), f"{ours.objectName()} and {theirs.objectName()} are drawn differently"
+    validation = item(panel.accuracy_widget, "A validation accuracy")
+    assert validation.opts["symbol"] == "s" and validation.opts["pen"].style() == Qt.PenStyle.DashLine
+    training = item(panel.accuracy_widget, "A training accuracy")
+    assert training.opts["symbol"] == "o" and training.opts["pen"].style() == Qt.PenStyle.SolidLine
+    assert "squares, dashed: validation" in panel.compare_hint.text()
+    batch = item(panel.loss_widget, "A batch loss")
+    assert batch.opts["symbol"] is None and batch.opts["pen"].width() == 1.0
