@@ -556,3 +556,13 @@ def test_settings_live_in_cnnviz_home_when_it_is_set(qtbot, tmp_path, monkeypatc
 
     monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path / "home"))
     assert Path(default_settings().fileName()) == tmp_path / "home" / "settings.ini"
+
+
+def test_a_refused_keystroke_says_the_fields_range(qtbot, window):
+    """Typing 50 into the learning rate (at most 10) left "5" and said nothing."""
+    from cnnviz.ui.range_hint import install_range_hint
+
+    type_value(qtbot, window.live_learning_rate, "50")
+    hint = install_range_hint()
+    qtbot.waitUntil(lambda: "from 1e-05 to 10" in hint.last_hint(), timeout=2000)
+    assert window.config_panel.config().training.learning_rate == 5.0
