@@ -392,7 +392,7 @@ def test_choosing_an_engine_for_an_edited_architecture_waits_for_build(qtbot, wi
     choose(qtbot, panel.engine_combo, "Keras / TensorFlow")
     qtbot.wait(200)
     assert window.model_info().engine == "numpy"
-    assert window.model_label.text().endswith("Keras chosen: Build to use it")
+    assert window.model_label.text().endswith("layers were edited and Keras chosen: Build to use them")
 
 
 def test_the_learning_rate_is_one_value_in_the_toolbar_and_the_panel(qtbot, window):
