@@ -10,13 +10,13 @@ from PySide6.QtWidgets import QApplication
 
 from cnnviz.core.datasets import load_dataset
 from cnnviz.core.datasets.shapes import SHAPE_CLASSES
-from cnnviz.ui.drawing_canvas import (
+from cnnviz.ui.drawing.panel import (
     CANVAS_SIZE,
     EMPTY_MESSAGE,
     MAX_WAIT_MS,
     DrawingCanvas,
 )
-from cnnviz.ui.probability_chart import VERTICAL
+from cnnviz.ui.drawing.probability_chart import VERTICAL
 
 SEVEN = [(80, 70), (200, 70), (170, 150), (140, 220)]
 SIGNAL_TIMEOUT_MS = 2000
@@ -389,7 +389,7 @@ def test_set_mode_validates_and_updates_the_combo(canvas):
 
 def test_dataset_failure_is_a_message(canvas, monkeypatch):
     from cnnviz.core.datasets import DatasetUnavailableError
-    from cnnviz.ui import drawing_canvas
+    from cnnviz.ui.drawing import panel as drawing_canvas
 
     def unavailable(name, split):
         raise DatasetUnavailableError(f"{name} is missing")

@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.evaluation import Evaluation
+from cnnviz.ui.drawing.probability_chart import class_key, labels_are_names, spaced_labels
 from cnnviz.ui.elided_label import ElidedLabel
-from cnnviz.ui.probability_chart import class_key, labels_are_names, spaced_labels
 from cnnviz.ui.viewers.filter_grid import PageLayout, hint_label, nice_ticks
 
 MAX_GALLERY_IMAGES = 200

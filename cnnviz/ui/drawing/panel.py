@@ -63,10 +63,10 @@ from cnnviz.core.preprocessing import (
     to_grayscale,
 )
 from cnnviz.core.resources import resource_path
-from cnnviz.ui.drawing_surface import CANVAS_SIZE, DEFAULT_BRUSH_SIZE, DrawingSurface
+from cnnviz.ui.drawing.probability_chart import ProbabilityChart
+from cnnviz.ui.drawing.surface import CANVAS_SIZE, DEFAULT_BRUSH_SIZE, DrawingSurface
 from cnnviz.ui.elided_label import ElidedLabel
 from cnnviz.ui.images import gray_array, qimage_to_array
-from cnnviz.ui.probability_chart import ProbabilityChart
 
 if TYPE_CHECKING:
     from cnnviz.service.payloads import ModelInfo

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from cnnviz.core.datasets import MNIST_CLASSES
 from cnnviz.science.evaluation import evaluate
-from cnnviz.ui.evaluation_panel import MAX_GALLERY_IMAGES, EvaluationPanel
+from cnnviz.ui.evaluation.panel import MAX_GALLERY_IMAGES, EvaluationPanel
 
 
 class FixedEngine:
