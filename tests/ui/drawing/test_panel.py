@@ -10,13 +10,11 @@ from PySide6.QtWidgets import QApplication
 
 from cnnviz.core.datasets import load_dataset
 from cnnviz.core.datasets.shapes import SHAPE_CLASSES
-from cnnviz.ui.drawing.panel import (
-    CANVAS_SIZE,
-    EMPTY_MESSAGE,
-    MAX_WAIT_MS,
-    DrawingCanvas,
-)
+from cnnviz.ui.drawing.canvas_input import MAX_WAIT_MS
+from cnnviz.ui.drawing.modes import EMPTY_MESSAGE
+from cnnviz.ui.drawing.panel import DrawingCanvas
 from cnnviz.ui.drawing.probability_chart import VERTICAL
+from cnnviz.ui.drawing.surface import CANVAS_SIZE
 
 SEVEN = [(80, 70), (200, 70), (170, 150), (140, 220)]
 SIGNAL_TIMEOUT_MS = 2000
@@ -27,7 +25,7 @@ def canvas(qtbot):
     widget = DrawingCanvas()
     qtbot.addWidget(widget)
     # A surface exactly CANVAS_SIZE square maps widget pixels 1:1 to canvas pixels.
-    widget._surface.setFixedSize(CANVAS_SIZE, CANVAS_SIZE)
+    widget.surface.setFixedSize(CANVAS_SIZE, CANVAS_SIZE)
     widget.resize(380, 700)
     widget.show()
     qtbot.waitExposed(widget)
@@ -69,14 +67,14 @@ def send_tablet(widget, kind, position, pressure):
 def test_starts_empty_with_a_hint(canvas):
     assert canvas.current_input() is None
     assert canvas.message() == EMPTY_MESSAGE
-    assert canvas._message_label.full_text() == EMPTY_MESSAGE
+    assert canvas.caption.full_text() == EMPTY_MESSAGE
     assert not canvas.canvas_image().any()
     assert canvas.canvas_image().shape == (CANVAS_SIZE, CANVAS_SIZE)
-    assert not canvas._undo_button.isEnabled()
+    assert not canvas.undo_button.isEnabled()
 
 
 def test_mouse_drawing_emits_an_input_with_ink(qtbot, canvas):
-    surface = canvas._surface
+    surface = canvas.surface
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as blocker:
         qtbot.mousePress(surface, Qt.MouseButton.LeftButton, pos=QPoint(60, 60))
         for x in range(70, 221, 10):
@@ -96,7 +94,7 @@ def test_mouse_drawing_emits_an_input_with_ink(qtbot, canvas):
 
 
 def test_mouse_events_sent_directly_draw_a_line(qtbot, canvas):
-    surface = canvas._surface
+    surface = canvas.surface
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
         send_mouse(surface, QEvent.Type.MouseButtonPress, QPointF(40, 200), left, left)
@@ -108,7 +106,7 @@ def test_mouse_events_sent_directly_draw_a_line(qtbot, canvas):
 
 
 def test_right_button_does_not_draw(qtbot, canvas):
-    surface = canvas._surface
+    surface = canvas.surface
     right, none = Qt.MouseButton.RightButton, Qt.MouseButton.NoButton
     send_mouse(surface, QEvent.Type.MouseButtonPress, QPointF(40, 40), right, right)
     send_mouse(surface, QEvent.Type.MouseMove, QPointF(200, 200), none, right)
@@ -117,7 +115,7 @@ def test_right_button_does_not_draw(qtbot, canvas):
 
 
 def test_pen_pressure_sets_stroke_width(qtbot, canvas):
-    surface = canvas._surface
+    surface = canvas.surface
 
     def pen_stroke(pressure):
         canvas.clear()
@@ -170,12 +168,12 @@ def test_brush_size_changes_stroke_thickness(qtbot, canvas):
         counts.append(np.count_nonzero(canvas.canvas_image() > 127))
     assert counts[0] < counts[1] < counts[2]
     assert canvas.brush_size == 40
-    assert canvas._brush_slider.value() == 40
-    assert canvas._brush_value.text() == "40 px"
+    assert canvas.brush.slider.value() == 40
+    assert canvas.brush.size_text() == "40 px"
 
 
 def test_brush_slider_sets_brush_size(canvas):
-    canvas._brush_slider.setValue(33)
+    canvas.brush.slider.setValue(33)
     assert canvas.brush_size == 33
 
 
@@ -198,11 +196,11 @@ def test_clear_emits_cleared_and_drops_the_input(qtbot, canvas):
     canvas.show_probabilities(np.full(10, 0.1))
     with qtbot.assertNotEmitted(canvas.sig_input_changed), \
             qtbot.waitSignal(canvas.sig_input_cleared, timeout=SIGNAL_TIMEOUT_MS):
-        qtbot.mouseClick(canvas._clear_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(canvas.clear_button, Qt.MouseButton.LeftButton)
     assert canvas.current_input() is None
     assert not canvas.canvas_image().any()
     assert canvas.message() == EMPTY_MESSAGE
-    assert not canvas._preview.pixels.any()
+    assert not canvas.prediction_view.preview_pixels().any()
     assert canvas.probabilities() is None
     assert not canvas.chart.bar_heights().any()
 
@@ -213,14 +211,14 @@ def test_undo_restores_the_previous_stroke(qtbot, canvas):
     draw(qtbot, canvas, [(100, 150), (200, 150)])
     assert not np.array_equal(canvas.canvas_image(), before)
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as blocker:
-        qtbot.mouseClick(canvas._undo_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(canvas.undo_button, Qt.MouseButton.LeftButton)
     np.testing.assert_array_equal(canvas.canvas_image(), before)
     np.testing.assert_array_equal(blocker.args[0], first)
     with qtbot.waitSignal(canvas.sig_input_cleared, timeout=SIGNAL_TIMEOUT_MS):
         canvas.undo()
     assert not canvas.canvas_image().any()
     assert canvas.current_input() is None
-    assert not canvas._undo_button.isEnabled()
+    assert not canvas.undo_button.isEnabled()
     canvas.undo()  # nothing left to undo: no error
     assert not canvas.canvas_image().any()
 
@@ -239,7 +237,7 @@ def test_undo_keeps_at_most_fifty_steps(qtbot, canvas):
     canvas.brush_size = 2
     for index in range(60):
         canvas.stroke([(10 + 4 * index, 20)])
-    assert len(canvas._undo_stack) == 50
+    assert canvas.canvas_input.undo_steps() == 50
 
 
 def test_ctrl_z_undoes(qtbot, canvas):
@@ -247,10 +245,10 @@ def test_ctrl_z_undoes(qtbot, canvas):
     before = canvas.canvas_image()
     draw(qtbot, canvas, [(40, 250), (240, 250)])
     canvas.activateWindow()
-    canvas._surface.setFocus()
-    qtbot.waitUntil(canvas._surface.hasFocus)
+    canvas.surface.setFocus()
+    qtbot.waitUntil(canvas.surface.hasFocus)
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
-        qtbot.keyClick(canvas._surface, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(canvas.surface, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     np.testing.assert_array_equal(canvas.canvas_image(), before)
 
 
@@ -264,7 +262,7 @@ def test_rapid_strokes_are_debounced(qtbot, canvas):
     for index in range(num_strokes):
         canvas.stroke([(30 + 10 * index, 100), (30 + 10 * index, 180)])
         QApplication.processEvents()
-    qtbot.waitUntil(lambda: not canvas._update_timer.isActive(), timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not canvas.canvas_input.update_pending(), timeout=SIGNAL_TIMEOUT_MS)
     assert 1 <= len(emitted) <= num_strokes // 4
     # The last emission reflects the finished drawing.
     expected = canvas.current_input()
@@ -274,7 +272,7 @@ def test_rapid_strokes_are_debounced(qtbot, canvas):
 def test_a_long_stroke_updates_while_it_goes_on(qtbot, canvas):
     emitted = []
     canvas.sig_input_changed.connect(emitted.append)
-    surface = canvas._surface
+    surface = canvas.surface
     surface.begin_stroke(QPointF(20, 140), canvas.brush_size)
     for step in range(40):
         surface.extend_stroke(QPointF(20 + 6 * step, 140 + (step % 5)), canvas.brush_size)
@@ -302,9 +300,9 @@ def test_load_sample_emits_the_dataset_image_and_label(qtbot, canvas):
     assert labels.args[0] == int(dataset.labels[index])
     assert isinstance(labels.args[0], int)
     assert canvas.canvas_image().any()
-    assert canvas._sample_spin.value() == index
+    assert canvas.samples.sample_spin.value() == index
     assert f"#{index}" in canvas.message()
-    np.testing.assert_array_equal(canvas._preview.pixels, dataset.images[index])
+    np.testing.assert_array_equal(canvas.prediction_view.preview_pixels(), dataset.images[index])
 
 
 def test_same_label_is_emitted_for_each_loaded_sample(qtbot, canvas):
@@ -333,25 +331,25 @@ def test_drawing_over_a_sample_drops_its_label(qtbot, canvas):
 def test_random_sample_button_loads_a_sample(qtbot, canvas):
     dataset = load_dataset("mnist-sample", "test")
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as blocker:
-        qtbot.mouseClick(canvas._random_button, Qt.MouseButton.LeftButton)
-    index = canvas._sample_spin.value()
+        qtbot.mouseClick(canvas.samples.random_button, Qt.MouseButton.LeftButton)
+    index = canvas.samples.sample_spin.value()
     np.testing.assert_allclose(blocker.args[0][0, :, :, 0], dataset.images[index] / 255.0,
                                atol=1e-6)
 
 
 def test_load_button_uses_the_spin_box(qtbot, canvas):
     dataset = load_dataset("mnist-sample", "test")
-    canvas._sample_spin.setValue(11)
+    canvas.samples.sample_spin.setValue(11)
     with qtbot.waitSignal(canvas.sig_label_changed, timeout=SIGNAL_TIMEOUT_MS) as blocker:
-        qtbot.mouseClick(canvas._load_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(canvas.samples.load_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0] == int(dataset.labels[11])
-    assert canvas._sample_spin.maximum() == len(dataset) - 1
+    assert canvas.samples.sample_spin.maximum() == len(dataset) - 1
 
 
 def test_load_button_reports_an_index_past_the_end(qtbot, canvas):
-    canvas._sample_spin.setValue(9999)
+    canvas.samples.sample_spin.setValue(9999)
     with qtbot.assertNotEmitted(canvas.sig_input_changed):
-        qtbot.mouseClick(canvas._load_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(canvas.samples.load_button, Qt.MouseButton.LeftButton)
     assert "9999" in canvas.message() and "does not exist" in canvas.message()
 
 
@@ -364,7 +362,7 @@ def test_load_sample_refuses_a_bad_index(canvas):
 
 def test_shapes_mode_samples_the_shapes_dataset(qtbot, canvas):
     with qtbot.waitSignal(canvas.sig_mode_changed, timeout=SIGNAL_TIMEOUT_MS) as blocker:
-        canvas._mode_combo.setCurrentIndex(1)
+        canvas.mode_combo.setCurrentIndex(1)
     assert blocker.args[0] == "shapes"
     assert canvas.mode() == "shapes"
     assert canvas.class_names() == tuple(SHAPE_CLASSES)
@@ -380,7 +378,7 @@ def test_shapes_mode_samples_the_shapes_dataset(qtbot, canvas):
 
 def test_set_mode_validates_and_updates_the_combo(canvas):
     canvas.set_mode("shapes")
-    assert canvas._mode_combo.currentData() == "shapes"
+    assert canvas.mode_combo.currentData() == "shapes"
     canvas.set_mode("digits")
     assert canvas.class_names() == tuple(str(digit) for digit in range(10))
     with pytest.raises(ValueError, match="mode"):
@@ -389,12 +387,12 @@ def test_set_mode_validates_and_updates_the_combo(canvas):
 
 def test_dataset_failure_is_a_message(canvas, monkeypatch):
     from cnnviz.core.datasets import DatasetUnavailableError
-    from cnnviz.ui.drawing import panel as drawing_canvas
+    from cnnviz.ui.drawing import sample_picker
 
     def unavailable(name, split):
         raise DatasetUnavailableError(f"{name} is missing")
 
-    monkeypatch.setattr(drawing_canvas, "load_dataset", unavailable)
+    monkeypatch.setattr(sample_picker, "load_dataset", unavailable)
     canvas.load_sample(None)
     assert "mnist-sample is missing" in canvas.message()
     assert canvas.current_input() is None
@@ -440,7 +438,7 @@ def test_corrupt_file_is_a_message_not_an_exception(qtbot, canvas, tmp_path):
     with qtbot.assertNotEmitted(canvas.sig_input_changed):
         assert canvas.load_image_file(str(path)) is False
     assert "broken-scan.png" in canvas.message()
-    assert "broken-scan.png" in canvas._message_label.text()
+    assert "broken-scan.png" in canvas.caption.text()
     assert canvas.current_input() is before
 
 
@@ -467,7 +465,7 @@ def test_set_image_accepts_rgba_with_a_transparent_background(qtbot, canvas):
         canvas.set_image(picture, label=1)
     row, column = centre_of_mass(blocker.args[0])
     assert abs(row - 14) <= 1.0 and abs(column - 14) <= 1.0
-    assert canvas._label == 1
+    assert canvas.label() == 1
 
 
 def test_set_image_preprocessed_skips_recentring(qtbot, canvas):
@@ -534,7 +532,7 @@ def test_open_button_loads_the_chosen_file(qtbot, canvas, tmp_path, monkeypatch)
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(choose))
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
-        qtbot.mouseClick(canvas._open_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(canvas.open_button, Qt.MouseButton.LeftButton)
     assert "*.png" in offered["filters"] and "*.jpg" in offered["filters"]
     assert "chosen.png" in canvas.message()
 
@@ -544,7 +542,7 @@ def test_open_button_loads_the_chosen_file(qtbot, canvas, tmp_path, monkeypatch)
 
 def choose_mode_with_keys(qtbot, canvas, mode):
     """Give the mode combo the focus and press Down or Up until it shows ``mode``."""
-    combo = canvas._mode_combo
+    combo = canvas.mode_combo
     combo.setFocus()
     target = combo.findData(mode)
     assert target >= 0
@@ -575,14 +573,14 @@ def test_shapes_drawn_for_a_digit_model_are_flagged_and_the_shapes_model_offered
     assert canvas.notice() == ""
     choose_mode_with_keys(qtbot, canvas, "shapes")
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
-        drag(qtbot, canvas._surface, circle_points())
+        drag(qtbot, canvas.surface, circle_points())
     # The digit model's answer, shown as it is, and beside it why it means nothing.
     canvas.show_probabilities(np.eye(10)[0] * 0.99 + 0.001)
     assert canvas.prediction_text().startswith("Prediction: 0")
     notice = canvas.notice()
     assert "trained on digits (mnist-sample)" in notice and "means nothing" in notice
-    assert canvas._notice.isVisible()
-    button = canvas._notice_button
+    assert canvas.prediction_view.notice.isVisible()
+    button = canvas.notice_button
     assert button.isVisible() and button.text() == "Use the shapes model"
     with qtbot.waitSignal(canvas.sig_model_requested, timeout=SIGNAL_TIMEOUT_MS) as requested:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -590,7 +588,7 @@ def test_shapes_drawn_for_a_digit_model_are_flagged_and_the_shapes_model_offered
     assert "shapes_model.npz" in canvas.message()
 
     canvas.set_model("shapes", (28, 28, 1))  # what the window does once the model is open
-    assert canvas.notice() == "" and not canvas._notice.isVisible()
+    assert canvas.notice() == "" and not canvas.prediction_view.notice.isVisible()
     assert canvas.mode() == "shapes" and canvas.class_names() == tuple(SHAPE_CLASSES)
     assert "shapes_model.npz" not in canvas.message()  # "Opening …" does not outlive the opening
 
@@ -599,13 +597,13 @@ def test_digits_drawn_for_a_shapes_model_offer_the_digits_model(qtbot, canvas):
     from cnnviz.core.resources import resource_path
 
     canvas.set_model("shapes", (28, 28, 1))
-    assert canvas.mode() == "shapes" and canvas._mode_combo.currentData() == "shapes"
+    assert canvas.mode() == "shapes" and canvas.mode_combo.currentData() == "shapes"
     assert canvas.notice() == ""
     choose_mode_with_keys(qtbot, canvas, "digits")
     assert "trained on shapes" in canvas.notice() and "a digit means nothing" in canvas.notice()
-    assert canvas._notice_button.text() == "Use the digits model"
+    assert canvas.notice_button.text() == "Use the digits model"
     with qtbot.waitSignal(canvas.sig_model_requested, timeout=SIGNAL_TIMEOUT_MS) as requested:
-        qtbot.mouseClick(canvas._notice_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(canvas.notice_button, Qt.MouseButton.LeftButton)
     assert requested.args[0] == str(resource_path("reference_model.npz"))
     choose_mode_with_keys(qtbot, canvas, "shapes")  # back to what the model knows
     assert canvas.notice() == ""
@@ -614,10 +612,10 @@ def test_digits_drawn_for_a_shapes_model_offer_the_digits_model(qtbot, canvas):
 def test_a_model_of_unknown_training_data_is_said_to_be_unknown(qtbot, canvas):
     canvas.set_model(None, (28, 28, 1))
     assert "does not say what it was trained on" in canvas.notice()
-    assert canvas._notice_button.isVisible() and canvas._notice_button.text() == "Use the digits model"
+    assert canvas.notice_button.isVisible() and canvas.notice_button.text() == "Use the digits model"
     choose_mode_with_keys(qtbot, canvas, "shapes")
     assert "a shape may mean nothing" in canvas.notice()
-    assert canvas._notice_button.text() == "Use the shapes model"
+    assert canvas.notice_button.text() == "Use the shapes model"
 
 
 def test_captions_and_class_names_follow_a_fashion_model(qtbot, canvas):
@@ -626,7 +624,7 @@ def test_captions_and_class_names_follow_a_fashion_model(qtbot, canvas):
     canvas.clear()
     with qtbot.waitSignal(canvas.sig_mode_changed, timeout=SIGNAL_TIMEOUT_MS) as changed:
         canvas.set_model("fashion-mnist", (28, 28, 1))
-    assert changed.args[0] == "clothing" and canvas._mode_combo.currentText() == "Clothing"
+    assert changed.args[0] == "clothing" and canvas.mode_combo.currentText() == "Clothing"
     assert canvas.class_names() == FASHION_MNIST_CLASSES
     assert canvas.chart.class_names() == FASHION_MNIST_CLASSES
     assert "clothing" in canvas.message() and "digit" not in canvas.message()
@@ -642,13 +640,13 @@ def test_captions_and_class_names_follow_a_fashion_model(qtbot, canvas):
 def test_the_input_takes_the_models_shape(qtbot, canvas):
     """A colour, non-square model gets colour, non-square inputs from drawings and samples."""
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
-        drag(qtbot, canvas._surface, [(140, 40), (140, 240)])
+        drag(qtbot, canvas.surface, [(140, 40), (140, 240)])
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as reshaped:
         canvas.set_model(None, (32, 24, 3))
     assert reshaped.args[0].shape == (1, 32, 24, 3)
     canvas.clear()
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as drawn:
-        drag(qtbot, canvas._surface, [(60, 140), (220, 140)])  # a horizontal bar
+        drag(qtbot, canvas.surface, [(60, 140), (220, 140)])  # a horizontal bar
     model_input = drawn.args[0]
     assert model_input.shape == (1, 32, 24, 3) and model_input.dtype == np.float32
     np.testing.assert_array_equal(model_input[..., 0], model_input[..., 2])
@@ -656,14 +654,14 @@ def test_the_input_takes_the_models_shape(qtbot, canvas):
     assert columns.max() - columns.min() > rows.max() - rows.min()  # still a horizontal bar
     assert abs(rows.mean() - 15.5) <= 1.5 and abs(columns.mean() - 11.5) <= 1.5
     assert canvas.input_shape() == (32, 24, 3)
-    assert canvas._preview_title.text() == "Input 32×24×3"
-    assert canvas._preview.pixels.shape == (32, 24)
+    assert canvas.prediction_view.preview_title() == "Input 32×24×3"
+    assert canvas.prediction_view.preview_pixels().shape == (32, 24)
     assert "32×24×3" in canvas.message()
-    canvas._sample_spin.setFocus()
-    canvas._sample_spin.selectAll()
-    qtbot.keyClicks(canvas._sample_spin, "5")
+    canvas.samples.sample_spin.setFocus()
+    canvas.samples.sample_spin.selectAll()
+    qtbot.keyClicks(canvas.samples.sample_spin, "5")
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as sampled:
-        qtbot.mouseClick(canvas._load_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(canvas.samples.load_button, Qt.MouseButton.LeftButton)
     assert sampled.args[0].shape == (1, 32, 24, 3)
     assert "scaled from 28×28 to 32×24" in canvas.message()
     with pytest.raises(ValueError, match="32 x 24"):
@@ -688,7 +686,7 @@ def test_a_long_caption_moves_nothing(qtbot, free_canvas, tmp_path, monkeypatch)
 
     canvas = free_canvas
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
-        drag(qtbot, canvas._surface, SEVEN)
+        drag(qtbot, canvas.surface, SEVEN)
     QApplication.processEvents()
     surface_before = canvas.surface_size()
     minimum_before = canvas.minimumSizeHint()
@@ -697,11 +695,11 @@ def test_a_long_caption_moves_nothing(qtbot, free_canvas, tmp_path, monkeypatch)
     write_digit_png(path)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args: (str(path), "")))
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
-        qtbot.mouseClick(canvas._open_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(canvas.open_button, Qt.MouseButton.LeftButton)
     QApplication.processEvents()
     assert path.name in canvas.message()
     assert canvas.message_is_elided()
-    assert canvas._message_label.toolTip() == canvas.message()
+    assert canvas.caption.toolTip() == canvas.message()
     assert canvas.surface_size() == surface_before
     # A long prediction (a Fashion-MNIST class) does not widen the panel either.
     canvas.show_probabilities(np.linspace(0.0, 1.0, 10), class_names=("T-shirt/top",) * 9 + (
@@ -720,7 +718,7 @@ def test_the_notice_moves_nothing(qtbot, free_canvas):
     QApplication.processEvents()
     assert canvas.notice()
     assert canvas.surface_size() == surface_before and canvas.chart.size() == chart_before
-    assert not canvas._notice_label.is_elided()  # the whole notice is readable
+    assert not canvas.prediction_view.notice.is_elided()  # the whole notice is readable
 
 
 def label_extents(chart):
