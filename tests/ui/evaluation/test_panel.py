@@ -158,7 +158,7 @@ def test_the_gallery_shows_at_most_its_limit(qtbot):
 
 def test_per_class_bars(panel, evaluation):
     np.testing.assert_allclose(panel.bar_heights(), np.nan_to_num(evaluation.per_class_accuracy))
-    assert panel._overall_line.value() == pytest.approx(evaluation.accuracy)
+    assert panel.bar_widget.overall_accuracy() == pytest.approx(evaluation.accuracy)
 
 
 def test_a_cell_outside_the_matrix_is_refused(panel):
@@ -173,11 +173,10 @@ def test_the_accuracy_axis_starts_just_below_the_lowest_bar(panel, evaluation):
     low, high = panel.bar_range()
     assert low == pytest.approx(max(0.0, min(heights.min(), evaluation.accuracy) - 0.05))
     assert high >= 1.0
-    shown_low, shown_high = panel._bar_plot.getViewBox().viewRange()[1]
+    shown_low, shown_high = panel.bar_widget.shown_range()
     assert shown_low == pytest.approx(low) and shown_high == pytest.approx(high)
-    assert shown_low < panel._overall_line.value() < shown_high and panel._overall_line.isVisible()
-    texts = [text.toPlainText() for text in panel._bar_texts if text.isVisible()]
-    assert texts == [f"{100 * height:.0f}" for height in heights]
+    assert shown_low < panel.bar_widget.overall_accuracy() < shown_high
+    assert panel.bar_widget.value_texts() == [f"{100 * height:.0f}" for height in heights]
     correct = int(np.asarray(evaluation.confusion)[2, 2])
     assert panel.describe_bar(2).startswith(f"{evaluation.class_names[2]}: {heights[2]:.2%} ({correct:,} of")
 
@@ -212,7 +211,7 @@ def label_extents(panel):
     from PySide6.QtGui import QFontMetrics
 
     metrics = QFontMetrics(panel.bar_widget.font())
-    view = panel._bar_plot.getViewBox()
+    view = panel.bar_widget.getPlotItem().getViewBox()
     extents = []
     for index, text in panel.bar_labels():
         centre = view.mapViewToScene(QPointF(index, 0.5)).x()
