@@ -142,7 +142,18 @@ class CanvasInput(QObject):
     # --- changes ----------------------------------------------------------------------------
 
     def stroke(self, points: list[tuple[float, float]]) -> None:
-        """Draw one stroke through ``points`` (canvas ``(x, y)``, at least one) with the brush."""
+        """Draw one stroke through ``points`` with the brush, as the mouse would.
+
+        Parameters
+        ----------
+        points : list of (float, float)
+            Canvas ``(x, y)`` coordinates, at least one; one point paints a single round dot.
+
+        Raises
+        ------
+        ValueError
+            If ``points`` is empty.
+        """
         points = list(points)
         if not points:
             raise ValueError("stroke needs at least one (x, y) point in canvas coordinates.")

@@ -266,13 +266,7 @@ class DrawingCanvas(QWidget):
         return self._surface.size()
 
     def stroke(self, points: list[tuple[float, float]]) -> None:
-        """Draw one stroke through ``points`` (canvas ``(x, y)``), as the mouse would.
-
-        Parameters
-        ----------
-        points : list of (float, float)
-            At least one point; one point paints a single round dot.
-        """
+        """Draw one stroke through ``points`` (canvas ``(x, y)``), as the mouse would: :meth:`CanvasInput.stroke`."""
         self._input.stroke(points)
 
     def clear(self) -> None:
@@ -302,13 +296,8 @@ class DrawingCanvas(QWidget):
     ) -> None:
         """Show class probabilities as bars, the most probable one highlighted.
 
-        As :meth:`PredictionView.show_probabilities`, whose ``default_names`` are :meth:`class_names`.
-
-        Raises
-        ------
-        ValueError
-            If ``probabilities`` is not a non-empty vector of finite numbers, or
-            ``class_names`` has a different length.
+        As :meth:`PredictionView.show_probabilities` (which says what is refused), whose
+        ``default_names`` are :meth:`class_names`.
         """
         self._prediction.show_probabilities(probabilities, class_names, default_names=self.class_names())
 
