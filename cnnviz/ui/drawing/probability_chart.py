@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item is made)
-from cnnviz.ui.class_labels import class_key, labels_are_names, spaced_labels
+from cnnviz.ui.plots.class_labels import class_key, labels_are_names, spaced_labels
 
 __all__ = ["ProbabilityChart", "VERTICAL", "HORIZONTAL"]
 

@@ -3,7 +3,7 @@
 Each bar is a class's diagonal count over its row's total, its value in % written above it; a
 red dashed line marks the overall accuracy. The axis starts just below the lowest bar, so
 small differences stay visible. Class names under the bars are as long as the width lets
-them be without overlap (:func:`cnnviz.ui.class_labels.spaced_labels`); hovering over a bar
+them be without overlap (:func:`cnnviz.ui.plots.class_labels.spaced_labels`); hovering over a bar
 tells its class and accuracy in full.
 """
 
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.evaluation import Evaluation
-from cnnviz.ui.class_labels import class_key, labels_are_names, spaced_labels
+from cnnviz.ui.plots.class_labels import class_key, labels_are_names, spaced_labels
 from cnnviz.ui.viewers.filter_grid import nice_ticks
 
 __all__ = ["ClassAccuracyChart", "BAR_TOOLTIP"]
