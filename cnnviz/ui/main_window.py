@@ -21,8 +21,8 @@ from cnnviz.core.crashlog import write_crash_log
 from cnnviz.core.datasets import CLASS_NAMES, list_datasets
 from cnnviz.core.resources import resource_path
 from cnnviz.service import payloads as p
-from cnnviz.ui.drawing_canvas import DrawingCanvas
-from cnnviz.ui.evaluation_panel import EvaluationPanel
+from cnnviz.ui.drawing.panel import DrawingCanvas
+from cnnviz.ui.evaluation.panel import EvaluationPanel
 from cnnviz.ui.experiments.panel import ExperimentsPanel
 from cnnviz.ui.history.panel import HistoryPanel
 from cnnviz.ui.model.panel import ConfigPanel
