@@ -81,6 +81,7 @@ def run_app(screenshot: str | None = None, settings_file: str | None = None, tim
     sys.excepthook = window.report_unexpected
     window.show()
     if size is not None:
+        window.layout_keeper.keep_on_screen = False
         window.resize(*size)
     if not screenshot:
         return app.exec()
@@ -132,6 +133,7 @@ def _tour(app, folder: str, size: tuple[int, int] | None) -> int:
         sys.excepthook = window.report_unexpected
         window.show()
         if size is not None:
+            window.layout_keeper.keep_on_screen = False
             window.resize(*size)
         print(f"cnnviz: touring every page at {window.width()}x{window.height()} into {folder}", flush=True)
         tour = ScreenshotTour(window, folder, log=lambda line: print(line, flush=True))

@@ -21,11 +21,12 @@ from cnnviz.core.crashlog import write_crash_log
 from cnnviz.core.datasets import CLASS_NAMES, list_datasets
 from cnnviz.core.resources import resource_path
 from cnnviz.service import payloads as p
-from cnnviz.ui.drawing_canvas import DrawingCanvas
-from cnnviz.ui.evaluation_panel import EvaluationPanel
+from cnnviz.ui.drawing.panel import DrawingCanvas
+from cnnviz.ui.evaluation.panel import EvaluationPanel
 from cnnviz.ui.experiments.panel import ExperimentsPanel
 from cnnviz.ui.history.panel import HistoryPanel
 from cnnviz.ui.model.panel import ConfigPanel
+from cnnviz.ui.range_hint import install_range_hint
 from cnnviz.ui.science.panel import SciencePanel
 from cnnviz.ui.training.monitor import TrainingMonitor
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
                  track_session: bool = True):
         super().__init__()
         install_wheel_guard()
+        install_range_hint()
         self.service = service
         self.settings = settings or default_settings()
         self.setWindowTitle("cnnviz — look inside a convolutional network")

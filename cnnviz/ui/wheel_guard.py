@@ -4,27 +4,46 @@ Scrolling a panel full of spin boxes and combo boxes must scroll the panel, not 
 whichever setting happens to pass under the pointer. :func:`install_wheel_guard`
 installs one application-wide event filter that (1) gives every spin box, combo box and
 slider the ``StrongFocus`` policy, so the wheel never focuses them, and (2) hands a wheel
-event over an unfocused one to the scroll area around it, which scrolls.
+event over an unfocused one to the scroll area around it, which scrolls. While the person
+is scrolling (wheel turns less than :data:`SCROLL_PAUSE_S` apart), a focused control that
+passes under the pointer is scrolled past too, not changed.
 """
 
 from __future__ import annotations
+
+import time
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox, QSlider, QWidget
 
 GUARDED = (QAbstractSpinBox, QComboBox, QSlider)
+SCROLL_PAUSE_S = 0.6
+"""Wheel turns closer together than this are one scrolling gesture."""
 
 
 class WheelGuard(QObject):
     """The application-wide filter; see the module docstring."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._last_scroll = -1.0
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         kind = event.type()
         if kind == QEvent.Polish and isinstance(watched, GUARDED):
             if watched.focusPolicy() == Qt.WheelFocus:
                 watched.setFocusPolicy(Qt.StrongFocus)
-        elif kind == QEvent.Wheel and isinstance(watched, GUARDED) and not watched.hasFocus():
+        elif kind == QEvent.Wheel and isinstance(watched, QWidget):
+            now = time.monotonic()
+            scrolling = now - self._last_scroll < SCROLL_PAUSE_S
+            if not isinstance(watched, GUARDED):
+                if _enclosing_scroll_area(watched) is not None or isinstance(watched, QAbstractScrollArea):
+                    self._last_scroll = now  # the panel itself scrolls
+                return False
+            if watched.hasFocus() and not scrolling:
+                return False  # the person clicked into it and turns the wheel on purpose
+            self._last_scroll = now
             area = _enclosing_scroll_area(watched)
             if area is not None:
                 viewport = area.viewport()

@@ -134,7 +134,7 @@ def test_crash_log_keeps_every_entry_and_never_raises(tmp_path, monkeypatch):
 
 
 def test_a_huge_image_on_the_canvas_is_reduced_not_refused(qtbot):
-    from cnnviz.ui.drawing_canvas import DrawingCanvas
+    from cnnviz.ui.drawing.panel import DrawingCanvas
 
     canvas = DrawingCanvas()
     qtbot.addWidget(canvas)
@@ -149,7 +149,7 @@ def test_a_huge_image_on_the_canvas_is_reduced_not_refused(qtbot):
 
 
 def test_an_empty_canvas_is_reported_as_empty_not_classified(qtbot):
-    from cnnviz.ui.drawing_canvas import DrawingCanvas
+    from cnnviz.ui.drawing.panel import DrawingCanvas
 
     canvas = DrawingCanvas()
     qtbot.addWidget(canvas)

@@ -392,7 +392,7 @@ def test_choosing_an_engine_for_an_edited_architecture_waits_for_build(qtbot, wi
     choose(qtbot, panel.engine_combo, "Keras / TensorFlow")
     qtbot.wait(200)
     assert window.model_info().engine == "numpy"
-    assert window.model_label.text().endswith("Keras chosen: Build to use it")
+    assert window.model_label.text().endswith("layers were edited and Keras chosen: Build to use them")
 
 
 def test_the_learning_rate_is_one_value_in_the_toolbar_and_the_panel(qtbot, window):
@@ -556,3 +556,13 @@ def test_settings_live_in_cnnviz_home_when_it_is_set(qtbot, tmp_path, monkeypatc
 
     monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path / "home"))
     assert Path(default_settings().fileName()) == tmp_path / "home" / "settings.ini"
+
+
+def test_a_refused_keystroke_says_the_fields_range(qtbot, window):
+    """Typing 50 into the learning rate (at most 10) left "5" and said nothing."""
+    from cnnviz.ui.range_hint import install_range_hint
+
+    type_value(qtbot, window.live_learning_rate, "50")
+    hint = install_range_hint()
+    qtbot.waitUntil(lambda: "from 1e-05 to 10" in hint.last_hint(), timeout=2000)
+    assert window.config_panel.config().training.learning_rate == 5.0

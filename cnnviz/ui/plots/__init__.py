@@ -1,4 +1,4 @@
-"""Plot pieces shared by the training monitor and the Experiments and History tabs.
+"""Plot pieces shared by the training monitor, the Experiments and History tabs, and the class charts.
 
 - :mod:`~cnnviz.ui.plots.legend_strip` — a legend in its own strip under the x axis, never over the data;
 - :mod:`~cnnviz.ui.plots.divergence` — the "diverged" marker and where a curve broke;
@@ -9,5 +9,7 @@
 - :mod:`~cnnviz.ui.plots.series_style` — how batch values, epoch means and validation are drawn,
   the same on every plot;
 - :mod:`~cnnviz.ui.plots.elided_title` — a plot title shortened to the plot's width;
-- :mod:`~cnnviz.ui.plots.colours` — the colours runs are drawn in.
+- :mod:`~cnnviz.ui.plots.colours` — the colours runs are drawn in;
+- :mod:`~cnnviz.ui.plots.class_labels` — class-axis labels that never overlap (the input panel's
+  probability chart, the Evaluation tab's per-class accuracy chart).
 """

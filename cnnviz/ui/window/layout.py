@@ -44,6 +44,9 @@ class DockLayout(QObject):
         self.side_docks = side_docks
         self.monitor_dock = monitor_dock
         self.restored = False
+        # False when a size was asked for explicitly (``--size`` for screenshots): it is kept even
+        # where it exceeds the screen (an offscreen or virtual display).
+        self.keep_on_screen = True
         self._sized = False
         self._monitor_grown = False
         self._widths_before_shrinking: dict[QDockWidget, int] = {}
@@ -86,7 +89,7 @@ class DockLayout(QObject):
         window = self.window
         screen = window.screen().availableGeometry() if window.screen() is not None else None
         frame = window.frameGeometry()
-        if screen is None or screen.contains(frame):
+        if not self.keep_on_screen or screen is None or screen.contains(frame):
             return
         extra_width, extra_height = frame.width() - window.width(), frame.height() - window.height()
         width = min(window.width(), screen.width() - extra_width)

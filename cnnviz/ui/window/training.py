@@ -239,7 +239,9 @@ class TrainingController(QObject):
             return
         parameters = f", {info.summary.total_parameters:,} parameters" if info.summary else ""
         text = f"{ENGINE_LABELS.get(info.engine, info.engine)} engine · {Path(info.source).name}{parameters}"
-        if self.architecture_edited():
+        if self.architecture_edited() and chosen != info.engine:
+            text += f" · the Model panel's layers were edited and {chosen_label} chosen: Build to use them"
+        elif self.architecture_edited():
             text += " · the Model panel's layers were edited: Build to use them"
         elif chosen != info.engine:
             text += f" · {chosen_label} chosen: Build to use it"

@@ -8,7 +8,7 @@ from cnnviz.core.config import Conv2D, reference_config
 from cnnviz.core.datasets import list_datasets
 from cnnviz.service import payloads as p
 from cnnviz.ui.model.panel import ConfigPanel
-from cnnviz.ui.wheel_guard import install_wheel_guard
+from cnnviz.ui.wheel_guard import SCROLL_PAUSE_S, install_wheel_guard
 from tests.ui.person import backspace, choose, click_arrow, click_into, type_value, wheel
 
 
@@ -243,11 +243,36 @@ def test_the_wheel_over_an_unfocused_setting_scrolls_instead_of_changing_it(qtbo
         assert bar.value() > start, f"the panel did not scroll over {widget.objectName() or type(widget).__name__}"
         bar.setValue(0)
     assert panel.config() == before
-    # Once the person clicks into a field, the wheel changes it.
+    # Once the person clicks into a field (and is not in the middle of scrolling), the wheel changes it.
     epochs = panel.epochs_spin
     click_into(qtbot, epochs)
+    qtbot.wait(int(SCROLL_PAUSE_S * 1000) + 100)
     wheel(epochs, 1)
     assert panel.config().training.epochs == before.training.epochs + 1
+
+
+def test_scrolling_past_the_focused_field_does_not_change_it(qtbot):
+    """Tab moved the focus to Kernel width; the person then scrolls the panel with the wheel, and the
+    focused field passes under the pointer: the panel goes on scrolling, the field keeps its value."""
+    install_wheel_guard()
+    panel = make_panel(qtbot)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(panel)
+    scroll.resize(380, 300)
+    qtbot.addWidget(scroll)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    panel.layer_list.setCurrentRow(0)
+    width = editor(panel, "kernel_width")
+    click_into(qtbot, width)
+    bar = scroll.verticalScrollBar()
+    start = bar.value()
+    wheel(panel.layer_editor, -1)  # over the form's background: the panel scrolls
+    wheel(width, -1)  # the focused field is now under the pointer, mid-gesture
+    wheel(width, -1)
+    assert panel.config().layers[0].kernel_size == (3, 3)
+    assert bar.value() > start
 
 
 def test_long_architecture_entries_have_the_whole_line_as_tooltip(qtbot):

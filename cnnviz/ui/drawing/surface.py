@@ -3,7 +3,7 @@
 :class:`DrawingSurface` holds a ``CANVAS_SIZE`` square ``Grayscale8`` QImage (white ink on
 black, like MNIST) and paints it scaled to the largest centred square of the widget. Mouse
 drags and tablet pens (pressure sets the width, the eraser end erases) draw round-capped
-strokes; :class:`cnnviz.ui.drawing_canvas.DrawingCanvas` turns the pixels into model inputs.
+strokes; :class:`cnnviz.ui.drawing.panel.DrawingCanvas` turns the pixels into model inputs.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ DEFAULT_BRUSH_SIZE = 20
 class DrawingSurface(QWidget):
     """The square canvas: a ``CANVAS_SIZE`` grey QImage, painted scaled to the widget.
 
-    Mouse, pen and :meth:`cnnviz.ui.drawing_canvas.DrawingCanvas.stroke` all go through :meth:`begin_stroke`,
+    Mouse, pen and :meth:`cnnviz.ui.drawing.panel.DrawingCanvas.stroke` all go through :meth:`begin_stroke`,
     :meth:`extend_stroke` and :meth:`end_stroke`.
     """
 

@@ -15,8 +15,6 @@ Hovering over a bar always tells its full name and probability.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -24,8 +22,9 @@ from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item is made)
+from cnnviz.ui.plots.class_labels import class_key, labels_are_names, spaced_labels
 
-__all__ = ["ProbabilityChart", "VERTICAL", "HORIZONTAL", "spaced_labels", "labels_are_names", "class_key"]
+__all__ = ["ProbabilityChart", "VERTICAL", "HORIZONTAL"]
 
 VERTICAL = "vertical"
 """Classes along the x axis, probability up."""
@@ -38,58 +37,7 @@ _BAR_WIDTH = 0.7
 _VALUE_TICKS = [(0.0, "0"), (0.5, "0.5"), (1.0, "1")]
 # Names are elided to at most this share of the chart's width in the horizontal layout.
 _NAME_AXIS_SHARE = 0.45
-#: Elided class names keep at least this many characters, or the axis shows indices instead.
-MIN_ELIDED_CHARACTERS = 3
-_ELLIPSIS = "…"
 _TOOLTIP = "Class probabilities predicted for the model input. Hover over a bar to read it."
-
-
-def spaced_labels(names: tuple[str, ...], metrics: QFontMetrics, spacing: float) -> list[tuple[int, str]]:
-    """Labels for categories ``spacing`` pixels apart on a horizontal axis, none overlapping.
-
-    Every name in full when all fit; else every name elided, while each keeps at least
-    :data:`MIN_ELIDED_CHARACTERS` characters and they stay distinct; else the categories'
-    indices (``"0"``, ``"1"``, ...), only every ``k``-th of them if even those collide.
-    Callers name the categories elsewhere (a tooltip) when labels are not the names.
-
-    Parameters
-    ----------
-    names : tuple of str
-        One name per category, in axis order.
-    metrics : QFontMetrics
-        Of the font the axis draws its labels with.
-    spacing : float
-        Pixels between neighbouring categories' centres.
-
-    Returns
-    -------
-    list of (int, str)
-        ``(category index, label)`` for the categories that get a label.
-    """
-    if not names:
-        return []
-    gap = metrics.horizontalAdvance(" ")
-    if max(metrics.horizontalAdvance(name) for name in names) + gap <= spacing:
-        return list(enumerate(names))
-    limit = int(spacing - gap)
-    elided = [metrics.elidedText(name, Qt.TextElideMode.ElideRight, limit) for name in names]
-    readable = all(len(text.rstrip(_ELLIPSIS)) >= min(len(name), MIN_ELIDED_CHARACTERS)
-                   for text, name in zip(elided, names))
-    if readable and len(set(elided)) == len(elided):
-        return list(enumerate(elided))
-    widest = metrics.horizontalAdvance(str(len(names) - 1))
-    step = max(1, math.ceil((widest + gap) / max(spacing, 1e-6)))
-    return [(index, str(index)) for index in range(0, len(names), step)]
-
-
-def labels_are_names(labels: list[tuple[int, str]], names: tuple[str, ...]) -> bool:
-    """True when ``labels`` name every category in full."""
-    return len(labels) == len(names) and all(text == names[index] for index, text in labels)
-
-
-def class_key(names: tuple[str, ...]) -> str:
-    """``"0 square, 1 triangle, 2 circle"``: which index is which class."""
-    return ", ".join(f"{index} {name}" for index, name in enumerate(names))
 
 
 class ProbabilityChart(QWidget):

@@ -1,0 +1,217 @@
+"""From pictures to model inputs and back: the framing the input panel applies.
+
+A model input is a read-only ``(1, H, W, C)`` float32 array in ``[0, 1]``, NHWC, light ink on
+black, where ``(H, W, C)`` is the model's input shape. A drawing is cropped, scaled so that its
+longer side fills :data:`INK_SHARE` of the input's shorter side and centred by its centre of mass
+(:func:`drawn_input`); a dataset image is already framed and only scaled to ``[0, 1]``
+(:func:`dataset_input`). Grey pictures become colour inputs by repeating them in every channel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPainter
+
+from cnnviz.core.checks import is_int
+from cnnviz.core.preprocessing import ink_polarity, preprocess_batch, preprocess_image, to_grayscale
+from cnnviz.ui.drawing.surface import CANVAS_SIZE
+from cnnviz.ui.images import gray_array
+
+__all__ = [
+    "INPUT_SIZE",
+    "DEFAULT_INPUT_SHAPE",
+    "INK_SHARE",
+    "gray_image",
+    "light_on_dark",
+    "shape_text",
+    "plane_input",
+    "resized_plane",
+    "framed_plane",
+    "dataset_input",
+    "ink_box",
+    "drawn_input",
+    "refitted_input",
+    "fitted_canvas",
+    "checked_input_shape",
+]
+
+#: Side of the model input until a model says otherwise (MNIST's).
+INPUT_SIZE = 28
+#: ``(height, width, channels)`` of the model input until a model says otherwise.
+DEFAULT_INPUT_SHAPE = (INPUT_SIZE, INPUT_SIZE, 1)
+#: A drawing's longer side fills this share of the input's shorter side (MNIST: 20 of 28).
+INK_SHARE = 20 / 28
+
+
+def gray_image(gray: np.ndarray) -> QImage:
+    """A ``Format_Grayscale8`` QImage holding its own copy of ``(H, W)`` uint8 ``gray``."""
+    height, width = gray.shape
+    image = QImage(width, height, QImage.Format.Format_Grayscale8)
+    rows = np.frombuffer(image.bits(), np.uint8, count=image.sizeInBytes())
+    rows.reshape(height, image.bytesPerLine())[:, :width] = gray
+    return image
+
+
+def light_on_dark(image: np.ndarray) -> np.ndarray:
+    """Any picture as ``(H, W)`` uint8 light ink on a black background, full contrast.
+
+    Dark-on-light pictures are inverted and the background level is subtracted, so the
+    canvas always looks like MNIST and strokes drawn over the picture match it.
+    """
+    gray = to_grayscale(image)
+    if ink_polarity(gray):
+        gray = 1.0 - gray
+    if gray.shape[0] >= 3 and gray.shape[1] >= 3:
+        border = np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
+        gray = np.clip(gray - np.median(border), 0.0, 1.0)
+    highest = float(gray.max())
+    if highest > 0:
+        gray = gray / highest
+    return np.round(gray * 255.0).astype(np.uint8)
+
+
+def shape_text(input_shape: tuple[int, int, int]) -> str:
+    """``"28×28"`` for a grey input, ``"32×24×3"`` otherwise."""
+    height, width, channels = input_shape
+    return f"{height}×{width}" if channels == 1 else f"{height}×{width}×{channels}"
+
+
+def plane_input(plane: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
+    """A ``(height, width)`` float plane in ``[0, 1]`` as a read-only ``(1, H, W, C)`` input.
+
+    A grey picture becomes a colour input by repeating it in every channel (white ink on
+    black stays white on black).
+    """
+    channels = input_shape[2]
+    model_input = np.repeat(np.asarray(plane, np.float32)[np.newaxis, :, :, np.newaxis], channels, axis=3)
+    model_input.setflags(write=False)
+    return model_input
+
+
+def resized_plane(plane: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A float ``[0, 1]`` plane scaled smoothly to ``(height, width)`` (aspect not kept)."""
+    if plane.shape == (height, width):
+        return np.asarray(plane, np.float32)
+    gray = np.round(np.clip(plane, 0.0, 1.0) * 255.0).astype(np.uint8)
+    scaled = gray_image(gray).scaled(
+        width, height, Qt.AspectRatioMode.IgnoreAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    ).convertToFormat(QImage.Format.Format_Grayscale8)
+    return gray_array(scaled).astype(np.float32) / np.float32(255.0)
+
+
+def framed_plane(square: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A square plane centred in a black ``(height, width)`` frame (its side is the shorter)."""
+    frame = np.zeros((height, width), np.float32)
+    side = square.shape[0]
+    top, left = (height - side) // 2, (width - side) // 2
+    frame[top:top + side, left:left + side] = square
+    return frame
+
+
+def dataset_input(image: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
+    """A framed picture (a dataset image) as a read-only ``(1, H, W, C)`` float32 input.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``(H, W)``, ``(H, W, 1)``, ``(H, W, C)`` or ``(1, H, W, C)`` with the input's height
+        and width, ``uint8`` or float in ``[0, 1]``.
+    input_shape : tuple of int
+        ``(H, W, C)`` of the model input.
+
+    Raises
+    ------
+    ValueError
+        If ``image`` does not have the input's height and width, or holds values that are
+        neither ``uint8`` nor in ``[0, 1]``.
+    """
+    height, width, channels = input_shape
+    array = np.asarray(image)
+    if array.ndim == 4 and array.shape[0] == 1:
+        array = array[0]
+    if array.ndim == 2:
+        array = array[..., np.newaxis]
+    if array.ndim != 3 or array.shape[:2] != (height, width) or array.shape[2] not in (1, channels):
+        raise ValueError(
+            f"A preprocessed image must have the model input's size, {height} x {width} "
+            f"(shaped ({height}, {width}), ({height}, {width}, 1), ({height}, {width}, {channels}) "
+            f"or (1, {height}, {width}, {channels})); received shape {np.shape(image)}. Pass "
+            f"preprocessed=False to have any picture cropped, scaled and centred."
+        )
+    # preprocess_batch checks the value range and scales each channel plane like an image.
+    planes = preprocess_batch(np.moveaxis(array, -1, 0))[..., 0]
+    model_input = np.repeat(np.moveaxis(planes, 0, -1)[np.newaxis], channels // planes.shape[0], axis=3)
+    model_input = np.ascontiguousarray(model_input, dtype=np.float32)
+    model_input.setflags(write=False)
+    return model_input
+
+
+def ink_box(input_shape: tuple[int, int, int]) -> int:
+    """Pixels a drawing's longer side gets in the input (20 of 28, like MNIST)."""
+    return max(1, int(round(min(input_shape[:2]) * INK_SHARE)))
+
+
+def drawn_input(canvas: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
+    """A drawing as a model input: cropped, scaled to :func:`ink_box`, centred by its mass.
+
+    Parameters
+    ----------
+    canvas : numpy.ndarray
+        ``(CANVAS_SIZE, CANVAS_SIZE)`` uint8, light ink on black.
+    input_shape : tuple of int
+        ``(H, W, C)`` of the model input; the drawing is framed in its shorter side's square.
+
+    Raises
+    ------
+    cnnviz.core.preprocessing.EmptyImageError
+        If the canvas holds no ink.
+    """
+    height, width, _ = input_shape
+    # The canvas background is black by definition; a one-pixel black margin keeps
+    # ink that touches every edge from being taken for the background.
+    result = preprocess_image(np.pad(canvas, 1), invert=False, box=ink_box(input_shape),
+                              size=min(height, width))
+    return plane_input(framed_plane(result.image28, height, width), input_shape)
+
+
+def refitted_input(model_input: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
+    """A framed input of another shape scaled to ``input_shape`` (colour averaged to grey first)."""
+    height, width, _ = input_shape
+    plane = np.asarray(model_input, np.float32)[0].mean(axis=-1)
+    return plane_input(resized_plane(plane, height, width), input_shape)
+
+
+def fitted_canvas(gray: np.ndarray) -> QImage:
+    """``gray`` scaled (smoothly, keeping its aspect) and centred on a black canvas."""
+    source = gray_image(gray)
+    scaled = source.scaled(
+        CANVAS_SIZE, CANVAS_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    ).convertToFormat(QImage.Format.Format_Grayscale8)
+    canvas = QImage(CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_Grayscale8)
+    canvas.fill(0)
+    painter = QPainter(canvas)
+    painter.drawImage((CANVAS_SIZE - scaled.width()) // 2,
+                      (CANVAS_SIZE - scaled.height()) // 2, scaled)
+    painter.end()
+    return canvas
+
+
+def checked_input_shape(input_shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """``input_shape`` as a tuple of three ints.
+
+    Raises
+    ------
+    ValueError
+        If ``input_shape`` is not three positive whole numbers.
+    """
+    input_shape = tuple(input_shape)
+    if len(input_shape) != 3 or not all(is_int(size) and size > 0 for size in input_shape):
+        raise ValueError(
+            f"input_shape must be (height, width, channels), three positive whole "
+            f"numbers; received {input_shape!r}."
+        )
+    height, width, channels = (int(size) for size in input_shape)
+    return height, width, channels

@@ -1,0 +1,69 @@
+"""A number field says its range when a typed key is refused, instead of dropping it silently.
+
+Qt's spin boxes refuse keys that would make a value out of range: typing "50" into a field whose
+maximum is 10 leaves "5" with no word said. :func:`install_range_hint` installs one
+application-wide event filter that notices a printable key a spin box refused and shows, beside
+the field, what it accepts ("from 0.00001 to 10").
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QPoint
+from PySide6.QtGui import QKeyEvent, QValidator
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDoubleSpinBox, QLineEdit, QSpinBox, QToolTip
+
+
+def range_text(spin: QAbstractSpinBox) -> str:
+    """``"from 1 to 1024"`` for a spin box's range, in the precision it shows."""
+    if isinstance(spin, QDoubleSpinBox):
+        low, high = spin.minimum(), spin.maximum()
+        return f"from {low:g} to {high:g}"
+    if isinstance(spin, QSpinBox):
+        return f"from {spin.minimum()} to {spin.maximum()}"
+    return ""
+
+
+class RangeHint(QObject):
+    """The application-wide filter; see the module docstring."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._last_hint = ""
+
+    def last_hint(self) -> str:
+        """The last hint shown (for tests)."""
+        return self._last_hint
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.KeyPress and isinstance(watched, QLineEdit):
+            spin = watched.parentWidget()
+            key: QKeyEvent = event  # type: ignore[assignment]
+            typed = key.text()
+            if isinstance(spin, (QSpinBox, QDoubleSpinBox)) and typed.isprintable() and typed.strip():
+                # The text the key would make, checked the way the spin box will check it.
+                text, start = watched.text(), watched.selectionStart()
+                if start >= 0:
+                    candidate = text[:start] + typed + text[start + len(watched.selectedText()):]
+                else:
+                    start = watched.cursorPosition()
+                    candidate = text[:start] + typed + text[start:]
+                if spin.validate(candidate, start + len(typed))[0] == QValidator.State.Invalid:
+                    self._show(spin)
+        return False
+
+    def _show(self, spin: QAbstractSpinBox) -> None:
+        name = spin.accessibleName() or spin.toolTip().split(".")[0] or "This field"
+        self._last_hint = f"{name}: a number {range_text(spin)}."
+        QToolTip.showText(spin.mapToGlobal(QPoint(0, spin.height())), self._last_hint, spin)
+
+
+def install_range_hint(app: QApplication | None = None) -> RangeHint:
+    """Install the hint on ``app`` (default: the running application) once; returns it."""
+    app = app or QApplication.instance()
+    hint = app.property("cnnviz_range_hint")
+    if isinstance(hint, RangeHint):
+        return hint
+    hint = RangeHint(app)
+    app.installEventFilter(hint)
+    app.setProperty("cnnviz_range_hint", hint)
+    return hint

@@ -1,0 +1,68 @@
+"""Tests of opening picture files: the dialog, pictures centred, corrupt, missing and blank files."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QFileDialog
+
+from tests.ui.drawing.helpers import SEVEN, SIGNAL_TIMEOUT_MS, centre_of_mass, draw, write_digit_png
+
+
+def test_load_image_file_emits_an_input(qtbot, canvas, tmp_path):
+    path = tmp_path / "digit.png"
+    write_digit_png(path)
+    with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as blocker:
+        assert canvas.load_image_file(str(path)) is True
+    model_input = blocker.args[0]
+    assert model_input.shape == (1, 28, 28, 1)
+    row, column = centre_of_mass(model_input)
+    assert abs(row - 14) <= 1.0 and abs(column - 14) <= 1.0
+    # Dark ink on white is shown the MNIST way: light ink on a black canvas.
+    image = canvas.canvas_image()
+    assert image[0, 0] == 0 and image.max() == 255
+    assert "digit.png" in canvas.message()
+
+
+def test_corrupt_file_is_a_message_not_an_exception(qtbot, canvas, tmp_path):
+    draw(qtbot, canvas, SEVEN)
+    before = canvas.current_input()
+    path = tmp_path / "broken-scan.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a picture")
+    with qtbot.assertNotEmitted(canvas.sig_input_changed):
+        assert canvas.load_image_file(str(path)) is False
+    assert "broken-scan.png" in canvas.message()
+    assert "broken-scan.png" in canvas.caption.text()
+    assert canvas.current_input() is before
+
+
+def test_missing_file_is_a_message(canvas, tmp_path):
+    assert canvas.load_image_file(str(tmp_path / "nowhere.png")) is False
+    assert "nowhere.png" in canvas.message()
+
+
+def test_blank_file_loads_but_says_it_is_blank(qtbot, canvas, tmp_path):
+    path = tmp_path / "blank.png"
+    image = QImage(50, 50, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    image.save(str(path))
+    with qtbot.waitSignal(canvas.sig_input_cleared, timeout=SIGNAL_TIMEOUT_MS):
+        assert canvas.load_image_file(str(path)) is True
+    assert "blank" in canvas.message()
+    assert canvas.current_input() is None
+
+
+def test_open_button_loads_the_chosen_file(qtbot, canvas, tmp_path, monkeypatch):
+    path = tmp_path / "chosen.png"
+    write_digit_png(path)
+    offered = {}
+
+    def choose(parent, caption, directory, filters):
+        offered["filters"] = filters
+        return str(path), filters.split(";;")[0]
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(choose))
+    with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
+        qtbot.mouseClick(canvas.open_button, Qt.MouseButton.LeftButton)
+    assert "*.png" in offered["filters"] and "*.jpg" in offered["filters"]
+    assert "chosen.png" in canvas.message()
