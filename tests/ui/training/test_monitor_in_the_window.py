@@ -7,7 +7,6 @@ import pytest
 from PySide6.QtCore import QObject, QPointF, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QToolBar
 
-from cnnviz.core.config import reference_config
 from cnnviz.service import payloads as p
 from cnnviz.service.model_service import ModelService
 from cnnviz.ui.main_window import MainWindow
