@@ -1,12 +1,14 @@
 """Every save dialog of the window starts in the last folder the person saved into (home at first)."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
+from shiboken6 import isValid
 
 from cnnviz.core.experiments import RunOutcome
 from cnnviz.service.model_service import ModelService
@@ -16,6 +18,8 @@ from cnnviz.ui.main_window import MainWindow
 from cnnviz.ui.save_folder import last_save_folder, remember_save_folder
 
 TIMEOUT = 30_000
+DIALOG_WAIT_S = 60.0
+"""How long a test waits for a save dialog to appear (a loaded machine takes seconds to open one)."""
 
 
 def answer_save_dialog(qtbot, open_dialog, file_path: Path | None = None) -> dict:
@@ -23,11 +27,15 @@ def answer_save_dialog(qtbot, open_dialog, file_path: Path | None = None) -> dic
     Enter (``None``: press Escape). Returns the folder the dialog opened in and the name it suggested."""
     seen: dict = {}
 
-    def answer(attempts_left: int = 200) -> None:
+    deadline = time.monotonic() + DIALOG_WAIT_S
+
+    def answer() -> None:
         dialog = QApplication.activeModalWidget()
         if not isinstance(dialog, QFileDialog):
-            if attempts_left:
-                QTimer.singleShot(20, lambda: answer(attempts_left - 1))
+            if time.monotonic() < deadline:
+                QTimer.singleShot(20, answer)
+            elif dialog is not None:
+                dialog.close()  # some other modal window: close it so the test fails instead of hanging
             return
         seen["folder"] = Path(dialog.directory().absolutePath())
         name_edit = dialog.findChild(QLineEdit, "fileNameEdit")
@@ -41,6 +49,20 @@ def answer_save_dialog(qtbot, open_dialog, file_path: Path | None = None) -> dic
         if popup is not None and popup.isVisible():
             QTest.keyClick(popup, Qt.Key_Escape)  # the folder's completions, shown while typing
         QTest.keyClick(name_edit, Qt.Key_Return)
+        QTimer.singleShot(300, lambda: press_return_again(dialog, name_edit))
+
+    def press_return_again(dialog, name_edit, tries_left: int = 20) -> None:
+        # A completion list that opened late can take the first Return: a person presses it again.
+        if not isValid(dialog) or not dialog.isVisible():
+            return
+        popup = name_edit.completer().popup() if name_edit.completer() is not None else None
+        if popup is not None and popup.isVisible():
+            QTest.keyClick(popup, Qt.Key_Escape)
+        if tries_left:
+            QTest.keyClick(name_edit, Qt.Key_Return)
+            QTimer.singleShot(300, lambda: press_return_again(dialog, name_edit, tries_left - 1))
+        else:
+            dialog.reject()  # the test then fails on the missing file instead of hanging
 
     QTimer.singleShot(0, answer)
     open_dialog()
