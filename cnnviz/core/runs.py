@@ -28,10 +28,10 @@ import numpy as np
 
 from cnnviz.core.config import ModelConfig
 from cnnviz.core.history import epoch_history_csv, read_history, step_history_csv
+from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.safe_json import read_json_file
 from cnnviz.core.safe_npz import read_npz
 from cnnviz.core.validation import MAX_PARAMETERS
-from cnnviz.core.results import EpochResult, StepResult
 
 
 def user_data_dir() -> Path:

@@ -115,3 +115,26 @@ def check_zip_file(
     with open_zip(path, what) as archive:
         check_zip_directory(archive, Path(path).name, max_members=max_members,
                             max_total_bytes=max_total_bytes, member_limits=member_limits)
+
+
+MAX_KERAS_MEMBERS = 64
+"""The most members a ``.keras`` archive may hold (Keras writes three: config, metadata, weights)."""
+MAX_KERAS_ARCHIVE_BYTES = 768 * MIB
+"""The most a ``.keras`` archive may declare uncompressed: weights and Adam's two moments of the largest
+model cnnviz trains (50 million parameters, float32), with room to spare."""
+MAX_KERAS_JSON_BYTES = 4 * MIB
+"""The most its ``config.json`` or ``metadata.json`` may declare."""
+
+
+def check_keras_archive(path: PathLike) -> None:
+    """Check a ``.keras`` file's member count and declared sizes before Keras reads any of it.
+
+    Raises
+    ------
+    ArchiveError
+        For an unreadable archive, more than :data:`MAX_KERAS_MEMBERS` members, a JSON member
+        over :data:`MAX_KERAS_JSON_BYTES` or a total over :data:`MAX_KERAS_ARCHIVE_BYTES`.
+    """
+    check_zip_file(path, "Keras model archive", max_members=MAX_KERAS_MEMBERS,
+                   max_total_bytes=MAX_KERAS_ARCHIVE_BYTES,
+                   member_limits={"config.json": MAX_KERAS_JSON_BYTES, "metadata.json": MAX_KERAS_JSON_BYTES})

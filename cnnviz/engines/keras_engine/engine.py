@@ -24,6 +24,7 @@ import tensorflow as tf
 from cnnviz.core.checks import require_index
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
+from cnnviz.core.safe_zip import ArchiveError, check_keras_archive
 from cnnviz.core.validation import validate
 from cnnviz.core.weights import check_weights
 from cnnviz.engines.base import as_batch, check_batch_size, check_labels
@@ -271,6 +272,10 @@ class KerasEngine:
         if not zipfile.is_zipfile(path):
             raise KerasModelError(f"{path.name} is not a .keras model archive (corrupt, truncated or "
                                   "another format).")
+        try:
+            check_keras_archive(path)
+        except ArchiveError as error:
+            raise KerasModelError(str(error)) from None
         try:
             model = keras.models.load_model(path, safe_mode=True, compile=False)
         except Exception as error:  # noqa: BLE001 - Keras raises many types; all mean "cannot open"
