@@ -18,12 +18,12 @@ checks the header and the exact data length, and raises :class:`IdxFormatError` 
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -95,7 +95,7 @@ def _damaged_gzip(path: Path, error: BaseException) -> IdxFormatError:
     )
 
 
-def _open_stream(path: Path) -> tuple[BinaryIO, bool]:
+def _open_stream(path: Path) -> tuple[io.BufferedIOBase, bool]:
     """The file's (decompressed) byte stream, and whether it is gzip-compressed."""
     compressed = _is_gzip(path)
     return (gzip.open(path, "rb") if compressed else open(path, "rb")), compressed
@@ -141,7 +141,7 @@ def _parse_header(data: bytes, path: Path, compressed: bool) -> IdxHeader:
     return IdxHeader(IDX_TYPE_CODES[type_code].newbyteorder("="), shape, compressed)
 
 
-def _read_header_from(stream: BinaryIO, path: Path, compressed: bool) -> IdxHeader:
+def _read_header_from(stream: io.BufferedIOBase, path: Path, compressed: bool) -> IdxHeader:
     """Read exactly the header from ``stream`` (magic number, then one size per dimension)."""
     magic = stream.read(4)
     data = magic
@@ -246,10 +246,10 @@ def check_idx_file(path: PathLike, max_bytes: int | None = None) -> IdxHeader:
     return header
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> tuple[np.ndarray, int]:
+def _read_exactly(stream: io.BufferedIOBase, size: int) -> tuple[np.ndarray, int]:
     """Read up to ``size`` bytes into a new array; return it and how many bytes came."""
     buffer = np.empty(size, dtype=np.uint8)
-    view = memoryview(buffer)
+    view = buffer.data
     received = 0
     while received < size:
         count = stream.readinto(view[received:received + _CHUNK_BYTES])

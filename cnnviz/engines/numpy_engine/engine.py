@@ -21,7 +21,7 @@ from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.safe_json import MAX_JSON_BYTES
 from cnnviz.core.safe_npz import NpzFileError, SafeNpz
 from cnnviz.core.safe_zip import MIB, format_bytes
-from cnnviz.core.validation import MAX_PARAMETERS, validate
+from cnnviz.core.validation import MAX_PARAMETERS, check_seed, validate
 from cnnviz.core.weights import check_weights, parameter_shapes
 from cnnviz.engines.base import as_batch, check_batch_size, check_labels
 from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
@@ -52,7 +52,7 @@ class NumpyEngine:
 
     def __init__(self, config: ModelConfig, seed: int | None = None):
         self.config = validate(config)
-        self.network = Network(config, config.training.seed if seed is None else seed)
+        self.network = Network(config, check_seed(config.training.seed if seed is None else seed))
         training = config.training
         self.optimizer = make_optimizer(training.optimizer, training.learning_rate, training.momentum)
 
@@ -75,7 +75,7 @@ class NumpyEngine:
         """Use other training settings from now on; the weights are kept. A new optimizer kind or
         momentum starts a fresh optimizer state; a new learning rate alone keeps it."""
         previous = self.config.training
-        self.config = validate(replace(self.config, training=training))
+        self.config = validate(replace(self.config, training=training), check_memory=False)
         if (training.optimizer, training.momentum) != (previous.optimizer, previous.momentum):
             self.optimizer = make_optimizer(training.optimizer, training.learning_rate, training.momentum)
         else:
