@@ -18,7 +18,7 @@ import math
 import os
 from dataclasses import dataclass
 
-from cnnviz.core.config import Conv2D, LayerSpec, ModelConfig
+from cnnviz.core.config import Conv2D, Dense, LayerSpec, ModelConfig
 
 MEMORY_LIMIT_ENV = "CNNVIZ_MEMORY_LIMIT_MB"
 AVAILABLE_FRACTION = 0.5
@@ -49,7 +49,8 @@ class MemoryEstimate:
     inspection : int
         One inspection: every layer's maps, gradients and spectra for one image, and parameter gradients.
     heaviest_layer : int or None
-        Index of the layer whose activations weigh most (None without layers).
+        Index of the convolution or dense layer whose cached values weigh most (None without one):
+        the layer whose filters or units to lower first.
     """
 
     parameters: int
@@ -115,7 +116,8 @@ def estimate_memory(config: ModelConfig, output_shapes: list[tuple[int, ...]]) -
         num_images = min(num_images, int(training.train_subset) + num_images // 7)
     data = num_images * math.prod(config.input_shape) * (FLOAT_BYTES + 1)
     inspection = num_parameters * FLOAT_BYTES * 3 + INSPECTION_COPIES * FLOAT_BYTES * cached
-    heaviest = max(range(len(per_layer)), key=per_layer.__getitem__) if per_layer else None
+    widths = [index for index, layer in enumerate(config.layers) if isinstance(layer, (Conv2D, Dense))]
+    heaviest = max(widths, key=per_layer.__getitem__) if widths else None
     return MemoryEstimate(parameters, activations, data, inspection, heaviest)
 
 

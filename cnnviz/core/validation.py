@@ -283,7 +283,7 @@ def _memory_problems(config: ModelConfig, shapes: list[Shape]) -> list[ConfigErr
     setting = "batch_size"
     if index is not None and estimate.activations >= estimate.parameters:
         layer = config.layers[index]
-        setting = "filters" if isinstance(layer, Conv2D) else "units" if isinstance(layer, Dense) else "type"
+        setting = "filters" if isinstance(layer, Conv2D) else "units"
     elif index is not None:
         index = None
     return [ConfigError(message, index, setting)]
