@@ -225,7 +225,7 @@ class RunInfo:
     def kernels_at(self, epoch: int) -> dict[str, np.ndarray]:
         """The convolution kernels saved after ``epoch`` (0-based; -1: before training)."""
         path = self.path / "kernels" / snapshot_name(epoch, ".npz")
-        return read_npz(path, "kernel snapshot", max_bytes=8 * MAX_PARAMETERS)
+        return read_npz(path, "kernel snapshot", max_bytes=4 * MAX_PARAMETERS)
 
 
 def list_runs(root: str | Path | None = None) -> list[RunInfo]:

@@ -29,8 +29,9 @@ from cnnviz.engines.numpy_engine.network import Network
 from cnnviz.engines.numpy_engine.optimizers import make_optimizer
 
 CONFIG_KEY = "config.json"
-MAX_MODEL_FILE_BYTES = 8 * MAX_PARAMETERS + MAX_JSON_BYTES
-"""The most bytes a model file's arrays may declare: the largest model allowed, in float64."""
+MAX_MODEL_FILE_BYTES = 4 * MAX_PARAMETERS + MAX_JSON_BYTES
+"""The most bytes a model file's arrays may declare: the largest model allowed, in float32, and its
+configuration."""
 
 
 class ModelFileError(ValueError):
