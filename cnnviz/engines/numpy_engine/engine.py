@@ -243,9 +243,10 @@ def read_model_file(path: str | Path) -> tuple[ModelConfig, Weights]:
                     f"{format_bytes(needed)} of weights; it was not written by cnnviz, or it is damaged.")
             arrays = {key: archive.read(key) for key in archive.files if key != CONFIG_KEY}
     except NpzFileError as error:
-        raise ModelFileError(
-            f"{path.name} is not a readable cnnviz model file (truncated, corrupt, hostile or another "
-            f"format: {error}). Open a .npz written by cnnviz, or retrain and save the model.") from None
+        detail = str(error)
+        if not detail.startswith(f"{path.name} is not"):
+            detail = f"{path.name} is not a readable cnnviz model file: {detail.removeprefix(path.name + ': ')}"
+        raise ModelFileError(f"{detail} Open a .npz written by cnnviz, or retrain and save the model.") from None
     weights: Weights = {}
     for key, value in arrays.items():
         layer, _, name = key.partition("/")
