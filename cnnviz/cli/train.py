@@ -13,6 +13,7 @@ def _command_train(args: argparse.Namespace) -> int:
     import time
 
     from cnnviz.cli.progress import ProgressBar
+    from cnnviz.core.memory import set_memory_limit_mb
     from cnnviz.core.results import EpochResult
     from cnnviz.core.runs import RunDirectory
     from cnnviz.core.training_data import prepare_training_data
@@ -20,6 +21,7 @@ def _command_train(args: argparse.Namespace) -> int:
     from cnnviz.engines.registry import create_engine
     from cnnviz.service.runner import RecordingStopped, train_run
 
+    set_memory_limit_mb(args.memory_limit)
     config = load_config(args.config)
     overrides = {name: getattr(args, name) for name in
                  ("dataset", "epochs", "batch_size", "learning_rate", "optimizer", "seed",
@@ -93,6 +95,9 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
                        help="download full MNIST or Fashion-MNIST when missing (needs a network)")
     train.add_argument("--out", metavar="DIR",
                        help="the run folder (default: a new folder under the user data folder's runs/)")
+    train.add_argument("--memory-limit", type=float, metavar="MB",
+                       help="the most memory (MiB) a configuration may need to train; by default half of what "
+                            "the machine has available (also $CNNVIZ_MEMORY_LIMIT_MB)")
     train.add_argument("--json", action="store_true",
                        help="print one JSON object per epoch and a final one, instead of a progress bar")
     train.set_defaults(handler=_command_train)

@@ -13,12 +13,15 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, fields
 from pathlib import Path
 
 from cnnviz.core.results import EpochResult, StepResult
+from cnnviz.core.safe_json import MAX_HISTORY_BYTES, FileTooLargeError
+from cnnviz.core.safe_zip import format_bytes
 
 STEP_FIELDS: tuple[str, ...] = tuple(item.name for item in fields(StepResult))
 """The per-batch table's columns: epoch, batch, num_batches, loss, accuracy, samples_seen, elapsed,
@@ -82,6 +85,10 @@ def epoch_history_csv(epochs: Iterable[EpochResult | Sequence[float | None]]) ->
 def read_history(path: str | Path) -> list[dict[str, float | None]]:
     """Rows of a history CSV with numbers parsed (empty cells become None)."""
     rows = []
+    size = os.stat(path).st_size
+    if size > MAX_HISTORY_BYTES:
+        raise FileTooLargeError(f"{Path(path).name} is {format_bytes(size)}, more than the "
+                                f"{format_bytes(MAX_HISTORY_BYTES)} cnnviz reads for a training history.")
     with open(path, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             rows.append({key: (None if value in ("", "None") else float(value)) for key, value in row.items()})

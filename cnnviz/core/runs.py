@@ -29,6 +29,9 @@ import numpy as np
 from cnnviz.core.config import ModelConfig
 from cnnviz.core.history import epoch_history_csv, read_history, step_history_csv
 from cnnviz.core.results import EpochResult, StepResult
+from cnnviz.core.safe_json import read_json_file
+from cnnviz.core.safe_npz import read_npz
+from cnnviz.core.validation import MAX_PARAMETERS
 
 
 def user_data_dir() -> Path:
@@ -167,7 +170,7 @@ class RunInfo:
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
-            self.info = json.loads((self.path / "run.json").read_text(encoding="utf-8"))
+            self.info = read_json_file(self.path / "run.json", what="run description")
         except (OSError, ValueError):
             self.info = {}
         snapshots = _checkpoints(self.path)
@@ -222,8 +225,7 @@ class RunInfo:
     def kernels_at(self, epoch: int) -> dict[str, np.ndarray]:
         """The convolution kernels saved after ``epoch`` (0-based; -1: before training)."""
         path = self.path / "kernels" / snapshot_name(epoch, ".npz")
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
+        return read_npz(path, "kernel snapshot", max_bytes=4 * MAX_PARAMETERS)
 
 
 def list_runs(root: str | Path | None = None) -> list[RunInfo]:

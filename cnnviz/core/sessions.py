@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnnviz.core.runs import user_data_dir, write_atomically
+from cnnviz.core.safe_json import read_json_file
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def ended_sessions(folder: Path | None = None) -> list[EndedSession]:
     found = []
     for path in folder.glob("*.json") if folder.is_dir() else ():
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            record = read_json_file(path, what="session file")
             pid = int(record["pid"])
             started = float(record.get("started", 0.0))
             draft = record.get("draft")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from cnnviz.core.checks import is_int
 from cnnviz.core.config import (
     ACTIVATIONS,
     DATASETS,
@@ -29,10 +30,16 @@ from cnnviz.core.config import (
     SpectralPooling2D,
     layer_names,
 )
+from cnnviz.core.memory import estimate_memory, memory_limit, memory_message
 
 DATASET_CLASSES = {"mnist-sample": 10, "mnist": 10, "fashion-mnist": 10, "shapes": 3}
 DATASET_INPUT_SHAPE = (28, 28, 1)
 MAX_PARAMETERS = 50_000_000
+MAX_LAYERS = 200
+MAX_FILTERS = 4096
+MAX_UNITS = 65_536
+MAX_SEED = 2**32
+"""Seeds are in [0, 2**32): what NumPy's and TensorFlow's generators both accept."""
 
 Shape = tuple[int, ...]
 
@@ -96,10 +103,10 @@ def _layer_setting_problems(layer: LayerSpec, index: int, where: str, is_last: b
     """Problems of a layer's own settings, whatever its input."""
     problems: list[ConfigError | None] = []
     if isinstance(layer, Conv2D):
-        if layer.filters <= 0:
+        if not 0 < layer.filters <= MAX_FILTERS:
             problems.append(ConfigError(
-                f"{where}: filters must be a positive integer, received {layer.filters}. "
-                "Try 8, 16 or 32.", index, "filters"))
+                f"{where}: filters must be a positive integer of at most {MAX_FILTERS:,}, received "
+                f"{layer.filters:,}. Try 8, 16 or 32.", index, "filters"))
         problems.append(_positive_pair(layer.kernel_size, "kernel_size", where, index))
         problems.append(_positive_pair(layer.strides, "strides", where, index))
         if layer.padding not in PADDINGS:
@@ -115,9 +122,10 @@ def _layer_setting_problems(layer: LayerSpec, index: int, where: str, is_last: b
         problems.append(ConfigError(
             f"{where}: rate must be in [0, 1), received {layer.rate}. A rate of 1 would drop every "
             "value; use e.g. 0.2, or 0 to disable dropout.", index, "rate"))
-    if isinstance(layer, Dense) and layer.units <= 0:
+    if isinstance(layer, Dense) and not 0 < layer.units <= MAX_UNITS:
         problems.append(ConfigError(
-            f"{where}: units must be a positive integer, received {layer.units}.", index, "units"))
+            f"{where}: units must be a positive integer of at most {MAX_UNITS:,}, received {layer.units:,}.",
+            index, "units"))
     if isinstance(layer, (Conv2D, Dense)):
         allowed = ACTIVATIONS + ((OUTPUT_ACTIVATION,) if is_last and isinstance(layer, Dense) else ())
         if layer.activation not in allowed:
@@ -176,10 +184,14 @@ def output_shapes(config: ModelConfig) -> list[Shape]:
     return shapes
 
 
-def find_problems(config: ModelConfig) -> list[ConfigError]:
+def find_problems(config: ModelConfig, *, check_memory: bool = True) -> list[ConfigError]:
     """Every problem found in ``config``, in the order of the configuration.
 
-    Returns an empty list for a configuration that can be built and trained.
+    Returns an empty list for a configuration that can be built and trained. With ``check_memory``
+    (the default) a configuration free of other problems is also refused when training or inspecting
+    it would need more memory than this machine may give (:mod:`cnnviz.core.memory`); an engine that
+    already holds a model skips that check when only its training settings change, since its own
+    arrays are then part of what the machine no longer has available.
     """
     problems: list[ConfigError] = []
     if min(config.input_shape) <= 0:
@@ -199,7 +211,13 @@ def find_problems(config: ModelConfig) -> list[ConfigError]:
         problems.append(ConfigError(
             "The model has no layers. Add at least a flatten layer and a dense softmax output layer.",
             setting="layers"))
+    if len(layers) > MAX_LAYERS:
+        problems.append(ConfigError(
+            f"The model has {len(layers):,} layers, more than the {MAX_LAYERS} this tool builds. Remove layers; "
+            "a small CNN needs a few dozen at most.", setting="layers"))
+        return problems
     shape: Shape | None = tuple(config.input_shape)
+    shapes: list[Shape] = []
     total = 0
     for index, (layer, name) in enumerate(zip(layers, names)):
         where = f"Layer {name}"
@@ -215,6 +233,7 @@ def find_problems(config: ModelConfig) -> list[ConfigError]:
             continue
         total += layer_parameter_count(layer, shape)
         shape = layer_output_shape(layer, shape)
+        shapes.append(shape)
         if min(shape) <= 0:
             problems.append(ConfigError(
                 f"{where} shrinks its input to nothing (output shape {shape}). "
@@ -241,8 +260,33 @@ def find_problems(config: ModelConfig) -> list[ConfigError]:
             f"The model has {total:,} parameters, more than the {MAX_PARAMETERS:,} this tool trains. "
             "Use fewer filters or units, or add pooling before the dense layers.", setting="layers"))
     problems.extend(_initializer_problems(config))
-    problems.extend(_training_problems(config))
+    training_problems = _training_problems(config)
+    problems.extend(training_problems)
+    if check_memory and not problems:
+        problems.extend(_memory_problems(config, shapes))
     return problems
+
+
+def _memory_problems(config: ModelConfig, shapes: list[Shape]) -> list[ConfigError]:
+    """The configuration's estimated memory (:mod:`cnnviz.core.memory`) against this machine's limit."""
+    try:
+        limit, source = memory_limit()
+    except ValueError as error:
+        return [ConfigError(str(error), setting="memory_limit")]
+    if limit is None:
+        return []
+    estimate = estimate_memory(config, shapes)
+    message = memory_message(config, estimate, limit, source)
+    if message is None:
+        return []
+    index = estimate.heaviest_layer
+    setting = "batch_size"
+    if index is not None and estimate.activations >= estimate.parameters:
+        layer = config.layers[index]
+        setting = "filters" if isinstance(layer, Conv2D) else "units"
+    elif index is not None:
+        index = None
+    return [ConfigError(message, index, setting)]
 
 
 def _initializer_problems(config: ModelConfig) -> list[ConfigError]:
@@ -272,7 +316,9 @@ def _training_problems(config: ModelConfig) -> list[ConfigError]:
         (training.batch_size > 0, "batch_size",
          f"batch_size must be a positive integer, received {training.batch_size}. Try 32 or 128."),
         (training.epochs > 0, "epochs", f"epochs must be a positive integer, received {training.epochs}."),
-        (training.seed >= 0, "seed", f"seed must be zero or positive, received {training.seed}."),
+        (0 <= training.seed < MAX_SEED, "seed",
+         f"seed must be an integer in [0, 2**32) = [0, {MAX_SEED - 1:,}], received {training.seed:,}; "
+         "both engines' random generators take 32-bit seeds. Try 0 or 42."),
         (training.dataset in DATASETS, "dataset",
          f"Unknown dataset {training.dataset!r}; expected one of {', '.join(DATASETS)}."),
         (training.train_subset is None or training.train_subset > 0, "train_subset",
@@ -284,21 +330,36 @@ def _training_problems(config: ModelConfig) -> list[ConfigError]:
     return [ConfigError(message, setting=setting) for ok, setting, message in checks if not ok]
 
 
-def validate(config: ModelConfig) -> ModelConfig:
-    """Return ``config`` unchanged if it can be built and trained.
+def validate(config: ModelConfig, *, check_memory: bool = True) -> ModelConfig:
+    """Return ``config`` unchanged if it can be built and trained (see :func:`find_problems`).
 
     Raises
     ------
     ConfigError
         The first problem :func:`find_problems` reports.
     """
-    problems = find_problems(config)
+    problems = find_problems(config, check_memory=check_memory)
     if problems:
         raise problems[0]
     return config
 
 
+def check_seed(seed: object) -> int:
+    """Return ``seed`` if both engines can use it: an integer in ``[0, 2**32)``.
+
+    Raises
+    ------
+    ConfigError
+        Saying what was received and the range.
+    """
+    if not is_int(seed) or not 0 <= int(seed) < MAX_SEED:
+        shown = f"{seed:,}" if is_int(seed) else repr(seed)
+        raise ConfigError(f"seed must be an integer in [0, 2**32) = [0, {MAX_SEED - 1:,}], received {shown}; "
+                          "both engines' random generators take 32-bit seeds. Try 0 or 42.", setting="seed")
+    return int(seed)
+
+
 __all__ = [
     "layer_names", "conv_output_size", "layer_output_shape", "layer_parameter_count", "output_shapes",
-    "find_problems", "validate", "DATASET_CLASSES",
+    "find_problems", "validate", "check_seed", "DATASET_CLASSES",
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnviz.core.config import Conv2D, Dense, ModelConfig
 from cnnviz.core.results import Weights
+from cnnviz.core.validation import layer_output_shape
 
 
 def check_weights(weights: Weights, expected: Weights) -> None:
@@ -35,3 +37,20 @@ def check_weights(weights: Weights, expected: Weights) -> None:
     unexpected = sorted(set(weights) - set(expected))
     if unexpected:
         raise ValueError(f"The weights name layers the model does not have: {unexpected}.")
+
+
+def parameter_shapes(config: ModelConfig) -> dict[str, dict[str, tuple[int, ...]]]:
+    """The shape of every parameter a valid ``config`` builds, in the exchange form's layout.
+
+    Convolution kernels are ``(kh, kw, in_channels, filters)`` with a ``(filters,)`` bias; dense
+    kernels ``(in, units)`` with a ``(units,)`` bias. Layers without parameters are left out.
+    """
+    shapes: dict[str, dict[str, tuple[int, ...]]] = {}
+    shape: tuple[int, ...] = tuple(config.input_shape)
+    for layer, name in zip(config.layers, config.layer_names()):
+        if isinstance(layer, Conv2D):
+            shapes[name] = {"kernel": (*layer.kernel_size, shape[-1], layer.filters), "bias": (layer.filters,)}
+        elif isinstance(layer, Dense):
+            shapes[name] = {"kernel": (shape[-1], layer.units), "bias": (layer.units,)}
+        shape = layer_output_shape(layer, shape)
+    return shapes

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from cnnviz.core.config import ModelConfig
+from cnnviz.core.safe_zip import check_keras_archive
 from cnnviz.engines.base import Engine
 
 ENGINE_NAMES = ("numpy", "keras")
@@ -50,13 +52,22 @@ def resolve_model_path(text: str | Path) -> Path:
 
 
 def load_engine(path: str | Path) -> Engine:
-    """Open a model file: ``.npz`` (NumPy engine) or ``.keras`` (Keras engine, safe mode)."""
+    """Open a model file: ``.npz`` (NumPy engine) or ``.keras`` (Keras engine, safe mode).
+
+    Raises
+    ------
+    ValueError
+        For a file that cannot be opened (``ModelFileError``, ``KerasModelError``, or
+        :class:`~cnnviz.core.safe_zip.ArchiveError` for a ``.keras`` archive declaring too much).
+    """
     path = Path(path)
     if path.suffix == ".npz":
         from cnnviz.engines.numpy_engine import NumpyEngine
 
         return NumpyEngine.load(path)
     if path.suffix == ".keras":
+        if path.is_file() and zipfile.is_zipfile(path):
+            check_keras_archive(path)  # a hostile archive is refused before TensorFlow is even imported
         from cnnviz.engines.keras_engine import KerasEngine
 
         return KerasEngine.load(path)

@@ -29,20 +29,66 @@ def qimage_to_array(image: QImage) -> np.ndarray:
     return rows.reshape(height, width, channels).copy()
 
 
+MAX_IMAGE_SIDE = 16_384
+"""The widest or tallest picture cnnviz opens, in pixels."""
+MAX_IMAGE_PIXELS = 50_000_000
+"""The most pixels a picture may have (a 50-megapixel photo is 200 MB decoded as RGBA)."""
+IMAGE_ALLOCATION_LIMIT_MB = 256
+"""Qt's own cap on the memory one decoded picture may take (QImageReader.setAllocationLimit)."""
+
+
+class ImageFileError(ValueError):
+    """A picture file could not be read; the message names the file and says why."""
+
+
+def _readable_formats() -> str:
+    return ", ".join(sorted({bytes(item).decode().upper() for item in QImageReader.supportedImageFormats()}))
+
+
+def read_qimage(path: str | os.PathLike) -> QImage:
+    """Read a picture in any format Qt reads, turned upright as its EXIF orientation says.
+
+    The size the file's header declares is checked before anything is decoded, and Qt is told never
+    to allocate more than :data:`IMAGE_ALLOCATION_LIMIT_MB` for one picture, so a small file that
+    declares a gigantic picture is refused at once.
+
+    Raises
+    ------
+    ImageFileError
+        If there is no such file, it declares a picture larger than :data:`MAX_IMAGE_SIDE` or
+        :data:`MAX_IMAGE_PIXELS`, or it is not a picture Qt can read; the message names the file,
+        says why and lists the formats that can be read.
+    """
+    path = str(path)
+    name = os.path.basename(path) or path
+    if not os.path.isfile(path):
+        raise ImageFileError(f"Could not open {name}: no such file ({path}).")
+    QImageReader.setAllocationLimit(IMAGE_ALLOCATION_LIMIT_MB)
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)  # photos: honour the EXIF orientation
+    size = reader.size()
+    if size.isValid():
+        width, height = size.width(), size.height()
+        if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
+            raise ImageFileError(
+                f"Could not open {name}: it declares a picture of {width:,}×{height:,} pixels, more than cnnviz "
+                f"opens (at most {MAX_IMAGE_SIDE:,} pixels a side and {MAX_IMAGE_PIXELS // 1_000_000} megapixels). "
+                "Scale it down, or crop the part to inspect, and open that.")
+    image = reader.read()
+    if image.isNull():
+        raise ImageFileError(
+            f"Could not open {name}: {reader.errorString()}. Expected a picture no larger than "
+            f"{IMAGE_ALLOCATION_LIMIT_MB} MB decoded, in one of these formats: {_readable_formats()}."
+        )
+    return image
+
+
 def read_image_file(path: str) -> np.ndarray:
     """Read a picture file (any format Qt reads; EXIF orientation honoured) as a uint8 array.
 
     Raises
     ------
-    ValueError
-        Naming the file and why it could not be read.
+    ImageFileError
+        Naming the file and why it could not be read (see :func:`read_qimage`).
     """
-    name = os.path.basename(str(path)) or str(path)
-    if not os.path.isfile(path):
-        raise ValueError(f"Could not open {name}: no such file ({path}).")
-    reader = QImageReader(str(path))
-    reader.setAutoTransform(True)
-    image = reader.read()
-    if image.isNull():
-        raise ValueError(f"Could not open {name}: {reader.errorString()}. Use a PNG, JPEG, BMP or GIF picture.")
-    return qimage_to_array(image)
+    return qimage_to_array(read_qimage(path))

@@ -22,3 +22,16 @@ def test_train_writes_a_run_folder_and_json_lines(tmp_path, capsys):
 def test_train_refuses_an_invalid_setting(tmp_path, capsys):
     assert main(["train", "--epochs", "0", "--out", str(tmp_path / "run")]) == 2
     assert "epochs must be a positive integer" in capsys.readouterr().err
+
+
+def test_train_refuses_a_configuration_over_the_memory_limit_and_names_the_flag(tmp_path, capsys):
+    from cnnviz.core.memory import set_memory_limit_mb
+
+    try:
+        assert main(["train", "--memory-limit", "1", "--out", str(tmp_path / "run")]) == 2
+    finally:
+        set_memory_limit_mb(None)
+    err = capsys.readouterr().err
+    assert "cnnviz train: error: Training this model needs about" in err
+    assert "more than the 1 MiB cnnviz allows (set with --memory-limit)" in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists()

@@ -19,6 +19,7 @@ from cnnviz.core.checks import is_int
 from cnnviz.core.config.errors import ConfigError
 from cnnviz.core.config.json_form import layer_from_dict, layer_to_dict, section_from_dict
 from cnnviz.core.config.layers import LayerSpec, layer_names
+from cnnviz.core.safe_json import MAX_JSON_BYTES, FileTooLargeError, read_text_limited
 
 INITIALIZERS = ("glorot_uniform", "he_normal", "normal", "ones")
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -146,7 +147,9 @@ class ModelConfig:
         """Read a configuration file written by :meth:`save` or by hand."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text_limited(path, MAX_JSON_BYTES, "model configuration")
+        except FileTooLargeError as error:
+            raise ConfigError(str(error)) from None
         except (OSError, UnicodeDecodeError) as error:
             raise ConfigError(f"Cannot read configuration file {path}: {error}.") from None
         return cls.from_json(text)

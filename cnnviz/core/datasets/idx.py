@@ -18,6 +18,8 @@ checks the header and the exact data length, and raises :class:`IdxFormatError` 
 from __future__ import annotations
 
 import gzip
+import io
+import math
 import os
 import zlib
 from dataclasses import dataclass
@@ -29,6 +31,10 @@ PathLike = str | os.PathLike
 
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_DIMENSIONS = 4
+MAX_IDX_DATA_BYTES = 256 * 2**20
+"""The most data bytes cnnviz reads from one IDX file: 256 MiB, over five times MNIST's 47 MB
+training images. A header declaring more is refused before any data is read."""
+_CHUNK_BYTES = 2**20
 
 # IDX type code -> big-endian dtype of the values on disk.
 IDX_TYPE_CODES: dict[int, np.dtype] = {
@@ -73,8 +79,8 @@ class IdxHeader:
 
     @property
     def data_size(self) -> int:
-        """Number of data bytes the header promises."""
-        return int(np.prod(self.shape, dtype=np.int64)) * self.dtype.itemsize
+        """Number of data bytes the header promises (a Python integer: never overflows)."""
+        return math.prod(self.shape) * self.dtype.itemsize
 
 
 def _is_gzip(path: Path) -> bool:
@@ -82,20 +88,17 @@ def _is_gzip(path: Path) -> bool:
         return stream.read(2) == GZIP_MAGIC
 
 
-def _read_bytes(path: Path, limit: int | None = None) -> tuple[bytes, bool]:
-    """Return (decompressed bytes, compressed?), at most ``limit`` bytes if given."""
+def _damaged_gzip(path: Path, error: BaseException) -> IdxFormatError:
+    return IdxFormatError(
+        f"{path.name}: the gzip stream is damaged or cut short ({error}); "
+        "download the file again or decompress it with gunzip to see what is wrong"
+    )
+
+
+def _open_stream(path: Path) -> tuple[io.BufferedIOBase, bool]:
+    """The file's (decompressed) byte stream, and whether it is gzip-compressed."""
     compressed = _is_gzip(path)
-    if not compressed:
-        with open(path, "rb") as stream:
-            return (stream.read() if limit is None else stream.read(limit)), False
-    try:
-        with gzip.open(path, "rb") as stream:
-            return (stream.read() if limit is None else stream.read(limit)), True
-    except (EOFError, OSError, zlib.error) as error:
-        raise IdxFormatError(
-            f"{path.name}: the gzip stream is damaged or cut short ({error}); "
-            "download the file again or decompress it with gunzip to see what is wrong"
-        ) from error
+    return (gzip.open(path, "rb") if compressed else open(path, "rb")), compressed
 
 
 def _parse_header(data: bytes, path: Path, compressed: bool) -> IdxHeader:
@@ -138,36 +141,134 @@ def _parse_header(data: bytes, path: Path, compressed: bool) -> IdxHeader:
     return IdxHeader(IDX_TYPE_CODES[type_code].newbyteorder("="), shape, compressed)
 
 
-def read_idx_header(path: PathLike) -> IdxHeader:
+def _read_header_from(stream: io.BufferedIOBase, path: Path, compressed: bool) -> IdxHeader:
+    """Read exactly the header from ``stream`` (magic number, then one size per dimension)."""
+    magic = stream.read(4)
+    data = magic
+    if len(magic) == 4 and magic[:2] == b"\0\0" and 1 <= magic[3] <= MAX_DIMENSIONS:
+        data += stream.read(4 * magic[3])
+    return _parse_header(data, path, compressed)
+
+
+def _describe(header: IdxHeader) -> str:
+    """What a header declares, in words: ``"60,000 images of 28×28"``, ``"60,000 labels"`` ..."""
+    if len(header.shape) == 3 and header.dtype == np.uint8:
+        count, height, width = header.shape
+        return f"{count:,} images of {height}×{width}"
+    if len(header.shape) == 1 and header.dtype == np.uint8:
+        return f"{header.shape[0]:,} labels"
+    return f"an array of shape {header.shape} of {header.dtype.name}"
+
+
+def _check_declared_size(header: IdxHeader, path: Path, max_bytes: int) -> None:
+    if header.data_size > max_bytes:
+        raise IdxFormatError(
+            f"{path.name}: the header declares {_describe(header)} = {header.data_size:,} bytes, more than the "
+            f"limit of {max_bytes:,} bytes (MAX_IDX_DATA_BYTES, {max_bytes // 2**20} MiB) that cnnviz reads from "
+            "one IDX file. The file is damaged or is not a dataset of small images."
+        )
+
+
+def _size_mismatch(header: IdxHeader, path: Path, shorter: bool, received: str) -> IdxFormatError:
+    which = "shorter" if shorter else "longer"
+    return IdxFormatError(
+        f"{path.name}: the file is {which} than its header declares: the header declares "
+        f"{_describe(header)} = {header.data_size:,} data bytes, {received}. The file is damaged or is "
+        "not the file its header describes; fetch it again."
+    )
+
+
+def read_idx_header(path: PathLike, max_bytes: int | None = None) -> IdxHeader:
     """Read only the header of an IDX file (cheap, even for a large gzip file).
 
     Parameters
     ----------
     path : str or os.PathLike
         Plain or gzip-compressed IDX file.
+    max_bytes : int, optional
+        Refuse a header that declares more data bytes than this (default
+        :data:`MAX_IDX_DATA_BYTES`).
 
     Returns
     -------
     IdxHeader
-        Declared dtype and shape. The data length is not checked; :func:`read_idx` does.
+        Declared dtype and shape. The data length is not checked; :func:`check_idx_file` and
+        :func:`read_idx` do.
 
     Raises
     ------
     IdxFormatError
-        If the magic number or the dimension sizes are malformed.
+        If the magic number or the dimension sizes are malformed, or declare too much data.
     """
     path = Path(path)
-    data, compressed = _read_bytes(path, limit=4 + 4 * MAX_DIMENSIONS)
-    return _parse_header(data, path, compressed)
+    stream, compressed = _open_stream(path)
+    try:
+        with stream:
+            header = _read_header_from(stream, path, compressed)
+    except (EOFError, OSError, zlib.error) as error:
+        raise _damaged_gzip(path, error) from error
+    _check_declared_size(header, path, MAX_IDX_DATA_BYTES if max_bytes is None else max_bytes)
+    return header
 
 
-def read_idx(path: PathLike) -> np.ndarray:
-    """Read a whole IDX file into an array.
+def check_idx_file(path: PathLike, max_bytes: int | None = None) -> IdxHeader:
+    """Check an IDX file's header and length without reading its data.
+
+    A plain file's size must be the header's plus the declared data; a gzip file's trailer
+    (the uncompressed size modulo 2**32, as gzip records it) must match the same sum.
+
+    Raises
+    ------
+    IdxFormatError
+        If the header is malformed or declares too much, or the length does not match it.
+    """
+    path = Path(path)
+    header = read_idx_header(path, max_bytes)
+    expected = header.header_size + header.data_size
+    if not header.compressed:
+        size = path.stat().st_size
+        if size != expected:
+            raise _size_mismatch(header, path, size < expected,
+                                 f"but it holds {size - header.header_size:,} after the header")
+        return header
+    with open(path, "rb") as stream:
+        stream.seek(0, os.SEEK_END)
+        if stream.tell() < 18:
+            raise _damaged_gzip(path, EOFError("no gzip trailer"))
+        stream.seek(-4, os.SEEK_END)
+        recorded = int.from_bytes(stream.read(4), "little")
+    if recorded != expected % 2**32:
+        raise IdxFormatError(
+            f"{path.name}: its gzip trailer records {recorded:,} uncompressed bytes (modulo 2**32), but the "
+            f"header declares {_describe(header)}, {expected:,} bytes with the header: the file is truncated, "
+            "damaged or holds more than its header declares; fetch it again."
+        )
+    return header
+
+
+def _read_exactly(stream: io.BufferedIOBase, size: int) -> tuple[np.ndarray, int]:
+    """Read up to ``size`` bytes into a new array; return it and how many bytes came."""
+    buffer = np.empty(size, dtype=np.uint8)
+    view = buffer.data
+    received = 0
+    while received < size:
+        count = stream.readinto(view[received:received + _CHUNK_BYTES])
+        if not count:
+            break
+        received += count
+    return buffer, received
+
+
+def read_idx(path: PathLike, max_bytes: int | None = None) -> np.ndarray:
+    """Read a whole IDX file into an array, reading no more than its header declares.
 
     Parameters
     ----------
     path : str or os.PathLike
         Plain or gzip-compressed IDX file (detected by content, not by name).
+    max_bytes : int, optional
+        Refuse a header that declares more data bytes than this (default
+        :data:`MAX_IDX_DATA_BYTES`).
 
     Returns
     -------
@@ -178,27 +279,29 @@ def read_idx(path: PathLike) -> np.ndarray:
     Raises
     ------
     IdxFormatError
-        If the file is empty, has a bad magic number or type code, or holds fewer or more
-        data bytes than its header declares.
+        If the file is empty, has a bad magic number or type code, declares more than
+        ``max_bytes``, or holds fewer or more data bytes than its header declares.
     FileNotFoundError
         If ``path`` does not exist.
     """
     path = Path(path)
-    data, compressed = _read_bytes(path)
-    header = _parse_header(data, path, compressed)
-    expected = header.data_size
-    received = len(data) - header.header_size
-    if received != expected:
-        problem = "truncated" if received < expected else "trailing bytes after the data"
-        raise IdxFormatError(
-            f"{path.name}: {problem}: the header declares shape {header.shape} of "
-            f"{header.dtype.name}, so expected {expected} data bytes, got {received}. "
-            "The file is damaged or is not the file its header describes; fetch it again."
-        )
+    stream, compressed = _open_stream(path)
+    try:
+        with stream:
+            header = _read_header_from(stream, path, compressed)
+            _check_declared_size(header, path, MAX_IDX_DATA_BYTES if max_bytes is None else max_bytes)
+            data, received = _read_exactly(stream, header.data_size)
+            if received < header.data_size:
+                raise _size_mismatch(header, path, True, f"but it holds only {received:,}")
+            if stream.read(1):
+                raise _size_mismatch(header, path, False, "but more data follows them")
+    except (EOFError, OSError, zlib.error) as error:
+        raise _damaged_gzip(path, error) from error
     on_disk = header.dtype.newbyteorder(">") if header.dtype.itemsize > 1 else header.dtype
-    values = np.frombuffer(data, dtype=on_disk, offset=header.header_size)
-    # astype copies into a writable, native-byte-order array.
-    return values.astype(header.dtype).reshape(header.shape)
+    values = data.view(on_disk)
+    if header.dtype.itemsize > 1:
+        values = values.astype(header.dtype)  # native byte order
+    return values.reshape(header.shape)
 
 
 def read_idx_pair(images_path: PathLike, labels_path: PathLike) -> tuple[np.ndarray, np.ndarray]:

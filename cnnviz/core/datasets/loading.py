@@ -10,7 +10,6 @@ read-only.
 from __future__ import annotations
 
 import os
-import zipfile
 
 import numpy as np
 
@@ -152,9 +151,11 @@ def _local_copy_info(name: str, description: str, data_dir: PathLike | None) -> 
                            unavailable_message(name, tried, allow_download=False))
     try:
         num_train, num_test = found_lengths(found)
-    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as error:
+    except (ValueError, OSError) as error:
+        detail = str(error)
+        separator = "\n" if detail.startswith("- ") else " "
         return DatasetInfo(name, description, False, None, None,
-                           f"found {found.describe()} but cannot read it: {error}")
+                           f"found {found.describe()} but cannot use it:{separator}{detail}")
     return DatasetInfo(name, description, True, num_train, num_test, found.describe())
 
 

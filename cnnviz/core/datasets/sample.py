@@ -12,8 +12,10 @@ import numpy as np
 from cnnviz.core.datasets.dataset import DatasetInfo, DatasetUnavailableError
 from cnnviz.core.datasets.reading import npz_member_length
 from cnnviz.core.resources import resource_path
+from cnnviz.core.safe_npz import SafeNpz
 
 SAMPLE_FILE = "mnist_sample.npz"
+SAMPLE_MAX_BYTES = 64 * 2**20
 
 
 def read_sample_split(split: str) -> tuple[np.ndarray, np.ndarray, str]:
@@ -40,9 +42,9 @@ def read_sample_split(split: str) -> tuple[np.ndarray, np.ndarray, str]:
             "Reinstall cnnviz, or regenerate it with tools/make_mnist_sample.py "
             "(see resources/README.md)."
         )
-    with np.load(path, allow_pickle=False) as archive:
-        index = archive[f"{split}_index"]
-        images, labels = archive["images"][index], archive["labels"][index]
+    with SafeNpz(path, "bundled sample", max_bytes=SAMPLE_MAX_BYTES) as archive:
+        index = archive.read(f"{split}_index", (None,))
+        images, labels = archive.read("images", (None, 28, 28), np.uint8)[index], archive.read("labels", (None,))[index]
     return images, labels, str(path)
 
 

@@ -102,7 +102,8 @@ def config_from_model(model: keras.Model) -> cfg.ModelConfig | None:
     dataset = "shapes" if classes == 3 else "mnist-sample"
     config = cfg.ModelConfig(input_shape=(shape[0], shape[1], shape[2]), layers=tuple(specs),
                              training=cfg.TrainingConfig(dataset=dataset))
-    if config.layer_names() != [layer.name for layer in chain_layers(model)] or find_problems(config):
+    names = [layer.name for layer in chain_layers(model)]
+    if config.layer_names() != names or find_problems(config, check_memory=False):
         return None
     return config
 

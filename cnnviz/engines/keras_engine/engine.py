@@ -24,7 +24,8 @@ import tensorflow as tf
 from cnnviz.core.checks import require_index
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
-from cnnviz.core.validation import validate
+from cnnviz.core.safe_zip import ArchiveError, check_keras_archive
+from cnnviz.core.validation import check_seed, validate
 from cnnviz.core.weights import check_weights
 from cnnviz.engines.base import as_batch, check_batch_size, check_labels
 from cnnviz.engines.keras_engine.builder import build_model, chain_layers, config_from_model, make_optimizer
@@ -55,7 +56,7 @@ class KerasEngine:
             if config is None:
                 raise ValueError("KerasEngine needs a configuration or a model.")
             validate(config)
-            seed = config.training.seed if seed is None else seed
+            seed = check_seed(config.training.seed if seed is None else seed)
             keras.utils.set_random_seed(seed)
             model = build_model(config, seed)
         self.model = model
@@ -99,7 +100,7 @@ class KerasEngine:
         if self.config is None:
             raise RuntimeError("This model has no cnnviz configuration, so it cannot be trained here.")
         previous = self.config.training
-        self.config = validate(replace(self.config, training=training))
+        self.config = validate(replace(self.config, training=training), check_memory=False)
         if (training.optimizer, training.momentum) != (previous.optimizer, previous.momentum):
             self.optimizer = make_optimizer(training)
             self.optimizer.build(self.model.trainable_variables)
@@ -271,6 +272,10 @@ class KerasEngine:
         if not zipfile.is_zipfile(path):
             raise KerasModelError(f"{path.name} is not a .keras model archive (corrupt, truncated or "
                                   "another format).")
+        try:
+            check_keras_archive(path)
+        except ArchiveError as error:
+            raise KerasModelError(str(error)) from None
         try:
             model = keras.models.load_model(path, safe_mode=True, compile=False)
         except Exception as error:  # noqa: BLE001 - Keras raises many types; all mean "cannot open"

@@ -8,7 +8,7 @@ is replaced.
 
 from __future__ import annotations
 
-import zipfile
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,20 @@ import numpy as np
 from cnnviz.core.checks import require_index
 from cnnviz.core.config import ConfigError, ModelConfig, TrainingConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
-from cnnviz.core.validation import validate
-from cnnviz.core.weights import check_weights
+from cnnviz.core.safe_json import MAX_JSON_BYTES
+from cnnviz.core.safe_npz import NpzFileError, SafeNpz
+from cnnviz.core.safe_zip import MIB, format_bytes
+from cnnviz.core.validation import MAX_PARAMETERS, check_seed, validate
+from cnnviz.core.weights import check_weights, parameter_shapes
 from cnnviz.engines.base import as_batch, check_batch_size, check_labels
 from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
 from cnnviz.engines.numpy_engine.network import Network
 from cnnviz.engines.numpy_engine.optimizers import make_optimizer
 
 CONFIG_KEY = "config.json"
+MAX_MODEL_FILE_BYTES = 4 * MAX_PARAMETERS + MAX_JSON_BYTES
+"""The most bytes a model file's arrays may declare: the largest model allowed, in float32, and its
+configuration."""
 
 
 class ModelFileError(ValueError):
@@ -47,7 +53,7 @@ class NumpyEngine:
 
     def __init__(self, config: ModelConfig, seed: int | None = None):
         self.config = validate(config)
-        self.network = Network(config, config.training.seed if seed is None else seed)
+        self.network = Network(config, check_seed(config.training.seed if seed is None else seed))
         training = config.training
         self.optimizer = make_optimizer(training.optimizer, training.learning_rate, training.momentum)
 
@@ -70,7 +76,7 @@ class NumpyEngine:
         """Use other training settings from now on; the weights are kept. A new optimizer kind or
         momentum starts a fresh optimizer state; a new learning rate alone keeps it."""
         previous = self.config.training
-        self.config = validate(replace(self.config, training=training))
+        self.config = validate(replace(self.config, training=training), check_memory=False)
         if (training.optimizer, training.momentum) != (previous.optimizer, previous.momentum):
             self.optimizer = make_optimizer(training.optimizer, training.learning_rate, training.momentum)
         else:
@@ -205,42 +211,42 @@ class NumpyEngine:
 def read_model_file(path: str | Path) -> tuple[ModelConfig, Weights]:
     """Read the configuration and weights of a ``.npz`` model file, checking everything.
 
+    The file is read through :class:`~cnnviz.core.safe_npz.SafeNpz`: the archive's declared sizes and
+    every array's header are checked first, then the configuration is read and validated, then every
+    array's declared shape is compared with the one the configuration builds; only then are the weights
+    read. A small file that declares gigabytes is refused having read nothing but headers.
+
     Raises
     ------
     ModelFileError
-        For an unreadable, truncated or foreign file, a missing configuration or array,
+        For an unreadable, truncated, hostile or foreign file, a missing configuration or array,
         or an array whose shape does not fit the configuration.
     """
     path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"There is no model file at {path}.")
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
-            raise ModelFileError(f"{path.name} holds a single array, not a cnnviz model (a .npz archive "
-                                 "with a configuration and weights).")
-        with loaded as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except ModelFileError:
-        raise
-    except FileNotFoundError:
-        raise ModelFileError(f"There is no model file at {path}.") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        # NumPy's own text may advise loading with pickle enabled; never pass that on.
-        detail = "" if "pickle" in str(error) else f": {error}"
-        raise ModelFileError(
-            f"{path.name} is not a readable cnnviz model file (truncated, corrupt or another format"
-            f"{detail}). Open a .npz written by cnnviz, or retrain and save the model.") from None
-    if CONFIG_KEY not in arrays:
-        raise ModelFileError(f"{path.name} holds no model configuration ({CONFIG_KEY!r}); it was not "
-                             "written by cnnviz.")
-    stored = arrays.pop(CONFIG_KEY)
-    if not (isinstance(stored, np.ndarray) and stored.dtype == np.uint8 and stored.ndim == 1):
-        raise ModelFileError(f"{path.name} stores its configuration in an unexpected form; it was not "
-                             "written by cnnviz.")
-    try:
-        config = ModelConfig.from_json(stored.tobytes().decode("utf-8"))
-        validate(config)
-    except (ConfigError, UnicodeDecodeError) as error:
-        raise ModelFileError(f"{path.name} has an invalid configuration: {error}") from None
+        with SafeNpz(path, "cnnviz model file", max_bytes=MAX_MODEL_FILE_BYTES) as archive:
+            config = _read_configuration(archive)
+            expected = parameter_shapes(config)
+            for key, header in archive.headers.items():
+                layer, _, name = key.partition("/")
+                wanted = expected.get(layer, {}).get(name)
+                if wanted is not None and header.shape != wanted:
+                    raise ModelFileError(f"{path.name}: Array {key} has shape {header.shape}, but the model "
+                                         f"expects {wanted}.")
+            needed = sum(4 * math.prod(shape) for params in expected.values() for shape in params.values())
+            declared = sum(header.data_bytes for key, header in archive.headers.items() if key != CONFIG_KEY)
+            if declared > 2 * needed + MIB:  # float64 weights are accepted, and converted
+                raise ModelFileError(
+                    f"{path.name}: its arrays declare {format_bytes(declared)}, but its configuration needs "
+                    f"{format_bytes(needed)} of weights; it was not written by cnnviz, or it is damaged.")
+            arrays = {key: archive.read(key) for key in archive.files if key != CONFIG_KEY}
+    except NpzFileError as error:
+        detail = str(error)
+        if not detail.startswith(f"{path.name} is not"):
+            detail = f"{path.name} is not a readable cnnviz model file: {detail.removeprefix(path.name + ': ')}"
+        raise ModelFileError(f"{detail} Open a .npz written by cnnviz, or retrain and save the model.") from None
     weights: Weights = {}
     for key, value in arrays.items():
         layer, _, name = key.partition("/")
@@ -248,3 +254,25 @@ def read_model_file(path: str | Path) -> tuple[ModelConfig, Weights]:
             raise ModelFileError(f"{path.name} holds an unexpected array {key!r}.")
         weights.setdefault(layer, {})[name] = value
     return config, weights
+
+
+def _read_configuration(archive: SafeNpz) -> ModelConfig:
+    """The validated configuration stored in a model archive, read before any weight."""
+    name = archive.name
+    if CONFIG_KEY not in archive.headers:
+        raise ModelFileError(f"{name} holds no model configuration ({CONFIG_KEY!r}); it was not "
+                             "written by cnnviz.")
+    header = archive.headers[CONFIG_KEY]
+    if header.dtype != np.uint8 or len(header.shape) != 1:
+        raise ModelFileError(f"{name} stores its configuration in an unexpected form; it was not "
+                             "written by cnnviz.")
+    if header.data_bytes > MAX_JSON_BYTES:
+        raise ModelFileError(f"{name}: its configuration declares {format_bytes(header.data_bytes)}, more than "
+                             f"the limit of {format_bytes(MAX_JSON_BYTES)}; it was not written by cnnviz.")
+    stored = archive.read(CONFIG_KEY)
+    try:
+        config = ModelConfig.from_json(stored.tobytes().decode("utf-8"))
+        validate(config)
+    except (ConfigError, UnicodeDecodeError) as error:
+        raise ModelFileError(f"{name} has an invalid configuration: {error}") from None
+    return config

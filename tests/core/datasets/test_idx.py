@@ -133,14 +133,16 @@ def test_truncated_data(tmp_path, compress):
     payload = idx_bytes(0x08, (2, 3, 3), bytes(17))
     path = tmp_path / "short"
     path.write_bytes(gzip.compress(payload) if compress else payload)
-    with pytest.raises(IdxFormatError, match=r"short: truncated.*expected 18 data bytes, got 17"):
+    with pytest.raises(IdxFormatError, match=r"short: the file is shorter than its header declares"
+                                             r".*2 images of 3×3 = 18 data bytes, but it holds only 17"):
         read_idx(path)
 
 
 def test_trailing_bytes(tmp_path):
     path = tmp_path / "long"
     path.write_bytes(idx_bytes(0x08, (4,), bytes(6)))
-    with pytest.raises(IdxFormatError, match=r"long: trailing bytes.*expected 4 data bytes, got 6"):
+    with pytest.raises(IdxFormatError, match=r"long: the file is longer than its header declares"
+                                             r".*4 labels = 4 data bytes, but more data follows"):
         read_idx(path)
 
 

@@ -84,4 +84,4 @@ def test_list_datasets_reports_unreadable_file(isolated):
     path.write_bytes(b"not a zip file")
     info = next(info for info in list_datasets() if info.name == "mnist")
     assert not info.available
-    assert "cannot read it" in info.source
+    assert "cannot use it" in info.source

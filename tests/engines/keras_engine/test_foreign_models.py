@@ -149,3 +149,12 @@ def test_truncated_keras_archive_is_refused(tmp_path):
 def test_unknown_file_type_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"expected a \.npz .* or a \.keras"):
         load_engine(tmp_path / "model.h5")
+
+
+def test_an_archive_declaring_gigabytes_is_refused_before_keras_reads_it(tmp_path, monkeypatch):
+    from tests.bombs import deflate_zeros, write_zip
+
+    bomb = write_zip(tmp_path / "bomb.keras", {"model.weights.h5": (deflate_zeros(b"", 2**31), 2**31, 0)})
+    monkeypatch.setattr(keras.models, "load_model", lambda *args, **kwargs: pytest.fail("Keras read the bomb"))
+    with pytest.raises(KerasModelError, match=r"'model.weights.h5' declares 2.0 GiB uncompressed, more than"):
+        KerasEngine.load(bomb)

@@ -66,3 +66,17 @@ def test_open_button_loads_the_chosen_file(qtbot, canvas, tmp_path, monkeypatch)
         qtbot.mouseClick(canvas.open_button, Qt.MouseButton.LeftButton)
     assert "*.png" in offered["filters"] and "*.jpg" in offered["filters"]
     assert "chosen.png" in canvas.message()
+
+
+def test_a_picture_declaring_a_gigantic_size_is_refused_before_it_is_decoded(canvas, tmp_path):
+    from tests.bombs import PEAK_LIMIT_MB, png_header, python_measured
+
+    path = tmp_path / "huge.png"
+    path.write_bytes(png_header(100_000, 100_000))
+    assert canvas.load_image_file(str(path)) is False
+    assert "declares a picture of 100,000×100,000 pixels" in canvas.message()
+    status, stdout, stderr, peak = python_measured(
+        "import sys\nfrom cnnviz.ui.images import read_image_file\n"
+        "try:\n    read_image_file(sys.argv[1])\nexcept ValueError as error:\n    print(error)\n", str(path))
+    assert status == 0 and "100,000×100,000" in stdout, stderr
+    assert peak < PEAK_LIMIT_MB

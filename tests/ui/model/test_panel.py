@@ -292,3 +292,18 @@ def test_a_problem_does_not_move_the_controls_below_it(qtbot):
     assert panel.problems()
     QApplication.processEvents()
     assert panel.layer_list.mapTo(panel, panel.layer_list.rect().topLeft()).y() == top
+
+
+def test_a_configuration_too_large_for_the_memory_limit_is_shown_as_a_problem(qtbot, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MEMORY_LIMIT_MB", "300")
+    panel = make_panel(qtbot)
+    panel.show()
+    panel.layer_list.setCurrentRow(0)
+    type_value(qtbot, editor(panel, "filters"), "512")
+    text = panel.problem_label.text()
+    assert "Training this model needs about" in text and "a batch of 32" in text
+    assert "more than the 300 MiB cnnviz allows" in text and "Lower the batch size" in text
+    assert panel.layer_list.item(0).text().startswith("⚠") and not panel.build_button.isEnabled()
+    type_value(qtbot, panel.batch_spin, "1", finish="tab")
+    assert not panel.problems() and panel.build_button.isEnabled()
+    assert panel.problem_label.text().startswith("✓")
