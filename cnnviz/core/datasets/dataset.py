@@ -32,7 +32,9 @@ class Dataset:
     split : str
         ``"train"`` or ``"test"``.
     images : numpy.ndarray
-        ``(n, 28, 28)`` ``uint8`` grey images, light on dark (0 = background).
+        The pixels as stored, ``uint8``: ``(n, H, W)`` for grey images (MNIST's are light on
+        dark, 0 = background), ``(n, H, W, 3)`` for RGB ones. :meth:`inputs` gives them as model
+        inputs, always ``(n, H, W, C)`` float32.
     labels : numpy.ndarray
         ``(n,)`` ``uint8`` class indices into ``class_names``.
     source : str
@@ -50,9 +52,11 @@ class Dataset:
 
     def __post_init__(self) -> None:
         images, labels = self.images, self.labels
-        if not isinstance(images, np.ndarray) or images.ndim != 3 or images.dtype != np.uint8:
+        if not (isinstance(images, np.ndarray) and images.dtype == np.uint8
+                and (images.ndim == 3 or (images.ndim == 4 and images.shape[-1] in (1, 3)))):
             raise ValueError(
-                f"Dataset {self.name!r}: images must be a (n, height, width) uint8 array, got "
+                f"Dataset {self.name!r}: images must be a (n, height, width) or (n, height, width, "
+                f"channels) uint8 array with 1 or 3 channels, got "
                 f"{getattr(images, 'shape', type(images).__name__)} of "
                 f"{getattr(images, 'dtype', '?')}; convert with images.astype(np.uint8)."
             )
@@ -81,6 +85,24 @@ class Dataset:
     def num_classes(self) -> int:
         """Number of classes (length of ``class_names``)."""
         return len(self.class_names)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """``(height, width, channels)`` of one image as a model takes it (channels 1 or 3)."""
+        height, width = self.images.shape[1:3]
+        channels = self.images.shape[3] if self.images.ndim == 4 else 1
+        return int(height), int(width), int(channels)
+
+    def inputs(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Images ``start:stop`` as model inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, H, W, C)`` float32 in ``[0, 1]`` (pixel / 255), a new writable array.
+        """
+        batch = self.images[start:stop]
+        return np.divide(batch, np.float32(255.0), dtype=np.float32).reshape(len(batch), *self.image_shape)
 
 
 @dataclass(frozen=True)
