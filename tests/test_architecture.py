@@ -31,6 +31,7 @@ VIOLATIONS = {
         "core/config/model.py", "import cnnviz.service"),
     "core imports neither Qt nor TensorFlow": ("core/summary.py", "from pyqtgraph import mkPen"),
     "engines import no Qt": ("engines/registry.py", "from PySide6 import QtCore"),
+    "imaging reads pictures with Qt's GUI module alone": ("imaging/reading.py", "from cnnviz.ui import layout"),
     "The NumPy engine imports no TensorFlow": ("engines/numpy_engine/losses.py", "import tensorflow"),
     "The Keras engine imports no part of the NumPy engine": (
         "engines/keras_engine/builder.py", "from cnnviz.engines.numpy_engine import functional"),
@@ -93,7 +94,7 @@ def test_importing_cnnviz_loads_no_qt_or_tensorflow():
     code = (
         "import sys, cnnviz, cnnviz.cli, cnnviz.core.config, cnnviz.core.validation, "
         "cnnviz.core.summary, cnnviz.core.datasets, cnnviz.core.preprocessing, cnnviz.core.symmetry, "
-        "cnnviz.core.durations, cnnviz.cli.progress, cnnviz.science, cnnviz.service.inspection\n"
+        "cnnviz.core.durations, cnnviz.cli.progress, cnnviz.science, cnnviz.service.inspection, cnnviz.imaging\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {GUI_AND_TF!r}))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

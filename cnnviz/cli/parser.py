@@ -47,8 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit status."""
+    from cnnviz.imaging import install_image_decoder
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    install_image_decoder()  # image-folder datasets are decoded with Qt (loaded only when a picture is read)
     if args.command is None:
         from cnnviz.ui.app import parse_size, run_app
 

@@ -13,10 +13,11 @@ def _command_train(args: argparse.Namespace) -> int:
     import time
 
     from cnnviz.cli.progress import ProgressBar
+    from cnnviz.core.datasets.registry import dataset_label
     from cnnviz.core.memory import set_memory_limit_mb
     from cnnviz.core.results import EpochResult
     from cnnviz.core.runs import RunDirectory
-    from cnnviz.core.training_data import prepare_training_data
+    from cnnviz.core.training_data import output_units, prepare_training_data
     from cnnviz.core.validation import validate
     from cnnviz.engines.registry import create_engine
     from cnnviz.service.runner import RecordingStopped, train_run
@@ -28,10 +29,13 @@ def _command_train(args: argparse.Namespace) -> int:
                   "train_subset", "validation_split") if getattr(args, name) is not None}
     config = validate(config.with_training(**overrides))
     training = config.training
-    data = prepare_training_data(training, data_dir=args.data_dir, allow_download=args.download)
+    data = prepare_training_data(training, data_dir=args.data_dir, allow_download=args.download,
+                                 input_shape=config.input_shape, num_outputs=output_units(config))
     engine = create_engine(args.engine, config)
-    run = RunDirectory(args.out) if args.out else RunDirectory.create(None, args.engine, training.dataset)
+    run = (RunDirectory(args.out) if args.out
+           else RunDirectory.create(None, args.engine, dataset_label(training.dataset)))
     if not args.json:
+        print(f"Dataset: {data.source}", file=sys.stderr)
         print(f"Training {args.engine} engine on {training.dataset} ({len(data.train_labels):,} train, "
               f"{len(data.val_labels):,} validation, {len(data.test_labels):,} test images) for "
               f"{training.epochs} epoch(s); run folder {run.path}", file=sys.stderr)
@@ -81,7 +85,10 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
                     "here override the configuration file's training settings.")
     train.add_argument("--engine", choices=("numpy", "keras"), default="numpy", help="engine (default numpy)")
     train.add_argument("--config", metavar="FILE", help="a model configuration in JSON")
-    train.add_argument("--dataset", choices=("mnist-sample", "mnist", "fashion-mnist", "shapes"))
+    train.add_argument("--dataset", metavar="NAME|FOLDER",
+                       help="mnist-sample, mnist, fashion-mnist, shapes, shapes-colour, cifar10, or a folder with "
+                            "one sub-folder of pictures per class (read at the model's input_shape; see "
+                            "cnnviz data FOLDER)")
     train.add_argument("--epochs", type=int, metavar="N")
     train.add_argument("--batch-size", type=int, metavar="N")
     train.add_argument("--learning-rate", type=float, metavar="LR")
@@ -90,9 +97,10 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--train-subset", type=int, metavar="N", help="train on the first N images only")
     train.add_argument("--validation-split", type=float, metavar="F",
                        help="fraction of the training images held out for validation")
-    train.add_argument("--data-dir", metavar="DIR", help="a folder holding MNIST or Fashion-MNIST IDX files")
+    train.add_argument("--data-dir", metavar="DIR",
+                       help="a folder holding MNIST or Fashion-MNIST IDX files or CIFAR-10 batches")
     train.add_argument("--download", action="store_true",
-                       help="download full MNIST or Fashion-MNIST when missing (needs a network)")
+                       help="download full MNIST, Fashion-MNIST or CIFAR-10 when missing (needs a network)")
     train.add_argument("--out", metavar="DIR",
                        help="the run folder (default: a new folder under the user data folder's runs/)")
     train.add_argument("--memory-limit", type=float, metavar="MB",

@@ -9,6 +9,7 @@ expected and how to fix it, so the interface can show it beside that layer.
 from __future__ import annotations
 
 import math
+import os
 
 from cnnviz.core.checks import is_int
 from cnnviz.core.config import (
@@ -30,10 +31,10 @@ from cnnviz.core.config import (
     SpectralPooling2D,
     layer_names,
 )
+from cnnviz.core.datasets.registry import CLASS_NAMES, INPUT_SHAPES, RESHAPEABLE
 from cnnviz.core.memory import estimate_memory, memory_limit, memory_message
 
-DATASET_CLASSES = {"mnist-sample": 10, "mnist": 10, "fashion-mnist": 10, "shapes": 3}
-DATASET_INPUT_SHAPE = (28, 28, 1)
+DATASET_CLASSES = {name: len(names) for name, names in CLASS_NAMES.items()}
 MAX_PARAMETERS = 50_000_000
 MAX_LAYERS = 200
 MAX_FILTERS = 4096
@@ -199,10 +200,11 @@ def find_problems(config: ModelConfig, *, check_memory: bool = True) -> list[Con
             f"input_shape must be positive, received {list(config.input_shape)}; "
             "MNIST-style data uses [28, 28, 1].", setting="input_shape"))
         return problems
-    if config.training.dataset in DATASET_CLASSES and tuple(config.input_shape) != DATASET_INPUT_SHAPE:
+    dataset_shape = None if config.training.dataset in RESHAPEABLE else INPUT_SHAPES.get(config.training.dataset)
+    if dataset_shape is not None and tuple(config.input_shape) != dataset_shape:
         problems.append(ConfigError(
             f"input_shape is {list(config.input_shape)} but dataset {config.training.dataset!r} has "
-            f"{list(DATASET_INPUT_SHAPE)} images. Set input_shape to {list(DATASET_INPUT_SHAPE)}.",
+            f"{list(dataset_shape)} images. Set input_shape to {list(dataset_shape)}.",
             setting="input_shape"))
 
     names = config.layer_names()
@@ -319,8 +321,9 @@ def _training_problems(config: ModelConfig) -> list[ConfigError]:
         (0 <= training.seed < MAX_SEED, "seed",
          f"seed must be an integer in [0, 2**32) = [0, {MAX_SEED - 1:,}], received {training.seed:,}; "
          "both engines' random generators take 32-bit seeds. Try 0 or 42."),
-        (training.dataset in DATASETS, "dataset",
-         f"Unknown dataset {training.dataset!r}; expected one of {', '.join(DATASETS)}."),
+        (training.dataset in DATASETS or os.path.isdir(os.path.expanduser(training.dataset)), "dataset",
+         f"Unknown dataset {training.dataset!r}; expected one of {', '.join(DATASETS)}, or the path of an image "
+         "folder with one sub-folder of pictures per class."),
         (training.train_subset is None or training.train_subset > 0, "train_subset",
          f"train_subset must be a positive number of images or empty for all, "
          f"received {training.train_subset}."),

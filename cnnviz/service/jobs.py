@@ -76,14 +76,18 @@ def save(worker: Worker, request: SaveRequest) -> None:
 def evaluate(worker: Worker, request: EvaluateRequest) -> None:
     """Evaluate the model on its dataset's test split."""
     from cnnviz.core.datasets import load_dataset
-    from cnnviz.core.preprocessing import preprocess_batch
+    from cnnviz.core.training_data import check_dataset_fits
     from cnnviz.science.evaluation import evaluate as evaluate_model
 
     engine = worker.require_engine()
     worker.publish(p.BUSY)
-    dataset = engine.config.training.dataset if engine.config is not None else "mnist-sample"
-    test = load_dataset(dataset, "test", data_dir=request.data_dir)
-    result = evaluate_model(engine, preprocess_batch(test.images), test.labels, dataset, test.class_names)
+    config = engine.config
+    dataset = config.training.dataset if config is not None else "mnist-sample"
+    test = load_dataset(dataset, "test", data_dir=request.data_dir,
+                        image_shape=config.input_shape if config is not None else None)
+    if config is not None:
+        check_dataset_fits(test, config.input_shape)
+    result = evaluate_model(engine, test.inputs(), test.labels, dataset, test.class_names)
     worker.signals.sig_evaluation_finished.emit(result)
 
 

@@ -76,7 +76,8 @@ class ModelService(QObject):
     ----------
     engine_factory : callable(name, config) -> engine, optional
     loader : callable(path) -> engine, optional
-    data_provider : callable(training_config, data_dir) -> TrainingData, optional
+    data_provider : callable(training_config, data_dir, *, input_shape, num_outputs) -> TrainingData, optional
+        By default :func:`~cnnviz.core.training_data.prepare_training_data`.
     run_root : path, optional
         Where run folders go (default: the user data folder's ``runs/``); ``False`` records none.
     progress_interval : float

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnnviz.core.config import ModelConfig, TrainingConfig
+from cnnviz.core.datasets.registry import dataset_label
 from cnnviz.core.experiments import ExperimentRun, RunOutcome
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.runs import RunDirectory
@@ -218,7 +219,7 @@ def run_experiment(runs: Iterable[ExperimentRun], engine_factory: Callable[[Mode
         engine = engine_factory(run.config)
         directory = None
         if run_root is not None:
-            directory = RunDirectory.create(run_root, engine.name, training.dataset)
+            directory = RunDirectory.create(run_root, engine.name, dataset_label(training.dataset))
         start = time.perf_counter()
         losses: list[float] = []
         diverged, message = False, ""

@@ -12,8 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cnnviz.core.datasets.registry import dataset_label
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.runs import RunDirectory
+from cnnviz.core.training_data import output_units
 from cnnviz.service import payloads as p
 from cnnviz.service.commands import ExperimentRequest, RunControls, TrainRequest
 from cnnviz.service.runner import ExperimentStep, RecordingStopped, TrainingDiverged, run_experiment, train_run
@@ -38,11 +40,14 @@ def train(worker: Worker, request: TrainRequest) -> None:
     training = engine.config.training
     epochs = request.epochs or training.epochs
     worker.publish(p.BUSY)
-    data = worker.options.data_provider(training, request.data_dir)
+    # The model's shape and classes: an image folder is read at that shape, and a dataset that does not
+    # fit is refused before anything trains.
+    data = worker.options.data_provider(training, request.data_dir, input_shape=engine.config.input_shape,
+                                        num_outputs=output_units(engine.config))
     run = None
     if worker.options.run_root is not False:
         run_root = worker.options.run_root
-        run = RunDirectory.create(None if run_root is True else run_root, engine.name, training.dataset)
+        run = RunDirectory.create(None if run_root is True else run_root, engine.name, dataset_label(training.dataset))
     last_good = engine.get_weights()
     worker.publish(p.TRAINING)
     controls = RunControls(step_unit=request.step_unit)

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.training_data import TrainingData
@@ -53,7 +53,16 @@ if TYPE_CHECKING:
 
 EngineFactory = Callable[[str, ModelConfig], Engine]
 Loader = Callable[[str], Engine]
-DataProvider = Callable[[TrainingConfig, str | None], TrainingData]
+
+
+class DataProvider(Protocol):
+    """What prepares a training run's data: :func:`~cnnviz.core.training_data.prepare_training_data` or a
+    stand-in; the model's input shape and output units let it make or refuse the dataset to fit."""
+
+    def __call__(self, training: TrainingConfig, data_dir: str | None, *,
+                 input_shape: tuple[int, int, int] | None = None, num_outputs: int | None = None) -> TrainingData:
+        ...
+
 
 WORKER_NICENESS = 10
 

@@ -1,94 +1,22 @@
-"""Pictures in and out of Qt: QImage to NumPy arrays, and reading image files with a clear error."""
+"""Pictures in and out of Qt: QImage to NumPy arrays, and reading image files with a clear error.
+
+The reader and the conversions live in :mod:`cnnviz.imaging.reading` (Qt's GUI module only), so that
+the command line and the model service read pictures the same bounded way; they are the
+interface's names for them.
+"""
 
 from __future__ import annotations
 
-import os
+from cnnviz.imaging.reading import (
+    IMAGE_ALLOCATION_LIMIT_MB,
+    MAX_IMAGE_PIXELS,
+    MAX_IMAGE_SIDE,
+    ImageFileError,
+    gray_array,
+    qimage_to_array,
+    read_image_file,
+    read_qimage,
+)
 
-import numpy as np
-from PySide6.QtGui import QImage, QImageReader
-
-
-def gray_array(image: QImage) -> np.ndarray:
-    """``(H, W)`` uint8 copy of a ``Format_Grayscale8`` image (row padding dropped)."""
-    height, width = image.height(), image.width()
-    rows = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
-    return rows.reshape(height, image.bytesPerLine())[:, :width].copy()
-
-
-def qimage_to_array(image: QImage) -> np.ndarray:
-    """A picture as ``(H, W)`` grey, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA uint8."""
-    if image.hasAlphaChannel():
-        image, channels = image.convertToFormat(QImage.Format.Format_RGBA8888), 4
-    elif image.isGrayscale():
-        return gray_array(image.convertToFormat(QImage.Format.Format_Grayscale8))
-    else:
-        image, channels = image.convertToFormat(QImage.Format.Format_RGB888), 3
-    height, width = image.height(), image.width()
-    rows = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
-    rows = rows.reshape(height, image.bytesPerLine())[:, :width * channels]
-    return rows.reshape(height, width, channels).copy()
-
-
-MAX_IMAGE_SIDE = 16_384
-"""The widest or tallest picture cnnviz opens, in pixels."""
-MAX_IMAGE_PIXELS = 50_000_000
-"""The most pixels a picture may have (a 50-megapixel photo is 200 MB decoded as RGBA)."""
-IMAGE_ALLOCATION_LIMIT_MB = 256
-"""Qt's own cap on the memory one decoded picture may take (QImageReader.setAllocationLimit)."""
-
-
-class ImageFileError(ValueError):
-    """A picture file could not be read; the message names the file and says why."""
-
-
-def _readable_formats() -> str:
-    return ", ".join(sorted({bytes(item).decode().upper() for item in QImageReader.supportedImageFormats()}))
-
-
-def read_qimage(path: str | os.PathLike) -> QImage:
-    """Read a picture in any format Qt reads, turned upright as its EXIF orientation says.
-
-    The size the file's header declares is checked before anything is decoded, and Qt is told never
-    to allocate more than :data:`IMAGE_ALLOCATION_LIMIT_MB` for one picture, so a small file that
-    declares a gigantic picture is refused at once.
-
-    Raises
-    ------
-    ImageFileError
-        If there is no such file, it declares a picture larger than :data:`MAX_IMAGE_SIDE` or
-        :data:`MAX_IMAGE_PIXELS`, or it is not a picture Qt can read; the message names the file,
-        says why and lists the formats that can be read.
-    """
-    path = str(path)
-    name = os.path.basename(path) or path
-    if not os.path.isfile(path):
-        raise ImageFileError(f"Could not open {name}: no such file ({path}).")
-    QImageReader.setAllocationLimit(IMAGE_ALLOCATION_LIMIT_MB)
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)  # photos: honour the EXIF orientation
-    size = reader.size()
-    if size.isValid():
-        width, height = size.width(), size.height()
-        if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
-            raise ImageFileError(
-                f"Could not open {name}: it declares a picture of {width:,}×{height:,} pixels, more than cnnviz "
-                f"opens (at most {MAX_IMAGE_SIDE:,} pixels a side and {MAX_IMAGE_PIXELS // 1_000_000} megapixels). "
-                "Scale it down, or crop the part to inspect, and open that.")
-    image = reader.read()
-    if image.isNull():
-        raise ImageFileError(
-            f"Could not open {name}: {reader.errorString()}. Expected a picture no larger than "
-            f"{IMAGE_ALLOCATION_LIMIT_MB} MB decoded, in one of these formats: {_readable_formats()}."
-        )
-    return image
-
-
-def read_image_file(path: str) -> np.ndarray:
-    """Read a picture file (any format Qt reads; EXIF orientation honoured) as a uint8 array.
-
-    Raises
-    ------
-    ImageFileError
-        Naming the file and why it could not be read (see :func:`read_qimage`).
-    """
-    return qimage_to_array(read_qimage(path))
+__all__ = ["IMAGE_ALLOCATION_LIMIT_MB", "MAX_IMAGE_PIXELS", "MAX_IMAGE_SIDE", "ImageFileError", "gray_array",
+           "qimage_to_array", "read_image_file", "read_qimage"]

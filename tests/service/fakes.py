@@ -65,7 +65,7 @@ class FakeEngine:
         return path
 
 
-def fake_data(training, data_dir=None, num_train=64):
+def fake_data(training, data_dir=None, num_train=64, **_model):
     images = np.zeros((num_train, 28, 28, 1), np.float32)
     labels = np.arange(num_train) % 10
     return TrainingData("fake", "memory", tuple("0123456789"), images, labels, images[:0], labels[:0],

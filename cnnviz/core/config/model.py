@@ -23,7 +23,8 @@ from cnnviz.core.safe_json import MAX_JSON_BYTES, FileTooLargeError, read_text_l
 
 INITIALIZERS = ("glorot_uniform", "he_normal", "normal", "ones")
 OPTIMIZERS = ("sgd", "momentum", "adam")
-DATASETS = ("mnist-sample", "mnist", "fashion-mnist", "shapes")
+DATASETS = ("mnist-sample", "mnist", "fashion-mnist", "shapes", "shapes-colour", "cifar10")
+"""The built-in datasets; any other dataset name is the path of an image folder (cnnviz.core.datasets)."""
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,8 @@ def read_python_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     except PickleRefusedError as error:
         raise DatasetFormatError(f"{path}: refused: {error}.") from error
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as error:
-        raise DatasetFormatError(f"{path}: not a readable CIFAR-10 pickle ({type(error).__name__}: {error}).") from error
+        raise DatasetFormatError(
+            f"{path}: not a readable CIFAR-10 pickle ({type(error).__name__}: {error}).") from error
     if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
         keys = sorted(map(repr, batch)) if isinstance(batch, dict) else type(batch).__name__
         raise DatasetFormatError(f"{path}: expected a dict with b'data' and b'labels', got {keys}; not a CIFAR-10 "
@@ -210,5 +211,6 @@ def cifar_lengths(found: FoundCifar) -> tuple[int, int]:
     """Images in the train and test splits: counted from file sizes (binary), or the release's (python)."""
     if found.kind == "python":
         return NOMINAL_COUNTS["train"], NOMINAL_COUNTS["test"]
-    train, test = (sum(path.stat().st_size // RECORD_BYTES for path in found.paths(split)) for split in ("train", "test"))
+    train, test = (sum(path.stat().st_size // RECORD_BYTES for path in found.paths(split))
+                   for split in ("train", "test"))
     return train, test

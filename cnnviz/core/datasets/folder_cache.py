@@ -79,7 +79,8 @@ def read_cache(key: str, num_files: int, image_shape: tuple[int, int, int]) -> d
     consistent = (len(arrays["images"]) == len(arrays["labels"]) == len(arrays["kept"])
                   and len(arrays["unreadable"]) == len(arrays["reasons"])
                   and arrays["reasons"].dtype.kind == "U"
-                  and all(np.all((index >= 0) & (index < num_files)) for index in (arrays["kept"], arrays["unreadable"])))
+                  and all(np.all((index >= 0) & (index < num_files))
+                          for index in (arrays["kept"], arrays["unreadable"])))
     return arrays if consistent else None
 
 
@@ -90,7 +91,8 @@ def write_cache(key: str, arrays: dict[str, np.ndarray]) -> bool:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(temporary, "wb") as handle:
-            np.savez(handle, **arrays)
+            np.savez(handle, images=arrays["images"], labels=arrays["labels"], kept=arrays["kept"],
+                     unreadable=arrays["unreadable"], reasons=arrays["reasons"])
         temporary.replace(path)
         return True
     except OSError:

@@ -212,8 +212,8 @@ def read_image_folder(path: str | os.PathLike, image_shape: tuple[int, int, int]
     if needed > MAX_FOLDER_BYTES:
         raise DatasetFormatError(
             f"{listing.root}: {len(listing.files):,} pictures at {height}x{width}x{channels} would take "
-            f"{needed / 2**30:.1f} GiB, more than the {MAX_FOLDER_BYTES // 2**30} GiB an image folder may; use a smaller "
-            "image shape or fewer pictures.")
+            f"{needed / 2**30:.1f} GiB, more than the {MAX_FOLDER_BYTES // 2**30} GiB an image folder may; use a "
+            "smaller image shape or fewer pictures.")
     key = folder_cache.cache_key(listing.root, [(entry[0], entry[2], entry[3]) for entry in listing.files], image_shape,
                                  RESIZE_RULE)
     arrays = folder_cache.read_cache(key, len(listing.files), image_shape) if use_cache else None

@@ -59,3 +59,13 @@ DESCRIPTIONS: dict[str, str] = {
 def is_image_folder_name(name: str) -> bool:
     """Whether ``name`` names an image folder (any name that is not a built-in dataset's)."""
     return name not in DATASET_NAMES
+
+
+def dataset_label(name: str) -> str:
+    """A short name for ``name`` fit for a file name: a built-in name as it is, an image folder as
+    ``folder-<its last path part>`` with only letters, digits, ``-`` and ``_`` kept."""
+    if not is_image_folder_name(name):
+        return name
+    last = name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    kept = "".join(character if character.isalnum() or character in "-_" else "-" for character in last).strip("-")
+    return f"folder-{kept[:40] or 'images'}"

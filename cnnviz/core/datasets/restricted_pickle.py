@@ -12,6 +12,7 @@ an array declaring more than :data:`MAX_ARRAY_BYTES`, or of Python objects, is r
 
 from __future__ import annotations
 
+import importlib
 import io
 import pickle
 
@@ -26,8 +27,8 @@ class PickleRefusedError(pickle.UnpicklingError, ValueError):
 
 
 def _real_reconstruct():
-    core = getattr(np, "_core", None)  # NumPy 2; numpy.core is its deprecated alias
-    multiarray = core.multiarray if core is not None else np.core.multiarray
+    # NumPy 2 moved numpy.core to numpy._core (the old name is a deprecated alias); both are allowed in files.
+    multiarray = importlib.import_module("numpy._core.multiarray" if hasattr(np, "_core") else "numpy.core.multiarray")
     return multiarray._reconstruct
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnviz.core.datasets import DATASET_NAMES, list_datasets, load_dataset
+from cnnviz.core.datasets import DATASET_NAMES, DatasetUnavailableError, list_datasets, load_dataset
 from tests.core.datasets.helpers import write_idx_folder, write_keras_npz
 
 
@@ -38,12 +38,12 @@ def test_count_larger_than_split():
         load_dataset("mnist-sample", "test", count=2001)
 
 
-def test_unknown_name_lists_valid_names():
-    message = (
-        r"Unknown dataset 'cifar10'; expected one of mnist-sample, mnist, fashion-mnist, shapes"
-    )
-    with pytest.raises(ValueError, match=message):
-        load_dataset("cifar10")
+def test_an_unknown_name_is_taken_for_a_folder_and_the_message_lists_the_built_in_names(tmp_path):
+    missing = tmp_path / "no-such-dataset"
+    message = (rf"{missing} is not a folder.*one sub-folder of pictures per class.*mnist-sample, mnist, "
+               r"fashion-mnist, shapes, shapes-colour or cifar10")
+    with pytest.raises(DatasetUnavailableError, match=message):
+        load_dataset(str(missing))
 
 
 def test_unknown_split():
