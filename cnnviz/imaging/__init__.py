@@ -20,12 +20,15 @@ def decode_picture(path: Path, fit_within: tuple[int, int]) -> np.ndarray:
 
     Raises
     ------
-    cnnviz.imaging.reading.ImageFileError
-        A ``ValueError`` naming the file and why it could not be read.
+    ValueError
+        Saying in a few words why the file could not be read (the caller names the file).
     """
-    from cnnviz.imaging.reading import read_image_file
+    from cnnviz.imaging.reading import ImageFileError, read_image_file
 
-    return read_image_file(path, fit_within)
+    try:
+        return read_image_file(path, fit_within)
+    except ImageFileError as error:
+        raise ValueError(error.reason) from None
 
 
 def install_image_decoder() -> None:

@@ -23,7 +23,14 @@ IMAGE_ALLOCATION_LIMIT_MB = 256
 
 
 class ImageFileError(ValueError):
-    """A picture file could not be read; the message names the file and says why."""
+    """A picture file could not be read; the message names the file and says why.
+
+    ``reason`` is the why alone, in a few words (for a list of files that could not be read).
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 def gray_array(image: QImage) -> np.ndarray:
@@ -75,7 +82,7 @@ def read_qimage(path: str | os.PathLike, fit_within: tuple[int, int] | None = No
     path = str(path)
     name = os.path.basename(path) or path
     if not os.path.isfile(path):
-        raise ImageFileError(f"Could not open {name}: no such file ({path}).")
+        raise ImageFileError(f"Could not open {name}: no such file ({path}).", "no such file")
     QImageReader.setAllocationLimit(IMAGE_ALLOCATION_LIMIT_MB)
     reader = QImageReader(path)
     reader.setAutoTransform(True)  # photos: honour the EXIF orientation
@@ -86,7 +93,8 @@ def read_qimage(path: str | os.PathLike, fit_within: tuple[int, int] | None = No
             raise ImageFileError(
                 f"Could not open {name}: it declares a picture of {width:,}×{height:,} pixels, more than cnnviz "
                 f"opens (at most {MAX_IMAGE_SIDE:,} pixels a side and {MAX_IMAGE_PIXELS // 1_000_000} megapixels). "
-                "Scale it down, or crop the part to inspect, and open that.")
+                "Scale it down, or crop the part to inspect, and open that.",
+                f"declares {width:,}×{height:,} pixels, more than cnnviz opens")
         if fit_within is not None and width > 0 and height > 0:
             scale = min(fit_within[0] / height, fit_within[1] / width)
             if scale < 1.0:
@@ -95,8 +103,8 @@ def read_qimage(path: str | os.PathLike, fit_within: tuple[int, int] | None = No
     if image.isNull():
         raise ImageFileError(
             f"Could not open {name}: {reader.errorString()}. Expected a picture no larger than "
-            f"{IMAGE_ALLOCATION_LIMIT_MB} MB decoded, in one of these formats: {_readable_formats()}."
-        )
+            f"{IMAGE_ALLOCATION_LIMIT_MB} MB decoded, in one of these formats: {_readable_formats()}.",
+            f"{reader.errorString()} (not a picture Qt reads, or damaged)")
     return image
 
 
