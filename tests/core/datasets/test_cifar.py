@@ -14,8 +14,16 @@ import tarfile
 import numpy as np
 import pytest
 
-from cnnviz.core.datasets import CIFAR10_CLASSES, DatasetFormatError, DatasetUnavailableError, list_datasets
-from cnnviz.core.datasets import cifar, download, load_dataset, restricted_pickle
+from cnnviz.core.datasets import (
+    CIFAR10_CLASSES,
+    DatasetFormatError,
+    DatasetUnavailableError,
+    cifar,
+    download,
+    list_datasets,
+    load_dataset,
+    restricted_pickle,
+)
 from cnnviz.core.datasets.restricted_pickle import PickleRefusedError, load_restricted
 
 RECORDS = {"train": 3, "test": 2}  # per file

@@ -9,8 +9,14 @@ import os
 import numpy as np
 import pytest
 
-from cnnviz.core.datasets import DatasetFormatError, DatasetUnavailableError, load_dataset, read_image_folder
-from cnnviz.core.datasets import folder_cache, image_decoding
+from cnnviz.core.datasets import (
+    DatasetFormatError,
+    DatasetUnavailableError,
+    folder_cache,
+    image_decoding,
+    load_dataset,
+    read_image_folder,
+)
 from cnnviz.core.datasets.image_fitting import fit_picture, fitted_size
 from cnnviz.core.datasets.image_folder import split_indices
 from cnnviz.imaging import decode_picture, install_image_decoder
