@@ -35,6 +35,7 @@ from cnnviz.ui.viewers.kernels import KernelsView
 from cnnviz.ui.viewers.spectra import SpectraView
 from cnnviz.ui.wheel_guard import install_wheel_guard
 from cnnviz.ui.window.files import FileActions
+from cnnviz.ui.window.image_folder import ImageFolderChooser
 from cnnviz.ui.window.inspection import InspectionController
 from cnnviz.ui.window.layout import DockLayout, scrolling
 from cnnviz.ui.window.menus import build_menus, build_status_bar, build_training_toolbar
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.layout_keeper = DockLayout(self, (self.config_dock, self.canvas_dock), self.monitor_dock)
         self.layout_keeper.fit_to_screen()
         self.files = FileActions(self)
+        self.image_folders = ImageFolderChooser(self)
         self.training = TrainingController(self)
         self.inspection = InspectionController(self)
         self.inspection.sig_inspection_shown.connect(self.sig_inspection_shown)
@@ -200,7 +202,8 @@ class MainWindow(QMainWindow):
         """The names of the model's classes (its dataset's, else class numbers)."""
         info = self._model_info
         if info is not None and info.config is not None:
-            names = CLASS_NAMES.get(info.config.training.dataset)
+            dataset = info.config.training.dataset
+            names = CLASS_NAMES.get(dataset) or self.image_folders.class_names(dataset)
             if names and len(names) == info.config.layers[-1].units:
                 return names
         result = self.inspection.last_result()
@@ -319,6 +322,7 @@ class MainWindow(QMainWindow):
             box.open()
             return
         self.inspection.follow_training(False)
+        self.image_folders.wait()
         self._save_settings()
         if self.session is not None:
             self.session.close()

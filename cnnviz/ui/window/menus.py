@@ -66,6 +66,10 @@ def build_menus(window: MainWindow) -> None:
     add_action(window, model_menu, "Set learning rate now…", window.ask_learning_rate,
                tip="Change the learning rate while training runs")
 
+    dataset_menu = window.menuBar().addMenu("&Dataset")
+    add_action(window, dataset_menu, "Image &folder…", window.image_folders.choose,
+               tip="Train on your own pictures: a folder with one sub-folder of pictures per class")
+
     view_menu = window.menuBar().addMenu("&View")
     for dock in (window.config_dock, window.canvas_dock, window.monitor_dock):
         view_menu.addAction(dock.toggleViewAction())
