@@ -1,4 +1,5 @@
-"""What the commands share: the error a command reports to the user, and reading a configuration."""
+"""What the commands share: the built-in dataset names, the error a command reports to the user, and reading
+a configuration."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cnnviz.core.config import ModelConfig
+
+
+BUILT_IN_DATASETS = ("mnist-sample", "mnist", "fashion-mnist", "shapes", "shapes-colour", "cifar10")
+"""The names --dataset takes (as cnnviz.core.datasets.DATASET_NAMES, without importing NumPy at start-up)."""
 
 
 class CommandError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cnnviz.cli.common import CommandError, load_config
+from cnnviz.cli.common import BUILT_IN_DATASETS, CommandError, load_config
 
 
 def _command_experiment(args: argparse.Namespace) -> int:
@@ -86,7 +86,7 @@ def add_experiment_command(commands: argparse._SubParsersAction) -> None:
     experiment.add_argument("--engine", choices=("numpy", "keras"), default="numpy")
     experiment.add_argument("--epochs", type=int, metavar="N", help="epochs per run")
     experiment.add_argument("--train-subset", type=int, metavar="N", help="training images per run")
-    experiment.add_argument("--dataset", choices=("mnist-sample", "mnist", "fashion-mnist", "shapes"))
+    experiment.add_argument("--dataset", choices=BUILT_IN_DATASETS)
     experiment.add_argument("--out", metavar="DIR", help="write CSV tables, report.md and the runs' folders here")
     experiment.add_argument("--quiet", action="store_true", help="no per-batch progress line")
     experiment.set_defaults(handler=_command_experiment)

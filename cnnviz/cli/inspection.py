@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cnnviz.cli.common import CommandError
+from cnnviz.cli.common import BUILT_IN_DATASETS, CommandError
 
 
 def _command_inspect(args: argparse.Namespace) -> int:
@@ -19,7 +19,7 @@ def _command_inspect(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from cnnviz.core.datasets import load_dataset
-    from cnnviz.core.preprocessing import preprocess_batch, preprocess_image
+    from cnnviz.core.preprocessing import preprocess_image
     from cnnviz.engines.registry import load_engine, resolve_model_path
     from cnnviz.service.inspection import run_inspection
     from cnnviz.ui.export import export_all
@@ -32,11 +32,12 @@ def _command_inspect(args: argparse.Namespace) -> int:
         source = args.image
     else:
         dataset_name = args.dataset or (engine.config.training.dataset if engine.config else "mnist-sample")
-        dataset = load_dataset(dataset_name, "test")
+        dataset = load_dataset(dataset_name, "test",
+                               image_shape=engine.config.input_shape if engine.config else None)
         if not 0 <= args.sample < len(dataset):
             raise CommandError(f"--sample must be in [0, {len(dataset)}) for the {dataset_name} test split, "
                                f"received {args.sample}.")
-        image = preprocess_batch(dataset.images[args.sample:args.sample + 1])
+        image = dataset.inputs(args.sample, args.sample + 1)
         label = int(dataset.labels[args.sample])
         source = f"{dataset_name} test sample {args.sample} (label {dataset.class_names[label]})"
     result = run_inspection(engine, image, label=label, class_index=args.class_index)
@@ -63,7 +64,7 @@ def add_inspect_command(commands: argparse._SubParsersAction) -> None:
     source = inspect.add_mutually_exclusive_group(required=True)
     source.add_argument("--image", metavar="FILE", help="a picture of a digit or shape (any size, any polarity)")
     source.add_argument("--sample", type=int, metavar="N", help="test sample N of the model's dataset")
-    inspect.add_argument("--dataset", choices=("mnist-sample", "mnist", "fashion-mnist", "shapes"),
+    inspect.add_argument("--dataset", choices=BUILT_IN_DATASETS,
                          help="dataset for --sample (default: the model's own)")
     inspect.add_argument("--class", dest="class_index", type=int, metavar="K",
                          help="gradients of class K's score instead of the loss")

@@ -64,3 +64,10 @@ def test_every_command_is_listed_in_order(capsys):
     names = ["summary", "data", "train", "inspect", "experiment", "symmetry", "flip", "spectra", "dead", "bench"]
     positions = [listed.index(f"\n    {name} ") for name in names]
     assert positions == sorted(positions)
+
+
+def test_the_command_lines_dataset_names_are_the_built_in_ones():
+    from cnnviz.cli.common import BUILT_IN_DATASETS
+    from cnnviz.core.datasets import DATASET_NAMES
+
+    assert BUILT_IN_DATASETS == DATASET_NAMES

@@ -46,11 +46,10 @@ class DatasetTestSplits:
         if key in self._found:
             return self._found[key], False
         from cnnviz.core.datasets import load_dataset
-        from cnnviz.core.preprocessing import preprocess_batch
 
         try:
             split = load_dataset(dataset, "test", data_dir=data_dir, seed=seed)
-            images = frozen(preprocess_batch(split.images))
+            images = frozen(split.inputs())
             self._found[key] = (images, frozen(np.asarray(split.labels, dtype=np.int64)),
                                 tuple(split.class_names))
         except (ValueError, OSError) as error:
