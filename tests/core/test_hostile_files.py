@@ -3,6 +3,7 @@ process whose peak memory stays under 500 MB (a bound, not a timing)."""
 
 from __future__ import annotations
 
+import struct
 import sys
 import zipfile
 import zlib
@@ -198,3 +199,91 @@ def test_run_session_and_history_files_over_their_limits_are_refused(tmp_path):
     assert ended_sessions(sessions) == []
     with pytest.raises(FileTooLargeError):
         read_json_file(sessions / "123.json")
+
+
+# -- CIFAR-10 and image folders ----------------------------------------------------------------------
+
+def _cifar_folder(tmp_path):
+    """A CIFAR-10 folder of empty batches, for a test to put one hostile batch in."""
+    from cnnviz.core.datasets.cifar import PYTHON_FILES
+
+    folder = tmp_path / "data" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    for name in [name for names in PYTHON_FILES.values() for name in names]:
+        (folder / name).write_bytes(b"")
+    return folder
+
+
+LOAD_CIFAR = ("import sys\nfrom cnnviz.core.datasets import load_dataset\n"
+              "try:\n    load_dataset('cifar10', 'test', data_dir=sys.argv[1])\n"
+              "except ValueError as error:\n    print(error)\n")
+
+
+def test_a_gigabyte_cifar_pickle_is_refused_unread(tmp_path):
+    folder = _cifar_folder(tmp_path)
+    sparse_file(folder / "test_batch", 2 * GIB, b"\x80\x02}")
+    status, stdout, stderr, peak = python_measured(LOAD_CIFAR, str(tmp_path / "data"),
+                                                   env={"KERAS_HOME": str(tmp_path / "keras")})
+    assert status == 0, stderr
+    assert "2,147,483,648 bytes, more than a CIFAR-10 batch" in stdout and peak < PEAK_LIMIT_MB
+
+
+def test_a_cifar_pickle_declaring_a_huge_array_is_refused_before_allocating(tmp_path):
+    """A few hundred bytes whose array claims gigabytes, in the reconstructor's shape or in the array's state."""
+    from cnnviz.core.datasets.restricted_pickle import PickleRefusedError, load_restricted
+    from tests.core.datasets.pickles import python2_pickle
+
+    honest = python2_pickle({b"data": np.zeros(4, np.uint8), b"labels": [0, 1, 2, 3]})
+    gigabyte = struct.pack("<i", 2**30)
+    with pytest.raises(PickleRefusedError, match=r"declares an array of shape \(1073741824,\), more than 64 MB"):
+        load_restricted(honest.replace(b"K\x00\x85", b"J" + gigabyte + b"\x85", 1))
+    folder = _cifar_folder(tmp_path)
+    (folder / "test_batch").write_bytes(honest.replace(b"K\x04\x85", b"J" + struct.pack("<i", 2**31 - 1) + b"\x85"))
+    status, stdout, stderr, peak = python_measured(LOAD_CIFAR, str(tmp_path / "data"),
+                                                   env={"KERAS_HOME": str(tmp_path / "keras")})
+    assert status == 0, stderr
+    assert "test_batch: not a readable CIFAR-10 pickle" in stdout and peak < PEAK_LIMIT_MB
+
+
+def test_a_gigabyte_cifar_binary_batch_is_refused_unread(tmp_path):
+    from cnnviz.core.datasets.cifar import BINARY_FILES
+
+    folder = tmp_path / "data" / "cifar-10-batches-bin"
+    folder.mkdir(parents=True)
+    for name in [name for names in BINARY_FILES.values() for name in names]:
+        (folder / name).write_bytes(b"\x00" * 3073)
+    sparse_file(folder / "test_batch.bin", 3073 * 700_000)
+    status, stdout, stderr, peak = python_measured(LOAD_CIFAR, str(tmp_path / "data"),
+                                                   env={"KERAS_HOME": str(tmp_path / "keras")})
+    assert status == 0, stderr
+    assert "a whole number of 3,073-byte records, 1 to 60,000 of them" in stdout and peak < PEAK_LIMIT_MB
+
+
+def test_a_picture_declaring_ten_gigapixels_in_an_image_folder_is_listed_unread(tmp_path):
+    from tests.bombs import png_header
+    from tests.core.datasets.image_folders import write_image_folder
+
+    folder = write_image_folder(tmp_path / "pictures", {"circles": 2, "squares": 2}, junk=False)
+    (folder / "circles" / "huge.png").write_bytes(png_header(100_000, 100_000))
+    status, stdout, stderr, peak = cnnviz("data", str(folder), env={"CNNVIZ_HOME": str(tmp_path / "home")})
+    assert status == 0, stderr
+    assert "circles/huge.png: declares 100,000×100,000 pixels, more than cnnviz opens" in stdout
+    assert peak < PEAK_LIMIT_MB
+
+
+def test_an_image_folder_cache_declaring_gigabytes_is_ignored_and_rebuilt(tmp_path, monkeypatch):
+    from cnnviz.core.datasets import folder_cache, image_decoding, read_image_folder
+    from cnnviz.imaging import install_image_decoder
+    from tests.core.datasets.image_folders import write_image_folder
+
+    monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path / "home"))
+    folder = write_image_folder(tmp_path / "pictures", {"circles": 2, "squares": 2}, junk=False)
+    install_image_decoder()
+    try:
+        read_image_folder(folder, (8, 8, 3))
+        (cache,) = folder_cache.cache_folder().glob("*.npz")
+        npz_bomb(cache, {"images": ((2**30, 8, 8, 3), "|u1")})
+        again = read_image_folder(folder, (8, 8, 3))
+    finally:
+        image_decoding.register_image_decoder(None)
+    assert not again.from_cache and again.images.shape == (4, 8, 8, 3)

@@ -8,7 +8,6 @@ import hashlib
 import io
 import os
 import pickle
-import struct
 import tarfile
 
 import numpy as np
@@ -25,32 +24,13 @@ from cnnviz.core.datasets import (
     restricted_pickle,
 )
 from cnnviz.core.datasets.restricted_pickle import PickleRefusedError, load_restricted
+from tests.core.datasets.pickles import python2_pickle
 
 RECORDS = {"train": 3, "test": 2}  # per file
 
 
-class Python2Pickler(pickle._Pickler):
-    """Pickles as Python 2 wrote CIFAR-10's batches: protocol 2, every string a byte string (BINSTRING)."""
-
-    dispatch = pickle._Pickler.dispatch.copy()
-
-    def save_bytes(self, obj):
-        size = len(obj)
-        self.write(pickle.SHORT_BINSTRING + bytes([size]) + obj if size < 256
-                   else pickle.BINSTRING + struct.pack("<i", size) + obj)
-        self.memoize(obj)
-
-    def save_str(self, obj):
-        self.save_bytes(obj.encode("latin-1"))
-
-    dispatch[bytes] = save_bytes
-    dispatch[str] = save_str
-
-
 def dumps(value) -> bytes:
-    buffer = io.BytesIO()
-    Python2Pickler(buffer, protocol=2).dump(value)
-    return buffer.getvalue()
+    return python2_pickle(value)
 
 
 def planes(count: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
