@@ -91,7 +91,7 @@ def test_every_problem_is_listed_not_only_the_first():
     ({"batch_size": 0}, "batch_size"),
     ({"epochs": 0}, "epochs"),
     ({"seed": -1}, "seed"),
-    ({"dataset": "cifar10"}, "dataset"),
+    ({"dataset": "imagenet"}, "dataset"),
     ({"train_subset": 0}, "train_subset"),
     ({"validation_split": 1.0}, "validation_split"),
 ])
@@ -122,3 +122,15 @@ def test_a_huge_model_is_refused():
     config = model(Flatten(), Dense(units=65_536), OUTPUT)
     with pytest.raises(ConfigError, match="52,101,130 parameters"):
         validate(config)
+
+
+def test_a_dataset_is_a_built_in_name_with_its_shape_and_classes_or_an_image_folder(tmp_path):
+    cifar = find_problems(reference_config().with_training(dataset="cifar10"))
+    assert [problem.setting for problem in cifar] == ["input_shape"]
+    assert "dataset 'cifar10' has [32, 32, 3] images. Set input_shape to [32, 32, 3]" in cifar[0].message
+    colour = find_problems(reference_config().with_training(dataset="shapes-colour"))
+    assert [problem.setting for problem in colour] == ["units"]  # made at any shape, but it has 3 classes
+    assert find_problems(reference_config().with_training(dataset=str(tmp_path))) == []
+    missing = find_problems(reference_config().with_training(dataset=str(tmp_path / "nowhere")))
+    assert [problem.setting for problem in missing] == ["dataset"]
+    assert "or the path of an image folder" in missing[0].message
