@@ -163,12 +163,24 @@ class KerasEngine:
 
     @staticmethod
     def _params(layer) -> dict:
+        """The layer's trained variables by exchange-form name."""
         params = {}
         if getattr(layer, "kernel", None) is not None and hasattr(layer, "bias"):
             params["kernel"] = layer.kernel
             if layer.bias is not None:
                 params["bias"] = layer.bias
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            params = {name: getattr(layer, name) for name in ("gamma", "beta") if getattr(layer, name) is not None}
         return params
+
+    @classmethod
+    def _arrays(cls, layer) -> dict:
+        """Every variable of the exchange form: the trained ones, then batch normalization's moving
+        statistics (Keras's own order)."""
+        arrays = cls._params(layer)
+        if isinstance(layer, keras.layers.BatchNormalization):
+            arrays.update(moving_mean=layer.moving_mean, moving_variance=layer.moving_variance)
+        return arrays
 
     # -- training and inference ---------------------------------------------------------------
     def train_step(self, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -234,13 +246,13 @@ class KerasEngine:
 
     # -- weights and files ----------------------------------------------------------------------
     def get_weights(self) -> Weights:
-        return {layer.name: {name: variable.numpy().copy() for name, variable in self._params(layer).items()}
-                for layer in self.layers if self._params(layer)}
+        return {layer.name: {name: variable.numpy().copy() for name, variable in self._arrays(layer).items()}
+                for layer in self.layers if self._arrays(layer)}
 
     def set_weights(self, weights: Weights) -> None:
         check_weights(weights, self.get_weights())
         for layer in self.layers:
-            for name, variable in self._params(layer).items():
+            for name, variable in self._arrays(layer).items():
                 variable.assign(np.asarray(weights[layer.name][name], dtype=np.float32))
 
     def save(self, path: str | Path) -> Path:

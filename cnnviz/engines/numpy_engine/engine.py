@@ -125,7 +125,7 @@ class NumpyEngine:
     def kernels(self) -> dict[str, np.ndarray]:
         """Each convolution layer's kernel, shape (kh, kw, in, out), keyed by layer name."""
         return {layer.name: frozen(layer.params["kernel"].copy()) for layer in self.network.layers
-                if layer.params and layer.params["kernel"].ndim == 4}
+                if "kernel" in layer.params and layer.params["kernel"].ndim == 4}
 
     def gradients(self, images: np.ndarray, labels: np.ndarray | None = None,
                   class_index: int | None = None) -> GradientResult:
@@ -164,9 +164,10 @@ class NumpyEngine:
 
     # -- weights and files ----------------------------------------------------------------------
     def get_weights(self) -> Weights:
-        """A copy of every parameter in the exchange form ``{layer: {"kernel", "bias"}}``."""
-        return {layer.name: {name: value.copy() for name, value in layer.params.items()}
-                for layer in self.network.layers if layer.params}
+        """A copy of every parameter in the exchange form ``{layer: {"kernel", "bias"}}`` (batch
+        normalization: ``gamma``, ``beta``, ``moving_mean``, ``moving_variance``)."""
+        return {layer.name: {name: value.copy() for name, value in {**layer.params, **layer.state}.items()}
+                for layer in self.network.layers if layer.params or layer.state}
 
     def set_weights(self, weights: Weights) -> None:
         """Replace every parameter; all are checked before any is changed.
@@ -178,7 +179,7 @@ class NumpyEngine:
         """
         check_weights(weights, self.get_weights())
         for layer in self.network.layers:
-            for name, value in layer.params.items():
+            for name, value in {**layer.params, **layer.state}.items():
                 value[...] = np.asarray(weights[layer.name][name], dtype=np.float32)
 
     def save(self, path: str | Path) -> Path:

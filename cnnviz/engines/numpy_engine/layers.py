@@ -4,7 +4,8 @@ A layer caches what its backward pass needs during ``forward``; ``backward``
 takes the gradient of the loss with respect to the layer's output and returns
 the gradient with respect to its input (or ``None`` when not asked for), filling
 ``gradients`` with the gradient of every parameter. Parameters are named as
-Keras names them: ``kernel`` and ``bias``.
+Keras names them: ``kernel`` and ``bias`` (``gamma`` and ``beta`` for batch normalization, whose
+``moving_mean`` and ``moving_variance`` are untrained state; see :mod:`.normalization`).
 
 Conv2D and Dense apply their activation themselves, as Keras layers do; the
 softmax of the output layer is handled together with the loss (see
@@ -64,13 +65,18 @@ def cached(value: _Cached | None, name: str) -> _Cached:
 
 
 class Layer:
-    """Base class: a named layer with parameters (possibly none) and their gradients."""
+    """Base class: a named layer with parameters (possibly none) and their gradients.
+
+    ``params`` are trained; ``state`` holds arrays saved and exchanged with the weights that no
+    optimizer changes (batch normalization's moving statistics).
+    """
 
     trainable = False
 
     def __init__(self, name: str):
         self.name = name
         self.params: dict[str, np.ndarray] = {}
+        self.state: dict[str, np.ndarray] = {}
         self.gradients: dict[str, np.ndarray] = {}
 
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
@@ -291,6 +297,13 @@ def build_layers(config: cfg.ModelConfig, rng: np.random.Generator) -> list[Laye
     """Instantiate the layers of a validated configuration (parameters zero until initialized)."""
     from cnnviz.core.validation import layer_output_shape
 
+    # Imported here: those layers build on this module's Layer.
+    from cnnviz.engines.numpy_engine.normalization import (
+        BatchNormalizationLayer,
+        GlobalAveragePooling2DLayer,
+        GlobalMaxPooling2DLayer,
+    )
+
     shape = tuple(config.input_shape)
     layers: list[Layer] = []
     for spec, name in zip(config.layers, config.layer_names()):
@@ -308,6 +321,12 @@ def build_layers(config: cfg.ModelConfig, rng: np.random.Generator) -> list[Laye
             layers.append(FlattenLayer(name))
         elif isinstance(spec, cfg.Dense):
             layers.append(DenseLayer(name, spec, shape[-1]))
+        elif isinstance(spec, cfg.BatchNormalization):
+            layers.append(BatchNormalizationLayer(name, spec, shape[-1]))
+        elif isinstance(spec, cfg.GlobalAveragePooling2D):
+            layers.append(GlobalAveragePooling2DLayer(name))
+        elif isinstance(spec, cfg.GlobalMaxPooling2D):
+            layers.append(GlobalMaxPooling2DLayer(name))
         else:
             raise ValueError(f"The NumPy engine cannot build layer {name} of type {spec.kind!r}.")
         shape = layer_output_shape(spec, shape)
