@@ -18,6 +18,7 @@ from cnnviz.core.config import (
     OPTIMIZERS,
     OUTPUT_ACTIVATION,
     PADDINGS,
+    Activation,
     AveragePooling2D,
     BatchNormalization,
     ConfigError,
@@ -155,7 +156,7 @@ def _layer_setting_problems(layer: LayerSpec, index: int, where: str, is_last: b
         problems.append(ConfigError(
             f"{where}: units must be a positive integer of at most {MAX_UNITS:,}, received {layer.units:,}.",
             index, "units"))
-    if isinstance(layer, (Conv2D, Dense)):
+    if isinstance(layer, (Conv2D, Dense, Activation)):
         allowed = ACTIVATIONS + ((OUTPUT_ACTIVATION,) if is_last and isinstance(layer, Dense) else ())
         if layer.activation not in allowed:
             if layer.activation == OUTPUT_ACTIVATION:

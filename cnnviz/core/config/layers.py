@@ -104,6 +104,16 @@ class BatchNormalization:
 
 
 @dataclass(frozen=True)
+class Activation:
+    """An activation on its own, e.g. the relu after a batch normalization that follows a linear
+    convolution (``conv2d`` with ``activation="linear"`` → ``batch_normalization`` → ``activation``)."""
+
+    kind: ClassVar[str] = "activation"
+    label: ClassVar[str] = "Activation"
+    activation: str = "relu"
+
+
+@dataclass(frozen=True)
 class GlobalAveragePooling2D:
     """The mean of each channel over the whole map: ``(n, h, w, c) -> (n, c)``."""
 
@@ -120,11 +130,11 @@ class GlobalMaxPooling2D:
 
 
 LayerSpec = (Conv2D | MaxPooling2D | AveragePooling2D | SpectralPooling2D | Dropout | Flatten | Dense
-             | BatchNormalization | GlobalAveragePooling2D | GlobalMaxPooling2D)
+             | BatchNormalization | Activation | GlobalAveragePooling2D | GlobalMaxPooling2D)
 LAYER_CLASSES: dict[str, type] = {
     cls.kind: cls
     for cls in (Conv2D, MaxPooling2D, AveragePooling2D, SpectralPooling2D, Dropout, Flatten, Dense,
-                BatchNormalization, GlobalAveragePooling2D, GlobalMaxPooling2D)
+                BatchNormalization, Activation, GlobalAveragePooling2D, GlobalMaxPooling2D)
 }
 LAYER_TYPES = tuple(LAYER_CLASSES)
 

@@ -285,6 +285,22 @@ class DenseLayer(Layer):
         return gradient @ self.params["kernel"].T
 
 
+class ActivationLayer(Layer):
+    """An activation on its own (relu, tanh, sigmoid or linear), elementwise."""
+
+    def __init__(self, name: str, spec: cfg.Activation):
+        super().__init__(name)
+        self.activation = spec.activation
+        self._output: np.ndarray | None = None
+
+    def forward(self, inputs, training=False):
+        self._output = activate(inputs.copy(), self.activation)
+        return self._output
+
+    def backward(self, gradient, need_input_gradient=True):
+        return activation_backward(gradient, cached(self._output, self.name), self.activation)
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax, shifted by the row maximum for stability: ``(n, k) -> (n, k)``."""
     shifted = logits - logits.max(axis=1, keepdims=True)
@@ -323,6 +339,8 @@ def build_layers(config: cfg.ModelConfig, rng: np.random.Generator) -> list[Laye
             layers.append(DenseLayer(name, spec, shape[-1]))
         elif isinstance(spec, cfg.BatchNormalization):
             layers.append(BatchNormalizationLayer(name, spec, shape[-1]))
+        elif isinstance(spec, cfg.Activation):
+            layers.append(ActivationLayer(name, spec))
         elif isinstance(spec, cfg.GlobalAveragePooling2D):
             layers.append(GlobalAveragePooling2DLayer(name))
         elif isinstance(spec, cfg.GlobalMaxPooling2D):
