@@ -19,7 +19,7 @@ def _command_inspect(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from cnnviz.core.datasets import load_dataset
-    from cnnviz.core.preprocessing import preprocess_batch, preprocess_image
+    from cnnviz.core.preprocessing import fit_batch, picture_input
     from cnnviz.engines.registry import load_engine, resolve_model_path
     from cnnviz.service.inspection import run_inspection
     from cnnviz.ui.export import export_all
@@ -27,8 +27,10 @@ def _command_inspect(args: argparse.Namespace) -> int:
 
     engine = load_engine(resolve_model_path(args.model))
     label = None
+    conversion = ""
     if args.image:
-        image = preprocess_image(read_image_file(args.image)).input
+        prepared = picture_input(read_image_file(args.image), engine.input_shape)
+        image, conversion = prepared.input, prepared.conversion
         source = args.image
     else:
         dataset_name = args.dataset or (engine.config.training.dataset if engine.config else "mnist-sample")
@@ -36,7 +38,7 @@ def _command_inspect(args: argparse.Namespace) -> int:
         if not 0 <= args.sample < len(dataset):
             raise CommandError(f"--sample must be in [0, {len(dataset)}) for the {dataset_name} test split, "
                                f"received {args.sample}.")
-        image = preprocess_batch(dataset.images[args.sample:args.sample + 1])
+        image, conversion = fit_batch(dataset.images[args.sample:args.sample + 1], engine.input_shape)
         label = int(dataset.labels[args.sample])
         source = f"{dataset_name} test sample {args.sample} (label {dataset.class_names[label]})"
     result = run_inspection(engine, image, label=label, class_index=args.class_index)
@@ -46,7 +48,7 @@ def _command_inspect(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication([])  # noqa: F841 - figures need a Qt application
     index = export_all(result, args.out, args.format)
     predicted = int(np.argmax(result.probabilities))
-    print(f"input: {source}")
+    print(f"input: {source}" + (f" ({conversion})" if conversion else ""))
     print(f"prediction: class {predicted} ({float(result.probabilities[predicted]):.1%})")
     print(f"wrote {sum(1 for _ in index.parent.iterdir())} files to {index.parent} (open {index.name})")
     return 0

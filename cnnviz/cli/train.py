@@ -30,6 +30,7 @@ def _command_train(args: argparse.Namespace) -> int:
     training = config.training
     data = prepare_training_data(training, data_dir=args.data_dir, allow_download=args.download)
     engine = create_engine(args.engine, config)
+    data = data.fitted(engine.input_shape)
     run = RunDirectory(args.out) if args.out else RunDirectory.create(None, args.engine, training.dataset)
     if not args.json:
         print(f"Training {args.engine} engine on {training.dataset} ({len(data.train_labels):,} train, "

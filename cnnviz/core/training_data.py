@@ -4,23 +4,29 @@ Images become NHWC float32 in [0, 1]; labels become int64 class indices. The
 training subset is the first ``train_subset`` training images; the validation set
 is the last ``validation_split`` fraction of that subset (as Keras's
 ``validation_split`` takes it), so it never overlaps the images trained on. The
-test split is kept apart for the final evaluation.
+test split is kept apart for the final evaluation. The images keep the dataset's own shape until
+:meth:`TrainingData.fitted` fits them to a model's input shape (size and colours, see
+:func:`cnnviz.core.preprocessing.fit_batch`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from cnnviz.core.config import TrainingConfig
 from cnnviz.core.datasets import load_dataset
-from cnnviz.core.preprocessing import preprocess_batch
+from cnnviz.core.preprocessing import fit_batch, preprocess_batch
 
 
 @dataclass(frozen=True, eq=False)
 class TrainingData:
-    """Prepared arrays: images ``(n, 28, 28, 1)`` float32, labels ``(n,)`` int64."""
+    """Prepared arrays: images ``(n, H, W, C)`` float32 in ``[0, 1]``, labels ``(n,)`` int64.
+
+    ``conversion`` says how the dataset's images were fitted to a model's input (``""`` when they
+    were not, see :meth:`fitted`).
+    """
 
     dataset: str
     source: str
@@ -31,6 +37,30 @@ class TrainingData:
     val_labels: np.ndarray
     test_images: np.ndarray
     test_labels: np.ndarray
+    conversion: str = ""
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """``(H, W, C)`` of the images."""
+        return tuple(self.train_images.shape[1:])
+
+    def fitted(self, input_shape: tuple[int, ...]) -> TrainingData:
+        """These arrays with every image fitted to ``input_shape`` (this object when they already are):
+        scaled keeping the aspect ratio, centred on black, grey repeated for colour models, colour
+        turned to luminance for grey ones; :attr:`conversion` says what was done.
+
+        Raises
+        ------
+        ValueError
+            If ``input_shape`` is not ``(height, width, 1 or 3)``.
+        """
+        if self.input_shape == tuple(input_shape):
+            return self
+        train_images, conversion = fit_batch(self.train_images, input_shape)
+        val_images, _ = fit_batch(self.val_images, input_shape)
+        test_images, _ = fit_batch(self.test_images, input_shape)
+        return replace(self, train_images=train_images, val_images=val_images, test_images=test_images,
+                       conversion=conversion)
 
     @property
     def validation(self) -> tuple[np.ndarray, np.ndarray] | None:

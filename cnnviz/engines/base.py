@@ -51,6 +51,11 @@ class Engine(Protocol):
         """The configuration the model was built from (None for a foreign model)."""
         ...
 
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """``(height, width, channels)`` of one input image; batches are ``(n, *input_shape)``."""
+        ...
+
     def layer_names(self) -> list[str]:
         """Layer names in network order, as in the configuration."""
         ...

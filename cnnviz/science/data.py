@@ -78,7 +78,7 @@ def load_test_split(engine: Engine, count: int | None = None, dataset: str | Non
         For a count below 1, a dataset that cannot be found, or images the model cannot take.
     """
     from cnnviz.core.datasets import load_dataset
-    from cnnviz.core.preprocessing import preprocess_batch
+    from cnnviz.core.preprocessing import fit_batch
 
     name = dataset_name(engine, dataset)
     if count is not None:
@@ -90,10 +90,8 @@ def load_test_split(engine: Engine, count: int | None = None, dataset: str | Non
     loaded = load_dataset(name, "test", seed=seed, data_dir=data_dir)
     images = loaded.images if count is None else loaded.images[:count]
     labels = loaded.labels if count is None else loaded.labels[:count]
-    batch = preprocess_batch(images)
-    if config is not None and batch.shape[1:] != tuple(config.input_shape):
-        raise ValueError(f"The model takes inputs of shape {tuple(config.input_shape)} but its dataset "
-                         f"{name!r} gives {batch.shape[1:]}.")
+    # Fitted to the model's input (size and colours), as training fitted them.
+    batch, _ = fit_batch(images, engine.input_shape)
     return TestSplit(frozen(batch), frozen(labels.astype(np.int64)), tuple(loaded.class_names), name)
 
 

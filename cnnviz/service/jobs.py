@@ -76,14 +76,15 @@ def save(worker: Worker, request: SaveRequest) -> None:
 def evaluate(worker: Worker, request: EvaluateRequest) -> None:
     """Evaluate the model on its dataset's test split."""
     from cnnviz.core.datasets import load_dataset
-    from cnnviz.core.preprocessing import preprocess_batch
+    from cnnviz.core.preprocessing import fit_batch
     from cnnviz.science.evaluation import evaluate as evaluate_model
 
     engine = worker.require_engine()
     worker.publish(p.BUSY)
     dataset = engine.config.training.dataset if engine.config is not None else "mnist-sample"
     test = load_dataset(dataset, "test", data_dir=request.data_dir)
-    result = evaluate_model(engine, preprocess_batch(test.images), test.labels, dataset, test.class_names)
+    images, _ = fit_batch(test.images, engine.input_shape)
+    result = evaluate_model(engine, images, test.labels, dataset, test.class_names)
     worker.signals.sig_evaluation_finished.emit(result)
 
 

@@ -214,8 +214,8 @@ def run_experiment(runs: Iterable[ExperimentRun], engine_factory: Callable[[Mode
         key = (training.dataset, training.train_subset, training.validation_split, training.seed)
         if key not in cache:
             cache[key] = data_provider(training)
-        data = cache[key]
         engine = engine_factory(run.config)
+        data = cache[key].fitted(engine.input_shape)
         directory = None
         if run_root is not None:
             directory = RunDirectory.create(run_root, engine.name, training.dataset)

@@ -38,7 +38,7 @@ def train(worker: Worker, request: TrainRequest) -> None:
     training = engine.config.training
     epochs = request.epochs or training.epochs
     worker.publish(p.BUSY)
-    data = worker.options.data_provider(training, request.data_dir)
+    data = worker.options.data_provider(training, request.data_dir).fitted(engine.input_shape)
     run = None
     if worker.options.run_root is not False:
         run_root = worker.options.run_root

@@ -15,6 +15,7 @@ class FakeEngine:
 
     def __init__(self, config, step_seconds=0.0, fail_at_step=None, inspect_seconds=0.0):
         self.config = config
+        self.input_shape = tuple(config.input_shape)
         self.learning_rate = config.training.learning_rate
         self.step_seconds = step_seconds
         self.fail_at_step = fail_at_step

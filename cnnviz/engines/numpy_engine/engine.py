@@ -63,6 +63,11 @@ class NumpyEngine:
         return [layer.name for layer in self.network.layers]
 
     @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """``(height, width, channels)`` of one input image, from the configuration."""
+        return self.config.input_shape
+
+    @property
     def learning_rate(self) -> float:
         return self.optimizer.learning_rate
 
