@@ -143,7 +143,7 @@ def fit_batch(images: ArrayLike, input_shape: tuple[int, ...]) -> tuple[np.ndarr
         raise ValueError(f"Dataset images must be shaped (n, height, width) or (n, height, width, 1 or 3); "
                          f"received shape {array.shape}.")
     if array.dtype == np.uint8:
-        scale = np.float32(1.0 / 255.0)
+        scale = np.float32(255.0)
     elif array.dtype.kind == "f":
         if array.size and not (np.isfinite(array).all() and array.min() >= 0.0 and array.max() <= 1.0):
             raise ValueError(f"Float dataset images must lie in [0, 1]; received values from {array.min()} to "
@@ -155,7 +155,7 @@ def fit_batch(images: ArrayLike, input_shape: tuple[int, ...]) -> tuple[np.ndarr
     batch = np.empty((num_images, height, width, channels), np.float32)
     step = max(1, _BATCH_ELEMENTS // max(1, source_height * source_width * 3 + height * width * 3))
     for start in range(0, num_images, step):
-        planes = array[start:start + step].astype(np.float32) * scale
+        planes = np.divide(array[start:start + step], scale, dtype=np.float32)
         batch[start:start + step] = convert_channels(_fit_planes(planes, height, width), channels)
     changes = []
     if (source_height, source_width) != (height, width):
