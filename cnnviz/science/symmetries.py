@@ -199,6 +199,10 @@ def random_transforms(num_units: int, seed: int) -> tuple[np.ndarray, np.ndarray
     return permutation, flipped, factors
 
 
+UNIT_CHANGING_KINDS = ("batch_normalization", "activation")
+"""Layers that change each unit on its own way to the next weighted layer, which no symmetry here models."""
+
+
 def symmetry(engine: Engine, layer: str | None = None, transform: str = "permutation", samples: int = 1000,
              seed: int = 0, dataset: str | None = None, data_dir: str | None = None) -> SymmetryResult:
     """Transform a hidden layer's weights and measure how much the predictions change.
@@ -232,8 +236,13 @@ def symmetry(engine: Engine, layer: str | None = None, transform: str = "permuta
     specs = layer_specs(engine, "checking symmetries")
     names = engine.layer_names()
     weights = engine.get_weights()
-    weighted = [name for name in names if name in weights]
-    hidden = [name for name in weighted[:-1] if specs[name].kind in ("dense", "conv2d")]
+    weighted = [name for name in names if specs[name].kind in ("dense", "conv2d")]
+    # A unit's symmetry follows from its own activation, so nothing between it and the next weighted
+    # layer may transform it per unit (batch normalization) or apply another activation.
+    blocked = {name: [between for between in names[names.index(name) + 1:names.index(following)]
+                      if specs[between].kind in UNIT_CHANGING_KINDS]
+               for name, following in zip(weighted, weighted[1:])}
+    hidden = [name for name in weighted[:-1] if not blocked[name]]
     if layer is None:
         dense = [name for name in hidden if specs[name].kind == "dense"]
         if not dense:
@@ -242,6 +251,10 @@ def symmetry(engine: Engine, layer: str | None = None, transform: str = "permuta
         layer = dense[0]
     else:
         check_layer(layer, specs, ("dense", "conv2d"), "choose a dense or conv2d layer")
+        if blocked.get(layer):
+            raise ValueError(f"Layer {layer!r} is followed by {', '.join(blocked[layer])} before the next weighted "
+                             f"layer; the symmetries checked here hold for units that reach it through pooling, "
+                             f"dropout or flatten alone. Choose one of: {', '.join(hidden) or 'none'}.")
         if layer not in hidden:
             raise ValueError(f"Layer {layer!r} is the output layer; its units are not hidden. Hidden layers: "
                              f"{', '.join(hidden) or 'none'}.")
@@ -267,7 +280,7 @@ def symmetry(engine: Engine, layer: str | None = None, transform: str = "permuta
     description, function = transforms[transform]
     check = check_symmetry(engine, split.images, function)
     between = names[names.index(layer) + 1:names.index(next_layer)]
-    pooled = any(specs[name].kind == "max_pooling2d" for name in between)
+    pooled = any(specs[name].kind in ("max_pooling2d", "global_max_pooling2d") for name in between)
     note = ""
     if transform in ("sign_flip", "permutation_sign_flip") and activation in ODD_ACTIVATIONS and pooled:
         note = ("max pooling lies between, and max(-a) ≠ -max(a): sign flips are not exact here even "
