@@ -86,6 +86,16 @@ def _settings(layer: cfg.LayerSpec, is_last: bool) -> list[tuple]:
     if isinstance(layer, cfg.Dropout):
         return [("rate", "rate", None, attrgetter("rate"), _FLOAT, (0.0, 1.0),
                  "Fraction of values zeroed while training, in [0, 1)")]
+    if isinstance(layer, cfg.BatchNormalization):
+        return [
+            ("momentum", "momentum", None, attrgetter("momentum"), _FLOAT, (0.0, 1.0, 3, 0.01),
+             "Share of the moving mean and variance kept at each training step, in (0, 1); Keras uses 0.99"),
+            ("epsilon", "epsilon", None, attrgetter("epsilon"), _FLOAT, (0.0, 1.0, 5, 0.0001),
+             "Added to the variance so no channel is divided by zero; greater than 0, Keras uses 0.001"),
+        ]
+    if isinstance(layer, cfg.Activation):
+        return [("activation", "activation", None, attrgetter("activation"), _CHOICE, cfg.ACTIVATIONS,
+                 "Activation applied to every value")]
     if isinstance(layer, cfg.Dense):
         activations = cfg.ACTIVATIONS + ((cfg.OUTPUT_ACTIVATION,) if is_last else ())
         return [
@@ -142,6 +152,11 @@ class LayerForm(QGroupBox):
             self._connect(editor, kind, spec)
         if isinstance(layer, cfg.Flatten):
             self._form.addRow(QLabel("No settings: flattens (h, w, c) to h·w·c values."))
+        elif isinstance(layer, cfg.GlobalAveragePooling2D):
+            self._form.addRow(QLabel("No settings: the mean of each channel over the map, (h, w, c) to c values."))
+        elif isinstance(layer, cfg.GlobalMaxPooling2D):
+            self._form.addRow(QLabel("No settings: the maximum of each channel over the map, (h, w, c) to c "
+                                     "values."))
         self.set_problems(problems)
 
     def set_problems(self, problems: list[cfg.ConfigError]) -> None:
@@ -183,8 +198,11 @@ class LayerForm(QGroupBox):
             box.addItems(list(bounds))
             box.setCurrentText(value)
         else:
-            box = QSpinBox() if kind == _INT else QDoubleSpinBox(decimals=2, singleStep=0.05)
-            box.setRange(*bounds)
+            # A float's bounds may name its decimals and step: (low, high[, decimals, step]).
+            low, high, *precision = bounds
+            decimals, step = precision or (2, 0.05)
+            box = QSpinBox() if kind == _INT else QDoubleSpinBox(decimals=decimals, singleStep=step)
+            box.setRange(low, high)
             box.setValue(value)
             # The value is taken when typing ends, not at every keystroke.
             box.setKeyboardTracking(False)
