@@ -34,7 +34,7 @@ from cnnviz.core.config import (
     SpectralPooling2D,
     layer_names,
 )
-from cnnviz.core.memory import estimate_memory, memory_limit, memory_message
+from cnnviz.core.memory import estimate_memory, images_dominate, memory_limit, memory_message
 
 DATASET_CLASSES = {"mnist-sample": 10, "mnist": 10, "fashion-mnist": 10, "shapes": 3}
 INPUT_CHANNELS = (1, 3)
@@ -330,7 +330,9 @@ def _memory_problems(config: ModelConfig, shapes: list[Shape]) -> list[ConfigErr
         return []
     index = estimate.heaviest_layer
     setting = "batch_size"
-    if index is not None and estimate.activations >= estimate.parameters:
+    if images_dominate(estimate):
+        index, setting = None, "input_shape"
+    elif index is not None and estimate.activations >= estimate.parameters:
         layer = config.layers[index]
         setting = "filters" if isinstance(layer, Conv2D) else "units"
     elif index is not None:
