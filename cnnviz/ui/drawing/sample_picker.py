@@ -16,8 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidge
 
 from cnnviz.core.checks import is_int
 from cnnviz.core.datasets import Dataset, load_dataset
-from cnnviz.core.preprocessing import preprocess_batch
-from cnnviz.ui.drawing.model_inputs import resized_plane
+from cnnviz.core.preprocessing import fit_batch
 from cnnviz.ui.drawing.modes import MODE_DATASETS, SAMPLE_SPLIT
 
 __all__ = ["Sample", "SamplePicker"]
@@ -140,9 +139,10 @@ class SamplePicker(QWidget):
         height, width, _ = input_shape
         resized = ""
         if image.shape[:2] != (height, width):
-            # A model with another input size still gets the sample, scaled to its input.
-            resized = f", scaled from {image.shape[0]}×{image.shape[1]} to {height}×{width}"
-            image = resized_plane(preprocess_batch(image[np.newaxis])[0, :, :, 0], height, width)
+            # A model with another input size still gets the sample, fitted to its input as training
+            # fits the dataset (aspect kept, centred on black).
+            resized = f", fitted from {image.shape[0]}×{image.shape[1]} to {height}×{width}"
+            image = fit_batch(image[np.newaxis], (height, width, 1))[0][0, :, :, 0]
         message = (f"Test sample #{index} of {dataset.name}{resized}: true class "
                    f"{dataset.class_names[label]!r}. Draw over it to change it.")
         return Sample(image=image, label=label, index=index, message=message)

@@ -38,19 +38,22 @@ class DatasetTestSplits:
     def __init__(self):
         self._found: dict[tuple, tuple[np.ndarray, np.ndarray, tuple[str, ...]] | str] = {}
 
-    def read(self, dataset: str, seed: int, data_dir: str | None
+    def read(self, dataset: str, seed: int, data_dir: str | None,
+             input_shape: tuple[int, ...] | None = None
              ) -> tuple[tuple[np.ndarray, np.ndarray, tuple[str, ...]] | str, bool]:
-        """The test split ``(images (n, h, w, c), labels (n,), class names)``, or why it cannot be
+        """The test split ``(images (n, h, w, c), labels (n,), class names)``, fitted to the model's
+        ``input_shape`` as training fits them (the dataset's own shape when None), or why it cannot be
         read; and whether it was read just now (False when it comes from an earlier ask)."""
-        key = (dataset, seed, data_dir)
+        key = (dataset, seed, data_dir, None if input_shape is None else tuple(input_shape))
         if key in self._found:
             return self._found[key], False
         from cnnviz.core.datasets import load_dataset
-        from cnnviz.core.preprocessing import preprocess_batch
+        from cnnviz.core.preprocessing import fit_batch, preprocess_batch
 
         try:
             split = load_dataset(dataset, "test", data_dir=data_dir, seed=seed)
-            images = frozen(preprocess_batch(split.images))
+            images = frozen(preprocess_batch(split.images) if input_shape is None
+                            else fit_batch(split.images, input_shape)[0])
             self._found[key] = (images, frozen(np.asarray(split.labels, dtype=np.int64)),
                                 tuple(split.class_names))
         except (ValueError, OSError) as error:

@@ -307,7 +307,8 @@ class SpectraComparisonTab(QWidget):
         """The model's test split ``(images (n, h, w, c), labels)``, read once; or why it cannot be read."""
         if not self._layout.layer_names and self._inspection is None:
             return "There is no model yet."
-        found, first = self._test_splits.read(self._layout.dataset, self._layout.seed, self._data_dir)
+        found, first = self._test_splits.read(self._layout.dataset, self._layout.seed, self._data_dir,
+                                              self._layout.input_shape)
         if isinstance(found, str):
             return found
         images, labels, class_names = found

@@ -65,7 +65,7 @@ def test_the_input_takes_the_models_shape(qtbot, canvas):
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as sampled:
         qtbot.mouseClick(canvas.samples.load_button, Qt.MouseButton.LeftButton)
     assert sampled.args[0].shape == (1, 32, 24, 3)
-    assert "scaled from 28×28 to 32×24" in canvas.message()
+    assert "fitted from 28×28 to 32×24" in canvas.message()
     with pytest.raises(ValueError, match="32 x 24"):
         canvas.set_image(np.zeros((28, 28)), preprocessed=True)
     with pytest.raises(ValueError, match="input_shape"):

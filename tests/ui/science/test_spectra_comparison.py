@@ -54,3 +54,16 @@ def test_the_current_input_compared_with_itself_is_more_alike_than_usual(qtbot, 
     assert "more alike than usual: above the middle 95%" in view.similarity_label.text()
     type_value(qtbot, tab.sample_spin, "2")  # choosing a test image again unpins
     assert "pinned" not in tab.b_label.text()
+
+
+def test_the_test_images_to_compare_are_fitted_to_a_colour_model_as_training_fits_them():
+    import numpy as np
+
+    from cnnviz.ui.science.comparison_inputs import DatasetTestSplits
+
+    splits = DatasetTestSplits()
+    (grey, labels, _), first = splits.read("mnist-sample", 0, None)
+    (colour, colour_labels, _), _ = splits.read("mnist-sample", 0, None, (32, 32, 3))
+    assert first and grey.shape[1:] == (28, 28, 1) and colour.shape[1:] == (32, 32, 3)
+    np.testing.assert_array_equal(labels, colour_labels)
+    np.testing.assert_array_equal(colour[..., 0], colour[..., 1])
