@@ -163,6 +163,10 @@ class RunDirectory:
         """Read the run back up to its last complete epoch and forget anything after it."""
         run = RunInfo(self.path)
         self.info = dict(run.info)
+        if not isinstance(run.info.get("epochs_completed"), int) or run.info["epochs_completed"] < 0:
+            raise RunFolderError(f"The run {self.path} cannot be continued: it holds no complete training state "
+                                 "(it was written by an older cnnviz, or stopped before its first save). Start it "
+                                 "again with --overwrite.")
         state = None
         for epochs_completed in range(run.num_epochs, -1, -1):
             path = self.state_path(epochs_completed - 1)
@@ -362,7 +366,8 @@ class RunInfo:
     def resumable(self) -> bool:
         """Whether the run can be continued: it holds the training state of its last complete epoch
         and nobody writes it now."""
-        return (self.status != RUNNING and "epochs_completed" in self.info
+        completed = self.info.get("epochs_completed")
+        return (isinstance(completed, int) and completed >= 0 and self.status != RUNNING
                 and (self.path / "state" / snapshot_name(self.num_epochs - 1, ".npz")).is_file())
 
     @property

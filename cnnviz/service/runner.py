@@ -162,7 +162,7 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
         directory.update_info(engine=engine.name, dataset=data.dataset, source=data.source,
                               num_train=len(data.train_labels), num_validation=len(data.val_labels),
                               num_test=len(data.test_labels), status="running", epochs_planned=epochs,
-                              batch_size=batch_size, seed=seed)
+                              batch_size=batch_size, seed=seed, epochs_completed=-1)
         # The starting point, so a replay can show how training changed the weights and a run
         # killed in its first epoch can start again from it.
         save_model(directory.checkpoint_path(-1, suffix))

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -94,21 +93,15 @@ class HistoryPanel(QWidget):
         self.resume_epochs_spin.setRange(1, 10_000)
         self.resume_epochs_spin.setPrefix("to epoch ")
         self.resume_epochs_spin.setToolTip("The total number of epochs the resumed run should reach.")
-        resume_row = QHBoxLayout()
-        resume_row.addWidget(self.resume_button)
-        resume_row.addWidget(self.resume_epochs_spin)
-        resume_row.addStretch(1)
-        details_box = QWidget()
-        details_layout = QVBoxLayout(details_box)
-        details_layout.setContentsMargins(0, 0, 0, 0)
-        details_layout.addWidget(details_scroll, 1)
-        details_layout.addLayout(resume_row)
+        # Beside Refresh: the details beside the list have no width to spare on a laptop screen.
+        top.addWidget(self.resume_button)
+        top.addWidget(self.resume_epochs_spin)
         # The runs and the selected run's details side by side above, the replay below with the
         # whole width: the grids of kernels and maps need room more than the list does.
         left = QSplitter(Qt.Orientation.Horizontal)
         left.setChildrenCollapsible(False)
         left.addWidget(self.run_table)
-        left.addWidget(details_box)
+        left.addWidget(details_scroll)
         left.setStretchFactor(0, 3)
         left.setStretchFactor(1, 2)
         left.setSizes([540, 360])
