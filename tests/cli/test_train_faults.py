@@ -187,7 +187,7 @@ def test_killed_at_random_moments_the_run_stays_consistent_and_resumes(tmp_path,
         out = tmp_path / f"run{attempt}"
         process = cli("train", "--epochs", "4", "--train-subset", "1024", "--batch-size", "32",
                       "--validation-split", "0", "--out", str(out))
-        wait_for(lambda: epochs_completed(out) >= 0, process)  # the folder has its starting point
+        wait_for(lambda out=out: epochs_completed(out) >= 0, process)  # the folder has its starting point
         time.sleep(float(rng.uniform(0.0, 2.0)))  # somewhere in the epochs, mid-save included
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=WAIT_SECONDS)

@@ -11,11 +11,11 @@ import pytest
 
 from cnnviz.core.config import Initializer, reference_config
 from cnnviz.core.crashlog import crash_log_path, write_crash_log
+from cnnviz.core.run_files import RunWriteError
 from cnnviz.core.runs import RunDirectory, read_history
 from cnnviz.core.training_data import prepare_training_data
 from cnnviz.engines.numpy_engine import NumpyEngine
 from cnnviz.engines.numpy_engine.engine import ModelFileError
-from cnnviz.core.run_files import RunWriteError
 from cnnviz.service.runner import TrainingDiverged, train_run
 
 ROOT = Path(__file__).resolve().parents[2]
