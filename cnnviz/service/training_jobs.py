@@ -123,8 +123,10 @@ def _train_in(worker: Worker, request: TrainRequest, run: RunDirectory | None, e
         worker.version += 1
         if run is not None and not isinstance(error, RunWriteError):
             run.close(status="failed")  # a write failure was recorded (where it could be) by the runner
+        # A write failure says which file and why right in the training panel, as well as in the dialog.
+        cause = f" {error}" if isinstance(error, RunWriteError) else ""
         worker.signals.sig_training_finished.emit(p.TrainingFinished(
-            "failed", "Training failed; the weights of the last finished epoch were kept.", last_epoch))
+            "failed", f"Training failed; the weights of the last finished epoch were kept.{cause}", last_epoch))
         raise
     finally:
         steps.close()

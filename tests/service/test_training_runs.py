@@ -93,7 +93,7 @@ def test_a_full_disk_stops_training_with_an_error_for_the_training_panel(qtbot, 
     run = only_run(tmp_path)
     assert error.kind is p.JobKind.TRAIN
     assert f"Could not write {run.path / 'checkpoints' / 'epoch-0002.npz'}: No space left on device" in error.message
-    assert [item.reason for item in finished] == ["failed"]
+    assert [item.reason for item in finished] == ["failed"] and "No space left on device" in finished[0].message
     monkeypatch.setattr(os, "replace", real_replace)
     assert run.status == "failed" and not is_locked(run.path) and run.num_epochs == 1 and run.resumable
     assert [path.name for path in run.path.rglob("*.tmp")] == []
