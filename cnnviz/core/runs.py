@@ -210,9 +210,10 @@ class RunDirectory:
 
     # -- ownership ---------------------------------------------------------------------------------
     def close(self, status: str | None = None) -> None:
-        """Record ``status`` (if given and writable) and give the folder up for others to write."""
+        """Record ``status`` (if given, writable, and the run got as far as its ``run.json``) and give
+        the folder up for others to write."""
         try:
-            if status is not None:
+            if status is not None and (self.path / "run.json").is_file():
                 with contextlib.suppress(OSError):
                     self.update_info(status=status)
         finally:

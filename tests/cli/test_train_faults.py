@@ -185,7 +185,8 @@ def test_killed_at_random_moments_the_run_stays_consistent_and_resumes(tmp_path,
     rng = np.random.default_rng(20260101)
     for attempt in range(3):
         out = tmp_path / f"run{attempt}"
-        process = cli("train", "--epochs", "4", "--train-subset", "1024", "--batch-size", "32",
+        # Far more epochs than can pass before the kill, so the kill always lands mid-run.
+        process = cli("train", "--epochs", "200", "--train-subset", "1024", "--batch-size", "32",
                       "--validation-split", "0", "--out", str(out))
         wait_for(lambda out=out: epochs_completed(out) >= 0, process)  # the folder has its starting point
         time.sleep(float(rng.uniform(0.0, 2.0)))  # somewhere in the epochs, mid-save included
@@ -194,9 +195,10 @@ def test_killed_at_random_moments_the_run_stays_consistent_and_resumes(tmp_path,
         process.communicate()
         info = assert_consistent(out)
         assert info.status == "interrupted" and info.recorded_status == "running" and info.resumable
-        assert main(["train", "--resume", str(out)]) == 0
+        target = info.num_epochs + 1
+        assert main(["train", "--resume", str(out), "--epochs", str(target)]) == 0
         info = assert_consistent(out)
-        assert info.status == "finished" and info.num_epochs == 4 and len(info.epoch_history()) == 4
+        assert info.status == "finished" and info.num_epochs == target and len(info.epoch_history()) == target
     capsys.readouterr()
 
 
@@ -238,3 +240,13 @@ def test_inspect_refuses_a_folder_that_already_holds_files(tmp_path, capsys):
                  "--out", str(out)]) == 2
     assert f"The folder {out} is not empty" in capsys.readouterr().err
     assert [path.name for path in out.iterdir()] == ["notes.txt"]
+
+
+def test_inspect_with_overwrite_counts_only_the_files_it_wrote(tmp_path, capsys):
+    out = tmp_path / "figures"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["inspect", "--model", str(ROOT / "resources" / "reference_model.npz"), "--sample", "0",
+                 "--out", str(out), "--overwrite"]) == 0
+    written = len([path for path in out.iterdir() if path.name != "notes.txt"])
+    assert f"wrote {written} files to {out}" in capsys.readouterr().out and (out / "notes.txt").read_text() == "mine"
