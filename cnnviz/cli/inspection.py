@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from cnnviz.cli.common import CommandError
 
@@ -25,6 +26,11 @@ def _command_inspect(args: argparse.Namespace) -> int:
     from cnnviz.ui.export import export_all
     from cnnviz.ui.images import read_image_file
 
+    out = Path(args.out)
+    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
+        raise CommandError(f"The folder {out} is not empty; its files would be mixed with (or replaced by) this "
+                           "inspection's. Choose an empty or new folder, or add --overwrite to write into it.")
+    before = _file_stamps(out)
     engine = load_engine(resolve_model_path(args.model))
     label = None
     conversion = ""
@@ -46,12 +52,28 @@ def _command_inspect(args: argparse.Namespace) -> int:
 
     quiet_qt_messages()
     app = QApplication.instance() or QApplication([])  # noqa: F841 - figures need a Qt application
-    index = export_all(result, args.out, args.format)
+    try:
+        index = export_all(result, args.out, args.format)
+    except OSError as error:
+        from cnnviz.core.run_files import describe_os_error
+
+        where = error.filename or args.out
+        raise CommandError(f"Could not write {where}: {describe_os_error(error)}. Free some space or choose "
+                           "another folder (--out DIR).") from None
+    after = _file_stamps(out)
+    written = sum(1 for name, stamp in after.items() if before.get(name) != stamp)
     predicted = int(np.argmax(result.probabilities))
     print(f"input: {source}" + (f" ({conversion})" if conversion else ""))
     print(f"prediction: class {predicted} ({float(result.probabilities[predicted]):.1%})")
-    print(f"wrote {sum(1 for _ in index.parent.iterdir())} files to {index.parent} (open {index.name})")
+    print(f"wrote {written} files to {index.parent} (open {index.name})")
     return 0
+
+
+def _file_stamps(folder: Path) -> dict[str, int]:
+    """Each file's name and modification time (ns), to tell the files a command wrote from those it found."""
+    if not folder.is_dir():
+        return {}
+    return {path.name: path.stat().st_mtime_ns for path in folder.iterdir() if path.is_file()}
 
 
 def add_inspect_command(commands: argparse._SubParsersAction) -> None:
@@ -69,6 +91,9 @@ def add_inspect_command(commands: argparse._SubParsersAction) -> None:
                          help="dataset for --sample (default: the model's own)")
     inspect.add_argument("--class", dest="class_index", type=int, metavar="K",
                          help="gradients of class K's score instead of the loss")
-    inspect.add_argument("--out", required=True, metavar="DIR", help="the folder to write into")
+    inspect.add_argument("--out", required=True, metavar="DIR",
+                         help="the folder to write into (new or empty, unless --overwrite)")
+    inspect.add_argument("--overwrite", action="store_true",
+                         help="write into a folder that already holds files, replacing those of the same names")
     inspect.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format")
     inspect.set_defaults(handler=_command_inspect)

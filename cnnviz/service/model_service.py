@@ -177,6 +177,16 @@ class ModelService(QObject):
         """
         return self._submit(TrainRequest(self._next_id(), epochs, data_dir, training), "start another training run")
 
+    def resume_run(self, run_path: str | Path, epochs: int | None = None, data_dir: str | None = None) -> int:
+        """Continue the training run in ``run_path`` from its last complete epoch, in the window.
+
+        The run's model (its configuration, on its engine) replaces the current one, with the weights,
+        optimizer state and data order of that epoch; training writes into the same folder, which is
+        locked meanwhile. ``epochs`` is the total the run should reach (default: what it planned).
+        """
+        return self._submit(TrainRequest(self._next_id(), epochs, data_dir, resume_dir=str(run_path)),
+                            "continue a run")
+
     def step(self, unit: StepUnit = "batch", training: TrainingConfig | None = None) -> int | None:
         """Run one more batch (``"batch"``) or the rest of the epoch (``"epoch"``), then pause.
 

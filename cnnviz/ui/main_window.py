@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
         evaluation.sig_show_in_viewers_requested.connect(lambda: self.show_tab(self.feature_maps_view))
         service.sig_evaluation_finished.connect(evaluation.show_evaluation)
         self.history_panel.sig_replay_requested.connect(self._on_replay_requested)
+        self.history_panel.sig_resume_requested.connect(self.training.resume_run)
         service.sig_replay_finished.connect(self.history_panel.show_replay)
         self.history_panel.set_runs_root(None)
         science = self.science_panel

@@ -62,6 +62,12 @@ class FakeEngine:
         self.weights = {layer: {name: value.copy() for name, value in params.items()}
                         for layer, params in weights.items()}
 
+    def training_state(self):
+        return {"steps": np.array(self.steps, dtype=np.int64)}
+
+    def set_training_state(self, state):
+        self.steps = int(state["steps"])
+
     def save(self, path):
         return path
 

@@ -28,6 +28,7 @@ class Network:
         self.rng = np.random.default_rng(seed)
         # Each training chunk has its own dropout stream, so results do not depend on the cores.
         chunk_rngs = [np.random.default_rng([seed, 1, chunk]) for chunk in range(parallel.NUM_CHUNKS)]
+        self.dropout_rngs = chunk_rngs
         self.layers: list[Layer] = build_layers(config, chunk_rngs[0])
         for layer in self.layers:
             if "kernel" in layer.params:
