@@ -137,6 +137,13 @@ class ModelService(QObject):
         return self._worker.state
 
     @property
+    def runs_folder(self) -> Path | None:
+        """The folder the window's training runs are written under (``None``: the user data folder's
+        ``runs/``, or no runs are recorded)."""
+        run_root = self._worker.options.run_root
+        return Path(run_root) if isinstance(run_root, (str, Path)) and str(run_root) else None
+
+    @property
     def is_running(self) -> bool:
         """Whether the worker thread is alive."""
         return self._worker.is_alive()

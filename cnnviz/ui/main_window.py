@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         self.history_panel.sig_replay_requested.connect(self._on_replay_requested)
         self.history_panel.sig_resume_requested.connect(self.training.resume_run)
         service.sig_replay_finished.connect(self.history_panel.show_replay)
-        self.history_panel.set_runs_root(None)
+        self.history_panel.set_runs_root(service.runs_folder)
         science = self.science_panel
         science.sig_science_requested.connect(self._on_science_requested)
         science.sig_filters_marked.connect(self.kernels_view.set_marked)

@@ -566,3 +566,13 @@ def test_a_refused_keystroke_says_the_fields_range(qtbot, window):
     hint = install_range_hint()
     qtbot.waitUntil(lambda: "from 1e-05 to 10" in hint.last_hint(), timeout=2000)
     assert window.config_panel.config().training.learning_rate == 5.0
+
+
+def test_history_lists_the_runs_folder_the_window_trains_into(qtbot, window, tmp_path):
+    # The window's runs go where its service writes them; History must look there, not in the
+    # user data folder.
+    assert window.history_panel.runs_root() == window.service.runs_folder
+    assert window.service.runs_folder is not None and window.service.runs_folder.parent == tmp_path
+    window.show_tab(window.history_panel)
+    qtbot.mouseClick(window.history_panel.refresh_button, Qt.LeftButton)
+    assert str(window.service.runs_folder) in window.history_panel.root_label.text()
