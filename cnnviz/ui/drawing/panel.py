@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item is made)
 from cnnviz.ui.drawing.brush_control import BrushControl
@@ -38,6 +38,7 @@ from cnnviz.ui.drawing.prediction_view import PredictionView
 from cnnviz.ui.drawing.probability_chart import ProbabilityChart
 from cnnviz.ui.drawing.sample_picker import SamplePicker
 from cnnviz.ui.drawing.surface import DrawingSurface
+from cnnviz.ui.reflow_row import ReflowRow, row
 
 if TYPE_CHECKING:
     from cnnviz.service.payloads import ModelInfo
@@ -109,6 +110,10 @@ class DrawingCanvas(QWidget):
             "on a light background is inverted; the picture is cropped, scaled and centred."
         )
 
+        # The style's 80 px minimum would put Open image… under them in a laptop-sized panel.
+        for button in (self._undo_button, self._clear_button):
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 28)
+
         self._samples = SamplePicker(self)
         self._caption = Caption(self)
 
@@ -116,22 +121,16 @@ class DrawingCanvas(QWidget):
         self._undo_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def _build_layout(self) -> None:
-        top_row = QHBoxLayout()
-        top_row.addWidget(self._mode_combo)
-        top_row.addSpacing(8)
-        top_row.addWidget(self._brush, 1)
+        top_row = ReflowRow([row(self._mode_combo), row(self._brush)], spacing=8, stretches=[0, 1], parent=self)
 
-        edit_row = QHBoxLayout()
-        edit_row.addWidget(self._undo_button)
-        edit_row.addWidget(self._clear_button)
-        edit_row.addWidget(self._open_button)
+        edit_row = ReflowRow([row(self._undo_button, self._clear_button), row(self._open_button)], parent=self)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
-        layout.addLayout(top_row)
+        layout.addWidget(top_row)
         layout.addWidget(self._surface, 3)
-        layout.addLayout(edit_row)
+        layout.addWidget(edit_row)
         layout.addWidget(self._samples)
         layout.addWidget(self._caption)
         layout.addWidget(self._prediction, 2)
@@ -152,7 +151,7 @@ class DrawingCanvas(QWidget):
         self._prediction.notice.sig_model_requested.connect(self._on_notice_model_requested)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return QSize(360, 640)
+        return QSize(320, 640)
 
     # --- public API ------------------------------------------------------------------
 

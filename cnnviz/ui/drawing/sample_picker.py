@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from cnnviz.core.checks import is_int
 from cnnviz.core.datasets import Dataset, load_dataset
 from cnnviz.core.preprocessing import preprocess_batch
 from cnnviz.ui.drawing.model_inputs import resized_plane
 from cnnviz.ui.drawing.modes import MODE_DATASETS, SAMPLE_SPLIT
+from cnnviz.ui.reflow_row import ReflowRow, row
 
 __all__ = ["Sample", "SamplePicker"]
 
@@ -81,15 +82,14 @@ class SamplePicker(QWidget):
         self._load_button = QPushButton("Load", self)
         self._load_button.setToolTip("Show the test image with the index on the left.")
         # The style's 80 px minimum would make the panel wider than a narrow dock.
-        self._load_button.setMinimumWidth(self.fontMetrics().horizontalAdvance("Load") + 28)
+        self._load_button.setMinimumWidth(self.fontMetrics().horizontalAdvance("Load") + 20)
 
-        layout = QHBoxLayout(self)
+        # In a narrow panel the index and Load go under Random sample instead of widening it.
+        self._row = ReflowRow([row(self._random_button, stretch_after=0),
+                               row(self._sample_label, self._sample_spin, self._load_button, spacing=4)], parent=self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._random_button)
-        layout.addStretch(1)
-        layout.addWidget(self._sample_label)
-        layout.addWidget(self._sample_spin)
-        layout.addWidget(self._load_button)
+        layout.addWidget(self._row)
 
         self._random_button.clicked.connect(self._on_random_clicked)
         self._load_button.clicked.connect(self._on_load_clicked)
