@@ -14,6 +14,8 @@ import pyqtgraph as pg
 
 COLORBAR_MINIMUM_WIDTH = 84
 """Pixels a vertical colour bar keeps however narrow its view: bar, tick labels and axis label."""
+COLORBAR_MAXIMUM_HEIGHT = 320
+"""Pixels a grid's vertical colour bar grows to at most, so that its label stays near the top."""
 
 
 def tick_label(value: float) -> str:
