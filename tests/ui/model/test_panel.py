@@ -292,3 +292,19 @@ def test_a_problem_does_not_move_the_controls_below_it(qtbot):
     assert panel.problems()
     QApplication.processEvents()
     assert panel.layer_list.mapTo(panel, panel.layer_list.rect().topLeft()).y() == top
+
+
+@pytest.mark.parametrize("setting, text, flagged, clear", [
+    ("kernel_height", "40", "Kernel height", "Kernel width"),   # larger than the 28x28 input
+    ("kernel_width", "0", "Kernel width", "Kernel height"),     # not positive
+    ("strides_horizontal", "0", "Strides horizontal", "Strides vertical"),
+])
+def test_only_the_wrong_half_of_a_pair_is_flagged(qtbot, setting, text, flagged, clear):
+    panel = make_panel(qtbot)
+    panel.show()
+    panel.layer_list.setCurrentRow(0)
+    type_value(qtbot, editor(panel, setting), text)
+    assert panel.problems()
+    labels = {child.text().lstrip("⚠ "): child.text() for child in panel.layer_editor.findChildren(QLabel)}
+    assert labels[flagged].startswith("⚠ ")
+    assert labels[clear] == clear
