@@ -21,10 +21,14 @@ from cnnviz.ui.drawing.model_inputs import resized_plane
 from cnnviz.ui.drawing.modes import MODE_DATASETS, SAMPLE_SPLIT
 from cnnviz.ui.reflow_row import ReflowRow, row
 
-__all__ = ["Sample", "SamplePicker"]
+__all__ = ["NO_SAMPLE", "Sample", "SamplePicker"]
 
 #: The spin box's limit until the mode's dataset is loaded and tells its size.
 _UNKNOWN_MAXIMUM = 9999
+#: The spin box's value (shown as :data:`NO_SAMPLE`) while no test image of the mode is shown.
+_NONE = -1
+#: What the *Sample #* box reads while no test image of the mode's dataset is shown.
+NO_SAMPLE = "–"
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,10 @@ class SamplePicker(QWidget):
         )
         self._sample_label = QLabel("Sample #", self)
         self._sample_spin = QSpinBox(self)
-        self._sample_spin.setRange(0, _UNKNOWN_MAXIMUM)
+        # Below 0 it reads "–": no test image of this mode is shown (Load then takes the first).
+        self._sample_spin.setRange(_NONE, _UNKNOWN_MAXIMUM)
+        self._sample_spin.setSpecialValueText(NO_SAMPLE)
+        self._sample_spin.setValue(_NONE)
         self._sample_spin.setToolTip("Index of the test image to load.")
         self._sample_label.setBuddy(self._sample_spin)
         self._load_button = QPushButton("Load", self)
@@ -101,6 +108,8 @@ class SamplePicker(QWidget):
         self._mode = mode
         dataset = self._datasets.get(mode)
         self._sample_spin.setMaximum(len(dataset) - 1 if dataset is not None else _UNKNOWN_MAXIMUM)
+        # The number shown was of the other mode's dataset: none of this one's is shown yet.
+        self._sample_spin.setValue(_NONE)
 
     def sample(self, index: int | None, input_shape: tuple[int, int, int]) -> Sample | None:
         """Test image ``index`` of the mode's dataset, fitted to ``input_shape``'s height and width.
@@ -193,7 +202,7 @@ class SamplePicker(QWidget):
         self.sig_sample_requested.emit(None)
 
     def _on_load_clicked(self) -> None:
-        requested = self._sample_spin.value()
+        requested = max(self._sample_spin.value(), 0)
         dataset = self.dataset()
         if dataset is None:
             return
