@@ -2,7 +2,8 @@
 
 The window opens inside the screen's available area (a laptop's screen whole, a large one in
 part). The side panels open as wide as their content needs, within a quarter of the window, and
-scroll when narrower; the training monitor starts two lines high and grows once training starts.
+scroll when narrower (the input panel, which reflows its rows, only up and down: its dock is never
+narrower than its narrowest layout); the training monitor starts two lines high and grows once training starts.
 When the window narrows, the side panels shrink before the viewers do, and get their width back
 when it widens again.
 """
