@@ -126,6 +126,8 @@ class SymmetryResult:
         Seed of the random permutation, signs and factors.
     tolerance : float
         The largest probability change still counted as unchanged.
+    images_requested : int or None
+        How many test images were asked for (the split may hold fewer: then all of them are used).
     """
 
     layer: str
@@ -142,6 +144,7 @@ class SymmetryResult:
     dataset: str
     seed: int
     tolerance: float = SYMMETRY_TOLERANCE
+    images_requested: int | None = None
 
     @property
     def max_abs_difference(self) -> float:
@@ -156,6 +159,15 @@ class SymmetryResult:
     @property
     def num_images(self) -> int:
         return self.check.num_images
+
+    @property
+    def images_note(self) -> str:
+        """``"using the first 2,000 of 5,000 test images asked for: mnist-sample has 2,000"`` when the
+        split held fewer than asked for, else ``""``."""
+        if self.images_requested is None or self.images_requested <= self.num_images:
+            return ""
+        return (f"using the first {self.num_images:,} of {self.images_requested:,} test images asked for: "
+                f"{self.dataset} has {self.num_images:,}")
 
     @property
     def is_symmetry(self) -> bool:
@@ -293,7 +305,7 @@ def symmetry(engine: Engine, layer: str | None = None, transform: str = "permuta
         layer=layer, next_layer=next_layer, transform=transform, description=description,
         activation=activation, num_units=num_units, unit_name=unit_name,
         symmetries=WeightSymmetries(activation, num_units, pooled), explanation=explanation, note=note, check=check,
-        dataset=split.dataset, seed=seed,
+        dataset=split.dataset, seed=seed, images_requested=int(samples),
     )
 
 

@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         self.config_panel.set_datasets(list_datasets())
         self.config_dock = self._dock("Model", scrolling(self.config_panel))
         self.canvas = DrawingCanvas()
-        self.canvas_dock = self._dock("Input", scrolling(self.canvas))
+        self.canvas_dock = self._dock("Input", scrolling(self.canvas, never_sideways=True))
         self.monitor = TrainingMonitor()
         self.monitor_dock = self._dock("Training", self.monitor)
 

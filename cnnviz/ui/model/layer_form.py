@@ -9,6 +9,7 @@ half-typed number is never taken as the setting.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from operator import attrgetter
@@ -38,6 +39,17 @@ def _element(name: str, index: int) -> Callable[[cfg.LayerSpec], int]:
 
 def _pool_strides(layer) -> tuple[int, int]:
     return layer.strides or layer.pool_size
+
+
+def _element_blamed(problem: cfg.ConfigError, value: int, index: int) -> bool:
+    """Whether element ``index`` (0: height or vertical, 1: width or horizontal), of value ``value``,
+    of a pair-valued setting is what ``problem`` is about; when the message does not tell, both are."""
+    if "must be positive" in problem.message:
+        return value <= 0
+    larger = re.search(r"larger than its (\d+)x(\d+) input", problem.message)
+    if larger:
+        return value > int(larger.group(index + 1))
+    return True
 
 
 # Per layer type: (setting, config field, how the field's value follows from the editor's value,
@@ -161,10 +173,16 @@ class LayerForm(QGroupBox):
 
     def set_problems(self, problems: list[cfg.ConfigError]) -> None:
         """Mark the settings that ``problems`` (of this layer) name; the editors stay as they are."""
+        elements: dict[str, int] = {}
         for setting, (label, editor, spec) in self._rows.items():
             field = spec[1]
             problem = next((item for item in problems if item.setting and (
                 item.setting == field or item.setting.split("_")[0] == setting.split("_")[0])), None)
+            if spec[2] is not None:   # one element of a pair: (height, width), (vertical, horizontal)
+                index = elements[field] = elements.get(field, -1) + 1
+                if problem is not None and self._layer is not None \
+                        and not _element_blamed(problem, spec[3](self._layer), index):
+                    problem = None
             text = setting.replace("_", " ").capitalize()
             if problem is None:
                 label.setText(text)

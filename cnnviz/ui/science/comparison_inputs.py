@@ -2,7 +2,8 @@
 
 :class:`DatasetTestSplits` reads a dataset's test images (preprocessed as the model sees them) the first
 time they are asked for, and keeps them, or the reason they cannot be read, for every later ask.
-:func:`thumbnail` draws an input as the small grey picture beside A and B.
+:func:`thumbnail` draws an input as the small grey picture beside A and B, and :func:`input_row` lays
+out A and B: each thumbnail beside its description, B's class and sample number above its own.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from cnnviz.core.results import frozen
 
@@ -59,3 +61,26 @@ class DatasetTestSplits:
         except (ValueError, OSError) as error:
             self._found[key] = f"The test images of {dataset} cannot be read: {error}"
         return self._found[key], True
+
+
+def input_row(a_thumbnail: QLabel, a_label: QWidget, b_thumbnail: QLabel, b_label: QWidget,
+              class_combo: QComboBox, sample_spin: QSpinBox) -> QHBoxLayout:
+    """A's thumbnail and description, then B's thumbnail beside its class, sample number and description."""
+    b_choice = QHBoxLayout()
+    for text, control in (("B: class", class_combo), ("sample #", sample_spin)):
+        label = QLabel(text)
+        label.setBuddy(control)
+        b_choice.addWidget(label)
+        b_choice.addWidget(control)
+    b_choice.addStretch(1)
+    b_column = QVBoxLayout()
+    b_column.setSpacing(2)
+    b_column.addLayout(b_choice)
+    b_column.addWidget(b_label)
+    row = QHBoxLayout()
+    row.addWidget(a_thumbnail)
+    row.addWidget(a_label, 2)
+    row.addSpacing(12)
+    row.addWidget(b_thumbnail)
+    row.addLayout(b_column, 3)
+    return row

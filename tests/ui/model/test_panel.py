@@ -347,3 +347,19 @@ def test_batch_normalization_global_pooling_and_activation_are_offered_and_typed
     assert any("mean of each channel" in label.text() for label in panel.layer_editor.findChildren(QLabel))
     # The max pooling after it now receives 28 values, not a map: said at that layer.
     assert "max_pooling2d needs an image-shaped input" in panel.problem_label.text()
+
+
+@pytest.mark.parametrize("setting, text, flagged, clear", [
+    ("kernel_height", "40", "Kernel height", "Kernel width"),   # larger than the 28x28 input
+    ("kernel_width", "0", "Kernel width", "Kernel height"),     # not positive
+    ("strides_horizontal", "0", "Strides horizontal", "Strides vertical"),
+])
+def test_only_the_wrong_half_of_a_pair_is_flagged(qtbot, setting, text, flagged, clear):
+    panel = make_panel(qtbot)
+    panel.show()
+    panel.layer_list.setCurrentRow(0)
+    type_value(qtbot, editor(panel, setting), text)
+    assert panel.problems()
+    labels = {child.text().lstrip("⚠ "): child.text() for child in panel.layer_editor.findChildren(QLabel)}
+    assert labels[flagged].startswith("⚠ ")
+    assert labels[clear] == clear
