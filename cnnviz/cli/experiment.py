@@ -46,7 +46,8 @@ def _command_experiment(args: argparse.Namespace) -> int:
               f"({spec.base.training.dataset}, {spec.base.training.epochs} epoch(s) each)", file=sys.stderr)
         outcomes = []
         events = run_experiment(runs, lambda config: create_engine(args.engine, config),
-                                lambda training: prepare_training_data(training),
+                                lambda training, input_shape, num_outputs: prepare_training_data(
+                                    training, input_shape=input_shape, num_outputs=num_outputs),
                                 run_root=(out / "runs") if out else None)
         for event in events:
             if isinstance(event, RunOutcome):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from cnnviz.cli.common import BUILT_IN_DATASETS, CommandError
 
@@ -19,25 +20,31 @@ def _command_inspect(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from cnnviz.core.datasets import load_dataset
-    from cnnviz.core.preprocessing import preprocess_image
+    from cnnviz.core.preprocessing import fit_batch, picture_input
     from cnnviz.engines.registry import load_engine, resolve_model_path
     from cnnviz.service.inspection import run_inspection
     from cnnviz.ui.export import export_all
     from cnnviz.ui.images import read_image_file
 
+    out = Path(args.out)
+    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
+        raise CommandError(f"The folder {out} is not empty; its files would be mixed with (or replaced by) this "
+                           "inspection's. Choose an empty or new folder, or add --overwrite to write into it.")
+    before = _file_stamps(out)
     engine = load_engine(resolve_model_path(args.model))
     label = None
+    conversion = ""
     if args.image:
-        image = preprocess_image(read_image_file(args.image)).input
+        prepared = picture_input(read_image_file(args.image), engine.input_shape)
+        image, conversion = prepared.input, prepared.conversion
         source = args.image
     else:
         dataset_name = args.dataset or (engine.config.training.dataset if engine.config else "mnist-sample")
-        dataset = load_dataset(dataset_name, "test",
-                               image_shape=engine.config.input_shape if engine.config else None)
+        dataset = load_dataset(dataset_name, "test", image_shape=engine.input_shape)
         if not 0 <= args.sample < len(dataset):
             raise CommandError(f"--sample must be in [0, {len(dataset)}) for the {dataset_name} test split, "
                                f"received {args.sample}.")
-        image = dataset.inputs(args.sample, args.sample + 1)
+        image, conversion = fit_batch(dataset.images[args.sample:args.sample + 1], engine.input_shape)
         label = int(dataset.labels[args.sample])
         source = f"{dataset_name} test sample {args.sample} (label {dataset.class_names[label]})"
     result = run_inspection(engine, image, label=label, class_index=args.class_index)
@@ -45,12 +52,28 @@ def _command_inspect(args: argparse.Namespace) -> int:
 
     quiet_qt_messages()
     app = QApplication.instance() or QApplication([])  # noqa: F841 - figures need a Qt application
-    index = export_all(result, args.out, args.format)
+    try:
+        index = export_all(result, args.out, args.format)
+    except OSError as error:
+        from cnnviz.core.run_files import describe_os_error
+
+        where = error.filename or args.out
+        raise CommandError(f"Could not write {where}: {describe_os_error(error)}. Free some space or choose "
+                           "another folder (--out DIR).") from None
+    after = _file_stamps(out)
+    written = sum(1 for name, stamp in after.items() if before.get(name) != stamp)
     predicted = int(np.argmax(result.probabilities))
-    print(f"input: {source}")
+    print(f"input: {source}" + (f" ({conversion})" if conversion else ""))
     print(f"prediction: class {predicted} ({float(result.probabilities[predicted]):.1%})")
-    print(f"wrote {sum(1 for _ in index.parent.iterdir())} files to {index.parent} (open {index.name})")
+    print(f"wrote {written} files to {index.parent} (open {index.name})")
     return 0
+
+
+def _file_stamps(folder: Path) -> dict[str, int]:
+    """Each file's name and modification time (ns), to tell the files a command wrote from those it found."""
+    if not folder.is_dir():
+        return {}
+    return {path.name: path.stat().st_mtime_ns for path in folder.iterdir() if path.is_file()}
 
 
 def add_inspect_command(commands: argparse._SubParsersAction) -> None:
@@ -68,6 +91,9 @@ def add_inspect_command(commands: argparse._SubParsersAction) -> None:
                          help="dataset for --sample (default: the model's own)")
     inspect.add_argument("--class", dest="class_index", type=int, metavar="K",
                          help="gradients of class K's score instead of the loss")
-    inspect.add_argument("--out", required=True, metavar="DIR", help="the folder to write into")
+    inspect.add_argument("--out", required=True, metavar="DIR",
+                         help="the folder to write into (new or empty, unless --overwrite)")
+    inspect.add_argument("--overwrite", action="store_true",
+                         help="write into a folder that already holds files, replacing those of the same names")
     inspect.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format")
     inspect.set_defaults(handler=_command_inspect)

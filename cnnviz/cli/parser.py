@@ -12,6 +12,7 @@ from cnnviz.cli.common import CommandError
 from cnnviz.cli.data import add_data_command
 from cnnviz.cli.experiment import add_experiment_command
 from cnnviz.cli.inspection import add_inspect_command
+from cnnviz.cli.runs import add_runs_command
 from cnnviz.cli.science import add_science_commands
 from cnnviz.cli.summary import add_summary_command
 from cnnviz.cli.train import add_train_command
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_summary_command(commands)
     add_data_command(commands)
     add_train_command(commands)
+    add_runs_command(commands)
     add_inspect_command(commands)
     add_experiment_command(commands)
 

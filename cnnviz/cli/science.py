@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cnnviz.cli.common import CommandError
+
 DEFAULT_MODEL = "reference_model.npz"
 
 
@@ -218,7 +220,14 @@ def _command_dead(args: argparse.Namespace) -> int:
           f"({result.num_images} {result.dataset} test images)")
     print(result.verdict_text())
     if args.out:
-        saved = engine.save(args.out)
+        from cnnviz.core.run_files import describe_os_error
+
+        try:
+            saved = engine.save(args.out)
+        except OSError as error:
+            # The engine removed its temporary file; the message says where and why.
+            raise CommandError(f"Could not save the pruned model to {args.out}: {describe_os_error(error)}. "
+                               "Free some space or choose another file (--out FILE).") from None
         print(f"saved the pruned model to {saved or args.out}")
     return 0
 

@@ -25,7 +25,8 @@ AVAILABLE_FRACTION = 0.5
 """The share of the machine's available memory one configuration may need by default."""
 FLOAT_BYTES = 4
 OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adam": 2}
-DATASET_IMAGES = {"mnist-sample": 10_000, "mnist": 70_000, "fashion-mnist": 70_000, "shapes": 10_000}
+DATASET_IMAGES = {"mnist-sample": 10_000, "mnist": 70_000, "fashion-mnist": 70_000, "shapes": 10_000,
+                  "shapes-colour": 10_000, "cifar10": 60_000}
 """Images held for training (training and test splits together) per dataset."""
 INSPECTION_COPIES = 8
 """Float32 copies of each layer's output an inspection keeps: maps, gradients, spectra, read-only copies."""
@@ -178,6 +179,11 @@ def memory_limit() -> tuple[int | None, str]:
         f"{AVAILABLE_FRACTION:.0%} of the {format_mib(available)} this machine has available")
 
 
+def images_dominate(estimate: MemoryEstimate) -> bool:
+    """Whether the images held for training weigh more than everything else training needs."""
+    return estimate.training >= estimate.inspection and estimate.data > estimate.parameters + estimate.activations
+
+
 def memory_message(config: ModelConfig, estimate: MemoryEstimate, limit: int, source: str) -> str | None:
     """Say why ``estimate`` does not fit ``limit`` and how to fix it; None when it fits."""
     if estimate.peak <= limit:
@@ -191,6 +197,11 @@ def memory_message(config: ModelConfig, estimate: MemoryEstimate, limit: int, so
     else:
         what = (f"Inspecting this model needs about {format_mib(estimate.inspection)} for every layer's maps, "
                 "gradients and spectra")
-    return (f"{what}; that is more than the {format_mib(limit)} cnnviz allows ({source}). Lower the batch size "
-            "or the number of filters or units, pool earlier, or remove layers; or, knowing the machine can "
+    if images_dominate(estimate):
+        fix = (f"Use a smaller input_shape than {list(config.input_shape)} (every image is held at that size) "
+               "or fewer training images (train_subset)")
+    else:
+        fix = "Lower the batch size or the number of filters or units, pool earlier, or remove layers"
+    return (f"{what}; that is more than the {format_mib(limit)} cnnviz allows ({source}). {fix}; or, knowing the "
+            "machine can "
             f"take it, raise the limit with ${MEMORY_LIMIT_ENV} (cnnviz train --memory-limit MB).")

@@ -9,29 +9,40 @@ Layout of a run directory::
     model.npz / model.keras    the latest weights
     checkpoints/epoch-0000.npz ...   weights before training, then after every epoch
     kernels/epoch-0000.npz ...       convolution kernels before training, then after every epoch
+    state/epoch-0000.npz ...         what continuing the run needs (:mod:`cnnviz.core.checkpoints`)
+    .lock, .lock.pid                 held by the process writing the run (:mod:`cnnviz.core.run_lock`)
 
-Every file is written to a temporary name and renamed into place, so a crash never
-leaves a half-written file and the previous version stays readable.
+Every file is written to a temporary name and renamed into place (:mod:`cnnviz.core.run_files`),
+so a crash never leaves a half-written file and the previous version stays readable. An epoch
+counts once all its files are written: ``run.json``'s ``epochs_completed`` is raised last, and
+readers ignore any checkpoint beyond it (a process killed mid-epoch leaves no phantom epoch).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import re
+import shutil
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cnnviz.core.checkpoints import CheckpointError, TrainingState, read_training_state
 from cnnviz.core.config import ModelConfig
-from cnnviz.core.history import epoch_history_csv, read_history, step_history_csv
+from cnnviz.core.history import EPOCH_FIELDS, STEP_FIELDS, epoch_history_csv, read_history, step_history_csv
 from cnnviz.core.results import EpochResult, StepResult
-from cnnviz.core.safe_json import read_json_file
-from cnnviz.core.safe_npz import read_npz
-from cnnviz.core.validation import MAX_PARAMETERS
+from cnnviz.core.run_files import RunWriteError, remove_temporaries, write_atomically, writing
+from cnnviz.core.run_info import MODEL_SUFFIXES, RunInfo, snapshot_name
+from cnnviz.core.run_lock import HOLDER_NAME, LOCK_NAME, RunLock
+
+__all__ = ["MODEL_SUFFIXES", "RunDirectory", "RunFolderError", "RunInfo", "RunWriteError", "list_runs",
+           "read_history", "snapshot_name", "user_data_dir", "write_atomically"]
 
 
 def user_data_dir() -> Path:
@@ -51,70 +62,170 @@ def user_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("cnnviz", appauthor=False))
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed into place."""
-    temporary = path.with_name(path.name + ".tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+SNAPSHOT_FOLDERS = ("checkpoints", "kernels", "state")
+"""The sub-folders holding one file per epoch."""
+_KEPT_NAMES = frozenset({LOCK_NAME, HOLDER_NAME})
+"""What a folder holds that is not part of a run (its lock)."""
 
 
-def snapshot_name(epoch: int, suffix: str = "") -> str:
-    """The file name of what a run keeps after ``epoch`` (0-based; -1: before training).
-
-    ``snapshot_name(-1, ".npz")`` is ``"epoch-0000.npz"``, the weights before training;
-    ``snapshot_name(0, ".keras")`` is ``"epoch-0001.keras"``, those after the first epoch. Weight
-    checkpoints (``checkpoints/``) and kernel snapshots (``kernels/``) share the names.
-    """
-    return f"epoch-{epoch + 1:04d}{suffix}"
+class RunFolderError(ValueError):
+    """A run folder that cannot be used as asked (it holds another run, or nothing to resume)."""
 
 
 class RunDirectory:
-    """A training run's folder, created on construction.
+    """A training run's folder, owned (locked) from construction until :meth:`close`.
 
     Parameters
     ----------
     path : Path
         The folder; created if missing.
+    mode : {"new", "overwrite", "resume"}
+        ``"new"`` refuses a folder that already holds files; ``"overwrite"`` deletes them first;
+        ``"resume"`` continues the run there from its last complete epoch (:attr:`resume_point`).
+    command : str
+        Who writes, as the lock's holder file names it for anyone refused.
 
     Raises
     ------
+    RunInUseError
+        When another process writes the folder.
+    RunFolderError
+        When the folder holds another run (``"new"``) or nothing to continue (``"resume"``).
     OSError
         If the folder cannot be created or written (the message names it).
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, mode: str = "new", command: str = "cnnviz"):
+        if mode not in ("new", "overwrite", "resume"):
+            raise ValueError(f"mode must be 'new', 'overwrite' or 'resume', received {mode!r}.")
         self.path = Path(path)
+        if mode == "resume" and not (self.path / "config.json").is_file():
+            raise RunFolderError(f"There is no run to resume in {self.path} (it has no config.json). Give the "
+                                 "folder of a run that cnnviz train or the window wrote; cnnviz runs lists them.")
         try:
-            (self.path / "checkpoints").mkdir(parents=True, exist_ok=True)
-            (self.path / "kernels").mkdir(exist_ok=True)
-            probe = self.path / ".write-test"
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OSError(error.errno, f"Cannot write the run folder {self.path}: {error.strerror or error}. "
+                          "Choose another folder (--out DIR) or free some space.") from None
+        self.lock = RunLock(self.path)
+        try:
+            self.lock.acquire(command)
+        except OSError as error:
+            raise OSError(error.errno, f"Cannot write the run folder {self.path}: {error.strerror or error}. "
+                          "Choose another folder (--out DIR) or free some space.") from None
+        try:
+            self._prepare(mode)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _prepare(self, mode: str) -> None:
+        leftovers = sorted(entry.name for entry in self.path.iterdir() if entry.name not in _KEPT_NAMES)
+        if leftovers and mode == "new":
+            raise RunFolderError(
+                f"The folder {self.path} is not empty ({describe_contents(self.path, leftovers)}). "
+                "Continue that run with --resume, replace it with --overwrite, or choose another folder.")
+        if leftovers and mode == "overwrite":
+            for name in leftovers:
+                entry = self.path / name
+                with writing(entry):
+                    shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        remove_temporaries(self.path)
+        try:
+            for folder in SNAPSHOT_FOLDERS:
+                (self.path / folder).mkdir(exist_ok=True)
+            # A name of its own, so writers that start together never delete each other's probe.
+            probe = self.path / f".write-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as error:
-            raise OSError(f"Cannot write the run folder {self.path}: {error.strerror or error}. "
+            raise OSError(error.errno, f"Cannot write the run folder {self.path}: {error.strerror or error}. "
                           "Choose another folder (--out DIR) or free some space.") from None
         self.steps: list[StepResult] = []
         self.epochs: list[EpochResult] = []
         self.info: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        self.resume_point: TrainingState | None = None
+        if mode == "resume":
+            self._load_for_resume()
+
+    def _load_for_resume(self) -> None:
+        """Read the run back up to its last complete epoch and forget anything after it."""
+        run = RunInfo(self.path)
+        self.info = dict(run.info)
+        if not isinstance(run.info.get("epochs_completed"), int) or run.info["epochs_completed"] < 0:
+            raise RunFolderError(f"The run {self.path} cannot be continued: it holds no complete training state "
+                                 "(it was written by an older cnnviz, or stopped before its first save). Start it "
+                                 "again with --overwrite.")
+        state = None
+        for epochs_completed in range(run.num_epochs, -1, -1):
+            path = self.state_path(epochs_completed - 1)
+            if path.is_file():
+                try:
+                    state = read_training_state(path)
+                except CheckpointError:
+                    continue
+                break
+        if state is None:
+            raise RunFolderError(f"The run {self.path} cannot be continued: it holds no readable training state "
+                                 "(it was written by an older cnnviz, or was stopped before its first save).")
+        done = state.epochs_completed
+        for folder in SNAPSHOT_FOLDERS:
+            for path in (self.path / folder).glob("epoch-*"):
+                match = re.match(r"epoch-(\d{4})", path.name)
+                if match and int(match.group(1)) > done:
+                    with writing(path):
+                        path.unlink()
+        self.epochs = [_result(EpochResult, EPOCH_FIELDS, row) for row in run.epoch_history()
+                       if row["epoch"] is not None and row["epoch"] < done]
+        self.steps = [_result(StepResult, STEP_FIELDS, row) for row in run.step_history()
+                      if row["epoch"] is not None and row["epoch"] < done]
+        self.info["epochs_completed"] = done
+        self.resume_point = state
 
     @classmethod
-    def create(cls, root: str | Path | None, engine: str, dataset: str) -> RunDirectory:
-        """A new, uniquely named run folder under ``root`` (default: ``<user data>/runs``)."""
+    def create(cls, root: str | Path | None, engine: str, dataset: str, command: str = "cnnviz") -> RunDirectory:
+        """A new, uniquely named run folder under ``root`` (default: ``<user data>/runs``).
+
+        The folder is made with an exclusive ``mkdir``, so processes that start in the same second
+        never share one: each that finds its name taken tries the next.
+        """
         root = Path(root) if root is not None else user_data_dir() / "runs"
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OSError(error.errno, f"Cannot write the run folder {root}: {error.strerror or error}. "
+                          "Choose another folder (--out DIR) or free some space.") from None
         stamp = time.strftime("%Y%m%d-%H%M%S")
         for attempt in range(1000):
             name = f"{stamp}-{engine}-{dataset}" + (f"-{attempt}" if attempt else "")
-            if not (root / name).exists():
-                return cls(root / name)
+            try:
+                (root / name).mkdir()
+            except FileExistsError:
+                continue
+            except OSError as error:
+                raise OSError(error.errno, f"Cannot write the run folder {root / name}: "
+                              f"{error.strerror or error}. Choose another folder or free some space.") from None
+            return cls(root / name, command=command)
         raise OSError(f"Cannot find a free run folder name under {root}.")
 
+    # -- ownership ---------------------------------------------------------------------------------
+    def close(self, status: str | None = None) -> None:
+        """Record ``status`` (if given, writable, and the run got as far as its ``run.json``) and give
+        the folder up for others to write."""
+        try:
+            if status is not None and (self.path / "run.json").is_file():
+                with contextlib.suppress(OSError):
+                    self.update_info(status=status)
+        finally:
+            self.lock.release()
+
+    def __enter__(self) -> RunDirectory:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------------------
     def write_config(self, config: ModelConfig) -> None:
         write_atomically(self.path / "config.json", (config.to_json() + "\n").encode("utf-8"))
 
@@ -128,9 +239,11 @@ class RunDirectory:
         self.steps.append(step)
 
     def record_epoch(self, epoch: EpochResult) -> None:
-        """Keep an epoch's result and write both histories."""
+        """Keep an epoch's result, write both histories, then count the epoch as complete in
+        ``run.json`` (call it after the epoch's checkpoint, state and kernels are written)."""
         self.epochs.append(epoch)
         self.flush()
+        self.update_info(epochs_completed=epoch.epoch + 1)
 
     def flush(self) -> None:
         """Write both history files."""
@@ -140,6 +253,16 @@ class RunDirectory:
     def checkpoint_path(self, epoch: int, suffix: str = ".npz") -> Path:
         """Where the weights after ``epoch`` (0-based; -1: before training) are kept."""
         return self.path / "checkpoints" / snapshot_name(epoch, suffix)
+
+    def state_path(self, epoch: int) -> Path:
+        """Where the training state after ``epoch`` (0-based; -1: before training) is kept."""
+        return self.path / "state" / snapshot_name(epoch, ".npz")
+
+    def save_state(self, state: TrainingState) -> Path:
+        """Write what continuing the run after ``state.epochs_completed`` epochs needs."""
+        path = self.state_path(state.epochs_completed - 1)
+        write_atomically(path, state.to_bytes())
+        return path
 
     def save_kernels(self, epoch: int, kernels: dict[str, np.ndarray]) -> Path:
         """Write every convolution kernel after ``epoch`` (-1: before training), for replaying how they
@@ -152,81 +275,25 @@ class RunDirectory:
         write_atomically(path, buffer.getvalue())
         return path
 
-
-MODEL_SUFFIXES = (".npz", ".keras")
-"""The suffixes of model files, one per engine."""
-
-
-def _checkpoints(run_path: Path) -> list[Path]:
-    """The run's weight checkpoints in epoch order; temporary files of an interrupted save (such as
-    ``epoch-0003.tmp.keras`` or ``epoch-0003.npz.tmp``) are left out."""
-    return sorted(path for path in (run_path / "checkpoints").glob("epoch-*.*")
-                  if path.suffix in MODEL_SUFFIXES and re.fullmatch(r"epoch-\d{4}", path.stem))
+    def remove_temporaries(self) -> list[Path]:
+        """Delete what an interrupted or failed write left behind."""
+        return remove_temporaries(self.path)
 
 
-class RunInfo:
-    """What a run folder holds, read without loading any weights."""
+def _result(result_type, names: tuple[str, ...], row: dict):
+    """A history row read back as ``result_type`` (whole-number fields as int)."""
+    integers = {"epoch", "batch", "num_batches", "num_epochs", "samples_seen"}
+    return result_type(*[(int(row[name]) if name in integers and row.get(name) is not None else row.get(name))
+                         for name in names])
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        try:
-            self.info = read_json_file(self.path / "run.json", what="run description")
-        except (OSError, ValueError):
-            self.info = {}
-        snapshots = _checkpoints(self.path)
-        self.has_initial = any(path.stem == snapshot_name(-1) for path in snapshots)
-        self.checkpoints = [path for path in snapshots if path.stem != snapshot_name(-1)]
-        self.kernel_snapshots = sorted((self.path / "kernels").glob("epoch-*.npz"))
 
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    @property
-    def engine(self) -> str:
-        return str(self.info.get("engine", "?"))
-
-    @property
-    def dataset(self) -> str:
-        return str(self.info.get("dataset", "?"))
-
-    @property
-    def status(self) -> str:
-        return str(self.info.get("status", "unfinished"))
-
-    @property
-    def test_accuracy(self) -> float | None:
-        value = self.info.get("test_accuracy")
-        return float(value) if isinstance(value, (int, float)) else None
-
-    @property
-    def num_epochs(self) -> int:
-        return len(self.checkpoints)
-
-    def checkpoint_at(self, epoch: int) -> Path | None:
-        """The weights saved after ``epoch`` (0-based; -1: before training), or None when the run
-        kept none for it."""
-        return next((path for path in _checkpoints(self.path) if path.stem == snapshot_name(epoch)), None)
-
-    def config(self) -> ModelConfig | None:
-        try:
-            return ModelConfig.load(self.path / "config.json")
-        except (OSError, ValueError):
-            return None
-
-    def epoch_history(self) -> list[dict]:
-        path = self.path / "history_epochs.csv"
-        return read_history(path) if path.is_file() else []
-
-    def step_history(self) -> list[dict]:
-        path = self.path / "history_steps.csv"
-        return read_history(path) if path.is_file() else []
-
-    def kernels_at(self, epoch: int) -> dict[str, np.ndarray]:
-        """The convolution kernels saved after ``epoch`` (0-based; -1: before training)."""
-        path = self.path / "kernels" / snapshot_name(epoch, ".npz")
-        return read_npz(path, "kernel snapshot", max_bytes=4 * MAX_PARAMETERS)
-
+def describe_contents(path: Path, names: list[str]) -> str:
+    """A few words on what a non-empty folder holds (``"a finished run, 3 epochs"``)."""
+    if "config.json" in names:
+        run = RunInfo(path)
+        return f"a {run.status} run, {run.num_epochs} epoch{'s' if run.num_epochs != 1 else ''}"
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"it holds {shown}"
 
 def list_runs(root: str | Path | None = None) -> list[RunInfo]:
     """Every run folder under ``root`` (default: the user data folder's ``runs/``), newest first."""

@@ -9,7 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnviz.core.config import ModelConfig
-from cnnviz.core.validation import layer_output_shape, layer_parameter_count, validate
+from cnnviz.core.validation import (
+    layer_output_shape,
+    layer_parameter_count,
+    layer_trainable_parameter_count,
+    validate,
+)
 
 
 @dataclass(frozen=True)
@@ -20,18 +25,29 @@ class SummaryRow:
     label: str
     output_shape: tuple
     num_parameters: int
+    num_trainable: int | None = None
+    """Trainable parameters of the layer; None means all of them (every layer but batch normalization)."""
+
+    @property
+    def trainable_parameters(self) -> int:
+        return self.num_parameters if self.num_trainable is None else self.num_trainable
 
 
 @dataclass(frozen=True)
 class ModelSummary:
-    """All rows and the parameter totals (every parameter here is trainable)."""
+    """All rows and the parameter totals; batch normalization's moving statistics are the
+    non-trainable ones."""
 
     rows: tuple[SummaryRow, ...]
     total_parameters: int
 
     @property
     def trainable_parameters(self) -> int:
-        return self.total_parameters
+        return sum(row.trainable_parameters for row in self.rows)
+
+    @property
+    def non_trainable_parameters(self) -> int:
+        return self.total_parameters - self.trainable_parameters
 
     def to_text(self) -> str:
         """Format the summary as a table in Keras's layout."""
@@ -47,7 +63,7 @@ class ModelSummary:
         lines = [rule, line(header), rule, *(line(cells) for cells in body), rule,
                  f"Total params: {self.total_parameters:,}",
                  f"Trainable params: {self.trainable_parameters:,}",
-                 "Non-trainable params: 0"]
+                 f"Non-trainable params: {self.non_trainable_parameters:,}"]
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -57,6 +73,7 @@ class ModelSummary:
                         "parameters": row.num_parameters} for row in self.rows],
             "total_parameters": self.total_parameters,
             "trainable_parameters": self.trainable_parameters,
+            "non_trainable_parameters": self.non_trainable_parameters,
         }
 
 
@@ -78,6 +95,7 @@ def summarize(config: ModelConfig) -> ModelSummary:
     rows = []
     for layer, name in zip(config.layers, config.layer_names()):
         count = layer_parameter_count(layer, shape)
+        trainable = layer_trainable_parameter_count(layer, shape)
         shape = layer_output_shape(layer, shape)
-        rows.append(SummaryRow(name, layer.label, (None, *shape), count))
+        rows.append(SummaryRow(name, layer.label, (None, *shape), count, None if trainable == count else trainable))
     return ModelSummary(tuple(rows), sum(row.num_parameters for row in rows))

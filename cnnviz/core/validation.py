@@ -19,22 +19,32 @@ from cnnviz.core.config import (
     OPTIMIZERS,
     OUTPUT_ACTIVATION,
     PADDINGS,
+    Activation,
     AveragePooling2D,
+    BatchNormalization,
     ConfigError,
     Conv2D,
     Dense,
     Dropout,
     Flatten,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
     LayerSpec,
     MaxPooling2D,
     ModelConfig,
     SpectralPooling2D,
     layer_names,
 )
-from cnnviz.core.datasets.registry import CLASS_NAMES, INPUT_SHAPES, RESHAPEABLE
-from cnnviz.core.memory import estimate_memory, memory_limit, memory_message
+from cnnviz.core.datasets.registry import CLASS_NAMES
+from cnnviz.core.memory import estimate_memory, images_dominate, memory_limit, memory_message
 
 DATASET_CLASSES = {name: len(names) for name, names in CLASS_NAMES.items()}
+"""Classes of each built-in dataset; an image folder's come from its sub-folders when it is read."""
+INPUT_CHANNELS = (1, 3)
+"""Grey or RGB inputs: what pictures, drawings and datasets convert to (see :mod:`cnnviz.core.preprocessing`)."""
+MIN_INPUT_SIZE = 8
+"""The smallest input height and width; the largest is what memory allows (:mod:`cnnviz.core.memory`)."""
+GLOBAL_POOLINGS = (GlobalAveragePooling2D, GlobalMaxPooling2D)
 MAX_PARAMETERS = 50_000_000
 MAX_LAYERS = 200
 MAX_FILTERS = 4096
@@ -76,19 +86,31 @@ def layer_output_shape(layer: LayerSpec, shape: Shape) -> Shape:
         return (*layer.output_size, shape[-1])
     if isinstance(layer, Flatten):
         return (math.prod(shape),)
+    if isinstance(layer, GLOBAL_POOLINGS):
+        return (shape[-1],)
     if isinstance(layer, Dense):
         return (layer.units,)
     return shape
 
 
 def layer_parameter_count(layer: LayerSpec, shape: Shape) -> int:
-    """Number of trainable parameters of ``layer`` fed an input of ``shape``."""
+    """Number of parameters of ``layer`` fed an input of ``shape``, trainable or not (Keras's "Param #")."""
     if isinstance(layer, Conv2D):
         kernel_height, kernel_width = layer.kernel_size
         return kernel_height * kernel_width * shape[-1] * layer.filters + layer.filters
     if isinstance(layer, Dense):
         return shape[-1] * layer.units + layer.units
+    if isinstance(layer, BatchNormalization):
+        return 4 * shape[-1]  # gamma, beta, moving_mean, moving_variance
     return 0
+
+
+def layer_trainable_parameter_count(layer: LayerSpec, shape: Shape) -> int:
+    """Number of trainable parameters of ``layer`` fed an input of ``shape`` (batch normalization's
+    moving statistics are not trained)."""
+    if isinstance(layer, BatchNormalization):
+        return 2 * shape[-1]  # gamma, beta
+    return layer_parameter_count(layer, shape)
 
 
 def _positive_pair(value: tuple[int, int], name: str, where: str, index: int) -> ConfigError | None:
@@ -123,11 +145,21 @@ def _layer_setting_problems(layer: LayerSpec, index: int, where: str, is_last: b
         problems.append(ConfigError(
             f"{where}: rate must be in [0, 1), received {layer.rate}. A rate of 1 would drop every "
             "value; use e.g. 0.2, or 0 to disable dropout.", index, "rate"))
+    if isinstance(layer, BatchNormalization):
+        if not (math.isfinite(layer.momentum) and 0.0 < layer.momentum < 1.0):
+            problems.append(ConfigError(
+                f"{where}: momentum must be in (0, 1), received {layer.momentum}. The moving statistics "
+                "keep this share of their value at each step; Keras uses 0.99, and 0.9 adapts faster.",
+                index, "momentum"))
+        if not (math.isfinite(layer.epsilon) and layer.epsilon > 0.0):
+            problems.append(ConfigError(
+                f"{where}: epsilon must be a positive number, received {layer.epsilon}. It is added to the "
+                "variance so no channel is divided by zero; Keras uses 0.001.", index, "epsilon"))
     if isinstance(layer, Dense) and not 0 < layer.units <= MAX_UNITS:
         problems.append(ConfigError(
             f"{where}: units must be a positive integer of at most {MAX_UNITS:,}, received {layer.units:,}.",
             index, "units"))
-    if isinstance(layer, (Conv2D, Dense)):
+    if isinstance(layer, (Conv2D, Dense, Activation)):
         allowed = ACTIVATIONS + ((OUTPUT_ACTIVATION,) if is_last and isinstance(layer, Dense) else ())
         if layer.activation not in allowed:
             if layer.activation == OUTPUT_ACTIVATION:
@@ -141,11 +173,13 @@ def _layer_setting_problems(layer: LayerSpec, index: int, where: str, is_last: b
 
 def _shape_problem(layer: LayerSpec, shape: Shape, index: int, where: str) -> ConfigError | None:
     """The problem, if any, of feeding ``shape`` into ``layer``."""
-    if isinstance(layer, (Conv2D, MaxPooling2D, AveragePooling2D, SpectralPooling2D)):
+    if isinstance(layer, (Conv2D, MaxPooling2D, AveragePooling2D, SpectralPooling2D, *GLOBAL_POOLINGS)):
         if len(shape) != 3:
             return ConfigError(
                 f"{where} needs an image-shaped input (height, width, channels) but receives the flat "
                 f"shape {shape}. Move it before the flatten layer.", index, "type")
+        if isinstance(layer, GLOBAL_POOLINGS):
+            return None
         if isinstance(layer, SpectralPooling2D):
             output_height, output_width = layer.output_size
             if output_height > shape[0] or output_width > shape[1]:
@@ -172,6 +206,29 @@ def _shape_problem(layer: LayerSpec, shape: Shape, index: int, where: str) -> Co
     return None
 
 
+def input_shape_problem(input_shape: tuple[int, ...]) -> ConfigError | None:
+    """The problem, if any, of an input shape ``(height, width, channels)``.
+
+    Any height and width from :data:`MIN_INPUT_SIZE` up are accepted (memory bounds the largest, see
+    :func:`find_problems`), with 1 (grey) or 3 (RGB) channels; dataset images, drawings and pictures are
+    converted to the input's size and colours (:mod:`cnnviz.core.preprocessing.model_input`).
+    """
+    shown = list(input_shape)
+    if len(input_shape) != 3:
+        return ConfigError(f"input_shape must be three integers [height, width, channels], received {shown}; "
+                           "e.g. [28, 28, 1] for MNIST or [32, 32, 3] for colour pictures.", setting="input_shape")
+    height, width, channels = input_shape
+    if channels not in INPUT_CHANNELS:
+        return ConfigError(
+            f"input_shape {shown} has {channels} channels; a model takes 1 (grey) or 3 (RGB colour) channels. "
+            f"Use [{height}, {width}, 1] or [{height}, {width}, 3].", setting="input_shape")
+    if min(height, width) < MIN_INPUT_SIZE:
+        return ConfigError(
+            f"input_shape {shown} is {height}×{width} pixels; height and width must each be at least "
+            f"{MIN_INPUT_SIZE}. Use e.g. [{max(height, 28)}, {max(width, 28)}, {channels}].", setting="input_shape")
+    return None
+
+
 def output_shapes(config: ModelConfig) -> list[Shape]:
     """Each layer's output shape (without the batch axis); raises on the first impossible one."""
     shape: Shape = tuple(config.input_shape)
@@ -195,17 +252,10 @@ def find_problems(config: ModelConfig, *, check_memory: bool = True) -> list[Con
     arrays are then part of what the machine no longer has available.
     """
     problems: list[ConfigError] = []
-    if min(config.input_shape) <= 0:
-        problems.append(ConfigError(
-            f"input_shape must be positive, received {list(config.input_shape)}; "
-            "MNIST-style data uses [28, 28, 1].", setting="input_shape"))
+    input_problem = input_shape_problem(config.input_shape)
+    if input_problem is not None:
+        problems.append(input_problem)
         return problems
-    dataset_shape = None if config.training.dataset in RESHAPEABLE else INPUT_SHAPES.get(config.training.dataset)
-    if dataset_shape is not None and tuple(config.input_shape) != dataset_shape:
-        problems.append(ConfigError(
-            f"input_shape is {list(config.input_shape)} but dataset {config.training.dataset!r} has "
-            f"{list(dataset_shape)} images. Set input_shape to {list(dataset_shape)}.",
-            setting="input_shape"))
 
     names = config.layer_names()
     layers = config.layers
@@ -283,7 +333,9 @@ def _memory_problems(config: ModelConfig, shapes: list[Shape]) -> list[ConfigErr
         return []
     index = estimate.heaviest_layer
     setting = "batch_size"
-    if index is not None and estimate.activations >= estimate.parameters:
+    if images_dominate(estimate):
+        index, setting = None, "input_shape"
+    elif index is not None and estimate.activations >= estimate.parameters:
         layer = config.layers[index]
         setting = "filters" if isinstance(layer, Conv2D) else "units"
     elif index is not None:
@@ -363,6 +415,7 @@ def check_seed(seed: object) -> int:
 
 
 __all__ = [
-    "layer_names", "conv_output_size", "layer_output_shape", "layer_parameter_count", "output_shapes",
+    "layer_names", "conv_output_size", "layer_output_shape", "layer_parameter_count",
+    "layer_trainable_parameter_count", "input_shape_problem", "output_shapes",
     "find_problems", "validate", "check_seed", "DATASET_CLASSES",
 ]

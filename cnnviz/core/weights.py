@@ -1,12 +1,17 @@
-"""The weight-exchange form both engines read and write: ``{layer: {"kernel": array, "bias": array}}``."""
+"""The weight-exchange form both engines read and write: ``{layer: {"kernel": array, "bias": array}}``,
+and ``{layer: {"gamma", "beta", "moving_mean", "moving_variance"}}`` for batch normalization (Keras's
+names and order), so converting a model between engines keeps its moving statistics."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from cnnviz.core.config import Conv2D, Dense, ModelConfig
+from cnnviz.core.config import BatchNormalization, Conv2D, Dense, ModelConfig
 from cnnviz.core.results import Weights
 from cnnviz.core.validation import layer_output_shape
+
+BATCH_NORMALIZATION_ARRAYS = ("gamma", "beta", "moving_mean", "moving_variance")
+"""A batch normalization layer's arrays in Keras's order: two trained, then the two moving statistics."""
 
 
 def check_weights(weights: Weights, expected: Weights) -> None:
@@ -43,7 +48,8 @@ def parameter_shapes(config: ModelConfig) -> dict[str, dict[str, tuple[int, ...]
     """The shape of every parameter a valid ``config`` builds, in the exchange form's layout.
 
     Convolution kernels are ``(kh, kw, in_channels, filters)`` with a ``(filters,)`` bias; dense
-    kernels ``(in, units)`` with a ``(units,)`` bias. Layers without parameters are left out.
+    kernels ``(in, units)`` with a ``(units,)`` bias; batch normalization has four ``(channels,)``
+    arrays (:data:`BATCH_NORMALIZATION_ARRAYS`). Layers without parameters are left out.
     """
     shapes: dict[str, dict[str, tuple[int, ...]]] = {}
     shape: tuple[int, ...] = tuple(config.input_shape)
@@ -52,5 +58,7 @@ def parameter_shapes(config: ModelConfig) -> dict[str, dict[str, tuple[int, ...]
             shapes[name] = {"kernel": (*layer.kernel_size, shape[-1], layer.filters), "bias": (layer.filters,)}
         elif isinstance(layer, Dense):
             shapes[name] = {"kernel": (shape[-1], layer.units), "bias": (layer.units,)}
+        elif isinstance(layer, BatchNormalization):
+            shapes[name] = {array: (shape[-1],) for array in BATCH_NORMALIZATION_ARRAYS}
         shape = layer_output_shape(layer, shape)
     return shapes

@@ -51,6 +51,11 @@ class Engine(Protocol):
         """The configuration the model was built from (None for a foreign model)."""
         ...
 
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """``(height, width, channels)`` of one input image; batches are ``(n, *input_shape)``."""
+        ...
+
     def layer_names(self) -> list[str]:
         """Layer names in network order, as in the configuration."""
         ...
@@ -91,6 +96,15 @@ class Engine(Protocol):
 
     def set_weights(self, weights: Weights) -> None:
         """Replace every parameter; all are checked before any is changed (ValueError otherwise)."""
+        ...
+
+    def training_state(self) -> dict[str, np.ndarray]:
+        """What continuing training exactly where it stopped needs besides the weights: the optimizer's
+        step count and moments, the dropout random streams (plain arrays, no pickles)."""
+        ...
+
+    def set_training_state(self, state: dict[str, np.ndarray]) -> None:
+        """Take back what :meth:`training_state` returned (ValueError when it does not fit)."""
         ...
 
     def save(self, path: str | Path) -> Path:
@@ -147,7 +161,7 @@ def batch_indices(num_samples: int, batch_size: int, rng: np.random.Generator | 
 def train_epochs(engine: Engine, images: np.ndarray, labels: np.ndarray,
                  validation: tuple[np.ndarray, np.ndarray] | None = None, *,
                  epochs: int, batch_size: int, seed: int = 0,
-                 first_epoch: int = 0) -> Iterator[StepResult | EpochResult]:
+                 first_epoch: int = 0, rng: np.random.Generator | None = None) -> Iterator[StepResult | EpochResult]:
     """Train ``engine`` batch by batch, yielding a :class:`StepResult` after every batch and an
     :class:`EpochResult` after every epoch.
 
@@ -161,12 +175,15 @@ def train_epochs(engine: Engine, images: np.ndarray, labels: np.ndarray,
         Seeds the shuffling of every epoch; the same seed gives the same batches.
     first_epoch : int
         Number of the first epoch (to continue a run).
+    rng : numpy.random.Generator, optional
+        The generator that shuffles each epoch (default: one seeded with ``seed``). A caller that
+        keeps its state after every epoch can continue a run with the batches a straight run gets.
     """
     if len(images) != len(labels):
         raise ValueError(f"Got {len(images)} images but {len(labels)} labels; they must match.")
     if len(images) == 0:
         raise ValueError("There are no training images; choose a larger training subset.")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed) if rng is None else rng
     start = time.perf_counter()
     samples_seen = 0
     for epoch in range(first_epoch, first_epoch + epochs):

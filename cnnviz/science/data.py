@@ -78,6 +78,7 @@ def load_test_split(engine: Engine, count: int | None = None, dataset: str | Non
         For a count below 1, a dataset that cannot be found, or images the model cannot take.
     """
     from cnnviz.core.datasets import load_dataset
+    from cnnviz.core.preprocessing import fit_batch
 
     name = dataset_name(engine, dataset)
     if count is not None:
@@ -86,13 +87,12 @@ def load_test_split(engine: Engine, count: int | None = None, dataset: str | Non
             raise ValueError(f"The number of test images must be at least 1, received {count}.")
     config = engine.config
     seed = config.training.seed if config is not None else 0
-    loaded = load_dataset(name, "test", seed=seed, data_dir=data_dir,
-                          image_shape=config.input_shape if config is not None else None)
-    batch = loaded.inputs(0, count)
+    # A dataset made at any shape is made at the model's; any other is fitted to it (size and colours),
+    # as training fitted it.
+    loaded = load_dataset(name, "test", seed=seed, data_dir=data_dir, image_shape=engine.input_shape)
+    images = loaded.images if count is None else loaded.images[:count]
     labels = loaded.labels if count is None else loaded.labels[:count]
-    if config is not None and batch.shape[1:] != tuple(config.input_shape):
-        raise ValueError(f"The model takes inputs of shape {tuple(config.input_shape)} but its dataset "
-                         f"{name!r} gives {batch.shape[1:]}.")
+    batch, _ = fit_batch(images, engine.input_shape)
     return TestSplit(frozen(batch), frozen(labels.astype(np.int64)), tuple(loaded.class_names), name)
 
 

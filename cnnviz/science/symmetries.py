@@ -126,6 +126,8 @@ class SymmetryResult:
         Seed of the random permutation, signs and factors.
     tolerance : float
         The largest probability change still counted as unchanged.
+    images_requested : int or None
+        How many test images were asked for (the split may hold fewer: then all of them are used).
     """
 
     layer: str
@@ -142,6 +144,7 @@ class SymmetryResult:
     dataset: str
     seed: int
     tolerance: float = SYMMETRY_TOLERANCE
+    images_requested: int | None = None
 
     @property
     def max_abs_difference(self) -> float:
@@ -156,6 +159,15 @@ class SymmetryResult:
     @property
     def num_images(self) -> int:
         return self.check.num_images
+
+    @property
+    def images_note(self) -> str:
+        """``"using the first 2,000 of 5,000 test images asked for: mnist-sample has 2,000"`` when the
+        split held fewer than asked for, else ``""``."""
+        if self.images_requested is None or self.images_requested <= self.num_images:
+            return ""
+        return (f"using the first {self.num_images:,} of {self.images_requested:,} test images asked for: "
+                f"{self.dataset} has {self.num_images:,}")
 
     @property
     def is_symmetry(self) -> bool:
@@ -199,6 +211,10 @@ def random_transforms(num_units: int, seed: int) -> tuple[np.ndarray, np.ndarray
     return permutation, flipped, factors
 
 
+UNIT_CHANGING_KINDS = ("batch_normalization", "activation")
+"""Layers that change each unit on its own way to the next weighted layer, which no symmetry here models."""
+
+
 def symmetry(engine: Engine, layer: str | None = None, transform: str = "permutation", samples: int = 1000,
              seed: int = 0, dataset: str | None = None, data_dir: str | None = None) -> SymmetryResult:
     """Transform a hidden layer's weights and measure how much the predictions change.
@@ -232,8 +248,13 @@ def symmetry(engine: Engine, layer: str | None = None, transform: str = "permuta
     specs = layer_specs(engine, "checking symmetries")
     names = engine.layer_names()
     weights = engine.get_weights()
-    weighted = [name for name in names if name in weights]
-    hidden = [name for name in weighted[:-1] if specs[name].kind in ("dense", "conv2d")]
+    weighted = [name for name in names if specs[name].kind in ("dense", "conv2d")]
+    # A unit's symmetry follows from its own activation, so nothing between it and the next weighted
+    # layer may transform it per unit (batch normalization) or apply another activation.
+    blocked = {name: [between for between in names[names.index(name) + 1:names.index(following)]
+                      if specs[between].kind in UNIT_CHANGING_KINDS]
+               for name, following in zip(weighted, weighted[1:])}
+    hidden = [name for name in weighted[:-1] if not blocked[name]]
     if layer is None:
         dense = [name for name in hidden if specs[name].kind == "dense"]
         if not dense:
@@ -242,6 +263,10 @@ def symmetry(engine: Engine, layer: str | None = None, transform: str = "permuta
         layer = dense[0]
     else:
         check_layer(layer, specs, ("dense", "conv2d"), "choose a dense or conv2d layer")
+        if blocked.get(layer):
+            raise ValueError(f"Layer {layer!r} is followed by {', '.join(blocked[layer])} before the next weighted "
+                             f"layer; the symmetries checked here hold for units that reach it through pooling, "
+                             f"dropout or flatten alone. Choose one of: {', '.join(hidden) or 'none'}.")
         if layer not in hidden:
             raise ValueError(f"Layer {layer!r} is the output layer; its units are not hidden. Hidden layers: "
                              f"{', '.join(hidden) or 'none'}.")
@@ -267,7 +292,7 @@ def symmetry(engine: Engine, layer: str | None = None, transform: str = "permuta
     description, function = transforms[transform]
     check = check_symmetry(engine, split.images, function)
     between = names[names.index(layer) + 1:names.index(next_layer)]
-    pooled = any(specs[name].kind == "max_pooling2d" for name in between)
+    pooled = any(specs[name].kind in ("max_pooling2d", "global_max_pooling2d") for name in between)
     note = ""
     if transform in ("sign_flip", "permutation_sign_flip") and activation in ODD_ACTIVATIONS and pooled:
         note = ("max pooling lies between, and max(-a) ≠ -max(a): sign flips are not exact here even "
@@ -280,7 +305,7 @@ def symmetry(engine: Engine, layer: str | None = None, transform: str = "permuta
         layer=layer, next_layer=next_layer, transform=transform, description=description,
         activation=activation, num_units=num_units, unit_name=unit_name,
         symmetries=WeightSymmetries(activation, num_units, pooled), explanation=explanation, note=note, check=check,
-        dataset=split.dataset, seed=seed,
+        dataset=split.dataset, seed=seed, images_requested=int(samples),
     )
 
 

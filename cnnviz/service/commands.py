@@ -64,7 +64,9 @@ class SaveRequest:
 @dataclass(frozen=True)
 class TrainRequest:
     """Train the current model: ``epochs`` overrides the configuration's count, ``training`` (if
-    given) replaces its training settings, ``step_unit`` (if given) pauses after that much."""
+    given) replaces its training settings, ``step_unit`` (if given) pauses after that much.
+    ``resume_dir`` (if given) continues the run in that folder instead, with its own model and
+    settings; ``epochs`` is then the total it should reach."""
 
     kind: ClassVar[JobKind] = JobKind.TRAIN
     job_id: int
@@ -72,6 +74,7 @@ class TrainRequest:
     data_dir: str | None = None
     training: TrainingConfig | None = None
     step_unit: StepUnit | None = None
+    resume_dir: str | None = None
 
 
 @dataclass(frozen=True)

@@ -76,18 +76,20 @@ def save(worker: Worker, request: SaveRequest) -> None:
 def evaluate(worker: Worker, request: EvaluateRequest) -> None:
     """Evaluate the model on its dataset's test split."""
     from cnnviz.core.datasets import load_dataset
-    from cnnviz.core.training_data import check_dataset_fits
+    from cnnviz.core.preprocessing import fit_batch
+    from cnnviz.core.training_data import check_dataset_fits, output_units
     from cnnviz.science.evaluation import evaluate as evaluate_model
 
     engine = worker.require_engine()
     worker.publish(p.BUSY)
     config = engine.config
     dataset = config.training.dataset if config is not None else "mnist-sample"
-    test = load_dataset(dataset, "test", data_dir=request.data_dir,
-                        image_shape=config.input_shape if config is not None else None)
+    # A dataset made at any shape is made at the model's; any other is fitted to it, as training does.
+    test = load_dataset(dataset, "test", data_dir=request.data_dir, image_shape=engine.input_shape)
     if config is not None:
-        check_dataset_fits(test, config.input_shape)
-    result = evaluate_model(engine, test.inputs(), test.labels, dataset, test.class_names)
+        check_dataset_fits(test, output_units(config))
+    images, _ = fit_batch(test.images, engine.input_shape)
+    result = evaluate_model(engine, images, test.labels, dataset, test.class_names)
     worker.signals.sig_evaluation_finished.emit(result)
 
 

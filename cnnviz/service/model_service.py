@@ -138,6 +138,13 @@ class ModelService(QObject):
         return self._worker.state
 
     @property
+    def runs_folder(self) -> Path | None:
+        """The folder the window's training runs are written under (``None``: the user data folder's
+        ``runs/``, or no runs are recorded)."""
+        run_root = self._worker.options.run_root
+        return Path(run_root) if isinstance(run_root, (str, Path)) and str(run_root) else None
+
+    @property
     def is_running(self) -> bool:
         """Whether the worker thread is alive."""
         return self._worker.is_alive()
@@ -177,6 +184,16 @@ class ModelService(QObject):
             and the next; the weights are kept.
         """
         return self._submit(TrainRequest(self._next_id(), epochs, data_dir, training), "start another training run")
+
+    def resume_run(self, run_path: str | Path, epochs: int | None = None, data_dir: str | None = None) -> int:
+        """Continue the training run in ``run_path`` from its last complete epoch, in the window.
+
+        The run's model (its configuration, on its engine) replaces the current one, with the weights,
+        optimizer state and data order of that epoch; training writes into the same folder, which is
+        locked meanwhile. ``epochs`` is the total the run should reach (default: what it planned).
+        """
+        return self._submit(TrainRequest(self._next_id(), epochs, data_dir, resume_dir=str(run_path)),
+                            "continue a run")
 
     def step(self, unit: StepUnit = "batch", training: TrainingConfig | None = None) -> int | None:
         """Run one more batch (``"batch"``) or the rest of the epoch (``"epoch"``), then pause.

@@ -1,13 +1,16 @@
 """A training run outside the window: engine + data + run directory, step by step.
 
 Used by the command line (and by anything that trains without the model service).
-It records every step and epoch in the run directory, checkpoints the weights and
-kernels after each epoch, and stops with a readable :class:`TrainingDiverged` error
-when the loss stops being a finite number, restoring the last epoch's weights.
+It records every step and epoch in the run directory, checkpoints the weights, the
+training state (to continue the run later) and the kernels after each epoch, and stops
+with a readable :class:`TrainingDiverged` error when the loss stops being a finite
+number, restoring the last epoch's weights.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import math
 import time
@@ -15,12 +18,16 @@ from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from cnnviz.core.checkpoints import TrainingState
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.datasets.registry import dataset_label
 from cnnviz.core.experiments import ExperimentRun, RunOutcome
 from cnnviz.core.results import EpochResult, StepResult
+from cnnviz.core.run_files import write_failure, writing
 from cnnviz.core.runs import RunDirectory
-from cnnviz.core.training_data import TrainingData
+from cnnviz.core.training_data import TrainingData, output_units
 from cnnviz.engines.base import Engine, train_epochs
 
 EXPLODING_LOSS = 100.0
@@ -49,14 +56,6 @@ class TrainingDiverged(RuntimeError):
         super().__init__(message)
         self.loss, self.learning_rate, self.epoch, self.batch = loss, learning_rate, epoch, batch
         self.restored_from, self.suggestion = restored_from, suggestion
-
-
-@dataclass(frozen=True)
-class RecordingStopped:
-    """The run folder could not be written (disk full, folder removed ...); training goes on
-    without recording, and nothing already written is lost."""
-
-    message: str
 
 
 ADAM_SAFE_LEARNING_RATE = 0.001
@@ -110,85 +109,125 @@ def model_file_name(engine: Engine) -> str:
 
 
 def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, epochs: int, batch_size: int,
-              seed: int) -> Generator[StepResult | EpochResult | RecordingStopped, None, None]:
+              seed: int) -> Generator[StepResult | EpochResult, None, None]:
     """Train ``engine`` on ``data``, recording into ``run``; yields every step and epoch result.
+
+    ``epochs`` is the number of epochs the run reaches: a run folder opened to resume
+    (:attr:`RunDirectory.resume_point`) continues from its last complete epoch, with its weights,
+    optimizer state, dropout streams and data order, and trains the rest.
 
     Every :data:`SNAPSHOT_EVERY` batches and at every epoch's end the weights are kept in memory;
     when the loss diverges (NaN, infinite or above :data:`EXPLODING_LOSS`) the newest of them is
-    restored and :class:`TrainingDiverged` is raised. If the run folder stops being writable a
-    :class:`RecordingStopped` is yielded once and training continues unrecorded.
+    restored and :class:`TrainingDiverged` is raised. A file of the run that cannot be written ends
+    the run with :class:`~cnnviz.core.run_files.RunWriteError` (naming the file and the cause);
+    the temporary files are removed and every epoch written before stays intact.
     """
     config = engine.config
     if config is None:
         raise ValueError("This model has no cnnviz configuration (it was opened from a file with layers cnnviz "
                          "cannot rebuild), so it can be inspected but not trained.")
+    shuffling = np.random.default_rng(seed)
+    resume = run.resume_point if run is not None else None
+    first_epoch = 0
+    if resume is not None and run is not None:
+        if resume.engine_name != engine.name:
+            raise ValueError(f"The run {run.path} was trained with the {resume.engine_name} engine; continue it "
+                             f"with that engine (--engine {resume.engine_name}).")
+        first_epoch = resume.epochs_completed
+        if epochs <= first_epoch:
+            raise ValueError(f"The run {run.path} already has {first_epoch} epoch(s); ask for more to continue "
+                             f"it (--epochs N with N > {first_epoch} is the total it should reach).")
+        engine.set_weights(resume.weights)
+        engine.set_training_state(resume.engine_state)
+        shuffling.bit_generator.state = resume.data_order
+    # A continued run counts samples and time on from where it stopped, as its history does.
+    earlier = run.epochs[-1] if run is not None and resume is not None and run.epochs else None
+    samples_before, seconds_before = (earlier.samples_seen, earlier.elapsed) if earlier else (0, 0.0)
     last_good, restored_from = engine.get_weights(), "from before training"
-    record = _Recorder(run)
     suffix = ".keras" if engine.name == "keras" else ".npz"
 
+    def save_model(path: Path) -> None:
+        with writing(path):
+            engine.save(path)
+
+    def save_state(directory: RunDirectory, epochs_completed: int) -> None:
+        directory.save_state(TrainingState(epochs_completed, engine.name, engine.get_weights(),
+                                           engine.training_state(), dict(shuffling.bit_generator.state)))
+
     def start(directory: RunDirectory) -> None:
+        if resume is not None:
+            directory.update_info(status="running", epochs_planned=epochs,
+                                  resumed=[*directory.info.get("resumed", []), time.strftime("%Y-%m-%dT%H:%M:%S")])
+            return
         directory.write_config(config)
         directory.update_info(engine=engine.name, dataset=data.dataset, source=data.source,
                               num_train=len(data.train_labels), num_validation=len(data.val_labels),
-                              num_test=len(data.test_labels), status="running")
-        # The starting point, so a replay can show how training changed the weights.
-        engine.save(directory.checkpoint_path(-1, suffix))
+                              num_test=len(data.test_labels), status="running", epochs_planned=epochs,
+                              batch_size=batch_size, seed=seed, epochs_completed=-1)
+        # The starting point, so a replay can show how training changed the weights and a run
+        # killed in its first epoch can start again from it.
+        save_model(directory.checkpoint_path(-1, suffix))
+        save_state(directory, 0)
         directory.save_kernels(-1, dict(engine.kernels()))
-
-    def diverged(directory: RunDirectory) -> None:
-        directory.flush()
-        directory.update_info(status="diverged")
+        directory.update_info(epochs_completed=0)
 
     def end_epoch(directory: RunDirectory, epoch: EpochResult) -> None:
-        directory.record_epoch(epoch)
-        engine.save(directory.checkpoint_path(epoch.epoch, suffix))
+        # Everything of the epoch first; record_epoch counts it complete last.
+        save_model(directory.checkpoint_path(epoch.epoch, suffix))
+        save_state(directory, epoch.epoch + 1)
         directory.save_kernels(epoch.epoch, dict(engine.kernels()))
-        engine.save(directory.path / model_file_name(engine))
+        save_model(directory.path / model_file_name(engine))
+        directory.record_epoch(epoch)
 
-    stopped = record(start)
-    if stopped:
-        yield stopped
+    record = _Recorder(run)
+    record(start)
     for result in train_epochs(engine, data.train_images, data.train_labels, data.validation,
-                               epochs=epochs, batch_size=batch_size, seed=seed):
+                               epochs=epochs - first_epoch, batch_size=batch_size, seed=seed,
+                               first_epoch=first_epoch, rng=shuffling):
+        if earlier is not None:
+            result = dataclasses.replace(result, samples_seen=result.samples_seen + samples_before,
+                                         elapsed=result.elapsed + seconds_before)
         if isinstance(result, StepResult):
             if not math.isfinite(result.loss) or result.loss > EXPLODING_LOSS:
                 engine.set_weights(last_good)
-                if record.directory is not None:
-                    record.directory.record_step(result)
-                    record(diverged)
+                if run is not None:
+                    run.record_step(result)
+                    record(_mark_diverged)
                 raise divergence(engine, result, restored_from)
-            if record.directory is not None:
-                record.directory.record_step(result)
+            if run is not None:
+                run.record_step(result)
             if (result.batch + 1) % SNAPSHOT_EVERY == 0:
                 last_good = engine.get_weights()
                 restored_from = f"from epoch {result.epoch + 1}, batch {result.batch + 1}"
         else:
             last_good, restored_from = engine.get_weights(), f"from the end of epoch {result.epoch + 1}"
-            stopped = record(functools.partial(end_epoch, epoch=result))
-            if stopped:
-                yield stopped
+            record(functools.partial(end_epoch, epoch=result))
         yield result
 
 
+def _mark_diverged(directory: RunDirectory) -> None:
+    directory.flush()
+    directory.update_info(status="diverged")
+
+
 class _Recorder:
-    """Writes to a run folder (``directory``) until a write fails; from then on it is None, and
-    training goes on unrecorded."""
+    """Writes to a run folder; a write that fails ends the run with a :class:`RunWriteError` after
+    removing temporary files and, where the disk still allows, marking the run ``failed``."""
 
     def __init__(self, directory: RunDirectory | None):
         self.directory = directory
 
-    def __call__(self, action: Callable[[RunDirectory], object]) -> RecordingStopped | None:
-        """Run ``action`` on the folder; say (once) when the folder could not be written."""
+    def __call__(self, action: Callable[[RunDirectory], object]) -> None:
         if self.directory is None:
-            return None
+            return
         try:
             action(self.directory)
         except OSError as error:
-            path, self.directory = self.directory.path, None
-            return RecordingStopped(f"The run folder {path} could not be written ({error.strerror or error}); "
-                                    "training goes on without recording. Free some space or choose another "
-                                    "folder for the next run; what was written before is intact.")
-        return None
+            failure = write_failure(self.directory.path, error)
+            self.directory.remove_temporaries()
+            with contextlib.suppress(OSError):
+                self.directory.update_info(status="failed", error=str(failure))
+            raise failure from None
 
 
 @dataclass(frozen=True)
@@ -200,55 +239,68 @@ class ExperimentStep:
 
 
 def run_experiment(runs: Iterable[ExperimentRun], engine_factory: Callable[[ModelConfig], Engine],
-                   data_provider: Callable[[TrainingConfig], TrainingData],
+                   data_provider: Callable[[TrainingConfig, tuple[int, int, int], int | None], TrainingData],
                    run_root: str | Path | None = None) -> Generator[ExperimentStep | RunOutcome, None, None]:
     """Train every run of an experiment in turn, yielding :class:`ExperimentStep` for every batch
     and a :class:`~cnnviz.core.experiments.RunOutcome` when a run ends.
 
-    A run whose loss stops being finite is marked diverged; its accuracies are measured with the
-    weights of its last finished epoch (or the initial ones). Datasets are loaded once and shared by
-    runs with the same data settings. Stop by closing the generator (between batches).
+    ``data_provider(training, input_shape, num_outputs)`` prepares a run's data at its model's input
+    shape (:func:`~cnnviz.core.training_data.prepare_training_data`); what it hands back is fitted to
+    that shape in any case. A run whose loss stops being finite is marked diverged; its accuracies are
+    measured with the weights of its last finished epoch (or the initial ones). Datasets are loaded once
+    and shared by runs with the same data settings and input shape. Stop by closing the generator
+    (between batches).
     """
     cache: dict[tuple, TrainingData] = {}
     for run in runs:
         training = run.config.training
-        key = (training.dataset, training.train_subset, training.validation_split, training.seed)
-        if key not in cache:
-            cache[key] = data_provider(training)
-        data = cache[key]
         engine = engine_factory(run.config)
+        num_outputs = output_units(run.config)
+        key = (training.dataset, training.train_subset, training.validation_split, training.seed,
+               engine.input_shape, num_outputs)
+        if key not in cache:
+            cache[key] = data_provider(training, engine.input_shape, num_outputs).fitted(engine.input_shape)
+        data = cache[key]
         directory = None
         if run_root is not None:
             directory = RunDirectory.create(run_root, engine.name, dataset_label(training.dataset))
-        start = time.perf_counter()
-        losses: list[float] = []
-        diverged, message = False, ""
         try:
-            for result in train_run(engine, data, directory, epochs=training.epochs,
-                                    batch_size=training.batch_size, seed=training.seed):
-                if isinstance(result, StepResult):
-                    losses.append(result.loss)
-                    yield ExperimentStep(run.index, result)
-        except TrainingDiverged as error:
-            diverged, message = True, str(error)
-            losses.append(float("nan"))
-        except GeneratorExit:
-            # Cancelled between two batches: the run's folder says so, instead of "running" forever.
+            yield from _experiment_run(run, engine, data, directory)
+        finally:
             if directory is not None:
-                try:
-                    directory.flush()
-                    directory.update_info(status="stopped", experiment_run=run.label)
-                except OSError:
-                    pass
-            raise
-        train_loss, train_accuracy = engine.evaluate(data.train_images, data.train_labels)
-        test_accuracy = engine.evaluate(data.test_images, data.test_labels)[1] if len(data.test_labels) else None
-        finite = [loss for loss in losses if math.isfinite(loss)]
+                directory.close()
+
+
+def _experiment_run(run: ExperimentRun, engine: Engine, data: TrainingData,
+                    directory: RunDirectory | None) -> Generator[ExperimentStep | RunOutcome, None, None]:
+    """One run of an experiment (see :func:`run_experiment`)."""
+    training = run.config.training
+    start = time.perf_counter()
+    losses: list[float] = []
+    diverged, message = False, ""
+    try:
+        for result in train_run(engine, data, directory, epochs=training.epochs,
+                                batch_size=training.batch_size, seed=training.seed):
+            if isinstance(result, StepResult):
+                losses.append(result.loss)
+                yield ExperimentStep(run.index, result)
+    except TrainingDiverged as error:
+        diverged, message = True, str(error)
+        losses.append(float("nan"))
+    except GeneratorExit:
+        # Cancelled between two batches: the run's folder says so, instead of "running" forever.
         if directory is not None:
             try:
-                directory.update_info(status="diverged" if diverged else "finished", test_accuracy=test_accuracy,
-                                      train_accuracy=train_accuracy, experiment_run=run.label)
+                directory.flush()
+                directory.update_info(status="stopped", experiment_run=run.label)
             except OSError:
-                pass  # the outcome below still reaches the caller; the folder was already reported
-        yield RunOutcome(run, train_accuracy, test_accuracy, finite[-1] if finite else None,
-                         time.perf_counter() - start, diverged, message, tuple(losses))
+                pass
+        raise
+    train_loss, train_accuracy = engine.evaluate(data.train_images, data.train_labels)
+    test_accuracy = engine.evaluate(data.test_images, data.test_labels)[1] if len(data.test_labels) else None
+    finite = [loss for loss in losses if math.isfinite(loss)]
+    if directory is not None:
+        directory.update_info(status="diverged" if diverged else "finished", test_accuracy=test_accuracy,
+                              train_accuracy=train_accuracy, experiment_run=run.label)
+    yield RunOutcome(run, train_accuracy, test_accuracy, finite[-1] if finite else None,
+                     time.perf_counter() - start, diverged, message, tuple(losses))

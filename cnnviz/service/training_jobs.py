@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 from cnnviz.core.datasets.registry import dataset_label
 from cnnviz.core.results import EpochResult, StepResult
+from cnnviz.core.run_files import RunWriteError
 from cnnviz.core.runs import RunDirectory
 from cnnviz.core.training_data import output_units
 from cnnviz.service import payloads as p
 from cnnviz.service.commands import ExperimentRequest, RunControls, TrainRequest
-from cnnviz.service.runner import ExperimentStep, RecordingStopped, TrainingDiverged, run_experiment, train_run
+from cnnviz.service.runner import ExperimentStep, TrainingDiverged, run_experiment, train_run
 from cnnviz.service.throttle import ProgressThrottle
 
 if TYPE_CHECKING:
@@ -28,26 +29,72 @@ if TYPE_CHECKING:
 def train(worker: Worker, request: TrainRequest) -> None:
     """Train the model, recording the run in a run folder (unless the service records none).
 
-    A diverged run ends with the last good weights restored; a run that raises keeps the weights of
-    its last finished epoch, reports ``"failed"`` and re-raises (the worker reports the error).
+    With ``request.resume_dir`` the run in that folder continues: its configuration replaces the
+    model (on the run's engine) and training goes on from its last complete epoch, writing into the
+    same folder. The folder is locked for the whole job and its ``run.json`` ends saying how the run
+    ended: ``finished``, ``stopped`` (Stop), ``interrupted`` (the window closed), ``diverged`` or
+    ``failed``. A diverged run ends with the last good weights restored; a run that raises (a file
+    that cannot be written included) keeps the weights of its last finished epoch, reports
+    ``"failed"`` and re-raises (the worker reports the error to the training panel).
     """
+    run = _resume_run(worker, request) if request.resume_dir else None
+    try:
+        _train(worker, request, run)
+    finally:
+        if run is not None:
+            run.close()
+
+
+def _resume_run(worker: Worker, request: TrainRequest) -> RunDirectory:
+    """Open ``request.resume_dir`` to continue it, and make its model the service's."""
+    from cnnviz.core.runs import RunInfo
+
+    worker.publish(p.BUSY)
+    info = RunInfo(Path(str(request.resume_dir)))
+    config = info.config()
+    if config is None:
+        raise RuntimeError(f"The run {info.path} has no readable configuration (config.json), so it cannot "
+                           "be continued.")
+    run = RunDirectory(info.path, mode="resume", command="cnnviz window")
+    try:
+        engine = worker.options.engine_factory(info.engine if info.engine in ("numpy", "keras") else "numpy", config)
+        worker.engine, worker.version = engine, worker.version + 1
+        worker.signals.sig_model_changed.emit(worker.model_info(f"run {info.name}"))
+    except BaseException:
+        run.close()
+        raise
+    return run
+
+
+def _train(worker: Worker, request: TrainRequest, run: RunDirectory | None) -> None:
     engine = worker.require_engine()
     if engine.config is None:
         raise RuntimeError("This model has no cnnviz configuration (it was opened from a file with layers "
                            "cnnviz cannot rebuild), so it can be inspected but not trained here.")
-    if request.training is not None and request.training != engine.config.training:
+    if run is None and request.training is not None and request.training != engine.config.training:
         engine.set_training(request.training)
     training = engine.config.training
-    epochs = request.epochs or training.epochs
+    planned = run.info.get("epochs_planned") if run is not None else None
+    epochs = request.epochs or (planned if isinstance(planned, int) else training.epochs)
     worker.publish(p.BUSY)
-    # The model's shape and classes: an image folder is read at that shape, and a dataset that does not
-    # fit is refused before anything trains.
-    data = worker.options.data_provider(training, request.data_dir, input_shape=engine.config.input_shape,
-                                        num_outputs=output_units(engine.config))
-    run = None
-    if worker.options.run_root is not False:
+    # The model's shape and classes: a dataset made at any shape (an image folder, colour shapes) is made
+    # at the model's input shape, any other is fitted to it, and one whose classes do not fit the model
+    # is refused before anything trains.
+    data = worker.options.data_provider(training, request.data_dir, input_shape=engine.input_shape,
+                                        num_outputs=output_units(engine.config)).fitted(engine.input_shape)
+    if run is None and worker.options.run_root is not False:
         run_root = worker.options.run_root
-        run = RunDirectory.create(None if run_root is True else run_root, engine.name, dataset_label(training.dataset))
+        run = RunDirectory.create(None if run_root is True else run_root, engine.name,
+                                  dataset_label(training.dataset), command="cnnviz window")
+    try:
+        _train_in(worker, request, run, engine, data, epochs)
+    finally:
+        if run is not None and request.resume_dir is None:
+            run.close()
+
+
+def _train_in(worker: Worker, request: TrainRequest, run: RunDirectory | None, engine, data, epochs: int) -> None:
+    training = engine.config.training
     last_good = engine.get_weights()
     worker.publish(p.TRAINING)
     controls = RunControls(step_unit=request.step_unit)
@@ -60,9 +107,6 @@ def train(worker: Worker, request: TrainRequest) -> None:
     steps = train_run(engine, data, run, epochs=epochs, batch_size=training.batch_size, seed=training.seed)
     try:
         for result in steps:
-            if isinstance(result, RecordingStopped):
-                worker.report_message(request, "Training is no longer recorded", result.message)
-                continue
             if isinstance(result, StepResult):
                 worker.version += 1
                 progress.add(result)
@@ -80,11 +124,15 @@ def train(worker: Worker, request: TrainRequest) -> None:
                 break
     except TrainingDiverged as error:
         reason, message, suggestion = "diverged", str(error), error.suggestion
-    except Exception:
+    except Exception as error:
         engine.set_weights(last_good)
         worker.version += 1
+        if run is not None and not isinstance(error, RunWriteError):
+            run.close(status="failed")  # a write failure was recorded (where it could be) by the runner
+        # A write failure says which file and why right in the training panel, as well as in the dialog.
+        cause = f" {error}" if isinstance(error, RunWriteError) else ""
         worker.signals.sig_training_finished.emit(p.TrainingFinished(
-            "failed", "Training failed; the weights of the last finished epoch were kept.", last_epoch))
+            "failed", f"Training failed; the weights of the last finished epoch were kept.{cause}", last_epoch))
         raise
     finally:
         steps.close()
@@ -92,11 +140,13 @@ def train(worker: Worker, request: TrainRequest) -> None:
     test_accuracy = None
     if reason == "completed" and len(data.test_labels):
         test_accuracy = engine.evaluate(data.test_images, data.test_labels)[1]
-        if run is not None:
+    if run is not None:
+        if reason == "completed":
             run.update_info(status="finished", test_accuracy=test_accuracy)
-    elif run is not None and reason == "stopped":
-        run.flush()
-        run.update_info(status="stopped")
+        elif reason == "stopped":
+            run.flush()
+            # Closing the window interrupts the run; Stop stops it. Either can be resumed.
+            run.update_info(status="interrupted" if worker.shutdown_requested.is_set() else "stopped")
     worker.version += 1
     worker.signals.sig_training_finished.emit(p.TrainingFinished(reason, message, last_epoch, test_accuracy,
                                                                  suggestion))
@@ -108,7 +158,8 @@ def experiment(worker: Worker, request: ExperimentRequest) -> None:
     factory, provider = worker.options.engine_factory, worker.options.data_provider
     run_root = worker.options.run_root
     events = run_experiment(request.runs, lambda config: factory(request.engine, config),
-                            lambda training: provider(training, None),
+                            lambda training, input_shape, num_outputs: provider(
+                                training, None, input_shape=input_shape, num_outputs=num_outputs),
                             run_root=None if run_root is False else _runs_folder(run_root))
     controls = RunControls()
     progress: ProgressThrottle[ExperimentStep] = ProgressThrottle(

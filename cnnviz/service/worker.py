@@ -57,7 +57,8 @@ Loader = Callable[[str], Engine]
 
 class DataProvider(Protocol):
     """What prepares a training run's data: :func:`~cnnviz.core.training_data.prepare_training_data` or a
-    stand-in; the model's input shape and output units let it make or refuse the dataset to fit."""
+    stand-in; given the model's input shape and output units it makes the dataset at that shape or fits
+    it to it, and refuses one whose classes do not fit (what it returns is fitted again in any case)."""
 
     def __call__(self, training: TrainingConfig, data_dir: str | None, *,
                  input_shape: tuple[int, int, int] | None = None, num_outputs: int | None = None) -> TrainingData:

@@ -240,6 +240,8 @@ def export_all(result, folder: str | Path, fmt: str = "png", history_csv: str | 
     folder = check_folder(folder)
     grid, units = FilterGrid(), UnitGrid()
     for widget in (grid, units):
+        # Laid out and painted like a shown window, but never mapped on the screen.
+        widget.setAttribute(Qt.WA_DontShowOnScreen, True)
         widget.resize(*size)
         widget.show()
     QApplication.processEvents()   # lay both out at their size before the first figure is drawn
@@ -253,7 +255,6 @@ def export_all(result, folder: str | Path, fmt: str = "png", history_csv: str | 
             else:
                 widget = grid
                 grid.set_images(np.ascontiguousarray(images, dtype=np.float32), **options)
-            widget.show()
             QApplication.processEvents()
             path = render_widget(widget.graphics_widget(), folder / f"{_slug(stem)}.{fmt}", fmt, title=title)
             entries.append((title, path.name))

@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self.config_panel.set_datasets(list_datasets())
         self.config_dock = self._dock("Model", scrolling(self.config_panel))
         self.canvas = DrawingCanvas()
-        self.canvas_dock = self._dock("Input", scrolling(self.canvas))
+        self.canvas_dock = self._dock("Input", scrolling(self.canvas, never_sideways=True))
         self.monitor = TrainingMonitor()
         self.monitor_dock = self._dock("Training", self.monitor)
 
@@ -175,8 +175,9 @@ class MainWindow(QMainWindow):
         evaluation.sig_show_in_viewers_requested.connect(lambda: self.show_tab(self.feature_maps_view))
         service.sig_evaluation_finished.connect(evaluation.show_evaluation)
         self.history_panel.sig_replay_requested.connect(self._on_replay_requested)
+        self.history_panel.sig_resume_requested.connect(self.training.resume_run)
         service.sig_replay_finished.connect(self.history_panel.show_replay)
-        self.history_panel.set_runs_root(None)
+        self.history_panel.set_runs_root(service.runs_folder)
         science = self.science_panel
         science.sig_science_requested.connect(self._on_science_requested)
         science.sig_filters_marked.connect(self.kernels_view.set_marked)

@@ -88,7 +88,13 @@ def test_train_names_a_missing_folder_and_the_built_in_datasets(tmp_path, capsys
     assert "Unknown dataset" in err and "cifar10" in err and "path of an image folder" in err
 
 
-def test_train_on_cifar10_with_a_grey_model_suggests_the_input_shape(tmp_path, capsys):
-    assert main(["train", "--dataset", "cifar10", "--epochs", "1", "--out", str(tmp_path / "run")]) == 2
-    assert "input_shape is [28, 28, 1] but dataset 'cifar10' has [32, 32, 3] images. Set input_shape to [32, 32, 3]" \
-        in capsys.readouterr().err
+def test_train_fits_a_grey_dataset_to_a_colour_non_square_model_and_says_so(tmp_path, capsys):
+    config = reference_config().to_dict()
+    config["input_shape"] = [20, 16, 3]
+    path = tmp_path / "colour.json"
+    path.write_text(json.dumps(config))
+    assert main(["train", "--config", str(path), "--dataset", "mnist-sample", "--train-subset", "40", "--epochs", "1",
+                 "--batch-size", "20", "--out", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err
+    dataset_line = next(line for line in err.splitlines() if line.startswith("Dataset: "))
+    assert "28×28 grey images fitted to 20×16" in dataset_line and "repeated in R, G and B" in dataset_line

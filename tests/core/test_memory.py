@@ -115,3 +115,15 @@ def test_the_numpy_engine_refuses_a_seed_the_keras_engine_would_refuse():
     with pytest.raises(ConfigError, match=r"received 4,294,967,296"):
         NumpyEngine(reference_config(), seed=2**32)
     NumpyEngine(reference_config(), seed=MAX_SEED - 1)
+
+
+def test_an_input_too_large_for_memory_is_refused_at_the_input_shape(monkeypatch):
+    from cnnviz.core.config import Conv2D, Dense, GlobalAveragePooling2D, ModelConfig
+    from cnnviz.core.validation import find_problems
+
+    monkeypatch.setenv("CNNVIZ_MEMORY_LIMIT_MB", "4000")
+    layers = (Conv2D(8, (3, 3)), GlobalAveragePooling2D(), Dense(10, "softmax"))
+    assert find_problems(ModelConfig(input_shape=(64, 64, 3), layers=layers)) == []
+    problems = find_problems(ModelConfig(input_shape=(512, 512, 3), layers=layers))
+    assert [(problem.setting, problem.layer_index) for problem in problems] == [("input_shape", None)]
+    assert "Use a smaller input_shape than [512, 512, 3]" in problems[0].message

@@ -3,12 +3,16 @@
 import pytest
 
 from cnnviz.core.config import (
+    Activation,
     AveragePooling2D,
+    BatchNormalization,
     ConfigError,
     Conv2D,
     Dense,
     Dropout,
     Flatten,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
     Initializer,
     MaxPooling2D,
     ModelConfig,
@@ -58,6 +62,18 @@ def test_reference_and_deep_models_are_valid():
     (model(Flatten(), OUTPUT, dataset="shapes"), 1, "units", "dataset 'shapes' has 3 classes"),
     (model(Conv2D(kernel_size=(3, 3), strides=(30, 30), padding="valid"), Flatten(), OUTPUT), None, None,
      None),
+    (model(Conv2D(), BatchNormalization(momentum=1.0), Flatten(), OUTPUT), 1, "momentum",
+     r"batch_normalization: momentum must be in \(0, 1\), received 1.0.*Keras uses 0.99"),
+    (model(Conv2D(), BatchNormalization(momentum=0.0), Flatten(), OUTPUT), 1, "momentum", r"in \(0, 1\)"),
+    (model(Conv2D(), BatchNormalization(epsilon=0.0), Flatten(), OUTPUT), 1, "epsilon",
+     "epsilon must be a positive number, received 0.0.*Keras uses 0.001"),
+    (model(Conv2D(), BatchNormalization(epsilon=float("nan")), Flatten(), OUTPUT), 1, "epsilon", "positive"),
+    (model(Flatten(), GlobalAveragePooling2D(), OUTPUT), 1, "type",
+     r"global_average_pooling2d needs an image-shaped input.*Move it before the flatten layer"),
+    (model(Conv2D(), GlobalMaxPooling2D(), GlobalMaxPooling2D(), OUTPUT), 2, "type",
+     "global_max_pooling2d_1 needs an image-shaped input"),
+    (model(Conv2D(), GlobalMaxPooling2D(), Activation("softmax"), OUTPUT), 2, "activation",
+     "softmax belongs to the output layer"),
 ])
 def test_impossible_layers_are_named(config, layer_index, setting, match):
     problems = find_problems(config)
@@ -111,11 +127,27 @@ def test_impossible_initializers(initializer, setting):
     assert [problem.setting for problem in find_problems(config)] == [setting]
 
 
-def test_input_shape_must_match_dataset_and_be_positive():
-    config = ModelConfig(input_shape=(32, 32, 3), layers=reference_config().layers)
-    assert "dataset 'mnist-sample' has [28, 28, 1] images" in find_problems(config)[0].message
-    config = ModelConfig(input_shape=(0, 28, 1), layers=reference_config().layers)
-    assert "input_shape must be positive" in find_problems(config)[0].message
+@pytest.mark.parametrize("input_shape, match", [
+    ((28, 28, 2), r"input_shape \[28, 28, 2\] has 2 channels; a model takes 1 \(grey\) or 3 \(RGB colour\) "
+                  r"channels. Use \[28, 28, 1\] or \[28, 28, 3\]"),
+    ((28, 28, 4), "has 4 channels"),
+    ((4, 28, 1), r"is 4×28 pixels; height and width must each be at least 8. Use e.g. \[28, 28, 1\]"),
+    ((32, 7, 3), r"is 32×7 pixels.*at least 8. Use e.g. \[32, 28, 3\]"),
+    ((0, 28, 1), "at least 8"),
+])
+def test_impossible_input_shapes_say_what_is_wrong_and_what_to_use(input_shape, match):
+    problems = find_problems(ModelConfig(input_shape=input_shape, layers=(Flatten(), OUTPUT)))
+    assert len(problems) == 1 and problems[0].setting == "input_shape" and problems[0].layer_index is None
+    with pytest.raises(ConfigError, match=match):
+        validate(ModelConfig(input_shape=input_shape, layers=(Flatten(), OUTPUT)))
+
+
+@pytest.mark.parametrize("input_shape", [(8, 8, 1), (32, 32, 3), (40, 24, 1), (24, 40, 3), (100, 9, 1)])
+def test_any_input_shape_of_grey_or_colour_images_is_valid_with_any_dataset(input_shape):
+    # Dataset images are fitted to the input shape when training (TrainingData.fitted).
+    config = ModelConfig(input_shape=input_shape, layers=(Conv2D(4, (3, 3)), Flatten(), OUTPUT))
+    assert find_problems(config) == []
+    assert output_shapes(config)[0] == (input_shape[0] - 2, input_shape[1] - 2, 4)
 
 
 def test_a_huge_model_is_refused():
@@ -124,13 +156,29 @@ def test_a_huge_model_is_refused():
         validate(config)
 
 
-def test_a_dataset_is_a_built_in_name_with_its_shape_and_classes_or_an_image_folder(tmp_path):
-    cifar = find_problems(reference_config().with_training(dataset="cifar10"))
-    assert [problem.setting for problem in cifar] == ["input_shape"]
-    assert "dataset 'cifar10' has [32, 32, 3] images. Set input_shape to [32, 32, 3]" in cifar[0].message
+def test_a_dataset_is_a_built_in_name_with_its_classes_or_an_image_folder_of_any_shape(tmp_path):
+    # Images of another shape are fitted to the model's input, so only the classes must match.
+    assert find_problems(reference_config().with_training(dataset="cifar10")) == []
     colour = find_problems(reference_config().with_training(dataset="shapes-colour"))
     assert [problem.setting for problem in colour] == ["units"]  # made at any shape, but it has 3 classes
     assert find_problems(reference_config().with_training(dataset=str(tmp_path))) == []
     missing = find_problems(reference_config().with_training(dataset=str(tmp_path / "nowhere")))
     assert [problem.setting for problem in missing] == ["dataset"]
     assert "or the path of an image folder" in missing[0].message
+
+
+def test_new_layers_give_shapes_and_parameter_counts():
+    from cnnviz.core.summary import summarize
+    config = ModelConfig(input_shape=(32, 32, 3), layers=(
+        Conv2D(8, (3, 3), activation="linear"), BatchNormalization(), Activation("relu"), MaxPooling2D(),
+        Conv2D(16, (3, 3)), GlobalAveragePooling2D(), OUTPUT))
+    summary = summarize(config)
+    assert [row.output_shape for row in summary.rows] == [
+        (None, 30, 30, 8), (None, 30, 30, 8), (None, 30, 30, 8), (None, 15, 15, 8), (None, 13, 13, 16),
+        (None, 16), (None, 10)]
+    assert [row.num_parameters for row in summary.rows] == [224, 32, 0, 0, 1168, 0, 170]
+    assert summary.rows[1].trainable_parameters == 16
+    assert (summary.total_parameters, summary.trainable_parameters, summary.non_trainable_parameters) == \
+        (1594, 1578, 16)
+    assert summary.to_dict()["non_trainable_parameters"] == 16
+    assert output_shapes(config.with_layers([Conv2D(4), GlobalMaxPooling2D(), OUTPUT]))[1] == (4,)

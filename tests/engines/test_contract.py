@@ -253,3 +253,24 @@ def test_set_training_keeps_weights_and_switches_optimizer(engine_name):
     expected = before["dense_1"]["bias"] - 0.5 * gradients.parameters["dense_1"]["bias"]
     assert np.abs(engine.get_weights()["dense_1"]["bias"] - expected).max() < 0.5 * np.abs(
         gradients.parameters["dense_1"]["bias"]).max() + 1e-6
+
+
+def test_the_input_shape_follows_the_configuration_in_every_output(engine_name):
+    from cnnviz.core import config as cfg
+
+    config = cfg.ModelConfig(input_shape=(20, 12, 3), layers=(
+        cfg.Conv2D(4, (3, 3), activation="linear"), cfg.BatchNormalization(), cfg.Activation("relu"),
+        cfg.GlobalMaxPooling2D(), cfg.Dense(10, "softmax")))
+    engine = create_engine(engine_name, config)
+    assert engine.input_shape == (20, 12, 3)
+    batch = np.random.default_rng(0).random((2, 20, 12, 3), dtype=np.float32)
+    assert engine.predict(batch).shape == (2, 10)
+    assert engine.kernels()["conv2d"].shape == (3, 3, 3, 4)
+    gradients = engine.gradients(batch)
+    assert gradients.input.shape == (2, 20, 12, 3)
+    assert gradients.layers["batch_normalization"].shape == (2, 18, 10, 4)
+    assert list(gradients.parameters["batch_normalization"]) == ["gamma", "beta"]
+    assert list(engine.get_weights()["batch_normalization"]) == ["gamma", "beta", "moving_mean", "moving_variance"]
+    with pytest.raises(ValueError, match=r"takes images of shape \(20, 12, 3\).*received an array of shape "
+                                         r"\(1, 28, 28, 1\)"):
+        engine.predict(images(1))

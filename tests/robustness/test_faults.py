@@ -11,11 +11,12 @@ import pytest
 
 from cnnviz.core.config import Initializer, reference_config
 from cnnviz.core.crashlog import crash_log_path, write_crash_log
+from cnnviz.core.run_files import RunWriteError
 from cnnviz.core.runs import RunDirectory, read_history
 from cnnviz.core.training_data import prepare_training_data
 from cnnviz.engines.numpy_engine import NumpyEngine
 from cnnviz.engines.numpy_engine.engine import ModelFileError
-from cnnviz.service.runner import RecordingStopped, TrainingDiverged, train_run
+from cnnviz.service.runner import TrainingDiverged, train_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +59,8 @@ def test_an_unwritable_run_folder_is_a_clear_error(tmp_path):
         RunDirectory(blocker / "run")
 
 
-def test_a_run_folder_that_fills_up_stops_recording_but_not_training(tmp_path, monkeypatch):
+def test_a_run_folder_that_fills_up_ends_the_run_with_the_file_and_the_cause(tmp_path, monkeypatch):
+    """A run that cannot save what it promised stops with an error naming the file; earlier epochs stay."""
     config, data = small_data()
     engine = NumpyEngine(config)
     run = RunDirectory(tmp_path / "run")
@@ -67,18 +69,21 @@ def test_a_run_folder_that_fills_up_stops_recording_but_not_training(tmp_path, m
 
     def full_disk(self, path):
         calls.append(path)
-        if len(calls) > 2:  # the first epoch's checkpoint and model are written, then the disk is full
+        if len(calls) > 3:  # the start and the first epoch's checkpoint and model are written, then the disk is full
             raise OSError(28, "No space left on device")
         return real_save(self, path)
 
     monkeypatch.setattr(NumpyEngine, "save", full_disk)
-    results = list(train_run(engine, data, run, epochs=2, batch_size=32, seed=0))
-    stopped = [result for result in results if isinstance(result, RecordingStopped)]
-    assert len(stopped) == 1 and "No space left on device" in stopped[0].message
-    assert sum(type(result).__name__ == "EpochResult" for result in results) == 2  # training went on
+    results = []
+    with pytest.raises(RunWriteError, match="No space left on device") as caught:
+        for result in train_run(engine, data, run, epochs=2, batch_size=32, seed=0):
+            results.append(result)
+    assert str(calls[-1]) in str(caught.value)
+    assert sum(type(result).__name__ == "EpochResult" for result in results) == 1  # training stopped there
     monkeypatch.setattr(NumpyEngine, "save", real_save)
     loaded = NumpyEngine.load(run.path / "checkpoints" / "epoch-0001.npz")  # what was written is intact
     assert loaded.layer_names() == engine.layer_names()
+    run.close()
 
 
 _WRITER = r"""

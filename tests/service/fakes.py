@@ -15,6 +15,7 @@ class FakeEngine:
 
     def __init__(self, config, step_seconds=0.0, fail_at_step=None, inspect_seconds=0.0):
         self.config = config
+        self.input_shape = tuple(config.input_shape)
         self.learning_rate = config.training.learning_rate
         self.step_seconds = step_seconds
         self.fail_at_step = fail_at_step
@@ -60,6 +61,12 @@ class FakeEngine:
     def set_weights(self, weights):
         self.weights = {layer: {name: value.copy() for name, value in params.items()}
                         for layer, params in weights.items()}
+
+    def training_state(self):
+        return {"steps": np.array(self.steps, dtype=np.int64)}
+
+    def set_training_state(self, state):
+        self.steps = int(state["steps"])
 
     def save(self, path):
         return path

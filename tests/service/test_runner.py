@@ -15,8 +15,8 @@ from tests.service.fakes import FakeEngine, fake_data
 def test_a_cancelled_experiment_run_is_recorded_as_stopped(tmp_path):
     config = reference_config().with_training(epochs=3, batch_size=8)
     runs = [ExperimentRun(0, "learning_rate=0.001", {}, config), ExperimentRun(1, "learning_rate=0.01", {}, config)]
-    events = run_experiment(runs, lambda run_config: FakeEngine(run_config), lambda training: fake_data(training),
-                            run_root=tmp_path)
+    events = run_experiment(runs, lambda run_config: FakeEngine(run_config),
+                            lambda training, *_model: fake_data(training), run_root=tmp_path)
     for _ in range(3):
         next(events)  # three batches of the first run
     events.close()  # Cancel, between two batches

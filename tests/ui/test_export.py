@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
 from cnnviz.core.config import reference_config
 from cnnviz.ui.export import export_all, render_widget
@@ -36,3 +38,27 @@ def test_export_all_writes_the_dense_layers_and_names_the_target_in_words(qtbot,
     assert "class:" not in page
     assert "score of class e" in page
     assert "20×24×3" in page
+
+
+def _windows_on_screen() -> set[int]:
+    """The top-level widgets a person could see: shown, and mapped to a window on the screen."""
+    return {id(widget) for widget in QApplication.topLevelWidgets()
+            if widget.isVisible() and not widget.testAttribute(Qt.WA_DontShowOnScreen)}
+
+
+def test_export_all_never_puts_a_window_on_the_screen(qtbot, tmp_path):
+    view = shown(qtbot, FeatureMapsView(), 800, 600)
+    before = _windows_on_screen()
+    appeared = []
+    timer = QTimer()
+    timer.setInterval(0)
+    timer.timeout.connect(lambda: appeared.extend(_windows_on_screen() - before))
+    timer.start()
+    try:
+        export_all(make_result(reference_config()), tmp_path / "export")
+    finally:
+        timer.stop()
+    assert view.isVisible()
+    assert (tmp_path / "export" / "feature-maps_conv2d.png").is_file()
+    assert appeared == []
+    assert _windows_on_screen() == before

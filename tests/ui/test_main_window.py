@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cnnviz.core.config import reference_config
 from cnnviz.service import payloads as p
@@ -451,10 +451,14 @@ def test_shapes_for_the_digit_model_are_flagged_and_the_shapes_model_is_one_clic
     assert "trained on digits (mnist-sample)" in canvas.notice() and "a shape means nothing" in canvas.notice()
     qtbot.mouseClick(canvas.clear_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT) as shown:
-        qtbot.mousePress(canvas.surface, Qt.MouseButton.LeftButton, pos=QPoint(230, 140))
-        for angle in np.linspace(0.0, 2.0 * np.pi, 40)[1:]:
-            qtbot.mouseMove(canvas.surface, QPoint(int(140 + 90 * np.cos(angle)), int(140 + 90 * np.sin(angle))))
-        qtbot.mouseRelease(canvas.surface, Qt.MouseButton.LeftButton, pos=QPoint(230, 140))
+        # A circle across the middle of the surface, whatever size the panel gives it.
+        centre, radius = canvas.surface.rect().center(), 0.3 * min(canvas.surface.width(), canvas.surface.height())
+        points = [QPoint(int(centre.x() + radius * np.cos(angle)), int(centre.y() + radius * np.sin(angle)))
+                  for angle in np.linspace(0.0, 2.0 * np.pi, 40)]
+        qtbot.mousePress(canvas.surface, Qt.MouseButton.LeftButton, pos=points[0])
+        for point in points[1:]:
+            qtbot.mouseMove(canvas.surface, point)
+        qtbot.mouseRelease(canvas.surface, Qt.MouseButton.LeftButton, pos=points[-1])
     assert len(shown.args[0].probabilities) == 10  # the digit model still answers, with a digit
     assert canvas.notice() and canvas.notice_button.isVisible()
 
@@ -566,3 +570,34 @@ def test_a_refused_keystroke_says_the_fields_range(qtbot, window):
     hint = install_range_hint()
     qtbot.waitUntil(lambda: "from 1e-05 to 10" in hint.last_hint(), timeout=2000)
     assert window.config_panel.config().training.learning_rate == 5.0
+
+
+def test_history_lists_the_runs_folder_the_window_trains_into(qtbot, window, tmp_path):
+    # The window's runs go where its service writes them; History must look there, not in the
+    # user data folder.
+    assert window.history_panel.runs_root() == window.service.runs_folder
+    assert window.service.runs_folder is not None and window.service.runs_folder.parent == tmp_path
+    window.show_tab(window.history_panel)
+    qtbot.mouseClick(window.history_panel.refresh_button, Qt.LeftButton)
+    assert str(window.service.runs_folder) in window.history_panel.root_label.text()
+
+
+def test_the_input_panel_never_scrolls_sideways_after_taking_the_shapes_model(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    window.resize(1366, 768)
+    canvas = window.canvas
+    combo = canvas.mode_combo
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # Digits → Shapes: the notice offers the shapes model
+    with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT):
+        qtbot.mouseClick(canvas.notice_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.last_result() is not None and len(window.last_result().probabilities) == 3,
+                    timeout=TIMEOUT)
+    scroll = window.canvas_dock.widget()
+    for width in (window.canvas_dock.width(), 1):   # as laid out, then dragged to its narrowest
+        window.resizeDocks([window.canvas_dock], [width], Qt.Orientation.Horizontal)
+        QApplication.processEvents()
+        assert scroll.horizontalScrollBar().maximum() == 0
+        assert canvas.width() <= scroll.viewport().width()
+    assert window.centralWidget().width() >= 600

@@ -38,6 +38,7 @@ def answer_save_dialog(qtbot, open_dialog, file_path: Path | None = None) -> dic
                 dialog.close()  # some other modal window: close it so the test fails instead of hanging
             return
         seen["folder"] = Path(dialog.directory().absolutePath())
+        seen["title"] = dialog.windowTitle()
         name_edit = dialog.findChild(QLineEdit, "fileNameEdit")
         seen["name"] = name_edit.text()
         if file_path is None:
@@ -94,11 +95,13 @@ def test_the_experiments_exports_start_in_the_last_folder_saved_into(qtbot, expe
     (tmp_path / "results").mkdir()
     first = answer_save_dialog(qtbot, lambda: qtbot.mouseClick(panel.export_csv_button, Qt.LeftButton),
                                tmp_path / "results" / "sweep.csv")
-    assert first["folder"] == Path.home() and first["name"] == "experiment.csv"
+    assert first["folder"] == Path.home() and first["name"] == "experiment_results.csv"
+    assert first["title"] == "Export table"
     assert (tmp_path / "results" / "sweep.csv").is_file()
 
     figure = answer_save_dialog(qtbot, lambda: qtbot.mouseClick(panel.export_figure_button, Qt.LeftButton))
-    assert figure["folder"] == tmp_path / "results" and figure["name"] == "experiment.png"
+    assert figure["folder"] == tmp_path / "results" and figure["name"] == "experiment_loss-curves.png"
+    assert figure["title"] == "Export figure"   # short, never cut off; the file name carries the detail
     (tmp_path / "reports").mkdir()
     answer_save_dialog(qtbot, lambda: qtbot.mouseClick(panel.save_report_button, Qt.LeftButton),
                        tmp_path / "reports" / "sweep.md")
@@ -123,7 +126,8 @@ def test_the_windows_save_dialogs_share_the_folder_and_remember_it(qtbot, experi
         export = next(action for action in window.menuBar().actions()[0].menu().actions()
                       if action.text().replace("&", "").startswith("Export figure"))
         seen = answer_save_dialog(qtbot, export.trigger)
-        assert seen["folder"] == folder and seen["name"] == "feature-maps.png"
+        assert seen["folder"] == folder and seen["name"] == "feature-maps_conv2d.png"
+        assert seen["title"] == "Export figure"
         assert window.files.export_folder == str(folder)
     finally:
         window.quit_now()

@@ -24,11 +24,15 @@ from cnnviz.core.config.layers import (
     LAYER_TYPES,
     OUTPUT_ACTIVATION,
     PADDINGS,
+    Activation,
     AveragePooling2D,
+    BatchNormalization,
     Conv2D,
     Dense,
     Dropout,
     Flatten,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
     LayerSpec,
     MaxPooling2D,
     SpectralPooling2D,
@@ -39,7 +43,8 @@ from cnnviz.core.config.presets import deep_config, reference_config
 
 __all__ = [
     "ACTIVATIONS", "DATASETS", "INITIALIZERS", "LAYER_CLASSES", "LAYER_TYPES", "OPTIMIZERS", "OUTPUT_ACTIVATION",
-    "PADDINGS", "AveragePooling2D", "ConfigError", "Conv2D", "Dense", "Dropout", "Flatten", "Initializer",
+    "PADDINGS", "Activation", "AveragePooling2D", "BatchNormalization", "ConfigError", "Conv2D", "Dense", "Dropout",
+    "Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Initializer",
     "LayerSpec", "MaxPooling2D", "ModelConfig", "SpectralPooling2D", "TrainingConfig", "deep_config",
     "layer_from_dict", "layer_names", "layer_to_dict", "reference_config",
 ]

@@ -17,6 +17,8 @@ from cnnviz.core.config.layers import LAYER_CLASSES, LAYER_TYPES, LayerSpec
 
 # Settings written as [height, width] that may also be given as one integer.
 _PAIR_SETTINGS = ("kernel_size", "strides", "pool_size", "output_size")
+# Settings that are real numbers, with the range each may take (for messages).
+_REAL_SETTINGS = {"rate": "in [0, 1)", "momentum": "in (0, 1)", "epsilon": "greater than 0"}
 
 
 def _pair(value: Any, what: str) -> tuple[int, int]:
@@ -78,10 +80,10 @@ def layer_from_dict(data: Any, index: int = 0) -> LayerSpec:
                     raise ConfigError(f"{where} ({kind}) setting {name!r} must be an integer, "
                                       f"received {value!r}.")
                 value = int(value)
-            elif name == "rate":
+            elif name in _REAL_SETTINGS:
                 if not is_real(value):
-                    raise ConfigError(f"{where} ({kind}) setting 'rate' must be a number in [0, 1), "
-                                      f"received {value!r}.")
+                    raise ConfigError(f"{where} ({kind}) setting {name!r} must be a number "
+                                      f"{_REAL_SETTINGS[name]}, received {value!r}.")
                 value = float(value)
             elif not isinstance(value, str):
                 raise ConfigError(f"{where} ({kind}) setting {name!r} must be a string, received {value!r}.")

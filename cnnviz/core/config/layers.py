@@ -87,10 +87,54 @@ class Dense:
     activation: str = "relu"
 
 
-LayerSpec = Conv2D | MaxPooling2D | AveragePooling2D | SpectralPooling2D | Dropout | Flatten | Dense
+@dataclass(frozen=True)
+class BatchNormalization:
+    """Batch normalization over the last (channel) axis, as Keras's ``BatchNormalization``.
+
+    Training normalizes with the batch's mean and (biased) variance and moves the stored statistics
+    towards them: ``moving = moving * momentum + batch * (1 - momentum)``; inference normalizes with
+    the stored statistics. ``gamma`` (scale) and ``beta`` (offset) are trained; ``moving_mean`` and
+    ``moving_variance`` are not, but are saved with the weights. Defaults are Keras's.
+    """
+
+    kind: ClassVar[str] = "batch_normalization"
+    label: ClassVar[str] = "BatchNormalization"
+    momentum: float = 0.99
+    epsilon: float = 0.001
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation on its own, e.g. the relu after a batch normalization that follows a linear
+    convolution (``conv2d`` with ``activation="linear"`` → ``batch_normalization`` → ``activation``)."""
+
+    kind: ClassVar[str] = "activation"
+    label: ClassVar[str] = "Activation"
+    activation: str = "relu"
+
+
+@dataclass(frozen=True)
+class GlobalAveragePooling2D:
+    """The mean of each channel over the whole map: ``(n, h, w, c) -> (n, c)``."""
+
+    kind: ClassVar[str] = "global_average_pooling2d"
+    label: ClassVar[str] = "GlobalAveragePooling2D"
+
+
+@dataclass(frozen=True)
+class GlobalMaxPooling2D:
+    """The maximum of each channel over the whole map: ``(n, h, w, c) -> (n, c)``."""
+
+    kind: ClassVar[str] = "global_max_pooling2d"
+    label: ClassVar[str] = "GlobalMaxPooling2D"
+
+
+LayerSpec = (Conv2D | MaxPooling2D | AveragePooling2D | SpectralPooling2D | Dropout | Flatten | Dense
+             | BatchNormalization | Activation | GlobalAveragePooling2D | GlobalMaxPooling2D)
 LAYER_CLASSES: dict[str, type] = {
     cls.kind: cls
-    for cls in (Conv2D, MaxPooling2D, AveragePooling2D, SpectralPooling2D, Dropout, Flatten, Dense)
+    for cls in (Conv2D, MaxPooling2D, AveragePooling2D, SpectralPooling2D, Dropout, Flatten, Dense,
+                BatchNormalization, Activation, GlobalAveragePooling2D, GlobalMaxPooling2D)
 }
 LAYER_TYPES = tuple(LAYER_CLASSES)
 

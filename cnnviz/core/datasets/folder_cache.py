@@ -24,7 +24,7 @@ import numpy as np
 
 from cnnviz.core.safe_npz import NpzFileError, SafeNpz
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 CACHE_SUBFOLDER = "image-folders"
 _HEADROOM_BYTES = 16 * 2**20
 

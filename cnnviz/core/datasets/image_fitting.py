@@ -1,28 +1,23 @@
 """How a picture of any size and colour becomes one image of an image-folder dataset.
 
-The rule, :data:`RESIZE_RULE`: the picture is scaled, keeping its aspect ratio, to the largest size
-that fits inside the target height x width (area-averaged when shrinking, bilinear when
-enlarging), then centred on black padding. Nothing is cropped, so nothing the picture shows is
-lost; a picture of another aspect ratio gets black bars. Transparent pixels are composited over
-black, like the padding. Colour becomes grey by its luminance (ITU-R BT.601 weights) when one
-channel is asked for; a grey picture becomes RGB by repeating its grey level.
+The rule, :data:`RESIZE_RULE`, is the one every dataset image meets on its way to a model
+(:func:`cnnviz.core.preprocessing.fit_batch`, which does the work): the picture is scaled, keeping its
+aspect ratio, to the largest size that fits inside the target height x width (area-averaged when
+shrinking, bilinear when enlarging), then centred on black padding. Nothing is cropped, so nothing
+the picture shows is lost; a picture of another aspect ratio gets black bars. Transparent pixels are
+composited over black, like the padding. Colour becomes grey by its luminance (ITU-R BT.601 weights)
+when one channel is asked for; a grey picture becomes RGB by repeating its grey level. The result is
+stored as ``uint8``, as the other datasets' images are.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from cnnviz.core.preprocessing.conversion import resize
+from cnnviz.core.preprocessing.model_input import fit_batch
 
 RESIZE_RULE = "scaled to fit preserving aspect ratio, then centred on black padding"
 """The resize rule in words, as the command line and the window state it."""
-LUMINANCE_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-
-
-def fitted_size(height: int, width: int, target_height: int, target_width: int) -> tuple[int, int]:
-    """The size a ``height x width`` picture is scaled to so that it fits the target, aspect kept."""
-    scale = min(target_height / height, target_width / width)
-    return (min(target_height, max(1, round(height * scale))), min(target_width, max(1, round(width * scale))))
 
 
 def _as_float_rgb_or_grey(picture: np.ndarray) -> np.ndarray:
@@ -61,17 +56,6 @@ def fit_picture(picture: np.ndarray, image_shape: tuple[int, int, int]) -> np.nd
     ValueError
         If the picture is not such an array.
     """
-    height, width, channels = image_shape
-    values = _as_float_rgb_or_grey(picture)
-    if channels == 1 and values.shape[2] == 3:
-        values = (values @ LUMINANCE_WEIGHTS)[..., None]
-    elif channels == 3 and values.shape[2] == 1:
-        values = np.repeat(values, 3, axis=2)
-    fit_height, fit_width = fitted_size(values.shape[0], values.shape[1], height, width)
-    top, left = (height - fit_height) // 2, (width - fit_width) // 2
-    canvas = np.zeros((height, width, channels), dtype=np.float32)
-    for channel in range(channels):
-        canvas[top:top + fit_height, left:left + fit_width, channel] = resize(
-            np.ascontiguousarray(values[..., channel]), fit_height, fit_width)
-    image = np.rint(np.clip(canvas, 0.0, 1.0) * 255.0).astype(np.uint8)
-    return image[..., 0] if channels == 1 else image
+    fitted, _ = fit_batch(_as_float_rgb_or_grey(picture)[np.newaxis], image_shape)
+    image = np.rint(np.clip(fitted[0], 0.0, 1.0) * 255.0).astype(np.uint8)
+    return image[..., 0] if image_shape[2] == 1 else image

@@ -11,8 +11,9 @@ Pure NumPy: no Pillow or SciPy, so the interface and the engines can rely on it 
 
 One module per step: :mod:`.image_arrays` (reading any array as a picture), :mod:`.conversion`
 (colour to grey, shrinking and resampling), :mod:`.framing` (inverting, cropping, scaling and
-centring one picture), :mod:`.batch` (scaling dataset images). The names below are the
-package's public face.
+centring one picture), :mod:`.batch` (scaling dataset images), :mod:`.model_input` (a picture or
+dataset images fitted to a model's input shape of any size, grey or colour, saying what was
+converted). The names below are the package's public face.
 """
 
 from cnnviz.core.preprocessing.batch import preprocess_batch
@@ -24,8 +25,20 @@ from cnnviz.core.preprocessing.framing import (
     ink_polarity,
     preprocess_image,
 )
+from cnnviz.core.preprocessing.model_input import (
+    COLOUR_TO_GREY,
+    GREY_TO_COLOUR,
+    ModelInput,
+    fit_batch,
+    picture_input,
+)
 
 __all__ = [
+    "COLOUR_TO_GREY",
+    "GREY_TO_COLOUR",
+    "ModelInput",
+    "fit_batch",
+    "picture_input",
     "EmptyImageError",
     "PreprocessResult",
     "MAX_WORKING_SIDE",

@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike
 from cnnviz.core.preprocessing.image_arrays import validated_image
 
 # ITU-R BT.601 luma weights, the ones most image libraries use for "L" conversion.
-_LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
 
 # Upper bound on the elements converted to float32 at once while shrinking a big picture.
 _STRIP_ELEMENTS = 1 << 21
@@ -61,9 +61,9 @@ def channel_planes(array: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndar
         return values, None
     red, green, blue = (values[:, :, channel] for channel in range(3))
     luminance = (
-        red * np.float32(_LUMA_WEIGHTS[0])
-        + green * np.float32(_LUMA_WEIGHTS[1])
-        + blue * np.float32(_LUMA_WEIGHTS[2])
+        red * np.float32(LUMA_WEIGHTS[0])
+        + green * np.float32(LUMA_WEIGHTS[1])
+        + blue * np.float32(LUMA_WEIGHTS[2])
     )
     if values.shape[2] == 3:
         return luminance, None
@@ -105,14 +105,14 @@ def shrunk_planes(
             array[start:start + rows_per_strip], scale
         )
         first = start // factor
-        block = _block_mean(strip_luminance, factor)
+        block = block_mean(strip_luminance, factor)
         luminance[first:first + block.shape[0]] = block
         if alpha is not None and strip_alpha is not None:  # both exactly when the picture is RGBA
-            alpha[first:first + block.shape[0]] = _block_mean(strip_alpha, factor)
+            alpha[first:first + block.shape[0]] = block_mean(strip_alpha, factor)
     return luminance, alpha
 
 
-def _block_mean(plane: np.ndarray, factor: int) -> np.ndarray:
+def block_mean(plane: np.ndarray, factor: int) -> np.ndarray:
     """Mean over ``factor x factor`` blocks; the last row and column of blocks may be short."""
     height, width = plane.shape
     row_starts = np.arange(0, height, factor)
@@ -123,7 +123,7 @@ def _block_mean(plane: np.ndarray, factor: int) -> np.ndarray:
     return sums / np.outer(row_counts, column_counts).astype(np.float32)
 
 
-def _axis_weights(num_in: int, num_out: int) -> np.ndarray:
+def axis_weights(num_in: int, num_out: int) -> np.ndarray:
     """Resampling matrix ``(num_out, num_in)`` for one axis; each row sums to 1.
 
     Shrinking averages the source pixels each output pixel covers, weighted by overlap
@@ -153,6 +153,6 @@ def _axis_weights(num_in: int, num_out: int) -> np.ndarray:
 
 def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """Separable resample of ``(h, w)`` float32 to ``(height, width)``."""
-    row_weights = _axis_weights(image.shape[0], height)
-    column_weights = _axis_weights(image.shape[1], width)
+    row_weights = axis_weights(image.shape[0], height)
+    column_weights = axis_weights(image.shape[1], width)
     return (row_weights @ image) @ column_weights.T

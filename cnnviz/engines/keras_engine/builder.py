@@ -48,6 +48,14 @@ def build_model(config: cfg.ModelConfig, seed: int = 0) -> keras.Sequential:
             layers.append(keras.layers.Dense(
                 spec.units, activation=spec.activation, kernel_initializer=kernel_init,
                 bias_initializer=bias_init, name=name))
+        elif isinstance(spec, cfg.BatchNormalization):
+            layers.append(keras.layers.BatchNormalization(momentum=spec.momentum, epsilon=spec.epsilon, name=name))
+        elif isinstance(spec, cfg.Activation):
+            layers.append(keras.layers.Activation(spec.activation, name=name))
+        elif isinstance(spec, cfg.GlobalAveragePooling2D):
+            layers.append(keras.layers.GlobalAveragePooling2D(name=name))
+        elif isinstance(spec, cfg.GlobalMaxPooling2D):
+            layers.append(keras.layers.GlobalMaxPooling2D(name=name))
         else:
             raise ValueError(f"The Keras engine cannot build layer {name} of type {spec.kind!r}.")
     return keras.Sequential(layers, name="cnnviz")
@@ -89,6 +97,17 @@ def config_from_model(model: keras.Model) -> cfg.ModelConfig | None:
             specs.append(cfg.Flatten())
         elif type(layer) is keras.layers.Dense:
             specs.append(cfg.Dense(settings["units"], settings["activation"]))
+        elif type(layer) is keras.layers.BatchNormalization:
+            if settings["axis"] not in (-1, [-1], [3], 3) or not (settings["center"] and settings["scale"]):
+                return None
+            specs.append(cfg.BatchNormalization(float(settings["momentum"]), float(settings["epsilon"])))
+        elif type(layer) is keras.layers.Activation and settings["activation"] in cfg.ACTIVATIONS:
+            specs.append(cfg.Activation(settings["activation"]))
+        elif type(layer) in (keras.layers.GlobalAveragePooling2D, keras.layers.GlobalMaxPooling2D):
+            if settings.get("keepdims") or settings.get("data_format", "channels_last") != "channels_last":
+                return None
+            specs.append(cfg.GlobalAveragePooling2D() if type(layer) is keras.layers.GlobalAveragePooling2D
+                         else cfg.GlobalMaxPooling2D())
         else:
             return None
         if not getattr(layer, "use_bias", True):

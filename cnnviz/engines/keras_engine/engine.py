@@ -21,6 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from cnnviz.core.checkpoints import from_json_array, json_array
 from cnnviz.core.checks import require_index
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
@@ -163,12 +164,24 @@ class KerasEngine:
 
     @staticmethod
     def _params(layer) -> dict:
+        """The layer's trained variables by exchange-form name."""
         params = {}
         if getattr(layer, "kernel", None) is not None and hasattr(layer, "bias"):
             params["kernel"] = layer.kernel
             if layer.bias is not None:
                 params["bias"] = layer.bias
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            params = {name: getattr(layer, name) for name in ("gamma", "beta") if getattr(layer, name) is not None}
         return params
+
+    @classmethod
+    def _arrays(cls, layer) -> dict:
+        """Every variable of the exchange form: the trained ones, then batch normalization's moving
+        statistics (Keras's own order)."""
+        arrays = cls._params(layer)
+        if isinstance(layer, keras.layers.BatchNormalization):
+            arrays.update(moving_mean=layer.moving_mean, moving_variance=layer.moving_variance)
+        return arrays
 
     # -- training and inference ---------------------------------------------------------------
     def train_step(self, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -234,14 +247,49 @@ class KerasEngine:
 
     # -- weights and files ----------------------------------------------------------------------
     def get_weights(self) -> Weights:
-        return {layer.name: {name: variable.numpy().copy() for name, variable in self._params(layer).items()}
-                for layer in self.layers if self._params(layer)}
+        return {layer.name: {name: variable.numpy().copy() for name, variable in self._arrays(layer).items()}
+                for layer in self.layers if self._arrays(layer)}
 
     def set_weights(self, weights: Weights) -> None:
         check_weights(weights, self.get_weights())
         for layer in self.layers:
-            for name, variable in self._params(layer).items():
+            for name, variable in self._arrays(layer).items():
                 variable.assign(np.asarray(weights[layer.name][name], dtype=np.float32))
+
+    def _seed_generators(self) -> dict[str, object]:
+        """The random streams of the layers that draw them (dropout), by layer name."""
+        return {layer.name: layer.seed_generator for layer in self.layers
+                if getattr(layer, "seed_generator", None) is not None}
+
+    def training_state(self) -> dict[str, np.ndarray]:
+        """Every optimizer variable (step count, learning rate, moments: ``optimizer/NNN``) and every
+        dropout layer's random stream (``seed/<layer>``): with the weights, what continuing training
+        where it stopped needs."""
+        state = {f"optimizer/{index:03d}": np.array(variable.numpy())
+                 for index, variable in enumerate(self.optimizer.variables)}
+        state["optimizer_kind"] = json_array(type(self.optimizer).__name__)
+        state.update({f"seed/{name}": np.array(generator.state.numpy())  # type: ignore[attr-defined]
+                      for name, generator in self._seed_generators().items()})
+        return state
+
+    def set_training_state(self, state: dict[str, np.ndarray]) -> None:
+        """Take back what :meth:`training_state` returned; everything is checked before anything changes
+        (ValueError naming what does not fit)."""
+        variables = list(self.optimizer.variables)
+        saved = sorted(key for key in state if key.startswith("optimizer/"))
+        kind = from_json_array(state["optimizer_kind"]) if "optimizer_kind" in state else None
+        if kind != type(self.optimizer).__name__ or len(saved) != len(variables):
+            raise ValueError(f"The saved optimizer state ({kind}, {len(saved)} variables) does not fit this "
+                             f"model's {type(self.optimizer).__name__} ({len(variables)} variables).")
+        for key, variable in zip(saved, variables):
+            if tuple(state[key].shape) != tuple(variable.shape):
+                raise ValueError(f"The saved optimizer variable {key} has shape {state[key].shape}, "
+                                 f"expected {tuple(variable.shape)}.")
+        for key, variable in zip(saved, variables):
+            variable.assign(state[key])
+        for name, generator in self._seed_generators().items():
+            if f"seed/{name}" in state:
+                generator.state.assign(state[f"seed/{name}"])  # type: ignore[attr-defined]
 
     def save(self, path: str | Path) -> Path:
         """Write the model as ``.keras`` (through a temporary file renamed into place)."""

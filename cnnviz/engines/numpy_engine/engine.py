@@ -8,13 +8,16 @@ is replaced.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cnnviz.core.checkpoints import from_json_array, json_array
 from cnnviz.core.checks import require_index
 from cnnviz.core.config import ConfigError, ModelConfig, TrainingConfig
 from cnnviz.core.results import GradientResult, Weights, frozen
@@ -61,6 +64,11 @@ class NumpyEngine:
     def layer_names(self) -> list[str]:
         """Layer names in order, as in the configuration."""
         return [layer.name for layer in self.network.layers]
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """``(height, width, channels)`` of one input image, from the configuration."""
+        return self.config.input_shape
 
     @property
     def learning_rate(self) -> float:
@@ -125,7 +133,7 @@ class NumpyEngine:
     def kernels(self) -> dict[str, np.ndarray]:
         """Each convolution layer's kernel, shape (kh, kw, in, out), keyed by layer name."""
         return {layer.name: frozen(layer.params["kernel"].copy()) for layer in self.network.layers
-                if layer.params and layer.params["kernel"].ndim == 4}
+                if "kernel" in layer.params and layer.params["kernel"].ndim == 4}
 
     def gradients(self, images: np.ndarray, labels: np.ndarray | None = None,
                   class_index: int | None = None) -> GradientResult:
@@ -164,9 +172,10 @@ class NumpyEngine:
 
     # -- weights and files ----------------------------------------------------------------------
     def get_weights(self) -> Weights:
-        """A copy of every parameter in the exchange form ``{layer: {"kernel", "bias"}}``."""
-        return {layer.name: {name: value.copy() for name, value in layer.params.items()}
-                for layer in self.network.layers if layer.params}
+        """A copy of every parameter in the exchange form ``{layer: {"kernel", "bias"}}`` (batch
+        normalization: ``gamma``, ``beta``, ``moving_mean``, ``moving_variance``)."""
+        return {layer.name: {name: value.copy() for name, value in {**layer.params, **layer.state}.items()}
+                for layer in self.network.layers if layer.params or layer.state}
 
     def set_weights(self, weights: Weights) -> None:
         """Replace every parameter; all are checked before any is changed.
@@ -178,11 +187,40 @@ class NumpyEngine:
         """
         check_weights(weights, self.get_weights())
         for layer in self.network.layers:
-            for name, value in layer.params.items():
+            for name, value in {**layer.params, **layer.state}.items():
                 value[...] = np.asarray(weights[layer.name][name], dtype=np.float32)
 
+    def training_state(self) -> dict[str, np.ndarray]:
+        """The optimizer's step count, learning rate and moments (``optimizer/...``) and the dropout
+        streams' states (``dropout``, JSON bytes): with the weights, what continuing training exactly
+        where it stopped needs."""
+        state = {f"optimizer/{key}": value for key, value in self.optimizer.state().items()}
+        state["optimizer_kind"] = json_array(self.config.training.optimizer)
+        state["dropout"] = json_array([rng.bit_generator.state for rng in self.network.dropout_rngs])
+        return state
+
+    def set_training_state(self, state: dict[str, np.ndarray]) -> None:
+        """Take back what :meth:`training_state` returned (ValueError when it does not fit this model)."""
+        try:
+            kind = from_json_array(state["optimizer_kind"])
+            if kind != self.config.training.optimizer:
+                raise ValueError(f"The saved optimizer state is for {kind}, but this model trains with "
+                                 f"{self.config.training.optimizer}.")
+            dropout = from_json_array(state["dropout"])
+            if len(dropout) != len(self.network.dropout_rngs):
+                raise ValueError("The saved dropout streams do not fit this engine.")
+            parameters = [value for layer in self.network.layers for value in layer.params.values()]
+            self.optimizer.set_state({key[len("optimizer/"):]: value for key, value in state.items()
+                                      if key.startswith("optimizer/")}, parameters)
+        except KeyError as error:
+            raise ValueError(f"The saved training state lacks {error.args[0]!r}; it was not written by "
+                             "this engine.") from None
+        for rng, saved in zip(self.network.dropout_rngs, dropout):
+            rng.bit_generator.state = saved
+
     def save(self, path: str | Path) -> Path:
-        """Write the configuration and weights to one ``.npz`` (via a temporary file)."""
+        """Write the configuration and weights to one ``.npz`` (via a temporary file flushed to the
+        disk; a failed write removes it and leaves ``path`` as it was)."""
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
@@ -191,9 +229,15 @@ class NumpyEngine:
                                   for name, value in params.items()}
         arrays[CONFIG_KEY] = np.frombuffer(self.config.to_json().encode("utf-8"), dtype=np.uint8)
         temporary = path.with_name(path.name + ".tmp")
-        with open(temporary, "wb") as handle:
-            np.savez(handle, **arrays)
-        temporary.replace(path)
+        try:
+            with open(temporary, "wb") as handle:
+                np.savez(handle, **arrays)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        finally:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
         return path
 
     @classmethod

@@ -4,7 +4,8 @@ A layer caches what its backward pass needs during ``forward``; ``backward``
 takes the gradient of the loss with respect to the layer's output and returns
 the gradient with respect to its input (or ``None`` when not asked for), filling
 ``gradients`` with the gradient of every parameter. Parameters are named as
-Keras names them: ``kernel`` and ``bias``.
+Keras names them: ``kernel`` and ``bias`` (``gamma`` and ``beta`` for batch normalization, whose
+``moving_mean`` and ``moving_variance`` are untrained state; see :mod:`.normalization`).
 
 Conv2D and Dense apply their activation themselves, as Keras layers do; the
 softmax of the output layer is handled together with the loss (see
@@ -64,13 +65,18 @@ def cached(value: _Cached | None, name: str) -> _Cached:
 
 
 class Layer:
-    """Base class: a named layer with parameters (possibly none) and their gradients."""
+    """Base class: a named layer with parameters (possibly none) and their gradients.
+
+    ``params`` are trained; ``state`` holds arrays saved and exchanged with the weights that no
+    optimizer changes (batch normalization's moving statistics).
+    """
 
     trainable = False
 
     def __init__(self, name: str):
         self.name = name
         self.params: dict[str, np.ndarray] = {}
+        self.state: dict[str, np.ndarray] = {}
         self.gradients: dict[str, np.ndarray] = {}
 
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
@@ -279,6 +285,22 @@ class DenseLayer(Layer):
         return gradient @ self.params["kernel"].T
 
 
+class ActivationLayer(Layer):
+    """An activation on its own (relu, tanh, sigmoid or linear), elementwise."""
+
+    def __init__(self, name: str, spec: cfg.Activation):
+        super().__init__(name)
+        self.activation = spec.activation
+        self._output: np.ndarray | None = None
+
+    def forward(self, inputs, training=False):
+        self._output = activate(inputs.copy(), self.activation)
+        return self._output
+
+    def backward(self, gradient, need_input_gradient=True):
+        return activation_backward(gradient, cached(self._output, self.name), self.activation)
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax, shifted by the row maximum for stability: ``(n, k) -> (n, k)``."""
     shifted = logits - logits.max(axis=1, keepdims=True)
@@ -290,6 +312,13 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 def build_layers(config: cfg.ModelConfig, rng: np.random.Generator) -> list[Layer]:
     """Instantiate the layers of a validated configuration (parameters zero until initialized)."""
     from cnnviz.core.validation import layer_output_shape
+
+    # Imported here: those layers build on this module's Layer.
+    from cnnviz.engines.numpy_engine.normalization import (
+        BatchNormalizationLayer,
+        GlobalAveragePooling2DLayer,
+        GlobalMaxPooling2DLayer,
+    )
 
     shape = tuple(config.input_shape)
     layers: list[Layer] = []
@@ -308,6 +337,14 @@ def build_layers(config: cfg.ModelConfig, rng: np.random.Generator) -> list[Laye
             layers.append(FlattenLayer(name))
         elif isinstance(spec, cfg.Dense):
             layers.append(DenseLayer(name, spec, shape[-1]))
+        elif isinstance(spec, cfg.BatchNormalization):
+            layers.append(BatchNormalizationLayer(name, spec, shape[-1]))
+        elif isinstance(spec, cfg.Activation):
+            layers.append(ActivationLayer(name, spec))
+        elif isinstance(spec, cfg.GlobalAveragePooling2D):
+            layers.append(GlobalAveragePooling2DLayer(name))
+        elif isinstance(spec, cfg.GlobalMaxPooling2D):
+            layers.append(GlobalMaxPooling2DLayer(name))
         else:
             raise ValueError(f"The NumPy engine cannot build layer {name} of type {spec.kind!r}.")
         shape = layer_output_shape(spec, shape)

@@ -9,6 +9,7 @@ from cnnviz.engines.numpy_engine import initializers, parallel
 from cnnviz.engines.numpy_engine.fused import training_plan
 from cnnviz.engines.numpy_engine.layers import DenseLayer, Layer, build_layers, cached
 from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
+from cnnviz.engines.numpy_engine.normalization import BatchNormalizationLayer
 
 
 class Network:
@@ -27,6 +28,7 @@ class Network:
         self.rng = np.random.default_rng(seed)
         # Each training chunk has its own dropout stream, so results do not depend on the cores.
         chunk_rngs = [np.random.default_rng([seed, 1, chunk]) for chunk in range(parallel.NUM_CHUNKS)]
+        self.dropout_rngs = chunk_rngs
         self.layers: list[Layer] = build_layers(config, chunk_rngs[0])
         for layer in self.layers:
             if "kernel" in layer.params:
@@ -41,7 +43,12 @@ class Network:
             replica = build_layers(config, rng)
             for mine, primary in zip(replica, self.layers):
                 mine.params = primary.params
+                mine.state = primary.state
             self.replicas.append(replica)
+        # Batch normalization needs the statistics of the whole batch, so such a network trains it in
+        # one piece.
+        self.num_chunks = 1 if any(isinstance(layer, BatchNormalizationLayer) for layer in self.layers) else len(
+            self.replicas)
         self.replica_outputs = [_output_layer(layers) for layers in self.replicas]
         self.training_plans = [training_plan(layers) for layers in self.replicas]
 
@@ -53,7 +60,8 @@ class Network:
         ----------
         images : ndarray, shape (n, h, w, c), float32
         training : bool
-            Dropout is active only in training.
+            Dropout is active, and batch normalization uses (and updates) batch statistics, only in
+            training.
         keep_outputs : bool
             Also return every layer's output.
 
@@ -120,12 +128,12 @@ class Network:
     def train_step(self, images: np.ndarray, labels: np.ndarray, optimizer) -> tuple[float, float]:
         """Forward, loss, backward and one optimizer update; returns the batch's (loss, accuracy).
 
-        The batch is split into :data:`parallel.NUM_CHUNKS` chunks that run side by side; a
-        convolution and the max pooling after it run fused (see :mod:`.fused`).
+        The batch is split into :data:`parallel.NUM_CHUNKS` chunks that run side by side (one, with
+        batch normalization); a convolution and the max pooling after it run fused (see :mod:`.fused`).
         """
         total = len(labels)
-        bounds = np.linspace(0, total, len(self.replicas) + 1).astype(int)
-        chunks = [chunk for chunk in range(len(self.replicas)) if bounds[chunk + 1] > bounds[chunk]]
+        bounds = np.linspace(0, total, self.num_chunks + 1).astype(int)
+        chunks = [chunk for chunk in range(self.num_chunks) if bounds[chunk + 1] > bounds[chunk]]
         tasks = [
             (lambda chunk=chunk: self._train_chunk(chunk, images[bounds[chunk]:bounds[chunk + 1]],
                                                    labels[bounds[chunk]:bounds[chunk + 1]], total))

@@ -58,6 +58,31 @@ class Optimizer:
                     [slot[start:stop] for slot in flat[1:]]))
         parallel.run_all(tasks)
 
+    def state(self) -> dict[str, np.ndarray]:
+        """The step count, the learning rate and every state array, to continue training later."""
+        arrays = {"iterations": np.array(self.iterations, dtype=np.int64),
+                  "learning_rate": np.array(self.learning_rate, dtype=np.float64)}
+        for index, slots in self.slots.items():
+            for number, slot in enumerate(slots):
+                arrays[f"slot/{index}/{number}"] = slot.copy()
+        return arrays
+
+    def set_state(self, arrays: dict[str, np.ndarray], parameters: list[np.ndarray]) -> None:
+        """Take back what :meth:`state` returned, for the same ``parameters`` (checked first)."""
+        found: dict[int, dict[int, np.ndarray]] = {}
+        for key, value in arrays.items():
+            if not key.startswith("slot/"):
+                continue
+            _, index, number = key.split("/")
+            position = int(index)
+            if not 0 <= position < len(parameters) or value.shape != parameters[position].shape:
+                raise ValueError(f"The optimizer state {key!r} (shape {value.shape}) does not fit this model.")
+            found.setdefault(position, {})[int(number)] = np.array(value, dtype=np.float32)
+        self.iterations = int(arrays["iterations"])
+        self.learning_rate = float(arrays["learning_rate"])
+        self.slots = {index: tuple(numbered[number] for number in sorted(numbered))
+                      for index, numbered in found.items()}
+
     def _prepare(self) -> None:
         """Per-step constants, computed once before the updates."""
 

@@ -23,7 +23,7 @@ from PySide6.QtCore import QElapsedTimer, QObject, QPointF, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from cnnviz.core.checks import is_int
-from cnnviz.core.preprocessing import EmptyImageError
+from cnnviz.core.preprocessing import COLOUR_TO_GREY, GREY_TO_COLOUR, EmptyImageError
 from cnnviz.ui.drawing.caption import Caption
 from cnnviz.ui.drawing.image_files import ImageFileError, read_image
 from cnnviz.ui.drawing.model_inputs import (
@@ -253,14 +253,15 @@ class CanvasInput(QObject):
             return False
         self._last_directory = os.path.dirname(os.path.abspath(path))
         try:
-            self.set_image(qimage_to_array(image))
+            picture = qimage_to_array(image)
+            self.set_image(picture)
         except ValueError as error:
             self._caption.show_error(f"Could not use {name}: {error}")
             return False
         if self._current_input is not None:
             self._caption.show_text(
                 f"Opened {name} ({image.width()}×{image.height()} px), cropped, scaled and "
-                f"centred."
+                f"centred{_colour_note(picture, self._input_shape)}."
             )
         else:
             self._caption.show_text(f"{name} looks blank: no ink stands out from its background.")
@@ -379,3 +380,13 @@ class CanvasInput(QObject):
 
     def _on_update_timer(self) -> None:
         self.update_now()
+
+
+def _colour_note(picture: np.ndarray, input_shape: tuple[int, int, int]) -> str:
+    """How the picture's colours reached the model: the canvas is grey, so a colour picture is
+    turned to grey (BT.601 luminance), and a colour model gets that grey in R, G and B."""
+    if picture.ndim == 2:
+        return "" if input_shape[2] == 1 else f"; {GREY_TO_COLOUR}"
+    if input_shape[2] == 1:
+        return f"; {COLOUR_TO_GREY}"
+    return f"; {COLOUR_TO_GREY} on the drawing canvas, then repeated in R, G and B"

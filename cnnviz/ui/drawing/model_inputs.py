@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter
 
 from cnnviz.core.checks import is_int
-from cnnviz.core.preprocessing import ink_polarity, preprocess_batch, preprocess_image, to_grayscale
+from cnnviz.core.preprocessing import fit_batch, ink_polarity, picture_input, preprocess_batch, to_grayscale
 from cnnviz.ui.drawing.surface import CANVAS_SIZE
 from cnnviz.ui.images import gray_array
 
@@ -168,19 +168,17 @@ def drawn_input(canvas: np.ndarray, input_shape: tuple[int, int, int]) -> np.nda
     cnnviz.core.preprocessing.EmptyImageError
         If the canvas holds no ink.
     """
-    height, width, _ = input_shape
     # The canvas background is black by definition; a one-pixel black margin keeps
     # ink that touches every edge from being taken for the background.
-    result = preprocess_image(np.pad(canvas, 1), invert=False, box=ink_box(input_shape),
-                              size=min(height, width))
-    return plane_input(framed_plane(result.image28, height, width), input_shape)
+    return picture_input(np.pad(canvas, 1), input_shape, invert=False).input
 
 
 def refitted_input(model_input: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
-    """A framed input of another shape scaled to ``input_shape`` (colour averaged to grey first)."""
-    height, width, _ = input_shape
-    plane = np.asarray(model_input, np.float32)[0].mean(axis=-1)
-    return plane_input(resized_plane(plane, height, width), input_shape)
+    """A framed input of another shape fitted to ``input_shape`` as training fits dataset images
+    (aspect kept, centred on black; colour to grey by BT.601 luminance, grey repeated for colour)."""
+    refitted, _ = fit_batch(np.asarray(model_input, np.float32), input_shape)
+    refitted.setflags(write=False)
+    return refitted
 
 
 def fitted_canvas(gray: np.ndarray) -> QImage:

@@ -6,7 +6,8 @@ together and offers the window one interface to them all: the mode selector and 
 like MNIST (:mod:`.surface`), the picture on it and the model input made from it
 (:mod:`.canvas_input`, :mod:`.model_inputs`), test samples and picture files
 (:mod:`.sample_picker`, :mod:`.image_files`), the caption (:mod:`.caption`), and the model-input
-preview, prediction and probability bars under the model notice (:mod:`.prediction_view`).
+preview, prediction and probability bars under the model notice (:mod:`.prediction_view`); its
+parts are offered to the window, tests and scripts by :mod:`.panel_parts`.
 
 The panel follows the model it is told about (:meth:`DrawingCanvas.set_model`): the input
 has the model's ``(height, width, channels)`` (``28 x 28 x 1`` until told otherwise), the
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item is made)
 from cnnviz.ui.drawing.brush_control import BrushControl
@@ -34,10 +35,11 @@ from cnnviz.ui.drawing.image_files import ask_for_image_file
 from cnnviz.ui.drawing.mode_selector import ModeSelector
 from cnnviz.ui.drawing.model_inputs import checked_input_shape
 from cnnviz.ui.drawing.modes import DATASET_MODES, MODE_KIND, MODES, class_names_for, training_of
+from cnnviz.ui.drawing.panel_parts import PanelParts
 from cnnviz.ui.drawing.prediction_view import PredictionView
-from cnnviz.ui.drawing.probability_chart import ProbabilityChart
 from cnnviz.ui.drawing.sample_picker import SamplePicker
 from cnnviz.ui.drawing.surface import DrawingSurface
+from cnnviz.ui.reflow_row import ReflowRow, row
 
 if TYPE_CHECKING:
     from cnnviz.service.payloads import ModelInfo
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["DrawingCanvas"]
 
 
-class DrawingCanvas(QWidget):
+class DrawingCanvas(PanelParts, QWidget):
     """The input panel: a drawing canvas, input sources, the model input and its prediction.
 
     Parameters
@@ -109,6 +111,10 @@ class DrawingCanvas(QWidget):
             "on a light background is inverted; the picture is cropped, scaled and centred."
         )
 
+        # The style's 80 px minimum would put Open image… under them in a laptop-sized panel.
+        for button in (self._undo_button, self._clear_button):
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 28)
+
         self._samples = SamplePicker(self)
         self._caption = Caption(self)
 
@@ -116,22 +122,16 @@ class DrawingCanvas(QWidget):
         self._undo_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def _build_layout(self) -> None:
-        top_row = QHBoxLayout()
-        top_row.addWidget(self._mode_combo)
-        top_row.addSpacing(8)
-        top_row.addWidget(self._brush, 1)
+        top_row = ReflowRow([row(self._mode_combo), row(self._brush)], spacing=8, stretches=[0, 1], parent=self)
 
-        edit_row = QHBoxLayout()
-        edit_row.addWidget(self._undo_button)
-        edit_row.addWidget(self._clear_button)
-        edit_row.addWidget(self._open_button)
+        edit_row = ReflowRow([row(self._undo_button, self._clear_button), row(self._open_button)], parent=self)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
-        layout.addLayout(top_row)
+        layout.addWidget(top_row)
         layout.addWidget(self._surface, 3)
-        layout.addLayout(edit_row)
+        layout.addWidget(edit_row)
         layout.addWidget(self._samples)
         layout.addWidget(self._caption)
         layout.addWidget(self._prediction, 2)
@@ -152,7 +152,7 @@ class DrawingCanvas(QWidget):
         self._prediction.notice.sig_model_requested.connect(self._on_notice_model_requested)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return QSize(360, 640)
+        return QSize(320, 640)
 
     # --- public API ------------------------------------------------------------------
 
@@ -172,9 +172,10 @@ class DrawingCanvas(QWidget):
     def set_mode(self, mode: str) -> None:
         """Switch what is drawn: ``"digits"``, ``"shapes"`` or ``"clothing"`` (its samples).
 
-        The drawing stays; a dataset label from the other mode is dropped and the
-        probabilities are reset.  When the model was trained on something else, the
-        notice beside the prediction says so.
+        The drawing stays and is emitted again at once (so its prediction follows without
+        a new stroke); a dataset label from the other mode is dropped, the *Sample #* box
+        is emptied and the probabilities are reset.  When the model was trained on
+        something else, the notice beside the prediction says so.
         """
         if mode not in MODES:
             raise ValueError(
@@ -188,6 +189,9 @@ class DrawingCanvas(QWidget):
         self._input.set_mode(mode)
         self._update_notice()
         self.sig_mode_changed.emit(mode)
+        # The picture is asked about again at once: the answer (or the notice) shows without a stroke.
+        if self._input.current_input() is not None:
+            self._input.update_now()
 
     def set_model(self, dataset: str | None, input_shape: tuple[int, int, int] | None = None) -> None:
         """Tell the panel what the current model was trained on and what input it takes.
@@ -326,69 +330,6 @@ class DrawingCanvas(QWidget):
     def message_is_elided(self) -> bool:
         """True when the caption is too long for its reserved lines (its tooltip shows it all)."""
         return self._caption.is_elided()
-
-    # The parts and controls, for the window and for tests and scripts that drive the
-    # panel as a person does.
-
-    @property
-    def chart(self) -> ProbabilityChart:
-        """The bar chart of class probabilities."""
-        return self._prediction.chart
-
-    @property
-    def prediction_view(self) -> PredictionView:
-        """The lower half: the model-input preview, the prediction line, the chart and its notice."""
-        return self._prediction
-
-    @property
-    def samples(self) -> SamplePicker:
-        """The *Random sample*, *Sample #* and *Load* row."""
-        return self._samples
-
-    @property
-    def surface(self) -> DrawingSurface:
-        """The drawing surface (press, move and release the left button on it to draw)."""
-        return self._surface
-
-    @property
-    def canvas_input(self) -> CanvasInput:
-        """The state behind the canvas: the picture, its label, its undo history, the model input."""
-        return self._input
-
-    @property
-    def brush(self) -> BrushControl:
-        """The brush size control."""
-        return self._brush
-
-    @property
-    def caption(self) -> Caption:
-        """The caption under the canvas (elided when long; its tooltip then says it all)."""
-        return self._caption
-
-    @property
-    def mode_combo(self) -> ModeSelector:
-        """The Digits / Shapes / Clothing selector."""
-        return self._mode_combo
-
-    @property
-    def notice_button(self) -> QPushButton:
-        """The notice's button that opens the bundled model fitting the mode."""
-        return self._prediction.notice.button
-
-    @property
-    def undo_button(self) -> QPushButton:
-        """The Undo button (disabled while there is nothing to undo)."""
-        return self._undo_button
-
-    @property
-    def clear_button(self) -> QPushButton:
-        """The Clear button."""
-        return self._clear_button
-
-    @property
-    def open_button(self) -> QPushButton:
-        """The *Open image…* button."""
-        return self._open_button
 
     # --- internals -------------------------------------------------------------------
 

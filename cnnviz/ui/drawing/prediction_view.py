@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cnnviz.ui.drawing.input_preview import InputPreview
 from cnnviz.ui.drawing.model_inputs import DEFAULT_INPUT_SHAPE, shape_text
 from cnnviz.ui.drawing.model_notice import ModelNotice
 from cnnviz.ui.drawing.probability_chart import ProbabilityChart
 from cnnviz.ui.elided_label import ElidedLabel
+from cnnviz.ui.reflow_row import ReflowRow
 
 __all__ = ["PredictionView", "NO_PREDICTION"]
 
@@ -51,16 +52,20 @@ class PredictionView(QWidget):
         chart_layout.addWidget(self._chart)
         self._notice = ModelNotice(self._chart_area)
 
-        layout = QGridLayout(self)
+        preview_column = QVBoxLayout()
+        preview_column.setSpacing(2)
+        preview_column.addWidget(self._preview)
+        preview_column.addWidget(self._preview_title)
+        preview_column.addStretch(1)
+        chart_column = QVBoxLayout()
+        chart_column.addWidget(self._chart_area)
+        # In a narrow panel the chart goes under the preview rather than widening the panel.
+        self._row = ReflowRow([preview_column, chart_column], spacing=10, stretches=[0, 1], parent=self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._prediction_label, 0, 0, 1, 2)
-        layout.addWidget(self._preview, 1, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(self._preview_title, 2, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(self._chart_area, 1, 1, 2, 1)
-        layout.setColumnStretch(1, 1)
-        layout.setRowStretch(2, 1)
-        layout.setHorizontalSpacing(10)
-        layout.setVerticalSpacing(2)
+        layout.setSpacing(2)
+        layout.addWidget(self._prediction_label)
+        layout.addWidget(self._row, 1)
 
     # --- public -------------------------------------------------------------------------
 

@@ -61,7 +61,7 @@ class ProbabilityChart(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._plot)
-        self.setMinimumSize(150, 110)
+        self.setMinimumSize(120, 110)
         plot_item = self._plot.getPlotItem()
         plot_item.setMouseEnabled(x=False, y=False)
         plot_item.setMenuEnabled(False)

@@ -12,18 +12,22 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from cnnviz.core.checks import is_int
 from cnnviz.core.datasets import Dataset, load_dataset
-from cnnviz.core.preprocessing import preprocess_batch
-from cnnviz.ui.drawing.model_inputs import resized_plane
+from cnnviz.core.preprocessing import fit_batch
 from cnnviz.ui.drawing.modes import MODE_DATASETS, SAMPLE_SPLIT
+from cnnviz.ui.reflow_row import ReflowRow, row
 
-__all__ = ["Sample", "SamplePicker"]
+__all__ = ["NO_SAMPLE", "Sample", "SamplePicker"]
 
 #: The spin box's limit until the mode's dataset is loaded and tells its size.
 _UNKNOWN_MAXIMUM = 9999
+#: The spin box's value (shown as :data:`NO_SAMPLE`) while no test image of the mode is shown.
+_NONE = -1
+#: What the *Sample #* box reads while no test image of the mode's dataset is shown.
+NO_SAMPLE = "–"
 
 
 @dataclass(frozen=True)
@@ -75,21 +79,23 @@ class SamplePicker(QWidget):
         )
         self._sample_label = QLabel("Sample #", self)
         self._sample_spin = QSpinBox(self)
-        self._sample_spin.setRange(0, _UNKNOWN_MAXIMUM)
+        # Below 0 it reads "–": no test image of this mode is shown (Load then takes the first).
+        self._sample_spin.setRange(_NONE, _UNKNOWN_MAXIMUM)
+        self._sample_spin.setSpecialValueText(NO_SAMPLE)
+        self._sample_spin.setValue(_NONE)
         self._sample_spin.setToolTip("Index of the test image to load.")
         self._sample_label.setBuddy(self._sample_spin)
         self._load_button = QPushButton("Load", self)
         self._load_button.setToolTip("Show the test image with the index on the left.")
         # The style's 80 px minimum would make the panel wider than a narrow dock.
-        self._load_button.setMinimumWidth(self.fontMetrics().horizontalAdvance("Load") + 28)
+        self._load_button.setMinimumWidth(self.fontMetrics().horizontalAdvance("Load") + 20)
 
-        layout = QHBoxLayout(self)
+        # In a narrow panel the index and Load go under Random sample instead of widening it.
+        self._row = ReflowRow([row(self._random_button, stretch_after=0),
+                               row(self._sample_label, self._sample_spin, self._load_button, spacing=4)], parent=self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._random_button)
-        layout.addStretch(1)
-        layout.addWidget(self._sample_label)
-        layout.addWidget(self._sample_spin)
-        layout.addWidget(self._load_button)
+        layout.addWidget(self._row)
 
         self._random_button.clicked.connect(self._on_random_clicked)
         self._load_button.clicked.connect(self._on_load_clicked)
@@ -101,6 +107,8 @@ class SamplePicker(QWidget):
         self._mode = mode
         dataset = self._datasets.get(mode)
         self._sample_spin.setMaximum(len(dataset) - 1 if dataset is not None else _UNKNOWN_MAXIMUM)
+        # The number shown was of the other mode's dataset: none of this one's is shown yet.
+        self._sample_spin.setValue(_NONE)
 
     def sample(self, index: int | None, input_shape: tuple[int, int, int]) -> Sample | None:
         """Test image ``index`` of the mode's dataset, fitted to ``input_shape``'s height and width.
@@ -140,9 +148,10 @@ class SamplePicker(QWidget):
         height, width, _ = input_shape
         resized = ""
         if image.shape[:2] != (height, width):
-            # A model with another input size still gets the sample, scaled to its input.
-            resized = f", scaled from {image.shape[0]}×{image.shape[1]} to {height}×{width}"
-            image = resized_plane(preprocess_batch(image[np.newaxis])[0, :, :, 0], height, width)
+            # A model with another input size still gets the sample, fitted to its input as training
+            # fits the dataset (aspect kept, centred on black).
+            resized = f", fitted from {image.shape[0]}×{image.shape[1]} to {height}×{width}"
+            image = fit_batch(image[np.newaxis], (height, width, 1))[0][0, :, :, 0]
         message = (f"Test sample #{index} of {dataset.name}{resized}: true class "
                    f"{dataset.class_names[label]!r}. Draw over it to change it.")
         return Sample(image=image, label=label, index=index, message=message)
@@ -193,7 +202,7 @@ class SamplePicker(QWidget):
         self.sig_sample_requested.emit(None)
 
     def _on_load_clicked(self) -> None:
-        requested = self._sample_spin.value()
+        requested = max(self._sample_spin.value(), 0)
         dataset = self.dataset()
         if dataset is None:
             return

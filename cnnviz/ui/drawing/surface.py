@@ -41,7 +41,7 @@ class DrawingSurface(QWidget):
         self._brush_size = DEFAULT_BRUSH_SIZE
         self._last_point: QPointF | None = None
         self._erasing = False
-        self.setMinimumSize(200, 200)
+        self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)

@@ -1,8 +1,10 @@
 """The per-class accuracy chart of the Evaluation tab: one bar per true class, the overall line.
 
-Each bar is a class's diagonal count over its row's total, its value in % written above it; a
-red dashed line marks the overall accuracy. The axis starts just below the lowest bar, so
-small differences stay visible. Class names under the bars are as long as the width lets
+Each bar is a class's diagonal count over its row's total, drawn and labelled in percent (the
+axis, the values above the bars and the tooltips all speak %); a red dashed line, labelled
+"all" in the margin left of the first bar, marks the overall accuracy. The axis starts just
+below the lowest bar, so small differences stay visible, and ends high enough for the values
+above the bars to fit, whatever the chart's height. Class names under the bars are as long as the width lets
 them be without overlap (:func:`cnnviz.ui.plots.class_labels.spaced_labels`); hovering over a bar
 tells its class and accuracy in full.
 """
@@ -28,6 +30,8 @@ BAR_TOOLTIP = ("Accuracy of each true class (its diagonal count over its row's t
 """The chart's tooltip (plus which index is which class when the axis shows indices)."""
 
 _BAR_COLOUR = "#1f77b4"
+_VALUE_ROOM_PX = 20   # pixels above a full bar for the value written over it (its text box)
+_LEFT_MARGIN = 1.5    # bar widths left of the first bar, where the overall line is labelled "all"
 
 
 class ClassAccuracyChart(pg.PlotWidget):
@@ -47,14 +51,14 @@ class ClassAccuracyChart(pg.PlotWidget):
         self.setToolTip(self._tooltip)
         self._plot = self.getPlotItem()
         self._plot.setTitle("Accuracy per class")
-        self._plot.setLabel("left", "accuracy (fraction)")
+        self._plot.setLabel("left", "accuracy (%)")
         self._plot.setLabel("bottom", "true class")
         self._plot.showGrid(y=True, alpha=0.25)
         self._plot.setMouseEnabled(x=False, y=False)
         self._plot.hideButtons()
         self._plot.setMenuEnabled(False)
-        self._plot.setYRange(0.0, 1.0, padding=0.04)
-        self._plot.getAxis("left").setTicks([[(value, f"{value:g}") for value in np.linspace(0.0, 1.0, 6)]])
+        self._plot.setYRange(0.0, 100.0, padding=0.04)
+        self._plot.getAxis("left").setTicks([[(value, f"{value:g}") for value in np.linspace(0.0, 100.0, 6)]])
         self._bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=0.7,
                                      brush=pg.mkBrush(_BAR_COLOUR), pen=pg.mkPen("#0d4f80"))
         self._plot.addItem(self._bars)
@@ -78,12 +82,10 @@ class ClassAccuracyChart(pg.PlotWidget):
         self._evaluation = evaluation
         accuracy = np.nan_to_num(np.asarray(evaluation.per_class_accuracy, dtype=float), nan=0.0)
         positions = np.arange(len(accuracy), dtype=float)
-        self._bars.setOpts(x=positions, height=accuracy, width=0.7)
-        self._plot.setXRange(-0.6, len(accuracy) - 0.4, padding=0)
+        self._bars.setOpts(x=positions, height=100.0 * accuracy, width=0.7)
+        self._plot.setXRange(-_LEFT_MARGIN, len(accuracy) - 0.4, padding=0)
         self._label_bars()
-        low, high = self.bar_range()
-        self._plot.setYRange(low, high, padding=0)
-        self._plot.getAxis("left").setTicks([[(value, f"{value:.2g}") for value in nice_ticks(low, high, 5)]])
+        self._apply_range()
         # Each bar's value above it (the axis may start well above zero, so heights alone mislead).
         while len(self._bar_texts) < len(accuracy):
             text = pg.TextItem("", anchor=(0.5, 1.0), color="#222")
@@ -96,35 +98,41 @@ class ClassAccuracyChart(pg.PlotWidget):
             text.setVisible(index < len(accuracy))
             if index < len(accuracy):
                 text.setText(f"{100 * accuracy[index]:.0f}")
-                text.setPos(float(index), float(min(accuracy[index], high)))
-        self._overall_line.setValue(evaluation.accuracy)
+                text.setPos(float(index), 100.0 * float(accuracy[index]))
+        self._overall_line.setValue(100.0 * evaluation.accuracy)
         self._overall_line.setVisible(True)
         # Short enough for the narrowest pane: a longer title widens the plot past its widget.
         self._plot.setTitle("Accuracy per class, %")
 
     def bar_heights(self) -> np.ndarray:
-        """The bars' heights (0 for a class without images)."""
-        return np.asarray(self._bars.opts["height"], dtype=float)
+        """The classes' accuracies the bars show, as fractions (0 for a class without images)."""
+        return np.asarray(self._bars.opts["height"], dtype=float) / 100.0
 
     def bar_range(self) -> tuple[float, float]:
-        """The accuracy axis: from 0.05 below the lowest bar (at least 0) to 1 plus room for the
-        values written above the bars."""
+        """The accuracy axis, as fractions: from 0.05 below the lowest bar (at least 0) to 1 plus
+        room for the values written above the bars (``_VALUE_ROOM_PX`` at the chart's height)."""
         heights = self.bar_heights()
         if not heights.size:
             return 0.0, 1.0
         low = max(0.0, float(heights.min()) - 0.05)
         if self._evaluation is not None:
             low = min(low, max(0.0, float(self._evaluation.accuracy) - 0.05))
-        return low, 1.0 + 0.08 * (1.0 - low)
+        view_height = self._plot.getViewBox().height()
+        share = min(0.4, max(0.08, _VALUE_ROOM_PX / view_height)) if view_height > 0 else 0.08
+        return low, 1.0 + share / (1.0 - share) * (1.0 - low)
 
     def shown_range(self) -> tuple[float, float]:
-        """The accuracy range the chart shows now (its view's vertical range)."""
+        """The accuracy range the chart shows now (its view's vertical range), as fractions."""
         low, high = self._plot.getViewBox().viewRange()[1]
-        return float(low), float(high)
+        return float(low) / 100.0, float(high) / 100.0
 
     def overall_accuracy(self) -> float | None:
-        """Where the overall-accuracy line is drawn, or None while it is hidden (no evaluation)."""
-        return float(self._overall_line.value()) if self._overall_line.isVisible() else None
+        """Where the overall-accuracy line is drawn (a fraction), or None while it is hidden."""
+        return float(self._overall_line.value()) / 100.0 if self._overall_line.isVisible() else None
+
+    def axis_label(self) -> str:
+        """The accuracy axis's label."""
+        return self._plot.getAxis("left").labelText
 
     def value_texts(self) -> list[str]:
         """The values written above the bars, in class order."""
@@ -152,7 +160,7 @@ class ClassAccuracyChart(pg.PlotWidget):
         if self._evaluation is None:
             return
         names = tuple(self._evaluation.class_names)
-        spacing = self._plot.getViewBox().width() / (len(names) + 0.2)  # the x range is n + 0.2 wide
+        spacing = self._plot.getViewBox().width() / (len(names) - 0.4 + _LEFT_MARGIN)  # the x range's width
         metrics = QFontMetrics(self.font())
         self._bar_labels = spaced_labels(names, metrics, spacing)
         self._plot.getAxis("bottom").setTicks([[(float(index), text) for index, text in self._bar_labels]])
@@ -160,8 +168,16 @@ class ClassAccuracyChart(pg.PlotWidget):
             f"{BAR_TOOLTIP}\nClasses: {class_key(names)}.")
         self.setToolTip(self._tooltip)
 
+    def _apply_range(self) -> None:
+        """Show :meth:`bar_range` (in %), with ticks in %."""
+        low, high = (100.0 * value for value in self.bar_range())
+        self._plot.setYRange(low, high, padding=0)
+        self._plot.getAxis("left").setTicks([[(value, f"{value:g}") for value in nice_ticks(low, min(high, 100.0), 5)]])
+
     def _on_view_resized(self) -> None:
         self._label_bars()
+        if self._evaluation is not None:
+            self._apply_range()
 
     def _on_mouse_moved(self, scene_position) -> None:
         if self._evaluation is None or not self._plot.getViewBox().sceneBoundingRect().contains(scene_position):

@@ -118,7 +118,8 @@ class EvaluationPanel(QWidget):
         self.gallery_note.setWordWrap(True)
         self.gallery_note.setToolTip("How many of the selected images the gallery shows.")
         self.chosen_label = ElidedLabel(3, "The test image now in the canvas.")
-        self.chosen_label.set_full_text("Click an image to load it into the canvas.")
+        # Empty until an image is chosen: the note above says what a click does (one hint at a time).
+        self.chosen_label.set_full_text("")
         self.show_in_viewers_button = QPushButton("Show in viewers")
         self.show_in_viewers_button.setToolTip("Go to the Feature maps tab to look inside the model for the "
                                                "image loaded from here (Ctrl+1 … Ctrl+4 for the other viewers).")
@@ -274,13 +275,13 @@ class EvaluationPanel(QWidget):
         self._gallery_indices = shown
         self.gallery.show_images(evaluation, shown)
         self.gallery_label.setText(title)
+        click = "Click an image to load it into the canvas and every viewer; you stay here."
         if len(indices) > len(shown):
-            self.gallery_note.setText(f"Showing the {len(shown)} most confident of {len(indices):,} images.")
+            self.gallery_note.setText(f"Showing the {len(shown)} most confident of {len(indices):,} images. {click}")
         elif len(indices) == 0:
             self.gallery_note.setText("No images here.")
         else:
-            self.gallery_note.setText("Click an image to load it into the canvas and every viewer; "
-                                      "you stay here.")
+            self.gallery_note.setText(click)
 
     # -- slots -------------------------------------------------------------------------------------
     def _on_evaluate_clicked(self) -> None:

@@ -383,18 +383,19 @@ class ExperimentsPanel(QWidget):
         self.sig_cancel_requested.emit()
 
     def _on_export_csv_clicked(self) -> None:
-        path = ask_save_path(self, "Export the results table", "experiment.csv", "CSV files (*.csv)")
+        path = ask_save_path(self, "Export table", "experiment_results.csv", "CSV files (*.csv)")
         if path:
             self._export(self.export_csv, path)
 
     def _on_export_figure_clicked(self) -> None:
-        path = ask_save_path(self, "Export the loss curves", "experiment.png",
+        # A short title (a long one is cut off in the title bar); the file name carries the detail.
+        path = ask_save_path(self, "Export figure", "experiment_loss-curves.png",
                              "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
         if path:
             self._export(self.export_figure, path)
 
     def _on_save_report_clicked(self) -> None:
-        path = ask_save_path(self, "Save the experiment report", "experiment.md", "Markdown files (*.md)")
+        path = ask_save_path(self, "Save report", "experiment_report.md", "Markdown files (*.md)")
         if path:
             self._export(self.save_report, path)
 

@@ -17,7 +17,16 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+)
 
 from cnnviz.core.runs import RunInfo, list_runs, user_data_dir
 from cnnviz.service.payloads import ReplayResult
@@ -39,6 +48,8 @@ class HistoryPanel(QWidget):
 
     sig_replay_requested = Signal(str, int)
     """Inspect the current input with the checkpoint of this run folder after this epoch (0-based)."""
+    sig_resume_requested = Signal(str, int)
+    """Continue the run in this folder, in the window, until it has this many epochs in all."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -75,6 +86,16 @@ class HistoryPanel(QWidget):
         details_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         details_scroll.setWidget(self.details_label)
         details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue the selected run in the window from its last complete epoch "
+                                      "(its model, optimizer state and data order), writing into its folder.")
+        self.resume_epochs_spin = QSpinBox()
+        self.resume_epochs_spin.setRange(1, 10_000)
+        self.resume_epochs_spin.setPrefix("to epoch ")
+        self.resume_epochs_spin.setToolTip("The total number of epochs the resumed run should reach.")
+        # Beside Refresh: the details beside the list have no width to spare on a laptop screen.
+        top.addWidget(self.resume_button)
+        top.addWidget(self.resume_epochs_spin)
         # The runs and the selected run's details side by side above, the replay below with the
         # whole width: the grids of kernels and maps need room more than the list does.
         left = QSplitter(Qt.Orientation.Horizontal)
@@ -122,6 +143,7 @@ class HistoryPanel(QWidget):
         self.refresh_button.clicked.connect(self._on_refresh_clicked)
         self.run_table.itemSelectionChanged.connect(self._on_run_selection_changed)
         self.replay.sig_replay_requested.connect(self.sig_replay_requested)
+        self.resume_button.clicked.connect(self._on_resume_clicked)
 
     # -- public interface: runs --------------------------------------------------------------------
     def set_runs_root(self, path: str | Path | None) -> None:
@@ -236,13 +258,39 @@ class HistoryPanel(QWidget):
                 "cnnviz train), then press Refresh.")
 
     def _show_run_details(self) -> None:
+        self._show_resume()
         if self._run is None:
             self.details_label.setText(html.escape(NO_RUN_HINT if self._runs or not self._listed
                                                    else self._no_runs_text()))
         else:
             self.details_label.setText(run_details_html(self._run))
 
+    def _show_resume(self) -> None:
+        """Offer Resume for a run that can continue (ended, with its last epoch's training state)."""
+        run = self._run
+        resumable = run is not None and run.resumable
+        self.resume_button.setEnabled(resumable)
+        self.resume_epochs_spin.setEnabled(resumable)
+        if run is None:
+            self.resume_button.setToolTip("Select a run to continue it.")
+            return
+        if not resumable:
+            why = ("it is being written now" if run.status == "running" else
+                   "it holds no training state to continue from (written by an older cnnviz)")
+            self.resume_button.setToolTip(f"The run {run.name} cannot be resumed: {why}.")
+            return
+        planned = run.info.get("epochs_planned")
+        target = planned if isinstance(planned, int) and planned > run.num_epochs else run.num_epochs + 1
+        self.resume_epochs_spin.setMinimum(run.num_epochs + 1)
+        self.resume_epochs_spin.setValue(target)
+        self.resume_button.setToolTip(f"Continue {run.name} ({run.status}, {counted(run.num_epochs, 'epoch')}) "
+                                      "in the window, writing into its folder.")
+
     # -- slots -------------------------------------------------------------------------------------
+    def _on_resume_clicked(self) -> None:
+        if self._run is not None and self._run.resumable:
+            self.sig_resume_requested.emit(str(self._run.path), self.resume_epochs_spin.value())
+
     def _on_refresh_clicked(self) -> None:
         self.refresh()
 

@@ -9,6 +9,7 @@ half-typed number is never taken as the setting.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from operator import attrgetter
@@ -38,6 +39,17 @@ def _element(name: str, index: int) -> Callable[[cfg.LayerSpec], int]:
 
 def _pool_strides(layer) -> tuple[int, int]:
     return layer.strides or layer.pool_size
+
+
+def _element_blamed(problem: cfg.ConfigError, value: int, index: int) -> bool:
+    """Whether element ``index`` (0: height or vertical, 1: width or horizontal), of value ``value``,
+    of a pair-valued setting is what ``problem`` is about; when the message does not tell, both are."""
+    if "must be positive" in problem.message:
+        return value <= 0
+    larger = re.search(r"larger than its (\d+)x(\d+) input", problem.message)
+    if larger:
+        return value > int(larger.group(index + 1))
+    return True
 
 
 # Per layer type: (setting, config field, how the field's value follows from the editor's value,
@@ -86,6 +98,16 @@ def _settings(layer: cfg.LayerSpec, is_last: bool) -> list[tuple]:
     if isinstance(layer, cfg.Dropout):
         return [("rate", "rate", None, attrgetter("rate"), _FLOAT, (0.0, 1.0),
                  "Fraction of values zeroed while training, in [0, 1)")]
+    if isinstance(layer, cfg.BatchNormalization):
+        return [
+            ("momentum", "momentum", None, attrgetter("momentum"), _FLOAT, (0.0, 1.0, 3, 0.01),
+             "Share of the moving mean and variance kept at each training step, in (0, 1); Keras uses 0.99"),
+            ("epsilon", "epsilon", None, attrgetter("epsilon"), _FLOAT, (0.0, 1.0, 5, 0.0001),
+             "Added to the variance so no channel is divided by zero; greater than 0, Keras uses 0.001"),
+        ]
+    if isinstance(layer, cfg.Activation):
+        return [("activation", "activation", None, attrgetter("activation"), _CHOICE, cfg.ACTIVATIONS,
+                 "Activation applied to every value")]
     if isinstance(layer, cfg.Dense):
         activations = cfg.ACTIVATIONS + ((cfg.OUTPUT_ACTIVATION,) if is_last else ())
         return [
@@ -142,14 +164,25 @@ class LayerForm(QGroupBox):
             self._connect(editor, kind, spec)
         if isinstance(layer, cfg.Flatten):
             self._form.addRow(QLabel("No settings: flattens (h, w, c) to h·w·c values."))
+        elif isinstance(layer, cfg.GlobalAveragePooling2D):
+            self._form.addRow(QLabel("No settings: the mean of each channel over the map, (h, w, c) to c values."))
+        elif isinstance(layer, cfg.GlobalMaxPooling2D):
+            self._form.addRow(QLabel("No settings: the maximum of each channel over the map, (h, w, c) to c "
+                                     "values."))
         self.set_problems(problems)
 
     def set_problems(self, problems: list[cfg.ConfigError]) -> None:
         """Mark the settings that ``problems`` (of this layer) name; the editors stay as they are."""
+        elements: dict[str, int] = {}
         for setting, (label, editor, spec) in self._rows.items():
             field = spec[1]
             problem = next((item for item in problems if item.setting and (
                 item.setting == field or item.setting.split("_")[0] == setting.split("_")[0])), None)
+            if spec[2] is not None:   # one element of a pair: (height, width), (vertical, horizontal)
+                index = elements[field] = elements.get(field, -1) + 1
+                if problem is not None and self._layer is not None \
+                        and not _element_blamed(problem, spec[3](self._layer), index):
+                    problem = None
             text = setting.replace("_", " ").capitalize()
             if problem is None:
                 label.setText(text)
@@ -183,8 +216,11 @@ class LayerForm(QGroupBox):
             box.addItems(list(bounds))
             box.setCurrentText(value)
         else:
-            box = QSpinBox() if kind == _INT else QDoubleSpinBox(decimals=2, singleStep=0.05)
-            box.setRange(*bounds)
+            # A float's bounds may name its decimals and step: (low, high[, decimals, step]).
+            low, high, *precision = bounds
+            decimals, step = precision or (2, 0.05)
+            box = QSpinBox() if kind == _INT else QDoubleSpinBox(decimals=decimals, singleStep=step)
+            box.setRange(low, high)
             box.setValue(value)
             # The value is taken when typing ends, not at every keystroke.
             box.setKeyboardTracking(False)

@@ -46,6 +46,8 @@ NEW_LAYERS = {
     "average_pooling2d": cfg.AveragePooling2D(), "spectral_pooling2d": cfg.SpectralPooling2D((14, 14)),
     "dropout": cfg.Dropout(rate=0.2),
     "flatten": cfg.Flatten(), "dense": cfg.Dense(units=64),
+    "batch_normalization": cfg.BatchNormalization(), "activation": cfg.Activation("relu"),
+    "global_average_pooling2d": cfg.GlobalAveragePooling2D(), "global_max_pooling2d": cfg.GlobalMaxPooling2D(),
 }
 
 
@@ -63,6 +65,10 @@ def describe_layer(layer: cfg.LayerSpec, name: str) -> str:
         details = f"rate {layer.rate:g}"
     elif isinstance(layer, cfg.Dense):
         details = f"{counted(layer.units, 'unit')}, {layer.activation}"
+    elif isinstance(layer, cfg.BatchNormalization):
+        details = f"momentum {layer.momentum:g}, epsilon {layer.epsilon:g}"
+    elif isinstance(layer, cfg.Activation):
+        details = layer.activation
     else:
         details = ""
     return f"{name} — {layer.label} {details}".rstrip()

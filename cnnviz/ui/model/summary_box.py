@@ -64,4 +64,9 @@ class SummaryBox(QGroupBox):
                 if column == 2:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.table.setItem(row, column, item)
-        self.total_label.setText(f"Total params: {summary.total_parameters:,} (all trainable)")
+        if summary.non_trainable_parameters:
+            self.total_label.setText(f"Total params: {summary.total_parameters:,} "
+                                     f"({summary.trainable_parameters:,} trainable, "
+                                     f"{summary.non_trainable_parameters:,} moving statistics)")
+        else:
+            self.total_label.setText(f"Total params: {summary.total_parameters:,} (all trainable)")

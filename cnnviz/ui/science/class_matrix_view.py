@@ -185,13 +185,21 @@ class ClassMatrixView(QGroupBox):
     def _on_matrix_clicked(self) -> None:
         self.sig_matrix_requested.emit(self.samples_spin.value())
 
+    def _file_stem(self) -> str:
+        """``similarity-matrix_conv2d_filter-3``: the file name says what the matrix is of."""
+        result = self._result
+        if result is None:
+            return "similarity-matrix"
+        return f"similarity-matrix_{result.layer}_filter-{result.filter_index}"
+
+    # Short dialog titles (a long one is cut off in the title bar); the file name carries the detail.
     def _on_export_csv_clicked(self) -> None:
-        path = ask_save_path(self, "Export the similarity matrix", "similarity-matrix.csv", "CSV table (*.csv)")
+        path = ask_save_path(self, "Export table", f"{self._file_stem()}.csv", "CSV table (*.csv)")
         if path:
             self._export(self.export_csv, path)
 
     def _on_export_figure_clicked(self) -> None:
-        path = ask_save_path(self, "Export the similarity matrix figure", "similarity-matrix.png",
+        path = ask_save_path(self, "Export figure", f"{self._file_stem()}.png",
                              "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
         if path:
             self._export(self.export_figure, path)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.datasets import MNIST_CLASSES
 from cnnviz.service.payloads import ModelInfo
-from cnnviz.ui.viewers.colour_bars import set_colorbar_levels
+from cnnviz.ui.viewers.colour_bars import set_colorbar_levels, set_sparse_ticks
 from cnnviz.ui.viewers.colour_maps import get_colormap, image_levels
 
 DEFAULT_DATASET = "mnist-sample"
@@ -231,6 +231,8 @@ class ImagePlot:
         rectangle = (0.0, float(width), 0.0, float(height)) if extent is None else extent
         self.item.setRect(QRectF(rectangle[0], rectangle[2], rectangle[1] - rectangle[0],
                                            rectangle[3] - rectangle[2]))
+        # Few ticks: beside a small image, pyqtgraph's own would run into each other.
+        set_sparse_ticks(self.plot, rectangle)
         if self._shape != array.shape or self._extent != rectangle:
             # No view limits: with the aspect ratio locked they would crop the image in a tall cell.
             x_low, x_high = sorted(rectangle[:2])

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -56,12 +57,13 @@ PRUNE_TOOLTIP = ("Zero the kernels and biases of the dead filters listed above i
                  "open the model file again to undo it. The viewers follow the pruned model.")
 
 
-def _indices_text(indices: tuple[int, ...]) -> str:
+def _indices_text(indices: tuple[int, ...], unit: str = "filter") -> str:
+    """``"1 filter (#1)"``, ``"3 filters (#0, #4, #9)"``: how many and which; "none" for none."""
     if not indices:
         return "none"
-    listed = ", ".join(str(index) for index in indices[:MAX_LISTED])
-    more = f", … (+{len(indices) - MAX_LISTED})" if len(indices) > MAX_LISTED else ""
-    return f"{len(indices)}: {listed}{more}"
+    listed = ", ".join(f"#{index}" for index in indices[:MAX_LISTED])
+    more = f", … +{len(indices) - MAX_LISTED}" if len(indices) > MAX_LISTED else ""
+    return f"{counted(len(indices), unit)} ({listed}{more})"
 
 
 class DeadFiltersTab(QWidget):
@@ -222,8 +224,9 @@ class DeadFiltersTab(QWidget):
             cells = (
                 (entry.layer, f"{entry.kind} layer"),
                 (str(report.num_filters), f"{report.num_filters} {entry.unit_name}"),
-                (_indices_text(report.near_zero_kernels), ", ".join(map(str, report.near_zero_kernels)) or "none"),
-                (_indices_text(report.never_active), ", ".join(map(str, report.never_active)) or "none"),
+                (_indices_text(report.near_zero_kernels, unit),
+                 ", ".join(map(str, report.near_zero_kernels)) or "none"),
+                (_indices_text(report.never_active, unit), ", ".join(map(str, report.never_active)) or "none"),
                 (f"{format_number(float(norms[weakest]))} ({unit} {weakest})",
                  f"largest kernel norm {format_number(float(norms.max()))}"),
                 ("n/a" if quietest is None else f"{format_number(float(peaks[quietest]))} ({unit} {quietest})",
@@ -259,6 +262,17 @@ class DeadFiltersTab(QWidget):
         noun = "units" if kinds == {"dense"} else "filters"
         noun = noun[:-1] if result.num_pruned == 1 else noun
         self.prune_note.setText(f"Zeroed {result.num_pruned} {noun} ({pruned or 'none'}). {kept}")
+        self._scroll_into_view(self.prune_note)
+
+    def _scroll_into_view(self, widget: QWidget) -> None:
+        """Scroll the page that holds this tab (the window's scroll area) until ``widget`` shows."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            parent.widget().layout().activate()   # the note's new text must be laid out first
+            parent.ensureWidgetVisible(self.accuracy_label, 0, 0)
+            parent.ensureWidgetVisible(widget, 0, 10)
 
     def clear_results(self) -> None:
         """Forget the results, and clear the marks announced for the previous model."""

@@ -139,10 +139,10 @@ class FlipTab(QWidget):
         gradients_layout.addWidget(self.scale_caption)
         gradients_layout.addStretch(0)
 
-        self.kernels_grid = FilterGrid(value_label="weight")
+        self.kernels_grid = FilterGrid(value_label="weight (flipped)")
         self.kernels_grid.setToolTip("The kernels rotated by 180° (K[::-1, ::-1]) for the chosen input channel: "
                                      "one per filter of the layer.")
-        self.output_grid = FilterGrid(value_label="gradient")
+        self.output_grid = FilterGrid(value_label="pre-activation gradient")
         self.output_grid.setToolTip("The gradient with respect to each filter's output before its activation, "
                                     "dilated for strides above 1: what is convolved with the flipped kernels. "
                                     "Each map on its own colour scale.")

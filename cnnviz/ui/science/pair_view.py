@@ -24,6 +24,8 @@ the page never needs to scroll sideways."""
 HINT = ("Choose a layer, a filter and input B (a test image of some class), then press Compare: the "
         "filter's feature maps for the current input (A) and for B, their Fourier spectra, and how alike "
         "those spectra are (report §5.1: the spectra of a 4 and a 7 look alike, those of an 8 and a 1 do not).")
+STALE_NOTE = "Out of date: A or B changed since this comparison; press “Compare A and B” to redo it."
+"""What the similarity line says first once A or B has changed since the comparison shown."""
 _COLOUR_A = "#1f77b4"
 _COLOUR_B = "#ff7f0e"
 
@@ -41,6 +43,7 @@ class PairComparisonView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._pair = None
+        self._stale = False
         self._descriptions = ("A", "B")
         self.images_widget = pg.GraphicsLayoutWidget()
         self.images_widget.setToolTip("Rows: inputs A and B (as compared; see the thumbnails above for the "
@@ -159,7 +162,8 @@ class PairComparisonView(QWidget):
             self.spectra[index].set_image(spectrum, colormap="inferno", levels=spectrum_levels, extent=extent)
         set_colorbar_levels(self._map_colorbar, map_levels)
         set_colorbar_levels(self._spectrum_colorbar, spectrum_levels)
-        self.similarity_label.setText(comparison.verdict_text())
+        self._stale = True
+        self.mark_stale(False)
         frequencies = np.asarray(comparison.frequencies)
         fractions = []
         for index, (curve, profile, low, description) in enumerate(zip(
@@ -179,6 +183,22 @@ class PairComparisonView(QWidget):
         self._cutoff_line.setPos(comparison.cutoff)
         self._cutoff_line.setVisible(True)
         self._stack.setCurrentIndex(1)
+
+    def mark_stale(self, stale: bool) -> None:
+        """Say that A or B changed since the comparison shown (greyed, and how to refresh it), or
+        that it is current again."""
+        if self._pair is None or stale == self.is_stale():
+            return
+        self._stale = stale
+        verdict = self._pair.verdict_text()
+        self.similarity_label.setText(f"{STALE_NOTE} Shown: {verdict}" if stale else verdict)
+        colour = "color: #777;" if stale else ""
+        self.similarity_label.setStyleSheet(f"font-size: 13px; font-weight: bold; {colour}")
+        self.low_frequency_label.setStyleSheet(colour)
+
+    def is_stale(self) -> bool:
+        """Whether A or B changed since the comparison shown."""
+        return self._pair is not None and self._stale
 
     def clear(self) -> None:
         """Forget the comparison shown: the hint again."""

@@ -32,12 +32,8 @@ from PySide6.QtWidgets import (
 from cnnviz.core.results import frozen
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.science.class_matrix_view import ClassMatrixView
-from cnnviz.ui.science.common import (
-    ModelLayout,
-    WrappingLabel,
-    default_class_names,
-)
-from cnnviz.ui.science.comparison_inputs import DatasetTestSplits, thumbnail
+from cnnviz.ui.science.common import ModelLayout, WrappingLabel, default_class_names
+from cnnviz.ui.science.comparison_inputs import DatasetTestSplits, input_row, thumbnail
 from cnnviz.ui.science.pair_view import PairComparisonView
 
 
@@ -63,6 +59,8 @@ class SpectraComparisonTab(QWidget):
         self._pinned: np.ndarray | None = None
         self._busy = False
         self._requested_descriptions = ("A", "B")
+        # The images of the last comparison asked for: the one shown is out of date once A or B differs.
+        self._requested_images: tuple[np.ndarray, np.ndarray] | None = None
         self._build_controls()
         self.pair_view = PairComparisonView()
         self.matrix_view = ClassMatrixView()
@@ -134,26 +132,8 @@ class SpectraComparisonTab(QWidget):
         self.b_label = WrappingLabel("B: —")
         self.b_label.setWordWrap(True)
         self.b_label.setToolTip("Where input B comes from.")
-        b_choice = QHBoxLayout()
-        b_class = QLabel("B: class")
-        b_class.setBuddy(self.class_combo)
-        b_choice.addWidget(b_class)
-        b_choice.addWidget(self.class_combo)
-        sample_label = QLabel("sample #")
-        sample_label.setBuddy(self.sample_spin)
-        b_choice.addWidget(sample_label)
-        b_choice.addWidget(self.sample_spin)
-        b_choice.addStretch(1)
-        b_column = QVBoxLayout()
-        b_column.setSpacing(2)
-        b_column.addLayout(b_choice)
-        b_column.addWidget(self.b_label)
-        self._input_row = QHBoxLayout()
-        self._input_row.addWidget(self.a_thumbnail)
-        self._input_row.addWidget(self.a_label, 2)
-        self._input_row.addSpacing(12)
-        self._input_row.addWidget(self.b_thumbnail)
-        self._input_row.addLayout(b_column, 3)
+        self._input_row = input_row(self.a_thumbnail, self.a_label, self.b_thumbnail, self.b_label,
+                                    self.class_combo, self.sample_spin)
         self._actions = QHBoxLayout()
         self._actions.addWidget(self.compare_button)
         self._actions.addWidget(self.pin_button)
@@ -307,7 +287,8 @@ class SpectraComparisonTab(QWidget):
         """The model's test split ``(images (n, h, w, c), labels)``, read once; or why it cannot be read."""
         if not self._layout.layer_names and self._inspection is None:
             return "There is no model yet."
-        found, first = self._test_splits.read(self._layout.dataset, self._layout.seed, self._data_dir)
+        found, first = self._test_splits.read(self._layout.dataset, self._layout.seed, self._data_dir,
+                                              self._layout.input_shape)
         if isinstance(found, str):
             return found
         images, labels, class_names = found
@@ -348,7 +329,17 @@ class SpectraComparisonTab(QWidget):
             self.b_label.setToolTip("Where input B comes from.")
         else:
             self.b_label.setText("B: —")
+        self._mark_stale_pair(image_b)
         self._update_enabled()
+
+    def _mark_stale_pair(self, image_b: np.ndarray | None) -> None:
+        """Grey the comparison shown, and say so, once input A or B is no longer what it compared."""
+        if self._requested_images is None or self.pair_view.pair() is None:
+            return
+        image_a = None if self._inspection is None else np.asarray(self._inspection.image)
+        compared_a, compared_b = self._requested_images
+        self.pair_view.mark_stale(image_a is None or image_b is None or not np.array_equal(image_a, compared_a)
+                                  or not np.array_equal(np.asarray(image_b), compared_b))
 
     def _description_b(self) -> str:
         if self._pinned is not None:
@@ -389,10 +380,12 @@ class SpectraComparisonTab(QWidget):
         if self._inspection is None or image_b is None or self.layer_combo.count() == 0:
             return
         self._requested_descriptions = (self._description_a(), self._description_b())
+        self._requested_images = (frozen(np.array(self._inspection.image, dtype=np.float32)),
+                                  frozen(np.array(image_b, dtype=np.float32)))
         self.sig_science_requested.emit("compare_pair", {
             "layer": self.layer_combo.currentData(), "filter_index": self.filter_spin.value(),
-            "image_a": frozen(np.array(self._inspection.image, dtype=np.float32)),
-            "image_b": frozen(np.array(image_b, dtype=np.float32)),
+            "image_a": self._requested_images[0],
+            "image_b": self._requested_images[1],
             "exclude_dc": self.exclude_dc_check.isChecked(),
         })
 

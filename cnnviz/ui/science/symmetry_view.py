@@ -192,11 +192,13 @@ class SymmetryTab(QWidget):
         self._results.append(result)
         row = self.table.rowCount()
         self.table.insertRow(row)
-        cells = (TRANSFORM_NAMES.get(result.transform, result.transform), result.layer, f"{result.num_images:,}",
+        images = f"{result.num_images:,}" + (f" of {result.images_requested:,}" if result.images_note else "")
+        cells = (TRANSFORM_NAMES.get(result.transform, result.transform), result.layer, images,
                  format_number(result.max_abs_difference), f"{result.argmax_agreement:.1%}", verdict_cell(result))
         tooltip = f"{result.description} of {result.layer}, on {result.num_images} {result.dataset} test images " \
                   f"(seed {result.seed}): {result.verdict_text()}.\n{result.explanation}" + \
-                  (f"\nNote: {result.note}" if result.note else "")
+                  (f"\nNote: {result.note}" if result.note else "") + \
+                  (f"\nImages: {result.images_note}." if result.images_note else "")
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setToolTip(tooltip)
@@ -241,6 +243,8 @@ class SymmetryTab(QWidget):
     def _show_explanation(self, result) -> None:
         colour = SYMMETRY_COLOUR if result.is_symmetry else BROKEN_COLOUR
         note = f" Note: {result.note}." if result.note else ""
+        if result.images_note:
+            note += f" Images: {result.images_note[0].upper()}{result.images_note[1:]}."
         self.explanation_label.setText(
             f"<b style='color:{colour}'>{TRANSFORM_NAMES.get(result.transform, result.transform)}: "
             f"{result.verdict_text()}.</b> {result.explanation}{note}")

@@ -14,6 +14,8 @@ import pyqtgraph as pg
 
 COLORBAR_MINIMUM_WIDTH = 84
 """Pixels a vertical colour bar keeps however narrow its view: bar, tick labels and axis label."""
+COLORBAR_MAXIMUM_HEIGHT = 320
+"""Pixels a grid's vertical colour bar grows to at most, so that its label stays near the top."""
 
 
 def tick_label(value: float) -> str:
@@ -95,3 +97,25 @@ def colorbar_tick_labels(colorbar: pg.ColorBarItem) -> list[str]:
     """The tick labels a colour bar shows, lowest value first (for tests and checks)."""
     ticks = colorbar.axis._tickLevels or [[]]
     return [label for _, label in sorted(ticks[0])]
+
+
+def sparse_ticks(low: float, high: float, count: int = 3) -> list[tuple[float, str]]:
+    """At most ``count`` labelled ticks for a small image's axis from ``low`` to ``high``.
+
+    Round values (:func:`nice_ticks`); when there are more, the outermost two and zero (when it
+    lies inside) are kept: a frequency axis of ±0.5 cycles/pixel reads ``-0.4  0  0.4``, never a
+    crowd of labels running into each other beside a 150-pixel image.
+    """
+    low, high = sorted((float(low), float(high)))
+    values = nice_ticks(low, high, 5)
+    if len(values) > count:
+        middle = [0.0] if values[0] < 0.0 < values[-1] and count >= 3 else []
+        values = [values[0], *middle, values[-1]]
+    return [(value, tick_label(value)) for value in values]
+
+
+def set_sparse_ticks(plot: pg.PlotItem, extent: tuple[float, float, float, float], count: int = 3) -> None:
+    """Give ``plot``'s bottom and left axes :func:`sparse_ticks` over ``extent`` = (x0, x1, y0, y1)."""
+    x0, x1, y0, y1 = extent
+    plot.getAxis("bottom").setTicks([sparse_ticks(x0, x1, count)])
+    plot.getAxis("left").setTicks([sparse_ticks(y0, y1, count)])

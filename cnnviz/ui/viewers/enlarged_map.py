@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from cnnviz.ui.viewers.colour_bars import set_colorbar_levels
+from cnnviz.ui.viewers.colour_bars import set_colorbar_levels, set_sparse_ticks
 from cnnviz.ui.viewers.colour_maps import get_colormap
 from cnnviz.ui.viewers.figure_text import format_value
 
@@ -108,6 +108,8 @@ class EnlargedMap(QWidget):
             x0, x1, y0, y1 = extent
             rectangle = QRectF(x0, y0, x1 - x0, y1 - y0)
         self._item.setRect(rectangle)
+        # Few ticks: beside a small image, pyqtgraph's own would run into each other.
+        set_sparse_ticks(self._plot, (0.0, float(width), 0.0, float(height)) if extent is None else extent)
         self._colorbar.setColorMap(colormap_object)
         set_colorbar_levels(self._colorbar, (low, high))
         self._plot.setLabel("bottom", axis_labels[0])

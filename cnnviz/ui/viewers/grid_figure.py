@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph: row-major images, white background)
-from cnnviz.ui.viewers.colour_bars import COLORBAR_MINIMUM_WIDTH, set_colorbar_levels
+from cnnviz.ui.viewers.colour_bars import COLORBAR_MAXIMUM_HEIGHT, COLORBAR_MINIMUM_WIDTH, set_colorbar_levels
 from cnnviz.ui.viewers.colour_maps import get_colormap
 from cnnviz.ui.viewers.figure_text import wrap_title
 from cnnviz.ui.viewers.grid_cells import CellGrid
@@ -51,6 +51,10 @@ class GridFigure(pg.GraphicsLayoutWidget):
         self._colorbar.axis.enableAutoSIPrefix(False)
         self._colorbar.setMinimumWidth(COLORBAR_MINIMUM_WIDTH)
         outer.addItem(self._colorbar, row=1, col=2)
+        # Beside the first rows of cells, no taller than a screenful: its label (what the colours
+        # measure, written at its middle) stays on screen when many cells make the figure tall.
+        self._colorbar.setMaximumHeight(COLORBAR_MAXIMUM_HEIGHT)
+        outer.layout.setAlignment(self._colorbar, Qt.AlignmentFlag.AlignTop)
         outer.layout.setColumnStretchFactor(1, 1)
         outer.layout.setRowStretchFactor(1, 1)
         # Timers owned by the view, so that they never fire into a deleted one: one lays the

@@ -21,8 +21,8 @@ from cnnviz.ui.viewers.figure_text import format_value, wrap_title
 
 SALIENCY_READOUT_HINT = "Hover over an image to read its values."
 """The saliency panel's status line while no value is read out."""
-_AXIS_WIDTH = 40        # pixels of each panel's row axis: the same for all three, so their images match
-_PLOT_CHROME_HEIGHT = 70  # pixels of each panel's title and column axis
+_PLOT_CHROME_HEIGHT = 34  # pixels of each panel's title above its image
+_MIN_IMAGE_SIDE = 150     # the images' smallest side on screen, so that a pixel stays visible
 _COLORBAR_INSET = 28    # pixels left free at each end of a horizontal colour bar for its end labels
 
 
@@ -58,9 +58,10 @@ class SaliencyPanel(QWidget):
             plot.setAspectLocked(True)
             plot.invertY(True)
             plot.getViewBox().setDefaultPadding(0.0)
-            plot.setLabel("bottom", "column")
-            plot.setLabel("left", "row")
-            plot.getAxis("left").setWidth(_AXIS_WIDTH)
+            # No numeric axes: the view is locked to the image's pixels, and the hover read-out
+            # names the row and column (an axis would only repeat 0 .. width, or run past it).
+            plot.hideAxis("left")
+            plot.hideAxis("bottom")
             item = pg.ImageItem(axisOrder="row-major")
             plot.addItem(item)
             colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=get_colormap("gray"), label=bar_label,
@@ -90,6 +91,8 @@ class SaliencyPanel(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self._graphics, 1)
         layout.addWidget(self._status)
+        # Title, caption and colour bars take about 150 pixels; the rest is the images'.
+        self._graphics.setMinimumHeight(_MIN_IMAGE_SIDE + _PLOT_CHROME_HEIGHT + 150)
 
     def set_data(self, image: np.ndarray, saliency: np.ndarray, signed: np.ndarray, title: str,
                  saliency_colormap: str, caption: str = "") -> None:
@@ -157,7 +160,7 @@ class SaliencyPanel(QWidget):
         column_width = max(usable / 3, 90.0)
         for column in range(3):
             outer.layout.setColumnFixedWidth(column, column_width)
-        image_width = max(column_width - _AXIS_WIDTH - 8, 40)
+        image_width = max(column_width - 8, 40)
         for plot in self._plots:
             plot.setMaximumHeight(image_width * shape[0] / shape[1] + _PLOT_CHROME_HEIGHT)
         self._fit_timer.start()

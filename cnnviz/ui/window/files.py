@@ -6,6 +6,7 @@ every failure to write is a message that says what went wrong (never a traceback
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,7 +63,10 @@ class FileActions(QObject):
         """Write the visible tab as PNG (at a chosen scale), SVG or PDF."""
         window = self.window
         widget, title, add_title = self._export_target()
-        name = title.split(" — ")[0].lower().replace(" ", "-") + ".png"
+        # The dialog's title stays short (a long one is cut off); the file name carries the detail:
+        # "Feature maps — conv2d (28 filters)" suggests feature-maps_conv2d.png.
+        parts = [re.sub(r"\(.*?\)", "", part) for part in title.split(" — ")[:2]]
+        name = "_".join(re.sub(r"[^a-z0-9.]+", "-", part.lower()).strip("-") for part in parts if part.strip()) + ".png"
         path = ask_save_path(window, "Export figure", name,
                              "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)")
         if not path:
@@ -85,7 +89,7 @@ class FileActions(QObject):
         if self.window.inspection.last_result() is None:
             self.window.inform("Nothing to export", "Draw a digit or pick a sample first.")
             return
-        folder = ask_save_folder(self.window, "Export everything into folder")
+        folder = ask_save_folder(self.window, "Export all")
         if folder:
             self.export_all_to(folder)
 

@@ -2,14 +2,15 @@
 
 The window opens inside the screen's available area (a laptop's screen whole, a large one in
 part). The side panels open as wide as their content needs, within a quarter of the window, and
-scroll when narrower; the training monitor starts two lines high and grows once training starts.
+scroll when narrower (the input panel, which reflows its rows, only up and down: its dock is never
+narrower than its narrowest layout); the training monitor starts two lines high and grows once training starts.
 When the window narrows, the side panels shrink before the viewers do, and get their width back
 when it widens again.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
 
 # The side panels scroll below this width; the viewers keep at least this much.
@@ -17,13 +18,45 @@ MIN_SIDE_PANEL_WIDTH = 200
 MIN_VIEWER_WIDTH = 320
 
 
-def scrolling(panel: QWidget) -> QScrollArea:
-    """A panel in a scroll area, so small screens scroll it instead of growing the window."""
+def scrolling(panel: QWidget, never_sideways: bool = False) -> QScrollArea:
+    """A panel in a scroll area, so small screens scroll it instead of growing the window.
+
+    With ``never_sideways`` the area is never narrower than the panel's minimum width (plus the
+    vertical scroll bar), so it scrolls up and down only, whatever the panel shows.
+    """
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QScrollArea.NoFrame)
     scroll.setWidget(panel)
+    if never_sideways:
+        _MinimumWidthFollower(scroll)
     return scroll
+
+
+def _reflows(scroll: QScrollArea) -> bool:
+    """True for a panel made by :func:`scrolling` with ``never_sideways`` (it reflows when narrow)."""
+    return scroll.findChild(_MinimumWidthFollower) is not None
+
+
+class _MinimumWidthFollower(QObject):
+    """Keeps a scroll area at least as wide as its panel's minimum, as that minimum changes."""
+
+    def __init__(self, scroll: QScrollArea) -> None:
+        super().__init__(scroll)
+        self._scroll = scroll
+        scroll.widget().installEventFilter(self)
+        self._follow()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._follow()
+        return super().eventFilter(watched, event)
+
+    def _follow(self) -> None:
+        scroll = self._scroll
+        needed = (scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                  + 2 * scroll.frameWidth())
+        scroll.setMinimumWidth(max(MIN_SIDE_PANEL_WIDTH, needed))
 
 
 class DockLayout(QObject):
@@ -51,7 +84,8 @@ class DockLayout(QObject):
         self._monitor_grown = False
         self._widths_before_shrinking: dict[QDockWidget, int] = {}
         for dock in side_docks:
-            dock.widget().setMinimumWidth(MIN_SIDE_PANEL_WIDTH)
+            scroll = dock.widget()
+            scroll.setMinimumWidth(max(MIN_SIDE_PANEL_WIDTH, scroll.minimumWidth()))
         window.centralWidget().setMinimumWidth(MIN_VIEWER_WIDTH)
         # The side panels run the window's full height; the training monitor sits under the viewers
         # only, so starting a run takes height from the viewers, not from the drawing canvas.
@@ -110,8 +144,12 @@ class DockLayout(QObject):
         widths = []
         for dock in self.side_docks:
             scroll = dock.widget()
-            needed = (scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
-                      + 2 * scroll.frameWidth() + 12)
+            # A panel that reflows when narrow (the input panel) says in its size hint how wide it
+            # looks best; the others need their minimum.
+            panel = scroll.widget()
+            content = (panel.sizeHint() if isinstance(scroll, QScrollArea) and _reflows(scroll)
+                       else panel.minimumSizeHint()).width()
+            needed = content + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth() + 12
             widths.append(max(MIN_SIDE_PANEL_WIDTH, min(max(needed, int(width * 0.2)), int(width * 0.25))))
         window.resizeDocks(list(self.side_docks), widths, Qt.Horizontal)
         monitor = self.monitor_dock.widget()

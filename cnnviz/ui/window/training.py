@@ -115,6 +115,25 @@ class TrainingController(QObject):
         self.start_run_label()
         window.service.train(training=config.training)
 
+    def resume_run(self, run_path: str, epochs: int) -> None:
+        """Continue the run in ``run_path`` until it has ``epochs`` epochs, replacing the current model
+        (asking first when its training results are not saved)."""
+        window = self.window
+
+        def resume() -> None:
+            self._weights_trained_before_run = self._weights_trained
+            window.monitor.start_run(f"{Path(run_path).name} · resumed · {time.strftime('%H:%M:%S')}")
+            window.statusBar().showMessage(f"Continuing the run {Path(run_path).name} to epoch {epochs}…", 8000)
+            window.service.resume_run(run_path, epochs)
+
+        if not self._unsaved_training:
+            resume()
+            return
+        self._confirm_discard(
+            "confirm_resume_dialog", "Continue the earlier run?",
+            f"Resuming {Path(run_path).name} replaces the current model, whose trained weights are not saved.",
+            "Discard and resume", resume)
+
     def can_step(self) -> bool:
         """Whether Step batch / Step epoch make sense now: a run to step, or a model that matches a
         valid configuration to start one with."""

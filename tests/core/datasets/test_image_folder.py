@@ -17,8 +17,9 @@ from cnnviz.core.datasets import (
     load_dataset,
     read_image_folder,
 )
-from cnnviz.core.datasets.image_fitting import fit_picture, fitted_size
+from cnnviz.core.datasets.image_fitting import fit_picture
 from cnnviz.core.datasets.image_folder import split_indices
+from cnnviz.core.preprocessing.model_input import fitted_size
 from cnnviz.imaging import decode_picture, install_image_decoder
 from tests.core.datasets.image_folders import CLASS_COLOURS, save_picture, write_image_folder
 
@@ -67,7 +68,7 @@ def test_pictures_are_scaled_to_fit_keeping_their_aspect_then_centred_on_black()
     wide = np.zeros((20, 40, 3), np.uint8)
     wide[...] = (255, 0, 0)
     image = fit_picture(wide, (16, 16, 3))
-    assert fitted_size(20, 40, 16, 16) == (8, 16)
+    assert fitted_size(20, 40, (16, 16)) == (8, 16)
     assert image.shape == (16, 16, 3)
     assert (image[4:12, :] == (255, 0, 0)).all()  # the picture, full width, in the middle rows
     assert (image[:4] == 0).all() and (image[12:] == 0).all()  # black bars above and below

@@ -80,3 +80,21 @@ def test_a_picture_declaring_a_gigantic_size_is_refused_before_it_is_decoded(can
         "try:\n    read_image_file(sys.argv[1])\nexcept ValueError as error:\n    print(error)\n", str(path))
     assert status == 0 and "100,000×100,000" in stdout, stderr
     assert peak < PEAK_LIMIT_MB
+
+
+def test_an_opened_picture_says_how_its_colours_reached_the_model(qtbot, canvas, tmp_path):
+    path = tmp_path / "red-digit.png"
+    image = QImage(60, 60, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    for row in range(10, 50):
+        for column in range(25, 35):
+            image.setPixelColor(column, row, QColor("red"))
+    image.save(str(path))
+    with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS):
+        assert canvas.load_image_file(str(path)) is True
+    assert "converted from colour to grey (ITU-R BT.601 luminance" in canvas.message()
+    canvas.set_model("mnist-sample", (32, 24, 3))
+    with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as blocker:
+        assert canvas.load_image_file(str(path)) is True
+    assert blocker.args[0].shape == (1, 32, 24, 3)
+    assert "then repeated in R, G and B" in canvas.message()

@@ -9,8 +9,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from cnnviz.core.datasets import FASHION_MNIST_CLASSES
 from cnnviz.ui.drawing.modes import EMPTY_MESSAGE
+from cnnviz.ui.drawing.sample_picker import NO_SAMPLE
 from cnnviz.ui.drawing.surface import CANVAS_SIZE
 from tests.ui.drawing.helpers import SEVEN, SIGNAL_TIMEOUT_MS, choose_mode_with_keys, drag, draw, write_digit_png
+from tests.ui.person import type_value
 
 
 def test_starts_empty_with_a_hint(canvas):
@@ -65,7 +67,7 @@ def test_the_input_takes_the_models_shape(qtbot, canvas):
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as sampled:
         qtbot.mouseClick(canvas.samples.load_button, Qt.MouseButton.LeftButton)
     assert sampled.args[0].shape == (1, 32, 24, 3)
-    assert "scaled from 28×28 to 32×24" in canvas.message()
+    assert "fitted from 28×28 to 32×24" in canvas.message()
     with pytest.raises(ValueError, match="32 x 24"):
         canvas.set_image(np.zeros((28, 28)), preprocessed=True)
     with pytest.raises(ValueError, match="input_shape"):
@@ -96,3 +98,22 @@ def test_a_long_caption_moves_nothing(qtbot, free_canvas, tmp_path, monkeypatch)
     QApplication.processEvents()
     assert canvas.minimumSizeHint().width() == minimum_before.width()
     assert canvas.surface_size() == surface_before
+
+
+def test_a_new_mode_empties_the_sample_number_and_asks_about_the_picture_at_once(qtbot, canvas):
+    canvas.set_model("mnist-sample")
+    type_value(qtbot, canvas.samples.sample_spin, "11")
+    qtbot.mouseClick(canvas.samples.load_button, Qt.MouseButton.LeftButton)
+    assert canvas.samples.sample_spin.text() == "11" and "Test sample #11" in canvas.message()
+    with qtbot.waitSignal(canvas.sig_input_changed, timeout=1000) as emitted:
+        choose_mode_with_keys(qtbot, canvas, "shapes")
+    # The picture is asked about at once (the window predicts it without a stroke) ...
+    np.testing.assert_array_equal(emitted.args[0], canvas.current_input())
+    # ... the digit model's notice shows at once, and nothing still names the digit sample.
+    assert "trained on digits" in canvas.notice()
+    assert canvas.samples.sample_spin.text() == NO_SAMPLE
+    assert "#11" not in canvas.message() and canvas.label() is None
+    # Load with no number takes the first test image of the new mode.
+    with qtbot.waitSignal(canvas.sig_label_changed, timeout=1000):
+        qtbot.mouseClick(canvas.samples.load_button, Qt.MouseButton.LeftButton)
+    assert canvas.samples.sample_spin.text() == "0" and "of shapes" in canvas.message()

@@ -125,10 +125,12 @@ def test_a_sample_is_fitted_to_a_colour_non_square_input(picker):
     sample = picker.sample(3, (32, 24, 3))
     assert sample.index == 3 and sample.label == int(dataset.labels[3])
     assert sample.image.shape == (32, 24)
-    assert "scaled from 28×28 to 32×24" in sample.message
+    assert "fitted from 28×28 to 32×24" in sample.message
+    # As training fits the dataset: the aspect kept (a 24×24 digit), centred on black.
+    assert sample.image[:4].max() == 0.0 and sample.image[28:].max() == 0.0
     same_size = picker.sample(3, (28, 28, 1))
     np.testing.assert_array_equal(same_size.image, dataset.images[3])
-    assert "scaled" not in same_size.message
+    assert "fitted" not in same_size.message
 
 
 def test_a_missing_dataset_is_an_error_signal_not_an_exception(qtbot, picker, monkeypatch):

@@ -3,11 +3,12 @@
 import csv
 import io
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSizeF, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from cnnviz.core.config import reference_config
 from cnnviz.core.experiments import PRESETS, REPORT_NUMBERS, RunOutcome
@@ -465,3 +466,20 @@ def test_the_page_fits_a_laptop_screen(panel, qtbot):
         assert table.columnViewportPosition(column) + table.columnWidth(column) <= table.viewport().width()
     assert panel.legend().labels() == [run.label for run in runs]  # whole, though shown shortened
     assert table.item(3, 0).toolTip().startswith(runs[3].label)
+
+
+def test_the_save_dialogs_have_short_titles_and_names_that_carry_the_detail(panel, qtbot, monkeypatch):
+    asked = []
+
+    def fake_dialog(parent, caption, path, filters):   # records what the person would see; cancels
+        asked.append((caption, Path(path).name))
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
+    panel.show()
+    runs = start(panel, qtbot)
+    panel.finish(ExperimentFinished(tuple(outcome(run) for run in runs), cancelled=False))
+    for button in (panel.export_csv_button, panel.export_figure_button, panel.save_report_button):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert asked == [("Export table", "experiment_results.csv"), ("Export figure", "experiment_loss-curves.png"),
+                     ("Save report", "experiment_report.md")]

@@ -27,6 +27,7 @@ def train_runs(root: Path) -> None:
         for _ in train_run(engine, data, run, epochs=epochs, batch_size=64, seed=0):
             pass
         run.update_info(status="finished", test_accuracy=0.5)
+        run.close()
 
 
 def replay_of(run, epoch: int) -> ReplayResult:

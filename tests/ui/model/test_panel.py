@@ -307,3 +307,59 @@ def test_a_configuration_too_large_for_the_memory_limit_is_shown_as_a_problem(qt
     type_value(qtbot, panel.batch_spin, "1", finish="tab")
     assert not panel.problems() and panel.build_button.isEnabled()
     assert panel.problem_label.text().startswith("✓")
+
+
+def add_layer(panel, kind):
+    action = next(action for action in panel.add_button.menu().actions() if action.data() == kind)
+    action.trigger()
+
+
+def test_batch_normalization_global_pooling_and_activation_are_offered_and_typed_into(qtbot):
+    panel = make_panel(qtbot)
+    panel.show()
+    labels = [action.text() for action in panel.add_button.menu().actions()]
+    for label in ("BatchNormalization", "Activation", "GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+        assert label in labels
+    panel.layer_list.setCurrentRow(0)
+    add_layer(panel, "batch_normalization")
+    assert panel.config().layers[1].kind == "batch_normalization"
+    assert "momentum 0.99, epsilon 0.001" in panel.layer_list.item(1).text()
+    assert summary_rows(panel)[1] == ("batch_normalization (BatchNormalization)", "(None, 26, 26, 28)", "112")
+    assert "56 moving statistics" in panel.summary_box.total_label.text()
+
+    type_value(qtbot, editor(panel, "momentum"), "0.9")
+    assert panel.config().layers[1].momentum == pytest.approx(0.9)
+    type_value(qtbot, editor(panel, "epsilon"), "0.01", finish="tab")
+    assert panel.config().layers[1].epsilon == pytest.approx(0.01)
+    type_value(qtbot, editor(panel, "momentum"), "1")
+    assert "momentum must be in (0, 1), received 1.0" in panel.problem_label.text()
+    assert not panel.build_button.isEnabled()
+    type_value(qtbot, editor(panel, "momentum"), "0.95")
+    assert not panel.problems()
+
+    add_layer(panel, "activation")
+    assert panel.config().layers[2].kind == "activation"
+    choose(qtbot, editor(panel, "activation"), "tanh")
+    assert panel.config().layers[2].activation == "tanh"
+
+    add_layer(panel, "global_average_pooling2d")
+    assert panel.config().layers[3].kind == "global_average_pooling2d"
+    assert any("mean of each channel" in label.text() for label in panel.layer_editor.findChildren(QLabel))
+    # The max pooling after it now receives 28 values, not a map: said at that layer.
+    assert "max_pooling2d needs an image-shaped input" in panel.problem_label.text()
+
+
+@pytest.mark.parametrize("setting, text, flagged, clear", [
+    ("kernel_height", "40", "Kernel height", "Kernel width"),   # larger than the 28x28 input
+    ("kernel_width", "0", "Kernel width", "Kernel height"),     # not positive
+    ("strides_horizontal", "0", "Strides horizontal", "Strides vertical"),
+])
+def test_only_the_wrong_half_of_a_pair_is_flagged(qtbot, setting, text, flagged, clear):
+    panel = make_panel(qtbot)
+    panel.show()
+    panel.layer_list.setCurrentRow(0)
+    type_value(qtbot, editor(panel, setting), text)
+    assert panel.problems()
+    labels = {child.text().lstrip("⚠ "): child.text() for child in panel.layer_editor.findChildren(QLabel)}
+    assert labels[flagged].startswith("⚠ ")
+    assert labels[clear] == clear

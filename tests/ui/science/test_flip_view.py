@@ -106,3 +106,20 @@ def test_flip_tab_shows_the_check_the_service_attached_to_the_inspection(qtbot, 
     assert tab.problem() == ("The flipped-kernel gradient cannot be computed for this layer: there is no gradient "
                              "for 'conv2d'.")
     assert tab.problem() in tab.hint_text()
+
+
+def test_the_flipped_kernels_page_names_what_each_colour_bar_measures_where_it_can_be_read(qtbot, panel):
+    panel.resize(672, 420)   # about the Science tab in a 1366 × 768 window
+    click_tab(qtbot, panel.tabs, "Backprop = flipped convolution")
+    tab = panel.flip_tab
+    click_tab(qtbot, tab.content_tabs, "Flipped kernels and output gradient")
+    qtbot.waitUntil(lambda: tab.kernels_grid.images() is not None, timeout=5000)
+    qtbot.wait(150)
+    for grid, measure in ((tab.kernels_grid, "weight (flipped)"), (tab.output_grid, "pre-activation gradient")):
+        axis = grid.colorbar().getAxis("left")
+        assert axis.labelText.startswith(measure)
+        graphics = grid.graphics_widget()
+        label = graphics.mapFromScene(axis.label.sceneBoundingRect()).boundingRect()
+        # On screen: within the grid's view and within the first 400 pixels, above any fold.
+        assert graphics.viewport().rect().contains(label.center())
+        assert graphics.mapTo(panel, label.center()).y() < 400

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from cnnviz.ui.science.pair_view import STALE_NOTE
 from tests.ui.person import choose, type_value
 from tests.ui.science.helpers import click, click_tab, run_by_click
 
@@ -54,3 +55,34 @@ def test_the_current_input_compared_with_itself_is_more_alike_than_usual(qtbot, 
     assert "more alike than usual: above the middle 95%" in view.similarity_label.text()
     type_value(qtbot, tab.sample_spin, "2")  # choosing a test image again unpins
     assert "pinned" not in tab.b_label.text()
+
+
+def test_the_test_images_to_compare_are_fitted_to_a_colour_model_as_training_fits_them():
+    import numpy as np
+
+    from cnnviz.ui.science.comparison_inputs import DatasetTestSplits
+
+    splits = DatasetTestSplits()
+    (grey, labels, _), first = splits.read("mnist-sample", 0, None)
+    (colour, colour_labels, _), _ = splits.read("mnist-sample", 0, None, (32, 32, 3))
+    assert first and grey.shape[1:] == (28, 28, 1) and colour.shape[1:] == (32, 32, 3)
+    np.testing.assert_array_equal(labels, colour_labels)
+    np.testing.assert_array_equal(colour[..., 0], colour[..., 1])
+
+
+def test_pinning_a_new_b_marks_the_comparison_shown_out_of_date_until_compared_again(qtbot, panel, service):
+    click_tab(qtbot, panel.tabs, "Spectra comparison")
+    tab = panel.spectra_tab
+    view = tab.pair_view
+    choose(qtbot, tab.class_combo, "7")
+    value = run_by_click(qtbot, service, tab.compare_button)
+    assert view.similarity_label.text() == value.verdict_text() and not view.is_stale()
+    click(qtbot, tab.pin_button)            # B is now a copy of A: the 4 against the 7 no longer holds
+    assert view.is_stale()
+    assert view.similarity_label.text().startswith(STALE_NOTE)
+    assert "#777" in view.similarity_label.styleSheet() and "#777" in view.low_frequency_label.styleSheet()
+    value = run_by_click(qtbot, service, tab.compare_button)
+    assert not view.is_stale() and view.similarity_label.text() == value.verdict_text()
+    assert "#777" not in view.similarity_label.styleSheet()
+    type_value(qtbot, tab.sample_spin, "1")  # another test image as B: out of date again
+    assert view.is_stale()

@@ -55,3 +55,18 @@ def test_the_symmetry_header_follows_the_activation(qtbot, activation, expected,
     click_tab(qtbot, panel.tabs, "Weight-space symmetries")
     header = panel.symmetry_tab.count_label.text()
     assert expected in header and absent not in header
+
+
+def test_asking_for_more_test_images_than_the_split_holds_says_how_many_were_used(qtbot, panel, service):
+    click_tab(qtbot, panel.tabs, "Weight-space symmetries")
+    tab = panel.symmetry_tab
+    type_value(qtbot, tab.samples_spin, "5000")
+    value = run_by_click(qtbot, service, tab.permute_button)
+    assert value.num_images == 2000 and value.images_requested == 5000   # mnist-sample's test split
+    assert tab.row_texts(0)[2] == "2,000 of 5,000"
+    assert "Using the first 2,000 of 5,000 test images asked for: mnist-sample has 2,000" in \
+        tab.explanation_label.text()
+    assert "using the first 2,000 of 5,000" in tab.table.item(0, 2).toolTip()
+    type_value(qtbot, tab.samples_spin, "100")
+    run_by_click(qtbot, service, tab.permute_button)
+    assert tab.row_texts(1)[2] == "100" and "Using the first" not in tab.explanation_label.text()

@@ -137,3 +137,21 @@ def test_hovering_the_saliency_and_then_new_input_or_another_target_clears_the_r
     assert panel.status_text() == f"gradient (signed) (row 7, col 9): {format_value(new_signed)}"
     choose_with_keys(qtbot, view.target_box(), 2)
     assert panel.status_text() == SALIENCY_READOUT_HINT
+
+
+def test_the_saliency_images_are_large_and_carry_no_misleading_axis_at_laptop_size(qtbot):
+    # About what the Gradients tab leaves the panel in a 1366 × 768 window beside the docks.
+    view = shown(qtbot, GradientsView(), 672, 330)
+    view.show_inspection(make_result(reference_config(), target="class:3"))
+    qtbot.wait(200)
+    panel = view.saliency_panel()
+    assert view.is_showing_saliency()
+    assert panel.graphics_widget().height() >= 300
+    for plot, item in zip(panel._plots, panel.image_items()):
+        assert not plot.getAxis("bottom").isVisible() and not plot.getAxis("left").isVisible()
+        assert plot.getViewBox().state["aspectLocked"]
+        drawn = item.sceneBoundingRect()
+        assert drawn.width() >= 140 and drawn.width() == pytest.approx(drawn.height(), abs=1.0)
+    # The readout, not an axis, names the pixel under the mouse.
+    hover(panel.graphics_widget(), panel.pixel_scene_position(1, 5, 7))
+    assert panel.status_text().startswith("|gradient| (saliency) (row 5, col 7)")

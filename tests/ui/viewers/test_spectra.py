@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtTest import QTest
 
 from cnnviz.core.config import deep_config, reference_config
 from cnnviz.core.layer_spectra import InspectionSpectra, SpectrumStack, kernel_spectra
@@ -78,3 +81,35 @@ def test_spectra_are_the_inspections_own_whatever_the_padding_typed(qtbot):
     assert spectra.kernel_spectra("conv2d", 0, 48).spectra is view.spectra()
     view.show_inspection(dataclasses.replace(result, spectra=None))
     assert "without spectra" in view.hint_text()
+
+
+def _tick_label_rects(axis):
+    """Where ``axis`` writes its tick labels, as it would paint them now."""
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [rect for rect, _, text in texts if text]
+
+
+def test_an_enlarged_spectrum_has_few_ticks_that_never_overlap(qtbot):
+    view = shown(qtbot, SpectraView(), 672, 420)   # about the Spectra tab in a 1366 × 768 window
+    view.show_inspection(make_result(reference_config()))
+    qtbot.wait(100)
+    grid = view.grid()
+    graphics = grid.graphics_widget()
+    point = graphics.mapFromScene(grid.pixel_scene_position(0, 3, 3))
+    QTest.mouseClick(graphics.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(point.x(), point.y()))
+    assert grid.enlarged_index() == 0
+    qtbot.wait(100)
+    plot = grid.enlarged_map()._plot
+    for side in ("bottom", "left"):
+        axis = plot.getAxis(side)
+        rects = sorted(_tick_label_rects(axis), key=(lambda rect: rect.left()) if side == "bottom"
+                       else (lambda rect: rect.top()))
+        assert 2 <= len(rects) <= 3
+        for first, second in zip(rects, rects[1:]):
+            assert not first.adjusted(-2, -2, 2, 2).intersects(second)

@@ -1,0 +1,113 @@
+"""Batch normalization and global pooling layers of the NumPy engine.
+
+:class:`BatchNormalizationLayer` follows Keras's ``BatchNormalization`` over the last axis: in
+training it normalizes with the batch's mean and biased variance (over every axis but the channels)
+and moves its stored statistics towards them; at inference it uses the stored statistics. ``gamma``
+and ``beta`` are trained (:attr:`Layer.params`); ``moving_mean`` and ``moving_variance`` are state
+(:attr:`Layer.state`): saved and exchanged with the weights, never given to the optimizer.
+
+The global poolings reduce each channel over the whole map, ``(n, h, w, c) -> (n, c)``. Every
+layer here is dtype-generic (float32 in the engine, float64 in the gradient checks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnnviz.core import config as cfg
+from cnnviz.engines.numpy_engine.layers import Layer, cached
+
+
+class BatchNormalizationLayer(Layer):
+    """``gamma * (x - mean) / sqrt(variance + epsilon) + beta`` per channel (the last axis).
+
+    Training uses the batch's statistics and updates the moving ones,
+    ``moving = moving * momentum + batch * (1 - momentum)``; inference uses the moving ones, so
+    its backward pass is a per-channel scale.
+    """
+
+    trainable = True
+
+    def __init__(self, name: str, spec: cfg.BatchNormalization, channels: int):
+        super().__init__(name)
+        self.momentum = float(spec.momentum)
+        self.epsilon = float(spec.epsilon)
+        self.params = {"gamma": np.ones((channels,), np.float32), "beta": np.zeros((channels,), np.float32)}
+        self.state = {"moving_mean": np.zeros((channels,), np.float32),
+                      "moving_variance": np.ones((channels,), np.float32)}
+        # (normalized input, 1 / sqrt(variance + epsilon), whether batch statistics were used)
+        self._cache: tuple[np.ndarray, np.ndarray, bool] | None = None
+
+    def forward(self, inputs, training=False):
+        axes = tuple(range(inputs.ndim - 1))
+        dtype = np.result_type(inputs.dtype, self.params["gamma"].dtype)
+        if training:
+            # Statistics summed in float64: a float32 running sum over a large batch loses digits.
+            mean = inputs.mean(axis=axes, dtype=np.float64)
+            variance = np.square(inputs - mean.astype(inputs.dtype)).mean(axis=axes, dtype=np.float64)
+            for moving, batch in ((self.state["moving_mean"], mean), (self.state["moving_variance"], variance)):
+                moving *= moving.dtype.type(self.momentum)
+                moving += (batch * (1.0 - self.momentum)).astype(moving.dtype)
+            mean, variance = mean.astype(dtype), variance.astype(dtype)
+        else:
+            mean = self.state["moving_mean"].astype(dtype, copy=False)
+            variance = self.state["moving_variance"].astype(dtype, copy=False)
+        inverse_std = (1.0 / np.sqrt(variance + dtype.type(self.epsilon))).astype(dtype)
+        normalized = (inputs - mean) * inverse_std
+        self._cache = (normalized, inverse_std, bool(training))
+        return normalized * self.params["gamma"] + self.params["beta"]
+
+    def backward(self, gradient, need_input_gradient=True):
+        normalized, inverse_std, used_batch = cached(self._cache, self.name)
+        axes = tuple(range(gradient.ndim - 1))
+        self.gradients = {"gamma": (gradient * normalized).sum(axis=axes), "beta": gradient.sum(axis=axes)}
+        if not need_input_gradient:
+            return None
+        scaled = gradient * (self.params["gamma"] * inverse_std)
+        if not used_batch:
+            return scaled
+        # The batch mean and variance depend on every input: subtract their share of the gradient.
+        count = gradient.size // gradient.shape[-1]
+        mean_share = scaled.sum(axis=axes) / count
+        variance_share = (scaled * normalized).sum(axis=axes) / count
+        return scaled - mean_share - normalized * variance_share
+
+
+class GlobalAveragePooling2DLayer(Layer):
+    """The mean of each channel over the map: ``(n, h, w, c) -> (n, c)``."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self._shape: tuple[int, ...] | None = None
+
+    def forward(self, inputs, training=False):
+        self._shape = inputs.shape
+        return inputs.mean(axis=(1, 2))
+
+    def backward(self, gradient, need_input_gradient=True):
+        num_images, height, width, channels = cached(self._shape, self.name)
+        share = gradient / gradient.dtype.type(height * width)
+        return np.broadcast_to(share[:, None, None, :], (num_images, height, width, channels)).copy()
+
+
+class GlobalMaxPooling2DLayer(Layer):
+    """The maximum of each channel over the map: ``(n, h, w, c) -> (n, c)``; the gradient goes to one
+    position per channel, the first (in row-major order) on ties."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self._cache: tuple[tuple[int, ...], np.ndarray] | None = None  # (input shape, flat argmax (n, c))
+
+    def forward(self, inputs, training=False):
+        num_images, height, width, channels = inputs.shape
+        flat = inputs.reshape(num_images, height * width, channels)
+        positions = flat.argmax(axis=1)
+        self._cache = (inputs.shape, positions)
+        return np.take_along_axis(flat, positions[:, None, :], axis=1)[:, 0, :]
+
+    def backward(self, gradient, need_input_gradient=True):
+        shape, positions = cached(self._cache, self.name)
+        num_images, height, width, channels = shape
+        result = np.zeros((num_images, height * width, channels), gradient.dtype)
+        np.put_along_axis(result, positions[:, None, :], gradient[:, None, :], axis=1)
+        return result.reshape(shape)
