@@ -21,6 +21,10 @@ TEMPORARY_MARKERS = (".tmp", ".write-test")
 class RunWriteError(OSError):
     """A file the run promised could not be written; the message names it and the cause."""
 
+    def __str__(self) -> str:
+        # The message already names the file and the cause: not OSError's "[Errno 28] ...: 'path'".
+        return self.strerror or super().__str__()
+
 
 def describe_os_error(error: OSError) -> str:
     """The cause of ``error`` in words (its strerror, or the system's text for its errno)."""

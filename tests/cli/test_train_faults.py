@@ -124,6 +124,7 @@ def test_a_disk_that_fills_or_turns_read_only_ends_with_an_error_naming_the_file
     captured = capsys.readouterr()
     assert failed and f"Could not write {failed[0]}: {os.strerror(code)}" in captured.err
     assert "final training accuracy" not in captured.out and "Traceback" not in captured.err
+    assert "[Errno" not in captured.err  # the message reads as words, not as an OSError's repr
     info = assert_consistent(out)
     assert info.status in ("failed", "interrupted") and info.resumable
     if info.num_epochs == 3:  # only the final record failed: every epoch is there, nothing to continue
