@@ -120,7 +120,9 @@ class RunDirectory:
             raise
 
     def _prepare(self, mode: str) -> None:
-        leftovers = sorted(entry.name for entry in self.path.iterdir() if entry.name not in _KEPT_NAMES)
+        # Empty snapshot folders are what a run refused before it wrote anything leaves: not a run.
+        leftovers = sorted(entry.name for entry in self.path.iterdir() if entry.name not in _KEPT_NAMES
+                           and not (entry.name in SNAPSHOT_FOLDERS and entry.is_dir() and not any(entry.iterdir())))
         if leftovers and mode == "new":
             raise RunFolderError(
                 f"The folder {self.path} is not empty ({describe_contents(self.path, leftovers)}). "
@@ -216,6 +218,11 @@ class RunDirectory:
             if status is not None and (self.path / "run.json").is_file():
                 with contextlib.suppress(OSError):
                     self.update_info(status=status)
+            if not (self.path / "run.json").is_file():
+                # Refused before it began (its data, say): leave no empty snapshot folders behind.
+                for folder in SNAPSHOT_FOLDERS:
+                    with contextlib.suppress(OSError):
+                        (self.path / folder).rmdir()
         finally:
             self.lock.release()
 

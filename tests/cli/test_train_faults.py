@@ -253,3 +253,15 @@ def test_inspect_with_overwrite_counts_only_the_files_it_wrote(tmp_path, capsys)
                  "--out", str(out), "--overwrite"]) == 0
     written = len([path for path in out.iterdir() if path.name != "notes.txt"])
     assert f"wrote {written} files to {out}" in capsys.readouterr().out and (out / "notes.txt").read_text() == "mine"
+
+
+def test_a_run_refused_for_its_data_leaves_the_folder_free_for_the_next_try(tmp_path, capsys):
+    out = tmp_path / "run"
+    # Full MNIST is not in an empty data folder: refused after the folder was taken, before training.
+    assert main(["train", "--dataset", "mnist", "--data-dir", str(tmp_path / "no-data"), "--epochs", "1",
+                 "--out", str(out)]) == 2
+    assert "mnist" in capsys.readouterr().err
+    assert not out.exists() or not [entry for entry in out.iterdir() if entry.name not in (".lock", ".lock.pid")]
+    # The person fixes the dataset and runs the same command again: not refused as "not empty".
+    assert main(["train", "--epochs", "1", *TINY, "--out", str(out)]) == 0
+    assert (out / "run.json").is_file()
