@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+from shiboken6 import isValid
 
 TEXTS = ("0", "1", "3", "5", "8", "12", "28", "40", "128", "0.5", "0.001", "0.7", "-1", "abc", "", "999999",
          "1e-3", "2,5", " 7 ", "0.00001")
@@ -43,6 +44,13 @@ SHORTCUTS = ((Qt.Key_Z, Qt.ControlModifier), (Qt.Key_Delete, Qt.NoModifier), (Qt
              (Qt.Key_Right, Qt.ControlModifier), (Qt.Key_Period, Qt.ControlModifier))
 # Widgets the monkey never clicks: they end the session or leave the application.
 FORBIDDEN_TEXTS = ("Quit", "&Quit")
+
+
+def live_top_level_widgets() -> list[QWidget]:
+    """The application's top-level widgets whose Python wrappers are still valid: a wrapper kept for
+    a widget Qt deleted can be handed out again for a new widget at the same address, and then
+    raises "already deleted" on first use (seen with the figures export draws off-screen)."""
+    return [widget for widget in QApplication.topLevelWidgets() if isValid(widget)]
 
 
 class Monkey:
@@ -88,7 +96,7 @@ class Monkey:
     # -- what a person does -------------------------------------------------------------------------
     def _widgets(self, kinds=QWidget) -> list[QWidget]:
         found = []
-        for top in QApplication.topLevelWidgets():
+        for top in live_top_level_widgets():
             if not top.isVisible() or isinstance(top, QMenu):
                 continue
             for widget in [top, *top.findChildren(kinds)]:
@@ -211,7 +219,7 @@ class Monkey:
         if popup is not None and (force or self._watchdog_random.random() < 0.5):
             popup.close()
         now = time.monotonic()
-        for widget in QApplication.topLevelWidgets():
+        for widget in live_top_level_widgets():
             if not isinstance(widget, QDialog) or not widget.isVisible():
                 continue
             # When the dialog was first seen is kept on the dialog itself: a dialog made inside Qt
