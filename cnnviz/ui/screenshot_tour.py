@@ -143,10 +143,14 @@ class ScreenshotTour(QObject):
         yield self._idle()
         history = window.history_panel
         history.refresh()
-        if history.runs():
-            history.select_run(0)
-            if len(history.runs()) > 1:
-                history.compare(0, 1)
+        runs = history.runs()
+        if runs:
+            # Replay shows the newest run that saved epochs (the experiment's diverged run saved none);
+            # Compare puts the newest run, diverged or not, beside the one replayed.
+            replayed = next((index for index, run in enumerate(runs) if run.num_epochs > 0), 0)
+            history.select_run(replayed)
+            if len(runs) > 1:
+                history.compare(0 if replayed else 1, replayed)
 
         for index in range(window.tabs.count()):
             window.tabs.setCurrentIndex(index)
