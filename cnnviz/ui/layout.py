@@ -1,9 +1,12 @@
-"""What the window's pages share: their vertical layout, and the hint a page shows while it is empty."""
+"""What the window's pages share: their vertical layout, the hint a page shows while it is empty, and a
+side panel's closable header."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 
 def hint_label(text: str) -> QLabel:
@@ -26,3 +29,17 @@ class PageLayout(QVBoxLayout):
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802  (Qt's name)
         return False
+
+
+def closable_header(title: QWidget, close_tip: str, on_close: Callable[[], object]) -> QHBoxLayout:
+    """A side panel's header row: ``title`` stretched, then a flat ✕ button calling ``on_close``."""
+    close = QToolButton()
+    close.setText("✕")
+    close.setAutoRaise(True)
+    close.setToolTip(close_tip)
+    close.clicked.connect(on_close)
+    header = QHBoxLayout()
+    header.setContentsMargins(4, 0, 0, 0)
+    header.addWidget(title, 1)
+    header.addWidget(close)
+    return header

@@ -16,7 +16,6 @@ from PySide6.QtGui import QImage, QPainter
 from cnnviz.core.checks import is_int
 from cnnviz.core.preprocessing import fit_batch, ink_polarity, picture_input, preprocess_batch, to_grayscale
 from cnnviz.ui.drawing.surface import CANVAS_SIZE
-from cnnviz.ui.images import gray_array
 
 __all__ = [
     "INPUT_SIZE",
@@ -26,8 +25,6 @@ __all__ = [
     "light_on_dark",
     "shape_text",
     "plane_input",
-    "resized_plane",
-    "framed_plane",
     "dataset_input",
     "ink_box",
     "drawn_input",
@@ -87,27 +84,6 @@ def plane_input(plane: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndar
     model_input = np.repeat(np.asarray(plane, np.float32)[np.newaxis, :, :, np.newaxis], channels, axis=3)
     model_input.setflags(write=False)
     return model_input
-
-
-def resized_plane(plane: np.ndarray, height: int, width: int) -> np.ndarray:
-    """A float ``[0, 1]`` plane scaled smoothly to ``(height, width)`` (aspect not kept)."""
-    if plane.shape == (height, width):
-        return np.asarray(plane, np.float32)
-    gray = np.round(np.clip(plane, 0.0, 1.0) * 255.0).astype(np.uint8)
-    scaled = gray_image(gray).scaled(
-        width, height, Qt.AspectRatioMode.IgnoreAspectRatio,
-        Qt.TransformationMode.SmoothTransformation,
-    ).convertToFormat(QImage.Format.Format_Grayscale8)
-    return gray_array(scaled).astype(np.float32) / np.float32(255.0)
-
-
-def framed_plane(square: np.ndarray, height: int, width: int) -> np.ndarray:
-    """A square plane centred in a black ``(height, width)`` frame (its side is the shorter)."""
-    frame = np.zeros((height, width), np.float32)
-    side = square.shape[0]
-    top, left = (height - side) // 2, (width - side) // 2
-    frame[top:top + side, left:left + side] = square
-    return frame
 
 
 def dataset_input(image: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:

@@ -12,8 +12,9 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from cnnviz.ui.layout import closable_header
 from cnnviz.ui.viewers.colour_bars import set_colorbar_levels, set_sparse_ticks
 from cnnviz.ui.viewers.colour_maps import get_colormap
 from cnnviz.ui.viewers.figure_text import format_value
@@ -41,15 +42,7 @@ class EnlargedMap(QWidget):
         self._title.setStyleSheet("font-weight: bold;")
         self._title.setWordWrap(True)
         self._title.setToolTip("Click another map to show it here; ✕ closes this view.")
-        close = QToolButton()
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.setToolTip("Close the enlarged view")
-        close.clicked.connect(self.sig_close_requested)
-        header = QHBoxLayout()
-        header.setContentsMargins(4, 0, 0, 0)
-        header.addWidget(self._title, 1)
-        header.addWidget(close)
+        header = closable_header(self._title, "Close the enlarged view", self.sig_close_requested.emit)
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setToolTip("The clicked map, enlarged; hover to read its values.")
         self._plot = self._graphics.addPlot(row=0, col=0)

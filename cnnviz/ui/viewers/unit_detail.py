@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from cnnviz.ui.layout import closable_header
 from cnnviz.ui.viewers.figure_text import format_value
 
 SELECTION_COLOR = "#d62728"
@@ -40,15 +41,7 @@ class UnitDetail(QWidget):
         self._title.setStyleSheet("font-weight: bold;")
         self._title.setWordWrap(True)
         self._title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QToolButton()
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.setToolTip("Close this panel")
-        close.clicked.connect(self.sig_close_requested)
-        header = QHBoxLayout()
-        header.setContentsMargins(4, 0, 0, 0)
-        header.addWidget(self._title, 1)
-        header.addWidget(close)
+        header = closable_header(self._title, "Close this panel", self.sig_close_requested.emit)
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setToolTip("Every unit's value; the chosen unit in red.")
         self._plot = self._graphics.addPlot(row=0, col=0)
