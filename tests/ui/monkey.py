@@ -50,7 +50,15 @@ def live_top_level_widgets() -> list[QWidget]:
     """The application's top-level widgets whose Python wrappers are still valid: a wrapper kept for
     a widget Qt deleted can be handed out again for a new widget at the same address, and then
     raises "already deleted" on first use (seen with the figures export draws off-screen)."""
-    return [widget for widget in QApplication.topLevelWidgets() if isValid(widget)]
+    live = []
+    for widget in QApplication.topLevelWidgets():
+        try:
+            if isValid(widget):
+                widget.isVisible()  # a stale wrapper can pass isValid and still raise on first use
+                live.append(widget)
+        except RuntimeError:
+            continue
+    return live
 
 
 class Monkey:
