@@ -17,6 +17,7 @@ from cnnviz.core.results import GradientResult, frozen
 from cnnviz.core.summary import ModelSummary, SummaryRow, summarize
 from cnnviz.core.validation import layer_output_shape, layer_parameter_count
 from cnnviz.service.payloads import InspectionResult
+from tests.ui.settle import settle
 
 TIMEOUT = 2_000
 
@@ -115,5 +116,5 @@ def shown(qtbot, widget, width=900, height=650):
     widget.resize(width, height)
     widget.show()
     qtbot.waitExposed(widget)
-    qtbot.wait(150)  # let the grid lay its cells out for the final size
+    settle(qtbot)  # let the grid lay its cells out for the final size
     return widget

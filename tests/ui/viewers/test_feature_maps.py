@@ -10,6 +10,7 @@ from cnnviz.core.config import deep_config, reference_config
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView
 from cnnviz.ui.viewers.figure_text import format_value
 from cnnviz.ui.viewers.filter_grid import READOUT_HINT
+from tests.ui.settle import settle
 from tests.ui.viewers.helpers import TIMEOUT, choose_with_keys, colour_config, hover, make_result, shown
 
 
@@ -109,10 +110,10 @@ def test_hovering_a_map_and_then_changing_input_layer_colours_or_tab_clears_the_
     tabs = shown(qtbot, QTabWidget(), 1000, 700)
     tabs.addTab(view, "Feature maps")
     tabs.addTab(other, "Other")
-    qtbot.wait(150)
+    settle(qtbot)
     first = make_result(colour_config(), seed=0)
     view.show_inspection(first)
-    qtbot.wait(150)
+    settle(qtbot)
     grid = view.grid()
     graphics = grid.graphics_widget()
 
@@ -131,7 +132,7 @@ def test_hovering_a_map_and_then_changing_input_layer_colours_or_tab_clears_the_
 
     choose_with_keys(qtbot, view.layer_box(), "max_pooling2d")
     assert grid.status_text() == READOUT_HINT
-    qtbot.wait(150)
+    settle(qtbot)
     hover_pixel(2, 3, 3)
     assert grid.status_text() != READOUT_HINT
     choose_with_keys(qtbot, view.colormap_box(), "CET-D1")

@@ -12,6 +12,7 @@ from cnnviz.ui.viewers.colour_bars import colorbar_tick_labels, nice_ticks
 from cnnviz.ui.viewers.colour_maps import get_colormap, is_diverging
 from cnnviz.ui.viewers.figure_text import format_value
 from cnnviz.ui.viewers.filter_grid import FilterGrid
+from tests.ui.settle import settle
 from tests.ui.viewers.helpers import TIMEOUT, click, hover, shown
 
 
@@ -72,7 +73,7 @@ def test_hover_reports_the_pixel_under_the_mouse(qtbot):
     grid = shown(qtbot, FilterGrid())
     images = np.random.default_rng(2).normal(size=(8, 10, 12)).astype(np.float32)
     grid.set_images(images, titles=[f"map {index}" for index in range(8)])
-    qtbot.wait(100)
+    settle(qtbot)
     for index, row, col in [(5, 3, 7), (0, 0, 0), (7, 9, 11), (2, 6, 1)]:
         position = grid.pixel_scene_position(index, row, col)
         assert grid.cell_at(position) == (index, row, col)
@@ -87,7 +88,7 @@ def test_clicking_a_cell_enlarges_that_map(qtbot):
     grid = shown(qtbot, FilterGrid())
     images = np.random.default_rng(3).random((6, 8, 8)).astype(np.float32)
     grid.set_images(images)
-    qtbot.wait(100)
+    settle(qtbot)
     assert grid.enlarged_index() is None
     view = grid.graphics_widget()
     point = view.mapFromScene(grid.pixel_scene_position(4, 4, 4))
@@ -108,12 +109,12 @@ def test_the_enlarged_map_reads_the_value_under_the_mouse_and_closes_with_its_bu
     grid = shown(qtbot, FilterGrid(value_label="activation"))
     images = np.random.default_rng(5).random((4, 9, 7)).astype(np.float32)
     grid.set_images(images, titles=[f"map {index}" for index in range(4)])
-    qtbot.wait(100)
+    settle(qtbot)
     click(grid.graphics_widget(), grid.pixel_scene_position(2, 1, 1))
     panel = grid.enlarged_map()
     assert grid.enlarged_index() == 2 and panel.isVisible()
     assert panel.header_text().startswith("map 2 (9×7): min ")
-    qtbot.wait(100)   # the panel lays its plot out at its size
+    settle(qtbot)   # the panel lays its plot out at its size
     with qtbot.waitSignal(grid.sig_cell_hovered, timeout=TIMEOUT) as blocker:
         hover(panel.graphics_widget(), panel.pixel_scene_position(8, 6))
     assert blocker.args[:3] == [2, 8, 6]
@@ -155,10 +156,10 @@ def test_colormaps_and_marks(qtbot):
 def test_grid_fills_a_wide_area_with_more_columns(qtbot):
     grid = shown(qtbot, FilterGrid(), 1200, 400)
     grid.set_images(np.zeros((16, 10, 10)))
-    qtbot.wait(150)
+    settle(qtbot)
     wide = grid.num_columns()
     grid.resize(400, 1200)
-    qtbot.wait(200)
+    settle(qtbot)
     assert wide > grid.num_columns()
 
 

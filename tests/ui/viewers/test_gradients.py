@@ -13,6 +13,7 @@ from cnnviz.ui.viewers.colour_bars import colorbar_tick_labels, tick_label
 from cnnviz.ui.viewers.figure_text import format_value
 from cnnviz.ui.viewers.gradients import GradientsView
 from cnnviz.ui.viewers.saliency_panel import SALIENCY_READOUT_HINT
+from tests.ui.settle import settle
 from tests.ui.viewers.helpers import TIMEOUT, choose_with_keys, colour_config, hover, make_result, shown
 
 
@@ -97,7 +98,7 @@ def test_gradient_panels_have_one_size_one_range_and_readable_colour_bars(qtbot,
     view.set_class_names([str(index) for index in range(len(result.probabilities))])
     choose_with_keys(qtbot, view.target_box(), 3)
     view.show_inspection(result)
-    qtbot.wait(200)
+    settle(qtbot)
     panel = view.saliency_panel()
     boxes = panel.view_boxes()
     sizes = [(box.sceneBoundingRect().width(), box.sceneBoundingRect().height()) for box in boxes]
@@ -126,7 +127,7 @@ def test_hovering_the_saliency_and_then_new_input_or_another_target_clears_the_r
     view = shown(qtbot, GradientsView(), 1000, 650)
     first = make_result(reference_config(), seed=0)
     view.show_inspection(first)
-    qtbot.wait(200)
+    settle(qtbot)
     panel = view.saliency_panel()
     hover(panel.graphics_widget(), panel.pixel_scene_position(2, 7, 9))
     signed = float(first.gradients.input[0, 7, 9, 0])
@@ -143,7 +144,7 @@ def test_the_saliency_images_are_large_and_carry_no_misleading_axis_at_laptop_si
     # About what the Gradients tab leaves the panel in a 1366 × 768 window beside the docks.
     view = shown(qtbot, GradientsView(), 672, 330)
     view.show_inspection(make_result(reference_config(), target="class:3"))
-    qtbot.wait(200)
+    settle(qtbot)
     panel = view.saliency_panel()
     assert view.is_showing_saliency()
     assert panel.graphics_widget().height() >= 300

@@ -15,6 +15,7 @@ from cnnviz.core.results import frozen
 from cnnviz.core.spectra import magnitude_spectrum
 from cnnviz.ui.viewers.spectra import SpectraView
 from tests.ui.person import type_value
+from tests.ui.settle import settle
 from tests.ui.viewers.helpers import TIMEOUT, choose_with_keys, hover, make_result, shown
 
 
@@ -29,7 +30,7 @@ def test_spectra_of_kernels_are_padded_and_match_the_core_function(qtbot):
     np.testing.assert_allclose(view.grid().images(), expected, rtol=1e-6)
     assert "padded to 32×32" in view.title()
     grid = view.grid()
-    qtbot.wait(150)  # the cells are laid out again for the new maps
+    settle(qtbot)  # the cells are laid out again for the new maps
     # The status line gives a pixel's frequencies too: zero frequency at the centre.
     for (row, col), frequencies in (((16, 16), "at fx = 0, fy = 0"), ((0, 24), "at fx = 0.25, fy = -0.5")):
         with qtbot.waitSignal(grid.sig_cell_hovered, timeout=TIMEOUT):
@@ -97,14 +98,14 @@ def _tick_label_rects(axis):
 def test_an_enlarged_spectrum_has_few_ticks_that_never_overlap(qtbot):
     view = shown(qtbot, SpectraView(), 672, 420)   # about the Spectra tab in a 1366 × 768 window
     view.show_inspection(make_result(reference_config()))
-    qtbot.wait(100)
+    settle(qtbot)
     grid = view.grid()
     graphics = grid.graphics_widget()
     point = graphics.mapFromScene(grid.pixel_scene_position(0, 3, 3))
     QTest.mouseClick(graphics.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QPoint(point.x(), point.y()))
     assert grid.enlarged_index() == 0
-    qtbot.wait(100)
+    settle(qtbot)
     plot = grid.enlarged_map()._plot
     for side in ("bottom", "left"):
         axis = plot.getAxis(side)

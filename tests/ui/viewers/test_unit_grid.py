@@ -11,6 +11,7 @@ from cnnviz.core.config import reference_config
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView
 from cnnviz.ui.viewers.figure_text import format_value
 from cnnviz.ui.viewers.unit_grid import UNITS_READOUT_HINT
+from tests.ui.settle import settle
 from tests.ui.viewers.helpers import TIMEOUT, choose_with_keys, click, colour_config, hover, make_result, shown
 
 
@@ -35,7 +36,7 @@ def test_dense_layers_are_chosen_with_the_keyboard_and_show_their_units(qtbot):
     assert "dense  (128 units)" in [combo.itemText(index) for index in range(combo.count())]
 
     choose_with_keys(qtbot, combo, "dense")
-    qtbot.wait(150)   # the units are laid out again for the final size
+    settle(qtbot)   # the units are laid out again for the final size
     units = view.units()
     assert view.is_showing_units() and not view.is_showing_hint()
     np.testing.assert_array_equal(units.values(), result.feature_maps["dense"][0])
@@ -49,14 +50,14 @@ def test_dense_layers_are_chosen_with_the_keyboard_and_show_their_units(qtbot):
     assert high == pytest.approx(float(result.feature_maps["dense"].max()))
 
     choose_with_keys(qtbot, combo, "dense_1")   # the output layer: its units are the classes
-    qtbot.wait(150)
+    settle(qtbot)
     assert units.values().shape == (5,)
     assert units.names() == ["circle", "square", "triangle", "star", "cross"]
     assert units.cell_label_texts() == ["circle", "square", "triangle", "star", "cross"]
     assert "output layer, 5 classes" in view.title()
 
     choose_with_keys(qtbot, combo, "flatten")   # thousands of units: no labels, axes instead
-    qtbot.wait(150)
+    settle(qtbot)
     assert units.values().shape == (int(np.prod(result.feature_maps["max_pooling2d"].shape)),)
     assert units.cell_label_texts() == []
 
@@ -70,7 +71,7 @@ def test_hovering_a_unit_reads_it_and_new_input_or_layer_never_leaves_a_stale_va
     first = make_result(reference_config(), seed=0)
     view.show_inspection(first)
     choose_with_keys(qtbot, view.layer_box(), "dense")
-    qtbot.wait(150)
+    settle(qtbot)
     units = view.units()
     graphics = units.graphics_widget()
     with qtbot.waitSignal(units.sig_unit_hovered, timeout=TIMEOUT) as blocker:
@@ -95,7 +96,7 @@ def test_clicking_a_dense_unit_shows_its_value_beside_all_the_others(qtbot):
     view.set_class_names([f"digit {index}" for index in range(10)])
     view.show_inspection(result)
     choose_with_keys(qtbot, view.layer_box(), "dense_1")
-    qtbot.wait(150)
+    settle(qtbot)
     units = view.units()
     assert units.selected_index() is None and units.detail_text() == ""
     with qtbot.waitSignal(units.sig_unit_clicked, timeout=TIMEOUT) as blocker:
