@@ -12,7 +12,7 @@ import numpy as np
 
 from cnnviz.core.config import ModelConfig
 from cnnviz.core.history import read_history
-from cnnviz.core.run_status import RUNNING, effective_status
+from cnnviz.core.run_status import DIVERGED, RUNNING, effective_status
 from cnnviz.core.safe_json import read_json_file
 from cnnviz.core.safe_npz import read_npz
 from cnnviz.core.validation import MAX_PARAMETERS
@@ -88,11 +88,26 @@ class RunInfo:
 
     @property
     def resumable(self) -> bool:
-        """Whether the run can be continued: it holds the training state of its last complete epoch
-        and nobody writes it now."""
+        """Whether the run can be continued (:attr:`resume_problem` is None)."""
+        return self.resume_problem is None
+
+    @property
+    def resume_problem(self) -> str | None:
+        """Why the run cannot be continued, in words (``"it diverged ..."``), or None when it can: it
+        holds the training state of its last complete epoch, nobody writes it now, and it did not
+        diverge (continuing with its own settings would diverge again)."""
+        status = self.status
+        if status == RUNNING:
+            return "it is being written now"
+        if status == DIVERGED:
+            return ("it diverged (its loss became NaN or infinite), and continuing with the same settings would "
+                    "diverge again: train anew with a smaller learning rate")
         completed = self.info.get("epochs_completed")
-        return (isinstance(completed, int) and completed >= 0 and self.status != RUNNING
-                and (self.path / "state" / snapshot_name(self.num_epochs - 1, ".npz")).is_file())
+        if not (isinstance(completed, int) and completed >= 0
+                and (self.path / "state" / snapshot_name(self.num_epochs - 1, ".npz")).is_file()):
+            return ("it holds no training state to continue from (written by an older cnnviz, or stopped before "
+                    "its first save)")
+        return None
 
     @property
     def best_accuracy(self) -> float | None:

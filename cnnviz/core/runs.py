@@ -40,6 +40,7 @@ from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.run_files import RunWriteError, remove_temporaries, write_atomically, writing
 from cnnviz.core.run_info import MODEL_SUFFIXES, RunInfo, snapshot_name
 from cnnviz.core.run_lock import HOLDER_NAME, LOCK_NAME, RunLock
+from cnnviz.core.run_status import DIVERGED
 
 __all__ = ["MODEL_SUFFIXES", "RunDirectory", "RunFolderError", "RunInfo", "RunWriteError", "list_runs",
            "read_history", "snapshot_name", "user_data_dir", "write_atomically"]
@@ -154,6 +155,9 @@ class RunDirectory:
         """Read the run back up to its last complete epoch and forget anything after it."""
         run = RunInfo(self.path)
         self.info = dict(run.info)
+        if run.recorded_status == DIVERGED:
+            raise RunFolderError(f"The run {self.path} cannot be continued: {run.resume_problem}. Start it again "
+                                 "with --overwrite and a smaller --learning-rate.")
         if not isinstance(run.info.get("epochs_completed"), int) or run.info["epochs_completed"] < 0:
             raise RunFolderError(f"The run {self.path} cannot be continued: it holds no complete training state "
                                  "(it was written by an older cnnviz, or stopped before its first save). Start it "

@@ -108,3 +108,16 @@ def test_resume_needs_a_run_and_its_training_state(tmp_path):
         RunDirectory(tmp_path / "old", mode="resume")
     assert not is_locked(tmp_path / "old")  # a refusal gives the folder back
     assert json.loads((tmp_path / "old" / "run.json").read_text())["status"] == "finished"
+
+
+def test_a_diverged_run_is_not_resumed_since_its_own_settings_would_diverge_again(tmp_path):
+    run = RunDirectory(tmp_path / "nan")
+    run.write_config(reference_config())
+    run.update_info(status="diverged", epochs_completed=0)
+    run.close(status="diverged")
+    info = RunInfo(tmp_path / "nan")
+    assert not info.resumable and "diverged" in info.resume_problem
+    with pytest.raises(RunFolderError, match="diverged.*smaller --learning-rate"):
+        RunDirectory(tmp_path / "nan", mode="resume")
+    assert not is_locked(tmp_path / "nan")
+    assert json.loads((tmp_path / "nan" / "run.json").read_text())["status"] == "diverged"

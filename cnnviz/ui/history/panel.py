@@ -275,9 +275,7 @@ class HistoryPanel(QWidget):
             self.resume_button.setToolTip("Select a run to continue it.")
             return
         if not resumable:
-            why = ("it is being written now" if run.status == "running" else
-                   "it holds no training state to continue from (written by an older cnnviz)")
-            self.resume_button.setToolTip(f"The run {run.name} cannot be resumed: {why}.")
+            self.resume_button.setToolTip(f"The run {run.name} cannot be resumed: {run.resume_problem}.")
             return
         planned = run.info.get("epochs_planned")
         target = planned if isinstance(planned, int) and planned > run.num_epochs else run.num_epochs + 1

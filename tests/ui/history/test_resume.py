@@ -62,3 +62,19 @@ def test_resume_is_offered_for_ended_and_killed_runs_only_and_asks_for_the_typed
 
     click_row(qtbot, panel, 2)
     assert panel.resume_button.isEnabled() and "stopped, 1 epoch" in panel.resume_button.toolTip()
+
+
+def test_a_diverged_run_is_not_offered_for_resume_and_the_reason_says_what_to_do(qtbot, tmp_path):
+    config = reference_config().with_training(train_subset=64, batch_size=32, epochs=1, validation_split=0.0)
+    run = RunDirectory(tmp_path / "20250101-100000-numpy-mnist-sample")
+    list(train_run(create_engine("numpy", config), prepare_training_data(config.training), run, epochs=1,
+                   batch_size=32, seed=0))
+    run.close(status="diverged")
+    panel = HistoryPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 650)
+    panel.set_runs_root(tmp_path)
+    click_row(qtbot, panel, 0)
+    assert panel.run_table.item(0, 3).text() == "diverged"
+    assert not panel.resume_button.isEnabled() and not panel.resume_epochs_spin.isEnabled()
+    assert "diverged" in panel.resume_button.toolTip() and "smaller learning rate" in panel.resume_button.toolTip()
