@@ -170,6 +170,15 @@ class NumpyEngine:
             parameters=parameters,
         )
 
+    def guided_gradients(self, images: np.ndarray, class_index: int) -> np.ndarray:
+        """Guided backpropagation of class ``class_index``'s logit to the input, shape (n, h, w, c);
+        an optional member beyond the contract (see :mod:`.guided`)."""
+        from cnnviz.engines.numpy_engine.guided import guided_backward
+
+        images = as_batch(images, self.config.input_shape)
+        class_index = require_index(class_index, self.num_classes, "class_index")
+        return frozen(guided_backward(self.network, images, class_index)[0].copy())
+
     # -- weights and files ----------------------------------------------------------------------
     def get_weights(self) -> Weights:
         """A copy of every parameter in the exchange form ``{layer: {"kernel", "bias"}}`` (batch
