@@ -30,10 +30,14 @@ from cnnviz.science.attribution.integrated_gradients import integrated_gradients
 from cnnviz.science.attribution.methods import BASE_METHODS
 from cnnviz.science.attribution.occlusion import occlusion
 from cnnviz.science.attribution.result import AttributionMap, AttributionUnavailable
+from cnnviz.science.attribution.sanity import DEFAULT_METHODS, cascading_randomization, label_randomization
+from cnnviz.science.attribution.sanity_report import SanityTable
+from cnnviz.science.attribution.similarity import spearman, ssim
 from cnnviz.science.attribution.smoothgrad import smoothgrad
 
 __all__ = [
-    "BASE_METHODS", "METHOD_NAMES", "AttributionMap", "AttributionUnavailable", "check_method", "explain",
-    "grad_cam", "grad_cam_plus_plus", "gradient", "gradient_x_input", "guided_backprop", "integrated_gradients",
-    "occlusion", "smoothgrad", "spatial_layers",
+    "BASE_METHODS", "DEFAULT_METHODS", "METHOD_NAMES", "AttributionMap", "AttributionUnavailable", "SanityTable",
+    "cascading_randomization", "check_method", "explain", "grad_cam", "grad_cam_plus_plus", "gradient",
+    "gradient_x_input", "guided_backprop", "integrated_gradients", "label_randomization", "occlusion", "smoothgrad",
+    "spatial_layers", "spearman", "ssim",
 ]
