@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnviz.core.config import ModelConfig
+from cnnviz.core.receptive_field import ReceptiveField, receptive_fields
 from cnnviz.core.validation import (
     layer_output_shape,
     layer_parameter_count,
@@ -27,6 +28,8 @@ class SummaryRow:
     num_parameters: int
     num_trainable: int | None = None
     """Trainable parameters of the layer; None means all of them (every layer but batch normalization)."""
+    receptive_field: ReceptiveField | None = None
+    """What one unit of the layer sees of the input (:mod:`cnnviz.core.receptive_field`)."""
 
     @property
     def trainable_parameters(self) -> int:
@@ -93,9 +96,11 @@ def summarize(config: ModelConfig) -> ModelSummary:
     validate(config)
     shape = tuple(config.input_shape)
     rows = []
-    for layer, name in zip(config.layers, config.layer_names()):
+    fields = receptive_fields(config)
+    for layer, name, field in zip(config.layers, config.layer_names(), fields):
         count = layer_parameter_count(layer, shape)
         trainable = layer_trainable_parameter_count(layer, shape)
         shape = layer_output_shape(layer, shape)
-        rows.append(SummaryRow(name, layer.label, (None, *shape), count, None if trainable == count else trainable))
+        rows.append(SummaryRow(name, layer.label, (None, *shape), count, None if trainable == count else trainable,
+                               field))
     return ModelSummary(tuple(rows), sum(row.num_parameters for row in rows))
