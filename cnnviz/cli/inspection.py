@@ -19,34 +19,15 @@ def _command_inspect(args: argparse.Namespace) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
-    from cnnviz.core.datasets import load_dataset
-    from cnnviz.core.preprocessing import fit_batch, picture_input
     from cnnviz.engines.registry import load_engine, resolve_model_path
     from cnnviz.service.inspection import run_inspection
     from cnnviz.ui.export import export_all
-    from cnnviz.ui.images import read_image_file
 
     out = Path(args.out)
-    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
-        raise CommandError(f"The folder {out} is not empty; its files would be mixed with (or replaced by) this "
-                           "inspection's. Choose an empty or new folder, or add --overwrite to write into it.")
+    check_out_folder(out, args.overwrite, "inspection")
     before = _file_stamps(out)
     engine = load_engine(resolve_model_path(args.model))
-    label = None
-    conversion = ""
-    if args.image:
-        prepared = picture_input(read_image_file(args.image), engine.input_shape)
-        image, conversion = prepared.input, prepared.conversion
-        source = args.image
-    else:
-        dataset_name = args.dataset or (engine.config.training.dataset if engine.config else "mnist-sample")
-        dataset = load_dataset(dataset_name, "test", image_shape=engine.input_shape)
-        if not 0 <= args.sample < len(dataset):
-            raise CommandError(f"--sample must be in [0, {len(dataset)}) for the {dataset_name} test split, "
-                               f"received {args.sample}.")
-        image, conversion = fit_batch(dataset.images[args.sample:args.sample + 1], engine.input_shape)
-        label = int(dataset.labels[args.sample])
-        source = f"{dataset_name} test sample {args.sample} (label {dataset.class_names[label]})"
+    image, label, source, conversion = read_input(engine, args)
     result = run_inspection(engine, image, label=label, class_index=args.class_index)
     from cnnviz.ui.app import quiet_qt_messages
 
@@ -67,6 +48,33 @@ def _command_inspect(args: argparse.Namespace) -> int:
     print(f"prediction: class {predicted} ({float(result.probabilities[predicted]):.1%})")
     print(f"wrote {written} files to {index.parent} (open {index.name})")
     return 0
+
+
+def read_input(engine, args: argparse.Namespace):
+    """The input ``--image FILE`` or ``--sample N`` (of ``--dataset``, default the model's own) names, ready
+    for ``engine``: ``(image (1, h, w, c), label or None, a description of the source, the conversion made)``."""
+    from cnnviz.core.datasets import load_dataset
+    from cnnviz.core.preprocessing import fit_batch, picture_input
+    from cnnviz.ui.images import read_image_file
+
+    if args.image:
+        prepared = picture_input(read_image_file(args.image), engine.input_shape)
+        return prepared.input, None, args.image, prepared.conversion
+    dataset_name = args.dataset or (engine.config.training.dataset if engine.config else "mnist-sample")
+    dataset = load_dataset(dataset_name, "test", image_shape=engine.input_shape)
+    if not 0 <= args.sample < len(dataset):
+        raise CommandError(f"--sample must be in [0, {len(dataset)}) for the {dataset_name} test split, "
+                           f"received {args.sample}.")
+    image, conversion = fit_batch(dataset.images[args.sample:args.sample + 1], engine.input_shape)
+    label = int(dataset.labels[args.sample])
+    return image, label, f"{dataset_name} test sample {args.sample} (label {dataset.class_names[label]})", conversion
+
+
+def check_out_folder(out: Path, overwrite: bool, what: str) -> None:
+    """Refuse a folder that already holds files unless ``overwrite``."""
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise CommandError(f"The folder {out} is not empty; its files would be mixed with (or replaced by) this "
+                           f"{what}'s. Choose an empty or new folder, or add --overwrite to write into it.")
 
 
 def _file_stamps(folder: Path) -> dict[str, int]:

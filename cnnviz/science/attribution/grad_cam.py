@@ -19,8 +19,8 @@ from cnnviz.engines.base import Engine
 from cnnviz.science.attribution.resampling import bilinear_resize
 from cnnviz.science.attribution.result import AttributionMap, choose_class, make_result, one_image
 
-GRAD_CAM_LEGEND = ("Brightness: how much the layer's feature maps at that place, weighted by their "
-                   "gradient, support the class (positive part only); zero is blank.")
+GRAD_CAM_LEGEND = ("Yellow to red: how much the layer's feature maps at that place, weighted by their "
+                   "gradient, support the class (positive part only); uncoloured: not at all.")
 
 
 def spatial_layers(engine: Engine) -> list[str]:

@@ -21,12 +21,12 @@ from cnnviz.science.attribution.result import (
     reduce_channels,
 )
 
-GRADIENT_LEGEND = ("Brightness: how strongly a small change of the pixel changes the class score "
-                   "(largest magnitude over the channels); zero is blank.")
+GRADIENT_LEGEND = ("Yellow to red: how strongly a small change of the pixel changes the class score "
+                   "(largest magnitude over the channels); uncoloured: no effect.")
 GRADIENT_X_INPUT_LEGEND = ("Red: the pixel's value raises the class score (input × gradient > 0); blue: "
-                           "lowers it; white: no effect. Summed over the channels.")
-GUIDED_LEGEND = ("Brightness: guided backpropagation's magnitude (largest over the channels), gradients "
-                 "passed only through active units where they are positive; zero is blank.")
+                           "lowers it; uncoloured: no effect. Summed over the channels.")
+GUIDED_LEGEND = ("Yellow to red: guided backpropagation's magnitude (largest over the channels), gradients "
+                 "passed only through active units where they are positive; uncoloured: zero.")
 
 
 def gradient_batch(engine: Engine, images: np.ndarray, class_index: int) -> np.ndarray:

@@ -32,7 +32,7 @@ from cnnviz.science.checks import integer
 
 RULES = ("midpoint", "trapezoid")
 IG_LEGEND = ("Red: the pixel's difference from the baseline raises the class score; blue: lowers it; "
-             "white: no share. The shares add up to score(image) − score(baseline).")
+             "uncoloured: no share. The shares add up to score(image) − score(baseline).")
 
 
 def baseline_image(engine: Engine, image: np.ndarray, baseline, blur_sigma: float = 5.0) -> np.ndarray:

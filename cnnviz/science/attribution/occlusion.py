@@ -16,7 +16,7 @@ from cnnviz.science.attribution.result import AttributionMap, choose_class, make
 from cnnviz.science.checks import integer
 
 OCCLUSION_LEGEND = ("Red: hiding the pixel (with the patches that cover it) lowers the class's probability; "
-                    "blue: raises it; white: no change.")
+                    "blue: raises it; uncoloured: no change.")
 
 
 def patch_starts(size: int, patch: int, stride: int) -> list[int]:

@@ -58,9 +58,13 @@ class AttributionMap:
 
     @property
     def title(self) -> str:
-        """The method, its class and its main settings, in one line."""
-        settings = ", ".join(f"{name} {value}" for name, value in self.parameters.items())
-        return f"{self.method} for class {self.class_index}" + (f" ({settings})" if settings else "")
+        """The method and its class, in a few words."""
+        return f"{self.method} for class {self.class_index}"
+
+    @property
+    def settings_text(self) -> str:
+        """The settings, as ``"layer conv2d, upsampling bilinear"`` (empty when there are none)."""
+        return ", ".join(f"{name} {value}" for name, value in self.parameters.items())
 
 
 def make_result(method: str, class_index: int, attribution: np.ndarray, channels: np.ndarray | None, *,
