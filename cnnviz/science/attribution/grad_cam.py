@@ -24,9 +24,21 @@ GRAD_CAM_LEGEND = ("Yellow to red: how much the layer's feature maps at that pla
 
 
 def spatial_layers(engine: Engine) -> list[str]:
-    """The layers whose output is a stack of feature maps ``(n, h', w', c)``, in network order."""
-    probe = np.zeros((1, *engine.input_shape), np.float32)
-    return [name for name, output in engine.feature_maps(probe).items() if np.ndim(output) == 4]
+    """The layers whose output is a stack of feature maps ``(n, h', w', c)``, in network order (from the
+    configuration; for a foreign model without one, from a forward pass of a blank image)."""
+    config = engine.config
+    if config is None:
+        probe = np.zeros((1, *engine.input_shape), np.float32)
+        return [name for name, output in engine.feature_maps(probe).items() if np.ndim(output) == 4]
+    from cnnviz.core.validation import layer_output_shape
+
+    shape: tuple = tuple(config.input_shape)
+    names = []
+    for spec, name in zip(config.layers, config.layer_names()):
+        shape = layer_output_shape(spec, shape)
+        if len(shape) == 3:
+            names.append(name)
+    return names
 
 
 def default_layer(engine: Engine) -> str:
