@@ -95,6 +95,11 @@ def one_image(engine: Engine, image: np.ndarray) -> np.ndarray:
 
 def choose_class(engine: Engine, batch: np.ndarray, class_index: int | None) -> int:
     """``class_index`` checked against the model's classes, or the predicted class when None."""
+    config = engine.config
+    units = getattr(config.layers[-1], "units", None) if config is not None and config.layers else None
+    if class_index is not None and units is not None:
+        # The output layer's units, known without a forward pass.
+        return require_index(class_index, int(units), "class_index")
     probabilities = engine.predict(batch)
     if class_index is None:
         return int(np.argmax(probabilities[0]))
