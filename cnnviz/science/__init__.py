@@ -32,6 +32,10 @@ messages), :mod:`.spectra_similarity` (spectrum similarity over many images),
 :mod:`.spectra_statistics` and :mod:`.uncertainty` (bootstrap intervals, verdicts that say when
 the data cannot tell, sign tests), :mod:`.registry` (the kinds above and :func:`run`).
 
+Attribution maps (gradient, Grad-CAM, SmoothGrad, Integrated Gradients, occlusion, guided
+backpropagation) and their sanity checks are a package of their own, :mod:`cnnviz.science.attribution`,
+with one entry point per map (:func:`cnnviz.science.attribution.explain`).
+
 Every verdict a result gives comes with what it rests on, as text the window and the command
 line both print (the ``verdict_text`` methods). Bad parameters raise ``ValueError`` with a
 message that says what was received and what was expected. No Qt here, and no engine is
