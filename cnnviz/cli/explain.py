@@ -70,6 +70,9 @@ def _command_explain(args: argparse.Namespace) -> int:
     image, label, source, conversion = read_input(engine, args)
     probabilities = engine.predict(image)[0]
     predicted = int(np.argmax(probabilities))
+    if args.class_index is not None and not 0 <= args.class_index < len(probabilities):
+        raise CommandError(f"--class must be in [0, {len(probabilities)}) for this model's "
+                           f"{len(probabilities)} classes, received {args.class_index}.")
     print(f"input: {source}" + (f" ({conversion})" if conversion else ""))
     print(f"prediction: class {predicted} ({float(probabilities[predicted]):.1%})")
     settings = _settings(args, engine)

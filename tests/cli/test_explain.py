@@ -41,7 +41,7 @@ def test_sanity_writes_its_table_as_csv_and_markdown(tmp_path, capsys):
 @pytest.mark.parametrize("arguments, message", [
     (["--method", "saliency"], "Unknown method 'saliency' for --method"),
     (["--method", "grad-cam", "--layer", "dense"], "'dense' is not one. Choose one of: conv2d"),
-    (["--method", "gradient", "--class", "12"], "class_index"),
+    (["--method", "gradient", "--class", "12"], "--class must be in [0, 10)"),
     (["--method", "integrated-gradients", "--steps", "0"], "steps must be at least 1"),
     (["--method", "occlusion", "--patch", "50"], "patch_size must be at most"),
     (["--model", "/nonexistent/model.npz", "--method", "gradient"], "There is no model file or run folder"),
