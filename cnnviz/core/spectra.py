@@ -16,6 +16,8 @@ Pure NumPy on arrays; nothing here runs a model.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from cnnviz.core.checks import int_items, is_int, is_real
@@ -83,15 +85,29 @@ def _centred_magnitude(stack: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """``|F|`` of every map of an ``(n, h, w)`` stack zero-padded to ``shape``, zero frequency centred.
 
     A real map's spectrum is Hermitian, ``|F(-u, -v)| = |F(u, v)|``, so the real FFT's half
-    spectrum is mirrored into the other half: about half the work of a complex FFT.
+    spectrum is mirrored into the other half: about half the work of a complex FFT. The mirroring
+    and the centring are one gather (:func:`_centred_indices`).
     """
     height, width = shape
     half = np.abs(np.fft.rfft2(stack, s=shape, axes=(1, 2)))               # (n, H, W // 2 + 1)
-    full = np.empty((len(stack), height, width))
-    full[:, :, :half.shape[2]] = half
-    columns = np.arange(half.shape[2], width)
-    full[:, :, columns] = half[:, -np.arange(height) % height][:, :, width - columns]
-    return np.fft.fftshift(full, axes=(1, 2))
+    return half.reshape(len(stack), -1)[:, _centred_indices(height, width)]
+
+
+@functools.lru_cache(maxsize=64)
+def _centred_indices(height: int, width: int) -> np.ndarray:
+    """For each pixel ``(i, j)`` of a centred ``height × width`` spectrum, the flat index into the real
+    FFT's ``(height, width // 2 + 1)`` half spectrum holding its magnitude: frequency
+    ``(u, v) = (i - height // 2, j - width // 2)`` modulo the size, read at ``(-u, -v)`` when ``v``
+    lies in the half the real FFT leaves out. Shape ``(height, width)``; read-only."""
+    half_width = width // 2 + 1
+    rows = (np.arange(height) - height // 2) % height
+    columns = (np.arange(width) - width // 2) % width
+    mirrored = columns >= half_width
+    row_index = np.where(mirrored[None, :], (-rows[:, None]) % height, rows[:, None])
+    column_index = np.where(mirrored, (width - columns) % width, columns)[None, :]
+    indices = row_index * half_width + column_index
+    indices.setflags(write=False)
+    return indices
 
 
 def frequency_axes(shape: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
