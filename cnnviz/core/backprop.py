@@ -172,7 +172,7 @@ def input_gradient_by_flipped_convolution(output_gradient: np.ndarray, kernel: n
 
     Steps: dilate the gradient by the strides (:func:`dilate`); pad it with ``kh - 1`` rows and
     ``kw - 1`` columns of zeros on each side; cross-correlate it with the 180°-rotated kernel,
-    its channel axes swapped (one matrix product over every window); this
+    its channel axes swapped (one matrix product per kernel offset, ``kh * kw`` in all); this
     covers the zero-padded input, so crop the padding away (and pad with zeros where a stride
     left the last rows or columns of the input unread).
 
@@ -222,10 +222,10 @@ def input_gradient_by_flipped_convolution(output_gradient: np.ndarray, kernel: n
     flipped = flip_kernel(kernel).transpose(0, 1, 3, 2)
     full_height = dilated.shape[1] + kernel_height - 1
     full_width = dilated.shape[2] + kernel_width - 1
-    # Every (kh, kw) window of the padded gradient, (n, H, W, out, kh, kw) as a view, against the
-    # flipped kernel in one product.
-    windows = np.lib.stride_tricks.sliding_window_view(full_padded, (kernel_height, kernel_width), axis=(1, 2))
-    full = np.tensordot(windows, flipped, axes=([4, 5, 3], [0, 1, 2]))
+    full = np.zeros((gradient.shape[0], full_height, full_width, in_channels))
+    for dy in range(kernel_height):
+        for dx in range(kernel_width):
+            full += full_padded[:, dy:dy + full_height, dx:dx + full_width, :] @ flipped[dy, dx]
     # The full convolution covers padded rows 0 .. (oh - 1) * sy + kh - 1; rows a stride never
     # reached (at the bottom and right of the padded input) get no gradient.
     padded_height, padded_width = height + top + bottom, width + left + right
