@@ -20,6 +20,7 @@ import functools
 
 import numpy as np
 
+from cnnviz.core import fourier
 from cnnviz.core.checks import int_items, is_int, is_real
 
 
@@ -73,24 +74,34 @@ def magnitude_spectrum(maps: np.ndarray, size: int | tuple[int, int] | None = No
         raise ValueError(f"maps must not be empty, received an array of shape {maps.shape}.")
     if not np.issubdtype(maps.dtype, np.number) or np.iscomplexobj(maps):
         raise ValueError(f"maps must hold real numbers, received dtype {maps.dtype}.")
+    return np.moveaxis(magnitude_spectrum_stack(maps, size, log), 0, -1)
+
+
+def magnitude_spectrum_stack(maps: np.ndarray, size: int | tuple[int, int] | None = None,
+                             log: bool = True) -> np.ndarray:
+    """:func:`magnitude_spectrum` of ``(h, w, n)`` maps (already checked), the map axis first:
+    ``(n, H, W)`` float32, C-contiguous."""
     padded = _spatial_size(size, maps.shape[:2])
     # float64 keeps the transform exact enough for Parseval checks; the result is float32.
-    magnitude = _centred_magnitude(np.moveaxis(maps, -1, 0).astype(np.float64), padded)
-    if log:
-        np.log1p(magnitude, out=magnitude)
-    return np.moveaxis(magnitude.astype(np.float32), 0, -1)
+    return _centred_magnitude(np.moveaxis(maps, -1, 0).astype(np.float64), padded, log)
 
 
-def _centred_magnitude(stack: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """``|F|`` of every map of an ``(n, h, w)`` stack zero-padded to ``shape``, zero frequency centred.
+def _centred_magnitude(stack: np.ndarray, shape: tuple[int, int], log: bool = False) -> np.ndarray:
+    """``|F|`` (``log(1 + |F|)`` with ``log``) of every map of an ``(n, h, w)`` stack zero-padded to
+    ``shape``, zero frequency centred, as float32.
 
     A real map's spectrum is Hermitian, ``|F(-u, -v)| = |F(u, v)|``, so the real FFT's half
-    spectrum is mirrored into the other half: about half the work of a complex FFT. The mirroring
-    and the centring are one gather (:func:`_centred_indices`).
+    spectrum is mirrored into the other half: about half the work of a complex FFT. The logarithm and
+    the rounding to float32 are applied to the half; the mirroring and the centring are one gather
+    (:func:`_centred_indices`).
     """
     height, width = shape
-    half = np.abs(np.fft.rfft2(stack, s=shape, axes=(1, 2)))               # (n, H, W // 2 + 1)
-    return half.reshape(len(stack), -1)[:, _centred_indices(height, width)]
+    half = np.abs(fourier.rfft2(stack, shape, axes=(1, 2)))                # (n, H, W // 2 + 1)
+    if log:
+        np.log1p(half, out=half)
+    centred = np.empty((len(stack), height, width), np.float32)
+    np.take(half.astype(np.float32).reshape(len(stack), -1), _centred_indices(height, width), axis=1, out=centred)
+    return centred
 
 
 @functools.lru_cache(maxsize=64)
