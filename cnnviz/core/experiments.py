@@ -143,7 +143,8 @@ def with_data(spec: ExperimentSpec, dataset: str | None = None,
     """
     base = spec.base
     if input_shape is not None:
-        base = replace(base, input_shape=tuple(int(size) for size in input_shape))
+        height, width, channels = (int(size) for size in input_shape)
+        base = replace(base, input_shape=(height, width, channels))
     if dataset is not None:
         base = base.with_training(dataset=dataset)
     return replace(spec, base=base)

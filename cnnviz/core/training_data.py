@@ -87,7 +87,8 @@ def fitting_note(dataset: str, input_shape: tuple[int, int, int]) -> str:
     of one fixed shape is fitted to it (:meth:`TrainingData.fitted`), and the sentence names the input
     shape that would take its images unchanged.
     """
-    shape = tuple(int(size) for size in input_shape)
+    height, width, channels = (int(size) for size in input_shape)
+    shape = (height, width, channels)
     if is_image_folder_name(dataset) or dataset in RESHAPEABLE:
         kind = "The folder's pictures are" if is_image_folder_name(dataset) else f"{dataset} images are"
         return f"{kind} made at the input's shape ({_shape_words(shape)})."

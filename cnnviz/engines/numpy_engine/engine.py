@@ -133,7 +133,7 @@ class NumpyEngine:
         """Every layer's output for a batch (inference mode), keyed by layer name."""
         images = as_batch(images, self.config.input_shape)
         last = self.network.last_inference(images, need_outputs=True)
-        if last is not None:
+        if last is not None and last.outputs is not None:
             outputs = last.outputs
         else:
             with parallel.blas_for_batch(len(images)):
