@@ -11,6 +11,10 @@ from cnnviz.engines.numpy_engine.layers import DenseLayer, Layer, build_layers, 
 from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
 from cnnviz.engines.numpy_engine.normalization import BatchNormalizationLayer
 
+MAX_KEPT_BATCH = 16
+"""Inference passes of at most this many images are kept for :meth:`Network.last_inference` (an
+inspection's; evaluation batches are not worth a copy)."""
+
 
 class _LastInference:
     """What the last inference forward pass computed, and for which input and weights."""
@@ -118,7 +122,7 @@ class Network:
             values = layer.forward(values, training)
             if keep_outputs:
                 outputs.append(values)
-        if not training:
+        if not training and len(images) <= MAX_KEPT_BATCH:
             self._last_inference = _LastInference(images.copy(), self._weights_key(), values,
                                                   outputs if keep_outputs else None)
         return values, outputs
