@@ -24,5 +24,6 @@ def _real_transform() -> Callable[..., np.ndarray]:
 
 def rfft2(values: np.ndarray, shape: tuple[int, int], axes: tuple[int, int]) -> np.ndarray:
     """The real FFT of ``values`` over ``axes``, zero-padded (or cropped) to ``shape``: as
-    :func:`numpy.fft.rfft2` with ``s=shape``; float64 input gives complex128 output."""
+    :func:`numpy.fft.rfft2` with ``s=shape``; float64 input gives complex128 output, float32 input
+    complex64 (SciPy) or complex128 (NumPy before 2.0)."""
     return _real_transform()(values, s=shape, axes=axes)

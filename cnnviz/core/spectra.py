@@ -82,8 +82,11 @@ def magnitude_spectrum_stack(maps: np.ndarray, size: int | tuple[int, int] | Non
     """:func:`magnitude_spectrum` of ``(h, w, n)`` maps (already checked), the map axis first:
     ``(n, H, W)`` float32, C-contiguous."""
     padded = _spatial_size(size, maps.shape[:2])
-    # float64 keeps the transform exact enough for Parseval checks; the result is float32.
-    return _centred_magnitude(np.moveaxis(maps, -1, 0).astype(np.float64), padded, log)
+    # Float32 maps (every engine's feature maps and kernels) are transformed at their own precision:
+    # the result is float32 either way, and it differs from a float64 transform's by float32
+    # rounding. Other maps are transformed in float64, exact enough for Parseval checks.
+    precision = np.float32 if maps.dtype == np.float32 else np.float64
+    return _centred_magnitude(np.moveaxis(maps, -1, 0).astype(precision), padded, log)
 
 
 def _centred_magnitude(stack: np.ndarray, shape: tuple[int, int], log: bool = False) -> np.ndarray:
@@ -100,7 +103,8 @@ def _centred_magnitude(stack: np.ndarray, shape: tuple[int, int], log: bool = Fa
     if log:
         np.log1p(half, out=half)
     centred = np.empty((len(stack), height, width), np.float32)
-    np.take(half.astype(np.float32).reshape(len(stack), -1), _centred_indices(height, width), axis=1, out=centred)
+    half = half.astype(np.float32, copy=False).reshape(len(stack), -1)
+    np.take(half, _centred_indices(height, width), axis=1, out=centred)
     return centred
 
 
