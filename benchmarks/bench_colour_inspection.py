@@ -48,16 +48,20 @@ def measure(repeats: int) -> dict[str, dict[str, list[float]]]:
     """Milliseconds per inspection, ``{model: {"engine": [...], "service": [...]}}``, alternating models."""
     rng = np.random.default_rng(0)
     engines = {name: NumpyEngine(config) for name, config in MODELS.items()}
-    images = {name: rng.random((1, *config.input_shape), dtype=np.float32) for name, config in MODELS.items()}
+    # A new input every time, as each stroke on the canvas is: nothing computed for one input serves the next.
+    images = {name: rng.random((2 * repeats + 3, 1, *config.input_shape), dtype=np.float32)
+              for name, config in MODELS.items()}
     samples: dict[str, dict[str, list[float]]] = {name: {"engine": [], "service": []} for name in MODELS}
     for name, engine in engines.items():  # warm-up: caches, allocations, thread pools
-        for _ in range(3):
-            service_inspection(engine, images[name])
-    for _ in range(repeats):
+        for index in range(3):
+            service_inspection(engine, images[name][2 * repeats + index])
+    for repeat in range(repeats):
         for name, engine in engines.items():
-            for part, function in (("engine", engine_inspection), ("service", service_inspection)):
+            for offset, (part, function) in enumerate((("engine", engine_inspection),
+                                                       ("service", service_inspection))):
+                image = images[name][2 * repeat + offset]
                 start = time.perf_counter()
-                function(engine, images[name])
+                function(engine, image)
                 samples[name][part].append((time.perf_counter() - start) * 1000)
     return samples
 

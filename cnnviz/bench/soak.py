@@ -51,8 +51,9 @@ def soak(app, service, cycles: int = 50, inspections: int = 1000) -> dict:
     finished = []
     service.sig_training_finished.connect(finished.append)
     rng = np.random.default_rng(0)
-    images = rng.random((16, 28, 28, 1), dtype=np.float32)
-    training = reference_config().with_training(train_subset=320, batch_size=32, epochs=3,
+    config = reference_config()
+    images = rng.random((16, *config.input_shape), dtype=np.float32)
+    training = config.with_training(train_subset=320, batch_size=32, epochs=3,
                                                 validation_split=0.0).training
     memory = []
     per_cycle = max(1, inspections // (2 * cycles))

@@ -5,13 +5,28 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cnnviz.cli.common import BUILT_IN_DATASETS, CommandError, load_config
+from cnnviz.cli.common import CommandError, load_config
+
+
+def parse_input_shape(text: str) -> tuple[int, int, int]:
+    """``"HxWxC"`` (C = 1 grey or 3 colour) as ``(height, width, channels)``."""
+    parts = text.lower().replace("×", "x").split("x")
+    try:
+        shape = tuple(int(part) for part in parts)
+    except ValueError:
+        shape = ()
+    if len(shape) != 3 or min(shape) <= 0 or shape[2] not in (1, 3):
+        raise CommandError(f"--input-shape takes HEIGHTxWIDTHxCHANNELS with 1 (grey) or 3 (colour) channels, "
+                           f"e.g. 28x28x1 or 64x48x3; received {text!r}.")
+    return shape
 
 
 def _command_experiment(args: argparse.Namespace) -> int:
     from dataclasses import replace
     from pathlib import Path
 
+    from cnnviz.core.datasets.image_folder import scan_image_folder
+    from cnnviz.core.datasets.registry import is_image_folder_name
     from cnnviz.core.experiments import (
         PRESETS,
         ExperimentSpec,
@@ -20,13 +35,18 @@ def _command_experiment(args: argparse.Namespace) -> int:
         outcomes_csv,
         parse_sweep,
         report_markdown,
+        with_data,
     )
-    from cnnviz.core.training_data import prepare_training_data
+    from cnnviz.core.training_data import check_classes_fit, output_units, prepare_training_data
+    from cnnviz.core.validation import find_problems
     from cnnviz.engines.registry import create_engine
     from cnnviz.service.runner import ExperimentStep, run_experiment
 
     if args.preset and args.sweep:
         raise CommandError("Give either --preset or --sweep, not both.")
+    # The runs' input shape: --input-shape, else the configuration's (--config), else each preset's own.
+    input_shape = parse_input_shape(args.input_shape) if args.input_shape else (
+        load_config(args.config).input_shape if args.config else None)
     names = (list(PRESETS) if args.preset == "report" else [args.preset]) if args.preset else ["custom"]
     results = {}
     out = Path(args.out) if args.out else None
@@ -37,13 +57,21 @@ def _command_experiment(args: argparse.Namespace) -> int:
             spec = ExperimentSpec("custom", load_config(args.config), tuple(parse_sweep(text) for text in args.sweep))
         else:
             spec = PRESETS[name]
-        overrides = {key: value for key, value in (("epochs", args.epochs), ("train_subset", args.train_subset),
-                                                   ("dataset", args.dataset)) if value is not None}
+        overrides = {key: value for key, value in (("epochs", args.epochs), ("train_subset", args.train_subset))
+                     if value is not None}
         if overrides:
             spec = replace(spec, base=spec.base.with_training(**overrides))
+        spec = with_data(spec, args.dataset, input_shape)
+        problems = find_problems(spec.base)
+        if problems:
+            raise CommandError(f"The experiment's base model does not fit its input: {problems[0].message}")
+        if is_image_folder_name(spec.base.training.dataset):
+            check_classes_fit(spec.base.training.dataset, scan_image_folder(spec.base.training.dataset).class_names,
+                              output_units(spec.base))
+        shape = "×".join(map(str, spec.base.input_shape))
         runs = expand(spec)
         print(f"experiment {name}: {len(runs)} runs on the {args.engine} engine "
-              f"({spec.base.training.dataset}, {spec.base.training.epochs} epoch(s) each)", file=sys.stderr)
+              f"({spec.base.training.dataset} at {shape}, {spec.base.training.epochs} epoch(s) each)", file=sys.stderr)
         outcomes = []
         events = run_experiment(runs, lambda config: create_engine(args.engine, config),
                                 lambda training, input_shape, num_outputs: prepare_training_data(
@@ -87,7 +115,12 @@ def add_experiment_command(commands: argparse._SubParsersAction) -> None:
     experiment.add_argument("--engine", choices=("numpy", "keras"), default="numpy")
     experiment.add_argument("--epochs", type=int, metavar="N", help="epochs per run")
     experiment.add_argument("--train-subset", type=int, metavar="N", help="training images per run")
-    experiment.add_argument("--dataset", choices=BUILT_IN_DATASETS)
+    experiment.add_argument("--dataset", metavar="NAME|FOLDER",
+                            help="mnist-sample, mnist, fashion-mnist, shapes, shapes-colour, cifar10, or a folder "
+                                 "with one sub-folder of pictures per class (read at the runs' input shape)")
+    experiment.add_argument("--input-shape", metavar="HxWxC",
+                            help="the runs' input shape, e.g. 64x64x3 (default: --config's input_shape, else "
+                                 "each preset's 28x28x1); datasets of another shape are fitted to it")
     experiment.add_argument("--out", metavar="DIR", help="write CSV tables, report.md and the runs' folders here")
     experiment.add_argument("--quiet", action="store_true", help="no per-batch progress line")
     experiment.set_defaults(handler=_command_experiment)

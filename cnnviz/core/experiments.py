@@ -133,6 +133,23 @@ def apply_setting(config: ModelConfig, setting: str, value) -> ModelConfig:
                       "or layers.<layer>.<name> (e.g. layers.dense.units).")
 
 
+def with_data(spec: ExperimentSpec, dataset: str | None = None,
+              input_shape: tuple[int, int, int] | None = None) -> ExperimentSpec:
+    """``spec`` with its base trained on ``dataset`` at ``input_shape`` (None keeps the base's).
+
+    Every run takes the base's input shape, so a dataset of pictures (an image folder, the colour
+    shapes) is read at that shape and a dataset of fixed shape is fitted to it
+    (:func:`cnnviz.core.training_data.prepare_training_data`).
+    """
+    base = spec.base
+    if input_shape is not None:
+        height, width, channels = (int(size) for size in input_shape)
+        base = replace(base, input_shape=(height, width, channels))
+    if dataset is not None:
+        base = base.with_training(dataset=dataset)
+    return replace(spec, base=base)
+
+
 def _value_label(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from cnnviz.core.checks import is_int
 from cnnviz.core.results import frozen
-from cnnviz.core.spectra import magnitude_spectrum, spectrum_extent
+from cnnviz.core.spectra import magnitude_spectrum, magnitude_spectrum_stack, spectrum_extent
 
 DEFAULT_KERNEL_PADDING = 32
 """Kernels are zero-padded to this size unless the viewer asks for another."""
@@ -59,7 +59,11 @@ class SpectrumStack:
 
 def _stack(maps: np.ndarray, size: int | None = None) -> SpectrumStack:
     """Spectra of ``(h, w, n)`` maps as an ``(n, H, W)`` stack."""
-    spectra = np.ascontiguousarray(np.moveaxis(magnitude_spectrum(maps, size=size), -1, 0))
+    if maps.ndim != 3 or 0 in maps.shape or not np.issubdtype(maps.dtype, np.floating):
+        # Anything unusual goes through the public function's checks (and its messages).
+        spectra = np.ascontiguousarray(np.moveaxis(magnitude_spectrum(maps, size=size), -1, 0))
+    else:
+        spectra = magnitude_spectrum_stack(maps, size)
     return SpectrumStack(frozen(spectra), spectrum_extent(spectra.shape[1:]))
 
 

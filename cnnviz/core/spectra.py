@@ -16,8 +16,11 @@ Pure NumPy on arrays; nothing here runs a model.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from cnnviz.core import fourier
 from cnnviz.core.checks import int_items, is_int, is_real
 
 
@@ -71,27 +74,55 @@ def magnitude_spectrum(maps: np.ndarray, size: int | tuple[int, int] | None = No
         raise ValueError(f"maps must not be empty, received an array of shape {maps.shape}.")
     if not np.issubdtype(maps.dtype, np.number) or np.iscomplexobj(maps):
         raise ValueError(f"maps must hold real numbers, received dtype {maps.dtype}.")
+    return np.moveaxis(magnitude_spectrum_stack(maps, size, log), 0, -1)
+
+
+def magnitude_spectrum_stack(maps: np.ndarray, size: int | tuple[int, int] | None = None,
+                             log: bool = True) -> np.ndarray:
+    """:func:`magnitude_spectrum` of ``(h, w, n)`` maps (already checked), the map axis first:
+    ``(n, H, W)`` float32, C-contiguous."""
     padded = _spatial_size(size, maps.shape[:2])
-    # float64 keeps the transform exact enough for Parseval checks; the result is float32.
-    magnitude = _centred_magnitude(np.moveaxis(maps, -1, 0).astype(np.float64), padded)
-    if log:
-        np.log1p(magnitude, out=magnitude)
-    return np.moveaxis(magnitude.astype(np.float32), 0, -1)
+    # Float32 maps (every engine's feature maps and kernels) are transformed at their own precision:
+    # the result is float32 either way, and it differs from a float64 transform's by float32
+    # rounding. Other maps are transformed in float64, exact enough for Parseval checks.
+    precision = np.float32 if maps.dtype == np.float32 else np.float64
+    return _centred_magnitude(np.moveaxis(maps, -1, 0).astype(precision), padded, log)
 
 
-def _centred_magnitude(stack: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """``|F|`` of every map of an ``(n, h, w)`` stack zero-padded to ``shape``, zero frequency centred.
+def _centred_magnitude(stack: np.ndarray, shape: tuple[int, int], log: bool = False) -> np.ndarray:
+    """``|F|`` (``log(1 + |F|)`` with ``log``) of every map of an ``(n, h, w)`` stack zero-padded to
+    ``shape``, zero frequency centred, as float32.
 
     A real map's spectrum is Hermitian, ``|F(-u, -v)| = |F(u, v)|``, so the real FFT's half
-    spectrum is mirrored into the other half: about half the work of a complex FFT.
+    spectrum is mirrored into the other half: about half the work of a complex FFT. The logarithm and
+    the rounding to float32 are applied to the half; the mirroring and the centring are one gather
+    (:func:`_centred_indices`).
     """
     height, width = shape
-    half = np.abs(np.fft.rfft2(stack, s=shape, axes=(1, 2)))               # (n, H, W // 2 + 1)
-    full = np.empty((len(stack), height, width))
-    full[:, :, :half.shape[2]] = half
-    columns = np.arange(half.shape[2], width)
-    full[:, :, columns] = half[:, -np.arange(height) % height][:, :, width - columns]
-    return np.fft.fftshift(full, axes=(1, 2))
+    half = np.abs(fourier.rfft2(stack, shape, axes=(1, 2)))                # (n, H, W // 2 + 1)
+    if log:
+        np.log1p(half, out=half)
+    centred = np.empty((len(stack), height, width), np.float32)
+    half = half.astype(np.float32, copy=False).reshape(len(stack), -1)
+    np.take(half, _centred_indices(height, width), axis=1, out=centred)
+    return centred
+
+
+@functools.lru_cache(maxsize=64)
+def _centred_indices(height: int, width: int) -> np.ndarray:
+    """For each pixel ``(i, j)`` of a centred ``height × width`` spectrum, the flat index into the real
+    FFT's ``(height, width // 2 + 1)`` half spectrum holding its magnitude: frequency
+    ``(u, v) = (i - height // 2, j - width // 2)`` modulo the size, read at ``(-u, -v)`` when ``v``
+    lies in the half the real FFT leaves out. Shape ``(height, width)``; read-only."""
+    half_width = width // 2 + 1
+    rows = (np.arange(height) - height // 2) % height
+    columns = (np.arange(width) - width // 2) % width
+    mirrored = columns >= half_width
+    row_index = np.where(mirrored[None, :], (-rows[:, None]) % height, rows[:, None])
+    column_index = np.where(mirrored, (width - columns) % width, columns)[None, :]
+    indices = row_index * half_width + column_index
+    indices.setflags(write=False)
+    return indices
 
 
 def frequency_axes(shape: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

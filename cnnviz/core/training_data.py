@@ -21,8 +21,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cnnviz.core.config import Dense, ModelConfig, TrainingConfig
-from cnnviz.core.datasets import Dataset, load_dataset
+from cnnviz.core.datasets import INPUT_SHAPES, Dataset, is_image_folder_name, load_dataset
+from cnnviz.core.datasets.registry import RESHAPEABLE
 from cnnviz.core.preprocessing import fit_batch
+from cnnviz.core.preprocessing.model_input import conversion_between
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,6 +73,36 @@ class TrainingData:
     def validation(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(images, labels)`` of the validation set, or None when it is empty."""
         return (self.val_images, self.val_labels) if len(self.val_labels) else None
+
+
+def _shape_words(shape: tuple[int, int, int]) -> str:
+    return f"{shape[0]}×{shape[1]} {'grey' if shape[2] == 1 else 'colour'}"
+
+
+def fitting_note(dataset: str, input_shape: tuple[int, int, int]) -> str:
+    """How ``dataset``'s images will reach a model of ``input_shape``, in a sentence; ``""`` when they
+    already have that shape.
+
+    Datasets made at any shape (image folders, colour shapes) are made at the input's shape; a dataset
+    of one fixed shape is fitted to it (:meth:`TrainingData.fitted`), and the sentence names the input
+    shape that would take its images unchanged.
+    """
+    height, width, channels = (int(size) for size in input_shape)
+    shape = (height, width, channels)
+    if is_image_folder_name(dataset) or dataset in RESHAPEABLE:
+        kind = "The folder's pictures are" if is_image_folder_name(dataset) else f"{dataset} images are"
+        return f"{kind} made at the input's shape ({_shape_words(shape)})."
+    source = INPUT_SHAPES.get(dataset)
+    if source is None or source == shape:
+        return ""
+    changes = []
+    if source[:2] != shape[:2]:
+        changes.append(f"fitted to {shape[0]}×{shape[1]} (scaled keeping their aspect, centred on black)")
+    colour = conversion_between(source[2], shape[2])
+    if colour:
+        changes.append(colour)
+    return (f"{dataset}'s {_shape_words(source)} images will be {' and '.join(changes)}; "
+            f"an input of {source[0]}×{source[1]}×{source[2]} takes them unchanged.")
 
 
 def output_units(config: ModelConfig) -> int | None:

@@ -71,16 +71,16 @@ from cnnviz.core.datasets.registry import (
     DATASET_NAMES,
     DESCRIPTIONS,
     FASHION_MNIST_CLASSES,
-    IMAGE_SHAPE,
     INPUT_SHAPES,
     MNIST_CLASSES,
+    MNIST_IMAGE_SHAPE,
     SPLITS,
     is_image_folder_name,
 )
 from cnnviz.core.datasets.shapes import SHAPE_CLASSES
 
 __all__ = [
-    "CIFAR10_CLASSES", "CLASS_NAMES", "DATASET_NAMES", "DESCRIPTIONS", "FASHION_MNIST_CLASSES", "IMAGE_SHAPE",
+    "CIFAR10_CLASSES", "CLASS_NAMES", "DATASET_NAMES", "DESCRIPTIONS", "FASHION_MNIST_CLASSES", "MNIST_IMAGE_SHAPE",
     "INPUT_SHAPES", "MNIST_CLASSES", "RESIZE_RULE", "SHAPE_CLASSES", "SPLITS", "Dataset", "DatasetFormatError",
     "DatasetInfo", "DatasetUnavailableError", "DownloadChecksumError", "FolderImages", "is_image_folder_name",
     "list_datasets", "load_dataset", "read_image_folder", "register_image_decoder",

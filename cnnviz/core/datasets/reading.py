@@ -17,7 +17,7 @@ from cnnviz.core.datasets.idx import (
     check_idx_file,
     read_idx_pair,
 )
-from cnnviz.core.datasets.registry import IMAGE_SHAPE, SPLITS
+from cnnviz.core.datasets.registry import MNIST_IMAGE_SHAPE, SPLITS
 from cnnviz.core.datasets.search import FoundCopy
 from cnnviz.core.safe_npz import NpzFileError, SafeNpz
 
@@ -31,7 +31,7 @@ MAX_NPZ_DATASET_BYTES = 2 * MAX_IDX_DATA_BYTES + 2**20
 
 
 def _check_image_arrays(images: np.ndarray, labels: np.ndarray, where: str) -> None:
-    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE or images.dtype != np.uint8:
+    if images.ndim != 3 or images.shape[1:] != MNIST_IMAGE_SHAPE or images.dtype != np.uint8:
         raise DatasetFormatError(
             f"{where}: expected images of shape (n, 28, 28) uint8, got {images.shape} "
             f"{images.dtype}; this file is not MNIST-format data."
@@ -52,7 +52,7 @@ def _check_npz_split(archive: SafeNpz, split: str) -> int:
             f"{archive.path}: no {', '.join(missing)} in this npz (it holds {archive.files}); "
             "expected a Keras-format mnist.npz with x_train, y_train, x_test, y_test."
         )
-    archive.check(image_key, (None, *IMAGE_SHAPE), np.uint8)
+    archive.check(image_key, (None, *MNIST_IMAGE_SHAPE), np.uint8)
     archive.check(label_key, (None,), np.uint8)
     num_images, num_labels = archive.headers[image_key].shape[0], archive.headers[label_key].shape[0]
     if num_images != num_labels:
@@ -136,7 +136,7 @@ def _check_idx_split(images_path: Path, labels_path: Path) -> tuple[int, list[st
             headers.append(None)
             problems.append(str(error))
     images, labels = headers
-    if images is not None and (images.dtype != np.uint8 or images.shape[1:] != IMAGE_SHAPE):
+    if images is not None and (images.dtype != np.uint8 or images.shape[1:] != MNIST_IMAGE_SHAPE):
         problems.append(f"{images_path.name}: expected 28×28 uint8 images (n, 28, 28), but the header declares "
                         f"shape {images.shape} of {images.dtype.name}.")
         images = None

@@ -15,7 +15,7 @@ from cnnviz.core.datasets.shapes import SHAPE_CLASSES
 
 DATASET_NAMES: tuple[str, ...] = ("mnist-sample", "mnist", "fashion-mnist", "shapes", "shapes-colour", "cifar10")
 SPLITS: tuple[str, ...] = ("train", "test")
-IMAGE_SHAPE = (28, 28)
+MNIST_IMAGE_SHAPE = (28, 28)
 """Height and width of the MNIST-like datasets (the four grey ones)."""
 
 MNIST_CLASSES: tuple[str, ...] = tuple(str(digit) for digit in range(10))

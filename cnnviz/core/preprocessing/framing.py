@@ -2,7 +2,8 @@
 
 MNIST digits are light ink on a black background; each digit was scaled, keeping its
 aspect ratio, so that its longer side is 20 pixels (antialiased, which makes the grey
-levels), then placed in a 28 x 28 frame with its centre of mass at the frame's centre.
+levels), then placed in a 28 x 28 frame with its centre of mass at the frame's centre; the frame's
+size and the ink's box are parameters, so any input size is framed the same way.
 :func:`preprocess_image` repeats those steps for any picture: a canvas drawing, a photo of
 a digit on paper, an RGBA file with a transparent background. :func:`ink_polarity` tells
 dark ink on light from light ink on dark.
@@ -38,8 +39,10 @@ class PreprocessResult:
     ----------
     input : numpy.ndarray
         ``(1, size, size, 1)`` float32 in ``[0, 1]``, NHWC, ready for ``predict``.
-    image28 : numpy.ndarray
-        ``(size, size)`` float32 in ``[0, 1]``, the same pixels for display.
+    image : numpy.ndarray
+        ``(size, size)`` float32 in ``[0, 1]``, the same pixels for display (28 x 28 with the
+        default ``size``; a model input of another shape sets the frame in it, see
+        :func:`cnnviz.core.preprocessing.picture_input`).
     inverted : bool
         True if the source was dark ink on a light background and was inverted.
     bounding_box : tuple of int
@@ -48,7 +51,7 @@ class PreprocessResult:
     """
 
     input: np.ndarray
-    image28: np.ndarray
+    image: np.ndarray
     inverted: bool
     bounding_box: tuple[int, int, int, int]
 
@@ -182,7 +185,7 @@ def preprocess_image(
     )
     return PreprocessResult(
         input=frame[np.newaxis, :, :, np.newaxis],
-        image28=frame,
+        image=frame,
         inverted=inverted,
         bounding_box=bounding_box,
     )

@@ -207,7 +207,7 @@ def picture_input(image: ArrayLike, input_shape: tuple[int, ...], *, invert: boo
                               threshold=threshold, box=max(1, int(round(side * INK_SHARE))), size=side)
     frame = np.zeros((1, height, width, 1), np.float32)
     top, left = (height - side) // 2, (width - side) // 2
-    frame[0, top:top + side, left:left + side, 0] = framed.image28
+    frame[0, top:top + side, left:left + side, 0] = framed.image
     return _model_input(convert_channels(frame, channels), conversion_between(source_channels, channels),
                         framed.inverted)
 

@@ -27,6 +27,7 @@ from cnnviz.core.safe_zip import MIB, format_bytes
 from cnnviz.core.validation import MAX_PARAMETERS, check_seed, validate
 from cnnviz.core.weights import check_weights, parameter_shapes
 from cnnviz.engines.base import as_batch, check_batch_size, check_labels
+from cnnviz.engines.numpy_engine import parallel
 from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
 from cnnviz.engines.numpy_engine.network import Network
 from cnnviz.engines.numpy_engine.optimizers import make_optimizer
@@ -105,8 +106,12 @@ class NumpyEngine:
         """Class probabilities, shape (n, classes), computed in batches."""
         images = as_batch(images, self.config.input_shape)
         check_batch_size(batch_size)
-        parts = [self.network.forward(images[start:start + batch_size])[0].copy()
-                 for start in range(0, len(images), batch_size)]
+        last = self.network.last_inference(images) if len(images) <= batch_size else None
+        if last is not None:
+            return last.probabilities.copy()
+        with parallel.blas_for_batch(len(images)):
+            parts = [self.network.forward(images[start:start + batch_size])[0].copy()
+                     for start in range(0, len(images), batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0, self.num_classes), np.float32)
 
     def evaluate(self, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> tuple[float, float]:
@@ -127,7 +132,12 @@ class NumpyEngine:
     def feature_maps(self, images: np.ndarray) -> dict[str, np.ndarray]:
         """Every layer's output for a batch (inference mode), keyed by layer name."""
         images = as_batch(images, self.config.input_shape)
-        _, outputs = self.network.forward(images, keep_outputs=True)
+        last = self.network.last_inference(images, need_outputs=True)
+        if last is not None and last.outputs is not None:
+            outputs = last.outputs
+        else:
+            with parallel.blas_for_batch(len(images)):
+                _, outputs = self.network.forward(images, keep_outputs=True)
         return {name: frozen(output.copy()) for name, output in zip(self.layer_names(), outputs)}
 
     def kernels(self) -> dict[str, np.ndarray]:
@@ -148,7 +158,12 @@ class NumpyEngine:
             If given, the target is the sum over the batch of that class's logit instead of the loss.
         """
         images = as_batch(images, self.config.input_shape)
-        probabilities, _ = self.network.forward(images)
+        with parallel.blas_for_batch(len(images)):
+            return self._gradients(images, labels, class_index)
+
+    def _gradients(self, images: np.ndarray, labels: np.ndarray | None, class_index: int | None) -> GradientResult:
+        last = self.network.last_inference(images)
+        probabilities = last.probabilities if last is not None else self.network.forward(images)[0]
         logits = self.network.logits
         num_classes = logits.shape[1]
         if class_index is not None:
@@ -198,6 +213,7 @@ class NumpyEngine:
         for layer in self.network.layers:
             for name, value in {**layer.params, **layer.state}.items():
                 value[...] = np.asarray(weights[layer.name][name], dtype=np.float32)
+        self.network.weights_changed()
 
     def training_state(self) -> dict[str, np.ndarray]:
         """The optimizer's step count, learning rate and moments (``optimizer/...``) and the dropout

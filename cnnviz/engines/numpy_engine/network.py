@@ -11,6 +11,21 @@ from cnnviz.engines.numpy_engine.layers import DenseLayer, Layer, build_layers, 
 from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
 from cnnviz.engines.numpy_engine.normalization import BatchNormalizationLayer
 
+MAX_KEPT_BATCH = 16
+"""Inference passes of at most this many images are kept for :meth:`Network.last_inference` (an
+inspection's; evaluation batches are not worth a copy)."""
+
+
+class _LastInference:
+    """What the last inference forward pass computed, and for which input and weights."""
+
+    def __init__(self, images: np.ndarray, weights_key: tuple, probabilities: np.ndarray,
+                 outputs: list[np.ndarray] | None):
+        self.images = images
+        self.weights_key = weights_key
+        self.probabilities = probabilities
+        self.outputs = outputs
+
 
 class Network:
     """The layers of a validated configuration, run in order.
@@ -51,6 +66,35 @@ class Network:
             self.replicas)
         self.replica_outputs = [_output_layer(layers) for layers in self.replicas]
         self.training_plans = [training_plan(layers) for layers in self.replicas]
+        self.weights_version = 0
+        """Counts the changes of the weights made by :meth:`train_step` and :meth:`weights_changed`."""
+        self._last_inference: _LastInference | None = None
+
+    def weights_changed(self) -> None:
+        """Say that the parameters or the state were changed in place (new weights were loaded):
+        a result kept from an earlier forward pass no longer holds."""
+        self.weights_version += 1
+        self._last_inference = None
+
+    def _weights_key(self) -> tuple:
+        # The version catches in-place changes made through train_step and weights_changed; the
+        # arrays' identities catch parameters replaced by new arrays.
+        return (self.weights_version, *(id(value) for layer in self.layers
+                                        for value in (*layer.params.values(), *layer.state.values())))
+
+    def last_inference(self, images: np.ndarray, need_outputs: bool = False) -> _LastInference | None:
+        """The last forward pass's results, when it was an inference pass of exactly ``images`` with
+        the present weights (every layer still holds what its backward pass needs for it); else None.
+
+        The inspection of one input asks for its feature maps, its gradients and its probabilities
+        one after the other: one forward pass serves the three.
+        """
+        last = self._last_inference
+        if last is None or (need_outputs and last.outputs is None) or last.images.shape != images.shape \
+                or last.images.dtype != images.dtype or last.weights_key != self._weights_key() \
+                or not np.array_equal(last.images, images):
+            return None
+        return last
 
     def forward(self, images: np.ndarray, training: bool = False,
                 keep_outputs: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -71,12 +115,16 @@ class Network:
         outputs : list of ndarray
             Each layer's output, in order (empty unless ``keep_outputs``).
         """
+        self._last_inference = None
         values = images
         outputs = []
         for layer in self.layers:
             values = layer.forward(values, training)
             if keep_outputs:
                 outputs.append(values)
+        if not training and len(images) <= MAX_KEPT_BATCH:
+            self._last_inference = _LastInference(images.copy(), self._weights_key(), values,
+                                                  outputs if keep_outputs else None)
         return values, outputs
 
     @property
@@ -131,6 +179,8 @@ class Network:
         The batch is split into :data:`parallel.NUM_CHUNKS` chunks that run side by side (one, with
         batch normalization); a convolution and the max pooling after it run fused (see :mod:`.fused`).
         """
+        # The layers' caches and the weights change: no earlier inference pass holds any more.
+        self.weights_changed()
         total = len(labels)
         bounds = np.linspace(0, total, self.num_chunks + 1).astype(int)
         chunks = [chunk for chunk in range(self.num_chunks) if bounds[chunk + 1] > bounds[chunk]]

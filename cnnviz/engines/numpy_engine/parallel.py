@@ -87,3 +87,22 @@ def single_threaded_blas():
 
         _controller = ThreadpoolController()
     return _controller.limit(limits=1, user_api="blas")
+
+
+_NUM_CPUS = os.cpu_count() or 1
+SMALL_BATCH = 16
+"""Batches of at most this many images run their matrix products on one BLAS thread."""
+
+
+def blas_for_batch(num_images: int):
+    """A context for inference on ``num_images`` images: one BLAS thread for a small batch (an
+    inspection's products are too small to share; on a busy machine the threads' hand-offs cost more
+    than the products), BLAS's own threads otherwise."""
+    if num_images > SMALL_BATCH or _NUM_CPUS == 1:
+        return contextlib.nullcontext()
+    global _controller
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")

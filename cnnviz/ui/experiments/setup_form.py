@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnviz.core import config as cfg
-from cnnviz.core.experiments import PRESETS, ExperimentSpec, Sweep, expand, parse_sweep
+from cnnviz.core.experiments import PRESETS, ExperimentSpec, Sweep, expand, parse_sweep, with_data
 from cnnviz.ui.experiments.sweep_settings import setting_suggestions, type_problem
 from cnnviz.ui.wording import counted
 
@@ -123,7 +123,8 @@ class ExperimentSetup(QWidget):
             self.preset_combo.setItemData(self.preset_combo.count() - 1, spec.description,
                                           Qt.ItemDataRole.ToolTipRole)
         self.preset_combo.setToolTip("One of the report's §3.2.1 experiments (its own base settings: SGD at "
-                                     "0.05, batch 32, 5,000 images, no dropout change), or your own sweeps "
+                                     "0.05, batch 32, 5,000 images, no dropout change; the model panel's input "
+                                     "shape), or your own sweeps "
                                      "of the model panel's configuration.")
         self.description_label = QLabel()
         self.description_label.setWordWrap(True)
@@ -262,7 +263,8 @@ class ExperimentSetup(QWidget):
         subset = self.subset_spin.value() or None
         preset = self.preset_name()
         if preset is not None:
-            spec = PRESETS[preset]
+            # The report's settings, at the input shape of the model panel (its dataset fitted to it).
+            spec = with_data(PRESETS[preset], input_shape=self._base_config.input_shape)
             base, sweeps, name, description = spec.base, spec.sweeps, spec.name, spec.description
         else:
             base, sweeps, description = self._base_config, self._custom_sweeps(), ""

@@ -1,10 +1,12 @@
-"""The Model panel: engine, data, architecture, training settings, summary, commands.
+"""The Model panel: engine, data, input shape, architecture, training settings, summary, commands.
 
 A view over :class:`cnnviz.core.config.ModelConfig`: every edit produces a new
 configuration, checked by :func:`cnnviz.core.validation.find_problems`; problems
 are shown beside the offending layer (its settings: :mod:`~cnnviz.ui.model.layer_form`),
 and the summary table (the report's Figure 2, :mod:`~cnnviz.ui.model.summary_box`) follows
-every valid change; the training settings are :mod:`~cnnviz.ui.model.training_form`.
+every valid change; the input shape is :mod:`~cnnviz.ui.model.input_form` (with a note on how the
+chosen dataset's images will be fitted to it); the training settings are
+:mod:`~cnnviz.ui.model.training_form`.
 Build, Train, Pause, Resume and Stop are forwarded as signals; their enabled states follow
 the model service's state.
 """
@@ -33,45 +35,14 @@ from PySide6.QtWidgets import (
 
 from cnnviz.core import config as cfg
 from cnnviz.core.summary import summarize
+from cnnviz.core.training_data import fitting_note
 from cnnviz.core.validation import find_problems
 from cnnviz.service import payloads as p
+from cnnviz.ui.model.input_form import InputForm
+from cnnviz.ui.model.layer_catalog import ENGINES, NEW_LAYERS, describe_layer
 from cnnviz.ui.model.layer_form import ERROR_COLOR, LayerForm
 from cnnviz.ui.model.summary_box import SummaryBox
 from cnnviz.ui.model.training_form import TrainingForm, select_data
-from cnnviz.ui.wording import counted
-
-ENGINES = (("numpy", "NumPy (from scratch)"), ("keras", "Keras / TensorFlow"))
-NEW_LAYERS = {
-    "conv2d": cfg.Conv2D(filters=16), "max_pooling2d": cfg.MaxPooling2D(),
-    "average_pooling2d": cfg.AveragePooling2D(), "spectral_pooling2d": cfg.SpectralPooling2D((14, 14)),
-    "dropout": cfg.Dropout(rate=0.2),
-    "flatten": cfg.Flatten(), "dense": cfg.Dense(units=64),
-    "batch_normalization": cfg.BatchNormalization(), "activation": cfg.Activation("relu"),
-    "global_average_pooling2d": cfg.GlobalAveragePooling2D(), "global_max_pooling2d": cfg.GlobalMaxPooling2D(),
-}
-
-
-def describe_layer(layer: cfg.LayerSpec, name: str) -> str:
-    """One line for the layer list, e.g. ``conv2d — Conv2D 28 × 3×3, stride 1, valid, relu``."""
-    if isinstance(layer, cfg.Conv2D):
-        details = (f"{layer.filters} × {layer.kernel_size[0]}×{layer.kernel_size[1]}, stride "
-                   f"{layer.strides[0]}×{layer.strides[1]}, {layer.padding}, {layer.activation}")
-    elif isinstance(layer, (cfg.MaxPooling2D, cfg.AveragePooling2D)):
-        strides = layer.strides or layer.pool_size
-        details = f"{layer.pool_size[0]}×{layer.pool_size[1]}, stride {strides[0]}×{strides[1]}"
-    elif isinstance(layer, cfg.SpectralPooling2D):
-        details = f"→ {layer.output_size[0]}×{layer.output_size[1]}"
-    elif isinstance(layer, cfg.Dropout):
-        details = f"rate {layer.rate:g}"
-    elif isinstance(layer, cfg.Dense):
-        details = f"{counted(layer.units, 'unit')}, {layer.activation}"
-    elif isinstance(layer, cfg.BatchNormalization):
-        details = f"momentum {layer.momentum:g}, epsilon {layer.epsilon:g}"
-    elif isinstance(layer, cfg.Activation):
-        details = layer.activation
-    else:
-        details = ""
-    return f"{name} — {layer.label} {details}".rstrip()
 
 
 class ConfigPanel(QWidget):
@@ -130,6 +101,10 @@ class ConfigPanel(QWidget):
         form.addRow("Engine", self.engine_combo)
         form.addRow("Dataset", self.dataset_combo)
         layout.addWidget(setup)
+
+        self.input_form = InputForm()
+        self.input_form.sig_shape_edited.connect(self._on_input_edited)
+        layout.addWidget(self.input_form)
 
         architecture = QGroupBox("Architecture")
         arch_layout = QVBoxLayout(architecture)
@@ -251,6 +226,7 @@ class ConfigPanel(QWidget):
         if self.dataset_combo.findData(training.dataset) < 0:
             self.dataset_combo.addItem(training.dataset, training.dataset)
         select_data(self.dataset_combo, training.dataset)
+        self.input_form.show_shape(config.input_shape)
         self.training_form.show_config(config)
         self._updating = False
         self._refresh(select=self.layer_list.currentRow())
@@ -304,6 +280,10 @@ class ConfigPanel(QWidget):
         else:
             self.layer_editor.set_problems([problem for problem in self._problems if problem.layer_index == select])
         self._show_problems()
+        input_problem = next((problem for problem in self._problems
+                              if problem.layer_index is None and problem.setting == "input_shape"), None)
+        self.input_form.set_problem(input_problem)
+        self.input_form.set_fit_note("" if input_problem else fitting_note(config.training.dataset, config.input_shape))
         self.summary_box.show_summary(None if self._problems else config)
         self._update_buttons()
         self.sig_config_changed.emit(config)
@@ -368,6 +348,11 @@ class ConfigPanel(QWidget):
         layers[row] = layer
         self._config = self._config.with_layers(layers)
         self._refresh(select=row, rebuild_form=False)
+
+    def _on_input_edited(self, shape: tuple[int, int, int]) -> None:
+        """The input form committed a shape: the forms stay, the summary and problems follow."""
+        self._config = replace(self._config, input_shape=tuple(shape))
+        self._refresh(select=self.layer_list.currentRow(), rebuild_form=False)
 
     def _on_add_layer(self, action) -> None:
         row = self.layer_list.currentRow()

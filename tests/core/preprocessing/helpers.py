@@ -33,8 +33,8 @@ def assert_model_input(result):
     assert isinstance(result, PreprocessResult)
     assert result.input.shape == (1, 28, 28, 1)
     assert result.input.dtype == np.float32
-    assert result.image28.shape == (28, 28)
-    assert result.image28.dtype == np.float32
-    assert_array_equal(result.input[0, :, :, 0], result.image28)
+    assert result.image.shape == (28, 28)
+    assert result.image.dtype == np.float32
+    assert_array_equal(result.input[0, :, :, 0], result.image)
     assert result.input.min() >= 0.0
     assert result.input.max() == 1.0

@@ -42,7 +42,7 @@ def test_rgba_with_transparent_background(ink_value):
 def test_tiny_crop_is_enlarged_smoothly():
     source = np.zeros((9, 9), np.float32)
     source[3:6, 3:6] = [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
-    image = preprocess_image(source).image28
+    image = preprocess_image(source).image
     assert max(ink_extent(image)) == 20
     # Bilinear enlargement makes intermediate grey levels, not just 0 and 1.
     assert np.count_nonzero((image > 0.05) & (image < 0.95)) > 20
@@ -51,7 +51,7 @@ def test_tiny_crop_is_enlarged_smoothly():
 def test_downscaling_averages_rather_than_subsamples():
     source = np.zeros((500, 500), np.uint8)
     source[50:450:3, 50:450] = 255  # 1-pixel lines every 3 rows, 400 x 400
-    image = preprocess_image(source).image28
+    image = preprocess_image(source).image
     box = image[image.sum(axis=1) > 0][:, image.sum(axis=0) > 0]
     assert box.shape == (20, 20)
     # Each output row averages 6 or 7 of the 20 source rows it covers: an even grey.
@@ -71,7 +71,7 @@ def test_huge_image_is_shrunk_without_full_size_float_copies():
     assert peak_bytes < 64e6
     assert_model_input(result)
     assert result.bounding_box == (4000, 2000, 6000, 7000)
-    assert ink_extent(result.image28, level=0.5) == (8, 20)
+    assert ink_extent(result.image, level=0.5) == (8, 20)
 
 
 def test_huge_rgba_image_keeps_alpha_compositing():
@@ -80,4 +80,4 @@ def test_huge_rgba_image_keeps_alpha_compositing():
     result = preprocess_image(source)
     assert result.inverted is True
     assert result.bounding_box == (999, 300, 2001, 501)
-    assert ink_extent(result.image28, level=0.5) == (20, 4)
+    assert ink_extent(result.image, level=0.5) == (20, 4)

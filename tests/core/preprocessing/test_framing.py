@@ -26,11 +26,11 @@ def test_off_centre_blob_is_centred_by_mass_and_scaled_to_box():
     source = triangle(200, 120, top=20, left=70, size=40)
     result = preprocess_image(source)
     assert_model_input(result)
-    row, column = centre_of_mass(result.image28)
+    row, column = centre_of_mass(result.image)
     # The triangle's mass sits well off its box centre, so centring the box would miss.
     assert abs(row - 14.0) <= 0.5
     assert abs(column - 14.0) <= 0.5
-    assert max(ink_extent(result.image28)) in (19, 20, 21)
+    assert max(ink_extent(result.image)) in (19, 20, 21)
     assert result.bounding_box == (20, 70, 60, 110)
     assert result.inverted is False
 
@@ -43,7 +43,7 @@ def test_centring_shift_is_clamped_so_nothing_is_clipped(flipped):
     source[49, 10:50] = 0.2
     if flipped:
         source = source[::-1, ::-1]
-    image = preprocess_image(source).image28
+    image = preprocess_image(source).image
     # Centring the mass would push the box 6 pixels off the frame; it stops at the edge.
     assert ink_extent(image) == (20, 20)
     edge = 0 if flipped else 27
@@ -53,7 +53,7 @@ def test_centring_shift_is_clamped_so_nothing_is_clipped(flipped):
 def test_aspect_ratio_is_kept():
     source = np.zeros((100, 100), np.float32)
     source[10:90, 40:60] = 1.0  # 80 tall, 20 wide -> 20 tall, 5 wide
-    image = preprocess_image(source).image28
+    image = preprocess_image(source).image
     assert ink_extent(image, level=0.5) == (20, 5)
 
 
@@ -71,7 +71,7 @@ def test_odd_sizes_give_a_model_input(shape, ink):
     source[ink] = 255
     result = preprocess_image(source)
     assert_model_input(result)
-    assert max(ink_extent(result.image28, level=0.5)) == 20
+    assert max(ink_extent(result.image, level=0.5)) == 20
 
 
 def test_dark_ink_on_light_rgb_matches_light_ink_on_dark_grey():
@@ -102,7 +102,7 @@ def test_low_contrast_light_ink_on_grey_is_not_inverted():
     source[10:40, 20:25] = 0.9
     result = preprocess_image(source)
     assert result.inverted is False
-    assert ink_extent(result.image28, level=0.5) == (20, 3)
+    assert ink_extent(result.image, level=0.5) == (20, 3)
 
 
 def test_ink_polarity():
@@ -141,7 +141,7 @@ def test_faint_ink_below_threshold_is_empty_unless_threshold_is_lowered():
 
 def test_mnist_like_digit_changes_only_slightly():
     digit = digit_stroke()
-    image = preprocess_image(digit).image28
+    image = preprocess_image(digit).image
     correlation = np.corrcoef(digit.ravel(), image.ravel())[0, 1]
     assert correlation > 0.9
     row, column = centre_of_mass(image)
@@ -160,12 +160,12 @@ def test_bad_options_raise_value_error(options):
 def test_other_frame_sizes():
     result = preprocess_image(triangle(50, 50, 5, 5, 40), box=10, size=16)
     assert result.input.shape == (1, 16, 16, 1)
-    assert max(ink_extent(result.image28)) == 10
+    assert max(ink_extent(result.image)) == 10
 
 
 def test_result_is_read_only():
     result = preprocess_image(triangle(30, 30, 2, 2, 20))
     with pytest.raises(ValueError):
-        result.image28[0, 0] = 1.0
+        result.image[0, 0] = 1.0
     with pytest.raises(ValueError):
         result.input[0, 0, 0, 0] = 1.0

@@ -3,6 +3,7 @@
 import csv
 import io
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,20 @@ def test_choosing_a_preset_fills_the_spec(panel):
     assert spec.base.training.optimizer == "sgd"
     assert spec.base.training.epochs == 1
     assert spec.base.training.train_subset == 300
+
+
+def test_a_preset_runs_at_the_model_panels_input_shape(panel, qtbot):
+    panel.set_base_config(replace(reference_config(), input_shape=(40, 24, 3)))
+    panel.set_preset("initialization")
+    spec = panel.spec()
+    assert spec.base.input_shape == (40, 24, 3)
+    assert spec.base.training == replace(PRESETS["initialization"].base.training, epochs=panel.epochs_spin.value(),
+                                         train_subset=panel.subset_spin.value() or None)
+    assert spec.base.layers == PRESETS["initialization"].base.layers
+    with qtbot.waitSignal(panel.sig_run_requested, timeout=2000) as blocker:
+        panel.run_button.click()
+    runs = blocker.args[0]
+    assert [run.config.input_shape for run in runs] == [(40, 24, 3)] * 3
 
 
 def test_run_emits_the_expanded_runs_and_the_engine(panel, qtbot):
