@@ -2,7 +2,7 @@
 structural similarity index (SSIM), as the sanity checks of Adebayo et al. (2018) report them.
 
 * Spearman: Pearson's correlation of the ranks of ``|a|`` and ``|b|`` (ties get their mean rank, as
-  ``scipy.stats.spearmanr`` gives them; NumPy only, since SciPy is no dependency of cnnviz). NaN when
+  ``scipy.stats.spearmanr`` gives them, computed here on whole batches of maps at once). NaN when
   either map is constant (a correlation is then undefined).
 * SSIM (Wang et al. 2004) of the magnitudes, each divided by its own maximum so both lie in [0, 1]
   (data range L = 1, C1 = (0.01 L)², C2 = (0.03 L)²); local means, variances and covariance under a
