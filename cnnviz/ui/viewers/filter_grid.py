@@ -7,6 +7,13 @@ compared with it) — the figure, :mod:`~cnnviz.ui.viewers.grid_figure` — a st
 reads the value under the mouse, and a side panel that shows one map enlarged, with axes and
 its own colour bar, when its cell is clicked (:mod:`~cnnviz.ui.viewers.enlarged_map`).
 
+A layer with more maps than :data:`~cnnviz.ui.viewers.grid_pages.PAGE_SIZE` is shown a page at a
+time: only that page's cells exist as graphics items, a bar above the figure steps between pages
+and jumps to a map by number (:mod:`~cnnviz.ui.viewers.grid_pages`). Indices in this class's API
+are always the map's own (0 .. n-1), whichever page shows it. Colour scales are computed over all
+maps, so a page looks the same whichever other pages exist. RGB patches (``(n, h, w, 3)``, e.g. the
+first-layer kernels of a colour model) are drawn in colour instead of through the colour map.
+
 Images are stored row-major (``image[row, col]``) and drawn with row 0 at the top, as the
 arrays are laid out. Live updates with unchanged shapes only call ``ImageItem.setImage``:
 the grid is rebuilt only when the number or size of the maps changes.
@@ -23,9 +30,10 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from cnnviz.ui.viewers.colour_maps import get_colormap
 from cnnviz.ui.viewers.enlarged_map import EnlargedMap
-from cnnviz.ui.viewers.figure_text import describe_pixel, format_value
+from cnnviz.ui.viewers.figure_text import describe_pixel, format_pixel
 from cnnviz.ui.viewers.grid_cells import checked_maps, map_levels
 from cnnviz.ui.viewers.grid_figure import GridFigure
+from cnnviz.ui.viewers.grid_pages import PAGE_SIZE, PageBar, num_pages, page_of
 
 READOUT_HINT = "Hover over a map to read its values; click a map to enlarge it."
 """The status line of a grid while no value is read out."""
@@ -42,7 +50,8 @@ class FilterGrid(QWidget):
     """
 
     sig_cell_hovered = Signal(int, int, int, float)
-    """The mouse is over pixel (row, col) of image ``index``, whose value is the float."""
+    """The mouse is over pixel (row, col) of image ``index``, whose value is the float (for an RGB
+    patch, the mean of its three channels)."""
     sig_cell_clicked = Signal(int)
     """Cell ``index`` was clicked (and is now shown enlarged)."""
 
@@ -57,6 +66,9 @@ class FilterGrid(QWidget):
         self._extent: tuple[float, float, float, float] | None = None
         self._axis_labels = ("column", "row")
         self._enlarged_index: int | None = None
+        self._titles: list[str] = []
+        self._marked: frozenset[int] = frozenset()
+        self._page = 0
         # Where the mouse was last seen over the grid ("grid") or the enlarged map ("enlarged"),
         # in that scene's coordinates; None once it has left. New data re-reads the value there.
         self._hover: tuple[str, QPointF] | None = None
@@ -89,6 +101,11 @@ class FilterGrid(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        self._pages = PageBar()
+        self._pages.sig_page_requested.connect(self.show_page)
+        self._pages.sig_filter_requested.connect(self.go_to)
+        self._pages.hide()
+        layout.addWidget(self._pages)
         layout.addWidget(self._splitter, 1)
         layout.addWidget(self._status)
 
@@ -119,8 +136,9 @@ class FilterGrid(QWidget):
 
         Parameters
         ----------
-        images : ndarray, shape (n, h, w)
-            The maps, row-major (``images[i, row, col]``).
+        images : ndarray, shape (n, h, w) or (n, h, w, 3)
+            The maps, row-major (``images[i, row, col]``); with a last axis of 3, RGB patches drawn
+            in colour, each channel from the low end of its range (dark) to the high end (bright).
         titles : sequence of str, optional
             One small title per cell; default ``"filter i"``.
         colormap : str
@@ -146,23 +164,24 @@ class FilterGrid(QWidget):
             or the colour map is unknown.
         """
         images, titles = checked_maps(images, titles)
-        num_images, height, width = images.shape
+        num_images, height, width = images.shape[:3]
         colormap_object = get_colormap(colormap)
         levels = (map_levels(images, symmetric, shared_scale) if num_images and height and width
                   else np.zeros((num_images, 2)))
 
         reshaped = self._images is None or self._images.shape != images.shape
         if reshaped:
-            self._graphics.rebuild_cells(num_images, (height, width))
+            self._graphics.rebuild_cells(min(num_images, PAGE_SIZE), (height, width))
             self._colormap_name = ""  # force the colour map onto the new items
+            self._page = min(self._page, num_pages(num_images) - 1)
         self._images, self._levels = images, levels
+        self._titles, self._marked = titles, frozenset(int(index) for index in marked)
         self._symmetric, self._shared_scale = bool(symmetric), bool(shared_scale)
         self._extent, self._axis_labels = extent, tuple(axis_labels)
         if colormap != self._colormap_name:
             self._cells.set_colormap(colormap_object)
             self._colormap_name = colormap
-        self._cells.set_images(images, levels)
-        self._cells.set_titles(titles, frozenset(int(index) for index in marked))
+        self._show_cells()
         self._update_colorbar()
         if self._enlarged_index is not None and self._enlarged_index >= num_images:
             self.enlarge(None)
@@ -191,18 +210,74 @@ class FilterGrid(QWidget):
 
     def set_marked(self, indices: Iterable[int]) -> None:
         """Mark cells (red title and border), e.g. dead filters; an empty set clears the marks."""
-        self._cells.set_marked(frozenset(int(index) for index in indices))
+        self._marked = frozenset(int(index) for index in indices)
+        first = self.page_range()[0]
+        self._cells.set_marked(frozenset(index - first for index in self._marked))
 
     def marked(self) -> frozenset[int]:
         """Indices of the marked cells."""
-        return self._cells.marked()
+        return self._marked
+
+    # -- pages ------------------------------------------------------------------------------------
+    def page(self) -> int:
+        """The page shown (from 0); a layer with at most ``PAGE_SIZE`` maps has only page 0."""
+        return self._page
+
+    def num_pages(self) -> int:
+        """How many pages the maps take."""
+        return num_pages(0 if self._images is None else len(self._images))
+
+    def page_range(self) -> range:
+        """The indices of the maps on the page shown."""
+        total = 0 if self._images is None else len(self._images)
+        return range(min(self._page * PAGE_SIZE, total), min((self._page + 1) * PAGE_SIZE, total))
+
+    def page_bar(self) -> PageBar:
+        """The bar that steps between pages and jumps to a map (hidden while one page holds all)."""
+        return self._pages
+
+    def show_page(self, page: int) -> None:
+        """Show page ``page`` (from 0) of the maps.
+
+        Raises
+        ------
+        ValueError
+            If there is no such page.
+        """
+        if not 0 <= page < self.num_pages():
+            raise ValueError(f"No page {page}: the maps take {self.num_pages()} page(s), numbered from 0.")
+        if page != self._page:
+            self._page = page
+            self._show_cells()
+            self.clear_readout()
+
+    def go_to(self, index: int) -> None:
+        """Show the page holding map ``index`` and enlarge the map ("go to filter 317")."""
+        if self._images is None or not 0 <= index < len(self._images):
+            raise ValueError(f"No map {index}: the grid shows "
+                             f"{0 if self._images is None else len(self._images)} maps.")
+        self.show_page(page_of(index))
+        self.enlarge(index)
+        self.sig_cell_clicked.emit(index)
+
+    def _show_cells(self) -> None:
+        """Draw the page's maps into the cells (spare cells of the last page stay blank)."""
+        if self._images is None:
+            return
+        shown = self.page_range()
+        self._cells.set_images(self._images[shown.start:shown.stop], self._levels[shown.start:shown.stop])
+        titles = self._titles[shown.start:shown.stop]
+        titles += [""] * (len(self._cells.image_items()) - len(titles))
+        self._cells.set_titles(titles, frozenset(index - shown.start for index in self._marked
+                                                 if index in shown))
+        self._pages.show_page(self._page, len(self._images))
 
     def set_reference(self, image: np.ndarray | None, title: str = "Input") -> None:
-        """Show (or with ``None`` hide) a reference image, grey, to the left of the grid.
+        """Show (or with ``None`` hide) a reference image to the left of the grid, grey or in colour.
 
         Parameters
         ----------
-        image : ndarray, shape (h, w), or None
+        image : ndarray, shape (h, w), (h, w, 1) or (h, w, 3), or None
         title : str
             Its label, e.g. ``"Input"``.
         """
@@ -210,8 +285,11 @@ class FilterGrid(QWidget):
             self._graphics.hide_reference()
             return
         image = np.asarray(image, dtype=np.float32)
-        if image.ndim != 2:
-            raise ValueError(f"The reference image must have shape (height, width), received {image.shape}.")
+        if image.ndim == 3 and image.shape[-1] == 1:
+            image = image[..., 0]
+        if image.ndim != 2 and not (image.ndim == 3 and image.shape[-1] == 3):
+            raise ValueError(f"The reference image must have shape (height, width), (height, width, 1) or "
+                             f"(height, width, 3), received {image.shape}.")
         if self._graphics.show_reference(image, title):
             self.clear_readout()
         else:
@@ -225,16 +303,19 @@ class FilterGrid(QWidget):
         """Remove every image (and the reference)."""
         self._graphics.rebuild_cells(0, (0, 0))
         self._images, self._levels = None, np.zeros((0, 2))
+        self._titles, self._marked, self._page = [], frozenset(), 0
+        self._pages.hide()
         self.set_reference(None)
         self.enlarge(None)
         self.clear_readout()
 
     def images(self) -> np.ndarray | None:
-        """The images shown, shape (n, h, w), read-only; None before the first ``set_images``."""
+        """The images shown (all pages), shape (n, h, w) or (n, h, w, 3), read-only; None before the
+        first ``set_images``."""
         return self._images
 
     def image_items(self) -> list[pg.ImageItem]:
-        """The cells' image items, in image order."""
+        """The image items of the page shown, in image order (the last page's spare cells included)."""
         return self._cells.image_items()
 
     def levels(self) -> np.ndarray:
@@ -242,23 +323,32 @@ class FilterGrid(QWidget):
         return self._levels.copy()
 
     def titles(self) -> list[str]:
-        """The cells' titles."""
-        return self._cells.titles()
+        """The maps' titles (all pages)."""
+        return list(self._titles)
 
     def cell_title_text(self, index: int) -> str:
-        """The title drawn above cell ``index``: only its last word (``"12"`` for ``"filter 12"``)
-        while the cells are too narrow for the whole title (the status line names the map in full)."""
-        return self._cells.title_text(index)
+        """The title drawn above map ``index`` (on the page shown): only its last word (``"12"`` for
+        ``"filter 12"``) while the cells are too narrow for the whole title (the status line names the
+        map in full)."""
+        shown = self.page_range()
+        if index not in shown:
+            raise ValueError(f"Map {index} is not on the page shown (maps {shown.start}–{shown.stop - 1}).")
+        return self._cells.title_text(index - shown.start)
 
     def num_columns(self) -> int:
         """How many columns the grid has now."""
         return self._cells.num_columns()
 
     def value_at(self, index: int, row: int, col: int) -> float:
-        """The value of pixel (row, col) of image ``index``."""
+        """The value of pixel (row, col) of image ``index`` (of an RGB patch: its channels' mean)."""
+        return float(np.mean(self.pixel_value(index, row, col)))
+
+    def pixel_value(self, index: int, row: int, col: int) -> float | np.ndarray:
+        """The value of pixel (row, col) of image ``index``: a float, or (R, G, B) of an RGB patch."""
         if self._images is None:
             raise ValueError("The grid shows no images yet; call set_images first.")
-        return float(self._images[index, row, col])
+        value = self._images[index, row, col]
+        return float(value) if np.ndim(value) == 0 else np.array(value)
 
     def graphics_widget(self) -> GridFigure:
         """The graphics widget holding title, reference, grid and colour bar (for export)."""
@@ -314,11 +404,18 @@ class FilterGrid(QWidget):
         """``(index, row, col)`` of the pixel at a position in the grid's scene, or None."""
         if self._images is None:
             return None
-        return self._cells.cell_at(scene_position)
+        hit = self._cells.cell_at(scene_position)
+        if hit is None:
+            return None
+        index, row, col = hit
+        return index + self.page_range().start, row, col
 
     def pixel_scene_position(self, index: int, row: int, col: int) -> QPointF:
-        """The scene position of the centre of pixel (row, col) of image ``index``."""
-        return self._cells.pixel_scene_position(index, row, col)
+        """The scene position of the centre of pixel (row, col) of image ``index`` (whose page is
+        shown first if another one is)."""
+        if index not in self.page_range():
+            self.show_page(page_of(index))
+        return self._cells.pixel_scene_position(index - self.page_range().start, row, col)
 
     def _on_mouse_moved(self, scene_position: QPointF) -> None:
         self._hover = ("grid", QPointF(scene_position))
@@ -329,17 +426,16 @@ class FilterGrid(QWidget):
         hit = self.cell_at(scene_position)
         if hit is not None:
             index, row, col = hit
-            value = self.value_at(index, row, col)
-            self._status.setText(self._describe_pixel(index, row, col, value))
+            self._status.setText(self._describe_pixel(index, row, col, self.pixel_value(index, row, col)))
             if emit:
-                self.sig_cell_hovered.emit(index, row, col, value)
+                self.sig_cell_hovered.emit(index, row, col, self.value_at(index, row, col))
             return True
         reference = self._reference.pixel_at(scene_position)
         image = self._reference.image()
         if reference is not None and image is not None:
             row, col = reference
-            value = float(image[row, col])
-            self._status.setText(f"{self._reference.title()} (row {row}, col {col}): {format_value(value)}")
+            self._status.setText(f"{self._reference.title()} (row {row}, col {col}): "
+                                 f"{format_pixel(image[row, col])}")
             return True
         return False
 
@@ -375,15 +471,14 @@ class FilterGrid(QWidget):
         if pixel is None:
             return False
         row, col = pixel
-        value = self.value_at(index, row, col)
-        self._status.setText(self._describe_pixel(index, row, col, value))
+        self._status.setText(self._describe_pixel(index, row, col, self.pixel_value(index, row, col)))
         if emit:
-            self.sig_cell_hovered.emit(index, row, col, value)
+            self.sig_cell_hovered.emit(index, row, col, self.value_at(index, row, col))
         return True
 
-    def _describe_pixel(self, index: int, row: int, col: int, value: float) -> str:
-        shape = None if self._images is None else self._images.shape[1:]
-        return describe_pixel(self._cells.title(index), row, col, value, self._extent, self._axis_labels, shape)
+    def _describe_pixel(self, index: int, row: int, col: int, value: float | np.ndarray) -> str:
+        shape = None if self._images is None else self._images.shape[1:3]
+        return describe_pixel(self._titles[index], row, col, value, self._extent, self._axis_labels, shape)
 
     def _on_close_enlarged(self) -> None:
         self.enlarge(None)
@@ -398,7 +493,16 @@ class FilterGrid(QWidget):
                 self._hover = None
         return super().eventFilter(watched, event)
 
+    def is_colour(self) -> bool:
+        """Whether the maps are RGB patches (drawn in colour, not through the colour map)."""
+        return self._images is not None and self._images.ndim == 4
+
     def _update_colorbar(self) -> None:
+        if self.is_colour():
+            # Each channel runs from dark (low) to bright (high): a grey bar reads for all three.
+            label = f"{self._value_label} per channel (R, G, B)"
+            self._graphics.update_colorbar("gray", self._levels, self._shared_scale, self._symmetric, label)
+            return
         self._graphics.update_colorbar(self._colormap_name, self._levels, self._shared_scale, self._symmetric,
                                        self._value_label)
 
@@ -407,9 +511,9 @@ class FilterGrid(QWidget):
         if index is None or self._images is None:
             return
         low, high = (float(value) for value in self._levels[index])
-        self._enlarged.show_map(self._images[index], self._cells.title(index), (low, high),
-                                self._colormap_name or "viridis", self._extent, self._axis_labels,
-                                reset_range=reset_range)
+        colormap = "gray" if self.is_colour() else self._colormap_name or "viridis"
+        self._enlarged.show_map(self._images[index], self._titles[index], (low, high),
+                                colormap, self._extent, self._axis_labels, reset_range=reset_range)
 
     def sizeHint(self):  # noqa: N802  (Qt's name)
         hint = super().sizeHint()

@@ -81,12 +81,17 @@ def test_feature_maps_new_model_falls_back_when_the_layer_is_gone(qtbot):
     assert view.grid().images().shape == (28, 13, 13)
 
 
-def test_feature_maps_colour_input_is_shown_as_its_channel_mean(qtbot):
+def test_feature_maps_colour_input_is_shown_in_colour(qtbot):
     view = FeatureMapsView()
     qtbot.addWidget(view)
     result = make_result(reference_config(), input_channels=3)
     view.show_inspection(result)
-    np.testing.assert_allclose(view.grid().reference_image(), result.image[0].mean(axis=-1), rtol=1e-6)
+    np.testing.assert_allclose(view.grid().reference_image(), result.image[0], rtol=1e-6)
+    item = view.grid().graphics_widget().reference._item
+    item.render()
+    pixel = item.qimage.pixelColor(0, 0)
+    red, green, blue = np.round(np.asarray(result.image[0, 0, 0]) * 255)
+    assert (abs(pixel.red() - red), abs(pixel.green() - green), abs(pixel.blue() - blue)) <= (2, 2, 2)
     assert view.grid().images().shape == (28, 26, 26)
 
 
