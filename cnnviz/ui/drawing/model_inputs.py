@@ -5,20 +5,27 @@ black, where ``(H, W, C)`` is the model's input shape. A drawing is cropped, sca
 longer side fills :data:`INK_SHARE` of the input's shorter side and centred by its centre of mass
 (:func:`drawn_input`); a dataset image is already framed and only scaled to ``[0, 1]``
 (:func:`dataset_input`). Grey pictures become colour inputs by repeating them in every channel.
+
+A colour model's drawing keeps its colours: the whole canvas, as shown (ink over the chosen
+background), is scaled to the input (:func:`colour_drawn_input`). Colour models learn from whole
+scenes, not from centred strokes, so what is on the canvas is what the model gets.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter
 
 from cnnviz.core.checks import is_int
+from cnnviz.core.config import ModelConfig
 from cnnviz.core.preprocessing import fit_batch, ink_polarity, picture_input, preprocess_batch, to_grayscale
+from cnnviz.core.preprocessing.model_input import INK_SHARE
+from cnnviz.ui.drawing.colour_layers import INK_FORMAT
 from cnnviz.ui.drawing.surface import CANVAS_SIZE
+from cnnviz.ui.images import picture_qimage
 
 __all__ = [
-    "INPUT_SIZE",
     "DEFAULT_INPUT_SHAPE",
     "INK_SHARE",
     "gray_image",
@@ -28,17 +35,16 @@ __all__ = [
     "dataset_input",
     "ink_box",
     "drawn_input",
+    "colour_drawn_input",
+    "fitted_colour_canvas",
     "refitted_input",
     "fitted_canvas",
     "checked_input_shape",
 ]
 
-#: Side of the model input until a model says otherwise (MNIST's).
-INPUT_SIZE = 28
-#: ``(height, width, channels)`` of the model input until a model says otherwise.
-DEFAULT_INPUT_SHAPE = (INPUT_SIZE, INPUT_SIZE, 1)
-#: A drawing's longer side fills this share of the input's shorter side (MNIST: 20 of 28).
-INK_SHARE = 20 / 28
+#: ``(height, width, channels)`` of the model input until a model says otherwise: the default
+#: model configuration's, so the panel and a new model agree before one is built.
+DEFAULT_INPUT_SHAPE: tuple[int, int, int] = tuple(ModelConfig().input_shape)
 
 
 def gray_image(gray: np.ndarray) -> QImage:
@@ -147,6 +153,50 @@ def drawn_input(canvas: np.ndarray, input_shape: tuple[int, int, int]) -> np.nda
     # The canvas background is black by definition; a one-pixel black margin keeps
     # ink that touches every edge from being taken for the background.
     return picture_input(np.pad(canvas, 1), input_shape, invert=False).input
+
+
+def colour_drawn_input(canvas: np.ndarray, input_shape: tuple[int, int, int],
+                       background: QColor) -> np.ndarray:
+    """A colour drawing as a model input: the whole canvas, colours kept, scaled to fit the input.
+
+    Parameters
+    ----------
+    canvas : numpy.ndarray
+        ``(CANVAS_SIZE, CANVAS_SIZE, 3)`` uint8 RGB, the ink over the background as shown.
+    input_shape : tuple of int
+        ``(H, W, C)`` of the model input; a grey model gets the canvas's BT.601 luminance.
+    background : QColor
+        The canvas background; a non-square input is filled with it beside the square canvas.
+    """
+    height, width = input_shape[:2]
+    side = canvas.shape[0]
+    # Widen (or heighten) the square canvas to the input's aspect with background, so that
+    # nothing black appears that the person did not draw.
+    framed_height = max(side, int(round(side * height / width)))
+    framed_width = max(side, int(round(side * width / height)))
+    framed = np.empty((framed_height, framed_width, 3), np.uint8)
+    framed[:] = (background.red(), background.green(), background.blue())
+    top, left = (framed_height - side) // 2, (framed_width - side) // 2
+    framed[top:top + side, left:left + side] = canvas
+    return picture_input(framed, input_shape).input
+
+
+def fitted_colour_canvas(picture: np.ndarray) -> QImage:
+    """A picture (``(H, W, 3)`` RGB in [0, 1] or uint8) scaled smoothly, keeping its aspect, and
+    centred on a transparent ink layer: the canvas's background shows beside it."""
+    array = np.asarray(picture)
+    if array.dtype == np.uint8:
+        array = array.astype(np.float32) / 255.0
+    scaled = picture_qimage(array).scaled(
+        CANVAS_SIZE, CANVAS_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    canvas = QImage(CANVAS_SIZE, CANVAS_SIZE, INK_FORMAT)
+    canvas.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(canvas)
+    painter.drawImage((CANVAS_SIZE - scaled.width()) // 2, (CANVAS_SIZE - scaled.height()) // 2, scaled)
+    painter.end()
+    return canvas
 
 
 def refitted_input(model_input: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
