@@ -33,13 +33,13 @@ from cnnviz.ui.viewers.enlarged_map import EnlargedMap
 from cnnviz.ui.viewers.figure_text import describe_pixel, format_pixel
 from cnnviz.ui.viewers.grid_cells import checked_maps, map_levels
 from cnnviz.ui.viewers.grid_figure import GridFigure
-from cnnviz.ui.viewers.grid_pages import PAGE_SIZE, PageBar, num_pages, page_of
+from cnnviz.ui.viewers.grid_pages import PAGE_SIZE, PageBar, PagedMaps, num_pages, page_of
 
 READOUT_HINT = "Hover over a map to read its values; click a map to enlarge it."
 """The status line of a grid while no value is read out."""
 
 
-class FilterGrid(QWidget):
+class FilterGrid(PagedMaps, QWidget):
     """A grid of same-shaped images with a shared colour bar, hover read-out and click-to-enlarge.
 
     Parameters
@@ -217,60 +217,6 @@ class FilterGrid(QWidget):
     def marked(self) -> frozenset[int]:
         """Indices of the marked cells."""
         return self._marked
-
-    # -- pages ------------------------------------------------------------------------------------
-    def page(self) -> int:
-        """The page shown (from 0); a layer with at most ``PAGE_SIZE`` maps has only page 0."""
-        return self._page
-
-    def num_pages(self) -> int:
-        """How many pages the maps take."""
-        return num_pages(0 if self._images is None else len(self._images))
-
-    def page_range(self) -> range:
-        """The indices of the maps on the page shown."""
-        total = 0 if self._images is None else len(self._images)
-        return range(min(self._page * PAGE_SIZE, total), min((self._page + 1) * PAGE_SIZE, total))
-
-    def page_bar(self) -> PageBar:
-        """The bar that steps between pages and jumps to a map (hidden while one page holds all)."""
-        return self._pages
-
-    def show_page(self, page: int) -> None:
-        """Show page ``page`` (from 0) of the maps.
-
-        Raises
-        ------
-        ValueError
-            If there is no such page.
-        """
-        if not 0 <= page < self.num_pages():
-            raise ValueError(f"No page {page}: the maps take {self.num_pages()} page(s), numbered from 0.")
-        if page != self._page:
-            self._page = page
-            self._show_cells()
-            self.clear_readout()
-
-    def go_to(self, index: int) -> None:
-        """Show the page holding map ``index`` and enlarge the map ("go to filter 317")."""
-        if self._images is None or not 0 <= index < len(self._images):
-            raise ValueError(f"No map {index}: the grid shows "
-                             f"{0 if self._images is None else len(self._images)} maps.")
-        self.show_page(page_of(index))
-        self.enlarge(index)
-        self.sig_cell_clicked.emit(index)
-
-    def _show_cells(self) -> None:
-        """Draw the page's maps into the cells (spare cells of the last page stay blank)."""
-        if self._images is None:
-            return
-        shown = self.page_range()
-        self._cells.set_images(self._images[shown.start:shown.stop], self._levels[shown.start:shown.stop])
-        titles = self._titles[shown.start:shown.stop]
-        titles += [""] * (len(self._cells.image_items()) - len(titles))
-        self._cells.set_titles(titles, frozenset(index - shown.start for index in self._marked
-                                                 if index in shown))
-        self._pages.show_page(self._page, len(self._images))
 
     def set_reference(self, image: np.ndarray | None, title: str = "Input") -> None:
         """Show (or with ``None`` hide) a reference image to the left of the grid, grey or in colour.

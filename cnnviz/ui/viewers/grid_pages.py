@@ -4,12 +4,19 @@ Drawing every cell of a 512-filter layer at once makes the cells too small to re
 figure slow to build and lay out; :class:`PageBar` shows which filters are on screen, steps
 between pages and jumps to a filter by number ("go to filter 317"), and :func:`page_of`
 says which page a filter is on. The bar is hidden while every map fits on one page.
+:class:`PagedMaps` gives a grid its pages: which maps the cells show, and the page API.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
+
+if TYPE_CHECKING:
+    from cnnviz.ui.viewers.grid_cells import CellGrid
 
 PAGE_SIZE = 64
 """Cells per page: a page of small maps still reads at a laptop's size (8 × 8 cells)."""
@@ -117,3 +124,72 @@ class PageBar(QWidget):
         # editingFinished also fires when the box loses focus; the Go button then asks again.
         if self._num_images:
             self.sig_filter_requested.emit(self._filter_box.value())
+
+
+class PagedMaps:
+    """The pages of a grid's maps (mixed into :class:`~cnnviz.ui.viewers.filter_grid.FilterGrid`).
+
+    The grid keeps all its maps, their ranges, titles and marks; its cells show one page of them.
+    """
+
+    _images: np.ndarray | None
+    _levels: np.ndarray
+    _titles: list[str]
+    _marked: frozenset[int]
+    _page: int
+    _cells: CellGrid
+    _pages: PageBar
+
+    def page(self) -> int:
+        """The page shown (from 0); a layer with at most ``PAGE_SIZE`` maps has only page 0."""
+        return self._page
+
+    def num_pages(self) -> int:
+        """How many pages the maps take."""
+        return num_pages(0 if self._images is None else len(self._images))
+
+    def page_range(self) -> range:
+        """The indices of the maps on the page shown."""
+        total = 0 if self._images is None else len(self._images)
+        return range(min(self._page * PAGE_SIZE, total), min((self._page + 1) * PAGE_SIZE, total))
+
+    def page_bar(self) -> PageBar:
+        """The bar that steps between pages and jumps to a map (hidden while one page holds all)."""
+        return self._pages
+
+    def show_page(self, page: int) -> None:
+        """Show page ``page`` (from 0) of the maps.
+
+        Raises
+        ------
+        ValueError
+            If there is no such page.
+        """
+        if not 0 <= page < self.num_pages():
+            raise ValueError(f"No page {page}: the maps take {self.num_pages()} page(s), numbered from 0.")
+        if page != self._page:
+            self._page = page
+            self._show_cells()
+            self.clear_readout()
+
+    def go_to(self, index: int) -> None:
+        """Show the page holding map ``index`` and enlarge the map ("go to filter 317")."""
+        if self._images is None or not 0 <= index < len(self._images):
+            raise ValueError(f"No map {index}: the grid shows "
+                             f"{0 if self._images is None else len(self._images)} maps.")
+        self.show_page(page_of(index))
+        self.enlarge(index)
+        self.sig_cell_clicked.emit(index)
+
+    def _show_cells(self) -> None:
+        """Draw the page's maps into the cells (spare cells of the last page stay blank)."""
+        if self._images is None:
+            return
+        shown = self.page_range()
+        self._cells.set_images(self._images[shown.start:shown.stop], self._levels[shown.start:shown.stop])
+        titles = self._titles[shown.start:shown.stop]
+        titles += [""] * (len(self._cells.image_items()) - len(titles))
+        self._cells.set_titles(titles, frozenset(index - shown.start for index in self._marked
+                                                 if index in shown))
+        self._pages.show_page(self._page, len(self._images))
+

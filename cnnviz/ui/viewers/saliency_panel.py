@@ -131,6 +131,8 @@ class SaliencyPanel(QWidget):
             set_colorbar_levels(self._colorbars[index], level, count=3)
             if previous is None or previous.shape != array.shape:
                 reshaped = True
+        self._colorbars[0].axis.setLabel("pixel value (R, G, B each)" if image.ndim == 3
+                                         else "pixel value (own scale)")
         if reshaped:
             # All three show the same pixels: one range, and (by the equal column widths) one size.
             height, width = image.shape[:2]
@@ -140,7 +142,7 @@ class SaliencyPanel(QWidget):
         self._title_text = title
         self._title.setText(wrap_title(title, self._graphics.width() - 24))
         scale = (f"Saliency and signed gradient: one scale, max |∂target/∂pixel| = {tick_label(bound)}. "
-                 f"Input: its own scale.")
+                 + ("Input: R, G, B as they are." if image.ndim == 3 else "Input: its own scale."))
         # A graphics label does not wrap: each sentence gets its own line.
         self._caption.setText("<br>".join(part for part in (caption, scale) if part))
         if reshaped:
