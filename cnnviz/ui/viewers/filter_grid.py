@@ -335,6 +335,7 @@ class FilterGrid(PagedMaps, QWidget):
             raise ValueError(f"No map {index} to enlarge: the grid shows "
                              f"{0 if self._images is None else len(self._images)} maps.")
         self._enlarged_index = index
+        self._frame_enlarged_cell()
         if index is None:
             self._enlarged.hide()
             return
@@ -344,6 +345,12 @@ class FilterGrid(PagedMaps, QWidget):
             self._splitter.setSizes([int(total * 0.6), total - int(total * 0.6)])
         self._update_enlarged(reset_range=True)
         self._enlarged.fit_height()
+
+    def _frame_enlarged_cell(self) -> None:
+        """Frame the enlarged map's cell if it is on the page shown."""
+        shown = self.page_range()
+        index = self._enlarged_index
+        self._cells.set_selected(index - shown.start if index is not None and index in shown else None)
 
     # -- hover and click ---------------------------------------------------------------------------
     def cell_at(self, scene_position: QPointF) -> tuple[int, int, int] | None:

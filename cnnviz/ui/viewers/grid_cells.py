@@ -22,6 +22,7 @@ TITLE_HEIGHT = 15
 _COMPACT_CELL_WIDTH = 54   # narrower cells show only the last word of their title ("12", not "filter 12")
 _MARK_COLOR = "#d62728"     # marked cells (e.g. dead filters): red title and border
 _TITLE_COLOR = "#333333"
+_SELECTED_COLOR = "#1f77b4"  # the cell shown enlarged: blue border (a mark's red wins)
 
 
 def checked_maps(images: np.ndarray, titles: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:
@@ -137,6 +138,7 @@ class CellGrid:
         self._num_columns = 0
         self._compact_titles = False
         self._num_shown = 0
+        self._selected: int | None = None
 
     def rebuild(self, num_images: int, image_shape: tuple[int, int], area: tuple[float, float]) -> bool:
         """Make ``num_images`` empty cells for images of ``image_shape`` (h, w), placed in ``area``.
@@ -267,6 +269,16 @@ class CellGrid:
         """The scene position of the centre of pixel (row, col) of cell ``index``."""
         return self._cells[index].view.mapViewToScene(QPointF(col + 0.5, row + 0.5))
 
+    def set_selected(self, index: int | None) -> None:
+        """Frame cell ``index`` (the map shown enlarged) in blue; None frames none."""
+        if index != self._selected:
+            self._selected = index
+            self._style_cells()
+
+    def selected(self) -> int | None:
+        """The framed cell, or None."""
+        return self._selected
+
     def _style_cells(self) -> None:
         size = "7pt" if self._compact_titles else "8pt"
         for index, cell in enumerate(self._cells):
@@ -274,6 +286,9 @@ class CellGrid:
             if index in self._marked:
                 cell.label.setText(title, size=size, color=_MARK_COLOR, bold=True)
                 cell.view.setBorder(pg.mkPen(_MARK_COLOR, width=2))
+            elif index == self._selected:
+                cell.label.setText(title, size=size, color=_SELECTED_COLOR, bold=True)
+                cell.view.setBorder(pg.mkPen(_SELECTED_COLOR, width=2))
             else:
                 cell.label.setText(title, size=size, color=_TITLE_COLOR, bold=False)
                 cell.view.setBorder(None)

@@ -140,6 +140,9 @@ class PagedMaps:
     _cells: CellGrid
     _pages: PageBar
 
+    def _frame_enlarged_cell(self) -> None:
+        raise NotImplementedError
+
     def page(self) -> int:
         """The page shown (from 0); a layer with at most ``PAGE_SIZE`` maps has only page 0."""
         return self._page
@@ -192,4 +195,5 @@ class PagedMaps:
         self._cells.set_titles(titles, frozenset(index - shown.start for index in self._marked
                                                  if index in shown))
         self._pages.show_page(self._page, len(self._images))
+        self._frame_enlarged_cell()
 

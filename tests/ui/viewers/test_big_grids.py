@@ -61,6 +61,10 @@ def test_typing_a_filter_number_jumps_to_its_page_and_enlarges_it(qtbot):
     assert grid.enlarged_index() == 317
     np.testing.assert_array_equal(grid.enlarged_image(), images[317])
     assert grid.cell_title_text(317).endswith("317")
+    assert grid.graphics_widget().cells.selected() == 317 - 4 * PAGE_SIZE   # its cell is framed
+    qtbot.mouseClick(grid.page_bar().next_button(), Qt.MouseButton.LeftButton)
+    assert grid.graphics_widget().cells.selected() is None                  # not on this page
+    assert grid.enlarged_index() == 317                                      # still enlarged
     # The last page holds the remainder; its spare cells are blank and read nothing.
     type_value(qtbot, grid.page_bar().filter_box(), "511")
     assert grid.page() == 7 and grid.page_bar().page_text() == "filters 448–511 of 512 (page 8 of 8)"
