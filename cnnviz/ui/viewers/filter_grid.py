@@ -7,9 +7,10 @@ compared with it) — the figure, :mod:`~cnnviz.ui.viewers.grid_figure` — a st
 reads the value under the mouse, and a side panel that shows one map enlarged, with axes and
 its own colour bar, when its cell is clicked (:mod:`~cnnviz.ui.viewers.enlarged_map`).
 
-A layer with more maps than :data:`~cnnviz.ui.viewers.grid_pages.PAGE_SIZE` is shown a page at a
-time: only that page's cells exist as graphics items, a bar above the figure steps between pages
-and jumps to a map by number (:mod:`~cnnviz.ui.viewers.grid_pages`). Indices in this class's API
+A layer with more maps than :data:`~cnnviz.ui.viewers.grid_pages.PAGE_SIZE` (the ``page_size``) is
+shown a page at a time, the drawn title saying which maps the page holds: only that page's cells
+exist as graphics items, and a bar above the figure steps between pages and jumps to a map by
+number (:mod:`~cnnviz.ui.viewers.grid_pages`). Indices in this class's API
 are always the map's own (0 .. n-1), whichever page shows it. Colour scales are computed over all
 maps, so a page looks the same whichever other pages exist. RGB patches (``(n, h, w, 3)``, e.g. the
 first-layer kernels of a colour model) are drawn in colour instead of through the colour map.
@@ -55,8 +56,12 @@ class FilterGrid(PagedMaps, QWidget):
     sig_cell_clicked = Signal(int)
     """Cell ``index`` was clicked (and is now shown enlarged)."""
 
-    def __init__(self, parent: QWidget | None = None, *, value_label: str = "value"):
+    def __init__(self, parent: QWidget | None = None, *, value_label: str = "value",
+                 page_size: int | None = PAGE_SIZE):
         super().__init__(parent)
+        # None: every map on one page (an exported figure of a whole layer).
+        self._page_size = page_size if page_size is not None else 1 << 30
+        self._title_text = ""
         self._images: np.ndarray | None = None
         self._levels = np.zeros((0, 2))
         self._colormap_name = "viridis"
@@ -114,12 +119,24 @@ class FilterGrid(PagedMaps, QWidget):
 
     # -- public API -----------------------------------------------------------------------------
     def set_title(self, text: str) -> None:
-        """Set the figure title drawn above the grid (part of the exported graphic)."""
-        self._graphics.set_title(text)
+        """Set the figure title drawn above the grid (part of the exported graphic); while the maps
+        take several pages, the drawn title adds the page's, e.g. ``" — filters 64–127 of 512"``."""
+        self._title_text = text
+        self._draw_title()
 
     def title(self) -> str:
-        """The figure title drawn above the grid."""
+        """The figure title set (without the page's maps)."""
+        return self._title_text
+
+    def drawn_title(self) -> str:
+        """The title as drawn above the grid (with the page's maps while there are several pages)."""
         return self._graphics.title()
+
+    def _draw_title(self) -> None:
+        shown, total = self.page_range(), 0 if self._images is None else len(self._images)
+        suffix = (f" — {self._titles[shown.start].split()[0] if self._titles else 'maps'}s "
+                  f"{shown.start}–{shown.stop - 1} of {total}") if self.num_pages() > 1 and len(shown) else ""
+        self._graphics.set_title(self._title_text + suffix if self._title_text else "")
 
     def set_value_label(self, text: str) -> None:
         """Name the values (e.g. ``"activation"``) beside the colour bars."""
@@ -171,9 +188,9 @@ class FilterGrid(PagedMaps, QWidget):
 
         reshaped = self._images is None or self._images.shape != images.shape
         if reshaped:
-            self._graphics.rebuild_cells(min(num_images, PAGE_SIZE), (height, width))
+            self._graphics.rebuild_cells(min(num_images, self._page_size), (height, width))
             self._colormap_name = ""  # force the colour map onto the new items
-            self._page = min(self._page, num_pages(num_images) - 1)
+            self._page = min(self._page, num_pages(num_images, self._page_size) - 1)
         self._images, self._levels = images, levels
         self._titles, self._marked = titles, frozenset(int(index) for index in marked)
         self._symmetric, self._shared_scale = bool(symmetric), bool(shared_scale)
@@ -367,7 +384,7 @@ class FilterGrid(PagedMaps, QWidget):
         """The scene position of the centre of pixel (row, col) of image ``index`` (whose page is
         shown first if another one is)."""
         if index not in self.page_range():
-            self.show_page(page_of(index))
+            self.show_page(page_of(index, self._page_size))
         return self._cells.pixel_scene_position(index - self.page_range().start, row, col)
 
     def _on_mouse_moved(self, scene_position: QPointF) -> None:

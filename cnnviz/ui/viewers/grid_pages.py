@@ -57,7 +57,7 @@ class PageBar(QWidget):
         self._next.setShortcut("PgDown")
         self._next.clicked.connect(self._on_next)
         self._label = QLabel()
-        self._label.setToolTip(f"This layer has more maps than fit on one page: {PAGE_SIZE} are shown at a time.")
+        self._label.setToolTip("This layer has more maps than fit on one page: a page of them is shown at a time.")
         self._filter_box = QSpinBox()
         # Typing "317" must not jump to 3 and then 31: the jump waits for Enter or the Go button.
         self._filter_box.setKeyboardTracking(False)
@@ -139,22 +139,26 @@ class PagedMaps:
     _page: int
     _cells: CellGrid
     _pages: PageBar
+    _page_size: int
 
     def _frame_enlarged_cell(self) -> None:
         raise NotImplementedError
 
+    def _draw_title(self) -> None:
+        raise NotImplementedError
+
     def page(self) -> int:
-        """The page shown (from 0); a layer with at most ``PAGE_SIZE`` maps has only page 0."""
+        """The page shown (from 0); a layer with at most a page of maps has only page 0."""
         return self._page
 
     def num_pages(self) -> int:
         """How many pages the maps take."""
-        return num_pages(0 if self._images is None else len(self._images))
+        return num_pages(0 if self._images is None else len(self._images), self._page_size)
 
     def page_range(self) -> range:
         """The indices of the maps on the page shown."""
         total = 0 if self._images is None else len(self._images)
-        return range(min(self._page * PAGE_SIZE, total), min((self._page + 1) * PAGE_SIZE, total))
+        return range(min(self._page * self._page_size, total), min((self._page + 1) * self._page_size, total))
 
     def page_bar(self) -> PageBar:
         """The bar that steps between pages and jumps to a map (hidden while one page holds all)."""
@@ -180,7 +184,7 @@ class PagedMaps:
         if self._images is None or not 0 <= index < len(self._images):
             raise ValueError(f"No map {index}: the grid shows "
                              f"{0 if self._images is None else len(self._images)} maps.")
-        self.show_page(page_of(index))
+        self.show_page(page_of(index, self._page_size))
         self.enlarge(index)
         self.sig_cell_clicked.emit(index)
 
@@ -194,6 +198,7 @@ class PagedMaps:
         titles += [""] * (len(self._cells.image_items()) - len(titles))
         self._cells.set_titles(titles, frozenset(index - shown.start for index in self._marked
                                                  if index in shown))
-        self._pages.show_page(self._page, len(self._images))
+        self._pages.show_page(self._page, len(self._images), self._page_size)
         self._frame_enlarged_cell()
+        self._draw_title()
 

@@ -34,9 +34,13 @@ def test_a_512_filter_layer_shows_one_page_of_cells_and_pages_through_the_rest(q
     assert grid.num_pages() == 8
     assert bar.page_text() == "filters 0–63 of 512 (page 1 of 8)"
     assert not bar.previous_button().isEnabled()
+    grid.set_title("Feature maps — conv2d (512 filters)")
+    assert grid.title() == "Feature maps — conv2d (512 filters)"
+    assert grid.drawn_title() == "Feature maps — conv2d (512 filters) — filters 0–63 of 512"
 
     qtbot.mouseClick(bar.next_button(), Qt.MouseButton.LeftButton)
     assert grid.page() == 1 and bar.page_text() == "filters 64–127 of 512 (page 2 of 8)"
+    assert grid.drawn_title().endswith("— filters 64–127 of 512")
     np.testing.assert_array_equal(grid.image_items()[0].image, images[64])
     # The shared scale spans every map, not only the page's.
     np.testing.assert_allclose(grid.levels()[0], [images.min(), images.max()], rtol=1e-6)
@@ -99,3 +103,11 @@ def test_feature_maps_of_a_512_filter_layer_are_paged_and_searchable(qtbot):
     type_value(qtbot, grid.page_bar().filter_box(), "300")
     assert grid.enlarged_index() == 300
     np.testing.assert_array_equal(grid.enlarged_image(), result.feature_maps["conv2d"][0, :, :, 300])
+
+
+def test_an_exported_grid_holds_the_whole_layer_on_one_page(qtbot):
+    grid = shown(qtbot, FilterGrid(page_size=None), 900, 650)
+    grid.set_images(np.ones((512, 4, 4), np.float32))
+    grid.set_title("Kernels")
+    assert len(grid.image_items()) == 512 and grid.num_pages() == 1
+    assert not grid.page_bar().isVisible() and grid.drawn_title() == "Kernels"
