@@ -49,12 +49,10 @@ class PageBar(QWidget):
         self._noun = noun
         self._page, self._num_pages, self._num_images = 0, 1, 0
         self._previous = QPushButton("◀ Previous")
-        self._previous.setToolTip("Show the previous page of maps (Page Up).")
-        self._previous.setShortcut("PgUp")
+        self._previous.setToolTip("Show the previous page of maps.")
         self._previous.clicked.connect(self._on_previous)
         self._next = QPushButton("Next ▶")
-        self._next.setToolTip("Show the next page of maps (Page Down).")
-        self._next.setShortcut("PgDown")
+        self._next.setToolTip("Show the next page of maps.")
         self._next.clicked.connect(self._on_next)
         self._label = QLabel()
         self._label.setToolTip("This layer has more maps than fit on one page: a page of them is shown at a time.")
@@ -62,7 +60,7 @@ class PageBar(QWidget):
         # Typing "317" must not jump to 3 and then 31: the jump waits for Enter or the Go button.
         self._filter_box.setKeyboardTracking(False)
         self._filter_box.setToolTip("Type a map's number and press Enter to show its page and enlarge it.")
-        self._filter_box.editingFinished.connect(self._on_go)
+        self._filter_box.editingFinished.connect(self._on_filter_typed)
         self._go = QPushButton("Go")
         self._go.setToolTip(self._filter_box.toolTip())
         self._go.clicked.connect(self._on_go)
@@ -120,8 +118,13 @@ class PageBar(QWidget):
         if self._page + 1 < self._num_pages:
             self.sig_page_requested.emit(self._page + 1)
 
+    def _on_filter_typed(self) -> None:
+        # editingFinished also fires when the box merely loses focus: only Enter (the box keeps
+        # its focus) jumps; leaving the box jumps nowhere.
+        if self._filter_box.hasFocus():
+            self._on_go()
+
     def _on_go(self) -> None:
-        # editingFinished also fires when the box loses focus; the Go button then asks again.
         if self._num_images:
             self.sig_filter_requested.emit(self._filter_box.value())
 

@@ -111,3 +111,13 @@ def test_an_exported_grid_holds_the_whole_layer_on_one_page(qtbot):
     grid.set_title("Kernels")
     assert len(grid.image_items()) == 512 and grid.num_pages() == 1
     assert not grid.page_bar().isVisible() and grid.drawn_title() == "Kernels"
+
+
+def test_leaving_the_filter_box_jumps_nowhere_and_go_jumps(qtbot):
+    grid = shown(qtbot, FilterGrid(), 1000, 700)
+    grid.set_images(np.zeros((200, 8, 8), np.float32))
+    box = grid.page_bar().filter_box()
+    type_value(qtbot, box, "150", finish="tab")        # typed, then the person tabs away
+    assert grid.page() == 0 and grid.enlarged_index() is None
+    qtbot.mouseClick(grid.page_bar().go_button(), Qt.MouseButton.LeftButton)
+    assert grid.page() == 2 and grid.enlarged_index() == 150
