@@ -96,11 +96,13 @@ class KernelsView(GridView):
             if control is self._channel_spin:
                 controls.addWidget(self._channel_name)
             controls.addSpacing(12)
-        controls.addWidget(self._rgb_check)
-        controls.addWidget(self._mean_check)
         controls.addStretch(1)
         # A second row keeps the view narrow enough for a laptop screen beside the docks.
         display = QHBoxLayout()
+        # How the channels are shown sits here too: the first row is the layer box's and the channel's.
+        display.addWidget(self._rgb_check)
+        display.addWidget(self._mean_check)
+        display.addSpacing(12)
         colormap_label = QLabel("Colour map:")
         colormap_label.setBuddy(self._colormap_combo)
         display.addWidget(colormap_label)

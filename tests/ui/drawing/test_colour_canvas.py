@@ -130,3 +130,10 @@ def test_the_eraser_gives_the_background_back(qtbot, canvas):
     surface.end_stroke()
     assert tuple(canvas.canvas_rgb()[100, 140]) == (0, 0, 0)
     assert not surface.has_ink()
+
+
+def test_a_colour_shapes_model_draws_shapes_in_colour(qtbot, canvas):
+    canvas.set_model("shapes-colour", (32, 32, 3))
+    assert canvas.mode() == "shapes" and canvas.notice() == ""
+    assert canvas.class_names() == ("square", "triangle", "circle")
+    assert canvas.colours.isVisible()
