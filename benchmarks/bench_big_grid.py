@@ -3,8 +3,9 @@
 Run with ``QT_QPA_PLATFORM=offscreen python benchmarks/bench_big_grid.py [--repeats N] [--size WxH]``.
 Each trial builds a fresh grid of the given size, shows the maps, lets the deferred layout run and
 paints the view once (``grab``): what a person waits for after choosing the layer. The trials of
-the three cases alternate, and the medians are printed side by side with their ratio. The third
-column draws all 512 cells at once (the cells without pages), the way the grid drew them before.
+the cases alternate, and the medians are printed side by side with their ratio to the 32-filter
+case. "next page" is the Next button on a shown 512-filter grid (new maps into the same cells);
+"cells at once" draws all 512 cells without pages, the way the grid drew them before.
 """
 
 from __future__ import annotations
@@ -65,6 +66,23 @@ def show_grid(app: QApplication, images: np.ndarray, size: tuple[int, int]) -> f
     return elapsed
 
 
+def turn_page(app: QApplication, images: np.ndarray, size: tuple[int, int]) -> float:
+    """Seconds to show the next page of a paged grid already showing ``images`` (the Next button)."""
+    grid = FilterGrid(value_label="activation")
+    grid.resize(*size)
+    grid.show()
+    grid.set_images(images, [f"filter {index}" for index in range(len(images))])
+    run_until_quiet(app, grid)
+    grid.grab()
+    start = time.perf_counter()
+    grid.show_page(1)
+    run_until_quiet(app, grid)
+    grid.grab()
+    elapsed = time.perf_counter() - start
+    _retire(app, grid)
+    return elapsed
+
+
 def show_all_cells(app: QApplication, images: np.ndarray, size: tuple[int, int]) -> float:
     """Seconds to show every map as its own cell at once (no pages), for comparison."""
     start = time.perf_counter()
@@ -92,10 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     small = rng.random((32, 16, 16)).astype(np.float32)
     big = rng.random((512, 16, 16)).astype(np.float32)
     show_grid(app, small, (width, height))   # warm-up: imports, fonts, first paint
-    times: dict[str, list[float]] = {"32 filters": [], "512 filters (paged)": [], "512 cells at once": []}
+    times: dict[str, list[float]] = {"32 filters": [], "512 filters (paged)": [], "512: next page": [],
+                                     "512 cells at once": []}
     for _ in range(options.repeats):
         times["32 filters"].append(show_grid(app, small, (width, height)))
         times["512 filters (paged)"].append(show_grid(app, big, (width, height)))
+        times["512: next page"].append(turn_page(app, big, (width, height)))
         times["512 cells at once"].append(show_all_cells(app, big, (width, height)))
     medians = {name: statistics.median(values) for name, values in times.items()}
     base = medians["32 filters"]
