@@ -5,7 +5,8 @@ available area, with one colour scale (shared across maps, or per map), a colour
 and an optional reference image beside the grid (the network's input, so that maps can be
 compared with it) — the figure, :mod:`~cnnviz.ui.viewers.grid_figure` — a status line that
 reads the value under the mouse, and a side panel that shows one map enlarged, with axes and
-its own colour bar, when its cell is clicked (:mod:`~cnnviz.ui.viewers.enlarged_map`).
+its own colour bar, when its cell is clicked (:mod:`~cnnviz.ui.viewers.enlarged_map`); the
+read-out lives in :mod:`~cnnviz.ui.viewers.grid_readout`.
 
 A layer with more maps than :data:`~cnnviz.ui.viewers.grid_pages.PAGE_SIZE` (the ``page_size``) is
 shown a page at a time, the drawn title saying which maps the page holds: only that page's cells
@@ -26,21 +27,18 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from cnnviz.ui.viewers.colour_maps import get_colormap
 from cnnviz.ui.viewers.enlarged_map import EnlargedMap
-from cnnviz.ui.viewers.figure_text import describe_pixel, format_pixel
 from cnnviz.ui.viewers.grid_cells import checked_maps, map_levels
 from cnnviz.ui.viewers.grid_figure import GridFigure
 from cnnviz.ui.viewers.grid_pages import PAGE_SIZE, PageBar, PagedMaps, num_pages, page_of
-
-READOUT_HINT = "Hover over a map to read its values; click a map to enlarge it."
-"""The status line of a grid while no value is read out."""
+from cnnviz.ui.viewers.grid_readout import READOUT_HINT, GridReadout
 
 
-class FilterGrid(PagedMaps, QWidget):
+class FilterGrid(PagedMaps, GridReadout, QWidget):
     """A grid of same-shaped images with a shared colour bar, hover read-out and click-to-enlarge.
 
     Parameters
@@ -321,19 +319,6 @@ class FilterGrid(PagedMaps, QWidget):
         """The colour bar beside the grid."""
         return self._graphics.colorbar()
 
-    def status_text(self) -> str:
-        """The text of the status line under the grid."""
-        return self._status.text()
-
-    def clear_readout(self) -> None:
-        """Forget the value read out under the mouse (the status line shows the hint again).
-
-        Views call it when the user turns to a control (another layer, colour map, tab), so that
-        no value of what was shown before stays on screen.
-        """
-        self._hover = None
-        self._status.setText(READOUT_HINT)
-
     def enlarged_index(self) -> int | None:
         """The index of the map shown enlarged, or None."""
         return self._enlarged_index
@@ -387,82 +372,10 @@ class FilterGrid(PagedMaps, QWidget):
             self.show_page(page_of(index, self._page_size))
         return self._cells.pixel_scene_position(index - self.page_range().start, row, col)
 
-    def _on_mouse_moved(self, scene_position: QPointF) -> None:
-        self._hover = ("grid", QPointF(scene_position))
-        self._read_grid(scene_position, emit=True)
-
-    def _read_grid(self, scene_position: QPointF, emit: bool) -> bool:
-        """Show the value at a position in the grid's scene; whether there was one."""
-        hit = self.cell_at(scene_position)
-        if hit is not None:
-            index, row, col = hit
-            self._status.setText(self._describe_pixel(index, row, col, self.pixel_value(index, row, col)))
-            if emit:
-                self.sig_cell_hovered.emit(index, row, col, self.value_at(index, row, col))
-            return True
-        reference = self._reference.pixel_at(scene_position)
-        image = self._reference.image()
-        if reference is not None and image is not None:
-            row, col = reference
-            self._status.setText(f"{self._reference.title()} (row {row}, col {col}): "
-                                 f"{format_pixel(image[row, col])}")
-            return True
-        return False
-
-    def _refresh_readout(self) -> None:
-        """After new data: read the value still under the mouse, or clear the stale one."""
-        if self._hover is None:
-            self.clear_readout()
-            return
-        where, position = self._hover
-        found = (self._read_grid(position, emit=False) if where == "grid"
-                 else self._read_enlarged(position, emit=False))
-        if not found:
-            self.clear_readout()
-
-    def _on_mouse_clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        hit = self.cell_at(event.scenePos())
-        if hit is not None:
-            self.enlarge(hit[0])
-            self.sig_cell_clicked.emit(hit[0])
-
-    def _on_enlarged_mouse_moved(self, scene_position: QPointF) -> None:
-        self._hover = ("enlarged", QPointF(scene_position))
-        self._read_enlarged(scene_position, emit=True)
-
-    def _read_enlarged(self, scene_position: QPointF, emit: bool) -> bool:
-        """Show the value at a position in the enlarged view's scene; whether there was one."""
-        index = self._enlarged_index
-        if index is None or self._images is None:
-            return False
-        pixel = self._enlarged.pixel_at(scene_position)
-        if pixel is None:
-            return False
-        row, col = pixel
-        self._status.setText(self._describe_pixel(index, row, col, self.pixel_value(index, row, col)))
-        if emit:
-            self.sig_cell_hovered.emit(index, row, col, self.value_at(index, row, col))
-        return True
-
-    def _describe_pixel(self, index: int, row: int, col: int, value: float | np.ndarray) -> str:
-        shape = None if self._images is None else self._images.shape[1:3]
-        return describe_pixel(self._titles[index], row, col, value, self._extent, self._axis_labels, shape)
-
     def _on_close_enlarged(self) -> None:
         self.enlarge(None)
 
     # -- layout -----------------------------------------------------------------------------------
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802  (Qt's name)
-        if event.type() == QEvent.Type.Leave and self._hover is not None:
-            # The mouse left the grid (or the enlarged map): the text stays readable, but new
-            # data will not be read at a place the mouse no longer is.
-            if watched is (self._graphics.viewport() if self._hover[0] == "grid"
-                           else self._enlarged.graphics_widget().viewport()):
-                self._hover = None
-        return super().eventFilter(watched, event)
-
     def is_colour(self) -> bool:
         """Whether the maps are RGB patches (drawn in colour, not through the colour map)."""
         return self._images is not None and self._images.ndim == 4
