@@ -26,18 +26,21 @@ from PySide6.QtCore import QElapsedTimer, QObject, QPointF, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from cnnviz.core.checks import is_int
-from cnnviz.core.preprocessing import COLOUR_TO_GREY, GREY_TO_COLOUR, EmptyImageError
+from cnnviz.core.preprocessing import EmptyImageError
 from cnnviz.ui.drawing.caption import Caption
 from cnnviz.ui.drawing.image_files import ImageFileError, read_image
 from cnnviz.ui.drawing.model_inputs import (
     DEFAULT_INPUT_SHAPE,
     colour_drawn_input,
+    colour_note,
     dataset_input,
     drawn_input,
     fitted_canvas,
     fitted_colour_canvas,
     ink_box,
+    is_colour_picture,
     light_on_dark,
+    over_black,
     refitted_input,
     shape_text,
 )
@@ -250,8 +253,8 @@ class CanvasInput(QObject):
         if direct_input is not None:
             canvas = (fitted_colour_canvas(direct_input[0]) if colour else
                       fitted_canvas(np.round(direct_input[0].mean(axis=-1) * 255.0).astype(np.uint8)))
-        elif colour and _is_colour_picture(image):
-            canvas = fitted_colour_canvas(_over_black(np.asarray(image)))
+        elif colour and is_colour_picture(image):
+            canvas = fitted_colour_canvas(over_black(np.asarray(image)))
         else:
             canvas = fitted_canvas(light_on_dark(image))
         self._surface.end_stroke()
@@ -293,7 +296,7 @@ class CanvasInput(QObject):
                        else "cropped, scaled and centred")
             self._caption.show_text(
                 f"Opened {name} ({image.width()}×{image.height()} px), {framing}"
-                f"{_colour_note(picture, self._input_shape)}."
+                f"{colour_note(picture, self._input_shape)}."
             )
         else:
             self._caption.show_text(f"{name} looks blank: no ink stands out from its background.")
@@ -420,29 +423,3 @@ class CanvasInput(QObject):
 
     def _on_update_timer(self) -> None:
         self.update_now()
-
-
-def _is_colour_picture(image: np.ndarray) -> bool:
-    """Whether ``image`` is an RGB or RGBA picture (not grey)."""
-    array = np.asarray(image)
-    return array.ndim == 3 and array.shape[2] in (3, 4)
-
-
-def _over_black(picture: np.ndarray) -> np.ndarray:
-    """An RGB or RGBA picture (uint8, or float in [0, 1]) as RGB float in [0, 1], RGBA over black."""
-    scale = 255.0 if picture.dtype == np.uint8 else 1.0
-    rgb = picture[..., :3].astype(np.float32) / scale
-    if picture.shape[2] == 4:
-        rgb = rgb * (picture[..., 3:4].astype(np.float32) / scale)
-    return np.clip(rgb, 0.0, 1.0)
-
-
-def _colour_note(picture: np.ndarray, input_shape: tuple[int, int, int]) -> str:
-    """How the picture's colours reached the model: a grey model gets a colour picture as grey
-    (BT.601 luminance); a colour model keeps a colour picture's colours and gets a grey picture
-    as white ink on the canvas background (the grey level in R, G and B over black)."""
-    if picture.ndim == 2:
-        return "" if input_shape[2] == 1 else f"; {GREY_TO_COLOUR}, as white ink over the canvas background"
-    if input_shape[2] == 1:
-        return f"; {COLOUR_TO_GREY}"
-    return ""

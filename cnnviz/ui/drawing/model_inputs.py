@@ -19,7 +19,15 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from cnnviz.core.checks import is_int
 from cnnviz.core.config import ModelConfig
-from cnnviz.core.preprocessing import fit_batch, ink_polarity, picture_input, preprocess_batch, to_grayscale
+from cnnviz.core.preprocessing import (
+    COLOUR_TO_GREY,
+    GREY_TO_COLOUR,
+    fit_batch,
+    ink_polarity,
+    picture_input,
+    preprocess_batch,
+    to_grayscale,
+)
 from cnnviz.core.preprocessing.model_input import INK_SHARE
 from cnnviz.ui.drawing.colour_layers import INK_FORMAT
 from cnnviz.ui.drawing.surface import CANVAS_SIZE
@@ -40,6 +48,9 @@ __all__ = [
     "refitted_input",
     "fitted_canvas",
     "checked_input_shape",
+    "is_colour_picture",
+    "over_black",
+    "colour_note",
 ]
 
 #: ``(height, width, channels)`` of the model input until a model says otherwise: the default
@@ -239,3 +250,29 @@ def checked_input_shape(input_shape: tuple[int, int, int]) -> tuple[int, int, in
         )
     height, width, channels = (int(size) for size in input_shape)
     return height, width, channels
+
+
+def is_colour_picture(image: np.ndarray) -> bool:
+    """Whether ``image`` is an RGB or RGBA picture (not grey)."""
+    array = np.asarray(image)
+    return array.ndim == 3 and array.shape[2] in (3, 4)
+
+
+def over_black(picture: np.ndarray) -> np.ndarray:
+    """An RGB or RGBA picture (uint8, or float in [0, 1]) as RGB float in [0, 1], RGBA over black."""
+    scale = 255.0 if picture.dtype == np.uint8 else 1.0
+    rgb = picture[..., :3].astype(np.float32) / scale
+    if picture.shape[2] == 4:
+        rgb = rgb * (picture[..., 3:4].astype(np.float32) / scale)
+    return np.clip(rgb, 0.0, 1.0)
+
+
+def colour_note(picture: np.ndarray, input_shape: tuple[int, int, int]) -> str:
+    """How the picture's colours reached the model: a grey model gets a colour picture as grey
+    (BT.601 luminance); a colour model keeps a colour picture's colours and gets a grey picture
+    as white ink on the canvas background (the grey level in R, G and B over black)."""
+    if picture.ndim == 2:
+        return "" if input_shape[2] == 1 else f"; {GREY_TO_COLOUR}, as white ink over the canvas background"
+    if input_shape[2] == 1:
+        return f"; {COLOUR_TO_GREY}"
+    return ""
