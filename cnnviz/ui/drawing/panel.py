@@ -270,7 +270,7 @@ class DrawingCanvas(PanelParts, QWidget):
         return self._input.label()
 
     def canvas_image(self) -> np.ndarray:
-        """The canvas as ``(CANVAS_SIZE, CANVAS_SIZE)`` uint8 grey (a copy; 255 = ink)."""
+        """The canvas as ``(CANVAS_SIZE, CANVAS_SIZE)`` uint8 grey (a copy; 255 = white; colour by luminance)."""
         return self._input.canvas_image()
 
     def canvas_rgb(self) -> np.ndarray:
