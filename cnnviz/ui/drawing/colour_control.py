@@ -43,6 +43,7 @@ class ColourControl(QWidget):
         self._ink = QColor("white")
         self._background = QColor("black")
         self._dialog: QColorDialog | None = None
+        self._dialog_target = "ink"
         self._ink_button = self._colour_button("Ink", "Choose the colour of the next strokes (a colour dialog).")
         self._ink_button.clicked.connect(self._on_ink_clicked)
         self._background_button = self._colour_button(
@@ -127,16 +128,23 @@ class ColourControl(QWidget):
         self._ink_button.setAccessibleDescription(f"ink {self._ink.name()}")
         self._background_button.setAccessibleDescription(f"background {self._background.name()}")
 
-    def _open_dialog(self, title: str, current: QColor, slot) -> None:
-        # Qt's own dialog (not the platform's): the same everywhere, and reachable by tests.
-        if self._dialog is not None:
-            self._dialog.close()
-            self._dialog.deleteLater()
-        self._dialog = QColorDialog(current, self)
+    def _open_dialog(self, title: str, current: QColor, target: str) -> None:
+        # One dialog, made once and reused: Qt's own (not the platform's), the same everywhere and
+        # reachable by tests; never deleted while the panel lives, so nothing holds a stale window.
+        if self._dialog is None:
+            self._dialog = QColorDialog(self)
+            self._dialog.setOption(QColorDialog.ColorDialogOption.DontUseNativeDialog)
+            self._dialog.colorSelected.connect(self._on_dialog_colour)
+        self._dialog_target = target
         self._dialog.setWindowTitle(title)
-        self._dialog.setOption(QColorDialog.ColorDialogOption.DontUseNativeDialog)
-        self._dialog.colorSelected.connect(slot)
+        self._dialog.setCurrentColor(current)
         self._dialog.open()
+
+    def _on_dialog_colour(self, colour: QColor) -> None:
+        if self._dialog_target == "background":
+            self.set_background(colour)
+        else:
+            self.set_ink(colour)
 
     def _on_swatch_clicked(self) -> None:
         swatch = self.sender()
@@ -144,9 +152,9 @@ class ColourControl(QWidget):
             self.set_ink(QColor(swatch.property("ink")))
 
     def _on_ink_clicked(self) -> None:
-        self._open_dialog("Ink colour", self._ink, self.set_ink)
+        self._open_dialog("Ink colour", self._ink, "ink")
 
     def _on_background_clicked(self) -> None:
-        self._open_dialog("Canvas background", self._background, self.set_background)
+        self._open_dialog("Canvas background", self._background, "background")
 
 
