@@ -238,7 +238,7 @@ def export_all(result, folder: str | Path, fmt: str = "png", history_csv: str | 
     from cnnviz.ui.viewers.unit_grid import UnitGrid
 
     folder = check_folder(folder)
-    grid, units = FilterGrid(), UnitGrid()
+    grid, units = FilterGrid(page_size=None), UnitGrid()   # a figure holds the whole layer
     for widget in (grid, units):
         # Laid out and painted like a shown window, but never mapped on the screen.
         widget.setAttribute(Qt.WA_DontShowOnScreen, True)

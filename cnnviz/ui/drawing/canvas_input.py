@@ -6,7 +6,10 @@ and the model input. Pictures come from strokes, from files and from the test sp
 
 A drawn or opened picture is turned into a model input by
 :func:`cnnviz.core.preprocessing.preprocess_image` (cropped, scaled to 20/28 of the input's
-shorter side, centred by its centre of mass).  Dataset samples are already framed, so they
+shorter side, centred by its centre of mass). For a colour model the canvas is in colour (ink of
+a chosen colour over a chosen background, :mod:`.colour_layers`), opened colour pictures keep
+their colours on it, and the whole canvas as shown is scaled to the input
+(:func:`.model_inputs.colour_drawn_input`).  Dataset samples are already framed, so they
 are only scaled to ``[0, 1]`` (and resized when the model takes another size).  While the
 user draws, the input is recomputed at most every :data:`DEBOUNCE_MS` after the last change
 and at least every :data:`MAX_WAIT_MS` while a stroke goes on, and announced with
@@ -20,25 +23,30 @@ import os
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QObject, QPointF, QTimer, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor
 
 from cnnviz.core.checks import is_int
-from cnnviz.core.preprocessing import COLOUR_TO_GREY, GREY_TO_COLOUR, EmptyImageError
+from cnnviz.core.preprocessing import EmptyImageError
 from cnnviz.ui.drawing.caption import Caption
 from cnnviz.ui.drawing.image_files import ImageFileError, read_image
 from cnnviz.ui.drawing.model_inputs import (
     DEFAULT_INPUT_SHAPE,
+    colour_drawn_input,
+    colour_note,
     dataset_input,
     drawn_input,
     fitted_canvas,
+    fitted_colour_canvas,
     ink_box,
+    is_colour_picture,
     light_on_dark,
+    over_black,
     refitted_input,
     shape_text,
 )
 from cnnviz.ui.drawing.modes import DRAWN_MESSAGES, EMPTY_MESSAGES
 from cnnviz.ui.drawing.sample_picker import SamplePicker
-from cnnviz.ui.drawing.surface import CANVAS_SIZE, DrawingSurface
+from cnnviz.ui.drawing.surface import DrawingSurface
 from cnnviz.ui.drawing.undo_history import Snapshot, UndoHistory
 from cnnviz.ui.images import gray_array, qimage_to_array
 
@@ -110,8 +118,13 @@ class CanvasInput(QObject):
         return self._input_shape
 
     def set_input_shape(self, input_shape: tuple[int, int, int]) -> None:
-        """Make inputs of ``input_shape`` from now on; the picture shown is made into one again."""
+        """Make inputs of ``input_shape`` from now on; the picture shown is made into one again.
+
+        Three channels turn the canvas to colour (the picture is kept, white ink over the
+        background); one turns it back to grey (the picture's luminance over the background).
+        """
         self._input_shape = input_shape
+        self._surface.set_colour(input_shape[2] == 3)
         if self._current_input is not None or self._direct_input is not None:
             self.update_now(message=self._caption.kept_text())
 
@@ -124,8 +137,26 @@ class CanvasInput(QObject):
         return self._label
 
     def canvas_image(self) -> np.ndarray:
-        """The canvas as ``(CANVAS_SIZE, CANVAS_SIZE)`` uint8 grey (a copy; 255 = ink)."""
-        return gray_array(self._surface.image)
+        """The canvas as ``(CANVAS_SIZE, CANVAS_SIZE)`` uint8 grey (a copy; 255 = white; a colour
+        canvas as shown, by BT.601 luminance)."""
+        if not self._surface.is_colour():
+            return gray_array(self._surface.image)
+        rgb = self._surface.composite_rgb().astype(np.float32)
+        return np.round(rgb @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
+
+    def canvas_rgb(self) -> np.ndarray:
+        """The canvas as shown, ``(CANVAS_SIZE, CANVAS_SIZE, 3)`` uint8 RGB (a copy)."""
+        return self._surface.composite_rgb()
+
+    def set_ink_colour(self, colour: QColor) -> None:
+        """Draw the next strokes of a colour canvas in ``colour``."""
+        self._surface.set_ink_colour(colour)
+
+    def set_background(self, colour: QColor) -> None:
+        """Show a colour canvas over ``colour``; a drawing on it is made into an input again."""
+        self._surface.set_background(colour)
+        if self._surface.is_colour() and self._direct_input is None and self._current_input is not None:
+            self.update_now(message=self._caption.kept_text())
 
     def undo_steps(self) -> int:
         """How many strokes, clears and loaded pictures :meth:`undo` can take back."""
@@ -167,11 +198,9 @@ class CanvasInput(QObject):
     def clear(self) -> None:
         """Erase the canvas (undoable); emits :attr:`sig_input_cleared`."""
         self._surface.end_stroke()
-        if self.canvas_image().any() or self._direct_input is not None:
+        if self._surface.has_ink() or self._direct_input is not None:
             self._push_undo()
-        blank = QImage(CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_Grayscale8)
-        blank.fill(0)
-        self._surface.replace_image(blank)
+        self._surface.replace_image(self._surface.blank_image())
         self._direct_input = None
         self._set_label(None)
         self.update_now()
@@ -220,13 +249,17 @@ class CanvasInput(QObject):
                 )
             label = int(label)
         direct_input = dataset_input(image, self._input_shape) if preprocessed else None
+        colour = self._surface.is_colour()
         if direct_input is not None:
-            canvas_gray = np.round(direct_input[0].mean(axis=-1) * 255.0).astype(np.uint8)
+            canvas = (fitted_colour_canvas(direct_input[0]) if colour else
+                      fitted_canvas(np.round(direct_input[0].mean(axis=-1) * 255.0).astype(np.uint8)))
+        elif colour and is_colour_picture(image):
+            canvas = fitted_colour_canvas(over_black(np.asarray(image)))
         else:
-            canvas_gray = light_on_dark(image)
+            canvas = fitted_canvas(light_on_dark(image))
         self._surface.end_stroke()
         self._push_undo()
-        self._surface.replace_image(fitted_canvas(canvas_gray))
+        self._surface.replace_image(canvas)
         self._direct_input = direct_input
         self._set_label(label, always_emit=True)
         self.update_now()
@@ -259,9 +292,11 @@ class CanvasInput(QObject):
             self._caption.show_error(f"Could not use {name}: {error}")
             return False
         if self._current_input is not None:
+            framing = ("scaled to fit, colours kept" if self._surface.is_colour()
+                       else "cropped, scaled and centred")
             self._caption.show_text(
-                f"Opened {name} ({image.width()}×{image.height()} px), cropped, scaled and "
-                f"centred{_colour_note(picture, self._input_shape)}."
+                f"Opened {name} ({image.width()}×{image.height()} px), {framing}"
+                f"{colour_note(picture, self._input_shape)}."
             )
         else:
             self._caption.show_text(f"{name} looks blank: no ink stands out from its background.")
@@ -306,7 +341,12 @@ class CanvasInput(QObject):
             self._emit_input(self._direct_input, message)
             return
         try:
-            model_input = drawn_input(self.canvas_image(), self._input_shape)
+            if self._surface.is_colour():
+                if not self._surface.has_ink():
+                    raise EmptyImageError("The colour canvas holds no ink.")
+                model_input = colour_drawn_input(self.canvas_rgb(), self._input_shape, self._surface.background())
+            else:
+                model_input = drawn_input(self.canvas_image(), self._input_shape)
         except EmptyImageError:
             self._current_input = None
             self.show_default_caption()
@@ -325,6 +365,9 @@ class CanvasInput(QObject):
             return EMPTY_MESSAGES[self._mode]
         if self._direct_input is not None:
             return f"A framed picture, shown as the model's {shape_text(self._input_shape)} input."
+        if self._surface.is_colour():
+            return (f"Your colour drawing: the whole canvas, colours kept, scaled to the model's "
+                    f"{shape_text(self._input_shape)} input.")
         return DRAWN_MESSAGES[self._mode].format(box=ink_box(self._input_shape),
                                                  size=shape_text(self._input_shape))
 
@@ -380,13 +423,3 @@ class CanvasInput(QObject):
 
     def _on_update_timer(self) -> None:
         self.update_now()
-
-
-def _colour_note(picture: np.ndarray, input_shape: tuple[int, int, int]) -> str:
-    """How the picture's colours reached the model: the canvas is grey, so a colour picture is
-    turned to grey (BT.601 luminance), and a colour model gets that grey in R, G and B."""
-    if picture.ndim == 2:
-        return "" if input_shape[2] == 1 else f"; {GREY_TO_COLOUR}"
-    if input_shape[2] == 1:
-        return f"; {COLOUR_TO_GREY}"
-    return f"; {COLOUR_TO_GREY} on the drawing canvas, then repeated in R, G and B"

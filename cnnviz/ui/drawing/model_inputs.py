@@ -5,20 +5,35 @@ black, where ``(H, W, C)`` is the model's input shape. A drawing is cropped, sca
 longer side fills :data:`INK_SHARE` of the input's shorter side and centred by its centre of mass
 (:func:`drawn_input`); a dataset image is already framed and only scaled to ``[0, 1]``
 (:func:`dataset_input`). Grey pictures become colour inputs by repeating them in every channel.
+
+A colour model's drawing keeps its colours: the whole canvas, as shown (ink over the chosen
+background), is scaled to the input (:func:`colour_drawn_input`). Colour models learn from whole
+scenes, not from centred strokes, so what is on the canvas is what the model gets.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter
 
 from cnnviz.core.checks import is_int
-from cnnviz.core.preprocessing import fit_batch, ink_polarity, picture_input, preprocess_batch, to_grayscale
+from cnnviz.core.config import ModelConfig
+from cnnviz.core.preprocessing import (
+    COLOUR_TO_GREY,
+    GREY_TO_COLOUR,
+    fit_batch,
+    ink_polarity,
+    picture_input,
+    preprocess_batch,
+    to_grayscale,
+)
+from cnnviz.core.preprocessing.model_input import INK_SHARE
+from cnnviz.ui.drawing.colour_layers import INK_FORMAT
 from cnnviz.ui.drawing.surface import CANVAS_SIZE
+from cnnviz.ui.images import picture_qimage
 
 __all__ = [
-    "INPUT_SIZE",
     "DEFAULT_INPUT_SHAPE",
     "INK_SHARE",
     "gray_image",
@@ -28,17 +43,19 @@ __all__ = [
     "dataset_input",
     "ink_box",
     "drawn_input",
+    "colour_drawn_input",
+    "fitted_colour_canvas",
     "refitted_input",
     "fitted_canvas",
     "checked_input_shape",
+    "is_colour_picture",
+    "over_black",
+    "colour_note",
 ]
 
-#: Side of the model input until a model says otherwise (MNIST's).
-INPUT_SIZE = 28
-#: ``(height, width, channels)`` of the model input until a model says otherwise.
-DEFAULT_INPUT_SHAPE = (INPUT_SIZE, INPUT_SIZE, 1)
-#: A drawing's longer side fills this share of the input's shorter side (MNIST: 20 of 28).
-INK_SHARE = 20 / 28
+#: ``(height, width, channels)`` of the model input until a model says otherwise: the default
+#: model configuration's, so the panel and a new model agree before one is built.
+DEFAULT_INPUT_SHAPE: tuple[int, int, int] = tuple(ModelConfig().input_shape)
 
 
 def gray_image(gray: np.ndarray) -> QImage:
@@ -149,6 +166,50 @@ def drawn_input(canvas: np.ndarray, input_shape: tuple[int, int, int]) -> np.nda
     return picture_input(np.pad(canvas, 1), input_shape, invert=False).input
 
 
+def colour_drawn_input(canvas: np.ndarray, input_shape: tuple[int, int, int],
+                       background: QColor) -> np.ndarray:
+    """A colour drawing as a model input: the whole canvas, colours kept, scaled to fit the input.
+
+    Parameters
+    ----------
+    canvas : numpy.ndarray
+        ``(CANVAS_SIZE, CANVAS_SIZE, 3)`` uint8 RGB, the ink over the background as shown.
+    input_shape : tuple of int
+        ``(H, W, C)`` of the model input; a grey model gets the canvas's BT.601 luminance.
+    background : QColor
+        The canvas background; a non-square input is filled with it beside the square canvas.
+    """
+    height, width = input_shape[:2]
+    side = canvas.shape[0]
+    # Widen (or heighten) the square canvas to the input's aspect with background, so that
+    # nothing black appears that the person did not draw.
+    framed_height = max(side, int(round(side * height / width)))
+    framed_width = max(side, int(round(side * width / height)))
+    framed = np.empty((framed_height, framed_width, 3), np.uint8)
+    framed[:] = (background.red(), background.green(), background.blue())
+    top, left = (framed_height - side) // 2, (framed_width - side) // 2
+    framed[top:top + side, left:left + side] = canvas
+    return picture_input(framed, input_shape).input
+
+
+def fitted_colour_canvas(picture: np.ndarray) -> QImage:
+    """A picture (``(H, W, 3)`` RGB in [0, 1] or uint8) scaled smoothly, keeping its aspect, and
+    centred on a transparent ink layer: the canvas's background shows beside it."""
+    array = np.asarray(picture)
+    if array.dtype == np.uint8:
+        array = array.astype(np.float32) / 255.0
+    scaled = picture_qimage(array).scaled(
+        CANVAS_SIZE, CANVAS_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    canvas = QImage(CANVAS_SIZE, CANVAS_SIZE, INK_FORMAT)
+    canvas.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(canvas)
+    painter.drawImage((CANVAS_SIZE - scaled.width()) // 2, (CANVAS_SIZE - scaled.height()) // 2, scaled)
+    painter.end()
+    return canvas
+
+
 def refitted_input(model_input: np.ndarray, input_shape: tuple[int, int, int]) -> np.ndarray:
     """A framed input of another shape fitted to ``input_shape`` as training fits dataset images
     (aspect kept, centred on black; colour to grey by BT.601 luminance, grey repeated for colour)."""
@@ -189,3 +250,29 @@ def checked_input_shape(input_shape: tuple[int, int, int]) -> tuple[int, int, in
         )
     height, width, channels = (int(size) for size in input_shape)
     return height, width, channels
+
+
+def is_colour_picture(image: np.ndarray) -> bool:
+    """Whether ``image`` is an RGB or RGBA picture (not grey)."""
+    array = np.asarray(image)
+    return array.ndim == 3 and array.shape[2] in (3, 4)
+
+
+def over_black(picture: np.ndarray) -> np.ndarray:
+    """An RGB or RGBA picture (uint8, or float in [0, 1]) as RGB float in [0, 1], RGBA over black."""
+    scale = 255.0 if picture.dtype == np.uint8 else 1.0
+    rgb = picture[..., :3].astype(np.float32) / scale
+    if picture.shape[2] == 4:
+        rgb = rgb * (picture[..., 3:4].astype(np.float32) / scale)
+    return np.clip(rgb, 0.0, 1.0)
+
+
+def colour_note(picture: np.ndarray, input_shape: tuple[int, int, int]) -> str:
+    """How the picture's colours reached the model: a grey model gets a colour picture as grey
+    (BT.601 luminance); a colour model keeps a colour picture's colours and gets a grey picture
+    as white ink on the canvas background (the grey level in R, G and B over black)."""
+    if picture.ndim == 2:
+        return "" if input_shape[2] == 1 else f"; {GREY_TO_COLOUR}, as white ink over the canvas background"
+    if input_shape[2] == 1:
+        return f"; {COLOUR_TO_GREY}"
+    return ""

@@ -38,7 +38,7 @@ MODE_TITLES = {"digits": "Digits", "shapes": "Shapes", "clothing": "Clothing"}
 #: Where each mode's samples come from.
 MODE_DATASETS = {"digits": "mnist-sample", "shapes": "shapes", "clothing": "fashion-mnist"}
 #: What a model trained on each dataset expects to see drawn.
-DATASET_MODES = {"mnist-sample": "digits", "mnist": "digits", "shapes": "shapes",
+DATASET_MODES = {"mnist-sample": "digits", "mnist": "digits", "shapes": "shapes", "shapes-colour": "shapes",
                  "fashion-mnist": "clothing"}
 #: The model file in ``resources/`` offered for each mode, when one is bundled.
 BUNDLED_MODELS = {"digits": "reference_model.npz", "shapes": "shapes_model.npz"}

@@ -3,14 +3,15 @@
 :class:`DrawingCanvas` lays out its parts, which live beside it in this package, wires them
 together and offers the window one interface to them all: the mode selector and the brush
 (:mod:`.mode_selector`, :mod:`.brush_control`), the square drawing surface, white ink on black
-like MNIST (:mod:`.surface`), the picture on it and the model input made from it
+like MNIST (:mod:`.surface`) — or, for a colour model, ink of a chosen colour over a chosen
+background (:mod:`.colour_control`, shown only then) — the picture on it and the model input made from it
 (:mod:`.canvas_input`, :mod:`.model_inputs`), test samples and picture files
 (:mod:`.sample_picker`, :mod:`.image_files`), the caption (:mod:`.caption`), and the model-input
 preview, prediction and probability bars under the model notice (:mod:`.prediction_view`); its
 parts are offered to the window, tests and scripts by :mod:`.panel_parts`.
 
 The panel follows the model it is told about (:meth:`DrawingCanvas.set_model`): the input
-has the model's ``(height, width, channels)`` (``28 x 28 x 1`` until told otherwise), the
+has the model's ``(height, width, channels)`` (the default model's until told otherwise), the
 mode and captions follow the model's training dataset, and when what is drawn does not match
 what the model was trained on (shapes for a digit model, a model whose data are unknown),
 a notice beside the prediction says that its answer means nothing and offers the bundled
@@ -31,6 +32,7 @@ import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item is ma
 from cnnviz.ui.drawing.brush_control import BrushControl
 from cnnviz.ui.drawing.canvas_input import CanvasInput
 from cnnviz.ui.drawing.caption import Caption
+from cnnviz.ui.drawing.colour_control import ColourControl
 from cnnviz.ui.drawing.image_files import ask_for_image_file
 from cnnviz.ui.drawing.mode_selector import ModeSelector
 from cnnviz.ui.drawing.model_inputs import checked_input_shape
@@ -58,8 +60,8 @@ class DrawingCanvas(PanelParts, QWidget):
     Notes
     -----
     Model inputs are read-only ``(1, H, W, C)`` float32 arrays in ``[0, 1]``, NHWC, light
-    ink on black, where ``(H, W, C)`` is the model's input shape (:meth:`input_shape`,
-    ``28 x 28 x 1`` until :meth:`set_model` says otherwise).  Coordinates given to
+    ink on black (a colour model's: the canvas's colours), where ``(H, W, C)`` is the model's
+    input shape (:meth:`input_shape`, the default model's until :meth:`set_model` says otherwise).  Coordinates given to
     :meth:`stroke` and brush sizes are in canvas pixels (the canvas is ``CANVAS_SIZE``
     square whatever its size on screen).
     """
@@ -100,6 +102,8 @@ class DrawingCanvas(PanelParts, QWidget):
 
         self._mode_combo = ModeSelector(self)
         self._brush = BrushControl(self)
+        self._colours = ColourControl(self)
+        self._colours.hide()   # a grey model's canvas draws white on black
 
         self._undo_button = QPushButton("Undo", self)
         self._undo_button.setToolTip("Undo the last stroke, clear or loaded picture (Ctrl+Z).")
@@ -130,6 +134,7 @@ class DrawingCanvas(PanelParts, QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
         layout.addWidget(top_row)
+        layout.addWidget(self._colours)
         layout.addWidget(self._surface, 3)
         layout.addWidget(edit_row)
         layout.addWidget(self._samples)
@@ -143,6 +148,8 @@ class DrawingCanvas(PanelParts, QWidget):
         self._input.sig_undo_available.connect(self._undo_button.setEnabled)
         self._mode_combo.sig_mode_selected.connect(self.set_mode)
         self._brush.sig_size_changed.connect(self._on_brush_size_changed)
+        self._colours.sig_ink_chosen.connect(self._input.set_ink_colour)
+        self._colours.sig_background_chosen.connect(self._input.set_background)
         self._undo_button.clicked.connect(self._on_undo_clicked)
         self._clear_button.clicked.connect(self._on_clear_clicked)
         self._open_button.clicked.connect(self._on_open_clicked)
@@ -224,6 +231,7 @@ class DrawingCanvas(PanelParts, QWidget):
         self._reset_chart()
         if input_shape is not None and input_shape != self._input.input_shape():
             self._prediction.set_input_shape(input_shape)
+            self._colours.setVisible(input_shape[2] == 3)
             self._input.set_input_shape(input_shape)
         self._input.refresh_default_caption()
         self._update_notice()
@@ -262,8 +270,12 @@ class DrawingCanvas(PanelParts, QWidget):
         return self._input.label()
 
     def canvas_image(self) -> np.ndarray:
-        """The canvas as ``(CANVAS_SIZE, CANVAS_SIZE)`` uint8 grey (a copy; 255 = ink)."""
+        """The canvas as ``(CANVAS_SIZE, CANVAS_SIZE)`` uint8 grey (a copy; 255 = white; colour by luminance)."""
         return self._input.canvas_image()
+
+    def canvas_rgb(self) -> np.ndarray:
+        """The canvas as shown, ``(CANVAS_SIZE, CANVAS_SIZE, 3)`` uint8 RGB (a copy)."""
+        return self._input.canvas_rgb()
 
     def surface_size(self) -> QSize:
         """The drawing surface's size on screen, in widget pixels."""

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QPushButton
 from cnnviz.ui.drawing.brush_control import BrushControl
 from cnnviz.ui.drawing.canvas_input import CanvasInput
 from cnnviz.ui.drawing.caption import Caption
+from cnnviz.ui.drawing.colour_control import ColourControl
 from cnnviz.ui.drawing.mode_selector import ModeSelector
 from cnnviz.ui.drawing.prediction_view import PredictionView
 from cnnviz.ui.drawing.probability_chart import ProbabilityChart
@@ -29,6 +30,7 @@ class PanelParts:
     _surface: DrawingSurface
     _input: CanvasInput
     _brush: BrushControl
+    _colours: ColourControl
     _caption: Caption
     _mode_combo: ModeSelector
     _undo_button: QPushButton
@@ -64,6 +66,11 @@ class PanelParts:
     def brush(self) -> BrushControl:
         """The brush size control."""
         return self._brush
+
+    @property
+    def colours(self) -> ColourControl:
+        """The ink and background colours of a colour model's canvas (hidden for a grey model)."""
+        return self._colours
 
     @property
     def caption(self) -> Caption:

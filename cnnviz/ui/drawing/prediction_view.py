@@ -136,6 +136,10 @@ class PredictionView(QWidget):
         """The previewed input as ``(height, width)`` uint8 grey levels (a copy; colour is averaged)."""
         return self._preview.pixels
 
+    def preview_colour_pixels(self) -> np.ndarray:
+        """The preview's input as ``(H, W, C)`` uint8 levels (colour as it is)."""
+        return self._preview.colour_pixels
+
     def preview_title(self) -> str:
         """The line under the preview: the input's size."""
         return self._preview_title.text()

@@ -4,6 +4,10 @@
 black, like MNIST) and paints it scaled to the largest centred square of the widget. Mouse
 drags and tablet pens (pressure sets the width, the eraser end erases) draw round-capped
 strokes; :class:`cnnviz.ui.drawing.panel.DrawingCanvas` turns the pixels into model inputs.
+
+For a colour model (:meth:`DrawingSurface.set_colour`) the surface holds instead a transparent
+ink layer painted in the chosen ink colour over a background colour (:mod:`.colour_layers`);
+the eraser clears the layer, so the background shows again. A grey model's canvas is unchanged.
 """
 
 from __future__ import annotations
@@ -11,6 +15,17 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QImage, QPainter, QPen, QPixmap, QPointingDevice
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from cnnviz.ui.drawing.colour_layers import (
+    INK_FORMAT,
+    alpha_array,
+    blank_ink_layer,
+    composite,
+    composite_rgb,
+    ink_layer_from_grey,
+    ink_layer_from_rgb,
+)
+from cnnviz.ui.images import gray_array
 
 __all__ = ["DrawingSurface", "CANVAS_SIZE", "DEFAULT_BRUSH_SIZE"]
 
@@ -41,6 +56,9 @@ class DrawingSurface(QWidget):
         self._brush_size = DEFAULT_BRUSH_SIZE
         self._last_point: QPointF | None = None
         self._erasing = False
+        self._colour = False
+        self._ink_colour = QColor("white")
+        self._background = QColor("black")
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -75,10 +93,71 @@ class DrawingSurface(QWidget):
         return self._last_point is not None
 
     def replace_image(self, image: QImage) -> None:
-        """Show ``image`` (``CANVAS_SIZE`` square, Grayscale8), ending any stroke."""
+        """Show ``image`` (``CANVAS_SIZE`` square), ending any stroke.
+
+        A grey canvas takes a ``Grayscale8`` picture (a colour one is composited over the
+        background and turned grey); a colour canvas takes an ink layer, and a grey picture
+        becomes white ink whose opacity is its grey level.
+        """
+        if self._colour and image.format() != INK_FORMAT:
+            image = (ink_layer_from_grey(image) if image.format() == QImage.Format.Format_Grayscale8
+                     else ink_layer_from_rgb(image))
+        elif not self._colour and image.format() != QImage.Format.Format_Grayscale8:
+            image = composite(image, self._background).convertToFormat(QImage.Format.Format_Grayscale8)
         self._image = image
         self._last_point = None
         self.update()
+
+    def blank_image(self) -> QImage:
+        """An empty canvas of the surface's kind: black grey, or a transparent ink layer."""
+        if self._colour:
+            return blank_ink_layer(CANVAS_SIZE)
+        blank = QImage(CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_Grayscale8)
+        blank.fill(0)
+        return blank
+
+    # --- colour ------------------------------------------------------------------------
+
+    def is_colour(self) -> bool:
+        """Whether the canvas draws in colour (an ink layer over a background) for a colour model."""
+        return self._colour
+
+    def set_colour(self, colour: bool) -> None:
+        """Draw in colour (True) or grey (False); the picture shown is converted, not lost."""
+        if colour == self._colour:
+            return
+        image = self._image
+        self._colour = bool(colour)
+        self.replace_image(image)
+
+    def ink_colour(self) -> QColor:
+        """The colour strokes are drawn in on a colour canvas (white until chosen)."""
+        return QColor(self._ink_colour)
+
+    def set_ink_colour(self, colour: QColor) -> None:
+        """Draw the next strokes of a colour canvas in ``colour`` (a grey canvas draws white)."""
+        self._ink_colour = QColor(colour)
+
+    def background(self) -> QColor:
+        """The colour canvas's background (black until chosen)."""
+        return QColor(self._background)
+
+    def set_background(self, colour: QColor) -> None:
+        """Show a colour canvas's strokes over ``colour`` (the strokes are kept)."""
+        self._background = QColor(colour)
+        self.update()
+
+    def has_ink(self) -> bool:
+        """Whether anything is drawn: a grey pixel above black, or an ink-layer pixel not transparent."""
+        if self._colour:
+            return bool(alpha_array(self._image).any())
+        return bool(gray_array(self._image).any())
+
+    def composite_rgb(self):
+        """The picture as shown, ``(CANVAS_SIZE, CANVAS_SIZE, 3)`` uint8 RGB (ink over the background)."""
+        if self._colour:
+            return composite_rgb(self._image, self._background)
+        return composite_rgb(self._image.convertToFormat(INK_FORMAT), QColor("black"))
 
     # --- strokes ---------------------------------------------------------------------
 
@@ -108,7 +187,12 @@ class DrawingSurface(QWidget):
     def _paint_segment(self, start: QPointF, end: QPointF, width: float) -> None:
         painter = QPainter(self._image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        colour = Qt.GlobalColor.black if self._erasing else Qt.GlobalColor.white
+        if self._colour:
+            colour = self._ink_colour
+            if self._erasing:
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+        else:
+            colour = Qt.GlobalColor.black if self._erasing else Qt.GlobalColor.white
         pen = QPen(colour, max(1.0, float(width)), Qt.PenStyle.SolidLine,
                    Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
         painter.setPen(pen)
@@ -164,6 +248,8 @@ class DrawingSurface(QWidget):
         painter.fillRect(self.rect(), self.palette().window())
         target = self._target_rect()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        if self._colour:
+            painter.fillRect(target, self._background)
         painter.drawImage(target, self._image)
         painter.setPen(QPen(self.palette().mid().color(), 1.0))
         painter.drawRect(target.adjusted(0, 0, -1, -1))

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
 from cnnviz.core.evaluation import Evaluation
+from cnnviz.ui.images import picture_qimage
 
 __all__ = ["ImageGallery", "thumbnail", "THUMBNAIL_SCALE"]
 
@@ -26,14 +27,10 @@ def _short_name(name: str) -> str:
 
 
 def thumbnail(image: np.ndarray, scale: int = THUMBNAIL_SCALE) -> QPixmap:
-    """A grey pixmap of ``image`` (shape (h, w, c) or (h, w), values in [0, 1]) scaled by ``scale``,
-    nearest neighbour so that the pixels the model sees stay visible."""
-    image = np.asarray(image, dtype=np.float32)
-    if image.ndim == 3:
-        image = image.mean(axis=-1)
-    grey = np.ascontiguousarray(np.clip(np.nan_to_num(image) * 255.0 + 0.5, 0, 255).astype(np.uint8))
-    height, width = grey.shape
-    picture = QImage(grey.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+    """A pixmap of ``image`` (shape (h, w), (h, w, 1) grey or (h, w, 3) colour, values in [0, 1]) scaled
+    by ``scale``, nearest neighbour so that the pixels the model sees stay visible; colour stays colour."""
+    picture = picture_qimage(image)
+    width, height = picture.width(), picture.height()
     return QPixmap.fromImage(picture.scaled(width * scale, height * scale, Qt.AspectRatioMode.IgnoreAspectRatio,
                                             Qt.TransformationMode.FastTransformation))
 

@@ -341,7 +341,7 @@ class ReplayView(QWidget):
         maps = np.asarray(maps, dtype=np.float32)[0]                       # (h, w, filters)
         page.grid.set_images(np.moveaxis(maps, -1, 0), [f"filter {index}" for index in range(maps.shape[2])],
                              colormap="viridis", symmetric=False, shared_scale=True)
-        page.grid.set_reference(np.asarray(replay.inspection.image, dtype=np.float32)[0].mean(axis=-1), "Input")
+        page.grid.set_reference(np.asarray(replay.inspection.image, dtype=np.float32)[0], "Input")
         waiting = "" if replay.epoch == self._epoch else f" (updating to epoch {self._epoch + 1}…)"
         page.grid.set_title(f"Feature maps — {layer}, epoch {replay.epoch + 1}{waiting}")
         page.show_grid()

@@ -72,7 +72,7 @@ class EnlargedMap(QWidget):
     def show_map(self, image: np.ndarray, title: str, levels: tuple[float, float], colormap: str,
                  extent: tuple[float, float, float, float] | None, axis_labels: tuple[str, str],
                  reset_range: bool = False) -> None:
-        """Draw ``image`` (shape (h, w)) over ``levels`` with ``colormap``.
+        """Draw ``image`` (shape (h, w), or (h, w, 3) in colour) over ``levels`` with ``colormap``.
 
         Parameters
         ----------
@@ -93,7 +93,7 @@ class EnlargedMap(QWidget):
         previous_shape = None if self._item.image is None else self._item.image.shape
         self._item.setImage(image, autoLevels=False, levels=(low, high))
         self._item.setColorMap(colormap_object)
-        height, width = image.shape
+        height, width = image.shape[:2]
         self._shape, self._extent = (max(height, 1), max(width, 1)), extent
         if extent is None:
             rectangle = QRectF(0, 0, width, height)
@@ -135,7 +135,7 @@ class EnlargedMap(QWidget):
             return None
         point = self._item.mapFromScene(scene_position)
         row, col = math.floor(point.y()), math.floor(point.x())
-        height, width = image.shape
+        height, width = image.shape[:2]
         return (row, col) if 0 <= row < height and 0 <= col < width else None
 
     def pixel_scene_position(self, row: int, col: int) -> QPointF:

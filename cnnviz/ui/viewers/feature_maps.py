@@ -175,7 +175,7 @@ class FeatureMapsView(GridView):
         self._grid.set_images(np.moveaxis(maps, -1, 0), [f"{noun} {index}" for index in range(num_maps)],
                               colormap=colormap, symmetric=is_diverging(colormap),
                               shared_scale=self._shared_check.isChecked())
-        self._grid.set_reference(np.asarray(result.image)[0].mean(axis=-1), "Input")
+        self._grid.set_reference(np.asarray(result.image)[0], "Input")
         self._grid.set_title(f"Feature maps — {layer} ({num_maps} {noun}{'s' if num_maps != 1 else ''})")
         self._show_grid()
 

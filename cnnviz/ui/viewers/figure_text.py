@@ -15,6 +15,16 @@ def format_value(value: float) -> str:
     return f"{value:.3e}"
 
 
+def format_pixel(value) -> str:
+    """A pixel as the status lines show it: one value, or ``"R 0.1000, G 0.2000, B 0.3000"`` for a
+    colour pixel (an array of three values)."""
+    values = np.ravel(np.asarray(value, dtype=np.float64))
+    if values.size == 1:
+        return format_value(float(values[0]))
+    names = ("R", "G", "B") if values.size == 3 else tuple(f"c{index}" for index in range(values.size))
+    return ", ".join(f"{name} {format_value(float(channel))}" for name, channel in zip(names, values))
+
+
 def wrap_title(text: str, width: float, point_size: float = 11.0, bold: bool = True) -> str:
     """``text`` broken into lines (joined by ``<br>``) that each fit ``width`` pixels.
 
@@ -37,14 +47,14 @@ def wrap_title(text: str, width: float, point_size: float = 11.0, bold: bool = T
     return "<br>".join(lines)
 
 
-def describe_pixel(title: str, row: int, col: int, value: float,
+def describe_pixel(title: str, row: int, col: int, value,
                    extent: tuple[float, float, float, float] | None = None,
                    axis_labels: tuple[str, str] = ("column", "row"),
                    shape: tuple[int, int] | None = None) -> str:
     """A status line for a pixel: ``"filter 5 (row 3, col 7): 0.4213"``, plus its coordinates on the
     axes of an image of ``shape`` (h, w) spanning ``extent`` (x0, x1, y0, y1) when both are given,
     e.g. ``"   at fx = 0.25, fy = -0.5"`` for a spectrum (the axes named by ``axis_labels``)."""
-    text = f"{title} (row {row}, col {col}): {format_value(value)}"
+    text = f"{title} (row {row}, col {col}): {format_pixel(value)}"
     if extent is None or shape is None:
         return text
     height, width = shape

@@ -5,7 +5,16 @@ available area, with one colour scale (shared across maps, or per map), a colour
 and an optional reference image beside the grid (the network's input, so that maps can be
 compared with it) — the figure, :mod:`~cnnviz.ui.viewers.grid_figure` — a status line that
 reads the value under the mouse, and a side panel that shows one map enlarged, with axes and
-its own colour bar, when its cell is clicked (:mod:`~cnnviz.ui.viewers.enlarged_map`).
+its own colour bar, when its cell is clicked (:mod:`~cnnviz.ui.viewers.enlarged_map`); the
+read-out lives in :mod:`~cnnviz.ui.viewers.grid_readout`.
+
+A layer with more maps than :data:`~cnnviz.ui.viewers.grid_pages.PAGE_SIZE` (the ``page_size``) is
+shown a page at a time, the drawn title saying which maps the page holds: only that page's cells
+exist as graphics items, and a bar above the figure steps between pages and jumps to a map by
+number (:mod:`~cnnviz.ui.viewers.grid_pages`). Indices in this class's API
+are always the map's own (0 .. n-1), whichever page shows it. Colour scales are computed over all
+maps, so a page looks the same whichever other pages exist. RGB patches (``(n, h, w, 3)``, e.g. the
+first-layer kernels of a colour model) are drawn in colour instead of through the colour map.
 
 Images are stored row-major (``image[row, col]``) and drawn with row 0 at the top, as the
 arrays are laid out. Live updates with unchanged shapes only call ``ImageItem.setImage``:
@@ -18,20 +27,18 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from cnnviz.ui.viewers.colour_maps import get_colormap
 from cnnviz.ui.viewers.enlarged_map import EnlargedMap
-from cnnviz.ui.viewers.figure_text import describe_pixel, format_value
 from cnnviz.ui.viewers.grid_cells import checked_maps, map_levels
 from cnnviz.ui.viewers.grid_figure import GridFigure
+from cnnviz.ui.viewers.grid_pages import PAGE_SIZE, PageBar, PagedMaps, num_pages, page_of
+from cnnviz.ui.viewers.grid_readout import READOUT_HINT, GridReadout
 
-READOUT_HINT = "Hover over a map to read its values; click a map to enlarge it."
-"""The status line of a grid while no value is read out."""
 
-
-class FilterGrid(QWidget):
+class FilterGrid(PagedMaps, GridReadout, QWidget):
     """A grid of same-shaped images with a shared colour bar, hover read-out and click-to-enlarge.
 
     Parameters
@@ -42,12 +49,17 @@ class FilterGrid(QWidget):
     """
 
     sig_cell_hovered = Signal(int, int, int, float)
-    """The mouse is over pixel (row, col) of image ``index``, whose value is the float."""
+    """The mouse is over pixel (row, col) of image ``index``, whose value is the float (for an RGB
+    patch, the mean of its three channels)."""
     sig_cell_clicked = Signal(int)
     """Cell ``index`` was clicked (and is now shown enlarged)."""
 
-    def __init__(self, parent: QWidget | None = None, *, value_label: str = "value"):
+    def __init__(self, parent: QWidget | None = None, *, value_label: str = "value",
+                 page_size: int | None = PAGE_SIZE):
         super().__init__(parent)
+        # None: every map on one page (an exported figure of a whole layer).
+        self._page_size = page_size if page_size is not None else 1 << 30
+        self._title_text = ""
         self._images: np.ndarray | None = None
         self._levels = np.zeros((0, 2))
         self._colormap_name = "viridis"
@@ -57,6 +69,9 @@ class FilterGrid(QWidget):
         self._extent: tuple[float, float, float, float] | None = None
         self._axis_labels = ("column", "row")
         self._enlarged_index: int | None = None
+        self._titles: list[str] = []
+        self._marked: frozenset[int] = frozenset()
+        self._page = 0
         # Where the mouse was last seen over the grid ("grid") or the enlarged map ("enlarged"),
         # in that scene's coordinates; None once it has left. New data re-reads the value there.
         self._hover: tuple[str, QPointF] | None = None
@@ -89,6 +104,11 @@ class FilterGrid(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        self._pages = PageBar()
+        self._pages.sig_page_requested.connect(self.show_page)
+        self._pages.sig_filter_requested.connect(self.go_to)
+        self._pages.hide()
+        layout.addWidget(self._pages)
         layout.addWidget(self._splitter, 1)
         layout.addWidget(self._status)
 
@@ -97,12 +117,24 @@ class FilterGrid(QWidget):
 
     # -- public API -----------------------------------------------------------------------------
     def set_title(self, text: str) -> None:
-        """Set the figure title drawn above the grid (part of the exported graphic)."""
-        self._graphics.set_title(text)
+        """Set the figure title drawn above the grid (part of the exported graphic); while the maps
+        take several pages, the drawn title adds the page's, e.g. ``" — filters 64–127 of 512"``."""
+        self._title_text = text
+        self._draw_title()
 
     def title(self) -> str:
-        """The figure title drawn above the grid."""
+        """The figure title set (without the page's maps)."""
+        return self._title_text
+
+    def drawn_title(self) -> str:
+        """The title as drawn above the grid (with the page's maps while there are several pages)."""
         return self._graphics.title()
+
+    def _draw_title(self) -> None:
+        shown, total = self.page_range(), 0 if self._images is None else len(self._images)
+        suffix = (f" — {self._titles[shown.start].split()[0] if self._titles else 'maps'}s "
+                  f"{shown.start}–{shown.stop - 1} of {total}") if self.num_pages() > 1 and len(shown) else ""
+        self._graphics.set_title(self._title_text + suffix if self._title_text else "")
 
     def set_value_label(self, text: str) -> None:
         """Name the values (e.g. ``"activation"``) beside the colour bars."""
@@ -119,8 +151,9 @@ class FilterGrid(QWidget):
 
         Parameters
         ----------
-        images : ndarray, shape (n, h, w)
-            The maps, row-major (``images[i, row, col]``).
+        images : ndarray, shape (n, h, w) or (n, h, w, 3)
+            The maps, row-major (``images[i, row, col]``); with a last axis of 3, RGB patches drawn
+            in colour, each channel from the low end of its range (dark) to the high end (bright).
         titles : sequence of str, optional
             One small title per cell; default ``"filter i"``.
         colormap : str
@@ -146,23 +179,24 @@ class FilterGrid(QWidget):
             or the colour map is unknown.
         """
         images, titles = checked_maps(images, titles)
-        num_images, height, width = images.shape
+        num_images, height, width = images.shape[:3]
         colormap_object = get_colormap(colormap)
         levels = (map_levels(images, symmetric, shared_scale) if num_images and height and width
                   else np.zeros((num_images, 2)))
 
         reshaped = self._images is None or self._images.shape != images.shape
         if reshaped:
-            self._graphics.rebuild_cells(num_images, (height, width))
+            self._graphics.rebuild_cells(min(num_images, self._page_size), (height, width))
             self._colormap_name = ""  # force the colour map onto the new items
+            self._page = min(self._page, num_pages(num_images, self._page_size) - 1)
         self._images, self._levels = images, levels
+        self._titles, self._marked = titles, frozenset(int(index) for index in marked)
         self._symmetric, self._shared_scale = bool(symmetric), bool(shared_scale)
         self._extent, self._axis_labels = extent, tuple(axis_labels)
         if colormap != self._colormap_name:
             self._cells.set_colormap(colormap_object)
             self._colormap_name = colormap
-        self._cells.set_images(images, levels)
-        self._cells.set_titles(titles, frozenset(int(index) for index in marked))
+        self._show_cells()
         self._update_colorbar()
         if self._enlarged_index is not None and self._enlarged_index >= num_images:
             self.enlarge(None)
@@ -191,18 +225,20 @@ class FilterGrid(QWidget):
 
     def set_marked(self, indices: Iterable[int]) -> None:
         """Mark cells (red title and border), e.g. dead filters; an empty set clears the marks."""
-        self._cells.set_marked(frozenset(int(index) for index in indices))
+        self._marked = frozenset(int(index) for index in indices)
+        first = self.page_range()[0]
+        self._cells.set_marked(frozenset(index - first for index in self._marked))
 
     def marked(self) -> frozenset[int]:
         """Indices of the marked cells."""
-        return self._cells.marked()
+        return self._marked
 
     def set_reference(self, image: np.ndarray | None, title: str = "Input") -> None:
-        """Show (or with ``None`` hide) a reference image, grey, to the left of the grid.
+        """Show (or with ``None`` hide) a reference image to the left of the grid, grey or in colour.
 
         Parameters
         ----------
-        image : ndarray, shape (h, w), or None
+        image : ndarray, shape (h, w), (h, w, 1) or (h, w, 3), or None
         title : str
             Its label, e.g. ``"Input"``.
         """
@@ -210,8 +246,11 @@ class FilterGrid(QWidget):
             self._graphics.hide_reference()
             return
         image = np.asarray(image, dtype=np.float32)
-        if image.ndim != 2:
-            raise ValueError(f"The reference image must have shape (height, width), received {image.shape}.")
+        if image.ndim == 3 and image.shape[-1] == 1:
+            image = image[..., 0]
+        if image.ndim != 2 and not (image.ndim == 3 and image.shape[-1] == 3):
+            raise ValueError(f"The reference image must have shape (height, width), (height, width, 1) or "
+                             f"(height, width, 3), received {image.shape}.")
         if self._graphics.show_reference(image, title):
             self.clear_readout()
         else:
@@ -225,16 +264,19 @@ class FilterGrid(QWidget):
         """Remove every image (and the reference)."""
         self._graphics.rebuild_cells(0, (0, 0))
         self._images, self._levels = None, np.zeros((0, 2))
+        self._titles, self._marked, self._page = [], frozenset(), 0
+        self._pages.hide()
         self.set_reference(None)
         self.enlarge(None)
         self.clear_readout()
 
     def images(self) -> np.ndarray | None:
-        """The images shown, shape (n, h, w), read-only; None before the first ``set_images``."""
+        """The images shown (all pages), shape (n, h, w) or (n, h, w, 3), read-only; None before the
+        first ``set_images``."""
         return self._images
 
     def image_items(self) -> list[pg.ImageItem]:
-        """The cells' image items, in image order."""
+        """The image items of the page shown, in image order (the last page's spare cells included)."""
         return self._cells.image_items()
 
     def levels(self) -> np.ndarray:
@@ -242,23 +284,32 @@ class FilterGrid(QWidget):
         return self._levels.copy()
 
     def titles(self) -> list[str]:
-        """The cells' titles."""
-        return self._cells.titles()
+        """The maps' titles (all pages)."""
+        return list(self._titles)
 
     def cell_title_text(self, index: int) -> str:
-        """The title drawn above cell ``index``: only its last word (``"12"`` for ``"filter 12"``)
-        while the cells are too narrow for the whole title (the status line names the map in full)."""
-        return self._cells.title_text(index)
+        """The title drawn above map ``index`` (on the page shown): only its last word (``"12"`` for
+        ``"filter 12"``) while the cells are too narrow for the whole title (the status line names the
+        map in full)."""
+        shown = self.page_range()
+        if index not in shown:
+            raise ValueError(f"Map {index} is not on the page shown (maps {shown.start}–{shown.stop - 1}).")
+        return self._cells.title_text(index - shown.start)
 
     def num_columns(self) -> int:
         """How many columns the grid has now."""
         return self._cells.num_columns()
 
     def value_at(self, index: int, row: int, col: int) -> float:
-        """The value of pixel (row, col) of image ``index``."""
+        """The value of pixel (row, col) of image ``index`` (of an RGB patch: its channels' mean)."""
+        return float(np.mean(self.pixel_value(index, row, col)))
+
+    def pixel_value(self, index: int, row: int, col: int) -> float | np.ndarray:
+        """The value of pixel (row, col) of image ``index``: a float, or (R, G, B) of an RGB patch."""
         if self._images is None:
             raise ValueError("The grid shows no images yet; call set_images first.")
-        return float(self._images[index, row, col])
+        value = self._images[index, row, col]
+        return float(value) if np.ndim(value) == 0 else np.array(value)
 
     def graphics_widget(self) -> GridFigure:
         """The graphics widget holding title, reference, grid and colour bar (for export)."""
@@ -267,19 +318,6 @@ class FilterGrid(QWidget):
     def colorbar(self) -> pg.ColorBarItem:
         """The colour bar beside the grid."""
         return self._graphics.colorbar()
-
-    def status_text(self) -> str:
-        """The text of the status line under the grid."""
-        return self._status.text()
-
-    def clear_readout(self) -> None:
-        """Forget the value read out under the mouse (the status line shows the hint again).
-
-        Views call it when the user turns to a control (another layer, colour map, tab), so that
-        no value of what was shown before stays on screen.
-        """
-        self._hover = None
-        self._status.setText(READOUT_HINT)
 
     def enlarged_index(self) -> int | None:
         """The index of the map shown enlarged, or None."""
@@ -299,6 +337,7 @@ class FilterGrid(QWidget):
             raise ValueError(f"No map {index} to enlarge: the grid shows "
                              f"{0 if self._images is None else len(self._images)} maps.")
         self._enlarged_index = index
+        self._frame_enlarged_cell()
         if index is None:
             self._enlarged.hide()
             return
@@ -309,96 +348,44 @@ class FilterGrid(QWidget):
         self._update_enlarged(reset_range=True)
         self._enlarged.fit_height()
 
+    def _frame_enlarged_cell(self) -> None:
+        """Frame the enlarged map's cell if it is on the page shown."""
+        shown = self.page_range()
+        index = self._enlarged_index
+        self._cells.set_selected(index - shown.start if index is not None and index in shown else None)
+
     # -- hover and click ---------------------------------------------------------------------------
     def cell_at(self, scene_position: QPointF) -> tuple[int, int, int] | None:
         """``(index, row, col)`` of the pixel at a position in the grid's scene, or None."""
         if self._images is None:
             return None
-        return self._cells.cell_at(scene_position)
+        hit = self._cells.cell_at(scene_position)
+        if hit is None:
+            return None
+        index, row, col = hit
+        return index + self.page_range().start, row, col
 
     def pixel_scene_position(self, index: int, row: int, col: int) -> QPointF:
-        """The scene position of the centre of pixel (row, col) of image ``index``."""
-        return self._cells.pixel_scene_position(index, row, col)
-
-    def _on_mouse_moved(self, scene_position: QPointF) -> None:
-        self._hover = ("grid", QPointF(scene_position))
-        self._read_grid(scene_position, emit=True)
-
-    def _read_grid(self, scene_position: QPointF, emit: bool) -> bool:
-        """Show the value at a position in the grid's scene; whether there was one."""
-        hit = self.cell_at(scene_position)
-        if hit is not None:
-            index, row, col = hit
-            value = self.value_at(index, row, col)
-            self._status.setText(self._describe_pixel(index, row, col, value))
-            if emit:
-                self.sig_cell_hovered.emit(index, row, col, value)
-            return True
-        reference = self._reference.pixel_at(scene_position)
-        image = self._reference.image()
-        if reference is not None and image is not None:
-            row, col = reference
-            value = float(image[row, col])
-            self._status.setText(f"{self._reference.title()} (row {row}, col {col}): {format_value(value)}")
-            return True
-        return False
-
-    def _refresh_readout(self) -> None:
-        """After new data: read the value still under the mouse, or clear the stale one."""
-        if self._hover is None:
-            self.clear_readout()
-            return
-        where, position = self._hover
-        found = (self._read_grid(position, emit=False) if where == "grid"
-                 else self._read_enlarged(position, emit=False))
-        if not found:
-            self.clear_readout()
-
-    def _on_mouse_clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        hit = self.cell_at(event.scenePos())
-        if hit is not None:
-            self.enlarge(hit[0])
-            self.sig_cell_clicked.emit(hit[0])
-
-    def _on_enlarged_mouse_moved(self, scene_position: QPointF) -> None:
-        self._hover = ("enlarged", QPointF(scene_position))
-        self._read_enlarged(scene_position, emit=True)
-
-    def _read_enlarged(self, scene_position: QPointF, emit: bool) -> bool:
-        """Show the value at a position in the enlarged view's scene; whether there was one."""
-        index = self._enlarged_index
-        if index is None or self._images is None:
-            return False
-        pixel = self._enlarged.pixel_at(scene_position)
-        if pixel is None:
-            return False
-        row, col = pixel
-        value = self.value_at(index, row, col)
-        self._status.setText(self._describe_pixel(index, row, col, value))
-        if emit:
-            self.sig_cell_hovered.emit(index, row, col, value)
-        return True
-
-    def _describe_pixel(self, index: int, row: int, col: int, value: float) -> str:
-        shape = None if self._images is None else self._images.shape[1:]
-        return describe_pixel(self._cells.title(index), row, col, value, self._extent, self._axis_labels, shape)
+        """The scene position of the centre of pixel (row, col) of image ``index`` (whose page is
+        shown first if another one is)."""
+        if index not in self.page_range():
+            self.show_page(page_of(index, self._page_size))
+        return self._cells.pixel_scene_position(index - self.page_range().start, row, col)
 
     def _on_close_enlarged(self) -> None:
         self.enlarge(None)
 
     # -- layout -----------------------------------------------------------------------------------
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802  (Qt's name)
-        if event.type() == QEvent.Type.Leave and self._hover is not None:
-            # The mouse left the grid (or the enlarged map): the text stays readable, but new
-            # data will not be read at a place the mouse no longer is.
-            if watched is (self._graphics.viewport() if self._hover[0] == "grid"
-                           else self._enlarged.graphics_widget().viewport()):
-                self._hover = None
-        return super().eventFilter(watched, event)
+    def is_colour(self) -> bool:
+        """Whether the maps are RGB patches (drawn in colour, not through the colour map)."""
+        return self._images is not None and self._images.ndim == 4
 
     def _update_colorbar(self) -> None:
+        if self.is_colour():
+            # Each channel runs from dark (low) to bright (high): a grey bar reads for all three.
+            label = f"{self._value_label} per channel (R, G, B)"
+            self._graphics.update_colorbar("gray", self._levels, self._shared_scale, self._symmetric, label)
+            return
         self._graphics.update_colorbar(self._colormap_name, self._levels, self._shared_scale, self._symmetric,
                                        self._value_label)
 
@@ -407,9 +394,9 @@ class FilterGrid(QWidget):
         if index is None or self._images is None:
             return
         low, high = (float(value) for value in self._levels[index])
-        self._enlarged.show_map(self._images[index], self._cells.title(index), (low, high),
-                                self._colormap_name or "viridis", self._extent, self._axis_labels,
-                                reset_range=reset_range)
+        colormap = "gray" if self.is_colour() else self._colormap_name or "viridis"
+        self._enlarged.show_map(self._images[index], self._titles[index], (low, high),
+                                colormap, self._extent, self._axis_labels, reset_range=reset_range)
 
     def sizeHint(self):  # noqa: N802  (Qt's name)
         hint = super().sizeHint()

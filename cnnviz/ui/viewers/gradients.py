@@ -310,13 +310,13 @@ class GradientsView(QWidget):
         self._update_channel_spin()
         if kind == INPUT:
             gradient = np.asarray(result.gradients.input)[0]              # (h, w, c)
-            image = np.asarray(result.image)[0].mean(axis=-1)
+            image = np.asarray(result.image)[0]                           # (h, w, c), shown in colour
             saliency = np.abs(gradient).max(axis=-1)
             signed = gradient.mean(axis=-1)
             num_channels = gradient.shape[-1]
             caption = ("" if num_channels == 1 else
-                       f"Input with {num_channels} channels: input and signed gradient show channel means,"
-                       f"<br>the saliency the largest |gradient| over the channels.")
+                       f"Colour input ({num_channels} channels), shown in colour: the saliency is the largest"
+                       f"<br>|gradient| over R, G, B; the signed gradient is the mean over R, G, B.")
             self._saliency.set_data(image, saliency, signed, f"Gradients — input saliency ({short})",
                                     self._saliency_combo.currentText(), caption)
             self._stack.setCurrentWidget(self._saliency)
@@ -339,7 +339,7 @@ class GradientsView(QWidget):
         self._grid.set_images(np.moveaxis(maps, -1, 0), [f"{noun} {index}" for index in range(maps.shape[-1])],
                               colormap=DIVERGING_COLORMAP, symmetric=True,
                               shared_scale=self._shared_check.isChecked())
-        self._grid.set_reference(np.asarray(result.image)[0].mean(axis=-1), "Input")
+        self._grid.set_reference(np.asarray(result.image)[0], "Input")
         self._grid.set_title(title)
         self._stack.setCurrentWidget(self._grid)
 

@@ -22,22 +22,24 @@ TITLE_HEIGHT = 15
 _COMPACT_CELL_WIDTH = 54   # narrower cells show only the last word of their title ("12", not "filter 12")
 _MARK_COLOR = "#d62728"     # marked cells (e.g. dead filters): red title and border
 _TITLE_COLOR = "#333333"
+_SELECTED_COLOR = "#1f77b4"  # the cell shown enlarged: blue border (a mark's red wins)
 
 
 def checked_maps(images: np.ndarray, titles: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:
-    """``images`` as a read-only float32 copy of shape (n, h, w), and one title per image
-    (default ``"filter i"``).
+    """``images`` as a read-only float32 copy of shape (n, h, w) or (n, h, w, 3) (RGB patches), and one
+    title per image (default ``"filter i"``).
 
     Raises
     ------
     ValueError
-        If ``images`` is not 3-D or holds no numbers, or the number of titles differs from the
-        number of images.
+        If ``images`` is neither (n, h, w) nor (n, h, w, 3) or holds no numbers, or the number of
+        titles differs from the number of images.
     """
     images = np.asarray(images)
-    if images.ndim != 3:
-        raise ValueError(f"images must have shape (n, height, width), received an array of shape "
-                         f"{images.shape}. Move the map axis first, e.g. maps.transpose(2, 0, 1).")
+    if images.ndim != 3 and not (images.ndim == 4 and images.shape[-1] == 3):
+        raise ValueError(f"images must have shape (n, height, width), or (n, height, width, 3) for colour "
+                         f"patches, received an array of shape {images.shape}. Move the map axis first, "
+                         f"e.g. maps.transpose(2, 0, 1).")
     if not np.issubdtype(images.dtype, np.number):
         raise ValueError(f"images must hold numbers, received dtype {images.dtype}.")
     num_images = images.shape[0]
@@ -55,7 +57,8 @@ def map_levels(images: np.ndarray, symmetric: bool, shared_scale: bool) -> np.nd
 
     Parameters
     ----------
-    images : ndarray, shape (n, h, w)
+    images : ndarray, shape (n, h, w) or (n, h, w, 3)
+        An RGB patch gets one range for its three channels.
     symmetric : bool
         Centre each range at zero: ``-m .. m`` with ``m`` the largest ``|value|``.
     shared_scale : bool
@@ -63,14 +66,15 @@ def map_levels(images: np.ndarray, symmetric: bool, shared_scale: bool) -> np.nd
     """
     finite = np.isfinite(images)
     clean = images if finite.all() else np.where(finite, images, 0.0)
+    axes = tuple(range(1, images.ndim))
     if symmetric:
-        high = np.abs(clean).max(axis=(1, 2)).astype(np.float64)
+        high = np.abs(clean).max(axis=axes).astype(np.float64)
         if shared_scale:
             high[:] = high.max()
         high[high == 0] = 1.0
         return np.stack([-high, high], axis=1)
-    low = clean.min(axis=(1, 2)).astype(np.float64)
-    high = clean.max(axis=(1, 2)).astype(np.float64)
+    low = clean.min(axis=axes).astype(np.float64)
+    high = clean.max(axis=axes).astype(np.float64)
     if shared_scale:
         low[:], high[:] = low.min(), high.max()
     flat = high <= low
@@ -133,6 +137,8 @@ class CellGrid:
         self._cell_shape = (1, 1)
         self._num_columns = 0
         self._compact_titles = False
+        self._num_shown = 0
+        self._selected: int | None = None
 
     def rebuild(self, num_images: int, image_shape: tuple[int, int], area: tuple[float, float]) -> bool:
         """Make ``num_images`` empty cells for images of ``image_shape`` (h, w), placed in ``area``.
@@ -192,9 +198,17 @@ class CellGrid:
         return True
 
     def set_images(self, images: np.ndarray, levels: np.ndarray) -> None:
-        """Draw ``images`` (n, h, w), one per cell, each over its range in ``levels`` (n, 2)."""
+        """Draw ``images`` (n, h, w), or RGB patches (n, h, w, 3), one per cell, each over its range in
+        ``levels`` (n, 2); cells beyond ``n`` (the last page's spare ones) are left blank.
+
+        An RGB patch maps each channel from ``low`` (no light) to ``high`` (full light), so with a
+        symmetric range the middle grey stands for 0 in every channel (the colour map is not used).
+        """
+        self._num_shown = min(len(images), len(self._cells))
         for cell, image, level in zip(self._cells, images, levels):
             cell.image.setImage(image, autoLevels=False, levels=(float(level[0]), float(level[1])))
+        for cell in self._cells[self._num_shown:]:
+            cell.image.clear()
 
     def set_colormap(self, colormap: pg.ColorMap) -> None:
         """Draw every cell with ``colormap``."""
@@ -241,7 +255,7 @@ class CellGrid:
     def cell_at(self, scene_position: QPointF) -> tuple[int, int, int] | None:
         """``(index, row, col)`` of the pixel at a position in the grid's scene, or None."""
         height, width = self._image_shape
-        for index, cell in enumerate(self._cells):
+        for index, cell in enumerate(self._cells[:self._num_shown]):
             if not cell.view.sceneBoundingRect().contains(scene_position):
                 continue
             point = cell.view.mapSceneToView(scene_position)
@@ -255,6 +269,16 @@ class CellGrid:
         """The scene position of the centre of pixel (row, col) of cell ``index``."""
         return self._cells[index].view.mapViewToScene(QPointF(col + 0.5, row + 0.5))
 
+    def set_selected(self, index: int | None) -> None:
+        """Frame cell ``index`` (the map shown enlarged) in blue; None frames none."""
+        if index != self._selected:
+            self._selected = index
+            self._style_cells()
+
+    def selected(self) -> int | None:
+        """The framed cell, or None."""
+        return self._selected
+
     def _style_cells(self) -> None:
         size = "7pt" if self._compact_titles else "8pt"
         for index, cell in enumerate(self._cells):
@@ -262,6 +286,9 @@ class CellGrid:
             if index in self._marked:
                 cell.label.setText(title, size=size, color=_MARK_COLOR, bold=True)
                 cell.view.setBorder(pg.mkPen(_MARK_COLOR, width=2))
+            elif index == self._selected:
+                cell.label.setText(title, size=size, color=_SELECTED_COLOR, bold=True)
+                cell.view.setBorder(pg.mkPen(_SELECTED_COLOR, width=2))
             else:
                 cell.label.setText(title, size=size, color=_TITLE_COLOR, bold=False)
                 cell.view.setBorder(None)

@@ -1,4 +1,4 @@
-"""The grey reference image that a filter grid shows beside its maps (the network's input).
+"""The reference image that a filter grid shows beside its maps (the network's input).
 
 :class:`ReferenceImage` is a small titled image in a pyqtgraph layout (:attr:`ReferenceImage.layout`)
 that the grid adds to its view or takes out of it; it answers which of its pixels lies under a
@@ -21,7 +21,7 @@ MAXIMUM_SIDE = 144
 
 
 class ReferenceImage:
-    """A titled grey image, at most :data:`MAXIMUM_SIDE` pixels wide, updated in place."""
+    """A titled image, grey or colour, at most :data:`MAXIMUM_SIDE` pixels wide, updated in place."""
 
     def __init__(self):
         self.layout = pg.GraphicsLayout()
@@ -37,14 +37,18 @@ class ReferenceImage:
         self._image: np.ndarray | None = None
 
     def set_image(self, image: np.ndarray, title: str) -> bool:
-        """Show ``image`` (shape (h, w), float32) titled ``title``; whether its shape changed.
+        """Show ``image`` (shape (h, w) grey, or (h, w, 3) RGB; float32) titled ``title``; whether its
+        shape changed.
 
-        The grey scale runs over the image's own finite range.
+        A grey image's scale runs over its own finite range; a colour one is shown as it is (0 .. 1
+        in every channel, or its own range when it leaves that), so its colours are the input's.
         """
         previous = self._image
         self._image = image
         finite = image[np.isfinite(image)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if image.ndim == 3:
+            low, high = min(low, 0.0), max(high, 1.0)
         if high <= low:
             high = low + 1.0
         self._item.setImage(image, autoLevels=False, levels=(low, high))
@@ -73,5 +77,5 @@ class ReferenceImage:
             return None
         point = self._view.mapSceneToView(scene_position)
         row, col = math.floor(point.y()), math.floor(point.x())
-        height, width = self._image.shape
+        height, width = self._image.shape[:2]
         return (row, col) if 0 <= row < height and 0 <= col < width else None

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cnnviz.ui.viewers.colour_bars import set_colorbar_levels, tick_label
 from cnnviz.ui.viewers.colour_maps import DIVERGING_COLORMAP, get_colormap
-from cnnviz.ui.viewers.figure_text import format_value, wrap_title
+from cnnviz.ui.viewers.figure_text import format_pixel, wrap_title
 
 SALIENCY_READOUT_HINT = "Hover over an image to read its values."
 """The saliency panel's status line while no value is read out."""
@@ -96,19 +96,26 @@ class SaliencyPanel(QWidget):
 
     def set_data(self, image: np.ndarray, saliency: np.ndarray, signed: np.ndarray, title: str,
                  saliency_colormap: str, caption: str = "") -> None:
-        """Show ``(h, w)`` input, saliency and signed gradient (updating items in place).
+        """Show the input (``(h, w)``, ``(h, w, 1)`` or ``(h, w, 3)``: a colour input is drawn in colour),
+        and ``(h, w)`` saliency and signed gradient (updating items in place).
 
         Saliency and signed gradient share one bound ``m``, the largest magnitude of either:
         the saliency is drawn over ``0 .. m`` and the signed gradient over ``-m .. m``, so that
         equal colours mean equal sizes. ``caption`` is written under the title (how the panels
         were computed); the panels' shared scale is added to it.
         """
+        image = np.asarray(image, dtype=np.float32)
+        if image.ndim == 3 and image.shape[-1] == 1:
+            image = image[..., 0]
         finite_image = image[np.isfinite(image)]
         image_low = float(finite_image.min()) if finite_image.size else 0.0
         image_high = float(finite_image.max()) if finite_image.size else 1.0
         saliency_high = float(np.nanmax(saliency)) if saliency.size and np.isfinite(saliency).any() else 0.0
         signed_high = float(np.nanmax(np.abs(signed))) if signed.size and np.isfinite(signed).any() else 0.0
         bound = max(saliency_high, signed_high) or 1.0
+        if image.ndim == 3:
+            # Colour is shown as it is, not stretched: 0 .. 1 in every channel unless it leaves that.
+            image_low, image_high = min(image_low, 0.0), max(image_high, 1.0)
         levels = ((image_low, image_high if image_high > image_low else image_low + 1.0),
                   (0.0, bound), (-bound, bound))
         colormaps = ("gray", saliency_colormap, DIVERGING_COLORMAP)
@@ -124,16 +131,18 @@ class SaliencyPanel(QWidget):
             set_colorbar_levels(self._colorbars[index], level, count=3)
             if previous is None or previous.shape != array.shape:
                 reshaped = True
+        self._colorbars[0].axis.setLabel("pixel value (R, G, B each)" if image.ndim == 3
+                                         else "pixel value (own scale)")
         if reshaped:
             # All three show the same pixels: one range, and (by the equal column widths) one size.
-            height, width = image.shape
+            height, width = image.shape[:2]
             for plot in self._plots:
                 plot.getViewBox().setRange(xRange=(0, width), yRange=(0, height), padding=0)
             self._fit_plot_heights()
         self._title_text = title
         self._title.setText(wrap_title(title, self._graphics.width() - 24))
         scale = (f"Saliency and signed gradient: one scale, max |∂target/∂pixel| = {tick_label(bound)}. "
-                 f"Input: its own scale.")
+                 + ("Input: R, G, B as they are." if image.ndim == 3 else "Input: its own scale."))
         # A graphics label does not wrap: each sentence gets its own line.
         self._caption.setText("<br>".join(part for part in (caption, scale) if part))
         if reshaped:
@@ -221,7 +230,7 @@ class SaliencyPanel(QWidget):
             point = item.mapFromScene(scene_position)
             row, col = math.floor(point.y()), math.floor(point.x())
             if 0 <= row < array.shape[0] and 0 <= col < array.shape[1]:
-                self._status.setText(f"{name} (row {row}, col {col}): {format_value(float(array[row, col]))}")
+                self._status.setText(f"{name} (row {row}, col {col}): {format_pixel(array[row, col])}")
                 return True
             return False
         return False

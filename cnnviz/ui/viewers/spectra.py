@@ -232,7 +232,7 @@ class SpectraView(GridView):
             height, width = stack.size
             noun = "filter" if layer in result.kernels else "channel"
             title = f"Spectra — {layer} feature maps ({len(stack.spectra)} {noun}s, {height}×{width})"
-            self._grid.set_reference(np.asarray(result.image)[0].mean(axis=-1), "Input")
+            self._grid.set_reference(np.asarray(result.image)[0], "Input")
         self._spectra = stack.spectra                                     # (n, H, W)
         self._grid.set_images(stack.spectra, [f"{noun} {index}" for index in range(len(stack.spectra))],
                               colormap=self._colormap_combo.currentData(), symmetric=False,

@@ -96,5 +96,11 @@ def test_an_opened_picture_says_how_its_colours_reached_the_model(qtbot, canvas,
     canvas.set_model("mnist-sample", (32, 24, 3))
     with qtbot.waitSignal(canvas.sig_input_changed, timeout=SIGNAL_TIMEOUT_MS) as blocker:
         assert canvas.load_image_file(str(path)) is True
-    assert blocker.args[0].shape == (1, 32, 24, 3)
-    assert "then repeated in R, G and B" in canvas.message()
+    model_input = blocker.args[0]
+    assert model_input.shape == (1, 32, 24, 3)
+    assert "colours kept" in canvas.message() and "to grey" not in canvas.message()
+    # The red bar on white reaches the colour model red on white, not as a grey repeated three times.
+    red = model_input[0, 16, 12]
+    assert red[0] > 0.8 and red[1] < 0.2 and red[2] < 0.2
+    white = model_input[0, 16, 8]
+    assert white.min() > 0.8

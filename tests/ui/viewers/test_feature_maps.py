@@ -81,13 +81,35 @@ def test_feature_maps_new_model_falls_back_when_the_layer_is_gone(qtbot):
     assert view.grid().images().shape == (28, 13, 13)
 
 
-def test_feature_maps_colour_input_is_shown_as_its_channel_mean(qtbot):
+def test_feature_maps_colour_input_is_shown_in_colour(qtbot):
     view = FeatureMapsView()
     qtbot.addWidget(view)
     result = make_result(reference_config(), input_channels=3)
     view.show_inspection(result)
-    np.testing.assert_allclose(view.grid().reference_image(), result.image[0].mean(axis=-1), rtol=1e-6)
+    np.testing.assert_allclose(view.grid().reference_image(), result.image[0], rtol=1e-6)
+    item = view.grid().graphics_widget().reference._item
+    item.render()
+    pixel = item.qimage.pixelColor(0, 0)
+    red, green, blue = np.round(np.asarray(result.image[0, 0, 0]) * 255)
+    assert max(abs(pixel.red() - red), abs(pixel.green() - green), abs(pixel.blue() - blue)) <= 2
     assert view.grid().images().shape == (28, 26, 26)
+
+
+def test_hovering_a_colour_input_reads_its_three_channels(qtbot):
+    from PySide6.QtCore import QPointF
+
+    from tests.ui.viewers.helpers import colour_config, hover, shown
+
+    view = shown(qtbot, FeatureMapsView(), 1000, 650)
+    result = make_result(colour_config())
+    view.show_inspection(result)
+    settle(qtbot)
+    grid = view.grid()
+    reference = grid.graphics_widget().reference
+    hover(grid.graphics_widget(), reference._view.mapViewToScene(QPointF(5.5, 3.5)))
+    red, green, blue = (format_value(float(value)) for value in result.image[0, 3, 5])
+    qtbot.waitUntil(lambda: grid.status_text() == f"Input (row 3, col 5): R {red}, G {green}, B {blue}",
+                    timeout=2000)
 
 
 def test_feature_maps_diverging_colour_map_is_symmetric_and_scale_can_be_per_map(qtbot):

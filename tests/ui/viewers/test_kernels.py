@@ -76,3 +76,40 @@ def test_foreign_colour_model_kernels_and_saliency(qtbot):
     gradient = result.gradients.input[0]
     np.testing.assert_allclose(saliency, np.abs(gradient).max(axis=-1), rtol=1e-6)
     np.testing.assert_allclose(signed, gradient.mean(axis=-1), rtol=1e-6)
+
+
+def test_colour_first_layer_kernels_are_rgb_patches_normalised_around_zero(qtbot):
+    from PySide6.QtCore import QPoint, Qt
+
+    from tests.ui.person import type_value
+    from tests.ui.viewers.helpers import colour_config, shown
+
+    result = make_result(colour_config())
+    view = shown(qtbot, KernelsView(), 1000, 700)
+    view.show_inspection(result)
+    kernels = np.asarray(result.kernels["conv2d"])                  # (3, 3, 3, 28)
+    assert view.shows_colour_patches() and view.colour_patches_check().isVisible()
+    assert view.grid().images().shape == (28, 3, 3, 3)
+    np.testing.assert_array_equal(view.grid().images()[5], kernels[:, :, :, 5])
+    bound = np.abs(kernels).max()
+    np.testing.assert_allclose(view.grid().levels()[0], [-bound, bound], rtol=1e-6)
+    assert "RGB patches" in view.title() and "0 grey" in view.title()
+    assert "per channel" in view.grid().colorbar().getAxis("left").labelText
+    # A zero weight is drawn mid grey, the largest positive red weight full red.
+    item = view.grid().image_items()[0]
+    item.render()
+    image = view.grid().images()[0]
+    row, col = np.unravel_index(np.argmax(image[..., 0]), image.shape[:2])
+    drawn = item.qimage.pixelColor(int(col), int(row))
+    expected_red = round(255 * (image[row, col, 0] + bound) / (2 * bound))
+    assert abs(drawn.red() - expected_red) <= 1
+    assert not view.channel_spin().isEnabled()
+
+    # Per channel: uncheck the patches with a click, type the channel as a person does.
+    check = view.colour_patches_check()
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton, pos=QPoint(8, check.height() // 2))
+    assert not view.shows_colour_patches()
+    assert view.channel_spin().isEnabled()
+    type_value(qtbot, view.channel_spin(), "1")
+    np.testing.assert_array_equal(view.grid().images(), np.moveaxis(kernels[:, :, 1, :], -1, 0))
+    assert "input channel 1 (G) of 3" in view.title()
