@@ -20,6 +20,7 @@ import numpy as np
 from cnnviz.core.checkpoints import from_json_array, json_array
 from cnnviz.core.checks import require_index
 from cnnviz.core.config import ConfigError, ModelConfig, TrainingConfig
+from cnnviz.core.layer_graph import LayerGraph, config_graph
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.safe_json import MAX_JSON_BYTES
 from cnnviz.core.safe_npz import NpzFileError, SafeNpz
@@ -64,6 +65,10 @@ class NumpyEngine:
     def layer_names(self) -> list[str]:
         """Layer names in order, as in the configuration."""
         return [layer.name for layer in self.network.layers]
+
+    def layer_graph(self) -> LayerGraph:
+        """The chain of layers from the configuration (each layer feeds the next)."""
+        return config_graph(self.config)
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
