@@ -17,7 +17,7 @@ Pure Python; no array library, no Qt.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cnnviz.core.config import ModelConfig
@@ -109,15 +109,17 @@ def config_graph(config: ModelConfig, input_name: str = "input") -> LayerGraph:
     return LayerGraph(tuple(layers), input_name)
 
 
-def readable_order(names: Sequence[str], inputs: Sequence[Sequence[str]]) -> list[str]:
+def readable_order(names: Sequence[str], inputs: Sequence[Sequence[str]],
+                   priority: Mapping[str, object] | None = None) -> list[str]:
     """A topological order that follows one path to its end before starting the next.
 
     ``names`` must be in some topological order with ``inputs[i]`` the names feeding ``names[i]``
-    (other names, e.g. the model input, are ignored). Among layers ready to run, the one made
-    ready most recently comes first; its siblings follow in their original order. A chain keeps
-    its order.
+    (other names, e.g. the model input, are ignored). Among layers ready to run, those made ready
+    most recently come first, the one with the smallest ``priority`` (default: its position in
+    ``names``; e.g. the order the layers were created in) first among them. A chain keeps its order.
     """
     position = {name: index for index, name in enumerate(names)}
+    rank = position if priority is None else priority
     waiting = {name: len({source for source in feeds if source in position}) for name, feeds in zip(names, inputs)}
     consumers: dict[str, list[str]] = {name: [] for name in names}
     for name, feeds in zip(names, inputs):
@@ -134,7 +136,7 @@ def readable_order(names: Sequence[str], inputs: Sequence[Sequence[str]]) -> lis
             waiting[consumer] -= 1
             if waiting[consumer] == 0:
                 ready.append(consumer)
-        stack.extend(sorted(ready, key=position.__getitem__, reverse=True))
+        stack.extend(sorted(ready, key=rank.__getitem__, reverse=True))
     if len(order) != len(names):
         raise ValueError("The layers' connections form a cycle; a model's layers must form a directed acyclic graph.")
     return order

@@ -108,16 +108,20 @@ def plan_graph(model) -> FlatGraph:
     producers: dict[int, str] = {id(input_tensor): input_name}
     steps: list[GraphStep] = []
     calls: dict[int, int] = {}
-    _expand(functional, "", keys, producers, steps, calls)
+    priority: dict[str, tuple] = {}
+    _expand(functional, "", keys, producers, steps, calls, priority, ())
     output_key = keys[id(functional.outputs[0])]
-    order = readable_order([step.name for step in steps], [step.inputs for step in steps])
+    order = readable_order([step.name for step in steps], [step.inputs for step in steps], priority)
     by_name = {step.name: step for step in steps}
     return FlatGraph(tuple(by_name[name] for name in order), input_name, id(input_tensor), output_key)
 
 
-def _expand(functional, scope: str, keys: dict, producers: dict, steps: list, calls: dict) -> None:
-    """Append the steps of ``functional`` (a model inside ``scope``), deepest nodes first."""
+def _expand(functional, scope: str, keys: dict, producers: dict, steps: list, calls: dict, priority: dict,
+            rank: tuple) -> None:
+    """Append the steps of ``functional`` (a model inside ``scope``), deepest nodes first. ``priority``
+    gets each step's place in the order the layers were created (``rank``: that of the model)."""
     prefix = f"{scope}{SCOPE_SEPARATOR}" if scope else ""
+    created = {id(layer): index for index, layer in enumerate(functional.layers)}
     for depth in sorted(functional._nodes_by_depth, reverse=True):
         for node in functional._nodes_by_depth[depth]:
             operation = node.operation
@@ -136,7 +140,8 @@ def _expand(functional, scope: str, keys: dict, producers: dict, steps: list, ca
                 for inner_input, outer in zip(inner.inputs, node.input_tensors):
                     keys[id(inner_input)] = keys[id(outer)]
                     producers[id(inner_input)] = producers[id(outer)]
-                _expand(inner, prefix + operation.name, keys, producers, steps, calls)
+                _expand(inner, prefix + operation.name, keys, producers, steps, calls, priority,
+                        (*rank, created.get(id(operation), len(created))))
                 keys[id(node.outputs[0])] = keys[id(inner.outputs[0])]
                 producers[id(node.outputs[0])] = producers[id(inner.outputs[0])]
                 continue
@@ -146,6 +151,7 @@ def _expand(functional, scope: str, keys: dict, producers: dict, steps: list, ca
             calls[id(operation)] = calls.get(id(operation), 0) + 1
             name = prefix + operation.name + (f"#{calls[id(operation)]}" if calls[id(operation)] > 1 else "")
             output = node.outputs[0]
+            priority[name] = (*rank, created.get(id(operation), len(created)), calls[id(operation)])
             keys[id(output)] = id(output)
             producers[id(output)] = name
             steps.append(GraphStep(
