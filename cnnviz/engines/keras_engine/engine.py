@@ -28,19 +28,16 @@ import tensorflow as tf
 from cnnviz.core.checkpoints import from_json_array, json_array
 from cnnviz.core.checks import require_index
 from cnnviz.core.config import ModelConfig, TrainingConfig
-from cnnviz.core.layer_graph import LayerGraph, branch_labels, config_graph
+from cnnviz.core.layer_graph import LayerGraph, config_graph
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.safe_zip import ArchiveError, check_keras_archive
-from cnnviz.core.validation import INPUT_CHANNELS, check_seed, validate
+from cnnviz.core.validation import check_seed, validate
 from cnnviz.core.weights import check_weights
 from cnnviz.engines.base import as_batch, check_batch_size, check_labels
+from cnnviz.engines.keras_engine.acceptance import KerasModelError, check_servable, load_failure_message
 from cnnviz.engines.keras_engine.builder import build_model, chain_layers, config_from_model, make_optimizer
-from cnnviz.engines.keras_engine.graph import GraphError, call_step, plan_graph, run_graph
+from cnnviz.engines.keras_engine.graph import call_step, describe_graph, plan_graph, run_graph
 from cnnviz.engines.keras_engine.kernels import layer_kernels, layer_parameters
-
-
-class KerasModelError(ValueError):
-    """A ``.keras`` file that cannot be opened or that the viewers cannot serve, and why."""
 
 
 class KerasEngine:
@@ -74,10 +71,7 @@ class KerasEngine:
                           and [step.name for step in self.graph.steps] == [layer.name for layer in chain_layers(model)])
         self.steps = self.graph.steps
         self.layers = chain_layers(model) if self._is_chain else [step.layer for step in self.steps]
-        # Each layer once, under the name of its first call, for its parameters.
-        seen: set[int] = set()
-        self._owners = [(step.name, step.layer) for step in self.steps
-                        if id(step.layer) not in seen and not seen.add(id(step.layer))]
+        self._owners = self.graph.owners()
         self._layer_graph: LayerGraph | None = None
         # A graph model's last inspection: (input digest, feature maps, probabilities), so the
         # feature maps and prediction asked for the same input next need no second pass.
@@ -111,24 +105,8 @@ class KerasEngine:
         and branch label (:mod:`cnnviz.core.layer_graph`)."""
         if self._layer_graph is None:
             self._layer_graph = (config_graph(self.config, self.graph.input_name)
-                                 if self.config is not None else self._describe_graph())
+                                 if self.config is not None else describe_graph(self.graph))
         return self._layer_graph
-
-    def _describe_graph(self) -> LayerGraph:
-        from cnnviz.core.layer_graph import GraphLayer
-
-        names = [step.name for step in self.steps]
-        labels = branch_labels(names, [step.inputs for step in self.steps])
-        owners = {name for name, _ in self._owners}
-        layers = []
-        for step in self.steps:
-            counted = step.name in owners
-            total = int(step.layer.count_params()) if counted and step.layer.weights else 0
-            trainable = sum(int(np.prod(variable.shape)) for variable in step.layer.trainable_weights) if counted else 0
-            shape = tuple(None if size is None else int(size) for size in step.node.outputs[0].shape)
-            layers.append(GraphLayer(step.name, type(step.layer).__name__, shape, total, trainable, step.inputs,
-                                     labels[step.name]))
-        return LayerGraph(tuple(layers), self.graph.input_name)
 
     @property
     def learning_rate(self) -> float:
@@ -418,7 +396,7 @@ class KerasEngine:
         try:
             model = keras.models.load_model(path, safe_mode=True, compile=False)
         except Exception as error:  # noqa: BLE001 - Keras raises many types; all mean "cannot open"
-            raise KerasModelError(_load_failure_message(path, error)) from None
+            raise KerasModelError(load_failure_message(path, error)) from None
         return cls.from_model(model, source=path.name)
 
     @classmethod
@@ -426,28 +404,8 @@ class KerasEngine:
         """Wrap an existing Keras model after checking that the viewers can serve it: one image input
         (height, width, 1 or 3 channels), one output of class scores, built-in layers whose graph
         (branches, merges, nested models) runs layer by layer to the model's own result."""
-        if len(model.inputs) != 1:
-            raise KerasModelError(f"{source} has {len(model.inputs)} inputs; cnnviz inspects models "
-                                  "with one image input.")
+        graph = check_servable(model, source)
         shape = tuple(model.inputs[0].shape[1:])
-        if len(shape) != 3 or any(size is None for size in shape):
-            raise KerasModelError(f"{source} takes inputs of shape {shape}; cnnviz inspects models whose "
-                                  "input is one image (height, width, channels) of a fixed size.")
-        if shape[2] not in INPUT_CHANNELS:
-            raise KerasModelError(f"{source} takes images with {shape[2]} channels; cnnviz inspects images with "
-                                  "1 (grey) or 3 (RGB colour) channels.")
-        if len(model.outputs) != 1 or len(model.outputs[0].shape) != 2:
-            shapes = ", ".join(str(tuple(output.shape)) for output in model.outputs)
-            raise KerasModelError(f"{source} has outputs of shape {shapes}; cnnviz inspects models with one "
-                                  "output of class scores (batch, classes).")
-        try:
-            graph = plan_graph(model)
-        except GraphError as error:
-            raise KerasModelError(f"{source}: {error}") from None
-        for step in graph.steps:
-            if isinstance(step.layer, keras.layers.Lambda):
-                raise KerasModelError(f"{source} contains the Lambda layer {step.name!r}; it would run "
-                                      "arbitrary code, so cnnviz refuses it.")
         config = config_from_model(model) if graph.is_chain() else None
         engine = cls(config, model=model)
         probe = np.random.default_rng(0).random((2, *shape), dtype=np.float32)
@@ -466,14 +424,3 @@ class KerasEngine:
 
 def _digest(images: np.ndarray) -> tuple:
     return images.shape, hashlib.blake2b(np.ascontiguousarray(images).data, digest_size=16).digest()
-
-
-def _load_failure_message(path: Path, error: Exception) -> str:
-    text = str(error)
-    if "lambda" in text.lower() or "safe_mode" in text:
-        return (f"{path.name} contains a Lambda layer (code stored in the file). cnnviz opens models in "
-                "safe mode and never runs such code; rebuild the model without Lambda layers.")
-    if "Could not locate" in text or "custom" in text.lower():
-        return (f"{path.name} uses a custom layer or object that cnnviz does not know ({text.splitlines()[0]}). "
-                "Only models made of Keras's built-in layers can be opened.")
-    return f"{path.name} could not be opened as a Keras model: {text.splitlines()[0] if text else error!r}"

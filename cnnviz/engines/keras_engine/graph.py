@@ -13,12 +13,13 @@ inside a ``tf.GradientTape`` if the caller holds one, and returns every step's o
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import keras
 import tensorflow as tf
 
-from cnnviz.core.layer_graph import readable_order
+from cnnviz.core.layer_graph import GraphLayer, LayerGraph, branch_labels, readable_order
 
 SCOPE_SEPARATOR = "/"
 """Joins the names of nested models and of the layer inside them."""
@@ -70,6 +71,12 @@ class FlatGraph:
     def nested(self) -> bool:
         """Whether some layer sits inside a nested model."""
         return any(step.scope for step in self.steps)
+
+    def owners(self) -> list[tuple[str, object]]:
+        """Each layer once, with the name of its first call (whose name its parameters go by)."""
+        seen: set[int] = set()
+        return [(step.name, step.layer) for step in self.steps
+                if id(step.layer) not in seen and not seen.add(id(step.layer))]
 
     def is_chain(self) -> bool:
         """Whether each step takes only the output of the step before it (the first: the input)."""
@@ -160,6 +167,22 @@ def _expand(functional, scope: str, keys: dict, producers: dict, steps: list, ca
                 output_key=id(output),
                 inputs=tuple(producers[id(tensor)] for tensor in node.input_tensors),
                 scope=scope))
+
+
+def describe_graph(graph: FlatGraph) -> LayerGraph:
+    """The layer graph of the steps: Keras class, output shape, parameters (a layer called several
+    times counted at its first call), inputs and branch labels."""
+    labels = branch_labels([step.name for step in graph.steps], [step.inputs for step in graph.steps])
+    owners = {name for name, _ in graph.owners()}
+    layers = []
+    for step in graph.steps:
+        counted = step.name in owners
+        total = int(step.layer.count_params()) if counted and step.layer.weights else 0
+        trainable = sum(math.prod(variable.shape) for variable in step.layer.trainable_weights) if counted else 0
+        shape = tuple(None if size is None else int(size) for size in step.node.outputs[0].shape)
+        layers.append(GraphLayer(step.name, type(step.layer).__name__, shape, total, int(trainable), step.inputs,
+                                 labels[step.name]))
+    return LayerGraph(tuple(layers), graph.input_name)
 
 
 def call_step(step: GraphStep, values: dict, training: bool):
