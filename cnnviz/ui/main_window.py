@@ -366,6 +366,9 @@ class MainWindow(QMainWindow):
         if remembered is None:
             if info.config is not None:
                 self.config_panel.set_config(info.config)
+            elif info.summary is not None:
+                # A model no configuration describes: its own layers, not the configuration's.
+                self.config_panel.summary_box.show_model_summary(info.summary)
             self.config_panel.set_engine(info.engine)
         self.config_panel.set_service_state(self.service.state, True)
         self._sync_toolbar()
