@@ -76,6 +76,8 @@ class ModelInfo:
     version: int
     graph: LayerGraph | None = None
     """Every layer with its inputs and branch label, in :attr:`layer_names` order."""
+    input_shape: tuple[int, int, int] | None = None
+    """``(height, width, channels)`` of the model's input (what a model without a configuration takes)."""
 
 
 @dataclass(frozen=True)

@@ -376,7 +376,11 @@ class MainWindow(QMainWindow):
         self.gradients_view.set_class_names(names)
         self.feature_maps_view.set_class_names(names)
         # The canvas draws, samples and sizes its input for what the model knows.
-        self.canvas.set_model_info(info)
+        if info.config is None and info.input_shape is not None:
+            # No configuration says what a model opened from a file takes; the service does.
+            self.canvas.set_model(None, info.input_shape)
+        else:
+            self.canvas.set_model_info(info)
         self.science_panel.set_model(info)
         self.science_panel.set_class_names(names)
         if self.canvas.current_input() is None:
