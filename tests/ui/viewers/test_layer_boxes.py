@@ -79,3 +79,16 @@ def test_a_result_without_a_graph_lists_plain_names(qtbot):
     qtbot.addWidget(view)
     view.show_inspection(make_result(reference_config()))
     assert all("[" not in text and tooltip is None for text, _, tooltip in items(view.layer_box()))
+
+
+def test_the_gradient_views_show_box_names_the_branch_of_a_layers_output(qtbot):
+    from cnnviz.ui.viewers.gradients import GradientsView
+
+    view = GradientsView()
+    qtbot.addWidget(view)
+    view.show_inspection(result_with_graph())
+    combo = view._show_combo
+    listed = {data: (text, tooltip) for text, data, tooltip in items(combo)}
+    text, tooltip = listed["layer:conv2d"]
+    assert text.endswith(f"[{BRANCH}]") and f"branch: {BRANCH}" in tooltip
+    assert listed["input"][1] is None and "[" not in listed["layer:max_pooling2d"][0]
