@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cnnviz.core.config import ModelConfig
 from cnnviz.core.validation import layer_output_shape, layer_parameter_count, layer_trainable_parameter_count, validate
@@ -84,8 +85,11 @@ def kernel_order(layer_names: Sequence[str], kernel_names: Sequence[str]) -> lis
     """``kernel_names`` in the order of their layers in ``layer_names``; a kernel named
     ``<layer>:<part>`` (a separable convolution's two) sits at its layer, unknown names at the end."""
     position = {name: index for index, name in enumerate(layer_names)}
-    return sorted(kernel_names, key=lambda name: position.get(name, position.get(name.split(KERNEL_PART_SEPARATOR)[0],
-                                                                                 len(position))))
+
+    def place(name: str) -> int:
+        return position.get(name, position.get(name.split(KERNEL_PART_SEPARATOR)[0], len(position)))
+
+    return sorted(kernel_names, key=place)
 
 
 def config_graph(config: ModelConfig, input_name: str = "input") -> LayerGraph:
@@ -110,7 +114,7 @@ def config_graph(config: ModelConfig, input_name: str = "input") -> LayerGraph:
 
 
 def readable_order(names: Sequence[str], inputs: Sequence[Sequence[str]],
-                   priority: Mapping[str, object] | None = None) -> list[str]:
+                   priority: Mapping[str, Any] | None = None) -> list[str]:
     """A topological order that follows one path to its end before starting the next.
 
     ``names`` must be in some topological order with ``inputs[i]`` the names feeding ``names[i]``

@@ -168,7 +168,7 @@ class Worker:
         graph = describe_layers(engine)
         summary = summarize(engine.config) if engine.config is not None else graph_summary(graph) if graph else None
         return p.ModelInfo(engine.name, tuple(engine.layer_names()), engine.config, summary, source, self.version,
-                           graph, tuple(engine.input_shape))
+                           graph, engine.input_shape)
 
     def report(self, job: Job, error: Exception) -> None:
         """Turn ``error``, raised by ``job``, into an error signal."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import keras
 import tensorflow as tf
@@ -50,8 +51,8 @@ class GraphStep:
     """
 
     name: str
-    layer: object
-    node: object
+    layer: Any
+    node: Any
     input_keys: tuple[int, ...]
     output_key: int
     inputs: tuple[str, ...]
@@ -72,11 +73,15 @@ class FlatGraph:
         """Whether some layer sits inside a nested model."""
         return any(step.scope for step in self.steps)
 
-    def owners(self) -> list[tuple[str, object]]:
+    def owners(self) -> list[tuple[str, Any]]:
         """Each layer once, with the name of its first call (whose name its parameters go by)."""
         seen: set[int] = set()
-        return [(step.name, step.layer) for step in self.steps
-                if id(step.layer) not in seen and not seen.add(id(step.layer))]
+        owners = []
+        for step in self.steps:
+            if id(step.layer) not in seen:
+                seen.add(id(step.layer))
+                owners.append((step.name, step.layer))
+        return owners
 
     def is_chain(self) -> bool:
         """Whether each step takes only the output of the step before it (the first: the input)."""

@@ -60,6 +60,7 @@ class NumpyEngine:
         self.network = Network(config, check_seed(config.training.seed if seed is None else seed))
         training = config.training
         self.optimizer = make_optimizer(training.optimizer, training.learning_rate, training.momentum)
+        self._layer_graph: tuple[ModelConfig, LayerGraph] | None = None
 
     # -- description ---------------------------------------------------------------------------
     def layer_names(self) -> list[str]:
@@ -68,7 +69,10 @@ class NumpyEngine:
 
     def layer_graph(self) -> LayerGraph:
         """The chain of layers from the configuration (each layer feeds the next)."""
-        return config_graph(self.config)
+        cached = self._layer_graph
+        if cached is None or cached[0] is not self.config:
+            cached = self._layer_graph = (self.config, config_graph(self.config))
+        return cached[1]
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
