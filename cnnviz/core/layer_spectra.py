@@ -2,11 +2,13 @@
 
 The model service's worker calls :func:`inspection_spectra` for every inspection, so the
 spectra viewer and the export display spectra they did not compute. Feature-map spectra depend
-on the input and are computed for every layer with maps; a kernel's spectrum depends on the
+on the input and are computed for every layer with maps (in a large network, those past
+:data:`EAGER_MAP_ELEMENTS` on first request, :class:`LazySpectra`); a kernel's spectrum depends on the
 input channel and the size it is zero-padded to, both the viewer's settings, so the kernels'
 spectra are computed for input channel 0 at :data:`DEFAULT_KERNEL_PADDING` (what the viewer
 shows first and the export writes) and any other choice on first request
-(:meth:`InspectionSpectra.kernel_spectra`). Kernels change only when the weights do, so their
+(:meth:`InspectionSpectra.kernel_spectra`; past :data:`EAGER_KERNEL_BYTES`, the defaults too).
+Kernels change only when the weights do, so their
 spectra are kept by content in a :class:`KernelSpectraCache`: while a person draws, every
 inspection has the same kernels and one computation serves them all. Pure NumPy on arrays;
 read-only results.
@@ -33,6 +35,11 @@ MAX_KERNEL_PADDING = 128
 """The largest size a kernel may be zero-padded to."""
 CACHE_BYTES = 64 * 2**20
 """Kernel spectra a :class:`KernelSpectraCache` keeps by default, in bytes (the oldest go first)."""
+EAGER_MAP_ELEMENTS = 1_000_000
+"""Feature-map values whose spectra an inspection computes at once, in network order; the spectra
+of the layers after them (a network of a hundred large layers) are computed on first request."""
+EAGER_KERNEL_BYTES = 8 * 2**20
+"""Kernel spectra (at the defaults) an inspection computes at once, in bytes; the rest on first request."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,6 +168,42 @@ class KernelSpectraCache:
             return self._entries.get(key, stack)
 
 
+class LazySpectra(Mapping):
+    """Feature-map spectra by layer: those given ready, the others computed on first request and kept.
+
+    Thread-safe (the worker makes it, the interface thread reads it). ``sources`` maps each layer to
+    the layer whose maps it shares (a layer that passes its input on unchanged) and ``maps`` holds
+    the ``(h, w, c)`` maps of every source.
+    """
+
+    def __init__(self, ready: dict[str, SpectrumStack], sources: dict[str, str], maps: dict[str, np.ndarray]):
+        self._ready = dict(ready)
+        self._sources = dict(sources)
+        self._maps = maps
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> SpectrumStack:
+        source = self._sources[name]
+        with self._lock:
+            stack = self._ready.get(source)
+        if stack is None:
+            stack = feature_map_spectra(self._maps[source])
+            with self._lock:
+                stack = self._ready.setdefault(source, stack)
+        return stack
+
+    def __iter__(self):
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    def is_ready(self, name: str) -> bool:
+        """Whether ``name``'s spectra are computed already."""
+        with self._lock:
+            return self._sources[name] in self._ready
+
+
 @dataclass(frozen=True, eq=False)
 class InspectionSpectra:
     """The spectra of one inspection's feature maps and kernels.
@@ -220,20 +263,37 @@ def inspection_spectra(feature_maps: Mapping[str, np.ndarray], kernels: Mapping[
     -------
     InspectionSpectra
     """
-    spectra: dict[str, SpectrumStack] = {}
-    previous: tuple[np.ndarray, SpectrumStack] | None = None
+    ready: dict[str, SpectrumStack] = {}
+    sources: dict[str, str] = {}
+    maps_of: dict[str, np.ndarray] = {}
+    previous: tuple[str, np.ndarray] | None = None
+    eager_elements = 0
     for name in layer_names:
         output = feature_maps.get(name)
         if output is None or np.ndim(output) != 4:
             continue
         maps = np.asarray(output)[0]
         # A layer that passes its input on unchanged at inference (dropout) has the same spectra.
-        if previous is None or previous[0].shape != maps.shape or not np.array_equal(previous[0], maps):
-            previous = maps, feature_map_spectra(maps)
-        spectra[name] = previous[1]
+        if previous is not None and previous[1].shape == maps.shape and np.array_equal(previous[1], maps):
+            sources[name] = previous[0]
+            continue
+        sources[name], maps_of[name], previous = name, maps, (name, maps)
+        if eager_elements + maps.size <= EAGER_MAP_ELEMENTS or not ready:
+            ready[name] = feature_map_spectra(maps)
+            eager_elements += maps.size
+    spectra: Mapping[str, SpectrumStack]
+    if len(ready) == len(maps_of):
+        spectra = MappingProxyType({name: ready[source] for name, source in sources.items()})
+    else:
+        spectra = LazySpectra(ready, sources, maps_of)
     convolution_kernels = {name: frozen(np.asarray(kernel)) for name, kernel in kernels.items() if np.ndim(kernel) == 4}
-    result = InspectionSpectra(MappingProxyType(spectra), MappingProxyType(convolution_kernels),
+    result = InspectionSpectra(spectra, MappingProxyType(convolution_kernels),
                                KernelSpectraCache() if cache is None else cache)
-    for name in convolution_kernels:
+    eager_bytes = 0
+    for name, kernel in convolution_kernels.items():
+        size = max(DEFAULT_KERNEL_PADDING, kernel.shape[0], kernel.shape[1])
+        eager_bytes += size * size * kernel.shape[3] * 4
+        if eager_bytes > EAGER_KERNEL_BYTES:
+            break
         result.kernel_spectra(name)
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnviz.core.config import ModelConfig
+from cnnviz.core.layer_graph import LayerGraph
 from cnnviz.core.receptive_field import ReceptiveField, receptive_fields
 from cnnviz.core.validation import (
     layer_output_shape,
@@ -83,6 +84,15 @@ class ModelSummary:
 def format_shape(shape: tuple) -> str:
     """``(None, 26, 26, 28)`` as Keras prints it."""
     return "(" + ", ".join("None" if size is None else str(size) for size in shape) + ")"
+
+
+def graph_summary(graph: LayerGraph) -> ModelSummary:
+    """The summary of a model described by its layer graph (a model made elsewhere, nested models
+    opened up: one row per layer, each layer's parameters counted once)."""
+    rows = tuple(SummaryRow(layer.name, layer.kind, layer.output_shape, layer.num_parameters,
+                            None if layer.num_trainable == layer.num_parameters else layer.num_trainable)
+                 for layer in graph.layers)
+    return ModelSummary(rows, sum(row.num_parameters for row in rows))
 
 
 def summarize(config: ModelConfig) -> ModelSummary:

@@ -19,6 +19,7 @@ import numpy as np
 
 from cnnviz.core.checks import require_positive_int
 from cnnviz.core.config import ModelConfig, TrainingConfig
+from cnnviz.core.layer_graph import LayerGraph
 from cnnviz.core.results import EpochResult, GradientResult, StepResult, Weights
 
 
@@ -57,7 +58,13 @@ class Engine(Protocol):
         ...
 
     def layer_names(self) -> list[str]:
-        """Layer names in network order, as in the configuration."""
+        """Layer names in network order, as in the configuration (a topological order for a graph;
+        a layer inside a nested model as ``model/layer``)."""
+        ...
+
+    def layer_graph(self) -> LayerGraph:
+        """The layers in :meth:`layer_names` order with their class, output shape, parameter counts,
+        inputs and branch label (:mod:`cnnviz.core.layer_graph`)."""
         ...
 
     def set_training(self, training: TrainingConfig) -> None:

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from cnnviz.core.layer_graph import LayerGraph
 from cnnviz.core.layer_spectra import KernelSpectraCache, inspection_spectra
 from cnnviz.core.results import frozen
 from cnnviz.engines.base import Engine
@@ -36,12 +37,21 @@ def run_inspection(engine: Engine, image: np.ndarray, label: int | None = None, 
     start = time.perf_counter()
     image = frozen(np.array(image, dtype=np.float32))
     labels = None if label is None else np.array([label])
-    feature_maps = engine.feature_maps(image)
+    # Gradients first: an engine that finds the feature maps and prediction on the way keeps them.
     gradients = engine.gradients(image, labels=labels, class_index=class_index)
+    feature_maps = engine.feature_maps(image)
     probabilities = frozen(np.array(engine.predict(image)[0]))
     kernels = engine.kernels()
     layer_names = tuple(engine.layer_names())
     spectra = inspection_spectra(feature_maps, kernels, layer_names, KERNEL_SPECTRA)
     checks = flip_checks(engine.config, image, gradients, feature_maps, kernels)
     return InspectionResult(request_id, model_version, image, probabilities, feature_maps, kernels, gradients,
-                            layer_names, (time.perf_counter() - start) * 1000, spectra=spectra, flip_checks=checks)
+                            layer_names, (time.perf_counter() - start) * 1000, spectra=spectra, flip_checks=checks,
+                            layer_graph=describe_layers(engine))
+
+
+def describe_layers(engine) -> LayerGraph | None:
+    """The engine's :meth:`~cnnviz.engines.base.Engine.layer_graph`, or None for an engine without one
+    (a stand-in engine of a test)."""
+    describe = getattr(engine, "layer_graph", None)
+    return describe() if describe is not None else None

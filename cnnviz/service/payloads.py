@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cnnviz.core.config import ModelConfig
+from cnnviz.core.layer_graph import LayerGraph
 from cnnviz.core.results import EpochResult, GradientResult, StepResult
 from cnnviz.core.summary import ModelSummary
 
@@ -73,6 +74,10 @@ class ModelInfo:
     summary: ModelSummary | None
     source: str
     version: int
+    graph: LayerGraph | None = None
+    """Every layer with its inputs and branch label, in :attr:`layer_names` order."""
+    input_shape: tuple[int, int, int] | None = None
+    """``(height, width, channels)`` of the model's input (what a model without a configuration takes)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,8 @@ class InspectionResult:
     """The feature maps' and kernels' spectra, computed by the worker (None if it computed none)."""
     flip_checks: FlipChecks | None = None
     """The flipped-kernel check of every convolution (None for a model without a cnnviz configuration)."""
+    layer_graph: LayerGraph | None = None
+    """The model's layers with their inputs and branch labels (None if the engine gave none)."""
 
 
 @dataclass(frozen=True)

@@ -160,12 +160,15 @@ class Worker:
 
     def model_info(self, source: str) -> p.ModelInfo:
         """Describe the current model (which came from ``source``) to the interface."""
-        from cnnviz.core.summary import summarize
+        from cnnviz.core.summary import graph_summary, summarize
+        from cnnviz.service.inspection import describe_layers
 
         self.source = source
         engine = self.require_engine()
-        summary = summarize(engine.config) if engine.config is not None else None
-        return p.ModelInfo(engine.name, tuple(engine.layer_names()), engine.config, summary, source, self.version)
+        graph = describe_layers(engine)
+        summary = summarize(engine.config) if engine.config is not None else graph_summary(graph) if graph else None
+        return p.ModelInfo(engine.name, tuple(engine.layer_names()), engine.config, summary, source, self.version,
+                           graph, engine.input_shape)
 
     def report(self, job: Job, error: Exception) -> None:
         """Turn ``error``, raised by ``job``, into an error signal."""

@@ -226,6 +226,21 @@ def figures_for(result, spectrum_size: int = 32,
     return figures
 
 
+MAX_FIGURE_MAPS = 64
+"""The most maps one exported figure draws (a wide layer of a large network has over a thousand,
+which no figure shows legibly); the arrays file keeps them all."""
+
+
+def _first_maps(images, options: dict, title: str) -> tuple[np.ndarray, dict, str]:
+    """At most :data:`MAX_FIGURE_MAPS` of a figure's maps, its options and title to match."""
+    images = np.asarray(images)
+    if len(images) <= MAX_FIGURE_MAPS:
+        return images, options, title
+    if options.get("titles") is not None:
+        options = {**options, "titles": list(options["titles"])[:MAX_FIGURE_MAPS]}
+    return images[:MAX_FIGURE_MAPS], options, f"{title} (the first {MAX_FIGURE_MAPS} of {len(images)})"
+
+
 def export_all(result, folder: str | Path, fmt: str = "png", history_csv: str | None = None,
                size: tuple[int, int] = (900, 700), class_names: Sequence[str] | None = None) -> Path:
     """Write every layer's feature maps (or units), kernels, spectra and gradients for one inspection.
@@ -254,7 +269,8 @@ def export_all(result, folder: str | Path, fmt: str = "png", history_csv: str | 
                 units.set_values(np.asarray(images, dtype=np.float32), options.get("names"))
             else:
                 widget = grid
-                grid.set_images(np.ascontiguousarray(images, dtype=np.float32), **options)
+                shown, options, title = _first_maps(images, options, title)
+                grid.set_images(np.ascontiguousarray(shown, dtype=np.float32), **options)
             QApplication.processEvents()
             path = render_widget(widget.graphics_widget(), folder / f"{_slug(stem)}.{fmt}", fmt, title=title)
             entries.append((title, path.name))

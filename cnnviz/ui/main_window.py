@@ -366,6 +366,9 @@ class MainWindow(QMainWindow):
         if remembered is None:
             if info.config is not None:
                 self.config_panel.set_config(info.config)
+            elif info.summary is not None:
+                # A model no configuration describes: its own layers, not the configuration's.
+                self.config_panel.summary_box.show_model_summary(info.summary)
             self.config_panel.set_engine(info.engine)
         self.config_panel.set_service_state(self.service.state, True)
         self._sync_toolbar()
@@ -373,7 +376,11 @@ class MainWindow(QMainWindow):
         self.gradients_view.set_class_names(names)
         self.feature_maps_view.set_class_names(names)
         # The canvas draws, samples and sizes its input for what the model knows.
-        self.canvas.set_model_info(info)
+        if info.config is None and info.input_shape is not None:
+            # No configuration says what a model opened from a file takes; the service does.
+            self.canvas.set_model(None, info.input_shape)
+        else:
+            self.canvas.set_model_info(info)
         self.science_panel.set_model(info)
         self.science_panel.set_class_names(names)
         if self.canvas.current_input() is None:

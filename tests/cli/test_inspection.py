@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cnnviz.cli import main
@@ -47,3 +48,25 @@ def test_inspect_errors_are_readable(tmp_path, capsys, arguments, message):
     arguments = [str(ROOT / "resources" / "reference_model.npz") if a == "RESOURCE" else a for a in arguments]
     assert main(["inspect", *arguments, "--out", str(tmp_path / "o")]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_inspect_a_graph_model_with_a_nested_base_exports_every_layer(tmp_path, capsys):
+    import keras
+
+    from cnnviz.engines.keras_engine import KerasEngine
+    from tests.engines.keras_engine.graph_models import sequential_around_base
+
+    keras.utils.set_random_seed(5)
+    path = tmp_path / "nested.keras"
+    sequential_around_base().save(path)
+    out = tmp_path / "o"
+    assert main(["inspect", "--model", str(path), "--sample", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "prediction: class " in printed
+    names = KerasEngine.load(path).layer_names()
+    assert names[:3] == ["base/conv", "base/skip", "base/add"]
+    with np.load(out / "arrays.npz") as arrays:
+        assert {f"feature-maps_{name}" for name in names} <= set(arrays.files)
+        assert {"kernels_base/conv", "kernels_base/skip", "gradients_base/add"} <= set(arrays.files)
+    files = {path.name for path in out.iterdir()}
+    assert {"feature-maps_base-conv.png", "kernels_base-skip.png", "spectra_base-add.png", "index.html"} <= files

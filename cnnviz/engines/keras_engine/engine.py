@@ -8,11 +8,15 @@ layer's output and every parameter, in the same form as the NumPy engine.
 
 Models trained elsewhere open with ``safe_mode=True`` (Keras then refuses to
 deserialize Lambda layers, so no code from the file runs), and are accepted when
-they are a chain of layers over one image input — what the viewers can show.
+they take one image and give class scores. Their graph may branch and merge and
+hold nested models: :mod:`.graph` opens it up into one list of layer calls, so every
+layer, nested ones included, has a feature map, a gradient and its kernels
+(:mod:`.kernels`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -24,16 +28,16 @@ import tensorflow as tf
 from cnnviz.core.checkpoints import from_json_array, json_array
 from cnnviz.core.checks import require_index
 from cnnviz.core.config import ModelConfig, TrainingConfig
+from cnnviz.core.layer_graph import LayerGraph, config_graph
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.safe_zip import ArchiveError, check_keras_archive
 from cnnviz.core.validation import check_seed, validate
 from cnnviz.core.weights import check_weights
 from cnnviz.engines.base import as_batch, check_batch_size, check_labels
+from cnnviz.engines.keras_engine.acceptance import KerasModelError, check_servable, load_failure_message
 from cnnviz.engines.keras_engine.builder import build_model, chain_layers, config_from_model, make_optimizer
-
-
-class KerasModelError(ValueError):
-    """A ``.keras`` file that cannot be opened or that the viewers cannot serve, and why."""
+from cnnviz.engines.keras_engine.graph import call_step, describe_graph, plan_graph, run_graph
+from cnnviz.engines.keras_engine.kernels import layer_kernels, layer_parameters
 
 
 class KerasEngine:
@@ -62,7 +66,16 @@ class KerasEngine:
             model = build_model(config, seed)
         self.model = model
         self.config = config
-        self.layers = chain_layers(model)
+        self.graph = plan_graph(model)
+        self._is_chain = (self.graph.is_chain()
+                          and [step.name for step in self.graph.steps] == [layer.name for layer in chain_layers(model)])
+        self.steps = self.graph.steps
+        self.layers = chain_layers(model) if self._is_chain else [step.layer for step in self.steps]
+        self._owners = self.graph.owners()
+        self._layer_graph: LayerGraph | None = None
+        # A graph model's last inspection: (input digest, feature maps, probabilities), so the
+        # feature maps and prediction asked for the same input next need no second pass.
+        self._recent: tuple | None = None
         # (height, width, channels): from_model accepts only models over one such image input.
         height, width, channels = (int(size) for size in model.inputs[0].shape[1:])
         self.input_shape = (height, width, channels)
@@ -80,10 +93,20 @@ class KerasEngine:
         self._predict_fn = tf.function(self._predict_graph, input_signature=signature)
         self._inspect_fn = tf.function(self._inspect_graph, input_signature=[
             *signature, tf.TensorSpec((None,), tf.int64), tf.TensorSpec((), tf.int32)])
+        self._maps_fn = tf.function(self._maps_graph, input_signature=signature)
 
     # -- description ---------------------------------------------------------------------------
     def layer_names(self) -> list[str]:
-        return [layer.name for layer in self.layers]
+        """Every layer in graph order; a layer inside a nested model as ``model/layer``."""
+        return [step.name for step in self.steps] if not self._is_chain else [layer.name for layer in self.layers]
+
+    def layer_graph(self) -> LayerGraph:
+        """The layers in :meth:`layer_names` order with their class, output shape, parameters, inputs
+        and branch label (:mod:`cnnviz.core.layer_graph`)."""
+        if self._layer_graph is None:
+            self._layer_graph = (config_graph(self.config, self.graph.input_name)
+                                 if self.config is not None else describe_graph(self.graph))
+        return self._layer_graph
 
     @property
     def learning_rate(self) -> float:
@@ -135,9 +158,32 @@ class KerasEngine:
             outputs.append(logits)
         return outputs, logits
 
+    def _run(self, images, training: bool):
+        """Every layer's output and the logits, as :meth:`_chain` gives them; a model that is not a
+        chain runs step by step over its graph."""
+        if self._is_chain:
+            return self._chain(images, training)
+        outputs, values = run_graph(self.graph, images, training, until=len(self.steps) - 1)
+        last = self.steps[-1]
+        if self._output_is_softmax:
+            logits = tf.matmul(values[last.input_keys[0]], last.layer.kernel)
+            if last.layer.bias is not None:
+                logits = logits + last.layer.bias
+            outputs.append(tf.nn.softmax(logits))
+        elif self._softmax_layer_last:
+            logits = values[last.input_keys[0]]
+            outputs.append(tf.nn.softmax(logits))
+        else:
+            logits = call_step(last, values, training)
+            outputs.append(logits)
+        return outputs, logits
+
+    def _maps_graph(self, images):
+        return self._run(images, training=False)[0]
+
     def _train_graph(self, images, labels):
         with tf.GradientTape() as tape:
-            outputs, logits = self._chain(images, training=True)
+            outputs, logits = self._run(images, training=True)
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
         variables = self.model.trainable_variables
         gradients = tape.gradient(loss, variables)
@@ -146,33 +192,28 @@ class KerasEngine:
         return loss, tf.reduce_mean(tf.cast(correct, tf.float32))
 
     def _predict_graph(self, images):
-        outputs, logits = self._chain(images, training=False)
+        outputs, logits = self._run(images, training=False)
         return tf.nn.softmax(logits)
 
     def _inspect_graph(self, images, labels, class_index):
         with tf.GradientTape(persistent=False) as tape:
             tape.watch(images)
-            outputs, logits = self._chain(images, training=False)
+            outputs, logits = self._run(images, training=False)
             if_class = tf.reduce_sum(tf.gather(logits, tf.maximum(class_index, 0), axis=1))
+            # A negative label stands for the predicted class.
+            labels = tf.where(labels >= 0, labels, tf.argmax(logits, axis=1))
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
             target = tf.where(class_index >= 0, if_class, loss)
         watched = [images, *outputs[:-1], logits]
-        variables = [weight for layer in self.layers for weight in self._params(layer).values()]
+        variables = [weight for _, layer in self._owners for weight in self._params(layer).values()]
         gradients = tape.gradient(target, watched + variables,
                                   unconnected_gradients=tf.UnconnectedGradients.ZERO)
         return target, outputs, gradients[:len(watched)], gradients[len(watched):], tf.nn.softmax(logits)
 
     @staticmethod
     def _params(layer) -> dict:
-        """The layer's trained variables by exchange-form name."""
-        params = {}
-        if getattr(layer, "kernel", None) is not None and hasattr(layer, "bias"):
-            params["kernel"] = layer.kernel
-            if layer.bias is not None:
-                params["bias"] = layer.bias
-        elif isinstance(layer, keras.layers.BatchNormalization):
-            params = {name: getattr(layer, name) for name in ("gamma", "beta") if getattr(layer, name) is not None}
-        return params
+        """The layer's trained variables by exchange-form name (:func:`.kernels.layer_parameters`)."""
+        return layer_parameters(layer)
 
     @classmethod
     def _arrays(cls, layer) -> dict:
@@ -188,6 +229,7 @@ class KerasEngine:
         """One optimizer step on a batch; returns its (loss, accuracy) with dropout active."""
         images = as_batch(images, self.input_shape)
         labels = check_labels(labels, len(images), self.num_classes)
+        self._recent = None
         loss, accuracy = self._train_fn(images, labels)
         return float(loss), float(accuracy)
 
@@ -198,6 +240,9 @@ class KerasEngine:
     def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
         images = as_batch(images, self.input_shape)
         check_batch_size(batch_size)
+        recent = self._recent_result(images)
+        if recent is not None:
+            return np.array(recent[1])
         parts = [self._predict_fn(images[start:start + batch_size]).numpy()
                  for start in range(0, len(images), batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0, self.model.outputs[0].shape[-1]), np.float32)
@@ -213,12 +258,23 @@ class KerasEngine:
     # -- introspection --------------------------------------------------------------------------
     def feature_maps(self, images: np.ndarray) -> dict[str, np.ndarray]:
         images = as_batch(images, self.input_shape)
-        outputs, _ = self._chain(tf.constant(images), training=False)
-        return {layer.name: frozen(output.numpy()) for layer, output in zip(self.layers, outputs)}
+        recent = self._recent_result(images)
+        if recent is not None:
+            return dict(recent[0])
+        if self._is_chain:
+            outputs, _ = self._chain(tf.constant(images), training=False)
+        else:
+            outputs = self._maps_fn(images)
+        return {name: frozen(output.numpy()) for name, output in zip(self.layer_names(), outputs)}
 
     def kernels(self) -> dict[str, np.ndarray]:
-        return {layer.name: frozen(layer.kernel.numpy()) for layer in self.layers
-                if getattr(layer, "kernel", None) is not None and len(layer.kernel.shape) == 4}
+        """Each convolution's kernels ``(kh, kw, in, out)`` by layer name; a depthwise kernel as
+        ``(kh, kw, 1, channels * multiplier)``, a separable convolution's two as ``<layer>:depthwise``
+        and ``<layer>:pointwise`` (:func:`.kernels.layer_kernels`)."""
+        kernels: dict[str, np.ndarray] = {}
+        for name, layer in self._owners:
+            kernels.update(layer_kernels(name, layer))
+        return kernels
 
     def gradients(self, images: np.ndarray, labels: np.ndarray | None = None,
                   class_index: int | None = None) -> GradientResult:
@@ -226,18 +282,24 @@ class KerasEngine:
         num_classes = self.num_classes
         if class_index is not None:
             class_index = require_index(class_index, num_classes, "class_index")
-        if labels is None:
-            labels = self.predict(images).argmax(axis=1)
-        labels = check_labels(labels, len(images), num_classes)
-        target, _, watched, parameter_gradients, _ = self._inspect_fn(
+        if labels is None and not self._is_chain:
+            labels = np.full(len(images), -1, np.int64)  # the predicted classes, found in the same pass
+        else:
+            if labels is None:
+                labels = self.predict(images).argmax(axis=1)
+            labels = check_labels(labels, len(images), num_classes)
+        target, outputs, watched, parameter_gradients, probabilities = self._inspect_fn(
             images, labels, tf.constant(-1 if class_index is None else class_index, tf.int32))
         names = self.layer_names()
+        if not self._is_chain:
+            maps = {name: frozen(output.numpy()) for name, output in zip(names, outputs)}
+            self._recent = (_digest(images), maps, frozen(probabilities.numpy()))
         parameters: Weights = {}
         flat = iter(parameter_gradients)
-        for layer in self.layers:
+        for layer_name, layer in self._owners:
             params = self._params(layer)
             if params:
-                parameters[layer.name] = {name: frozen(next(flat).numpy()) for name in params}
+                parameters[layer_name] = {name: frozen(next(flat).numpy()) for name in params}
         return GradientResult(
             target="loss" if class_index is None else f"class:{class_index}",
             value=float(target), input=frozen(watched[0].numpy()),
@@ -245,20 +307,27 @@ class KerasEngine:
             parameters=parameters,
         )
 
+    def _recent_result(self, images: np.ndarray) -> tuple | None:
+        """(feature maps, probabilities) of the last inspection if it was of ``images``."""
+        if self._recent is None or self._recent[0] != _digest(images):
+            return None
+        return self._recent[1:]
+
     # -- weights and files ----------------------------------------------------------------------
     def get_weights(self) -> Weights:
-        return {layer.name: {name: variable.numpy().copy() for name, variable in self._arrays(layer).items()}
-                for layer in self.layers if self._arrays(layer)}
+        return {name: {key: variable.numpy().copy() for key, variable in self._arrays(layer).items()}
+                for name, layer in self._owners if self._arrays(layer)}
 
     def set_weights(self, weights: Weights) -> None:
         check_weights(weights, self.get_weights())
-        for layer in self.layers:
+        self._recent = None
+        for layer_name, layer in self._owners:
             for name, variable in self._arrays(layer).items():
-                variable.assign(np.asarray(weights[layer.name][name], dtype=np.float32))
+                variable.assign(np.asarray(weights[layer_name][name], dtype=np.float32))
 
     def _seed_generators(self) -> dict[str, object]:
         """The random streams of the layers that draw them (dropout), by layer name."""
-        return {layer.name: layer.seed_generator for layer in self.layers
+        return {name: layer.seed_generator for name, layer in self._owners
                 if getattr(layer, "seed_generator", None) is not None}
 
     def training_state(self) -> dict[str, np.ndarray]:
@@ -327,46 +396,31 @@ class KerasEngine:
         try:
             model = keras.models.load_model(path, safe_mode=True, compile=False)
         except Exception as error:  # noqa: BLE001 - Keras raises many types; all mean "cannot open"
-            raise KerasModelError(_load_failure_message(path, error)) from None
+            raise KerasModelError(load_failure_message(path, error)) from None
         return cls.from_model(model, source=path.name)
 
     @classmethod
     def from_model(cls, model: keras.Model, source: str = "the model") -> KerasEngine:
-        """Wrap an existing Keras model after checking that it is a chain over one image input."""
-        if len(model.inputs) != 1:
-            raise KerasModelError(f"{source} has {len(model.inputs)} inputs; cnnviz inspects models "
-                                  "with one image input.")
+        """Wrap an existing Keras model after checking that the viewers can serve it: one image input
+        (height, width, 1 or 3 channels), one output of class scores, built-in layers whose graph
+        (branches, merges, nested models) runs layer by layer to the model's own result."""
+        graph = check_servable(model, source)
         shape = tuple(model.inputs[0].shape[1:])
-        if len(shape) != 3 or any(size is None for size in shape):
-            raise KerasModelError(f"{source} takes inputs of shape {shape}; cnnviz inspects models whose "
-                                  "input is one image (height, width, channels) of a fixed size.")
-        if len(model.outputs) != 1 or len(model.outputs[0].shape) != 2:
-            raise KerasModelError(f"{source} must have one output of class scores (batch, classes).")
-        for layer in chain_layers(model):
-            if isinstance(layer, keras.layers.Lambda):
-                raise KerasModelError(f"{source} contains the Lambda layer {layer.name!r}; it would run "
-                                      "arbitrary code, so cnnviz refuses it.")
-        engine = cls(config_from_model(model), model=model)
+        config = config_from_model(model) if graph.is_chain() else None
+        engine = cls(config, model=model)
         probe = np.random.default_rng(0).random((2, *shape), dtype=np.float32)
         expected = model(probe, training=False).numpy()
         try:
-            outputs, _ = engine._chain(tf.constant(probe), training=False)
-            chained = outputs[-1].numpy()
+            outputs, _ = engine._run(tf.constant(probe), training=False)
+            stepped = outputs[-1].numpy()
         except (ValueError, TypeError, tf.errors.InvalidArgumentError):
-            chained = None
-        if chained is None or chained.shape != expected.shape or not np.allclose(
-                chained, expected, rtol=1e-4, atol=1e-5):
-            raise KerasModelError(f"{source} is not a simple chain of layers (it branches or merges); "
-                                  "cnnviz inspects models whose layers run one after another.")
+            stepped = None
+        if stepped is None or stepped.shape != expected.shape or not np.allclose(
+                stepped, expected, rtol=1e-4, atol=1e-5):
+            raise KerasModelError(f"{source} does not give its own result when its layers run one by one "
+                                  "(a layer's call depends on more than its inputs); cnnviz cannot inspect it.")
         return engine
 
 
-def _load_failure_message(path: Path, error: Exception) -> str:
-    text = str(error)
-    if "lambda" in text.lower() or "safe_mode" in text:
-        return (f"{path.name} contains a Lambda layer (code stored in the file). cnnviz opens models in "
-                "safe mode and never runs such code; rebuild the model without Lambda layers.")
-    if "Could not locate" in text or "custom" in text.lower():
-        return (f"{path.name} uses a custom layer or object that cnnviz does not know ({text.splitlines()[0]}). "
-                "Only models made of Keras's built-in layers can be opened.")
-    return f"{path.name} could not be opened as a Keras model: {text.splitlines()[0] if text else error!r}"
+def _digest(images: np.ndarray) -> tuple:
+    return images.shape, hashlib.blake2b(np.ascontiguousarray(images).data, digest_size=16).digest()

@@ -20,6 +20,7 @@ import numpy as np
 from cnnviz.core.checkpoints import from_json_array, json_array
 from cnnviz.core.checks import require_index
 from cnnviz.core.config import ConfigError, ModelConfig, TrainingConfig
+from cnnviz.core.layer_graph import LayerGraph, config_graph
 from cnnviz.core.results import GradientResult, Weights, frozen
 from cnnviz.core.safe_json import MAX_JSON_BYTES
 from cnnviz.core.safe_npz import NpzFileError, SafeNpz
@@ -60,11 +61,19 @@ class NumpyEngine:
         self.network = Network(config, check_seed(config.training.seed if seed is None else seed))
         training = config.training
         self.optimizer = make_optimizer(training.optimizer, training.learning_rate, training.momentum)
+        self._layer_graph: tuple[ModelConfig, LayerGraph] | None = None
 
     # -- description ---------------------------------------------------------------------------
     def layer_names(self) -> list[str]:
         """Layer names in order, as in the configuration."""
         return [layer.name for layer in self.network.layers]
+
+    def layer_graph(self) -> LayerGraph:
+        """The chain of layers from the configuration (each layer feeds the next)."""
+        cached = self._layer_graph
+        if cached is None or cached[0] is not self.config:
+            cached = self._layer_graph = (self.config, config_graph(self.config))
+        return cached[1]
 
     @property
     def input_shape(self) -> tuple[int, int, int]:

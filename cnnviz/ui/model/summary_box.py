@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnviz.core import config as cfg
-from cnnviz.core.summary import format_shape, summarize
+from cnnviz.core.summary import ModelSummary, format_shape, summarize
 
 
 class SummaryBox(QGroupBox):
@@ -55,7 +55,12 @@ class SummaryBox(QGroupBox):
             self.table.setRowCount(0)
             self.total_label.setText("The summary appears when the configuration is valid.")
             return
-        summary = summarize(config)
+        self.show_model_summary(summarize(config), "moving statistics")
+
+    def show_model_summary(self, summary: ModelSummary, fixed: str = "non-trainable") -> None:
+        """Show a summary made elsewhere (a model opened from a file, whose layers no configuration
+        describes; its nested models opened up, one row per layer); ``fixed`` names its parameters
+        that training leaves alone."""
         self.table.setRowCount(len(summary.rows))
         for row, line in enumerate(summary.rows):
             cells = (f"{line.name} ({line.label})", format_shape(line.output_shape), f"{line.num_parameters:,}")
@@ -67,6 +72,6 @@ class SummaryBox(QGroupBox):
         if summary.non_trainable_parameters:
             self.total_label.setText(f"Total params: {summary.total_parameters:,} "
                                      f"({summary.trainable_parameters:,} trainable, "
-                                     f"{summary.non_trainable_parameters:,} moving statistics)")
+                                     f"{summary.non_trainable_parameters:,} {fixed})")
         else:
             self.total_label.setText(f"Total params: {summary.total_parameters:,} (all trainable)")

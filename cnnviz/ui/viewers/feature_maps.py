@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.viewers.colour_maps import COLORMAP_LABELS, COLORMAP_NAMES, is_diverging
 from cnnviz.ui.viewers.filter_grid import FilterGrid
-from cnnviz.ui.viewers.grid_view import GridView
+from cnnviz.ui.viewers.grid_view import GridView, describe_layer_items
 from cnnviz.ui.viewers.unit_grid import UnitGrid
 
 HINT = ("Draw a digit or pick a sample to see its feature maps: the output of every filter of "
@@ -155,6 +155,7 @@ class FeatureMapsView(GridView):
                     self._layer_combo.addItem(f"{name}  ({shape[1]}×{shape[2]}×{shape[3]})", name)
                 else:
                     self._layer_combo.addItem(f"{name}  ({shape[1]} unit{'s' if shape[1] != 1 else ''})", name)
+            describe_layer_items(self._layer_combo, self._result.layer_graph if self._result is not None else None)
             index = self._layer_combo.findData(current)
             self._layer_combo.setCurrentIndex(max(index, 0))
 

@@ -30,6 +30,7 @@ from cnnviz.ui.layout import PageLayout, hint_label
 from cnnviz.ui.viewers.colour_maps import DIVERGING_COLORMAP
 from cnnviz.ui.viewers.figure_text import format_value
 from cnnviz.ui.viewers.filter_grid import FilterGrid
+from cnnviz.ui.viewers.grid_view import describe_layer_items
 from cnnviz.ui.viewers.saliency_panel import SaliencyPanel
 from cnnviz.ui.wording import counted
 
@@ -279,6 +280,8 @@ class GradientsView(QWidget):
             self._show_combo.clear()
             for text, data in entries:
                 self._show_combo.addItem(text, data)
+            describe_layer_items(self._show_combo, self._result.layer_graph if self._result is not None else None,
+                                 prefixed=True)
             self._show_combo.setCurrentIndex(max(self._show_combo.findData(current), 0))
 
     def _target_description(self, result: InspectionResult) -> tuple[str, str]:

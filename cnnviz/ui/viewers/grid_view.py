@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLayout, QStackedWidget, QWidget
 
+from cnnviz.core.layer_graph import KERNEL_PART_SEPARATOR, LayerGraph
 from cnnviz.ui.layout import PageLayout, hint_label
 from cnnviz.ui.viewers.filter_grid import FilterGrid
+
+
+def describe_layer_items(combo: QComboBox, graph: LayerGraph | None, prefixed: bool = False) -> None:
+    """Append each listed layer's branch label to its text in ``combo`` and describe the layer in the
+    item's tooltip; the items' data (the layer names) stay as they are.
+
+    With ``prefixed``, an item's data is ``"<what>:<layer>"`` (the gradient view's ``"layer:conv2d"``).
+    """
+    if graph is None:
+        return
+    layers = {layer.name: layer for layer in graph.layers}
+    for index in range(combo.count()):
+        name = combo.itemData(index)
+        if prefixed and name is not None:
+            name = str(name).partition(":")[2] or None
+        layer = layers.get(str(name).split(KERNEL_PART_SEPARATOR)[0]) if name is not None else None
+        if layer is None:
+            continue
+        if layer.branch:
+            combo.setItemText(index, f"{combo.itemText(index)}   [{layer.branch}]")
+        combo.setItemData(index, layer.description(), Qt.ItemDataRole.ToolTipRole)
 
 
 class GridView(QWidget):

@@ -31,10 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnviz.core.layer_graph import kernel_order
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.viewers.colour_maps import COLORMAP_LABELS, COLORMAP_NAMES, DIVERGING_COLORMAP
 from cnnviz.ui.viewers.filter_grid import FilterGrid
-from cnnviz.ui.viewers.grid_view import GridView
+from cnnviz.ui.viewers.grid_view import GridView, describe_layer_items
 
 CHANNEL_NAMES = ("R", "G", "B")
 """Names of the input channels of a three-channel (colour) kernel."""
@@ -120,8 +121,7 @@ class KernelsView(GridView):
         if result is None:
             self._show_hint(HINT)
             return
-        order = [name for name in result.layer_names if name in result.kernels]
-        order += [name for name in result.kernels if name not in order]
+        order = kernel_order(result.layer_names, list(result.kernels))
         layers = [(name, tuple(result.kernels[name].shape)) for name in order
                   if np.ndim(result.kernels[name]) == 4]
         if not layers:
@@ -198,6 +198,7 @@ class KernelsView(GridView):
             self._layer_combo.clear()
             for name, shape in layers:
                 self._layer_combo.addItem(f"{name}  ({shape[0]}×{shape[1]}×{shape[2]}×{shape[3]})", name)
+            describe_layer_items(self._layer_combo, self._result.layer_graph if self._result is not None else None)
             self._layer_combo.setCurrentIndex(max(self._layer_combo.findData(current), 0))
 
     def _update_channel_controls(self) -> None:

@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnviz.core.layer_graph import kernel_order
 from cnnviz.core.layer_spectra import DEFAULT_KERNEL_PADDING, MAX_KERNEL_PADDING
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.viewers.colour_maps import COLORMAP_LABELS, COLORMAP_NAMES
 from cnnviz.ui.viewers.filter_grid import FilterGrid
-from cnnviz.ui.viewers.grid_view import GridView
+from cnnviz.ui.viewers.grid_view import GridView, describe_layer_items
 from cnnviz.ui.wording import counted
 
 FEATURE_MAPS = "feature maps"
@@ -115,8 +116,9 @@ class SpectraView(GridView):
         layers = {
             FEATURE_MAPS: [(name, tuple(result.feature_maps[name].shape)) for name in result.layer_names
                            if name in result.feature_maps and np.ndim(result.feature_maps[name]) == 4],
-            KERNELS: [(name, tuple(result.kernels[name].shape)) for name in result.layer_names
-                      if name in result.kernels and np.ndim(result.kernels[name]) == 4],
+            KERNELS: [(name, tuple(result.kernels[name].shape)) for name in kernel_order(result.layer_names,
+                                                                                        list(result.kernels))
+                      if np.ndim(result.kernels[name]) == 4],
         }
         if not layers[FEATURE_MAPS] and not layers[KERNELS]:
             self._show_hint("This model has no convolution or pooling layers: there are no maps or "
@@ -181,6 +183,7 @@ class SpectraView(GridView):
                 # Feature maps (1, h, w, c) without the batch axis; kernels (kh, kw, in, out) in full.
                 sizes = shape[1:] if self.source() == FEATURE_MAPS else shape
                 self._layer_combo.addItem(f"{name}  ({'×'.join(str(size) for size in sizes)})", name)
+            describe_layer_items(self._layer_combo, self._result.layer_graph if self._result is not None else None)
             self._layer_combo.setCurrentIndex(max(self._layer_combo.findData(current), 0))
         self._update_kernel_controls()
 

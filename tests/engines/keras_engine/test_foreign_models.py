@@ -105,7 +105,11 @@ def test_a_custom_layer_is_refused(tmp_path):
     (lambda: keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10, activation="softmax")]),
      "input is one image"),
     (lambda: two_input_model(), "has 2 inputs"),
-    (lambda: branching_model(), "not a simple chain"),
+    (lambda: two_output_model(), "one output of class scores"),
+    (lambda: keras.Sequential([keras.Input(shape=(8, 8, 4)), keras.layers.Flatten(), keras.layers.Dense(3)]),
+     "4 channels; cnnviz inspects images with 1 .grey. or 3 .RGB colour. channels"),
+    (lambda: keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Conv2D(2, 3)]),
+     r"outputs of shape \(None, 6, 6, 2\); cnnviz inspects models with one output of class scores"),
 ])
 def test_models_the_viewers_cannot_serve_are_refused(tmp_path, build, match):
     with pytest.raises(KerasModelError, match=match):
@@ -118,12 +122,10 @@ def two_input_model():
     return keras.Model([first, second], keras.layers.Dense(10)(keras.layers.Flatten()(merged)))
 
 
-def branching_model():
+def two_output_model():
     inputs = keras.Input(shape=(28, 28, 1))
-    left = keras.layers.Conv2D(2, 3, padding="same")(inputs)
-    right = keras.layers.Conv2D(2, 5, padding="same")(inputs)
-    merged = keras.layers.Concatenate()([left, right])
-    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(merged)))
+    features = keras.layers.Flatten()(inputs)
+    return keras.Model(inputs, [keras.layers.Dense(10)(features), keras.layers.Dense(2)(features)])
 
 
 @pytest.mark.parametrize("content, match", [
