@@ -1,6 +1,8 @@
 """The layer graph: a readable order, branch labels for side paths and nested models, the chain of a
 configuration (numbers equal to the summary's)."""
 
+import dataclasses
+
 import pytest
 
 from cnnviz.core import config as cfg
@@ -55,7 +57,10 @@ def test_a_configuration_graph_is_the_chain_of_its_summary():
     graph = config_graph(config)
     summary = summarize(config)
     assert graph.is_chain() and graph.names() == config.layer_names()
-    assert graph_summary(graph) == summary
+    # The graph describes no kernel sizes or strides, so its summary has no receptive fields (yet).
+    assert all(row.receptive_field is None for row in graph_summary(graph).rows)
+    assert graph_summary(graph) == dataclasses.replace(
+        summary, rows=tuple(dataclasses.replace(row, receptive_field=None) for row in summary.rows))
     assert graph.layers[1].inputs == (graph.layers[0].name,) and graph.layers[0].inputs == ("input",)
     assert all(layer.branch == "" for layer in graph.layers)
 
