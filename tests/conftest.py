@@ -1,5 +1,7 @@
 """Test-wide settings: Qt runs offscreen, TensorFlow stays quiet, no worker outlives its test."""
 
+import gc
+import itertools
 import os
 import random
 import threading
@@ -8,6 +10,28 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+_tests_run = itertools.count(1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def garbage_collected_on_the_main_thread():
+    """As in the app (cnnviz.ui.app.collect_garbage_on_this_thread): no automatic collection, which
+    could run on a worker thread and destroy a Qt object there; each test's garbage is collected on
+    the main thread after it (the young generations), everything every 25 tests."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_after_each_test(garbage_collected_on_the_main_thread):
+    yield
+    if next(_tests_run) % 25 == 0:
+        gc.collect()
+    else:
+        gc.collect(1)
 
 
 @pytest.fixture(autouse=True)

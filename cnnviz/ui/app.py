@@ -70,6 +70,7 @@ def run_app(screenshot: str | None = None, settings_file: str | None = None, tim
 
     quiet_qt_messages()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collect_garbage_on_this_thread(app)
     app.setApplicationName("cnnviz")
     app.setOrganizationName("cnnviz")
     if all_pages:
@@ -142,3 +143,17 @@ def _tour(app, folder: str, size: tuple[int, int] | None) -> int:
         app.exec()
         print(f"cnnviz: wrote {len(tour.written)} screenshots", flush=True)
         return 0 if tour.written else 1
+
+
+def collect_garbage_on_this_thread(app) -> None:
+    """Collect Python's cyclic garbage on the interface thread only, on a timer.
+
+    Left automatic, a collection runs on whichever thread happens to allocate: the model service's
+    worker (importing TensorFlow allocates a great deal) could then finalise a cycle holding Qt
+    widgets, and a widget destroyed off the interface thread takes the process down. pyqtgraph's
+    collector turns automatic collection off and collects, by generation, once a second here.
+    """
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    if getattr(app, "_cnnviz_garbage_collector", None) is None:
+        app._cnnviz_garbage_collector = GarbageCollector(interval=1.0)
