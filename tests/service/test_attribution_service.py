@@ -135,3 +135,26 @@ def test_a_cancelled_sanity_check_stops_and_restores_the_weights(qtbot, service)
     assert result.cancelled and result.tables == () and "cancelled" in result.message
     after = engine_of(service).get_weights()
     np.testing.assert_array_equal(after["dense"]["kernel"], before["dense"]["kernel"])
+
+
+def test_a_map_is_served_while_a_training_run_is_paused_between_batches(qtbot):
+    from cnnviz.core.training_data import prepare_training_data
+    from cnnviz.service import payloads as p
+
+    def tiny_data(training, data_dir=None, **model):
+        return prepare_training_data(training.__class__(**{**training.__dict__, "train_subset": 64}), **model)
+
+    service = ModelService(run_root=False, data_provider=tiny_data)
+    try:
+        with qtbot.waitSignal(service.sig_model_changed, timeout=TIMEOUT):
+            service.build(tiny_config(), "numpy")
+        with qtbot.waitSignal(service.sig_state_changed, timeout=TIMEOUT,
+                              check_params_cb=lambda state: state == p.PAUSED):
+            service.step("batch")
+        with qtbot.waitSignal(service.attribution.sig_attribution_finished, timeout=TIMEOUT) as blocker:
+            service.attribution.explain(image(), "grad-cam", 1)
+        assert blocker.args[0].attribution.class_index == 1 and service.state == p.PAUSED
+        with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT):
+            service.stop()
+    finally:
+        service.shutdown(timeout=10)

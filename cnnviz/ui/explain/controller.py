@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 SLOW_METHOD_REST_MS = 300
 """How long the input must rest (and the mouse button be up) before a slow method is computed."""
+LABEL_EPOCHS, LABEL_IMAGES = 2, 512
+"""How long and on how many training images the label randomization trains its copy (as the command line)."""
 
 
 class ExplainController(QObject):
@@ -145,7 +147,8 @@ class ExplainController(QObject):
             return
         settings = {key: value for key, value in self.panel.form.method_settings().items() if value is not None}
         view.set_running(True)
-        self._sanity_job = self.window.service.attribution.check_sanity(self._image, methods, labels, **settings)
+        self._sanity_job = self.window.service.attribution.check_sanity(
+            self._image, methods, labels, epochs=LABEL_EPOCHS, num_train=LABEL_IMAGES, **settings)
 
     def _on_sanity_cancelled(self) -> None:
         if self._sanity_job is not None:

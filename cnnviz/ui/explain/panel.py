@@ -16,7 +16,7 @@ from cnnviz.ui.explain.overlay_view import AttributionOverlay
 from cnnviz.ui.explain.sanity_view import SanityView
 
 NO_INPUT = "Draw on the canvas or pick a sample: its attribution map appears here."
-FORM_WIDTH = 250
+FORM_WIDTH = 240
 
 
 def class_text(index: int, class_names: Sequence[str]) -> str:

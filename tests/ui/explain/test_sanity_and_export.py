@@ -1,6 +1,7 @@
 """The Explain tab's sanity check (table and explanation from a button), a method the Keras engine
 cannot compute (a message, no dialog), and the maps in Export all."""
 
+import gc
 import re
 import threading
 
@@ -90,6 +91,7 @@ def test_a_check_cancelled_before_its_first_step_stops_and_says_so(qtbot, window
 
 
 def test_guided_backprop_on_a_keras_model_says_it_is_unavailable(qtbot, window):
+    gc.collect()  # what earlier tests left goes now, not while TensorFlow starts on the worker
     build(qtbot, window, tiny_colour_config(), engine="keras")
     open_explain_tab(qtbot, window)
     panel = window.explain_panel
@@ -112,3 +114,20 @@ def test_export_all_includes_the_maps_of_the_current_input(qtbot, window, tmp_pa
     assert "Attribution maps" in index.read_text() and "attribution_gradient.png" in index.read_text()
     with np.load(tmp_path / "export" / "attributions.npz", allow_pickle=False) as arrays:
         np.testing.assert_array_equal(arrays["attribution_gradient"], window.explain_panel.shown_map())
+
+
+def test_the_overlay_exports_as_png_and_svg_from_the_file_menu_target(qtbot, window, tmp_path):
+    from xml.etree import ElementTree
+
+    from cnnviz.ui.export import render_widget
+
+    open_explain_tab(qtbot, window)
+    qtbot.waitUntil(lambda: window.explain_panel.shown_map() is not None, timeout=TIMEOUT)
+    settle(qtbot)
+    widget, title, add_title = window.files._export_target()
+    assert widget is window.explain_panel.overlay and title.startswith("Gradient (saliency) — class")
+    assert not add_title
+    png = render_widget(widget, tmp_path / "explain.png", title=None)
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    svg = render_widget(widget, tmp_path / "explain.svg", title=None)
+    assert ElementTree.fromstring(svg.read_bytes()).tag.endswith("svg")
