@@ -95,11 +95,11 @@ class MainWindow(QMainWindow):
         self.training = TrainingController(self)
         self.inspection = InspectionController(self)
         self.inspection.sig_inspection_shown.connect(self.sig_inspection_shown)
-        self.explain = ExplainController(self, self.explain_panel)
         build_training_toolbar(self)  # first: the Model menu lists its Step actions too
         build_menus(self)
         build_status_bar(self)
         self._connect()
+        self.explain = ExplainController(self, self.explain_panel)  # after _connect: it reads the model's names
         self._restore_settings()
         self._sync_toolbar()
         self.session = SessionKeeper(self) if track_session else None
