@@ -72,11 +72,13 @@ def test_a_slow_method_computes_after_the_stroke_and_says_so(qtbot, window):
     choose(qtbot, form.method_combo, "Integrated Gradients")
     type_value(qtbot, form.steps_spin, "8")
     wait_for_map(qtbot, window, "integrated-gradients")
+    shown, before = [], window.explain.latest_request()
+    window.explain.sig_attribution_shown.connect(shown.append)
     window.canvas.clear()
     window.canvas.stroke([(80, 70), (200, 70), (170, 150), (140, 220)])
     qtbot.waitUntil(lambda: "computing" in window.explain_panel.status_label.text(), timeout=TIMEOUT)
-    with qtbot.waitSignal(window.explain.sig_attribution_shown, timeout=TIMEOUT):
-        pass
+    qtbot.waitUntil(lambda: window.explain.latest_request() > before and bool(shown)
+                    and shown[-1].request_id == window.explain.latest_request(), timeout=TIMEOUT)
     settle(qtbot)
     expected = explain(engine_of(window), window.canvas.current_input(), "integrated-gradients", steps=8,
                        baseline="black")

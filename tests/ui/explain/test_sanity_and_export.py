@@ -76,14 +76,13 @@ def test_a_check_cancelled_before_its_first_step_stops_and_says_so(qtbot, window
     original = engine.predict
     monkeypatch.setattr(engine, "predict", lambda *args, **kwargs: release.wait(30) and original(*args, **kwargs))
     window.service.attribution.explain(window.canvas.current_input(), "gradient")
-    try:
-        click(qtbot, sanity.sanity_run_button)
-        assert sanity.cancel_button.isEnabled() and not sanity.sanity_run_button.isEnabled()
-        click(qtbot, sanity.cancel_button)
-    finally:
-        release.set()
     with qtbot.waitSignal(window.service.attribution.sig_sanity_finished, timeout=TIMEOUT) as blocker:
-        pass
+        try:
+            click(qtbot, sanity.sanity_run_button)
+            assert sanity.cancel_button.isEnabled() and not sanity.sanity_run_button.isEnabled()
+            click(qtbot, sanity.cancel_button)
+        finally:
+            release.set()
     assert blocker.args[0].cancelled
     settle(qtbot)
     assert "cancelled" in sanity.status_label.text() and sanity.table.rowCount() == 0
@@ -95,10 +94,9 @@ def test_guided_backprop_on_a_keras_model_says_it_is_unavailable(qtbot, window):
     build(qtbot, window, tiny_colour_config(), engine="keras")
     open_explain_tab(qtbot, window)
     panel = window.explain_panel
-    choose(qtbot, panel.form.method_combo, "Guided backpropagation")
     with qtbot.waitSignal(window.explain.sig_attribution_shown, timeout=TIMEOUT,
                           check_params_cb=lambda result: result.method == "guided-backprop"):
-        pass
+        choose(qtbot, panel.form.method_combo, "Guided backpropagation")
     settle(qtbot)
     assert panel.status_label.text().startswith("Not available:")
     assert "guided" in panel.status_label.text().lower() and panel.shown_map() is None
