@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from cnnviz.service.attribution_payloads import (
 from cnnviz.service.latest_request import LatestRequest
 
 if TYPE_CHECKING:
+    from cnnviz.service.commands import Job
     from cnnviz.service.worker import Worker
 
 
@@ -62,7 +63,7 @@ def serve_latest(worker: Worker) -> None:
     try:
         explain(worker, request)
     except Exception as error:  # noqa: BLE001 - reported; a training job around it continues
-        worker.report(request, error)
+        worker.report(cast("Job", request), error)  # reported as the inspection it stands beside
 
 
 def explain(worker: Worker, request: AttributionRequest) -> None:
@@ -98,7 +99,7 @@ def sanity(worker: Worker, request: SanityRequest) -> None:
     engine = worker.require_engine()
     signals = worker.signals.attribution
     worker.publish(p.BUSY)
-    settings = dict(request.settings)
+    settings: dict[str, Any] = dict(request.settings)
     tables = []
 
     def reporter(check: str):
@@ -136,7 +137,7 @@ def _training_sample(worker: Worker, num_train: int) -> tuple[np.ndarray, np.nda
         raise ValueError("The label randomization trains a copy of the model, which needs the model's cnnviz "
                          "configuration; this model was opened without one. Untick it to run the cascading "
                          "check alone.")
-    data = worker.options.data_provider(config.training, None, input_shape=tuple(engine.input_shape),
+    data = worker.options.data_provider(config.training, None, input_shape=engine.input_shape,
                                         num_outputs=output_units(config))
     count = min(int(num_train), len(data.train_images))
     return frozen(np.array(data.train_images[:count])), frozen(np.array(data.train_labels[:count]))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from cnnviz.service import payloads as p
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 SLOW_METHOD_REST_MS = 300
 """How long the input must rest (and the mouse button be up) before a slow method is computed."""
+EXPORT_WAIT_MS = 60_000
+"""How long Export all waits for a map it had to ask for."""
 LABEL_EPOCHS, LABEL_IMAGES = 2, 512
 """How long and on how many training images the label randomization trains its copy (as the command line)."""
 
@@ -67,6 +69,19 @@ class ExplainController(QObject):
     def results_for_input(self) -> list[AttributionResult]:
         """The maps shown for the current input, one per method (newest last)."""
         return [result for result in self._shown.values() if result.attribution is not None]
+
+    def maps_for_export(self, timeout_ms: int = EXPORT_WAIT_MS) -> list[AttributionResult]:
+        """The maps shown for the current input; when there are none yet (the tab was never opened for
+        it), the chosen map is asked for and waited for, the window staying live meanwhile."""
+        if not self.results_for_input() and self._image is not None and self.window.model_info() is not None:
+            loop = QEventLoop(self)
+            self.sig_attribution_shown.connect(loop.quit)
+            QTimer.singleShot(timeout_ms, loop.quit)
+            self.request()
+            if self._latest_request and not self.results_for_input():
+                loop.exec()
+            self.sig_attribution_shown.disconnect(loop.quit)
+        return self.results_for_input()
 
     # -- commands -----------------------------------------------------------------------------------
     def request(self) -> None:

@@ -14,13 +14,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from cnnviz.service.attribution_payloads import AttributionResult
-from cnnviz.ui.explain.method_form import METHOD_LABELS
+from cnnviz.ui.explain.method_form import method_label
 from cnnviz.ui.explain.overlay_view import AttributionOverlay
 from cnnviz.ui.export import ExportError, render_widget, write_text
 
 FIGURE_SIZE = (520, 560)
-NOT_COMPUTED = ("No attribution maps: open the Explain tab with this input to compute them, then export "
-                "again.")
+NOT_COMPUTED = "No attribution map could be computed for this input; the Explain tab says why."
 
 
 def _stem(method: str) -> str:
@@ -44,7 +43,7 @@ def export_attributions(results: Sequence[AttributionResult], folder: str | Path
     try:
         for result in results:
             attribution = result.attribution
-            label = METHOD_LABELS.get(result.method, result.method)
+            label = method_label(result.method)
             title = f"Attribution: {label}, class {class_text(attribution.class_index, class_names)}"
             overlay.show_map(result.image, attribution, title)
             QApplication.processEvents()

@@ -22,6 +22,13 @@ FAST_METHODS = frozenset({"gradient", "gradient-x-input", "guided-backprop", "gr
 PREDICTED = "predicted"
 
 
+def method_label(name: str) -> str:
+    """A method's name for people: ``"smoothgrad:grad-cam"`` reads "SmoothGrad of Grad-CAM"."""
+    if name.startswith("smoothgrad:"):
+        return f"SmoothGrad of {METHOD_LABELS.get(name.partition(':')[2], name.partition(':')[2])}"
+    return METHOD_LABELS.get(name, name)
+
+
 def _combo(parent: QWidget, name: str, items: Sequence[tuple[str, object]], tip: str) -> QComboBox:
     combo = QComboBox(parent)
     combo.setObjectName(name)

@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from cnnviz.service.attribution_payloads import AttributionResult
-from cnnviz.ui.explain.method_form import METHOD_LABELS, MethodForm
+from cnnviz.ui.explain.method_form import METHOD_LABELS, MethodForm, method_label
 from cnnviz.ui.explain.overlay_view import AttributionOverlay
 from cnnviz.ui.explain.sanity_view import SanityView
 
@@ -98,9 +98,7 @@ class ExplainPanel(QWidget):
 
     def show_result(self, result: AttributionResult) -> None:
         attribution = result.attribution
-        label = METHOD_LABELS.get(result.method.partition(":")[0], result.method)
-        if result.method.startswith("smoothgrad:"):
-            label = f"SmoothGrad of {METHOD_LABELS.get(result.method.partition(':')[2], '')}"
+        label = method_label(result.method)
         if attribution is None:
             self.overlay.show_input_only(result.image, label, "")
             self.status_label.setText(("Not available: " if result.unavailable else "Could not compute: ")

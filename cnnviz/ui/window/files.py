@@ -100,7 +100,7 @@ class FileActions(QObject):
         try:
             index = export_all(window.inspection.last_result(), folder, fmt,
                                history_csv=window.monitor.history_csv() or None, class_names=window.class_names())
-            add_to_index(index, export_attributions(window.explain.results_for_input(), folder, fmt,
+            add_to_index(index, export_attributions(window.explain.maps_for_export(), folder, fmt,
                                                     window.class_names()))
         except ExportError as error:
             window.inform("Export failed", str(error), QMessageBox.Warning)

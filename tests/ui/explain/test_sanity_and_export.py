@@ -129,3 +129,14 @@ def test_the_overlay_exports_as_png_and_svg_from_the_file_menu_target(qtbot, win
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     svg = render_widget(widget, tmp_path / "explain.svg", title=None)
     assert ElementTree.fromstring(svg.read_bytes()).tag.endswith("svg")
+
+
+def test_export_all_computes_the_chosen_map_when_the_tab_was_never_opened(qtbot, window, tmp_path):
+    from cnnviz.science.attribution import explain
+
+    assert window.current_view() is not window.explain_panel
+    window.export_all_to(str(tmp_path / "export"))
+    with np.load(tmp_path / "export" / "attributions.npz", allow_pickle=False) as arrays:
+        exported = arrays["attribution_gradient"]
+    expected = explain(engine_of(window), window.canvas.current_input(), "gradient")
+    np.testing.assert_allclose(exported, expected.map, rtol=1e-5, atol=1e-8)
