@@ -2,6 +2,7 @@
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QToolButton
 
 from cnnviz.service.model_service import ModelService
 from cnnviz.ui.main_window import MainWindow
@@ -27,8 +28,13 @@ def open_explain_tab(qtbot, window):
     """Click the Explain tab in the window's tab bar."""
     bar = window.tabs.tabBar()
     index = next(index for index in range(window.tabs.count()) if window.tabs.tabText(index) == "Explain")
-    bar.setCurrentIndex(index) if not bar.tabRect(index).intersects(bar.rect()) else qtbot.mouseClick(
-        bar, Qt.LeftButton, pos=bar.tabRect(index).center())
+    scroll_right = next((button for button in bar.findChildren(QToolButton)
+                         if button.arrowType() == Qt.RightArrow), None)
+    for _ in range(window.tabs.count()):  # scroll the tab bar as a person would, until the tab shows
+        if bar.rect().contains(bar.tabRect(index)) or scroll_right is None or not scroll_right.isVisible():
+            break
+        qtbot.mouseClick(scroll_right, Qt.LeftButton)
+    qtbot.mouseClick(bar, Qt.LeftButton, pos=bar.tabRect(index).center())
     assert window.current_view() is window.explain_panel
 
 
