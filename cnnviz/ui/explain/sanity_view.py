@@ -33,6 +33,12 @@ IDLE_TEXT = ("Does each method's map change when the model it explains is destro
              "the trained model's (the model is restored afterwards).")
 
 
+ROW_LABELS = {"gradient": "Gradient", "gradient-x-input": "Grad. × input", "guided-backprop": "Guided BP",
+              "grad-cam": "Grad-CAM", "grad-cam++": "Grad-CAM++", "integrated-gradients": "Integr. Grad.",
+              "occlusion": "Occlusion"}
+"""Short row names, so that a narrow window still shows the steps' columns (the full name is the tip)."""
+
+
 def _cell(value: float) -> str:
     return "–" if math.isnan(value) else f"{value:.2f}"
 
@@ -55,7 +61,7 @@ class SanityView(QWidget):
             item.setData(Qt.UserRole, name)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Checked if name in DEFAULT_METHODS else Qt.Unchecked)
-        self.method_list.setMaximumWidth(210)
+        self.method_list.setMaximumWidth(195)
         rows, frame = self.method_list.count(), self.method_list.frameWidth()
         self.method_list.setFixedHeight(self.method_list.sizeHintForRow(0) * rows + 2 * frame + 4)
         self.labels_check = QCheckBox("Label randomization too", self)
@@ -144,7 +150,9 @@ class SanityView(QWidget):
         self.table.clear()
         self.table.setRowCount(len(methods))
         self.table.setColumnCount(len(columns))
-        self.table.setVerticalHeaderLabels([METHOD_LABELS.get(method, method) for method in methods])
+        self.table.setVerticalHeaderLabels([ROW_LABELS.get(method, method) for method in methods])
+        for row, method in enumerate(methods):
+            self.table.verticalHeaderItem(row).setToolTip(METHOD_LABELS.get(method, method))
         self.table.setHorizontalHeaderLabels([table.steps[index] for table, index in columns])
         for column, (table, index) in enumerate(columns):
             header = self.table.horizontalHeaderItem(column)
