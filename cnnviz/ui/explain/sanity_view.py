@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -37,6 +37,21 @@ ROW_LABELS = {"gradient": "Gradient", "gradient-x-input": "Grad. × input", "gui
               "grad-cam": "Grad-CAM", "grad-cam++": "Grad-CAM++", "integrated-gradients": "Integr. Grad.",
               "occlusion": "Occlusion"}
 """Short row names, so that a narrow window still shows the steps' columns (the full name is the tip)."""
+
+
+class _CompactTable(QTableWidget):
+    """A table that asks for little height: the tab's pages lay out at their preferred height for
+    their width (word-wrapped labels), and a tall wish here would push the Map page off the screen."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(320, 120)
+
+
+class _CompactText(QPlainTextEdit):
+    """A read-only text that asks for little height (see :class:`_CompactTable`)."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(320, 90)
 
 
 def _cell(value: float) -> str:
@@ -77,12 +92,12 @@ class SanityView(QWidget):
         self.status_label = QLabel(IDLE_TEXT, self)
         self.status_label.setObjectName("sanity_status")
         self.status_label.setWordWrap(True)
-        self.table = QTableWidget(0, 0, self)
+        self.table = _CompactTable(0, 0, self)
         self.table.setObjectName("sanity_table")
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setToolTip("Spearman / SSIM of each method's map against its map on the trained model")
-        self.explanation = QPlainTextEdit(self)
+        self.explanation = _CompactText(self)
         self.explanation.setObjectName("sanity_explanation")
         self.explanation.setReadOnly(True)
         self.explanation.setPlaceholderText("How to read the table appears here after a check.")
