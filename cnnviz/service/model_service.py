@@ -29,6 +29,7 @@ from cnnviz.core.results import frozen
 from cnnviz.core.training_data import prepare_training_data
 from cnnviz.engines.base import Engine
 from cnnviz.service import payloads as p
+from cnnviz.service.attribution_commands import AttributionCommands
 from cnnviz.service.commands import (
     BuildRequest,
     Command,
@@ -129,6 +130,8 @@ class ModelService(QObject):
         options = WorkerOptions(engine_factory or _default_engine_factory, loader or _default_loader,
                                 data_provider or prepare_training_data, run_root, progress_interval, engine_workers)
         self._worker = Worker(self, self._commands, self._inspections, self._replays, options)
+        self.attribution = AttributionCommands(self, self._commands, self._next_id, self._worker)
+        """Attribution maps and their sanity checks (:mod:`cnnviz.service.attribution_commands`)."""
         self._worker.start()
 
     # -- state, readable from any thread ----------------------------------------------------------

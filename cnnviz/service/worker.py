@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.training_data import TrainingData
 from cnnviz.engines.base import Engine
-from cnnviz.service import jobs, training_jobs
+from cnnviz.service import attribution_jobs, jobs, training_jobs
 from cnnviz.service import payloads as p
+from cnnviz.service.attribution_payloads import AttributionRequest, SanityRequest
 from cnnviz.service.commands import (
     BuildRequest,
     Command,
@@ -71,10 +72,11 @@ _HANDLERS: dict[type, Callable[[Worker, Any], None]] = {
     BuildRequest: jobs.build, ConvertRequest: jobs.convert, LoadRequest: jobs.load, SaveRequest: jobs.save,
     EvaluateRequest: jobs.evaluate, ScienceRequest: jobs.science, TrainRequest: training_jobs.train,
     ExperimentRequest: training_jobs.experiment,
+    SanityRequest: attribution_jobs.sanity,
 }
 """The job that runs each request (inspections and replays are served from their slots instead)."""
 _OWN_JOBS = (BuildRequest, ConvertRequest, LoadRequest, EvaluateRequest, ScienceRequest, TrainRequest,
-             ExperimentRequest)
+             ExperimentRequest, SanityRequest)
 """Jobs that run on their own, never inside another (saves may)."""
 
 
@@ -115,6 +117,7 @@ class Worker:
         self.version = 0
         self.source = ""
         self.replay_engines: dict[str, Engine] = {}
+        self.attributions = attribution_jobs.AttributionSlots()  # served like inspections
         self._commands = commands
         self._deferred: deque[Job] = deque()
         self._shutting_down = False
@@ -210,7 +213,7 @@ class Worker:
             command = self._deferred.popleft() if self._deferred else self._commands.get()
             if isinstance(command, Shutdown) or self.shutdown_requested.is_set():
                 break
-            if isinstance(command, (InspectionRequest, ReplayRequest)):
+            if isinstance(command, (InspectionRequest, ReplayRequest, AttributionRequest)):
                 self._serve_latest()
             elif isinstance(command, (*_OWN_JOBS, SaveRequest)):
                 self._run_job(command)
@@ -241,7 +244,7 @@ class Worker:
             self._shutting_down = self._shutting_down or isinstance(command, Shutdown)
         elif isinstance(command, SaveRequest):
             self._run_nested(jobs.save, command)
-        elif isinstance(command, (InspectionRequest, ReplayRequest)):
+        elif isinstance(command, (InspectionRequest, ReplayRequest, AttributionRequest)):
             pass  # their slots hold the newest request, served right after
         elif isinstance(command, _OWN_JOBS):
             self._deferred.append(command)  # runs when this job ends
@@ -268,6 +271,7 @@ class Worker:
         replay = self.replays.take()
         if replay is not None:
             self._run_nested(jobs.replay, replay)
+        attribution_jobs.serve_latest(self)
 
     def _run_nested(self, handler: Callable[[Worker, Any], None], job: Job) -> None:
         """Run a short job inside another (or while idle); a failure is reported and the rest goes on."""

@@ -24,6 +24,8 @@ from cnnviz.service import payloads as p
 from cnnviz.ui.drawing.panel import DrawingCanvas
 from cnnviz.ui.evaluation.panel import EvaluationPanel
 from cnnviz.ui.experiments.panel import ExperimentsPanel
+from cnnviz.ui.explain.controller import ExplainController
+from cnnviz.ui.explain.panel import ExplainPanel
 from cnnviz.ui.history.panel import HistoryPanel
 from cnnviz.ui.model.panel import ConfigPanel
 from cnnviz.ui.range_hint import install_range_hint
@@ -97,6 +99,7 @@ class MainWindow(QMainWindow):
         build_menus(self)
         build_status_bar(self)
         self._connect()
+        self.explain = ExplainController(self, self.explain_panel)  # after _connect: it reads the model's names
         self._restore_settings()
         self._sync_toolbar()
         self.session = SessionKeeper(self) if track_session else None
@@ -129,6 +132,8 @@ class MainWindow(QMainWindow):
                                   (self.evaluation_panel, "Evaluation", "Confusion matrix and mistakes"),
                                   (self.history_panel, "History", "Earlier runs, replayed epoch by epoch")):
             self._add_tab(panel, label, tip)
+        self.explain_panel = ExplainPanel()
+        self._add_tab(self.explain_panel, "Explain", "Attribution maps of the current input, and their sanity checks")
         self.setCentralWidget(self.tabs)
         self.config_panel = ConfigPanel()
         self.config_panel.set_datasets(list_datasets())

@@ -185,7 +185,7 @@ class ScreenshotTour(QObject):
     def _prepare(self, page: QWidget) -> Iterator[Callable[[], bool]]:
         """Press the page's run buttons (an analysis, a replay) so the screenshot shows a result."""
         names = ("compare_button", "matrix_button", "permute_button", "rescale_button", "flip_button",
-                 "find_button", "replay_button")
+                 "find_button", "replay_button", "sanity_run_button")
         for name in names:
             button = getattr(page, name, None)
             if self._click(button):

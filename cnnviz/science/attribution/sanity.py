@@ -16,17 +16,21 @@ predicts it, so every step explains the same target.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from cnnviz.core.results import Weights
+from cnnviz.core.results import StepResult, Weights
 from cnnviz.engines.base import Engine, as_batch, train_epochs
 from cnnviz.science.attribution.methods import maps
 from cnnviz.science.attribution.result import AttributionUnavailable
 from cnnviz.science.attribution.sanity_report import SanityTable
 from cnnviz.science.attribution.similarity import spearman, ssim
 from cnnviz.science.checks import integer
+
+Progress = Callable[[int, int, str], None]
+"""Told ``(steps done, steps in all, what was just done)`` after each step of a check; a caller that
+wants the check to stop raises from it (the weights are restored all the same)."""
 
 DEFAULT_METHODS = ("gradient", "gradient-x-input", "guided-backprop", "grad-cam", "integrated-gradients")
 
@@ -89,7 +93,7 @@ def _prepare(engine: Engine, images, methods, seed) -> tuple[np.ndarray, tuple[s
 
 
 def cascading_randomization(engine: Engine, images: np.ndarray, methods: Sequence[str] = DEFAULT_METHODS, *,
-                            seed: int = 0, **settings) -> SanityTable:
+                            seed: int = 0, progress: Progress | None = None, **settings) -> SanityTable:
     """Cascading model-parameter randomization, top layer first.
 
     Parameters
@@ -100,6 +104,8 @@ def cascading_randomization(engine: Engine, images: np.ndarray, methods: Sequenc
     methods : names of base methods
     seed : int
         Seeds the re-initialisation.
+    progress : callable(done, total, text), optional
+        Told after the original maps and after each layer randomized (see :data:`Progress`).
     **settings
         The methods' settings (``layer``, ``steps`` ...).
     """
@@ -109,6 +115,8 @@ def cascading_randomization(engine: Engine, images: np.ndarray, methods: Sequenc
     rng = np.random.default_rng(seed)
     original = _method_maps(engine, methods, images, classes, settings, skipped)
     layers = list(reversed(weighted_layers(engine, original_weights)))
+    report = progress or (lambda done, total, text: None)
+    report(0, len(layers), "original maps")
     steps, rho_rows, ssim_rows = [], [], []
     weights = {layer: {name: value.copy() for name, value in params.items()}
                for layer, params in original_weights.items()}
@@ -120,6 +128,7 @@ def cascading_randomization(engine: Engine, images: np.ndarray, methods: Sequenc
             steps.append(layer if depth == 0 else f"{layers[0]}…{layer}")
             rho_rows.append(rho)
             ssim_rows.append(structure)
+            report(depth + 1, len(layers), f"randomized {steps[-1]}")
     finally:
         engine.set_weights(original_weights)
     kept = tuple(method for method in methods if method in original)
@@ -131,7 +140,7 @@ def cascading_randomization(engine: Engine, images: np.ndarray, methods: Sequenc
 
 def label_randomization(engine: Engine, images: np.ndarray, train_images: np.ndarray, train_labels: np.ndarray,
                         methods: Sequence[str] = DEFAULT_METHODS, *, epochs: int = 2, batch_size: int = 32,
-                        seed: int = 0, **settings) -> SanityTable:
+                        seed: int = 0, progress: Progress | None = None, **settings) -> SanityTable:
     """Data randomization: a re-initialised copy trained on ``train_images`` with shuffled labels.
 
     Parameters
@@ -144,6 +153,8 @@ def label_randomization(engine: Engine, images: np.ndarray, train_images: np.nda
     epochs, batch_size : int
     seed : int
         Seeds the re-initialisation, the shuffled labels and the batches.
+    progress : callable(done, total, text), optional
+        Told after every training batch and once the maps are compared (see :data:`Progress`).
     """
     images, methods, classes, seed = _prepare(engine, images, methods, seed)
     train_images = as_batch(train_images, engine.input_shape)
@@ -158,10 +169,16 @@ def label_randomization(engine: Engine, images: np.ndarray, train_images: np.nda
         engine.set_weights({layer: {name: reinitialised(name, value, rng) for name, value in params.items()}
                             for layer, params in original_weights.items()})
         shuffled = rng.permutation(train_labels)
-        for _ in train_epochs(engine, train_images, shuffled, epochs=epochs, batch_size=batch_size, seed=seed):
-            pass
+        report = progress or (lambda done, total, text: None)
+        total = epochs * math.ceil(len(train_images) / batch_size) + 1
+        done = 0
+        for step in train_epochs(engine, train_images, shuffled, epochs=epochs, batch_size=batch_size, seed=seed):
+            if isinstance(step, StepResult):
+                done += 1
+                report(done, total, f"training on shuffled labels, epoch {step.epoch + 1}")
         _, true_accuracy = engine.evaluate(train_images, train_labels)
         rho, structure = _compare(original, _method_maps(engine, methods, images, classes, settings, skipped))
+        report(total, total, "maps compared")
     finally:
         engine.set_weights(original_weights)
         engine.set_training_state(original_state)

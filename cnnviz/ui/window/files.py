@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
+from cnnviz.ui.explain.export import add_to_index, export_attributions
 from cnnviz.ui.export import ExportError, export_all, render_widget, write_text
 from cnnviz.ui.save_folder import ask_save_folder, ask_save_path, last_save_folder, remember_save_folder
 
@@ -99,6 +100,8 @@ class FileActions(QObject):
         try:
             index = export_all(window.inspection.last_result(), folder, fmt,
                                history_csv=window.monitor.history_csv() or None, class_names=window.class_names())
+            add_to_index(index, export_attributions(window.explain.maps_for_export(), folder, fmt,
+                                                    window.class_names()))
         except ExportError as error:
             window.inform("Export failed", str(error), QMessageBox.Warning)
             return None
