@@ -431,7 +431,13 @@ class MainWindow(QMainWindow):
         self.history_panel.refresh()
 
     def _on_example_chosen(self, image, label) -> None:
-        self.canvas.set_image(np.asarray(image), label=label, preprocessed=True)
+        picture = np.asarray(image)
+        picture = picture[0] if picture.ndim == 4 else picture
+        # The evaluation's images have the input shape of the model that was evaluated; a model built
+        # since with another input gets them fitted by the canvas's stated rule instead.
+        height, width, channels = self.canvas.input_shape()
+        fits = picture.shape[:2] == (height, width) and (picture.ndim == 2 or picture.shape[2] in (1, channels))
+        self.canvas.set_image(picture, label=label, preprocessed=fits)
         names = self.class_names()
         name = names[label] if 0 <= label < len(names) else str(label)
         self.canvas.show_message(f"A test image from the Evaluation tab: true class '{name}'. "

@@ -602,3 +602,17 @@ def test_the_input_panel_never_scrolls_sideways_after_taking_the_shapes_model(qt
         assert scroll.horizontalScrollBar().maximum() == 0
         assert canvas.width() <= scroll.viewport().width()
     assert window.centralWidget().width() >= 600
+
+
+def test_an_evaluation_image_of_an_earlier_input_shape_is_fitted_to_the_canvas_model(qtbot, window):
+    """The Evaluation tab's images keep the shape of the model that was evaluated; after a build with
+    another input they are fitted like any picture instead of failing."""
+    window.canvas.set_model("mnist-sample", input_shape=(28, 29, 1))
+    image = np.zeros((28, 28, 1), np.float32)
+    image[6:22, 12:16] = 1.0    # a bar
+    window.evaluation_panel.sig_example_chosen.emit(image, 1)
+    fitted = window.canvas.current_input()
+    assert fitted.shape == (1, 28, 29, 1) and fitted.max() > 0.5
+    window.canvas.set_model("mnist-sample", input_shape=(28, 28, 1))
+    window.evaluation_panel.sig_example_chosen.emit(image, 1)
+    np.testing.assert_array_equal(window.canvas.current_input()[0], image)   # the same shape: taken as it is

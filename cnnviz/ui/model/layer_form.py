@@ -198,12 +198,16 @@ class LayerForm(QGroupBox):
 
     # -- internals ----------------------------------------------------------------------------------
     def _clear(self) -> None:
+        # The editors leave silent: hiding a focused spin box commits its half-typed text, which would
+        # otherwise arrive as an edit of whichever layer the panel shows next (and overwrite it).
+        self._layer = None
         self._rows = {}
         while self._form.rowCount():
             row = self._form.takeRow(0)
             for item in (row.labelItem, row.fieldItem):
                 widget = item.widget() if item is not None else None
                 if widget is not None:
+                    widget.blockSignals(True)
                     # Deleted later, not now: this may run while one of them still handles an event.
                     widget.hide()
                     widget.setParent(None)

@@ -363,3 +363,26 @@ def test_only_the_wrong_half_of_a_pair_is_flagged(qtbot, setting, text, flagged,
     labels = {child.text().lstrip("⚠ "): child.text() for child in panel.layer_editor.findChildren(QLabel)}
     assert labels[flagged].startswith("⚠ ")
     assert labels[clear] == clear
+
+
+def test_a_half_typed_value_never_lands_in_another_layer_when_the_form_is_replaced(qtbot):
+    """The window replaces the configuration (a divergence fix, a preset) while a layer setting holds
+    half-typed text: the old form must not commit it into the layer the panel shows next."""
+    panel = make_panel(qtbot)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.layer_list.setCurrentRow(4)   # dense, 128 units
+    units = panel.layer_editor.findChild(object, "setting_units")
+    type_value(qtbot, units, "64", finish="none")
+    assert units.hasFocus()
+    # A configuration whose layer 4 is no dense layer: a commit of the old form would overwrite it.
+    config = reference_config()
+    layers = list(config.layers)
+    layers[4] = Conv2D(filters=8, kernel_size=(3, 3))   # after flatten: invalid, flagged at that layer
+    replaced = config.with_layers(layers).with_training(learning_rate=0.0005)
+    panel.set_config(replaced)
+    QApplication.processEvents()
+    assert panel.config() == replaced
+    assert [problem.layer_index for problem in panel.problems()] == [4]
+    assert panel.summary_box.table.rowCount() == 0
+    assert panel.summary_box.total_label.text() == "The summary appears when the configuration is valid."
