@@ -17,7 +17,7 @@ import numpy as np
 
 from cnnviz.core.layer_graph import LayerGraph
 from cnnviz.core.layer_spectra import KernelSpectraCache, inspection_spectra
-from cnnviz.core.results import frozen
+from cnnviz.core.results import Weights, frozen
 from cnnviz.engines.base import Engine
 from cnnviz.science.flip_identity import flip_checks
 from cnnviz.service.payloads import InspectionResult
@@ -47,7 +47,18 @@ def run_inspection(engine: Engine, image: np.ndarray, label: int | None = None, 
     checks = flip_checks(engine.config, image, gradients, feature_maps, kernels)
     return InspectionResult(request_id, model_version, image, probabilities, feature_maps, kernels, gradients,
                             layer_names, (time.perf_counter() - start) * 1000, spectra=spectra, flip_checks=checks,
-                            layer_graph=describe_layers(engine))
+                            layer_graph=describe_layers(engine), weights=frozen_weights(engine),
+                            config=engine.config)
+
+
+def frozen_weights(engine) -> Weights | None:
+    """A read-only copy of the engine's parameters, for the unit explainer (None for an engine
+    without :meth:`~cnnviz.engines.base.Engine.get_weights`, a stand-in of a test)."""
+    get_weights = getattr(engine, "get_weights", None)
+    if get_weights is None:
+        return None
+    return {layer: {name: frozen(array) for name, array in params.items()}
+            for layer, params in get_weights().items()}
 
 
 def describe_layers(engine) -> LayerGraph | None:

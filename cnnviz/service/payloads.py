@@ -15,7 +15,7 @@ import numpy as np
 
 from cnnviz.core.config import ModelConfig
 from cnnviz.core.layer_graph import LayerGraph
-from cnnviz.core.results import EpochResult, GradientResult, StepResult
+from cnnviz.core.results import EpochResult, GradientResult, StepResult, Weights
 from cnnviz.core.summary import ModelSummary
 
 if TYPE_CHECKING:
@@ -119,6 +119,13 @@ class InspectionResult:
     """The flipped-kernel check of every convolution (None for a model without a cnnviz configuration)."""
     layer_graph: LayerGraph | None = None
     """The model's layers with their inputs and branch labels (None if the engine gave none)."""
+    # What the unit explainer (cnnviz.science.unit_arithmetic) recomputes a unit from, besides the
+    # feature maps: every parameter, and the chain the layers form.
+    weights: Weights | None = None
+    """Every parameter in the exchange form ``{layer: {"kernel", "bias", ...}}``, read-only arrays
+    (None if the inspection carries none)."""
+    config: ModelConfig | None = None
+    """The configuration the model was built from (None for a foreign model)."""
 
 
 @dataclass(frozen=True)

@@ -64,3 +64,15 @@ def test_a_model_without_a_configuration_gets_spectra_but_no_flip_check():
     result = run_inspection(Foreign(NumpyEngine(CONFIG, seed=0)), image())
     assert result.flip_checks is None
     assert list(result.spectra.kernels) == ["conv2d", "conv2d_1"]
+
+
+def test_an_inspection_carries_what_the_unit_explainer_needs():
+    from cnnviz.science.unit_arithmetic import explain_unit
+
+    engine = NumpyEngine(CONFIG, seed=0)
+    result = run_inspection(engine, image())
+    assert result.config == CONFIG
+    assert set(result.weights) == set(engine.get_weights())
+    assert not result.weights["conv2d"]["bias"].flags.writeable
+    explained = explain_unit(result.config, result.weights, result.image, result.feature_maps, "conv2d_1", (2, 3, 4))
+    assert np.isclose(explained.value, result.feature_maps["conv2d_1"][0, 2, 3, 4], rtol=1e-4, atol=1e-6)
