@@ -2,7 +2,9 @@
 
 :class:`EnlargedMap` draws the map on the axes of its data (pixel columns and rows, or the
 frequencies of a spectrum), keeps itself about as tall as the image is at its width, and
-answers which pixel lies under a point of its scene; the grid reads the value there.
+answers which pixel lies under a point of its scene; the grid reads the value there. A click on
+a pixel selects it (:attr:`EnlargedMap.sig_pixel_clicked`, outlined by :meth:`EnlargedMap.mark_pixel`);
+a viewer may show what it knows about that unit below the map (:meth:`EnlargedMap.add_below`).
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
 from cnnviz.ui.layout import closable_header
 from cnnviz.ui.viewers.colour_bars import set_colorbar_levels, set_sparse_ticks
@@ -32,6 +34,8 @@ class EnlargedMap(QWidget):
 
     sig_close_requested = Signal()
     """The close button was clicked."""
+    sig_pixel_clicked = Signal(int, int)
+    """Pixel (row, col) of the map was clicked."""
 
     def __init__(self, value_label: str = "value", parent: QWidget | None = None):
         super().__init__(parent)
@@ -57,6 +61,12 @@ class EnlargedMap(QWidget):
             self._plot.getAxis(side).enableAutoSIPrefix(False)
         self._item = pg.ImageItem(axisOrder="row-major")
         self._plot.addItem(self._item)
+        self._marker = QGraphicsRectItem()
+        self._marker.setPen(pg.mkPen("#d62728", width=2, cosmetic=True))
+        self._marker.setZValue(10)
+        self._marker.hide()
+        self._plot.addItem(self._marker)
+        self._graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self._colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=get_colormap("viridis"),
                                          label=value_label, interactive=False, width=12,
                                          colorMapMenu=False)
@@ -68,6 +78,7 @@ class EnlargedMap(QWidget):
         layout.addLayout(header)
         layout.addWidget(self._graphics, 1)
         layout.addStretch(0)
+        self._layout = layout
 
     def show_map(self, image: np.ndarray, title: str, levels: tuple[float, float], colormap: str,
                  extent: tuple[float, float, float, float] | None, axis_labels: tuple[str, str],
@@ -113,6 +124,32 @@ class EnlargedMap(QWidget):
         span = (f"min {format_value(float(finite.min()))}, max {format_value(float(finite.max()))}"
                 if finite.size else "no finite values")
         self._title.setText(f"{title} ({height}×{width}): {span}")
+
+    def add_below(self, widget: QWidget) -> None:
+        """Show ``widget`` under the map (a viewer's panel about the selected pixel)."""
+        self._layout.insertWidget(self._layout.count() - 1, widget, 1)
+
+    def mark_pixel(self, pixel: tuple[int, int] | None) -> None:
+        """Outline pixel ``(row, col)`` of the map shown (None: no outline)."""
+        if pixel is None:
+            self._marker.hide()
+            return
+        self._marker.setRect(QRectF(pixel[1], pixel[0], 1, 1))
+        self._marker.show()
+
+    def marked_pixel(self) -> tuple[int, int] | None:
+        """The outlined pixel, or None."""
+        if not self._marker.isVisible():
+            return None
+        rectangle = self._marker.rect()
+        return int(rectangle.y()), int(rectangle.x())
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        pixel = self.pixel_at(event.scenePos())
+        if pixel is not None:
+            self.sig_pixel_clicked.emit(*pixel)
 
     def set_value_label(self, text: str) -> None:
         """Name the values beside the colour bar."""

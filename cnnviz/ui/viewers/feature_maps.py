@@ -10,6 +10,11 @@ units are drawn in a :class:`~cnnviz.ui.viewers.unit_grid.UnitGrid`, one cell pe
 colour scale; the output layer's units are named after the classes. So every layer of the
 model can be looked at.
 
+A click on a pixel of the enlarged map (or on a dense unit) selects that unit: its receptive field
+is outlined on the input image and the panel under it (:mod:`~cnnviz.ui.viewers.unit_explainer`)
+shows the numbers that made it (:mod:`cnnviz.science.unit_arithmetic`, plain NumPy on one unit of
+the arrays the inspection already holds, so it runs here on the interface thread).
+
 The chosen layer, colour map and scale stay as they are when new results arrive (live while
 drawing or training); when the shapes are unchanged only the image data is replaced.
 """
@@ -23,10 +28,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
+from cnnviz.core.receptive_field import receptive_fields
+from cnnviz.science.unit_arithmetic import explain_unit
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.viewers.colour_maps import COLORMAP_LABELS, COLORMAP_NAMES, is_diverging
 from cnnviz.ui.viewers.filter_grid import FilterGrid
 from cnnviz.ui.viewers.grid_view import GridView, describe_layer_items
+from cnnviz.ui.viewers.unit_explainer import UnitExplainer
 from cnnviz.ui.viewers.unit_grid import UnitGrid
 
 HINT = ("Draw a digit or pick a sample to see its feature maps: the output of every filter of "
@@ -80,6 +88,16 @@ class FeatureMapsView(GridView):
         self._build_page(FilterGrid(value_label="activation"), HINT, [controls])
         self._units = UnitGrid(value_label="activation")
         self._stack.addWidget(self._units)
+        # The unit explainers: under the enlarged map, and under a chosen dense unit's bar chart.
+        self._unit: tuple[int, ...] | None = None
+        self._map_explainer, self._unit_explainer = UnitExplainer(), UnitExplainer()
+        enlarged = self._grid.enlarged_map()
+        enlarged.add_below(self._map_explainer)
+        enlarged.sig_pixel_clicked.connect(lambda row, col: self.select_unit((row, col, self._grid.enlarged_index())))
+        enlarged.sig_close_requested.connect(lambda: self.select_unit(None))
+        self._grid.sig_cell_clicked.connect(lambda _index: self.select_unit(None))
+        self._units.detail_panel().add_below(self._unit_explainer)
+        self._units.sig_unit_clicked.connect(lambda unit: self.select_unit((unit,)))
 
     # -- public API -----------------------------------------------------------------------------
     def show_inspection(self, result: InspectionResult | None) -> None:
@@ -97,6 +115,24 @@ class FeatureMapsView(GridView):
             self._populate_layers(layers)
         self._set_controls_enabled(True)
         self._render()
+        self._explain_unit()
+
+    def select_unit(self, index: tuple[int, ...] | None) -> None:
+        """Explain unit ``index`` of the layer shown: ``(row, col, channel)`` of a map, ``(unit,)`` of a
+        vector layer; None clears the explanation and the receptive field's outline."""
+        self._unit = index
+        self._explain_unit()
+
+    def selected_unit(self) -> tuple[int, ...] | None:
+        return self._unit
+
+    def map_explainer(self) -> UnitExplainer:
+        """The panel under the enlarged map."""
+        return self._map_explainer
+
+    def unit_explainer(self) -> UnitExplainer:
+        """The panel under a chosen dense unit."""
+        return self._unit_explainer
 
     def available_layers(self) -> list[str]:
         """The layers listed in the layer box."""
@@ -205,8 +241,41 @@ class FeatureMapsView(GridView):
     def _controls(self) -> list:
         return [self._layer_combo, self._colormap_combo, self._shared_check]
 
+    def _explain_unit(self) -> None:
+        """Explain the selected unit of the current result and outline its receptive field."""
+        result, layer, index = self._result, self._layer_combo.currentData(), self._unit
+        reference = self._grid.graphics_widget().reference
+        shape = None if result is None or layer is None else np.shape(result.feature_maps.get(layer))
+        if index is None or shape is None or len(index) != len(shape) - 1 or any(
+                not 0 <= i < n for i, n in zip(index, shape[1:])):
+            self._unit = None
+            self._grid.enlarged_map().mark_pixel(None)
+            reference.set_outline(None)
+            self._map_explainer.show_arithmetic(None)
+            self._unit_explainer.show_arithmetic(None)
+            return
+        arithmetic = explain_unit(result.config, result.weights, result.image, result.feature_maps, layer, index)
+        where = f"row {index[0]}, column {index[1]}, channel {index[2]}" if len(index) == 3 else f"unit {index[0]}"
+        explainer = self._map_explainer if len(index) == 3 else self._unit_explainer
+        value = float(result.feature_maps[layer][(0, *index)])
+        explainer.show_arithmetic(arithmetic, f"{layer} — {where}: {value:.6g}")
+        if len(index) == 3:
+            self._grid.enlarged_map().mark_pixel(index[:2])
+        bounds = None
+        if result.config is not None and layer in result.config.layer_names():
+            field = receptive_fields(result.config)[result.config.layer_names().index(layer)]
+            bounds = field.bounds(index[0], index[1], result.image.shape[1:3]) if len(index) == 3 else \
+                field.bounds(0, 0, result.image.shape[1:3])
+        reference.set_outline(bounds)
+
+    def receptive_field_outline(self) -> tuple[int, int, int, int] | None:
+        """The input pixels outlined as the selected unit's receptive field ``(top, bottom, left, right)``."""
+        return self._grid.graphics_widget().reference.outline()
+
     def _on_layer_changed(self, _index: int) -> None:
+        self._unit = None
         self._render()
+        self._explain_unit()
         self._clear_readouts()
 
     def _on_display_changed(self, *_args) -> None:

@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtWidgets import QGraphicsRectItem
 
 from cnnviz.ui.viewers.colour_maps import get_colormap
 from cnnviz.ui.viewers.grid_cells import make_image_view
@@ -35,6 +36,11 @@ class ReferenceImage:
         self.layout.setMinimumWidth(90)
         self._view.setMaximumSize(MAXIMUM_SIDE, MAXIMUM_SIDE)
         self._image: np.ndarray | None = None
+        self._outline = QGraphicsRectItem()
+        self._outline.setPen(pg.mkPen("#d62728", width=2, cosmetic=True))
+        self._outline.setZValue(10)
+        self._outline.hide()
+        self._view.addItem(self._outline)
 
     def set_image(self, image: np.ndarray, title: str) -> bool:
         """Show ``image`` (shape (h, w) grey, or (h, w, 3) RGB; float32) titled ``title``; whether its
@@ -58,6 +64,24 @@ class ReferenceImage:
             self._view.setMaximumSize(MAXIMUM_SIDE, MAXIMUM_SIDE * image.shape[0] / image.shape[1])
             self._view.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0)
         return reshaped
+
+    def set_outline(self, bounds: tuple[int, int, int, int] | None) -> None:
+        """Outline the pixels ``(top, bottom, left, right)`` (inclusive), e.g. a unit's receptive
+        field; None takes the outline away."""
+        if bounds is None:
+            self._outline.hide()
+            return
+        top, bottom, left, right = bounds
+        self._outline.setRect(QRectF(left, top, right - left + 1, bottom - top + 1))
+        self._outline.show()
+
+    def outline(self) -> tuple[int, int, int, int] | None:
+        """The outlined pixels ``(top, bottom, left, right)``, or None."""
+        if not self._outline.isVisible():
+            return None
+        rectangle = self._outline.rect()
+        return (round(rectangle.top()), round(rectangle.bottom()) - 1, round(rectangle.left()),
+                round(rectangle.right()) - 1)
 
     def clear(self) -> None:
         """Forget the image (the grid takes the layout out of its view)."""

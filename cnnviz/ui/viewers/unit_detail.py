@@ -64,6 +64,11 @@ class UnitDetail(QWidget):
         layout.setSpacing(2)
         layout.addLayout(header)
         layout.addWidget(self._graphics, 1)
+        self._layout = layout
+
+    def add_below(self, widget: QWidget) -> None:
+        """Show ``widget`` under the bar chart (a viewer's panel about the chosen unit)."""
+        self._layout.addWidget(widget, 1)
 
     def show_unit(self, values: np.ndarray, index: int, names: list[str] | None, value_label: str) -> None:
         """Show unit ``index`` of ``values`` (shape (n,)) among all the others.

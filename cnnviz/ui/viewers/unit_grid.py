@@ -281,6 +281,10 @@ class UnitGrid(QWidget):
         """The side panel's line about the chosen unit (empty while none is chosen)."""
         return self._detail_panel.text() if self._selected is not None else ""
 
+    def detail_panel(self) -> UnitDetail:
+        """The side panel that shows the chosen unit (hidden while none is)."""
+        return self._detail_panel
+
     def graphics_widget(self) -> pg.GraphicsLayoutWidget:
         """The graphics widget holding title, units and colour bar (for export)."""
         return self._graphics
