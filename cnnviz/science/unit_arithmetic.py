@@ -15,6 +15,7 @@ previous layer's output. A model without a cnnviz configuration (a foreign graph
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +26,7 @@ from cnnviz.core.receptive_field import _same_padding_before
 FOREIGN = ("This layer is not part of a cnnviz chain model (a foreign model has no configuration "
            "that says what each layer computes from which input), so its arithmetic is not shown.")
 
-_ACTIVATIONS = {
+_ACTIVATIONS: dict[str, Callable[[np.float64], np.float64]] = {
     "relu": lambda x: np.maximum(x, 0.0),
     "tanh": np.tanh,
     "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
