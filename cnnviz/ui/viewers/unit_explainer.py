@@ -15,10 +15,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -28,12 +30,13 @@ from PySide6.QtWidgets import (
 
 from cnnviz.science.unit_arithmetic import UnitArithmetic
 
+_TABLE_NAMES = ("patch", "kernel", "products", "window", "contributions", "softmax")
 _CONV_TABLES = (("patch", "Input patch"), ("kernel", "Kernel"), ("products", "Patch × kernel"))
 _POSITIVE, _NEGATIVE = QColor(214, 39, 40), QColor(31, 119, 180)
 
 
 def _cell_text(value: float) -> str:
-    return f"{value:.3g}"
+    return f"{value + 0.0:.3g}"  # + 0.0: a negative zero is written 0
 
 
 def _shade(value: float, scale: float) -> QBrush:
@@ -110,38 +113,52 @@ class UnitExplainer(QWidget):
         channel_row.addWidget(self._channel_sum, 1)
         self._captions: dict[str, QLabel] = {}
         self._tables: dict[str, QTableWidget] = {}
-        tables = QGridLayout()
-        tables.setHorizontalSpacing(8)
-        for column, name in enumerate(("patch", "kernel", "products", "window", "contributions", "softmax")):
-            caption, table = QLabel(), _new_table()
-            self._captions[name], self._tables[name] = caption, table
-            # Convolution tables side by side; the others (never shown with them) after them.
-            tables.addWidget(caption, 0, column)
-            tables.addWidget(table, 1, column, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        tables.setColumnStretch(6, 1)
+        self._groups: dict[str, QWidget] = {}
+        self._shown: list[str] = []
+        for name in _TABLE_NAMES:
+            group, caption, table = QWidget(), QLabel(), _new_table()
+            group_layout = QVBoxLayout(group)
+            group_layout.setContentsMargins(0, 0, 0, 0)
+            group_layout.setSpacing(1)
+            group_layout.addWidget(caption)
+            group_layout.addWidget(table)
+            group.hide()
+            self._captions[name], self._tables[name], self._groups[name] = caption, table, group
+        # The tables side by side while they fit the panel's width, in more rows when they do not.
+        self._table_grid = QGridLayout()
+        self._table_grid.setSpacing(8)
         self._scalars = QLabel()
         self._scalars.setWordWrap(True)
         self._formula = QLabel()
         self._formula.setWordWrap(True)
         self._formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(0, 0, 4, 0)
+        inner.setSpacing(4)
+        inner.addLayout(channel_row)
+        inner.addLayout(self._table_grid)
+        inner.addWidget(self._scalars)
+        inner.addWidget(self._formula)
+        inner.addStretch(1)
+        self._scroll = QScrollArea()
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self._title)
-        layout.addLayout(channel_row)
-        layout.addLayout(tables)
-        layout.addWidget(self._scalars)
-        layout.addWidget(self._formula)
-        layout.addStretch(1)
+        layout.addWidget(self._scroll, 1)
         self.show_arithmetic(None)
 
     # -- public API -----------------------------------------------------------------------------
     def show_arithmetic(self, arithmetic: UnitArithmetic | None, title: str = "") -> None:
         """Show how ``arithmetic``'s unit came about (None: the hint to click a pixel)."""
         self._arithmetic = arithmetic
-        for name in self._tables:
-            self._captions[name].hide()
-            self._tables[name].hide()
+        for group in self._groups.values():
+            group.hide()
+        self._shown = []
         self._set_channel_row_visible(False)
         self._scalars.clear()
         self._formula.clear()
@@ -166,6 +183,7 @@ class UnitExplainer(QWidget):
             self._show_contributions(arithmetic)
         self._scalars.setText("    ".join(f"{name} = {value:.6g}" for name, value in arithmetic.scalars.items()))
         self._formula.setText(arithmetic.formula)
+        self._arrange()
 
     def arithmetic(self) -> UnitArithmetic | None:
         """The arithmetic shown, or None."""
@@ -204,8 +222,29 @@ class UnitExplainer(QWidget):
     def _show_table(self, name: str, caption: str, values: np.ndarray, **options) -> None:
         _fill(self._tables[name], np.atleast_2d(values), **options)
         self._captions[name].setText(caption)
-        self._captions[name].show()
-        self._tables[name].show()
+        self._groups[name].show()
+        if name not in self._shown:
+            self._shown.append(name)
+
+    def _arrange(self) -> None:
+        """Lay the tables shown out in as many columns as the panel's width holds."""
+        for group in self._groups.values():
+            self._table_grid.removeWidget(group)
+        for column in range(len(_TABLE_NAMES) + 1):
+            self._table_grid.setColumnStretch(column, 0)
+        if not self._shown:
+            return
+        spacing = self._table_grid.horizontalSpacing()
+        widest = max(self._groups[name].sizeHint().width() for name in self._shown)
+        columns = max(1, (self._scroll.viewport().width() + spacing) // (widest + spacing))
+        for position, name in enumerate(self._shown):
+            self._table_grid.addWidget(self._groups[name], position // columns, position % columns,
+                                       Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._table_grid.setColumnStretch(columns, 1)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        super().resizeEvent(event)
+        self._arrange()
 
     def _show_channel(self, channel: int) -> None:
         arithmetic = self._arithmetic
