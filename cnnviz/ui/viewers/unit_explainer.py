@@ -133,6 +133,10 @@ class UnitExplainer(QWidget):
         self._formula.setWordWrap(True)
         self._formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         content = QWidget()
+        for group in self._groups.values():
+            # Parented before any is shown: a parentless widget shown would open its own window.
+            group.setParent(content)
+            group.hide()
         inner = QVBoxLayout(content)
         inner.setContentsMargins(0, 0, 4, 0)
         inner.setSpacing(4)
