@@ -32,6 +32,7 @@ from cnnviz.science.unit_arithmetic import UnitArithmetic
 
 _TABLE_NAMES = ("patch", "kernel", "products", "window", "contributions", "softmax")
 _CONV_TABLES = (("patch", "Input patch"), ("kernel", "Kernel"), ("products", "Patch × kernel"))
+_MAXIMUM_TABLE_HEIGHT = 260
 _POSITIVE, _NEGATIVE = QColor(214, 39, 40), QColor(31, 119, 180)
 
 
@@ -85,12 +86,19 @@ def _fill(table: QTableWidget, values: np.ndarray, headers: list[str] | None = N
 
 
 def _fit(table: QTableWidget) -> None:
-    """Make the table exactly as large as its cells, so a small one takes little room."""
+    """Make the table exactly as large as its cells, so a small one takes little room (a long one
+    scrolls within :data:`_MAXIMUM_TABLE_HEIGHT`)."""
     table.resizeColumnsToContents()
     table.resizeRowsToContents()
-    width = table.verticalHeader().width() + sum(table.columnWidth(j) for j in range(table.columnCount())) + 4
-    height = table.horizontalHeader().height() + sum(table.rowHeight(i) for i in range(table.rowCount())) + 4
-    table.setFixedSize(width, min(height, 260))
+    frame = 2 * table.frameWidth()
+    # Size hints, not widths: a table not yet shown has not laid its headers out.
+    width = (table.verticalHeader().sizeHint().width() + frame
+             + sum(table.columnWidth(j) for j in range(table.columnCount())))
+    height = (table.horizontalHeader().sizeHint().height() + frame
+              + sum(table.rowHeight(i) for i in range(table.rowCount())))
+    if height > _MAXIMUM_TABLE_HEIGHT:
+        width += table.verticalScrollBar().sizeHint().width()
+    table.setFixedSize(width, min(height, _MAXIMUM_TABLE_HEIGHT))
 
 
 class UnitExplainer(QWidget):
