@@ -132,3 +132,18 @@ def test_a_colour_model_shows_each_input_channel(qtbot):
         assert np.all(shown_patch[2] == 0) and np.all(shown_patch[:, 2] == 0)
     expected = float(result.feature_maps["conv2d"][0, 27, 27, 2])
     assert scalar(explainer.scalars_text(), "activation") == pytest.approx(expected, rel=1e-4, abs=1e-6)
+
+
+def test_a_new_input_explains_the_same_unit_again(qtbot):
+    config = reference_config()
+    engine = NumpyEngine(config, seed=0)
+    rng = np.random.default_rng(1)
+    first, second = (run_inspection(engine, rng.random((1, 28, 28, 1)).astype(np.float32)) for _ in range(2))
+    view = shown(qtbot, FeatureMapsView(), 1200, 720)
+    view.show_inspection(first)
+    open_unit(qtbot, view, "conv2d", 6, 10, 11)
+    view.show_inspection(second)
+    assert view.selected_unit() == (10, 11, 6)
+    expected = float(second.feature_maps["conv2d"][0, 10, 11, 6])
+    assert expected != pytest.approx(float(first.feature_maps["conv2d"][0, 10, 11, 6]))
+    assert scalar(view.map_explainer().scalars_text(), "activation") == pytest.approx(expected, rel=1e-4, abs=1e-6)
