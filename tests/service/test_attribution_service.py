@@ -5,6 +5,7 @@ import threading
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from cnnviz.core.config import Conv2D, Dense, Flatten, MaxPooling2D, ModelConfig
 from cnnviz.engines.registry import create_engine
@@ -128,7 +129,9 @@ def test_a_cancelled_sanity_check_stops_and_restores_the_weights(qtbot, service)
     def cancel(step):
         service.attribution.cancel_sanity(step.job_id)
 
-    service.attribution.sig_sanity_progress.connect(cancel)
+    # Cancelled on the worker's own thread as its first step is reported, so the check cannot run to
+    # its end before the cancellation arrives (a queued slot could, on a loaded machine).
+    service.attribution.sig_sanity_progress.connect(cancel, Qt.ConnectionType.DirectConnection)
     with qtbot.waitSignal(service.attribution.sig_sanity_finished, timeout=TIMEOUT) as blocker:
         service.attribution.check_sanity(image(), ("gradient",), labels=True)
     result = blocker.args[0]
