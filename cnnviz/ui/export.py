@@ -145,6 +145,22 @@ def _paint(painter: QPainter, widget: QWidget, title: str | None, width: int, ti
     QWidget.render(widget, painter, QPoint(0, 0))
 
 
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Write ``arrays`` as a compressed ``.npz`` through a temporary file renamed into place
+    (ExportError naming the file and the cause)."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    temporary = _temporary(path)
+    try:
+        temporary.write_bytes(buffer.getvalue())
+        os.replace(temporary, path)
+    except OSError as error:
+        raise ExportError(f"Could not write {path}: {error.strerror or error}.") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
 def write_text(path: str | Path, text: str) -> Path:
     """Write a text file (CSV, HTML) through a temporary file."""
     path = Path(path)
@@ -279,17 +295,7 @@ def export_all(result, folder: str | Path, fmt: str = "png", history_csv: str | 
         for widget in (grid, units):
             widget.close()
             widget.deleteLater()
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    data_path = folder / "arrays.npz"
-    temporary = _temporary(data_path)
-    try:
-        temporary.write_bytes(buffer.getvalue())
-        os.replace(temporary, data_path)
-    except OSError as error:
-        raise ExportError(f"Could not write {data_path}: {error.strerror or error}.") from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    data_path = write_npz(folder / "arrays.npz", arrays)
     entries.append(("The arrays behind every figure (NumPy .npz, one array per figure)", data_path.name))
     if history_csv:
         write_text(folder / "loss-history.csv", history_csv)

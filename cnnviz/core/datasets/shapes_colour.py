@@ -36,6 +36,9 @@ from cnnviz.core.datasets.shapes import (
 )
 
 DEFAULT_SHAPE = (32, 32, 3)
+#: Stroke widths are drawn in proportion to the frame, as they are in a frame of this many pixels
+#: (the grey shapes' classic size); any frame size gets the same look.
+STROKE_REFERENCE_SIDE = 28.0
 """``(height, width, channels)`` of the dataset when no other shape is asked for."""
 BACKGROUND_KINDS = ("flat", "gradient", "stripes", "noise")
 _BATCH_SIZE = 256
@@ -89,7 +92,7 @@ def _geometry(labels: np.ndarray, uniforms: np.ndarray, height: int, width: int)
     low = MARGIN_PIXELS + radius
     center_x = low + uniforms[:, _COL_CENTER_X] * np.maximum(width - MARGIN_PIXELS - radius - low, 0.0)
     center_y = low + uniforms[:, _COL_CENTER_Y] * np.maximum(height - MARGIN_PIXELS - radius - low, 0.0)
-    scale = min(height, width) / 28.0
+    scale = min(height, width) / STROKE_REFERENCE_SIDE
     stroke = np.minimum((1.2 + 2.0 * uniforms[:, _COL_STROKE]) * scale, 0.45 * inradius)
     return {"radius": radius, "inradius": inradius, "rotation": rotation, "stroke": stroke,
             "filled": uniforms[:, _COL_FILLED] < 0.5, "center_x": center_x, "center_y": center_y}

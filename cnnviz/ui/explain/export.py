@@ -4,8 +4,6 @@ the maps' arrays, and their entries in the export's ``index.html``."""
 from __future__ import annotations
 
 import html
-import io
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from cnnviz.service.attribution_payloads import AttributionResult
 from cnnviz.ui.explain.method_form import method_label
 from cnnviz.ui.explain.overlay_view import AttributionOverlay
-from cnnviz.ui.export import ExportError, render_widget, write_text
+from cnnviz.ui.export import render_widget, write_npz, write_text
 
 FIGURE_SIZE = (520, 560)
 NOT_COMPUTED = "No attribution map could be computed for this input; the Explain tab says why."
@@ -54,17 +52,7 @@ def export_attributions(results: Sequence[AttributionResult], folder: str | Path
     finally:
         overlay.close()
         overlay.deleteLater()
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    data_path = folder / "attributions.npz"
-    temporary = data_path.with_name(".attributions.partial.npz")
-    try:
-        temporary.write_bytes(buffer.getvalue())
-        os.replace(temporary, data_path)
-    except OSError as error:
-        raise ExportError(f"Could not write {data_path}: {error.strerror or error}.") from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    data_path = write_npz(folder / "attributions.npz", arrays)
     entries.append(("The attribution maps' arrays (NumPy .npz, one (h, w) array per method)", data_path.name))
     return entries
 

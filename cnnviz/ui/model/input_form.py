@@ -52,7 +52,7 @@ class InputForm(QGroupBox):
         self.fit_label.setWordWrap(True)
         form.addRow(self.fit_label)
         self.fit_label.hide()
-        self._shape: tuple[int, int, int] = (28, 28, 1)
+        self._shape: tuple[int, int, int] = cfg.ModelConfig().input_shape   # until show_shape
         self.height_spin.valueChanged.connect(self._on_edited)
         self.width_spin.valueChanged.connect(self._on_edited)
         self.channels_combo.currentIndexChanged.connect(self._on_edited)
