@@ -6,6 +6,7 @@ import numpy as np
 
 from cnnviz.core.results import GradientResult
 from cnnviz.core.training_data import TrainingData
+from cnnviz.service.payloads import IDLE
 
 
 class FakeEngine:
@@ -77,3 +78,16 @@ def fake_data(training, data_dir=None, num_train=64, **_model):
     labels = np.arange(num_train) % 10
     return TrainingData("fake", "memory", tuple("0123456789"), images, labels, images[:0], labels[:0],
                         images[:16], labels[:16])
+
+
+def wait_until_idle(qtbot, service, timeout: int = 10_000) -> None:
+    """Wait until the service's worker is idle and every signal it sent before that has arrived.
+
+    The worker sets its state and then queues the signals' deliveries to this thread, so a state seen
+    as idle can be ahead of signals (epochs, errors, a finished run) still in this thread's queue;
+    delivering the posted events once brings them all in, in the order they were sent."""
+    from PySide6.QtCore import QCoreApplication
+
+    qtbot.waitUntil(lambda: service.state == IDLE, timeout=timeout)
+    QCoreApplication.sendPostedEvents()
+    QCoreApplication.processEvents()

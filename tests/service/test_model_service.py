@@ -9,7 +9,7 @@ import pytest
 from cnnviz.core.config import reference_config
 from cnnviz.service import payloads as p
 from cnnviz.service.model_service import ModelService
-from tests.service.fakes import FakeEngine, fake_data
+from tests.service.fakes import FakeEngine, fake_data, wait_until_idle
 
 TIMEOUT = 10_000
 
@@ -59,11 +59,14 @@ def test_train_to_completion_reports_every_step(qtbot, make_service):
         service.train()
     finished = blocker.args[0]
     assert finished.reason == "completed" and finished.test_accuracy == 0.75
-    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    # The worker sets its state before the queued signal that announces it arrives here: wait for the
+    # announcement, which is what the window acts on.
+    qtbot.waitUntil(lambda: states and states[-1] == p.IDLE, timeout=TIMEOUT)
+    assert service.state == p.IDLE
     steps = [step for payload in progress for step in payload.steps]
     assert [(step.epoch, step.batch) for step in steps] == [(e, b) for e in range(2) for b in range(8)]
     assert [epoch.epoch for epoch in epochs] == [0, 1]
-    assert p.TRAINING in states and states[-1] == p.IDLE
+    assert p.TRAINING in states
 
 
 def test_progress_is_throttled_but_loses_no_step(qtbot, make_service):
@@ -87,7 +90,7 @@ def test_stop_in_mid_epoch_takes_effect_within_one_batch(qtbot, make_service):
         service.stop()
     assert blocker.args[0].reason == "stopped"
     assert service.engines[-1].steps <= steps_at_stop + 1
-    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    wait_until_idle(qtbot, service)
 
 
 def test_pause_and_resume(qtbot, make_service):
@@ -147,7 +150,7 @@ def test_engine_exception_becomes_an_error_and_keeps_the_model(qtbot, make_servi
     assert error.title == "Training failed"
     assert "the fake engine failed on purpose" in error.message
     assert "Traceback" in error.details
-    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    wait_until_idle(qtbot, service)
     engine = service.engines[-1]
     # The weights of the last finished epoch (8 steps) were restored; the model still works.
     assert float(engine.weights["dense"]["kernel"][0, 0]) == 8.0
@@ -270,7 +273,7 @@ def test_experiment_runs_queue_and_cancel(qtbot, make_service):
     assert [engine.learning_rate for engine in service.engines] == [0.1, 0.01, 0.001]
     assert {payload.run_index for payload in progress} == {0, 1, 2}
     assert all(outcome.test_accuracy == 0.75 and not outcome.diverged for outcome in outcomes)
-    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    wait_until_idle(qtbot, service)
     slow = make_service(step_seconds=0.02)
     with qtbot.waitSignal(slow.sig_experiment_progress, timeout=TIMEOUT):
         slow.run_experiment(runs)

@@ -14,6 +14,7 @@ from cnnviz.core.runs import RunInfo, list_runs
 from cnnviz.core.training_data import prepare_training_data
 from cnnviz.service import payloads as p
 from cnnviz.service.model_service import ModelService
+from tests.service.fakes import wait_until_idle
 
 TIMEOUT = 60_000
 CONFIG = reference_config().with_training(train_subset=96, batch_size=32, epochs=2, validation_split=0.0, seed=2)
@@ -50,7 +51,7 @@ def test_a_run_is_locked_while_it_trains_and_finished_after(qtbot, service, tmp_
     with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT) as finished:
         service.resume()
     assert finished.args[0].reason == "completed"
-    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    wait_until_idle(qtbot, service)
     run = RunInfo(run.path)
     assert not is_locked(run.path) and run.status == "finished" and run.num_epochs == 2
 
@@ -61,7 +62,7 @@ def test_stop_marks_the_run_stopped_and_closing_marks_it_interrupted(qtbot, serv
         service.step("batch")
     with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT):
         service.stop()
-    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    wait_until_idle(qtbot, service)
     stopped = only_run(tmp_path)
     assert stopped.status == "stopped" and stopped.resumable
     stopped_path = stopped.path
@@ -88,7 +89,7 @@ def test_a_full_disk_stops_training_with_an_error_for_the_training_panel(qtbot, 
     service.sig_training_finished.connect(finished.append)
     with qtbot.waitSignal(service.sig_error_raised, timeout=TIMEOUT):
         service.train()
-    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    wait_until_idle(qtbot, service)
     [error] = errors
     run = only_run(tmp_path)
     assert error.kind is p.JobKind.TRAIN
@@ -103,7 +104,7 @@ def test_resume_continues_a_run_in_the_same_folder(qtbot, service, tmp_path):
     build(qtbot, service, CONFIG.with_training(epochs=1))
     with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT):
         service.train()
-    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    wait_until_idle(qtbot, service)
     run = only_run(tmp_path)
     assert run.num_epochs == 1
     build(qtbot, service, reference_config())  # another model: resuming brings the run's back
@@ -114,7 +115,7 @@ def test_resume_continues_a_run_in_the_same_folder(qtbot, service, tmp_path):
     with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT) as finished:
         service.resume_run(run.path, epochs=3)
     assert finished.args[0].reason == "completed"
-    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    wait_until_idle(qtbot, service)
     assert models and models[0].config.training == CONFIG.with_training(epochs=1).training
     assert [epoch.epoch for epoch in epochs] == [1, 2]
     resumed = only_run(tmp_path)

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from cnnviz.core.config import reference_config
 from cnnviz.service import payloads as p
 from cnnviz.service.model_service import ModelService
-from tests.service.fakes import FakeEngine, fake_data
+from tests.service.fakes import FakeEngine, fake_data, wait_until_idle
 
 TIMEOUT = 10_000
 SERVICE_CODE = str(Path(ModelService.__module__.replace(".", "/")).parent)
@@ -95,7 +95,7 @@ def test_a_stop_that_lands_as_the_run_ends_leaves_the_service_idle(qtbot, make_s
             finally:
                 sys.settrace(previous)
         service.sig_training_finished.disconnect(hold_the_end)
-        qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=5_000)
+        wait_until_idle(qtbot, service, timeout=5_000)
         errors = []
         service.sig_error_raised.connect(errors.append)
         with qtbot.waitSignal(service.sig_model_changed, timeout=TIMEOUT):
@@ -124,7 +124,7 @@ def test_only_the_worker_thread_changes_the_state(qtbot, make_service):
     with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT) as blocker:
         service.stop()
     assert blocker.args[0].reason == "stopped"
-    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    wait_until_idle(qtbot, service)
     service.stop()  # after the run: nothing to stop
     service.pause()
     with qtbot.waitSignal(service.sig_model_changed, timeout=TIMEOUT):
@@ -143,7 +143,7 @@ def test_a_stop_before_training_starts_stops_it_and_one_after_it_ended_does_noth
     with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT) as blocker:
         service.train()
     assert blocker.args[0].reason == "completed"
-    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    wait_until_idle(qtbot, service)
     with qtbot.waitSignal(service.sig_training_finished, timeout=TIMEOUT) as blocker:
         service.train()
         service.stop()  # queued behind the job: it stops that job before its second batch
@@ -170,7 +170,7 @@ def test_errors_name_their_job_kind_and_id(qtbot, make_service, tmp_path):
     with qtbot.waitSignal(service.sig_error_raised, timeout=TIMEOUT) as blocker:
         job = service.train()
     assert (blocker.args[0].kind, blocker.args[0].job_id) == (p.JobKind.TRAIN, job)
-    qtbot.waitUntil(lambda: service.state == p.IDLE, timeout=TIMEOUT)
+    wait_until_idle(qtbot, service)
 
     with qtbot.waitSignal(service.sig_error_raised, timeout=TIMEOUT) as blocker:
         job = service.replay(tmp_path / "no-such-run", 0, np.zeros((1, 28, 28, 1)))
