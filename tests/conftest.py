@@ -58,6 +58,12 @@ def _monkey_seed() -> int:
     return int(seed)
 
 
+def pytest_configure(config):
+    """Choose the random-interaction seed before any test process starts: the parallel test processes
+    (pytest-xdist) inherit it, so every one of them and the header agree on it."""
+    _monkey_seed()
+
+
 def pytest_report_header(config):
     return f"random-interaction seed: {_monkey_seed()} (replay with CNNVIZ_MONKEY_SEED={_monkey_seed()})"
 

@@ -17,6 +17,7 @@ from cnnviz.service.model_service import ModelService
 from cnnviz.ui.export import ExportError, render_widget
 from cnnviz.ui.main_window import MainWindow
 from tests.ui.person import build_discarding_weights, choose, type_value, wheel
+from tests.x_server import x_display_number
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30_000
@@ -346,7 +347,8 @@ def test_the_window_opens_on_a_real_x_server(tmp_path):
     environment = {key: value for key, value in __import__("os").environ.items() if key != "QT_QPA_PLATFORM"}
     environment["CNNVIZ_HOME"] = str(tmp_path)
     result = subprocess.run(
-        ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, str(ROOT / "main.py"),
+        ["xvfb-run", "-a", "-n", str(x_display_number()), "-s", "-screen 0 1600x1000x24", sys.executable,
+         str(ROOT / "main.py"),
          "--screenshot", str(target), "--settings", str(tmp_path / "settings.ini")],
         capture_output=True, text=True, timeout=180, cwd=ROOT, env=environment)
     assert result.returncode == 0, result.stderr[-2000:]

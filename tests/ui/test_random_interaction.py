@@ -21,6 +21,7 @@ from cnnviz.service import payloads as p
 from cnnviz.service.model_service import ModelService
 from cnnviz.ui.main_window import MainWindow
 from tests.ui.monkey import Monkey
+from tests.x_server import x_display_number
 
 ROOT = Path(__file__).resolve().parents[2]
 NUM_EVENTS = int(os.environ.get("CNNVIZ_MONKEY_EVENTS", "2000"))
@@ -73,8 +74,9 @@ def test_the_random_person_on_a_real_x_server(tmp_path, monkey_seed):
     environment = {**os.environ, "QT_QPA_PLATFORM": "xcb", "CNNVIZ_MONKEY_SEED": str(monkey_seed),
                    "CNNVIZ_HOME": str(tmp_path / "home")}
     result = subprocess.run(
-        ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24", sys.executable, "-m", "pytest", "-q", "-p",
-         "no:cacheprovider", f"{Path(__file__)}::test_a_random_person_cannot_break_the_window"],
+        ["xvfb-run", "-a", "-n", str(x_display_number()), "-s", "-screen 0 1920x1080x24", sys.executable, "-m",
+         "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+         f"{Path(__file__)}::test_a_random_person_cannot_break_the_window"],
         capture_output=True, text=True, timeout=1500, cwd=ROOT, env=environment)
     assert result.returncode == 0, (f"seed {monkey_seed} on xcb:\n" + result.stdout[-4000:]
                                     + result.stderr[-2000:])
