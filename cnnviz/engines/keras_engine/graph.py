@@ -14,6 +14,7 @@ inside a ``tf.GradientTape`` if the caller holds one, and returns every step's o
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,8 +200,10 @@ def call_step(step: GraphStep, values: dict, training: bool):
     return step.layer(*args, **kwargs)
 
 
-def run_graph(graph: FlatGraph, images, training: bool, until: int | None = None) -> tuple[list, dict]:
-    """Call the steps ``[0, until)`` on ``images``.
+def run_graph(graph: FlatGraph, images, training: bool, until: int | None = None,
+              wrap: Callable | None = None) -> tuple[list, dict]:
+    """Call the steps ``[0, until)`` on ``images``; ``wrap(step, output)``, when given, replaces each
+    step's output before later steps use it (guided backpropagation's gradient rule, :mod:`.guided`).
 
     Returns
     -------
@@ -213,6 +216,8 @@ def run_graph(graph: FlatGraph, images, training: bool, until: int | None = None
     outputs = []
     for step in graph.steps[:until]:
         output = call_step(step, values, training)
+        if wrap is not None:
+            output = wrap(step, output)
         values[step.output_key] = output
         outputs.append(output)
     return outputs, values
