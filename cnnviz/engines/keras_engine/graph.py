@@ -22,6 +22,7 @@ import keras
 import tensorflow as tf
 
 from cnnviz.core.layer_graph import GraphLayer, LayerGraph, branch_labels, readable_order
+from cnnviz.engines.keras_engine.windows import layer_window
 
 SCOPE_SEPARATOR = "/"
 """Joins the names of nested models and of the layer inside them."""
@@ -187,7 +188,7 @@ def describe_graph(graph: FlatGraph) -> LayerGraph:
         trainable = sum(math.prod(variable.shape) for variable in step.layer.trainable_weights) if counted else 0
         shape = tuple(None if size is None else int(size) for size in step.node.outputs[0].shape)
         layers.append(GraphLayer(step.name, type(step.layer).__name__, shape, total, int(trainable), step.inputs,
-                                 labels[step.name]))
+                                 labels[step.name], layer_window(step.layer, len(shape))))
     return LayerGraph(tuple(layers), graph.input_name)
 
 
