@@ -21,6 +21,7 @@ import zipfile
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -96,7 +97,7 @@ class KerasEngine:
         self._inspect_fn = tf.function(self._inspect_graph, input_signature=[
             *signature, tf.TensorSpec((None,), tf.int64), tf.TensorSpec((), tf.int32)])
         self._maps_fn = tf.function(self._maps_graph, input_signature=signature)
-        self._guided_fn = None  # traced on first use
+        self._guided_fn: Any = None  # traced on first use
 
     # -- description ---------------------------------------------------------------------------
     def layer_names(self) -> list[str]:
