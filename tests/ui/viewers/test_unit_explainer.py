@@ -171,3 +171,24 @@ def test_the_field_is_outlined_on_the_maps_of_every_earlier_layer(qtbot):
     choose_with_keys(qtbot, view.layer_box(), later)
     qtbot.waitUntil(lambda: view.map_outlines().bounds() is None, timeout=TIMEOUT)
     assert view.map_outlines().count() == 0
+
+
+def test_a_foreign_graph_models_unit_is_outlined_through_its_branches(qtbot):
+    pytest.importorskip("tensorflow")
+    from cnnviz.core.graph_receptive_field import graph_receptive_fields
+    from cnnviz.engines.keras_engine import KerasEngine
+    from tests.engines.keras_engine.graph_models import small_resnet
+
+    engine = KerasEngine.from_model(small_resnet())
+    result = run_inspection(engine, np.random.default_rng(0).random((1, *engine.input_shape)).astype(np.float32))
+    graph = engine.layer_graph()
+    field = graph_receptive_fields(graph, engine.input_shape)[graph.names().index("block2_add")]
+    view = shown(qtbot, FeatureMapsView(), 1200, 720)
+    view.show_inspection(result)
+    open_unit(qtbot, view, "block2_add", 1, 2, 3)
+    # The strided branch (3×3 over block1) and the 1×1 projection joined: rows 2·2 - 3 .. 2·2 + 5 of the input.
+    assert view.receptive_field_outline() == field.bounds(2, 3, engine.input_shape[:2]) == (1, 9, 3, 11)
+    regions = field.trace.regions(2, 3)
+    choose_with_keys(qtbot, view.layer_box(), "block1_relu1")  # on the branch that feeds block2 through an Add
+    qtbot.waitUntil(lambda: view.map_outlines().bounds() is not None, timeout=TIMEOUT)
+    assert view.map_outlines().bounds() == regions["block1_relu1"]
