@@ -6,8 +6,9 @@ the class choice, the engine calls and the reductions) is timed alternately with
 in the same loop, one plain ``engine.gradients(batch, class_index=K)`` call on as many images as the
 method sends the engine at once (1; SmoothGrad's 25 noisy copies; Integrated Gradients' 64 path
 points), because the machine may be shared and noisy and only the ratio of the same run means much.
-Prints the median latency, its target, and the median ratio to the reference (the method's overhead
-beyond its one batched backward pass).
+Prints the median latency, its target, and the median ratio to the reference. The maps' own passes
+(the NumPy engine's ``logit_gradients`` and ``guided_gradients``) skip the parameters' gradients, reuse
+the last forward pass of the same input and keep BLAS to one thread, so a ratio below 1 is expected.
 
 Targets: Grad-CAM, gradient × input and guided backpropagation ≤ 20 ms; SmoothGrad (25 samples) and
 Integrated Gradients (64 steps) ≤ 250 ms.

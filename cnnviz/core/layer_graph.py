@@ -31,6 +31,31 @@ KERNEL_PART_SEPARATOR = ":"
 
 
 @dataclass(frozen=True)
+class LayerWindow:
+    """How a layer's output units map onto its input's, for receptive fields
+    (:mod:`cnnviz.core.graph_receptive_field`); each pair is ``(rows, columns)``.
+
+    ``kind`` is ``"window"`` (a convolution or pooling: ``kernel`` — dilation included —, ``strides``,
+    ``padding`` ``"valid"`` or ``"same"``, and ``pad`` extra rows/columns before the data: a
+    ``ZeroPadding2D``, negative for a ``Cropping2D``), ``"pointwise"`` (each unit sees the same place of
+    each input: activations, batch normalization, dropout, merges) or ``"whole"`` (every unit sees the
+    whole input: flatten, dense, global pooling).
+    """
+
+    kind: str
+    kernel: tuple[int, int] = (1, 1)
+    strides: tuple[int, int] = (1, 1)
+    padding: str = "valid"
+    pad: tuple[int, int] = (0, 0)
+    dilation: tuple[int, int] = (1, 1)
+    """Gaps between a dilated kernel's taps (``kernel`` already counts them)."""
+
+
+POINTWISE = LayerWindow("pointwise")
+WHOLE = LayerWindow("whole")
+
+
+@dataclass(frozen=True)
 class GraphLayer:
     """One layer of a :class:`LayerGraph`; ``output_shape`` includes the batch axis as ``None``."""
 
@@ -41,6 +66,8 @@ class GraphLayer:
     num_trainable: int
     inputs: tuple[str, ...]
     branch: str = ""
+    window: LayerWindow | None = None
+    """How its units map onto its input's; None: not known (no receptive field from here on)."""
 
     def description(self) -> str:
         """Several lines for a tooltip: class, shape, parameters, inputs and branch."""
@@ -108,9 +135,21 @@ def config_graph(config: ModelConfig, input_name: str = "input") -> LayerGraph:
         count = layer_parameter_count(spec, shape)
         trainable = layer_trainable_parameter_count(spec, shape)
         shape = layer_output_shape(spec, shape)
-        layers.append(GraphLayer(name, spec.label, (None, *shape), count, trainable, (previous,)))
+        window = config_window(spec, len(shape))
+        layers.append(GraphLayer(name, spec.label, (None, *shape), count, trainable, (previous,), window=window))
         previous = name
     return LayerGraph(tuple(layers), input_name)
+
+
+def config_window(spec, output_rank: int) -> LayerWindow:
+    """The :class:`LayerWindow` of a configuration's layer whose output has ``output_rank`` axes (no batch)."""
+    if spec.kind == "conv2d":
+        return LayerWindow("window", tuple(spec.kernel_size), tuple(spec.strides), spec.padding)
+    if spec.kind in ("max_pooling2d", "average_pooling2d"):
+        return LayerWindow("window", tuple(spec.pool_size), tuple(spec.strides or spec.pool_size))
+    if output_rank != 3 or spec.kind == "spectral_pooling2d":
+        return WHOLE
+    return POINTWISE
 
 
 def readable_order(names: Sequence[str], inputs: Sequence[Sequence[str]],

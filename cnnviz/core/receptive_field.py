@@ -21,6 +21,7 @@ global pooling and spectral pooling (a global transform) see the whole input.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cnnviz.core.config import ModelConfig
 from cnnviz.core.config.layers import AveragePooling2D, Conv2D, MaxPooling2D
@@ -41,12 +42,18 @@ class ReceptiveField:
     whole_input: bool = False
     geometry: tuple[tuple[tuple[int, int, int, int], ...], ...] = ((), ())
     """Per axis, each window layer so far as ``(kernel, stride, pad before, input length)``."""
+    trace: Any = None
+    """For a layer of a graph, its :class:`~cnnviz.core.graph_receptive_field.FieldTrace` (which
+    :meth:`bounds` then follows instead of ``geometry``)."""
 
     def bounds(self, row: int, column: int, input_size: tuple[int, int]) -> tuple[int, int, int, int]:
         """The input pixels unit ``(row, column)`` sees: ``(top, bottom, left, right)``, inclusive,
         clipped to the input of ``input_size`` ``(height, width)``."""
         if self.whole_input:
             return 0, input_size[0] - 1, 0, input_size[1] - 1
+        if self.trace is not None:
+            region = self.trace.regions(row, column).get(self.trace.input_name)
+            return region if region is not None else (0, -1, 0, -1)
         edges = []
         for axis, index in ((0, row), (1, column)):
             low, high = index, index

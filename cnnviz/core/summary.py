@@ -86,12 +86,17 @@ def format_shape(shape: tuple) -> str:
     return "(" + ", ".join("None" if size is None else str(size) for size in shape) + ")"
 
 
-def graph_summary(graph: LayerGraph) -> ModelSummary:
+def graph_summary(graph: LayerGraph, input_shape: tuple | None = None) -> ModelSummary:
     """The summary of a model described by its layer graph (a model made elsewhere, nested models
-    opened up: one row per layer, each layer's parameters counted once)."""
+    opened up: one row per layer, each layer's parameters counted once); with the model's
+    ``input_shape`` ``(height, width, channels)``, each row's receptive field through the graph's
+    branches (:mod:`cnnviz.core.graph_receptive_field`)."""
+    from cnnviz.core.graph_receptive_field import graph_receptive_fields
+
+    fields = graph_receptive_fields(graph, input_shape) if input_shape is not None else [None] * len(graph.layers)
     rows = tuple(SummaryRow(layer.name, layer.kind, layer.output_shape, layer.num_parameters,
-                            None if layer.num_trainable == layer.num_parameters else layer.num_trainable)
-                 for layer in graph.layers)
+                            None if layer.num_trainable == layer.num_parameters else layer.num_trainable, field)
+                 for layer, field in zip(graph.layers, fields))
     return ModelSummary(rows, sum(row.num_parameters for row in rows))
 
 

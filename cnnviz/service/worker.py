@@ -169,7 +169,8 @@ class Worker:
         self.source = source
         engine = self.require_engine()
         graph = describe_layers(engine)
-        summary = summarize(engine.config) if engine.config is not None else graph_summary(graph) if graph else None
+        summary = (summarize(engine.config) if engine.config is not None
+                   else graph_summary(graph, engine.input_shape) if graph else None)
         return p.ModelInfo(engine.name, tuple(engine.layer_names()), engine.config, summary, source, self.version,
                            graph, engine.input_shape)
 

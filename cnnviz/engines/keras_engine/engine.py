@@ -19,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import zipfile
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -37,6 +39,7 @@ from cnnviz.engines.base import as_batch, check_batch_size, check_labels
 from cnnviz.engines.keras_engine.acceptance import KerasModelError, check_servable, load_failure_message
 from cnnviz.engines.keras_engine.builder import build_model, chain_layers, config_from_model, make_optimizer
 from cnnviz.engines.keras_engine.graph import call_step, describe_graph, plan_graph, run_graph
+from cnnviz.engines.keras_engine.guided import guided_input_gradient
 from cnnviz.engines.keras_engine.kernels import layer_kernels, layer_parameters
 
 
@@ -94,6 +97,7 @@ class KerasEngine:
         self._inspect_fn = tf.function(self._inspect_graph, input_signature=[
             *signature, tf.TensorSpec((None,), tf.int64), tf.TensorSpec((), tf.int32)])
         self._maps_fn = tf.function(self._maps_graph, input_signature=signature)
+        self._guided_fn: Any = None  # traced on first use
 
     # -- description ---------------------------------------------------------------------------
     def layer_names(self) -> list[str]:
@@ -158,12 +162,12 @@ class KerasEngine:
             outputs.append(logits)
         return outputs, logits
 
-    def _run(self, images, training: bool):
+    def _run(self, images, training: bool, wrap=None):
         """Every layer's output and the logits, as :meth:`_chain` gives them; a model that is not a
-        chain runs step by step over its graph."""
-        if self._is_chain:
+        chain, or a pass with ``wrap`` (see :func:`.graph.run_graph`), runs step by step over its graph."""
+        if self._is_chain and wrap is None:
             return self._chain(images, training)
-        outputs, values = run_graph(self.graph, images, training, until=len(self.steps) - 1)
+        outputs, values = run_graph(self.graph, images, training, until=len(self.steps) - 1, wrap=wrap)
         last = self.steps[-1]
         if self._output_is_softmax:
             logits = tf.matmul(values[last.input_keys[0]], last.layer.kernel)
@@ -306,6 +310,17 @@ class KerasEngine:
             layers={name: frozen(gradient.numpy()) for name, gradient in zip(names, watched[1:])},
             parameters=parameters,
         )
+
+    def guided_gradients(self, images: np.ndarray, class_index: int) -> np.ndarray:
+        """Guided backpropagation of the logit of class ``class_index`` with respect to each image, shape
+        (n, h, w, c): an optional member beyond the contract (see :mod:`.guided`)."""
+        images = as_batch(images, self.input_shape)
+        class_index = require_index(class_index, self.num_classes, "class_index")
+        if self._guided_fn is None:
+            self._guided_fn = tf.function(
+                partial(guided_input_gradient, partial(self._run, training=False)),
+                input_signature=[tf.TensorSpec((None, *self.input_shape), tf.float32), tf.TensorSpec((), tf.int32)])
+        return frozen(self._guided_fn(images, tf.constant(class_index, tf.int32)).numpy())
 
     def _recent_result(self, images: np.ndarray) -> tuple | None:
         """(feature maps, probabilities) of the last inspection if it was of ``images``."""

@@ -14,6 +14,7 @@ inside a ``tf.GradientTape`` if the caller holds one, and returns every step's o
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ import keras
 import tensorflow as tf
 
 from cnnviz.core.layer_graph import GraphLayer, LayerGraph, branch_labels, readable_order
+from cnnviz.engines.keras_engine.windows import layer_window
 
 SCOPE_SEPARATOR = "/"
 """Joins the names of nested models and of the layer inside them."""
@@ -186,7 +188,7 @@ def describe_graph(graph: FlatGraph) -> LayerGraph:
         trainable = sum(math.prod(variable.shape) for variable in step.layer.trainable_weights) if counted else 0
         shape = tuple(None if size is None else int(size) for size in step.node.outputs[0].shape)
         layers.append(GraphLayer(step.name, type(step.layer).__name__, shape, total, int(trainable), step.inputs,
-                                 labels[step.name]))
+                                 labels[step.name], layer_window(step.layer, len(shape))))
     return LayerGraph(tuple(layers), graph.input_name)
 
 
@@ -199,8 +201,10 @@ def call_step(step: GraphStep, values: dict, training: bool):
     return step.layer(*args, **kwargs)
 
 
-def run_graph(graph: FlatGraph, images, training: bool, until: int | None = None) -> tuple[list, dict]:
-    """Call the steps ``[0, until)`` on ``images``.
+def run_graph(graph: FlatGraph, images, training: bool, until: int | None = None,
+              wrap: Callable | None = None) -> tuple[list, dict]:
+    """Call the steps ``[0, until)`` on ``images``; ``wrap(step, output)``, when given, replaces each
+    step's output before later steps use it (guided backpropagation's gradient rule, :mod:`.guided`).
 
     Returns
     -------
@@ -213,6 +217,8 @@ def run_graph(graph: FlatGraph, images, training: bool, until: int | None = None
     outputs = []
     for step in graph.steps[:until]:
         output = call_step(step, values, training)
+        if wrap is not None:
+            output = wrap(step, output)
         values[step.output_key] = output
         outputs.append(output)
     return outputs, values

@@ -17,7 +17,7 @@ import numpy as np
 
 from cnnviz.engines.base import Engine
 from cnnviz.science.attribution.resampling import bilinear_resize
-from cnnviz.science.attribution.result import AttributionMap, choose_class, make_result, one_image
+from cnnviz.science.attribution.result import AttributionMap, choose_class, class_gradients, make_result, one_image
 
 GRAD_CAM_LEGEND = ("Yellow to red: how much the layer's feature maps at that place, weighted by their "
                    "gradient, support the class (positive part only); uncoloured: not at all.")
@@ -78,7 +78,7 @@ def cam_batch(engine: Engine, images: np.ndarray, class_index: int, layer: str,
         At the layer's resolution.
     """
     activations = np.asarray(engine.feature_maps(images)[layer], dtype=np.float64)
-    grads = np.asarray(engine.gradients(images, class_index=class_index).layers[layer], dtype=np.float64)
+    grads = np.asarray(class_gradients(engine, images, class_index).layers[layer], dtype=np.float64)
     if plus_plus:
         squared = grads ** 2
         denominator = 2.0 * squared + activations.sum(axis=(1, 2), keepdims=True) * grads ** 3

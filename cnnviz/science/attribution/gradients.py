@@ -16,6 +16,7 @@ from cnnviz.science.attribution.result import (
     AttributionMap,
     AttributionUnavailable,
     choose_class,
+    class_gradients,
     make_result,
     one_image,
     reduce_channels,
@@ -31,7 +32,7 @@ GUIDED_LEGEND = ("Yellow to red: guided backpropagation's magnitude (largest ove
 
 def gradient_batch(engine: Engine, images: np.ndarray, class_index: int) -> np.ndarray:
     """Each image's gradient of the class logit with respect to its input, shape (n, h, w, c)."""
-    return np.array(engine.gradients(images, class_index=class_index).input, dtype=np.float32)
+    return np.array(class_gradients(engine, images, class_index).input, dtype=np.float32)
 
 
 def gradient_x_input_batch(engine: Engine, images: np.ndarray, class_index: int) -> np.ndarray:

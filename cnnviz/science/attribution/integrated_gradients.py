@@ -23,6 +23,7 @@ from cnnviz.science.attribution.resampling import gaussian_filter
 from cnnviz.science.attribution.result import (
     AttributionMap,
     choose_class,
+    class_gradients,
     make_result,
     one_image,
     positive_number,
@@ -73,7 +74,7 @@ def integrated_gradients_batch(engine: Engine, images: np.ndarray, class_index: 
         for first in range(0, len(alphas), batch_size):
             chunk = alphas[first:first + batch_size]
             points = (start[None] + chunk[:, None, None, None] * difference[None]).astype(np.float32)
-            grads = np.asarray(engine.gradients(points, class_index=class_index).input, np.float64)
+            grads = np.asarray(class_gradients(engine, points, class_index).input, np.float64)
             total += np.tensordot(weights[first:first + batch_size], grads, axes=(0, 0))
         results.append(difference * total)
     return np.asarray(results, dtype=np.float32)
@@ -81,7 +82,7 @@ def integrated_gradients_batch(engine: Engine, images: np.ndarray, class_index: 
 
 def class_logit(engine: Engine, image: np.ndarray, class_index: int) -> float:
     """The logit of class ``class_index`` for one image (batch of one)."""
-    return float(engine.gradients(image, class_index=class_index).value)
+    return float(class_gradients(engine, image, class_index).value)
 
 
 def integrated_gradients(engine: Engine, image: np.ndarray, class_index: int | None = None, *,

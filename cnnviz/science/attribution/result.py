@@ -14,6 +14,14 @@ from cnnviz.core.results import frozen
 from cnnviz.engines.base import Engine, as_batch
 
 
+def class_gradients(engine: Engine, images: np.ndarray, class_index: int):
+    """The gradients of class ``class_index``'s logit for a batch (a
+    :class:`~cnnviz.core.results.GradientResult`): the engine's optional ``logit_gradients``, which skips
+    the parameters' gradients no map needs, where it has one, else ``engine.gradients``."""
+    fast = getattr(engine, "logit_gradients", None)
+    return fast(images, class_index) if fast is not None else engine.gradients(images, class_index=class_index)
+
+
 class AttributionUnavailable(ValueError):
     """The engine or model cannot compute the method asked for (for example guided backpropagation
     on an engine that offers no guided gradients); the message says why and what to use instead."""

@@ -32,9 +32,9 @@ class SummaryBox(QGroupBox):
     def __init__(self, parent=None):
         super().__init__("Summary", parent)
         layout = QVBoxLayout(self)
-        self.table = QTableWidget(0, 3)
+        self.table = QTableWidget(0, 4)
         """One row per layer."""
-        self.table.setHorizontalHeaderLabels(["Layer (type)", "Output shape", "Param #"])
+        self.table.setHorizontalHeaderLabels(["Layer (type)", "Output shape", "Param #", "Receptive field"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.NoSelection)
@@ -42,8 +42,13 @@ class SummaryBox(QGroupBox):
         header.setSectionResizeMode(0, QHeaderView.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeToContents)
+        self.table.horizontalHeaderItem(3).setToolTip(
+            "Input pixels one unit sees (through every branch; a merge sees the union of its inputs') and the "
+            "step between neighbouring units' fields (jump)")
         self.table.setMinimumHeight(170)
-        self.table.setToolTip("Each layer's output shape and parameter count, as Keras reports them")
+        self.table.setToolTip("Each layer's output shape and parameter count, as Keras reports them, and what one "
+                              "unit of it sees of the input")
         self.total_label = QLabel()
         """The total parameter count, or why there is no summary."""
         layout.addWidget(self.table)
@@ -63,7 +68,8 @@ class SummaryBox(QGroupBox):
         that training leaves alone."""
         self.table.setRowCount(len(summary.rows))
         for row, line in enumerate(summary.rows):
-            cells = (f"{line.name} ({line.label})", format_shape(line.output_shape), f"{line.num_parameters:,}")
+            field = line.receptive_field.describe() if line.receptive_field is not None else "—"
+            cells = (f"{line.name} ({line.label})", format_shape(line.output_shape), f"{line.num_parameters:,}", field)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column == 2:

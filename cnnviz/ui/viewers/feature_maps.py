@@ -11,7 +11,9 @@ colour scale; the output layer's units are named after the classes. So every lay
 model can be looked at.
 
 A click on a pixel of the enlarged map (or on a dense unit) selects that unit: its receptive field
-is outlined on the input image and the panel under it (:mod:`~cnnviz.ui.viewers.unit_explainer`)
+is outlined on the input image — and, while an earlier layer is chosen, the region of that layer the
+unit reads is outlined on each of its maps (:mod:`~cnnviz.ui.viewers.field_outline`, through a graph's
+branches too) — and the panel under it (:mod:`~cnnviz.ui.viewers.unit_explainer`)
 shows the numbers that made it (:mod:`cnnviz.science.unit_arithmetic`, plain NumPy on one unit of
 the arrays the inspection already holds, so it runs here on the interface thread).
 
@@ -28,10 +30,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
-from cnnviz.core.receptive_field import receptive_fields
 from cnnviz.science.unit_arithmetic import explain_unit
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.viewers.colour_maps import COLORMAP_LABELS, COLORMAP_NAMES, is_diverging
+from cnnviz.ui.viewers.field_outline import FieldOutlines, input_name, unit_regions
 from cnnviz.ui.viewers.filter_grid import FilterGrid
 from cnnviz.ui.viewers.grid_view import GridView, describe_layer_items
 from cnnviz.ui.viewers.unit_explainer import UnitExplainer
@@ -90,6 +92,10 @@ class FeatureMapsView(GridView):
         self._stack.addWidget(self._units)
         # The unit explainers: under the enlarged map, and under a chosen dense unit's bar chart.
         self._unit: tuple[int, ...] | None = None
+        # The last unit clicked and the regions it depends on: outlined on the input, and on the maps
+        # of an earlier layer while one is shown.
+        self._traced: tuple[str, dict] | None = None
+        self._outlines = FieldOutlines()
         self._map_explainer, self._unit_explainer = UnitExplainer(), UnitExplainer()
         enlarged = self._grid.enlarged_map()
         enlarged.add_below(self._map_explainer)
@@ -112,6 +118,7 @@ class FeatureMapsView(GridView):
             self._show_hint(NO_MAPS_HINT)
             return
         if layers != self._layers:
+            self._traced = None
             self._populate_layers(layers)
         self._set_controls_enabled(True)
         self._render()
@@ -119,8 +126,12 @@ class FeatureMapsView(GridView):
 
     def select_unit(self, index: tuple[int, ...] | None) -> None:
         """Explain unit ``index`` of the layer shown: ``(row, col, channel)`` of a map, ``(unit,)`` of a
-        vector layer; None clears the explanation and the receptive field's outline."""
+        vector layer; None clears the explanation and the receptive field's outlines. The outlines of
+        the last unit chosen stay while another layer is shown: on the input, and on the maps of a
+        layer the unit depends on (the region of it the unit reads)."""
         self._unit = index
+        if index is None:
+            self._traced = None
         self._explain_unit()
 
     def selected_unit(self) -> tuple[int, ...] | None:
@@ -244,13 +255,12 @@ class FeatureMapsView(GridView):
     def _explain_unit(self) -> None:
         """Explain the selected unit of the current result and outline its receptive field."""
         result, layer, index = self._result, self._layer_combo.currentData(), self._unit
-        reference = self._grid.graphics_widget().reference
         shape = None if result is None or layer is None else np.shape(result.feature_maps.get(layer))
         if index is None or shape is None or len(index) != len(shape) - 1 or any(
                 not 0 <= i < n for i, n in zip(index, shape[1:])):
             self._unit = None
             self._grid.enlarged_map().mark_pixel(None)
-            reference.set_outline(None)
+            self._outline_traced()
             self._map_explainer.show_arithmetic(None)
             self._unit_explainer.show_arithmetic(None)
             return
@@ -261,16 +271,24 @@ class FeatureMapsView(GridView):
         explainer.show_arithmetic(arithmetic, f"{layer} — {where}: {value:.6g}")
         if len(index) == 3:
             self._grid.enlarged_map().mark_pixel(index[:2])
-        bounds = None
-        if result.config is not None and layer in result.config.layer_names():
-            field = receptive_fields(result.config)[result.config.layer_names().index(layer)]
-            bounds = field.bounds(index[0], index[1], result.image.shape[1:3]) if len(index) == 3 else \
-                field.bounds(0, 0, result.image.shape[1:3])
-        reference.set_outline(bounds)
+        self._traced = (layer, unit_regions(result, layer, index))
+        self._outline_traced()
+
+    def _outline_traced(self) -> None:
+        """Outline the traced unit's field on the input, and on the maps shown if it depends on them."""
+        result, layer = self._result, self._layer_combo.currentData()
+        regions = self._traced[1] if self._traced is not None and result is not None else {}
+        self._grid.graphics_widget().reference.set_outline(regions.get(input_name(result)) if regions else None)
+        earlier = self._traced is not None and layer != self._traced[0] and not self.is_showing_units()
+        self._outlines.show(self._grid.image_items(), regions.get(layer) if earlier else None)
 
     def receptive_field_outline(self) -> tuple[int, int, int, int] | None:
         """The input pixels outlined as the selected unit's receptive field ``(top, bottom, left, right)``."""
         return self._grid.graphics_widget().reference.outline()
+
+    def map_outlines(self) -> FieldOutlines:
+        """The traced unit's region outlined on the maps of an earlier layer."""
+        return self._outlines
 
     def _on_layer_changed(self, _index: int) -> None:
         self._unit = None
@@ -280,4 +298,5 @@ class FeatureMapsView(GridView):
 
     def _on_display_changed(self, *_args) -> None:
         self._render()
+        self._outline_traced()
         self._clear_readouts()

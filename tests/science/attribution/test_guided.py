@@ -91,3 +91,22 @@ def test_an_engine_without_guided_gradients_is_refused_clearly():
         attribution.guided_backprop(WithoutGuided(engine), random_images(1, engine.input_shape))
     result = attribution.guided_backprop(engine, random_images(1, engine.input_shape))
     assert result.map.shape == (9, 8) and (result.map >= 0).all()
+
+
+def test_logit_gradients_equal_the_contracts_gradients_without_the_parameters():
+    """The attribution's faster pass (no parameter gradients, the last forward pass reused) gives the
+    contract's numbers, for a batch after an inspection of another image and after a weight change."""
+    engine = create_engine("numpy", tiny_config(), seed=3)
+    images = random_images(3, engine.input_shape, seed=3) - 0.3
+    engine.feature_maps(images[:1])  # a forward pass of other images, which must not be reused
+    for _ in range(2):
+        fast = engine.logit_gradients(images, 4)
+        full = engine.gradients(images, class_index=4)
+        assert fast.parameters == {} and fast.target == full.target
+        assert fast.value == pytest.approx(full.value, rel=1e-6)
+        np.testing.assert_allclose(fast.input, full.input, rtol=1e-5, atol=1e-7)
+        for name in engine.layer_names():
+            np.testing.assert_allclose(fast.layers[name], full.layers[name], rtol=1e-5, atol=1e-7)
+        weights = engine.get_weights()
+        weights["dense"]["kernel"] = weights["dense"]["kernel"] * -1.5
+        engine.set_weights(weights)

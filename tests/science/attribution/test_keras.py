@@ -83,12 +83,13 @@ def test_integrated_gradients_are_complete_on_keras(engines, images, baseline):
     assert abs(result.channels.sum() - expected) < 0.01 * abs(expected)
 
 
-def test_guided_backprop_on_keras_says_it_is_unavailable(engines, images):
-    keras_engine = engines[1]
-    if hasattr(keras_engine, "guided_gradients"):
-        pytest.skip("the Keras engine has guided gradients now")
-    with pytest.raises(attribution.AttributionUnavailable, match="Open the model in the NumPy engine"):
-        attribution.guided_backprop(keras_engine, images[:1])
+def test_guided_backprop_equal_between_engines(engines, images):
+    numpy_engine, keras_engine = engines
+    first = attribution.guided_backprop(numpy_engine, images[:1], 4)
+    second = attribution.guided_backprop(keras_engine, images[:1], 4)
+    scale = first.map.max()
+    assert scale > 0
+    np.testing.assert_allclose(first.map, second.map, atol=1e-4 * scale)
 
 
 @pytest.mark.parametrize("source, target", [((26, 26), (28, 28)), ((3, 5), (12, 10)), ((7, 7), (28, 28))])

@@ -9,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from cnnviz.core.config import Conv2D, Dense, Flatten, MaxPooling2D, ModelConfig
+from cnnviz.science import attribution
 from cnnviz.science.attribution import cascading_randomization
 from tests.ui.explain.conftest import TIMEOUT, engine_of, open_explain_tab
 from tests.ui.person import choose
@@ -89,17 +90,21 @@ def test_a_check_cancelled_before_its_first_step_stops_and_says_so(qtbot, window
     assert sanity.sanity_run_button.isEnabled() and not sanity.cancel_button.isEnabled()
 
 
-def test_guided_backprop_on_a_keras_model_says_it_is_unavailable(qtbot, window):
+def test_guided_backprop_on_a_keras_model_shows_the_engines_map(qtbot, window):
     gc.collect()  # what earlier tests left goes now, not while TensorFlow starts on the worker
     build(qtbot, window, tiny_colour_config(), engine="keras")
     open_explain_tab(qtbot, window)
     panel = window.explain_panel
     with qtbot.waitSignal(window.explain.sig_attribution_shown, timeout=TIMEOUT,
-                          check_params_cb=lambda result: result.method == "guided-backprop"):
+                          check_params_cb=lambda result: result.method == "guided-backprop") as blocker:
         choose(qtbot, panel.form.method_combo, "Guided backpropagation")
     settle(qtbot)
-    assert panel.status_label.text().startswith("Not available:")
-    assert "guided" in panel.status_label.text().lower() and panel.shown_map() is None
+    assert not panel.status_label.text().startswith("Not available:")
+    result = blocker.args[0]
+    shown = panel.shown_map()
+    assert shown is not None and shown.shape == (12, 10) and shown.max() > 0
+    expected = attribution.guided_backprop(engine_of(window), result.image, result.attribution.class_index)
+    np.testing.assert_allclose(result.attribution.map, expected.map, rtol=1e-4, atol=1e-6)
     assert getattr(window, "error_dialog", None) is None
 
 

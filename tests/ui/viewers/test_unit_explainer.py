@@ -16,7 +16,7 @@ from cnnviz.science.unit_arithmetic import FOREIGN
 from cnnviz.service.inspection import run_inspection
 from cnnviz.ui.viewers.feature_maps import FeatureMapsView
 from tests.ui.settle import settle
-from tests.ui.viewers.helpers import TIMEOUT, click, shown
+from tests.ui.viewers.helpers import TIMEOUT, choose_with_keys, click, shown
 
 
 def inspection(config, seed=0):
@@ -104,7 +104,7 @@ def test_changing_layer_or_closing_the_map_clears_the_explanation(qtbot):
     assert view.map_explainer().arithmetic() is None
 
 
-def test_a_foreign_model_says_it_cannot_explain_instead_of_guessing(qtbot):
+def test_a_foreign_model_says_it_cannot_explain_instead_of_guessing_but_outlines_the_field(qtbot):
     result = dataclasses.replace(inspection(reference_config()), config=None)
     view = shown(qtbot, FeatureMapsView(), 1200, 720)
     view.show_inspection(result)
@@ -112,7 +112,8 @@ def test_a_foreign_model_says_it_cannot_explain_instead_of_guessing(qtbot):
     assert view.map_explainer().formula_text() == FOREIGN
     assert view.map_explainer().scalars_text() == ""
     assert not view.map_explainer().table("patch").isVisible()
-    assert view.receptive_field_outline() is None
+    # The field still comes from the layer graph the engine describes.
+    assert view.receptive_field_outline() == receptive_fields(reference_config())[0].bounds(2, 3, (28, 28))
 
 
 def test_a_colour_model_shows_each_input_channel(qtbot):
@@ -147,3 +148,47 @@ def test_a_new_input_explains_the_same_unit_again(qtbot):
     expected = float(second.feature_maps["conv2d"][0, 10, 11, 6])
     assert expected != pytest.approx(float(first.feature_maps["conv2d"][0, 10, 11, 6]))
     assert scalar(view.map_explainer().scalars_text(), "activation") == pytest.approx(expected, rel=1e-4, abs=1e-6)
+
+
+def test_the_field_is_outlined_on_the_maps_of_every_earlier_layer(qtbot):
+    config = deep_config()
+    result = inspection(config)
+    view = shown(qtbot, FeatureMapsView(), 1200, 720)
+    view.show_inspection(result)
+    open_unit(qtbot, view, "conv2d_1", 2, 3, 5)
+    field = receptive_fields(config)[config.layer_names().index("conv2d_1")]
+    assert view.receptive_field_outline() == field.bounds(3, 5, config.input_shape[:2])
+    assert view.map_outlines().bounds() is None  # not on the unit's own layer
+    # conv2d_1: 3×3, stride 2, 'same' over the 14×14 pooled maps (pads 0 before): unit (3, 5) reads rows
+    # 6..8 and columns 10..12 of average_pooling2d, which read rows 12..17 and columns 20..25 of conv2d.
+    for layer, expected in (("average_pooling2d", (6, 8, 10, 12)), ("conv2d", (12, 17, 20, 25))):
+        choose_with_keys(qtbot, view.layer_box(), layer)
+        qtbot.waitUntil(lambda: view.map_outlines().bounds() is not None, timeout=TIMEOUT)
+        assert view.map_outlines().bounds() == expected
+        assert view.map_outlines().count() == len(view.grid().image_items()) > 0
+        assert view.receptive_field_outline() == field.bounds(3, 5, config.input_shape[:2])
+    later = config.layer_names()[config.layer_names().index("conv2d_1") + 1]
+    choose_with_keys(qtbot, view.layer_box(), later)
+    qtbot.waitUntil(lambda: view.map_outlines().bounds() is None, timeout=TIMEOUT)
+    assert view.map_outlines().count() == 0
+
+
+def test_a_foreign_graph_models_unit_is_outlined_through_its_branches(qtbot):
+    pytest.importorskip("tensorflow")
+    from cnnviz.core.graph_receptive_field import graph_receptive_fields
+    from cnnviz.engines.keras_engine import KerasEngine
+    from tests.engines.keras_engine.graph_models import small_resnet
+
+    engine = KerasEngine.from_model(small_resnet())
+    result = run_inspection(engine, np.random.default_rng(0).random((1, *engine.input_shape)).astype(np.float32))
+    graph = engine.layer_graph()
+    field = graph_receptive_fields(graph, engine.input_shape)[graph.names().index("block2_add")]
+    view = shown(qtbot, FeatureMapsView(), 1200, 720)
+    view.show_inspection(result)
+    open_unit(qtbot, view, "block2_add", 1, 2, 3)
+    # The strided branch (3×3 over block1) and the 1×1 projection joined: rows 2·2 - 3 .. 2·2 + 5 of the input.
+    assert view.receptive_field_outline() == field.bounds(2, 3, engine.input_shape[:2]) == (1, 9, 3, 11)
+    regions = field.trace.regions(2, 3)
+    choose_with_keys(qtbot, view.layer_box(), "block1_relu1")  # on the branch that feeds block2 through an Add
+    qtbot.waitUntil(lambda: view.map_outlines().bounds() is not None, timeout=TIMEOUT)
+    assert view.map_outlines().bounds() == regions["block1_relu1"]
