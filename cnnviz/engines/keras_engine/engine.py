@@ -94,6 +94,7 @@ class KerasEngine:
         self._inspect_fn = tf.function(self._inspect_graph, input_signature=[
             *signature, tf.TensorSpec((None,), tf.int64), tf.TensorSpec((), tf.int32)])
         self._maps_fn = tf.function(self._maps_graph, input_signature=signature)
+        self._unit_fns: dict[int, object] = {}
 
     # -- description ---------------------------------------------------------------------------
     def layer_names(self) -> list[str]:
@@ -306,6 +307,31 @@ class KerasEngine:
             layers={name: frozen(gradient.numpy()) for name, gradient in zip(names, watched[1:])},
             parameters=parameters,
         )
+
+    def unit_gradients(self, images: np.ndarray, layer: str,
+                       direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A layer's output (the logits for the output layer) and the gradient of
+        ``sum(direction * output)`` with respect to the input; an optional member beyond the contract,
+        as in the NumPy engine."""
+        images = as_batch(images, self.input_shape)
+        names = self.layer_names()
+        if layer not in names:
+            raise ValueError(f"This model has no layer {layer!r}; its layers are {', '.join(names)}.")
+        index = names.index(layer)
+        function = self._unit_fns.get(index)
+        if function is None:
+            function = self._unit_fns[index] = tf.function(lambda batch, weights: self._unit_graph(
+                batch, weights, index))
+        output, gradient = function(tf.constant(images), tf.constant(np.asarray(direction, np.float32)))
+        return frozen(output.numpy()), frozen(gradient.numpy())
+
+    def _unit_graph(self, images, direction, index: int):
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            outputs, logits = self._run(images, training=False)
+            output = logits if index == len(outputs) - 1 else outputs[index]
+            target = tf.reduce_sum(output * direction)
+        return output, tape.gradient(target, images, unconnected_gradients=tf.UnconnectedGradients.ZERO)
 
     def _recent_result(self, images: np.ndarray) -> tuple | None:
         """(feature maps, probabilities) of the last inspection if it was of ``images``."""
