@@ -20,10 +20,13 @@ def test_top_images_equal_a_brute_force_search(engine, images):
     maps = engine.feature_maps(images)["conv2d"]
     peaks = maps.max(axis=(1, 2))  # (images, filters)
     for unit in range(28):
-        expected = np.argsort(-peaks[:, unit], kind="stable")[:5]
-        np.testing.assert_array_equal(result.indices[unit], expected)
-        np.testing.assert_allclose(result.activations[unit], peaks[expected, unit], rtol=1e-5)
-        for rank, index in enumerate(expected):
+        # Several images can reach a filter's best value exactly (its optimal patch), and batches of other
+        # sizes round differently: so the values are compared, and each image's own peak.
+        expected = np.sort(peaks[:, unit])[::-1][:5]
+        np.testing.assert_allclose(result.activations[unit], expected, rtol=1e-5)
+        np.testing.assert_allclose(peaks[result.indices[unit], unit], expected, rtol=1e-5)
+        assert len(set(result.indices[unit])) == 5
+        for rank, index in enumerate(result.indices[unit]):
             row, column = result.positions[unit, rank]
             assert maps[index, row, column, unit] == pytest.approx(result.activations[unit, rank], rel=1e-5)
     np.testing.assert_array_equal(result.images[3, 2], images[result.indices[3, 2]])
