@@ -89,7 +89,8 @@ def visualize(worker: Worker, request: FeatureVisRequest) -> None:
             elif time.perf_counter() - last >= PROGRESS_INTERVAL or event.step == event.num_steps:
                 last = time.perf_counter()
                 signals.sig_visualization_progress.emit(FeatureVisProgress(
-                    request.job_id, event.step, event.num_steps, event.images, event.values))
+                    request.job_id, event.step, event.num_steps, event.images, event.values,
+                    spectra_of(event.images)))
     except ValueError as error:
         signals.sig_visualization_finished.emit(FeatureVisAnswer(request.job_id, worker.version, None, None,
                                                                  message=str(error)))

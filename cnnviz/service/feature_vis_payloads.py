@@ -30,13 +30,15 @@ class FeatureVisRequest:
 
 @dataclass(frozen=True)
 class FeatureVisProgress:
-    """A step of a visualization: the images so far ``(n, h, w, c)`` and each unit's objective."""
+    """A step of a visualization: the images so far ``(n, h, w, c)``, their spectra ``(n, h, w)`` (as in
+    :class:`FeatureVisAnswer`) and each unit's objective."""
 
     job_id: int
     step: int
     num_steps: int
     images: np.ndarray
     values: np.ndarray
+    spectra: np.ndarray
 
 
 @dataclass(frozen=True)
