@@ -137,8 +137,10 @@ def _command_top(args: argparse.Namespace) -> int:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, metavar="RUN_DIR_OR_FILE",
                         help="a run folder from cnnviz train, or a .npz / .keras model file")
-    parser.add_argument("--layer", required=True, metavar="L", help="the layer (a convolution, pooling or dense layer)")
-    parser.add_argument("--filters", metavar="A-B", help="the filters (units, classes): 3, 0-7 or 1,4,9-12 (default all)")
+    parser.add_argument("--layer", required=True, metavar="L",
+                        help="the layer (a convolution, pooling or dense layer)")
+    parser.add_argument("--filters", metavar="A-B",
+                        help="the filters (units, classes): 3, 0-7 or 1,4,9-12 (default all)")
     parser.add_argument("--out", required=True, metavar="DIR", help="the folder to write into (new or empty)")
     parser.add_argument("--overwrite", action="store_true", help="write into a folder that already holds files")
 

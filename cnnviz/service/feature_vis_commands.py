@@ -48,9 +48,10 @@ class FeatureVisCommands(QObject):
         self._next_id = next_id
         self._worker = worker
 
-    def visualize(self, layer: str, units: Iterable[int], settings: Settings = Settings()) -> int:
-        """Visualize ``units`` of ``layer``; returns the job's id."""
-        request = FeatureVisRequest(self._next_id(), str(layer), tuple(int(unit) for unit in units), settings)
+    def visualize(self, layer: str, units: Iterable[int], settings: Settings | None = None) -> int:
+        """Visualize ``units`` of ``layer`` (default settings when None); returns the job's id."""
+        request = FeatureVisRequest(self._next_id(), str(layer), tuple(int(unit) for unit in units),
+                                    Settings() if settings is None else settings)
         self._commands.put(request)
         return request.job_id
 

@@ -30,7 +30,6 @@ from cnnviz.core.training_data import prepare_training_data
 from cnnviz.engines.base import Engine
 from cnnviz.service import payloads as p
 from cnnviz.service.attribution_commands import AttributionCommands
-from cnnviz.service.feature_vis_commands import FeatureVisCommands
 from cnnviz.service.commands import (
     BuildRequest,
     Command,
@@ -52,6 +51,7 @@ from cnnviz.service.commands import (
     Stop,
     TrainRequest,
 )
+from cnnviz.service.feature_vis_commands import FeatureVisCommands
 from cnnviz.service.latest_request import LatestRequest
 from cnnviz.service.worker import DataProvider, EngineFactory, Loader, Worker, WorkerOptions
 

@@ -26,7 +26,6 @@ from cnnviz.engines.base import Engine
 from cnnviz.service import attribution_jobs, feature_vis_jobs, jobs, training_jobs
 from cnnviz.service import payloads as p
 from cnnviz.service.attribution_payloads import AttributionRequest, SanityRequest
-from cnnviz.service.feature_vis_payloads import FeatureVisRequest, TopImagesRequest
 from cnnviz.service.commands import (
     BuildRequest,
     Command,
@@ -48,6 +47,7 @@ from cnnviz.service.commands import (
     Stop,
     TrainRequest,
 )
+from cnnviz.service.feature_vis_payloads import FeatureVisRequest, TopImagesRequest
 from cnnviz.service.latest_request import LatestRequest
 
 if TYPE_CHECKING:

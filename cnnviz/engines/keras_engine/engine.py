@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -94,7 +95,7 @@ class KerasEngine:
         self._inspect_fn = tf.function(self._inspect_graph, input_signature=[
             *signature, tf.TensorSpec((None,), tf.int64), tf.TensorSpec((), tf.int32)])
         self._maps_fn = tf.function(self._maps_graph, input_signature=signature)
-        self._unit_fns: dict[int, object] = {}
+        self._unit_fns: dict[int, Callable] = {}
 
     # -- description ---------------------------------------------------------------------------
     def layer_names(self) -> list[str]:

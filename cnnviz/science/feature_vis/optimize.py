@@ -7,9 +7,10 @@ a filter's mean over hundreds of positions and a logit differ by orders of magni
 the regularizers' weights are meant in one unit); the regularizers' gradients are added (L2 decay
 towards the middle of the range, total variation); the parameterization takes it to its parameters
 and Adam climbs one step. An image whose unit is inactive everywhere (a ReLU's zero gradient) is
-drawn afresh during the first quarter of the steps. Every ``blur_every`` steps the image is blurred (Yosinski et al. 2015). Image ``i`` of
-the batch maximizes unit ``units[i]``; the images are independent (the objective is a sum of one term
-per image), so a whole layer is visualized in one batch.
+drawn afresh during the first quarter of the steps. Every ``blur_every`` steps the image is blurred
+(Yosinski et al. 2015). Image ``i`` of the batch maximizes unit ``units[i]``; the images are
+independent (the objective is a sum of one term per image), so a whole layer is visualized in one
+batch.
 
 :func:`visualize_steps` is a generator of :class:`Progress` (the caller shows the image evolving or
 stops between steps); :func:`visualize` runs it to the end and returns a :class:`FeatureVisResult`.
@@ -221,9 +222,8 @@ def visualize_steps(engine: Engine, layer: str, units, settings: Settings = Sett
 def visualize(engine: Engine, layer: str, units, settings: Settings = Settings(),
               value_range: tuple[float, float] = (0.0, 1.0)) -> FeatureVisResult:
     """:func:`visualize_steps` run to the end."""
-    result = None
-    for result in visualize_steps(engine, layer, units, settings, value_range):
-        pass
+    events = list(visualize_steps(engine, layer, units, settings, value_range))
+    result = events[-1]
     assert isinstance(result, FeatureVisResult)
     return result
 

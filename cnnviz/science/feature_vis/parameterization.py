@@ -151,7 +151,9 @@ class FourierImage:
         if self.bounded:
             if self._logistic is None:
                 self.image()
-            spatial *= self._logistic * (1 - self._logistic)
+            logistic = self._logistic
+            assert logistic is not None  # set by image()
+            spatial *= logistic * (1 - logistic)
         spectrum = np.fft.rfft2(spatial, axes=(1, 2), norm="ortho") * self.weights * self.scale
         return np.stack([spectrum.real, spectrum.imag])
 

@@ -154,8 +154,6 @@ def _result(engine: Engine, images: np.ndarray, layer: str, values: np.ndarray, 
 
 def top_images(engine: Engine, images: np.ndarray, layer: str, count: int = 9) -> TopImages:
     """:func:`top_images_steps` run to the end."""
-    result = None
-    for result in top_images_steps(engine, images, layer, count):
-        pass
+    *_, result = top_images_steps(engine, images, layer, count)
     assert isinstance(result, TopImages)
     return result

@@ -57,7 +57,8 @@ class FeatureVisForm(QWidget):
         self.jitter_spin = _spin(0, 16, DEFAULTS.jitter, "Largest random shift, pixels (0: off)")
         self.rotation_spin = _double(45.0, DEFAULTS.rotation, 1.0, "Largest random rotation, degrees (0: off)", 1)
         self.scaling_spin = _double(0.5, DEFAULTS.scaling, 0.05, "Largest relative random scaling (0: off)", 2)
-        self.blur_spin = _double(5.0, DEFAULTS.blur_sigma, 0.1, "Gaussian blur's σ in pixels, every 4 steps (0: off)", 2)
+        self.blur_spin = _double(5.0, DEFAULTS.blur_sigma, 0.1, "Gaussian blur's σ in pixels, every 4 steps (0: off)",
+                                 2)
         self.bounded_check = QCheckBox("Keep in the data's range")
         self.bounded_check.setToolTip("Clip to the input range 0-1 (otherwise the L2 decay holds the image)")
         layout = QFormLayout(self)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
 
 from cnnviz.science.feature_vis import Settings, visualize
-from tests.ui.explain.conftest import TIMEOUT, engine_of, window  # noqa: F401 - the window fixture
+from tests.ui.explain.conftest import TIMEOUT, engine_of
 
 
 def open_features_tab(qtbot, window):
