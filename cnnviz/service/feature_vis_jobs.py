@@ -110,6 +110,7 @@ def top(worker: Worker, request: TopImagesRequest) -> None:
                                                              cached=True))
         return
     worker.publish(p.BUSY)
+    last = 0.0
     try:
         images = load_images(engine, "train")
         for event in top_images_steps(engine, images, request.layer, request.count):
@@ -121,7 +122,8 @@ def top(worker: Worker, request: TopImagesRequest) -> None:
                 answer = TopImagesAnswer(request.job_id, worker.version, event)
                 slots.cache[key] = answer
                 signals.sig_top_images_finished.emit(answer)
-            else:
+            elif time.perf_counter() - last >= PROGRESS_INTERVAL or event[0] == event[1]:
+                last = time.perf_counter()
                 signals.sig_top_images_progress.emit(TopImagesProgress(request.job_id, *event))
     except ValueError as error:
         signals.sig_top_images_finished.emit(TopImagesAnswer(request.job_id, worker.version, None,

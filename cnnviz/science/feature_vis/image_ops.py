@@ -13,6 +13,8 @@ Images are batches ``(n, h, w, c)``.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -53,6 +55,8 @@ class Warp:
         shift = tuple(float(value) for value in rng.integers(-jitter, jitter + 1, size=2))
         angle = float(rng.uniform(-rotation, rotation)) if rotation else 0.0
         scale = float(rng.uniform(1 - scaling, 1 + scaling)) if scaling else 1.0
+        if angle == 0.0 and scale == 1.0:  # jitter alone: a few shifts, each built once
+            return _shift_warp(tuple(shape), (shift[0], shift[1]))
         return cls(shape, (shift[0], shift[1]), angle, scale)
 
     def apply(self, images: np.ndarray) -> np.ndarray:
@@ -75,6 +79,11 @@ class Warp:
         summed = np.bincount(targets, weights=values, minlength=len(columns) * pixels)
         summed = summed.reshape(count, channels, pixels)
         return np.moveaxis(summed, 1, -1).reshape(gradient.shape).astype(gradient.dtype)
+
+
+@functools.lru_cache(maxsize=256)
+def _shift_warp(shape: tuple[int, int], shift: tuple[float, float]) -> Warp:
+    return Warp(shape, shift)
 
 
 def gaussian_kernel(sigma: float) -> np.ndarray:

@@ -193,27 +193,29 @@ def visualize_steps(engine: Engine, layer: str, units, settings: Settings = Sett
     adam = _Adam(settings.learning_rate)
     middle = (low + high) / 2
     history = np.zeros((settings.steps, len(units)), np.float32)
+    pixels = image.image()
     for step in range(settings.steps):
-        pixels = image.image()
         warp = Warp.random((height, width), rng, settings.jitter, settings.rotation, settings.scaling)
         values, _, gradient = objective_gradient(engine, warp.apply(pixels), layer, seed, units)
+        history[step] = values
         gradient = warp.adjoint(gradient)
         size = np.sqrt((gradient.reshape(len(units), -1).astype(np.float64) ** 2).mean(axis=1))
         dead = size == 0
         if dead.any() and step < settings.steps // 4:
-            image.restart(np.flatnonzero(dead))
-        gradient /= np.where(dead, 1.0, size).astype(np.float32)[:, None, None, None]
-        if settings.l2:
-            gradient -= settings.l2 * (pixels - middle)
-        if settings.total_variation:
-            gradient -= settings.total_variation * total_variation(pixels)[1]
-        adam.step(image.params, image.backward(gradient))
-        image.project()
-        if settings.blur_sigma and (step + 1) % settings.blur_every == 0:
-            image.blur(settings.blur_sigma)
-        history[step] = values
-        yield Progress(step + 1, settings.steps, frozen(image.image()), frozen(values.copy()))
-    final = image.image()
+            image.restart(np.flatnonzero(dead))  # this step only draws them afresh
+        else:
+            gradient /= np.where(dead, 1.0, size).astype(np.float32)[:, None, None, None]
+            if settings.l2:
+                gradient -= settings.l2 * (pixels - middle)
+            if settings.total_variation:
+                gradient -= settings.total_variation * total_variation(pixels)[1]
+            adam.step(image.params, image.backward(gradient))
+            image.project()
+            if settings.blur_sigma and (step + 1) % settings.blur_every == 0:
+                image.blur(settings.blur_sigma)
+        pixels = image.image()  # the next step's, and the one shown
+        yield Progress(step + 1, settings.steps, frozen(pixels.copy()), frozen(values.copy()))
+    final = pixels
     values, peaks, _ = objective_gradient(engine, final, layer, seed, units)
     yield FeatureVisResult(layer, tuple(units), frozen(final), frozen(values), frozen(peaks), frozen(history),
                            settings)
