@@ -93,3 +93,21 @@ def test_top_images_come_back_with_progress_and_equal_the_search(qtbot, service)
     with qtbot.waitSignal(service.feature_vis.sig_top_images_finished, timeout=TIMEOUT) as blocker:
         service.feature_vis.find_top_images("conv2d", 4)
     assert blocker.args[0].cached
+
+
+def test_the_keras_engine_serves_both_jobs(qtbot):
+    pytest.importorskip("tensorflow")
+    service = ModelService(run_root=False)
+    try:
+        with qtbot.waitSignal(service.sig_model_changed, timeout=TIMEOUT):
+            service.build(tiny_config(), "keras")
+        settings = Settings(steps=6)
+        with qtbot.waitSignal(service.feature_vis.sig_visualization_finished, timeout=TIMEOUT) as blocker:
+            service.feature_vis.visualize("conv2d", [0, 1], settings)
+        expected = visualize(service._worker.engine, "conv2d", [0, 1], settings)
+        np.testing.assert_allclose(blocker.args[0].result.images, expected.images, rtol=1e-4, atol=1e-5)
+        with qtbot.waitSignal(service.feature_vis.sig_top_images_finished, timeout=TIMEOUT) as blocker:
+            service.feature_vis.find_top_images("dense", 2)
+        assert blocker.args[0].result.indices.shape == (10, 2)
+    finally:
+        service.shutdown(timeout=10)
