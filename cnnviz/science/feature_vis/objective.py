@@ -35,15 +35,12 @@ def layer_shape(engine: Engine, layer: str) -> tuple[int, ...]:
 
 
 def visualizable_layers(engine: Engine) -> list[str]:
-    """Layers whose units can be visualized: every layer with feature maps or a vector of units (not
-    the input-sized reshaping layers such as flatten, whose units are just pixels)."""
+    """Layers whose units can be visualized: every layer with feature maps or a vector of units, but not
+    those that only reshape or drop their input (flatten, dropout, reshape), whose units are pixels."""
     probe = engine.feature_maps(np.zeros((1, *engine.input_shape), np.float32))
-    kinds = {}
-    config = engine.config
-    if config is not None:
-        kinds = dict(zip(config.layer_names(), (spec.kind for spec in config.layers)))
+    kinds = {layer.name: layer.kind.lower() for layer in engine.layer_graph().layers}
     return [name for name, output in probe.items()
-            if np.ndim(output) in (2, 4) and kinds.get(name) not in ("flatten", "dropout")]
+            if np.ndim(output) in (2, 4) and kinds.get(name) not in ("flatten", "dropout", "reshape")]
 
 
 def check_units(units, count: int, layer: str) -> list[int]:
