@@ -99,3 +99,21 @@ def test_keras_engine_gives_the_numpy_engines_unit_gradients(layer, units):
     assert scale > 0
     np.testing.assert_allclose(first[0], second[0], rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(first[2], second[2], atol=1e-4 * scale)
+
+
+def test_numpy_engine_layer_output_and_unit_gradients_check_their_arguments():
+    engine = colour_engine()
+    images = random_images(3, (12, 10, 3), seed=6)
+    maps = engine.feature_maps(images)
+    for layer in ("conv2d", "max_pooling2d", "dense_1"):
+        np.testing.assert_allclose(engine.layer_output(images, layer), maps[layer], rtol=1e-6)
+    with pytest.raises(ValueError, match="no layer 'conv9'"):
+        engine.unit_gradients(images, "conv9", np.zeros((3, 10, 8, 4), np.float32))
+    with pytest.raises(ValueError, match="direction must have the layer's output shape"):
+        engine.unit_gradients(images, "conv2d", np.zeros((3, 4), np.float32))
+    with pytest.raises(ValueError, match="no layer 'dense_9'"):
+        engine.layer_output(images, "dense_9")
+    # A unit-gradient pass leaves no stale state: the contract's gradients are as before.
+    before = engine.gradients(images, class_index=2).input
+    engine.unit_gradients(images[:1], "conv2d", direction((10, 8, 4), [1]))
+    np.testing.assert_array_equal(engine.gradients(images, class_index=2).input, before)
