@@ -76,25 +76,31 @@ class FeaturesController(QObject):
     # -- commands -----------------------------------------------------------------------------------
     def visualize(self) -> None:
         """Visualize the chosen filter, showing it as it evolves."""
+        if not self.panel.form.layer():
+            return
         self._start("filter", self.window.service.feature_vis.visualize(
             self.panel.form.layer(), [self.panel.form.unit_spin.value()], self.panel.form.settings()))
 
     def visualize_layer(self) -> None:
         """Visualize every filter of the chosen layer in one job."""
         form = self.panel.form
+        if not form.layer():
+            return
         self._start("grid", self.window.service.feature_vis.visualize(form.layer(), range(form.unit_count()),
                                                                       form.settings()))
 
     def find_top_images(self) -> None:
         """Find every filter's top training images."""
+        if not self.panel.form.layer():
+            return
         self._start("top", self.window.service.feature_vis.find_top_images(self.panel.form.layer()))
 
     def _start(self, kind: str, job: int) -> None:
-        if not self.panel.form.layer():
-            return
         self._job, self._job_kind = job, kind
         self.panel.set_running(True)
-        self.panel.show_progress(0, 1, "Starting…")
+        training = self.window.service.state in (p.TRAINING, p.PAUSED, p.STOPPING)
+        self.panel.show_progress(0, 1, "Waiting for training to end (the job runs after it)…" if training
+                                 else "Starting…")
 
     # -- events -------------------------------------------------------------------------------------
     def _on_model_changed(self, info: p.ModelInfo) -> None:
