@@ -12,6 +12,7 @@ from cnnviz.cli.common import CommandError
 from cnnviz.cli.data import add_data_command
 from cnnviz.cli.experiment import add_experiment_command
 from cnnviz.cli.explain import add_explain_command
+from cnnviz.cli.feature_vis import add_feature_vis_commands
 from cnnviz.cli.inspection import add_inspect_command
 from cnnviz.cli.runs import add_runs_command
 from cnnviz.cli.science import add_science_commands
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_runs_command(commands)
     add_inspect_command(commands)
     add_explain_command(commands)
+    add_feature_vis_commands(commands)
     add_experiment_command(commands)
 
     add_science_commands(commands)

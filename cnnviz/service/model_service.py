@@ -51,6 +51,7 @@ from cnnviz.service.commands import (
     Stop,
     TrainRequest,
 )
+from cnnviz.service.feature_vis_commands import FeatureVisCommands
 from cnnviz.service.latest_request import LatestRequest
 from cnnviz.service.worker import DataProvider, EngineFactory, Loader, Worker, WorkerOptions
 
@@ -132,6 +133,8 @@ class ModelService(QObject):
         self._worker = Worker(self, self._commands, self._inspections, self._replays, options)
         self.attribution = AttributionCommands(self, self._commands, self._next_id, self._worker)
         """Attribution maps and their sanity checks (:mod:`cnnviz.service.attribution_commands`)."""
+        self.feature_vis = FeatureVisCommands(self, self._commands, self._next_id, self._worker)
+        """Feature visualization and top images (:mod:`cnnviz.service.feature_vis_commands`)."""
         self._worker.start()
 
     # -- state, readable from any thread ----------------------------------------------------------

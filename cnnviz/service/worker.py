@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.training_data import TrainingData
 from cnnviz.engines.base import Engine
-from cnnviz.service import attribution_jobs, jobs, training_jobs
+from cnnviz.service import attribution_jobs, feature_vis_jobs, jobs, training_jobs
 from cnnviz.service import payloads as p
 from cnnviz.service.attribution_payloads import AttributionRequest, SanityRequest
 from cnnviz.service.commands import (
@@ -47,6 +47,7 @@ from cnnviz.service.commands import (
     Stop,
     TrainRequest,
 )
+from cnnviz.service.feature_vis_payloads import FeatureVisRequest, TopImagesRequest
 from cnnviz.service.latest_request import LatestRequest
 
 if TYPE_CHECKING:
@@ -73,10 +74,11 @@ _HANDLERS: dict[type, Callable[[Worker, Any], None]] = {
     EvaluateRequest: jobs.evaluate, ScienceRequest: jobs.science, TrainRequest: training_jobs.train,
     ExperimentRequest: training_jobs.experiment,
     SanityRequest: attribution_jobs.sanity,
+    FeatureVisRequest: feature_vis_jobs.visualize, TopImagesRequest: feature_vis_jobs.top,
 }
 """The job that runs each request (inspections and replays are served from their slots instead)."""
 _OWN_JOBS = (BuildRequest, ConvertRequest, LoadRequest, EvaluateRequest, ScienceRequest, TrainRequest,
-             ExperimentRequest, SanityRequest)
+             ExperimentRequest, SanityRequest, FeatureVisRequest, TopImagesRequest)
 """Jobs that run on their own, never inside another (saves may)."""
 
 
@@ -118,6 +120,7 @@ class Worker:
         self.source = ""
         self.replay_engines: dict[str, Engine] = {}
         self.attributions = attribution_jobs.AttributionSlots()  # served like inspections
+        self.feature_vis = feature_vis_jobs.FeatureVisSlots()
         self._commands = commands
         self._deferred: deque[Job] = deque()
         self._shutting_down = False

@@ -26,6 +26,8 @@ from cnnviz.ui.evaluation.panel import EvaluationPanel
 from cnnviz.ui.experiments.panel import ExperimentsPanel
 from cnnviz.ui.explain.controller import ExplainController
 from cnnviz.ui.explain.panel import ExplainPanel
+from cnnviz.ui.features.controller import FeaturesController
+from cnnviz.ui.features.panel import FeaturesPanel
 from cnnviz.ui.history.panel import HistoryPanel
 from cnnviz.ui.model.panel import ConfigPanel
 from cnnviz.ui.range_hint import install_range_hint
@@ -100,6 +102,7 @@ class MainWindow(QMainWindow):
         build_status_bar(self)
         self._connect()
         self.explain = ExplainController(self, self.explain_panel)  # after _connect: it reads the model's names
+        self.features = FeaturesController(self, self.features_panel)
         self._restore_settings()
         self._sync_toolbar()
         self.session = SessionKeeper(self) if track_session else None
@@ -134,6 +137,9 @@ class MainWindow(QMainWindow):
             self._add_tab(panel, label, tip)
         self.explain_panel = ExplainPanel()
         self._add_tab(self.explain_panel, "Explain", "Attribution maps of the current input, and their sanity checks")
+        self.features_panel = FeaturesPanel()
+        self._add_tab(self.features_panel, "Features", "What each filter responds to (feature visualization) and "
+                      "the training images that excite it most")
         self.setCentralWidget(self.tabs)
         self.config_panel = ConfigPanel()
         self.config_panel.set_datasets(list_datasets())

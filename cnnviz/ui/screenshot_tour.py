@@ -151,6 +151,7 @@ class ScreenshotTour(QObject):
             history.select_run(replayed)
             if len(runs) > 1:
                 history.compare(0 if replayed else 1, replayed)
+        yield from self._features()
 
         for index in range(window.tabs.count()):
             window.tabs.setCurrentIndex(index)
@@ -161,6 +162,19 @@ class ScreenshotTour(QObject):
             self._grab(name)
             yield from self._visit_inner_tabs(page, name)
         window.tabs.setCurrentIndex(0)
+
+    def _features(self) -> Iterator[Callable[[], bool]]:
+        """Fill the Features tab: the first layer's grid, a filter shown large, its top images."""
+        panel = getattr(self.window, "features_panel", None)
+        if panel is None:
+            return
+        self._log("visualizing the first layer's filters and finding their top images…")
+        panel.form.steps_spin.setValue(96)
+        for button in (panel.grid_button, panel.top_button):
+            if self._click(button):
+                yield button.isEnabled
+        if panel.grid.buttons:
+            self._click(panel.grid.buttons[min(3, len(panel.grid.buttons) - 1)])
 
     def _visit_inner_tabs(self, page: QWidget, name: str) -> Iterator[Callable[[], bool]]:
         """Screenshot every page of the tab widgets inside ``page``, at any depth. The screenshot of

@@ -52,7 +52,7 @@ def test_opens_ready_with_the_default_model_and_a_sample_digit(window):
     assert int(np.argmax(result.probabilities)) == label
     assert [window.tabs.tabText(index) for index in range(window.tabs.count())] == [
         "Feature maps", "Kernels", "Spectra", "Gradients", "Science", "Experiments", "Evaluation", "History",
-        "Explain"]
+        "Explain", "Features"]
 
 
 def test_strokes_change_the_input_and_the_prediction(qtbot, window):

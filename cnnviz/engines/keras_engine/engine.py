@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -98,6 +99,7 @@ class KerasEngine:
             *signature, tf.TensorSpec((None,), tf.int64), tf.TensorSpec((), tf.int32)])
         self._maps_fn = tf.function(self._maps_graph, input_signature=signature)
         self._guided_fn: Any = None  # traced on first use
+        self._unit_fns: dict[int, Callable] = {}
 
     # -- description ---------------------------------------------------------------------------
     def layer_names(self) -> list[str]:
@@ -321,6 +323,31 @@ class KerasEngine:
                 partial(guided_input_gradient, partial(self._run, training=False)),
                 input_signature=[tf.TensorSpec((None, *self.input_shape), tf.float32), tf.TensorSpec((), tf.int32)])
         return frozen(self._guided_fn(images, tf.constant(class_index, tf.int32)).numpy())
+
+    def unit_gradients(self, images: np.ndarray, layer: str,
+                       direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A layer's output (the logits for the output layer) and the gradient of
+        ``sum(direction * output)`` with respect to the input; an optional member beyond the contract,
+        as in the NumPy engine."""
+        images = as_batch(images, self.input_shape)
+        names = self.layer_names()
+        if layer not in names:
+            raise ValueError(f"This model has no layer {layer!r}; its layers are {', '.join(names)}.")
+        index = names.index(layer)
+        function = self._unit_fns.get(index)
+        if function is None:
+            function = self._unit_fns[index] = tf.function(lambda batch, weights: self._unit_graph(
+                batch, weights, index))
+        output, gradient = function(tf.constant(images), tf.constant(np.asarray(direction, np.float32)))
+        return frozen(output.numpy()), frozen(gradient.numpy())
+
+    def _unit_graph(self, images, direction, index: int):
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            outputs, logits = self._run(images, training=False)
+            output = logits if index == len(outputs) - 1 else outputs[index]
+            target = tf.reduce_sum(output * direction)
+        return output, tape.gradient(target, images, unconnected_gradients=tf.UnconnectedGradients.ZERO)
 
     def _recent_result(self, images: np.ndarray) -> tuple | None:
         """(feature maps, probabilities) of the last inspection if it was of ``images``."""

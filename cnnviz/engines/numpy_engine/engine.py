@@ -39,6 +39,10 @@ MAX_MODEL_FILE_BYTES = 4 * MAX_PARAMETERS + MAX_JSON_BYTES
 configuration."""
 
 
+MAX_SMALL_UNIT_BATCH = 64
+"""Batches of :meth:`NumpyEngine.unit_gradients` up to this many images use one BLAS thread."""
+
+
 class ModelFileError(ValueError):
     """A model file that cannot be read: says which file, what is wrong and what to do."""
 
@@ -226,6 +230,51 @@ class NumpyEngine:
             target=f"class:{class_index}", value=value, input=frozen(input_gradient),
             layers={name: frozen(np.array(grad)) for name, grad in zip(self.layer_names(), layer_gradients)},
             parameters={})
+
+    def layer_output(self, images: np.ndarray, layer: str) -> np.ndarray:
+        """One layer's output for a batch (inference mode), running only the layers up to it; an
+        optional member beyond the contract (the search for a filter's top images reads many batches)."""
+        images = as_batch(images, self.config.input_shape)
+        names = self.layer_names()
+        if layer not in names:
+            raise ValueError(f"This model has no layer {layer!r}; its layers are {', '.join(names)}.")
+        last = names.index(layer)
+        with parallel.blas_for_batch(len(images)):
+            return frozen(np.array(self.network.forward_to(images, last)))
+
+    def unit_gradients(self, images: np.ndarray, layer: str,
+                       direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A layer's output and the gradient of ``sum(direction * output)`` with respect to the input;
+        an optional member beyond the contract (feature visualization maximizes a unit with it).
+
+        Only the layers up to ``layer`` run. For the output layer, ``output`` is its logits.
+
+        Parameters
+        ----------
+        images : ndarray, shape (n, h, w, c)
+        layer : str
+        direction : ndarray, the layer's output shape (n, ...)
+
+        Returns
+        -------
+        output : ndarray, the layer's output
+        input_gradient : ndarray, shape (n, h, w, c)
+        """
+        images = as_batch(images, self.config.input_shape)
+        names = self.layer_names()
+        if layer not in names:
+            raise ValueError(f"This model has no layer {layer!r}; its layers are {', '.join(names)}.")
+        last = names.index(layer)
+        # A visualization's batch is one image per unit, its products small: one BLAS thread up to a
+        # few dozen units (BLAS's hand-offs on a busy machine cost more than such products).
+        with parallel.blas_for_batch(1 if len(images) <= MAX_SMALL_UNIT_BATCH else len(images)):
+            output = self.network.forward_to(images, last, logits=True)
+            direction = np.asarray(direction, dtype=np.float32)
+            if direction.shape != output.shape:
+                raise ValueError(f"The direction must have the layer's output shape {output.shape}, "
+                                 f"received {direction.shape}.")
+            gradient = self.network.backward_from(last, direction)
+        return frozen(np.array(output)), frozen(np.array(gradient))
 
     # -- weights and files ----------------------------------------------------------------------
     def get_weights(self) -> Weights:

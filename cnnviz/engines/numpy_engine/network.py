@@ -154,6 +154,23 @@ class Network:
         layer_gradients.reverse()
         return self.layers[0].backward(gradient), layer_gradients
 
+    def forward_to(self, images: np.ndarray, last: int, logits: bool = False) -> np.ndarray:
+        """Run layers ``0..last`` in inference mode and return layer ``last``'s output (with ``logits``,
+        the output layer's logits instead of its probabilities); every layer run keeps what its
+        backward pass needs."""
+        self._last_inference = None
+        values = images
+        for layer in self.layers[:last + 1]:
+            values = layer.forward(values, False)
+        return self.logits if logits and self.layers[last] is self.output_layer else values
+
+    def backward_from(self, last: int, gradient: np.ndarray) -> np.ndarray:
+        """Backpropagate a gradient with respect to layer ``last``'s output (its logits for the output
+        layer) down to the input, after :meth:`forward_to` of the same ``last``."""
+        for layer in reversed(self.layers[:last + 1]):
+            gradient = layer.backward(gradient)
+        return gradient
+
     def _train_chunk(self, chunk: int, images: np.ndarray, labels: np.ndarray,
                      total: int) -> tuple[float, int]:
         """Forward and backward for one chunk of a batch; returns (loss sum, correct count)."""
