@@ -20,7 +20,7 @@ SHORTCUTS = [
     ("Ctrl+Right", "Train one batch, then pause"), ("Ctrl+Shift+Right", "Train to the end of the epoch, then pause"),
     ("Ctrl+.", "Stop training"), ("Ctrl+R", "Random sample"), ("Ctrl+Z", "Undo the last stroke"),
     ("Delete", "Clear the canvas"), ("Ctrl+1 … Ctrl+4", "Feature maps, kernels, spectra, gradients"),
-    ("Ctrl+5", "Explain: attribution maps"),
+    ("Ctrl+5", "Explain: attribution maps"), ("Ctrl+6", "Features: what each filter responds to"),
     ("Ctrl+Q", "Quit"),
 ]
 
@@ -79,6 +79,7 @@ def build_menus(window: MainWindow) -> None:
         add_action(window, view_menu, name, lambda index=index: window.tabs.setCurrentIndex(index),
                    f"Ctrl+{index + 1}")
     add_action(window, view_menu, "Explain", lambda: window.show_tab(window.explain_panel), "Ctrl+5")
+    add_action(window, view_menu, "Features", lambda: window.show_tab(window.features_panel), "Ctrl+6")
     view_menu.addSeparator()
     add_action(window, view_menu, "Random sample", window.canvas.load_sample, "Ctrl+R")
     add_action(window, view_menu, "Clear canvas", window.canvas.clear, QKeySequence.Delete)

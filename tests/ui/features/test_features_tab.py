@@ -91,3 +91,14 @@ def test_cancel_stops_a_long_visualization(qtbot, window):
         qtbot.mouseClick(panel.visualize_button, Qt.LeftButton)
     assert blocker.args[0].cancelled and panel.visualize_button.isEnabled()
     assert panel.status_label.text() == "Cancelled."
+
+
+def test_ctrl_6_and_the_view_menu_open_the_features_tab(qtbot, window):
+    window.show_tab(window.feature_maps_view)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key_6, Qt.ControlModifier)
+    assert window.current_view() is window.features_panel
+    window.show_tab(window.feature_maps_view)
+    view_menu = next(action.menu() for action in window.menuBar().actions() if action.text() == "&View")
+    next(action for action in view_menu.actions() if action.text() == "Features").trigger()
+    assert window.current_view() is window.features_panel
