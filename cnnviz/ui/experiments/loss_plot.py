@@ -188,7 +188,7 @@ class ExperimentLossPlot(QWidget):
     def _curve_from_losses(self, outcome: RunOutcome) -> None:
         """Draw a run's curve from its outcome's losses, spread evenly over its epochs."""
         losses = np.asarray(outcome.losses, dtype=float)
-        epochs = outcome.run.config.training.epochs
+        epochs = outcome.run.config.training.expected_epochs()
         positions = (np.arange(len(losses)) + 1.0) * epochs / max(len(losses), 1)
         finite = np.isfinite(losses)
         self.curve(outcome.run.index)

@@ -309,7 +309,7 @@ class ExperimentsPanel(QWidget):
     # -- state -------------------------------------------------------------------------------------
     def _start(self, spec: ExperimentSpec, runs: list[ExperimentRun]) -> None:
         """Clear the previous experiment's curves and table and lay out the new runs."""
-        self.loss_plot.start(max((run.config.training.epochs for run in runs), default=1))
+        self.loss_plot.start(max((run.config.training.expected_epochs() for run in runs), default=1))
         self._runs, self._run_rows = [], {}
         self._runs_started = set()
         self._outcomes = []
