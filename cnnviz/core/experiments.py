@@ -239,25 +239,27 @@ NETWORK_PREFIX = "report network: "
 """The ``report-network`` presets' names are the ``report`` ones after this prefix."""
 
 
-def _presets(prefix: str, base: ModelConfig, what: str) -> dict[str, ExperimentSpec]:
+def _presets(prefix: str, base: ModelConfig, what: str = "") -> dict[str, ExperimentSpec]:
+    """The three §3.2.1 experiments on ``base``, named after ``prefix``; ``what`` ends each description."""
+    more = f" {what}" if what else ""
     return {
         f"{prefix}hidden units": ExperimentSpec(
             f"{prefix}hidden units", base, (Sweep("layers.dense.units", (50, 100, 128, 150)),),
-            description=f"Units in the hidden dense layer of {what} (report §3.2.1, Number of Nodes)."),
+            description=f"Units in the hidden dense layer (report §3.2.1, Number of Nodes).{more}"),
         f"{prefix}learning rate": ExperimentSpec(
             f"{prefix}learning rate", base, (Sweep("training.learning_rate", (0.005, 0.05, 0.7)),),
-            description=f"Learning rate of {what} (report §3.2.1)."),
+            description=f"SGD learning rate (report §3.2.1).{more}"),
         f"{prefix}initialization": ExperimentSpec(
             f"{prefix}initialization", base, (Sweep("initializer", ("ones", "normal:1.0", "glorot_uniform")),),
-            description=f"All ones, heavier (normal, standard deviation 1) and default weights of {what} "
-                        "(report §3.2.1)."),
+            description=f"All ones, heavier (normal, standard deviation 1) and default weights (report §3.2.1).{more}"),
     }
 
 
 PRESETS: dict[str, ExperimentSpec] = {
-    **_presets("", _report_base(), "the reference CNN, mini-batch SGD"),
+    **_presets("", _report_base()),
     **_presets(NETWORK_PREFIX, _report_network_base(),
-               "the report's 784-100-10 network, full-batch gradient descent for 1,500 iterations"),
+               "The report's own 784-100-10 network, trained by gradient descent on the full batch of 5,000 "
+               "images for 1,500 iterations."),
 }
 
 PRESET_GROUPS: dict[str, tuple[str, ...]] = {
