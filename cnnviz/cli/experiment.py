@@ -115,8 +115,9 @@ def add_experiment_command(commands: argparse._SubParsersAction) -> None:
         "experiment", help="sweep one or two settings and compare the runs",
         description="Train one run per combination of values and print a results table (training and "
                     "test accuracy, final loss, time, diverged). --preset report runs the report's "
-                    "§3.2.1 experiments and, with --out, writes report.md placing our table beside the "
-                    "report's numbers.")
+                    "§3.2.1 experiments on the reference CNN, --preset report-network on the report's own "
+                    "784-100-10 network (full-batch gradient descent, 1,500 iterations), and, with --out, "
+                    "writes report.md placing our table beside the report's numbers.")
     from cnnviz.core.experiments import PRESET_GROUPS, PRESETS
 
     experiment.add_argument("--preset", choices=[*PRESET_GROUPS, *PRESETS],
