@@ -28,6 +28,7 @@ def _command_experiment(args: argparse.Namespace) -> int:
     from cnnviz.core.datasets.image_folder import scan_image_folder
     from cnnviz.core.datasets.registry import is_image_folder_name
     from cnnviz.core.experiments import (
+        PRESET_GROUPS,
         PRESETS,
         ExperimentSpec,
         RunOutcome,
@@ -47,7 +48,7 @@ def _command_experiment(args: argparse.Namespace) -> int:
     # The runs' input shape: --input-shape, else the configuration's (--config), else each preset's own.
     input_shape = parse_input_shape(args.input_shape) if args.input_shape else (
         load_config(args.config).input_shape if args.config else None)
-    names = (list(PRESETS) if args.preset == "report" else [args.preset]) if args.preset else ["custom"]
+    names = list(PRESET_GROUPS.get(args.preset, [args.preset])) if args.preset else ["custom"]
     results = {}
     out = Path(args.out) if args.out else None
     for name in names:
@@ -57,8 +58,10 @@ def _command_experiment(args: argparse.Namespace) -> int:
             spec = ExperimentSpec("custom", load_config(args.config), tuple(parse_sweep(text) for text in args.sweep))
         else:
             spec = PRESETS[name]
-        overrides = {key: value for key, value in (("epochs", args.epochs), ("train_subset", args.train_subset))
-                     if value is not None}
+        overrides = {key: value for key, value in (("epochs", args.epochs), ("train_subset", args.train_subset),
+                                                   ("iterations", args.iterations)) if value is not None}
+        if args.epochs is not None and args.iterations is None:
+            overrides["iterations"] = None  # epochs asked for: the run trains by epochs
         if overrides:
             spec = replace(spec, base=spec.base.with_training(**overrides))
         spec = with_data(spec, args.dataset, input_shape)
@@ -71,7 +74,7 @@ def _command_experiment(args: argparse.Namespace) -> int:
         shape = "×".join(map(str, spec.base.input_shape))
         runs = expand(spec)
         print(f"experiment {name}: {len(runs)} runs on the {args.engine} engine "
-              f"({spec.base.training.dataset} at {shape}, {spec.base.training.epochs} epoch(s) each)", file=sys.stderr)
+              f"({spec.base.training.dataset} at {shape}, {_length(spec.base.training)} each)", file=sys.stderr)
         outcomes = []
         events = run_experiment(runs, lambda config: create_engine(args.engine, config),
                                 lambda training, input_shape, num_outputs: prepare_training_data(
@@ -91,11 +94,19 @@ def _command_experiment(args: argparse.Namespace) -> int:
         results[name] = outcomes
         if out:
             out.mkdir(parents=True, exist_ok=True)
-            (out / f"{name.replace(' ', '-')}.csv").write_text(outcomes_csv(outcomes), encoding="utf-8")
+            (out / f"{name.replace(':', '').replace(' ', '-')}.csv").write_text(outcomes_csv(outcomes),
+                                                                                 encoding="utf-8")
     if out:
         (out / "report.md").write_text(report_markdown(results) + "\n", encoding="utf-8")
         print(f"wrote the results and report.md to {out}")
     return 0
+
+
+def _length(training) -> str:
+    """How long each run trains: epochs, or iterations (of the full batch)."""
+    if training.iterations is None:
+        return f"{training.epochs} epoch(s)"
+    return f"{training.iterations:,} iteration(s)" + (" of the full batch" if training.full_batch else "")
 
 
 def add_experiment_command(commands: argparse._SubParsersAction) -> None:
@@ -104,16 +115,24 @@ def add_experiment_command(commands: argparse._SubParsersAction) -> None:
         "experiment", help="sweep one or two settings and compare the runs",
         description="Train one run per combination of values and print a results table (training and "
                     "test accuracy, final loss, time, diverged). --preset report runs the report's "
-                    "§3.2.1 experiments and, with --out, writes report.md placing our table beside the "
-                    "report's numbers.")
-    experiment.add_argument("--preset", choices=["report", "hidden units", "learning rate", "initialization"],
-                            help="a preset (quote names with spaces); 'report' runs all three")
+                    "§3.2.1 experiments on the reference CNN, --preset report-network on the report's own "
+                    "784-100-10 network (full-batch gradient descent, 1,500 iterations), and, with --out, "
+                    "writes report.md placing our table beside the report's numbers.")
+    from cnnviz.core.experiments import PRESET_GROUPS, PRESETS
+
+    experiment.add_argument("--preset", choices=[*PRESET_GROUPS, *PRESETS],
+                            help="a preset (quote names with spaces); 'report' runs the three on the reference "
+                                 "CNN, 'report-network' the three on the report's own 784-100-10 network "
+                                 "(full-batch gradient descent, 1,500 iterations)")
     experiment.add_argument("--sweep", action="append", metavar="SETTING=V1,V2",
                             help="e.g. training.learning_rate=0.005,0.05,0.7 or layers.dense.units=50,100 "
                                  "(once or twice)")
     experiment.add_argument("--config", metavar="FILE", help="base configuration for --sweep")
     experiment.add_argument("--engine", choices=("numpy", "keras"), default="numpy")
     experiment.add_argument("--epochs", type=int, metavar="N", help="epochs per run")
+    experiment.add_argument("--iterations", type=int, metavar="N",
+                            help="steps (batches) per run instead of epochs; a full-batch preset's iteration "
+                                 "is one epoch")
     experiment.add_argument("--train-subset", type=int, metavar="N", help="training images per run")
     experiment.add_argument("--dataset", metavar="NAME|FOLDER",
                             help="mnist-sample, mnist, fashion-mnist, shapes, shapes-colour, cifar10, or a folder "

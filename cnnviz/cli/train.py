@@ -159,8 +159,8 @@ def _train(args: argparse.Namespace, run: RunDirectory, config: ModelConfig, eng
         what = (f"Continuing the run from epoch {resumed_from} of" if resumed_from is not None else "Training")
         print(f"{what} {engine_name} engine on {training.dataset} ({len(data.train_labels):,} train, "
               f"{len(data.val_labels):,} validation, {len(data.test_labels):,} test images) for "
-              f"{training.epochs} epoch(s); run folder {run.path}", file=sys.stderr)
-    progress = ProgressBar(training.epochs, stream=sys.stderr)
+              f"{_length(training, len(data.train_labels))}; run folder {run.path}", file=sys.stderr)
+    progress = ProgressBar(training.epochs_for(len(data.train_labels)), stream=sys.stderr)
     start = time.perf_counter()
     last_epoch = None
     for result in train_run(engine, data, run, epochs=training.epochs, batch_size=training.batch_size,
@@ -234,3 +234,11 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--json", action="store_true",
                        help="print one JSON object per epoch and a final one, instead of a progress bar")
     train.set_defaults(handler=_command_train)
+
+
+def _length(training, num_train: int) -> str:
+    """How long the run trains, as the configuration says it: epochs, or iterations of a batch size."""
+    batch = "the full batch" if training.full_batch else f"batches of {training.batch_size}"
+    if training.iterations is not None:
+        return f"{training.iterations:,} iteration(s) on {batch} ({training.epochs_for(num_train):,} epoch(s))"
+    return f"{training.epochs} epoch(s)" + (" on the full batch" if training.full_batch else "")

@@ -97,7 +97,9 @@ def estimate_memory(config: ModelConfig, output_shapes: list[tuple[int, ...]]) -
     from cnnviz.core.validation import layer_parameter_count
 
     training = config.training
-    batch = max(int(training.batch_size), 1)
+    # A full batch is the training set: its size is known here when a subset is named.
+    batch = max(int(training.train_subset if training.full_batch and training.train_subset else
+                    training.batch_size), 1)
     shape: tuple[int, ...] = tuple(config.input_shape)
     num_parameters = 0
     per_layer = []
@@ -188,7 +190,8 @@ def memory_message(config: ModelConfig, estimate: MemoryEstimate, limit: int, so
     """Say why ``estimate`` does not fit ``limit`` and how to fix it; None when it fits."""
     if estimate.peak <= limit:
         return None
-    batch = config.training.batch_size
+    training = config.training
+    batch = training.train_subset if training.full_batch and training.train_subset else training.batch_size
     if estimate.training >= estimate.inspection:
         what = (f"Training this model needs about {format_mib(estimate.training)}: "
                 f"{format_mib(estimate.activations)} for the activations and their gradients of a batch of "

@@ -256,6 +256,11 @@ class RunDirectory:
         self.flush()
         self.update_info(epochs_completed=epoch.epoch + 1)
 
+    def keep_epoch(self, epoch: EpochResult) -> None:
+        """Keep an epoch's result without writing it (it is written with the next :meth:`record_epoch`
+        or :meth:`flush`): a long run counts epochs complete only where it saves a snapshot."""
+        self.epochs.append(epoch)
+
     def flush(self) -> None:
         """Write both history files."""
         write_atomically(self.path / "history_steps.csv", step_history_csv(self.steps).encode("utf-8"))

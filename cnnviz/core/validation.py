@@ -381,6 +381,9 @@ def _training_problems(config: ModelConfig) -> list[ConfigError]:
          f"received {training.train_subset}."),
         (0.0 <= training.validation_split < 1.0, "validation_split",
          f"validation_split must be in [0, 1), received {training.validation_split}. Try 0.1."),
+        (training.iterations is None or training.iterations > 0, "iterations",
+         f"iterations must be a positive number of steps, or empty to train for epochs; received "
+         f"{training.iterations}. The report's gradient descent takes 1500."),
     ]
     return [ConfigError(message, setting=setting) for ok, setting, message in checks if not ok]
 

@@ -168,7 +168,8 @@ def batch_indices(num_samples: int, batch_size: int, rng: np.random.Generator | 
 def train_epochs(engine: Engine, images: np.ndarray, labels: np.ndarray,
                  validation: tuple[np.ndarray, np.ndarray] | None = None, *,
                  epochs: int, batch_size: int, seed: int = 0,
-                 first_epoch: int = 0, rng: np.random.Generator | None = None) -> Iterator[StepResult | EpochResult]:
+                 first_epoch: int = 0, rng: np.random.Generator | None = None,
+                 max_steps: int | None = None) -> Iterator[StepResult | EpochResult]:
     """Train ``engine`` batch by batch, yielding a :class:`StepResult` after every batch and an
     :class:`EpochResult` after every epoch.
 
@@ -185,6 +186,9 @@ def train_epochs(engine: Engine, images: np.ndarray, labels: np.ndarray,
     rng : numpy.random.Generator, optional
         The generator that shuffles each epoch (default: one seeded with ``seed``). A caller that
         keeps its state after every epoch can continue a run with the batches a straight run gets.
+    max_steps : int, optional
+        Stop after this many batches in all (a configuration's ``iterations``); the epoch it ends in
+        is then partial, and its :class:`EpochResult` averages the batches it took.
     """
     if len(images) != len(labels):
         raise ValueError(f"Got {len(images)} images but {len(labels)} labels; they must match.")
@@ -192,13 +196,23 @@ def train_epochs(engine: Engine, images: np.ndarray, labels: np.ndarray,
         raise ValueError("There are no training images; choose a larger training subset.")
     rng = np.random.default_rng(seed) if rng is None else rng
     start = time.perf_counter()
+    if max_steps is not None and max_steps < 1:
+        raise ValueError(f"max_steps must be a positive number of batches or None, received {max_steps}.")
     samples_seen = 0
+    steps_left = max_steps if max_steps is not None else -1
     for epoch in range(first_epoch, first_epoch + epochs):
+        if steps_left == 0:
+            break
         batches = batch_indices(len(images), batch_size, rng)
         loss_sum = correct_sum = 0.0
+        epoch_samples = 0
         for batch, indices in enumerate(batches):
+            if steps_left == 0:
+                break
+            steps_left -= 1
             loss, accuracy = engine.train_step(images[indices], labels[indices])
             samples_seen += len(indices)
+            epoch_samples += len(indices)
             loss_sum += loss * len(indices)
             correct_sum += accuracy * len(indices)
             yield StepResult(epoch, batch, len(batches), loss, accuracy, samples_seen,
@@ -206,5 +220,5 @@ def train_epochs(engine: Engine, images: np.ndarray, labels: np.ndarray,
         val_loss = val_accuracy = None
         if validation is not None and len(validation[0]):
             val_loss, val_accuracy = engine.evaluate(*validation)
-        yield EpochResult(epoch, first_epoch + epochs, loss_sum / len(images), correct_sum / len(images),
+        yield EpochResult(epoch, first_epoch + epochs, loss_sum / epoch_samples, correct_sum / epoch_samples,
                           val_loss, val_accuracy, samples_seen, time.perf_counter() - start)

@@ -34,6 +34,14 @@ EXPLODING_LOSS = 100.0
 """A batch cross-entropy above this (the true class given probability below e^-100) is divergence."""
 SNAPSHOT_EVERY = 50
 """Batches between snapshots of the weights to fall back on when training diverges."""
+MAX_EPOCH_SNAPSHOTS = 100
+"""A run folder keeps at most about this many epochs' checkpoints, states and kernels: a longer run
+(full-batch gradient descent makes every iteration an epoch) keeps every k-th epoch's and the last."""
+
+
+def snapshot_interval(epochs: int) -> int:
+    """Epochs between two saved snapshots of a run of ``epochs`` epochs (1: every epoch)."""
+    return max(-(-int(epochs) // MAX_EPOCH_SNAPSHOTS), 1)
 
 
 class TrainingDiverged(RuntimeError):
@@ -112,6 +120,10 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
               seed: int) -> Generator[StepResult | EpochResult, None, None]:
     """Train ``engine`` on ``data``, recording into ``run``; yields every step and epoch result.
 
+    The configuration's ``full_batch`` and ``iterations`` (:class:`~cnnviz.core.config.TrainingConfig`)
+    take precedence over ``batch_size`` and ``epochs``: a full batch is every training image, and a
+    run of ``iterations`` steps stops after that many batches, in as many epochs as they need.
+
     ``epochs`` is the number of epochs the run reaches: a run folder opened to resume
     (:attr:`RunDirectory.resume_point`) continues from its last complete epoch, with its weights,
     optimizer state, dropout streams and data order, and trains the rest.
@@ -126,6 +138,10 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
     if config is None:
         raise ValueError("This model has no cnnviz configuration (it was opened from a file with layers cnnviz "
                          "cannot rebuild), so it can be inspected but not trained.")
+    num_train = len(data.train_labels)
+    batch_size = config.training.batch_size_for(num_train) if config.training.full_batch else batch_size
+    if config.training.iterations is not None:
+        epochs = config.training.epochs_for(num_train)
     shuffling = np.random.default_rng(seed)
     resume = run.resume_point if run is not None else None
     first_epoch = 0
@@ -179,11 +195,15 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
         save_model(directory.path / model_file_name(engine))
         directory.record_epoch(epoch)
 
+    max_steps = None
+    if config.training.iterations is not None:
+        max_steps = config.training.iterations - first_epoch * max(-(-num_train // max(batch_size, 1)), 1)
+    every = snapshot_interval(epochs)
     record = _Recorder(run)
     record(start)
     for result in train_epochs(engine, data.train_images, data.train_labels, data.validation,
                                epochs=epochs - first_epoch, batch_size=batch_size, seed=seed,
-                               first_epoch=first_epoch, rng=shuffling):
+                               first_epoch=first_epoch, rng=shuffling, max_steps=max_steps):
         if earlier is not None:
             result = dataclasses.replace(result, samples_seen=result.samples_seen + samples_before,
                                          elapsed=result.elapsed + seconds_before)
@@ -201,7 +221,10 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
                 restored_from = f"from epoch {result.epoch + 1}, batch {result.batch + 1}"
         else:
             last_good, restored_from = engine.get_weights(), f"from the end of epoch {result.epoch + 1}"
-            record(functools.partial(end_epoch, epoch=result))
+            if (result.epoch + 1) % every == 0 or result.epoch + 1 >= epochs:
+                record(functools.partial(end_epoch, epoch=result))
+            elif run is not None:
+                run.keep_epoch(result)
         yield result
 
 

@@ -95,6 +95,9 @@ def _train(worker: Worker, request: TrainRequest, run: RunDirectory | None) -> N
 
 def _train_in(worker: Worker, request: TrainRequest, run: RunDirectory | None, engine, data, epochs: int) -> None:
     training = engine.config.training
+    if training.iterations is not None:
+        # A run of so many steps: its epochs follow from the batches an epoch of this data holds.
+        epochs = training.epochs_for(len(data.train_labels))
     last_good = engine.get_weights()
     worker.publish(p.TRAINING)
     controls = RunControls(step_unit=request.step_unit)

@@ -86,3 +86,21 @@ def test_experiment_refuses_a_malformed_input_shape_or_one_the_model_cannot_take
     assert "--input-shape takes HEIGHTxWIDTHxCHANNELS" in capsys.readouterr().err
     assert main(["experiment", "--preset", "learning rate", "--input-shape", "2x32x1"]) == 2
     assert "input_shape [2, 32, 1]" in capsys.readouterr().err
+
+
+def test_the_report_network_preset_runs_its_three_experiments_by_full_batch_iterations(tmp_path, capsys):
+    out = tmp_path / "network"
+    assert main(["experiment", "--preset", "report-network", "--iterations", "2", "--train-subset", "60",
+                 "--out", str(out), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "2 iteration(s) of the full batch each" in captured.err
+    assert sorted(path.name for path in out.glob("*.csv")) == [
+        "report-network-hidden-units.csv", "report-network-initialization.csv", "report-network-learning-rate.csv"]
+    report = (out / "report.md").read_text()
+    assert "the report's own network" in report and "| units=150 |" in report and "| learning_rate=0.7 |" in report
+    # Every run took two steps of all 60 images: two epochs of one batch each.
+    runs = sorted((out / "runs").iterdir())
+    assert len(runs) == 10
+    steps = (runs[0] / "history_steps.csv").read_text().splitlines()
+    assert [row.split(",")[:3] + row.split(",")[5:6] for row in steps[1:]] == [["0", "0", "1", "60"],
+                                                                              ["1", "0", "1", "120"]]

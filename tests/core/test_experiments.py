@@ -89,3 +89,36 @@ def test_csv_and_report_tables():
     report = report_markdown({"learning rate": outcomes})
     assert "| learning_rate=0.005 | 90.00 | 85.00 | 98.08 | 86.1 |" in report
     assert "| learning_rate=0.7 | 10.00 | 10.00 | 94.92 | 87.6 |" in report and "| yes |" in report
+
+
+def test_the_report_network_presets_rebuild_the_reports_own_network():
+    from cnnviz.core.config import Dense, Flatten
+    from cnnviz.core.experiments import PRESET_GROUPS
+
+    assert len(PRESET_GROUPS["report"]) == len(PRESET_GROUPS["report-network"]) == 3
+    assert not set(PRESET_GROUPS["report"]) & set(PRESET_GROUPS["report-network"])
+    for name in PRESET_GROUPS["report-network"]:
+        runs = expand(PRESETS[name])
+        for run in runs:
+            layers, training = run.config.layers, run.config.training
+            assert [type(layer) for layer in layers] == [Flatten, Dense, Dense]
+            assert layers[2].units == 10 and layers[2].activation == "softmax" and layers[1].activation == "relu"
+            assert (training.optimizer, training.full_batch, training.iterations) == ("sgd", True, 1500)
+            assert (training.train_subset, training.validation_split) == (5000, 0.0)
+        swept = {run.label for run in runs}
+        if "hidden units" in name:
+            assert {run.config.layers[1].units for run in runs} == {50, 100, 128, 150}
+        elif "learning rate" in name:
+            assert {run.config.training.learning_rate for run in runs} == {0.005, 0.05, 0.7}
+            assert all(run.config.layers[1].units == 100 for run in runs)
+        else:
+            assert swept == {"initializer=ones", "initializer=normal:1.0", "initializer=glorot_uniform"}
+            assert {run.config.initializer.scale for run in runs if run.config.initializer.name == "normal"} == {1.0}
+
+
+def test_the_report_network_table_has_its_own_header_and_the_reports_numbers():
+    name = "report network: learning rate"
+    runs = expand(PRESETS[name])
+    report = report_markdown({name: [outcome(run, 0.9, 0.85) for run in runs]})
+    assert "the report's own network" in report and "full batch" in report
+    assert "| learning_rate=0.7 | 90.00 | 85.00 | 94.92 | 87.6 |" in report

@@ -121,7 +121,7 @@ def section_from_dict(cls: type, data: Any, name: str) -> Any:
                 f"Unknown {name} setting {key!r}; expected one of {', '.join(known)}.", setting=key
             )
         default = getattr(defaults, key)
-        if key == "train_subset" and value is None:
+        if key in ("train_subset", "iterations") and value is None:
             values[key] = None
             continue
         expected = type(default) if default is not None else int
@@ -129,7 +129,7 @@ def section_from_dict(cls: type, data: Any, name: str) -> Any:
             value = float(value)
         elif expected is int and is_int(value):
             value = int(value)
-        if isinstance(value, bool) or not isinstance(value, expected):
+        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
             raise ConfigError(
                 f"{name} setting {key!r} must be {expected.__name__}, received {value!r}.", setting=key
             )

@@ -46,6 +46,14 @@ class TrainingConfig:
 
     ``train_subset`` limits the number of training images (``None`` takes them
     all); ``validation_split`` is the fraction of those held out for validation.
+    ``optimizer="sgd"`` is plain stochastic gradient descent (no momentum; ``momentum``
+    is read by ``"momentum"`` only).
+
+    ``full_batch`` makes every step take the whole training set, in one batch
+    (gradient descent; ``batch_size`` is then not used). ``iterations``, when set,
+    is the number of steps (batches) to train, whatever ``epochs`` says: the run takes
+    as many epochs as those steps need, the last one possibly partial
+    (:meth:`epochs_for`). With ``full_batch`` an iteration is an epoch.
     """
 
     optimizer: str = "adam"
@@ -57,6 +65,33 @@ class TrainingConfig:
     dataset: str = "mnist-sample"
     train_subset: int | None = None
     validation_split: float = 0.1
+    full_batch: bool = False
+    iterations: int | None = None
+
+    def batch_size_for(self, num_images: int) -> int:
+        """The batch size used on ``num_images`` training images: all of them with ``full_batch``."""
+        return max(int(num_images), 1) if self.full_batch else self.batch_size
+
+    def epochs_for(self, num_images: int) -> int:
+        """The epochs a run on ``num_images`` training images takes: ``epochs``, or with
+        ``iterations`` as many as that many steps need (the last epoch may be partial)."""
+        if self.iterations is None:
+            return self.epochs
+        batch_size = max(self.batch_size_for(num_images), 1)
+        batches_per_epoch = max(-(-int(num_images) // batch_size), 1)
+        return max(-(-self.iterations // batches_per_epoch), 1)
+
+    def expected_epochs(self) -> int:
+        """:meth:`epochs_for` before the data is read: exact with ``full_batch`` (one step an epoch)
+        or without ``iterations``; otherwise from ``train_subset`` less its validation part (or
+        ``epochs`` when no subset is named)."""
+        if self.iterations is None:
+            return self.epochs
+        if self.full_batch:
+            return self.iterations
+        if self.train_subset is None:
+            return self.epochs
+        return self.epochs_for(max(self.train_subset - round(self.train_subset * self.validation_split), 1))
 
 
 @dataclass(frozen=True)

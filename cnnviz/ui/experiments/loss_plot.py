@@ -80,8 +80,10 @@ class ExperimentLossPlot(QWidget):
         self._plot.vb.sigRangeChangedManually.connect(self._on_range_changed_by_user)
 
     # -- public interface --------------------------------------------------------------------------
-    def start(self, num_epochs: float) -> None:
-        """Remove every curve and marker, and show ``num_epochs`` epochs on the x axis."""
+    def start(self, num_epochs: float, x_label: str = "epoch") -> None:
+        """Remove every curve and marker, and show ``num_epochs`` epochs on the x axis, named
+        ``x_label`` (full-batch runs take one step an epoch: their axis counts iterations)."""
+        self._plot.setLabel("bottom", x_label)
         for item in [*self._curves.values(), *self._markers.values()]:
             self._plot.removeItem(item)
         self._legend.clear()
@@ -188,7 +190,7 @@ class ExperimentLossPlot(QWidget):
     def _curve_from_losses(self, outcome: RunOutcome) -> None:
         """Draw a run's curve from its outcome's losses, spread evenly over its epochs."""
         losses = np.asarray(outcome.losses, dtype=float)
-        epochs = outcome.run.config.training.epochs
+        epochs = outcome.run.config.training.expected_epochs()
         positions = (np.arange(len(losses)) + 1.0) * epochs / max(len(losses), 1)
         finite = np.isfinite(losses)
         self.curve(outcome.run.index)

@@ -72,6 +72,7 @@ class ExperimentsPanel(QWidget):
         self.preset_combo, self.description_label = setup.preset_combo, setup.description_label
         self.engine_combo, self.epochs_spin, self.subset_spin = setup.engine_combo, setup.epochs_spin, setup.subset_spin
         self.plan_label, self.status_label = setup.plan_label, setup.status_label
+        self.length_label = setup.length_label
         self.run_button, self.cancel_button = setup.run_button, setup.cancel_button
 
         self.loss_plot = ExperimentLossPlot()
@@ -172,8 +173,13 @@ class ExperimentsPanel(QWidget):
         run = self._run_by_index(progress.run_index)
         total = len(self._runs) or "?"
         label = f" ({run.label})" if run is not None else ""
-        self._set_status(f"Run {self._position_of(progress.run_index)} of {total}{label}: epoch {last.epoch + 1}, "
-                         f"batch {last.batch + 1}/{last.num_batches}, loss {last.loss:.4g}.")
+        training = run.config.training if run is not None else None
+        if training is not None and training.full_batch and training.iterations is not None:
+            where = f"iteration {last.epoch + 1:,} of {training.iterations:,} (full batch)"
+        else:
+            where = f"epoch {last.epoch + 1}, batch {last.batch + 1}/{last.num_batches}"
+        self._set_status(f"Run {self._position_of(progress.run_index)} of {total}{label}: {where}, "
+                         f"loss {last.loss:.4g}.")
 
     def add_outcome(self, outcome: RunOutcome) -> None:
         """Fill the run's row of the results table (and its curve, if no progress drew it)."""
@@ -309,7 +315,9 @@ class ExperimentsPanel(QWidget):
     # -- state -------------------------------------------------------------------------------------
     def _start(self, spec: ExperimentSpec, runs: list[ExperimentRun]) -> None:
         """Clear the previous experiment's curves and table and lay out the new runs."""
-        self.loss_plot.start(max((run.config.training.epochs for run in runs), default=1))
+        full_batch = bool(runs) and all(run.config.training.full_batch for run in runs)
+        self.loss_plot.start(max((run.config.training.expected_epochs() for run in runs), default=1),
+                             "iteration (full batch)" if full_batch else "epoch")
         self._runs, self._run_rows = [], {}
         self._runs_started = set()
         self._outcomes = []

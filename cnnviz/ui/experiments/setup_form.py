@@ -35,6 +35,8 @@ CUSTOM = "(custom)"
 
 ENGINES = (("numpy", "NumPy (from scratch)"), ("keras", "Keras / TensorFlow"))
 NUM_SWEEP_ROWS = 2
+MAX_EPOCHS = 1000
+MAX_ITERATIONS = 100_000
 ERROR_STYLE = "color: #c62828;"
 NORMAL_STYLE = "color: #333;"
 
@@ -122,10 +124,11 @@ class ExperimentSetup(QWidget):
             self.preset_combo.addItem(name, name)
             self.preset_combo.setItemData(self.preset_combo.count() - 1, spec.description,
                                           Qt.ItemDataRole.ToolTipRole)
-        self.preset_combo.setToolTip("One of the report's §3.2.1 experiments (its own base settings: SGD at "
-                                     "0.05, batch 32, 5,000 images, no dropout change; the model panel's input "
-                                     "shape), or your own sweeps "
-                                     "of the model panel's configuration.")
+        self.preset_combo.setToolTip("One of the report's §3.2.1 experiments, on the reference CNN (SGD at "
+                                     "0.05, batch 32, 5,000 images) or, as \"report network: ...\", on the "
+                                     "report's own 784-100-10 network (gradient descent on the full batch of "
+                                     "5,000 images, 1,500 iterations), at the model panel's input shape; or "
+                                     "your own sweeps of the model panel's configuration.")
         self.description_label = QLabel()
         self.description_label.setWordWrap(True)
         self.description_label.setStyleSheet("color: #555;")
@@ -136,10 +139,11 @@ class ExperimentSetup(QWidget):
         for name, label in ENGINES:
             self.engine_combo.addItem(label, name)
         self.engine_combo.setToolTip("The engine every run trains with.")
+        # Epochs per run, or iterations for a configuration that trains by iterations (the report
+        # network's full-batch gradient descent): the label and the range follow the base.
         self.epochs_spin = QSpinBox()
-        self.epochs_spin.setRange(1, 1000)
-        self.epochs_spin.setToolTip("Epochs per run (overrides the configuration's; a sweep of "
-                                    "training.epochs overrides this).")
+        self.epochs_spin.setGroupSeparatorShown(True)
+        self.length_label = QLabel("Epochs")
         self.subset_spin = QSpinBox()
         self.subset_spin.setRange(0, 1_000_000)
         self.subset_spin.setSingleStep(500)
@@ -172,7 +176,7 @@ class ExperimentSetup(QWidget):
             form.addRow(f"Setting {number}", row.setting_combo)
             form.addRow(f"Values {number}", row.values_edit)
         form.addRow("Engine", self.engine_combo)
-        form.addRow("Epochs", self.epochs_spin)
+        form.addRow(self.length_label, self.epochs_spin)
         form.addRow("Training set", self.subset_spin)
 
         settings = QWidget()
@@ -269,7 +273,8 @@ class ExperimentSetup(QWidget):
         else:
             base, sweeps, description = self._base_config, self._custom_sweeps(), ""
             name = " × ".join(sweep.setting for sweep in sweeps)
-        base = base.with_training(epochs=self.epochs_spin.value(), train_subset=subset)
+        length = "iterations" if base.training.iterations is not None else "epochs"
+        base = base.with_training(**{length: self.epochs_spin.value()}, train_subset=subset)
         for sweep in sweeps:
             problem = type_problem(base, sweep)
             if problem:
@@ -337,7 +342,16 @@ class ExperimentSetup(QWidget):
             row.set_enabled(custom and not busy)
 
     def _load_spins(self, config: cfg.ModelConfig) -> None:
-        self.epochs_spin.setValue(config.training.epochs)
+        training = config.training
+        by_iterations = training.iterations is not None
+        self.length_label.setText("Iterations" if by_iterations else "Epochs")
+        self.epochs_spin.setRange(1, MAX_ITERATIONS if by_iterations else MAX_EPOCHS)
+        self.epochs_spin.setToolTip(
+            ("Steps per run" + (", each on every training image (full-batch gradient descent)"
+                                if training.full_batch else "") + "; overrides the configuration's.")
+            if by_iterations else
+            "Epochs per run (overrides the configuration's; a sweep of training.epochs overrides this).")
+        self.epochs_spin.setValue(training.iterations if training.iterations is not None else training.epochs)
         self.subset_spin.setValue(config.training.train_subset or 0)
 
     # -- slots -------------------------------------------------------------------------------------
@@ -360,9 +374,10 @@ class ExperimentSetup(QWidget):
                 row.set_text(sweep.setting if sweep else "",
                              ", ".join(map(str, sweep.values)) if sweep else "")
             training = spec.base.training
+            batch = "the full batch (gradient descent)" if training.full_batch else f"batch {training.batch_size}"
             self.description_label.setText(
                 f"{spec.description} Base: {training.optimizer.upper()} at {training.learning_rate:g}, "
-                f"batch {training.batch_size}, initializer {spec.base.initializer.name}.")
+                f"{batch}, initializer {spec.base.initializer.name}.")
             self._load_spins(spec.base)
             self.engine_combo.setCurrentIndex(max(self.engine_combo.findData(spec.engine), 0))
         self._previous_preset = preset
@@ -394,11 +409,14 @@ class ExperimentSetup(QWidget):
         runs = expand(self.spec())
         subset = self.subset_spin.value()
         data = f"the first {subset:,} training images" if subset else "every training image"
-        epochs = self.epochs_spin.value()
         training = runs[0].config.training
+        if training.iterations is not None:
+            length = counted(training.iterations, "iteration") + (" of the full batch" if training.full_batch else "")
+        else:
+            length = counted(self.epochs_spin.value(), "epoch")
         swept = {sweep.setting for sweep in self.spec().sweeps}
         optimizer = "" if "training.optimizer" in swept else f" with {training.optimizer}"
         rate = "" if "training.learning_rate" in swept else f" at {training.learning_rate:g}"
-        self.plan_label.setText(f"{counted(len(runs), 'run')} × {counted(epochs, 'epoch')}{optimizer}{rate}, "
+        self.plan_label.setText(f"{counted(len(runs), 'run')} × {length}{optimizer}{rate}, "
                                 f"each on {data}.")
         return None

@@ -188,7 +188,7 @@ class TrainingController(QObject):
         """Empty the status bar's progress bar for a new training run, or for an experiment of
         ``experiment_runs`` (its progress then counts every run's batches, run after run)."""
         window = self.window
-        self._experiment_epochs = {run.index: run.config.training.epochs for run in experiment_runs or ()}
+        self._experiment_epochs = {run.index: run.config.training.expected_epochs() for run in experiment_runs or ()}
         window.progress_bar.setRange(0, PROGRESS_STEPS)
         window.progress_bar.setValue(0)
         count = len(self._experiment_epochs)
