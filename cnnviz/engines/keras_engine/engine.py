@@ -20,7 +20,6 @@ import hashlib
 import zipfile
 from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +39,11 @@ from cnnviz.engines.base import as_batch, check_batch_size, check_labels
 from cnnviz.engines.keras_engine.acceptance import KerasModelError, check_servable, load_failure_message
 from cnnviz.engines.keras_engine.builder import build_model, chain_layers, config_from_model, make_optimizer
 from cnnviz.engines.keras_engine.graph import call_step, describe_graph, plan_graph, run_graph
-from cnnviz.engines.keras_engine.guided import guided_input_gradient
+from cnnviz.engines.keras_engine.input_gradients import InputGradientMembers
 from cnnviz.engines.keras_engine.kernels import layer_kernels, layer_parameters
 
 
-class KerasEngine:
+class KerasEngine(InputGradientMembers):
     """A Keras (TensorFlow) model built from a :class:`ModelConfig`, or opened from a ``.keras`` file.
 
     Parameters
@@ -312,42 +311,6 @@ class KerasEngine:
             layers={name: frozen(gradient.numpy()) for name, gradient in zip(names, watched[1:])},
             parameters=parameters,
         )
-
-    def guided_gradients(self, images: np.ndarray, class_index: int) -> np.ndarray:
-        """Guided backpropagation of the logit of class ``class_index`` with respect to each image, shape
-        (n, h, w, c): an optional member beyond the contract (see :mod:`.guided`)."""
-        images = as_batch(images, self.input_shape)
-        class_index = require_index(class_index, self.num_classes, "class_index")
-        if self._guided_fn is None:
-            self._guided_fn = tf.function(
-                partial(guided_input_gradient, partial(self._run, training=False)),
-                input_signature=[tf.TensorSpec((None, *self.input_shape), tf.float32), tf.TensorSpec((), tf.int32)])
-        return frozen(self._guided_fn(images, tf.constant(class_index, tf.int32)).numpy())
-
-    def unit_gradients(self, images: np.ndarray, layer: str,
-                       direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A layer's output (the logits for the output layer) and the gradient of
-        ``sum(direction * output)`` with respect to the input; an optional member beyond the contract,
-        as in the NumPy engine."""
-        images = as_batch(images, self.input_shape)
-        names = self.layer_names()
-        if layer not in names:
-            raise ValueError(f"This model has no layer {layer!r}; its layers are {', '.join(names)}.")
-        index = names.index(layer)
-        function = self._unit_fns.get(index)
-        if function is None:
-            function = self._unit_fns[index] = tf.function(lambda batch, weights: self._unit_graph(
-                batch, weights, index))
-        output, gradient = function(tf.constant(images), tf.constant(np.asarray(direction, np.float32)))
-        return frozen(output.numpy()), frozen(gradient.numpy())
-
-    def _unit_graph(self, images, direction, index: int):
-        with tf.GradientTape() as tape:
-            tape.watch(images)
-            outputs, logits = self._run(images, training=False)
-            output = logits if index == len(outputs) - 1 else outputs[index]
-            target = tf.reduce_sum(output * direction)
-        return output, tape.gradient(target, images, unconnected_gradients=tf.UnconnectedGradients.ZERO)
 
     def _recent_result(self, images: np.ndarray) -> tuple | None:
         """(feature maps, probabilities) of the last inspection if it was of ``images``."""
