@@ -10,6 +10,7 @@ from cnnviz.engines.numpy_engine.fused import training_plan
 from cnnviz.engines.numpy_engine.layers import DenseLayer, Layer, build_layers, cached
 from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
 from cnnviz.engines.numpy_engine.normalization import BatchNormalizationLayer
+from cnnviz.engines.numpy_engine.workspace import Workspace
 
 MAX_KEPT_BATCH = 16
 """Inference passes of at most this many images are kept for :meth:`Network.last_inference` (an
@@ -64,6 +65,10 @@ class Network:
         # one piece.
         self.num_chunks = 1 if any(isinstance(layer, BatchNormalizationLayer) for layer in self.layers) else len(
             self.replicas)
+        # Training reuses its arrays from batch to batch (see .workspace); inference allocates.
+        for layers in self.replicas:
+            for layer in layers:
+                layer.workspace = Workspace()
         self.replica_outputs = [_output_layer(layers) for layers in self.replicas]
         self.training_plans = [training_plan(layers) for layers in self.replicas]
         self.weights_version = 0
