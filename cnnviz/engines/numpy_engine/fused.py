@@ -147,6 +147,33 @@ class ConvMaxPoolBlock:
             result[:, rows, cols, :] += columns[py, px, :, :, :, dy, dx, :]
         return result
 
+    def _pool(self, raw: np.ndarray, workspace: Workspace | None) -> tuple[np.ndarray, np.ndarray]:
+        """The maximum over the window offsets, ``(rows, filters)``, and the offset that won each
+        window: the first to reach the maximum (TensorFlow's rule on ties), so the backward pass
+        needs neither the raw map nor a comparison with it."""
+        window, rows, filters = raw.shape
+        pooled = scratch(workspace, "pooled", (rows, filters), raw.dtype)
+        winner = scratch(workspace, "winner", (rows, filters), np.uint8 if window < 256 else np.int32)
+        greater = scratch(workspace, "greater", (rows, filters), bool)
+        candidate = scratch(workspace, "candidate", (rows, filters), winner.dtype)
+        np.copyto(pooled, raw[0])
+        winner.fill(0)
+        for offset in range(1, window):
+            np.greater(raw[offset], pooled, out=greater)
+            np.maximum(pooled, raw[offset], out=pooled)
+            # Offsets only grow, so "this offset where it is greater" is a maximum (a masked copy is
+            # twenty times slower).
+            np.maximum(winner, np.multiply(greater, winner.dtype.type(offset), out=candidate), out=winner)
+        return pooled, winner
+
+    def _route(self, gradient: np.ndarray, winner: np.ndarray, window: int,
+               workspace: Workspace | None) -> np.ndarray:
+        """Each window's gradient, ``(rows, filters)``, sent to the offset that won it: one share per
+        offset, zero elsewhere, ``(window, rows, filters)``."""
+        hits = scratch(workspace, "hits", (window, *winner.shape), bool)
+        np.equal(winner[None], np.arange(window, dtype=winner.dtype)[:, None, None], out=hits)
+        return np.multiply(gradient[None], hits, out=scratch(workspace, "shares", hits.shape, gradient.dtype))
+
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         spec, workspace = self.conv.spec, self.conv.workspace
         num_images, height, width, _ = inputs.shape
@@ -163,20 +190,7 @@ class ConvMaxPoolBlock:
         weights[:depth] = kernel.reshape(depth, filters)
         weights[depth] = bias
         raw = np.matmul(columns, weights, out=scratch(workspace, "raw", (window, rows, filters), dtype))
-        # Pool, and note which offset won each window: the first to reach the maximum (TensorFlow's
-        # rule on ties), so the backward pass needs neither the raw map nor a comparison with it.
-        pooled = scratch(workspace, "pooled", (rows, filters), dtype)
-        winner = scratch(workspace, "winner", (rows, filters), np.uint8 if window < 256 else np.int32)
-        greater = scratch(workspace, "greater", (rows, filters), bool)
-        candidate = scratch(workspace, "candidate", (rows, filters), winner.dtype)
-        np.copyto(pooled, raw[0])
-        winner.fill(0)
-        for offset in range(1, window):
-            np.greater(raw[offset], pooled, out=greater)
-            np.maximum(pooled, raw[offset], out=pooled)
-            # Offsets only grow, so "this offset where it is greater" is a maximum (a masked copy is
-            # twenty times slower).
-            np.maximum(winner, np.multiply(greater, winner.dtype.type(offset), out=candidate), out=winner)
+        pooled, winner = self._pool(raw, workspace)
         output = activate(pooled, spec.activation)
         self._cache = _ForwardCache(columns, padded.shape, pads, pooled_size, winner, output)
         return output.reshape(num_images, *pooled_size, filters)
@@ -193,10 +207,7 @@ class ConvMaxPoolBlock:
         window, rows, depth = columns.shape[0], columns.shape[1], columns.shape[2] - 1
         filters = output.shape[-1]
         gradient = activation_backward(gradient.reshape(rows, filters), output, spec.activation, workspace)
-        # Each window's gradient goes to the offset that won it: one share per offset, zero elsewhere.
-        hits = scratch(workspace, "hits", (window, rows, filters), bool)
-        np.equal(winner[None], np.arange(window, dtype=winner.dtype)[:, None, None], out=hits)
-        shares = np.multiply(gradient[None], hits, out=scratch(workspace, "shares", hits.shape, gradient.dtype))
+        shares = self._route(gradient, winner, window, workspace)
         # One product gives the kernel's gradient and, from the column of ones, the bias's (computed
         # transposed: BLAS runs this long, thin product faster with the filters first).
         both = np.matmul(shares.reshape(window * rows, filters).T, columns.reshape(window * rows, depth + 1),
