@@ -195,7 +195,9 @@ class Network:
         """Forward, loss, backward and one optimizer update; returns the batch's (loss, accuracy).
 
         A large batch is split into chunks that run side by side, BLAS held to one thread each; a
-        small one (or one with batch normalization) runs in one piece. A convolution and the max pooling after it run fused (see :mod:`.fused`).
+        small one (or one with batch normalization) runs in one piece, its optimizer update still
+        sliced over the cores. A convolution and the max pooling after it run fused (see
+        :mod:`.fused`).
         """
         # The layers' caches and the weights change: no earlier inference pass holds any more.
         self.weights_changed()
