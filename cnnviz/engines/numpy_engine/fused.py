@@ -42,6 +42,7 @@ from cnnviz.engines.numpy_engine.layers import (
 from cnnviz.engines.numpy_engine.workspace import Workspace, scratch
 
 FUSABLE_ACTIVATIONS = ("relu", "linear")
+RUN_LENGTH = functional.RUN_LENGTH
 
 
 def can_fuse(first: Layer, second: Layer) -> bool:
@@ -129,9 +130,27 @@ class ConvMaxPoolBlock:
         columns = scratch(workspace, "columns", (window, num_images * pooled_size[0] * pooled_size[1], depth + 1),
                           dtype)
         fields = columns[:, :, :depth]
-        fields.shape = shape  # a view (assigning the shape never copies)
-        for py, px, dy, dx, rows, cols in self._field_slices(pooled_size):
-            fields[py, px, :, :, :, dy, dx, :] = padded[:, rows, cols, :]
+        if shape[-2] * channels < RUN_LENGTH:
+            # Few channels: one copy per kernel and window offset moves runs along the output width.
+            fields.shape = shape  # a view (assigning the shape never copies)
+            for py, px, dy, dx, rows, cols in self._field_slices(pooled_size):
+                fields[py, px, :, :, :, dy, dx, :] = padded[:, rows, cols, :]
+        else:
+            # A kernel row of a receptive field is kw * c consecutive values of the (contiguous) input,
+            # so one strided view reads every field and one copy moves them in runs of kw * c values.
+            pool_height, pool_width, _, output_height, output_width, kernel_height, kernel_width, _ = shape
+            fields.shape = (pool_height, pool_width, num_images, output_height, output_width, kernel_height,
+                            kernel_width * channels)
+            padded = np.ascontiguousarray(padded)
+            # Strides from the shape: a contiguous array's size-1 axes may carry any stride.
+            value = padded.itemsize
+            pixel = value * channels
+            row = pixel * padded.shape[2]
+            stride_y, stride_x = self.conv.spec.strides
+            np.copyto(fields, np.lib.stride_tricks.as_strided(
+                padded, fields.shape,
+                (stride_y * row, stride_x * pixel, row * padded.shape[1], pool_height * stride_y * row,
+                 pool_width * stride_x * pixel, row, value), writeable=False), casting="same_kind")
         columns[:, :, depth] = 1
         return columns
 
