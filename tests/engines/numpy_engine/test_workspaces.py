@@ -126,3 +126,16 @@ def test_inspection_results_outlive_later_training_and_inspection():
             np.testing.assert_array_equal(value, kept[layer][name])
     for name, value in maps.items():
         np.testing.assert_array_equal(value, kept_maps[name])
+
+
+@pytest.mark.parametrize("shape", [(7, 5, 3, 16), (32, 32, 32, 16), (1, 1, 1, 3), (12, 2048), (3, 5, 1100)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_channel_sums_equal_plain_sums_over_every_axis_but_the_last(shape, dtype):
+    from cnnviz.engines.numpy_engine.normalization import channel_sum
+
+    values = np.random.default_rng(4).standard_normal(shape).astype(dtype)
+    expected = values.astype(np.float64).reshape(-1, shape[-1]).sum(axis=0)
+    np.testing.assert_allclose(channel_sum(values, np.float64), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(channel_sum(values), expected, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                               atol=1e-3 if dtype == np.float32 else 1e-12)
+    assert channel_sum(values).shape == (shape[-1],)
