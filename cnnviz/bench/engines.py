@@ -78,21 +78,37 @@ def numpy_peak_memory_mb(num_samples: int = 60_000, batch_size: int = 128) -> fl
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def speed(out: Callable[[str], None], repeats: int = 2, num_samples: int = 60_000,
-          batch_size: int = 128) -> dict:
-    """Alternate one-epoch runs of each engine; return samples per second and ratios."""
+def speed(out: Callable[[str], None], repeats: int = 3, num_samples: int = 60_000,
+          batch_sizes: tuple[int, ...] = (128, 32), drift_epochs: int = 4) -> dict:
+    """Alternate one-epoch runs of each engine at each batch size; samples per second and ratios
+    (every round printed), the NumPy engine's drift over consecutive epochs, and its peak memory."""
     images, labels, source = sixty_thousand_images()
     images, labels = images[:num_samples], labels[:num_samples]
+    out(f"speed: reference model, Adam, {len(images):,} images ({source}), batches "
+        f"{', '.join(map(str, batch_sizes))}, {repeats} alternating rounds")
+    result: dict = {"batches": {}}
+    for batch_size in batch_sizes:
+        result["batches"][str(batch_size)] = _speed_at(out, images, labels, batch_size, repeats)
+    if drift_epochs > 1:
+        result["drift"] = _drift(out, images, labels, batch_sizes[0], drift_epochs)
+    result["numpy_peak_memory_mb"] = numpy_peak_memory_mb(len(images), max(batch_sizes))
+    out(f"  numpy peak memory: {result['numpy_peak_memory_mb']:.0f} MB")
+    return result
+
+
+def _speed_at(out: Callable[[str], None], images: np.ndarray, labels: np.ndarray, batch_size: int,
+              repeats: int) -> dict:
+    """One batch size of :func:`speed`: alternating rounds of the NumPy engine, the Keras engine and
+    plain ``keras.Model.fit``."""
     config = reference_config().with_training(batch_size=batch_size)
-    out(f"speed: reference model, {len(images):,} images ({source}), batch {batch_size}, "
-        f"{repeats} alternating rounds")
     numpy_engine = create_engine("numpy", config)
     keras_engine = create_engine("keras", config)
     fit_model, _ = _keras_fit_model(config)
     # Warm up: TensorFlow traces its graphs on the first batches.
-    run_epoch(numpy_engine, images[:1280], labels[:1280], batch_size)
-    run_epoch(keras_engine, images[:1280], labels[:1280], batch_size)
-    fit_model.fit(images[:1280], labels[:1280], batch_size=batch_size, epochs=1, verbose=0)
+    warm = 10 * batch_size
+    run_epoch(numpy_engine, images[:warm], labels[:warm], batch_size)
+    run_epoch(keras_engine, images[:warm], labels[:warm], batch_size)
+    fit_model.fit(images[:warm], labels[:warm], batch_size=batch_size, epochs=1, verbose=0)
     times: dict[str, list[float]] = {"numpy": [], "keras": [], "keras-fit": []}
     for round_index in range(repeats):
         times["numpy"].append(run_epoch(numpy_engine, images, labels, batch_size, round_index))
@@ -100,21 +116,33 @@ def speed(out: Callable[[str], None], repeats: int = 2, num_samples: int = 60_00
         start = time.perf_counter()
         fit_model.fit(images, labels, batch_size=batch_size, epochs=1, verbose=0, shuffle=True)
         times["keras-fit"].append(time.perf_counter() - start)
-        out(f"  round {round_index + 1}: " + ", ".join(f"{name} {values[-1]:.2f} s"
-                                                       for name, values in times.items()))
+        out(f"  batch {batch_size} round {round_index + 1}: "
+            + ", ".join(f"{name} {values[-1]:.2f} s" for name, values in times.items())
+            + f"; numpy / keras fit {times['numpy'][-1] / times['keras-fit'][-1]:.2f}")
     medians = {name: statistics.median(values) for name, values in times.items()}
     result = {
+        "seconds": times,
         "samples_per_second": {name: len(images) / value for name, value in medians.items()},
         "time_ratio_numpy_to_keras_fit": medians["numpy"] / medians["keras-fit"],
         "time_ratio_numpy_to_keras_engine": medians["numpy"] / medians["keras"],
-        "numpy_peak_memory_mb": numpy_peak_memory_mb(len(images), batch_size),
     }
     for name, value in result["samples_per_second"].items():
-        out(f"  {name:<10} {value:10,.0f} samples/s")
-    out(f"  time ratio numpy / keras fit:    {result['time_ratio_numpy_to_keras_fit']:.2f}")
-    out(f"  time ratio numpy / keras engine: {result['time_ratio_numpy_to_keras_engine']:.2f}")
-    out(f"  numpy peak memory: {result['numpy_peak_memory_mb']:.0f} MB")
+        out(f"  batch {batch_size} {name:<10} {value:10,.0f} samples/s")
+    out(f"  batch {batch_size} time ratio numpy / keras fit:    {result['time_ratio_numpy_to_keras_fit']:.2f} "
+        "(median)")
+    out(f"  batch {batch_size} time ratio numpy / keras engine: {result['time_ratio_numpy_to_keras_engine']:.2f}")
     return result
+
+
+def _drift(out: Callable[[str], None], images: np.ndarray, labels: np.ndarray, batch_size: int,
+           epochs: int) -> dict:
+    """Consecutive epochs of one fresh NumPy engine: is the last slower than the first?"""
+    engine = create_engine("numpy", reference_config().with_training(batch_size=batch_size))
+    seconds = [run_epoch(engine, images, labels, batch_size, epoch) for epoch in range(epochs)]
+    ratio = seconds[-1] / seconds[0]
+    out(f"  numpy, {epochs} consecutive epochs at batch {batch_size}: "
+        + ", ".join(f"{value:.2f} s" for value in seconds) + f"; last / first {ratio:.2f}")
+    return {"seconds": seconds, "last_to_first": ratio}
 
 
 def accuracy(out: Callable[[str], None], epochs: int = 5) -> dict:

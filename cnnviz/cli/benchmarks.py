@@ -22,7 +22,7 @@ def add_bench_command(commands: argparse._SubParsersAction) -> None:
     bench = commands.add_parser(
         "bench", help="compare the engines' speed, accuracy and inspection latency",
         description="Run benchmarks side by side in one process and print ratios: training speed "
-                    "(one epoch of 60,000 images at batch 128, NumPy engine vs Keras, alternating), "
+                    "(one epoch of 60,000 images at batch 128 and at batch 32, NumPy engine vs Keras, alternating), "
                     "accuracy on the bundled sample, accuracy on Fashion-MNIST, and inspection latency.")
     bench.add_argument("benchmarks", nargs="*", choices=["speed", "accuracy", "fashion", "latency", "ui", []],
                        metavar="NAME", help="speed, accuracy, fashion, latency, ui (default: all)")

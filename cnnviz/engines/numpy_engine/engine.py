@@ -197,7 +197,10 @@ class NumpyEngine:
             target, value = "loss", cross_entropy(logits, labels)
             logit_gradient = cross_entropy_gradient(probabilities, labels)
         input_gradient, layer_gradients = self.network.backward(logit_gradient, keep_gradients=True)
-        parameters = {layer.name: {name: frozen(grad.copy()) for name, grad in layer.gradients.items()}
+        # An inference pass's parameter gradients are new arrays (a dense kernel's is megabytes): one
+        # that owns its memory is handed over as it is; a view (into anything) is copied.
+        parameters = {layer.name: {name: frozen(grad if grad.base is None else grad.copy())
+                                   for name, grad in layer.gradients.items()}
                       for layer in self.network.layers if layer.params}
         return GradientResult(
             target=target, value=value, input=frozen(input_gradient.copy()),

@@ -12,6 +12,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
+RUN_LENGTH = 8
+"""Receptive fields whose kernel rows hold at least this many values (kernel width times channels)
+are gathered with one strided copy in runs of a kernel row; narrower ones with a copy per kernel
+offset, in runs along the output width (numpy's copies pay per run, not per value)."""
 
 def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
     """Padding before and after along one axis for ``padding='same'``, as TensorFlow pads.
@@ -65,13 +69,28 @@ def im2col(images: np.ndarray, kernel_size: tuple[int, int], strides: tuple[int,
     kernel_height, kernel_width = kernel_size
     stride_y, stride_x = strides
     output_height, output_width = output_size
-    columns = np.empty((num_images, output_height, output_width, kernel_height, kernel_width, channels),
+    if kernel_width * channels < RUN_LENGTH:
+        # Few channels: one copy per kernel offset moves runs along the output width.
+        columns = np.empty((num_images, output_height, output_width, kernel_height, kernel_width, channels),
+                           dtype=images.dtype)
+        for dy in range(kernel_height):
+            rows = slice(dy, dy + stride_y * (output_height - 1) + 1, stride_y)
+            for dx in range(kernel_width):
+                cols = slice(dx, dx + stride_x * (output_width - 1) + 1, stride_x)
+                columns[:, :, :, dy, dx, :] = images[:, rows, cols, :]
+        return columns.reshape(num_images * output_height * output_width, -1)
+    # A kernel row of a receptive field is kw * c consecutive values of the contiguous batch: one
+    # strided view reads every field, and one copy moves them in runs of kw * c values.
+    columns = np.empty((num_images, output_height, output_width, kernel_height, kernel_width * channels),
                        dtype=images.dtype)
-    for dy in range(kernel_height):
-        rows = slice(dy, dy + stride_y * (output_height - 1) + 1, stride_y)
-        for dx in range(kernel_width):
-            cols = slice(dx, dx + stride_x * (output_width - 1) + 1, stride_x)
-            columns[:, :, :, dy, dx, :] = images[:, rows, cols, :]
+    images = np.ascontiguousarray(images)
+    # Strides from the shape: a contiguous array's size-1 axes may carry any stride.
+    value = images.itemsize
+    pixel = value * channels
+    row = pixel * images.shape[2]
+    np.copyto(columns, np.lib.stride_tricks.as_strided(
+        images, columns.shape, (row * images.shape[1], stride_y * row, stride_x * pixel, row, value),
+        writeable=False))
     return columns.reshape(num_images * output_height * output_width, -1)
 
 

@@ -1,22 +1,26 @@
 """A training-only fusion of a convolution with the max pooling that follows it.
 
 Max pooling commutes with a per-channel bias and with any non-decreasing
-activation: ``pool(f(z + b)) == f(pool(z) + b)``. So the block pools the raw
-convolution output first and applies bias and activation to the four-times
+activation: ``pool(f(z + b)) == f(pool(z + b))``. So the block pools the raw
+convolution output (bias included) and applies the activation to the four-times
 smaller pooled map. When the pooling windows do not overlap, the receptive fields
 are gathered grouped by their offset inside the pooling window, so the raw
 output comes out as ``(ph, pw, n, oh, ow, c)``: pooling is then a maximum over
-contiguous blocks, and the backward pass needs no full-size gradient map — the
-kernel gradient is one small matrix multiply per window offset. Positions no
-window covers are never computed.
+contiguous blocks. The forward pass notes which offset won each window, so the
+backward pass needs neither the raw map nor a comparison with it: it spreads the
+gradient into one share per offset, and a single matrix product of the receptive
+fields with the shares gives the kernel's gradient — and the bias's, from a column
+of ones appended to the fields (which also adds the bias in the forward product).
+Positions no window covers are never computed.
 
 For ReLU and linear activations the gradients equal the unfused layers' (a ReLU
 window that ties at zero has zero gradient either way), which the tests check. One
-rounding corner remains: two raw values closer than one float32 step of the bias
-tie after the plain layers add it, but not before, so the block may route that
-window's gradient to the other of the two; training alone uses the block.
-The layers' own parameters and gradient dictionaries are used, so optimizers and
-introspection see no difference; inspection always runs the plain layers.
+rounding corner remains: the product adds the bias in another order than the plain
+layers, so two raw values within one float32 step of each other may tie in one and
+not in the other, and the block may route that window's gradient to the other of
+the two; training alone uses the block. The layers' own parameters and gradient
+dictionaries are used, so optimizers and introspection see no difference;
+inspection always runs the plain layers.
 """
 
 from __future__ import annotations
@@ -35,8 +39,10 @@ from cnnviz.engines.numpy_engine.layers import (
     activation_backward,
     cached,
 )
+from cnnviz.engines.numpy_engine.workspace import Workspace, scratch
 
 FUSABLE_ACTIVATIONS = ("relu", "linear")
+RUN_LENGTH = functional.RUN_LENGTH
 
 
 def can_fuse(first: Layer, second: Layer) -> bool:
@@ -49,21 +55,28 @@ def can_fuse(first: Layer, second: Layer) -> bool:
 class _ForwardCache(NamedTuple):
     """What the block's forward pass keeps for its backward pass."""
 
-    columns: np.ndarray  # receptive fields, (ph * pw, n * oh * ow, kh * kw * c)
+    columns: np.ndarray  # receptive fields and a column of ones, (ph * pw, n * oh * ow, kh * kw * c + 1)
     padded_shape: tuple[int, ...]
     pads: tuple[int, int, int, int]  # top, bottom, left, right
     pooled_size: tuple[int, int]
-    raw: np.ndarray  # the convolution before bias and activation, (ph * pw, n * oh * ow, filters)
-    raw_pooled: np.ndarray  # its maximum over each window, (n * oh * ow, filters)
-    output: np.ndarray  # bias and activation applied, (n * oh * ow, filters)
+    winner: np.ndarray  # the window offset that won each pooled value, (n * oh * ow, filters)
+    output: np.ndarray  # the activated pooled map, (n * oh * ow, filters)
 
 
 class ConvMaxPoolBlock:
-    """Conv2D followed by non-overlapping MaxPooling2D, run as one step in training."""
+    """Conv2D followed by non-overlapping MaxPooling2D, run as one step in training.
+
+    The arrays it computes with come from the convolution layer's :attr:`Layer.workspace` when it
+    has one (a network's training replicas do), so a training step allocates nothing here.
+    """
 
     def __init__(self, conv: Conv2DLayer, pool: MaxPooling2DLayer):
         self.conv, self.pool = conv, pool
         self._cache: _ForwardCache | None = None
+
+    @property
+    def name(self) -> str:
+        return self.conv.name
 
     def _field_slices(self, pooled_size: tuple[int, int]) -> Iterator[tuple[int, int, int, int, slice, slice]]:
         """Yield ``(py, px, dy, dx, rows, cols)``: for window offset (py, px) and kernel offset
@@ -86,45 +99,120 @@ class ConvMaxPoolBlock:
     def _field_shape(self, num_images: int, pooled_size: tuple[int, int], channels: int) -> tuple:
         return (*self.pool.pool_size, num_images, *pooled_size, *self.conv.spec.kernel_size, channels)
 
-    def _gather(self, padded: np.ndarray, pooled_size: tuple[int, int]) -> np.ndarray:
-        """Receptive fields: rows ordered ``(ph, pw, n, oh, ow)``, columns ``(kh, kw, c)``.
+    def _pad(self, inputs: np.ndarray, pads: tuple[int, int, int, int], workspace: Workspace | None) -> np.ndarray:
+        """The input with zero borders, in the workspace (the input itself when there is no padding)."""
+        if not any(pads):
+            return inputs
+        top, bottom, left, right = pads
+        num_images, height, width, channels = inputs.shape
+        padded = scratch(workspace, "padded", (num_images, height + top + bottom, width + left + right, channels),
+                         inputs.dtype)
+        padded[:, :top] = 0
+        padded[:, top + height:] = 0
+        padded[:, :, :left] = 0
+        padded[:, :, left + width:] = 0
+        padded[:, top:top + height, left:left + width] = inputs
+        return padded
+
+    def _gather(self, padded: np.ndarray, pooled_size: tuple[int, int], dtype: np.dtype,
+                workspace: Workspace | None) -> np.ndarray:
+        """Receptive fields: rows ordered ``(ph, pw, n, oh, ow)``, columns ``(kh, kw, c)`` and then a
+        column of ones (the bias's input, so one matrix product adds the bias and gives its gradient).
 
         Returns
         -------
-        ndarray, shape (ph * pw, n * oh * ow, kh * kw * c)
+        ndarray, shape (ph * pw, n * oh * ow, kh * kw * c + 1)
         """
         num_images, _, _, channels = padded.shape
-        columns = np.empty(self._field_shape(num_images, pooled_size, channels), dtype=padded.dtype)
-        for py, px, dy, dx, rows, cols in self._field_slices(pooled_size):
-            columns[py, px, :, :, :, dy, dx, :] = padded[:, rows, cols, :]
-        window = self.pool.pool_size[0] * self.pool.pool_size[1]
-        return columns.reshape(window, num_images * pooled_size[0] * pooled_size[1], -1)
+        shape = self._field_shape(num_images, pooled_size, channels)
+        window = shape[0] * shape[1]
+        depth = shape[-3] * shape[-2] * shape[-1]
+        columns = scratch(workspace, "columns", (window, num_images * pooled_size[0] * pooled_size[1], depth + 1),
+                          dtype)
+        fields = columns[:, :, :depth]
+        if shape[-2] * channels < RUN_LENGTH:
+            # Few channels: one copy per kernel and window offset moves runs along the output width.
+            fields.shape = shape  # a view (assigning the shape never copies)
+            for py, px, dy, dx, rows, cols in self._field_slices(pooled_size):
+                fields[py, px, :, :, :, dy, dx, :] = padded[:, rows, cols, :]
+        else:
+            # A kernel row of a receptive field is kw * c consecutive values of the (contiguous) input,
+            # so one strided view reads every field and one copy moves them in runs of kw * c values.
+            pool_height, pool_width, _, output_height, output_width, kernel_height, kernel_width, _ = shape
+            fields.shape = (pool_height, pool_width, num_images, output_height, output_width, kernel_height,
+                            kernel_width * channels)
+            padded = np.ascontiguousarray(padded)
+            # Strides from the shape: a contiguous array's size-1 axes may carry any stride.
+            value = padded.itemsize
+            pixel = value * channels
+            row = pixel * padded.shape[2]
+            stride_y, stride_x = self.conv.spec.strides
+            np.copyto(fields, np.lib.stride_tricks.as_strided(
+                padded, fields.shape,
+                (stride_y * row, stride_x * pixel, row * padded.shape[1], pool_height * stride_y * row,
+                 pool_width * stride_x * pixel, row, value), writeable=False), casting="same_kind")
+        columns[:, :, depth] = 1
+        return columns
 
-    def _scatter(self, columns: np.ndarray, padded_shape: tuple, pooled_size: tuple[int, int]) -> np.ndarray:
-        """Adjoint of :meth:`_gather`: add each receptive field's values back onto the padded input."""
+    def _scatter(self, columns: np.ndarray, padded_shape: tuple, pooled_size: tuple[int, int],
+                 workspace: Workspace | None) -> np.ndarray:
+        """Adjoint of :meth:`_gather` (without its column of ones): add each receptive field's values
+        back onto the padded input."""
         num_images, _, _, channels = padded_shape
         columns = columns.reshape(self._field_shape(num_images, pooled_size, channels))
-        result = np.zeros(padded_shape, np.float32)
+        result = scratch(workspace, "padded_gradient", padded_shape, columns.dtype)
+        result.fill(0)
         for py, px, dy, dx, rows, cols in self._field_slices(pooled_size):
             result[:, rows, cols, :] += columns[py, px, :, :, :, dy, dx, :]
         return result
 
+    def _pool(self, raw: np.ndarray, workspace: Workspace | None) -> tuple[np.ndarray, np.ndarray]:
+        """The maximum over the window offsets, ``(rows, filters)``, and the offset that won each
+        window: the first to reach the maximum (TensorFlow's rule on ties), so the backward pass
+        needs neither the raw map nor a comparison with it."""
+        window, rows, filters = raw.shape
+        pooled = scratch(workspace, "pooled", (rows, filters), raw.dtype)
+        winner = scratch(workspace, "winner", (rows, filters), np.uint8 if window < 256 else np.int32)
+        greater = scratch(workspace, "greater", (rows, filters), bool)
+        candidate = scratch(workspace, "candidate", (rows, filters), winner.dtype)
+        np.copyto(pooled, raw[0])
+        winner.fill(0)
+        for offset in range(1, window):
+            np.greater(raw[offset], pooled, out=greater)
+            np.maximum(pooled, raw[offset], out=pooled)
+            # Offsets only grow, so "this offset where it is greater" is a maximum (a masked copy is
+            # twenty times slower).
+            np.maximum(winner, np.multiply(greater, winner.dtype.type(offset), out=candidate), out=winner)
+        return pooled, winner
+
+    def _route(self, gradient: np.ndarray, winner: np.ndarray, window: int,
+               workspace: Workspace | None) -> np.ndarray:
+        """Each window's gradient, ``(rows, filters)``, sent to the offset that won it: one share per
+        offset, zero elsewhere, ``(window, rows, filters)``."""
+        hits = scratch(workspace, "hits", (window, *winner.shape), bool)
+        np.equal(winner[None], np.arange(window, dtype=winner.dtype)[:, None, None], out=hits)
+        return np.multiply(gradient[None], hits, out=scratch(workspace, "shares", hits.shape, gradient.dtype))
+
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
-        spec = self.conv.spec
+        spec, workspace = self.conv.spec, self.conv.workspace
         num_images, height, width, _ = inputs.shape
         conv_height, conv_width, pads = functional.conv_geometry(height, width, spec.kernel_size, spec.strides,
-                                                        spec.padding)
+                                                                 spec.padding)
         pooled_size = (conv_height // self.pool.pool_size[0], conv_width // self.pool.pool_size[1])
-        padded = functional.pad_images(inputs, pads)
-        columns = self._gather(padded, pooled_size)
-        kernel = self.conv.params["kernel"].reshape(columns.shape[-1], -1)
-        raw = columns @ kernel  # (windows offsets, n * oh * ow, filters)
-        raw_pooled = raw[0].copy()
-        for offset in range(1, len(raw)):
-            np.maximum(raw_pooled, raw[offset], out=raw_pooled)
-        output = activate(raw_pooled + self.conv.params["bias"], spec.activation)
-        self._cache = _ForwardCache(columns, padded.shape, pads, pooled_size, raw, raw_pooled, output)
-        return output.reshape(num_images, *pooled_size, -1)
+        kernel, bias = self.conv.params["kernel"], self.conv.params["bias"]
+        dtype = np.result_type(inputs.dtype, kernel.dtype)
+        padded = self._pad(inputs, pads, workspace)
+        columns = self._gather(padded, pooled_size, dtype, workspace)
+        window, rows, depth = columns.shape[0], columns.shape[1], columns.shape[2] - 1
+        filters = kernel.shape[-1]
+        weights = scratch(workspace, "kernel_and_bias", (depth + 1, filters), dtype)
+        weights[:depth] = kernel.reshape(depth, filters)
+        weights[depth] = bias
+        raw = np.matmul(columns, weights, out=scratch(workspace, "raw", (window, rows, filters), dtype))
+        pooled, winner = self._pool(raw, workspace)
+        output = activate(pooled, spec.activation)
+        self._cache = _ForwardCache(columns, padded.shape, pads, pooled_size, winner, output)
+        return output.reshape(num_images, *pooled_size, filters)
 
     @overload
     def backward(self, gradient: np.ndarray, need_input_gradient: Literal[True] = True) -> np.ndarray: ...
@@ -133,29 +221,23 @@ class ConvMaxPoolBlock:
     def backward(self, gradient: np.ndarray, need_input_gradient: bool) -> np.ndarray | None: ...
 
     def backward(self, gradient: np.ndarray, need_input_gradient: bool = True) -> np.ndarray | None:
-        columns, padded_shape, pads, pooled_size, raw, raw_pooled, output = cached(self._cache, self.conv.name)
-        spec = self.conv.spec
-        filters = raw.shape[-1]
-        gradient = activation_backward(gradient.reshape(-1, filters), output, spec.activation)
+        columns, padded_shape, pads, pooled_size, winner, output = cached(self._cache, self.conv.name)
+        spec, workspace = self.conv.spec, self.conv.workspace
+        window, rows, depth = columns.shape[0], columns.shape[1], columns.shape[2] - 1
+        filters = output.shape[-1]
+        gradient = activation_backward(gradient.reshape(rows, filters), output, spec.activation, workspace)
+        shares = self._route(gradient, winner, window, workspace)
+        # One product gives the kernel's gradient and, from the column of ones, the bias's (computed
+        # transposed: BLAS runs this long, thin product faster with the filters first).
+        both = np.matmul(shares.reshape(window * rows, filters).T, columns.reshape(window * rows, depth + 1),
+                         out=scratch(workspace, "kernel_and_bias_gradient", (filters, depth + 1), gradient.dtype))
         kernel = self.conv.params["kernel"]
-        kernel_gradient = np.zeros((columns.shape[-1], filters), np.float32)
-        taken = np.zeros(raw_pooled.shape, dtype=bool)
-        hit = np.empty(raw_pooled.shape, dtype=bool)
-        routed = np.empty((len(raw), *raw_pooled.shape), np.float32) if need_input_gradient else None
-        for offset in range(len(raw)):
-            # The first offset that reaches the window's maximum wins it (TensorFlow's rule on ties).
-            np.equal(raw[offset], raw_pooled, out=hit)
-            hit &= ~taken
-            taken |= hit
-            share = np.multiply(gradient, hit, out=routed[offset] if routed is not None else None)
-            kernel_gradient += columns[offset].T @ share
-        self.conv.gradients = {
-            "kernel": kernel_gradient.reshape(kernel.shape),
-            "bias": gradient.sum(axis=0),
-        }
+        self.conv.gradients = {"kernel": both[:, :depth].T.reshape(kernel.shape), "bias": both[:, depth]}
         if not need_input_gradient:
             return None
-        padded = self._scatter(routed @ kernel.reshape(-1, filters).T, padded_shape, pooled_size)
+        routed = np.matmul(shares, kernel.reshape(depth, filters).T,
+                           out=scratch(workspace, "routed", (window, rows, depth), gradient.dtype))
+        padded = self._scatter(routed, padded_shape, pooled_size, workspace)
         top, bottom, left, right = pads
         return padded[:, top:padded.shape[1] - bottom, left:padded.shape[2] - right, :]
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from cnnviz.core import config as cfg
 from cnnviz.engines.numpy_engine import functional, spectral
+from cnnviz.engines.numpy_engine.workspace import Workspace, scratch
 
 
 def activate(values: np.ndarray, activation: str) -> np.ndarray:
@@ -40,16 +41,25 @@ def activate(values: np.ndarray, activation: str) -> np.ndarray:
     raise ValueError(f"Unknown activation {activation!r}; expected relu, tanh, sigmoid or linear.")
 
 
-def activation_backward(gradient: np.ndarray, output: np.ndarray, activation: str) -> np.ndarray:
-    """Gradient with respect to the pre-activation, from the activated ``output``."""
+def activation_backward(gradient: np.ndarray, output: np.ndarray, activation: str,
+                        workspace: Workspace | None = None) -> np.ndarray:
+    """Gradient with respect to the pre-activation, from the activated ``output`` (computed in
+    ``workspace`` when given; ``gradient`` itself is never changed)."""
+    if activation in ("linear", "softmax"):
+        return gradient
+    result = scratch(workspace, "pre_activation_gradient", gradient.shape, gradient.dtype)
     if activation == "relu":
         # Multiplying by the boolean mask is several times faster than np.where here.
-        return np.multiply(gradient, output > 0)
+        positive = np.greater(output, 0, out=scratch(workspace, "positive", output.shape, bool))
+        return np.multiply(gradient, positive, out=result)
     if activation == "tanh":
-        return gradient * (1.0 - output * output)
-    if activation == "sigmoid":
-        return gradient * output * (1.0 - output)
-    return gradient
+        np.multiply(output, output, out=result)
+        np.subtract(1.0, result, out=result)
+    else:  # sigmoid
+        np.subtract(1.0, output, out=result)
+        result *= output
+    result *= gradient
+    return result
 
 
 _Cached = TypeVar("_Cached")
@@ -68,7 +78,9 @@ class Layer:
     """Base class: a named layer with parameters (possibly none) and their gradients.
 
     ``params`` are trained; ``state`` holds arrays saved and exchanged with the weights that no
-    optimizer changes (batch normalization's moving statistics).
+    optimizer changes (batch normalization's moving statistics). ``workspace``, set on a network's
+    training layers, holds the arrays a training pass reuses from batch to batch (see
+    :mod:`.workspace`); a layer without one, or a pass not in training, allocates its results.
     """
 
     trainable = False
@@ -78,6 +90,11 @@ class Layer:
         self.params: dict[str, np.ndarray] = {}
         self.state: dict[str, np.ndarray] = {}
         self.gradients: dict[str, np.ndarray] = {}
+        self.workspace: Workspace | None = None
+
+    def training_workspace(self, training: bool) -> Workspace | None:
+        """The workspace to compute a pass in: the layer's own in training, none otherwise."""
+        return self.workspace if training else None
 
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         raise NotImplementedError
@@ -204,7 +221,10 @@ class DropoutLayer(Layer):
     """Inverted dropout: in training, zero each value with probability ``rate`` and scale the rest
     by ``1 / (1 - rate)``; at inference, the identity.
 
-    ``fixed_mask`` (tests) replaces the random mask with a given one.
+    Each value is dropped when a 16-bit draw from the layer's generator falls below
+    ``round(rate * 65536)``: four draws per 64-bit word of the generator, so the masks cost a
+    quarter of float draws, and the rate is kept to within 1/65536. ``fixed_mask`` (tests) replaces
+    the random mask with a given one.
     """
 
     def __init__(self, name: str, spec: cfg.Dropout, rng: np.random.Generator):
@@ -213,20 +233,34 @@ class DropoutLayer(Layer):
         self.rng = rng
         self.fixed_mask: np.ndarray | None = None
         self._mask: np.ndarray | None = None  # None: the identity (inference, or a rate of 0)
+        self._workspace: Workspace | None = None
+
+    @property
+    def threshold(self) -> int:
+        """A value is dropped when its 16-bit draw is below this."""
+        return round(self.rate * 65536)
 
     def forward(self, inputs, training=False):
         if not training or self.rate == 0.0:
             self._mask = None
             return inputs
+        workspace = self._workspace = self.training_workspace(training)
+        dtype = inputs.dtype if inputs.dtype.kind == "f" else np.dtype(np.float32)
+        mask = scratch(workspace, "mask", inputs.shape, dtype)
         if self.fixed_mask is not None:
-            keep = self.fixed_mask
+            np.copyto(mask, self.fixed_mask)
         else:
-            keep = self.rng.random(inputs.shape, dtype=np.float32) >= np.float32(self.rate)
-        self._mask = keep * np.float32(1.0 / (1.0 - self.rate))
-        return inputs * self._mask
+            draws = self.rng.bit_generator.random_raw(-(-inputs.size // 4)).view(np.uint16)[:inputs.size]
+            np.greater_equal(draws.reshape(inputs.shape), self.threshold, out=mask, casting="unsafe")
+        mask *= dtype.type(1.0 / (1.0 - self.rate))
+        self._mask = mask
+        return np.multiply(inputs, mask, out=scratch(workspace, "output", inputs.shape, dtype))
 
     def backward(self, gradient, need_input_gradient=True):
-        return gradient if self._mask is None else gradient * self._mask
+        if self._mask is None:
+            return gradient
+        return np.multiply(gradient, self._mask,
+                           out=scratch(self._workspace, "input_gradient", gradient.shape, gradient.dtype))
 
 
 class FlattenLayer(Layer):
@@ -263,9 +297,13 @@ class DenseLayer(Layer):
         }
         self.logits: np.ndarray | None = None
         self._cache: tuple[np.ndarray, np.ndarray] | None = None  # (inputs, output)
+        self._workspace: Workspace | None = None
 
     def forward(self, inputs, training=False):
-        output = inputs @ self.params["kernel"]
+        kernel = self.params["kernel"]
+        workspace = self._workspace = self.training_workspace(training)
+        output = np.matmul(inputs, kernel, out=scratch(workspace, "output", (len(inputs), kernel.shape[1]),
+                                                       np.result_type(inputs.dtype, kernel.dtype)))
         output += self.params["bias"]
         if self.spec.activation == "softmax":
             self.logits = output
@@ -277,12 +315,20 @@ class DenseLayer(Layer):
 
     def backward(self, gradient, need_input_gradient=True):
         inputs, output = cached(self._cache, self.name)
+        workspace = self._workspace
         if self.spec.activation != "softmax":
-            gradient = activation_backward(gradient, output, self.spec.activation)
-        self.gradients = {"kernel": inputs.T @ gradient, "bias": gradient.sum(axis=0)}
+            gradient = activation_backward(gradient, output, self.spec.activation, workspace)
+        kernel = self.params["kernel"]
+        dtype = np.result_type(inputs.dtype, gradient.dtype)
+        self.gradients = {
+            "kernel": np.matmul(inputs.T, gradient, out=scratch(workspace, "kernel_gradient", kernel.shape, dtype)),
+            "bias": np.sum(gradient, axis=0, out=scratch(workspace, "bias_gradient", (kernel.shape[1],),
+                                                          gradient.dtype)),
+        }
         if not need_input_gradient:
             return None
-        return gradient @ self.params["kernel"].T
+        return np.matmul(gradient, kernel.T, out=scratch(workspace, "input_gradient", inputs.shape,
+                                                         np.result_type(gradient.dtype, kernel.dtype)))
 
 
 class ActivationLayer(Layer):

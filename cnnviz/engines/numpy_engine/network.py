@@ -10,8 +10,13 @@ from cnnviz.engines.numpy_engine.fused import training_plan
 from cnnviz.engines.numpy_engine.layers import DenseLayer, Layer, build_layers, cached
 from cnnviz.engines.numpy_engine.losses import cross_entropy, cross_entropy_gradient
 from cnnviz.engines.numpy_engine.normalization import BatchNormalizationLayer
+from cnnviz.engines.numpy_engine.workspace import Workspace
 
 MAX_KEPT_BATCH = 16
+MIN_CHUNK_IMAGES = 64
+"""A training batch is split into chunks of at least this many images. Smaller chunks lose more
+than the second core gives: each chunk reads every weight matrix once per product, and products
+with few rows run far below the processor's speed."""
 """Inference passes of at most this many images are kept for :meth:`Network.last_inference` (an
 inspection's; evaluation batches are not worth a copy)."""
 
@@ -64,7 +69,12 @@ class Network:
         # one piece.
         self.num_chunks = 1 if any(isinstance(layer, BatchNormalizationLayer) for layer in self.layers) else len(
             self.replicas)
+        # Training reuses its arrays from batch to batch (see .workspace); inference allocates.
+        for layers in self.replicas:
+            for layer in layers:
+                layer.workspace = Workspace()
         self.replica_outputs = [_output_layer(layers) for layers in self.replicas]
+        self.min_chunk_images = MIN_CHUNK_IMAGES
         self.training_plans = [training_plan(layers) for layers in self.replicas]
         self.weights_version = 0
         """Counts the changes of the weights made by :meth:`train_step` and :meth:`weights_changed`."""
@@ -190,33 +200,49 @@ class Network:
         plan[0].backward(gradient, need_input_gradient=False)
         return loss, correct
 
+    def chunk_count(self, batch_size: int) -> int:
+        """How many chunks a batch of ``batch_size`` images trains in: :data:`parallel.NUM_CHUNKS`
+        when each gets at least :data:`MIN_CHUNK_IMAGES`, else one (always one with batch
+        normalization). It depends on the batch size alone, never on the machine."""
+        if self.num_chunks == 1:
+            return 1
+        return max(1, min(self.num_chunks, batch_size // self.min_chunk_images))
+
     def train_step(self, images: np.ndarray, labels: np.ndarray, optimizer) -> tuple[float, float]:
         """Forward, loss, backward and one optimizer update; returns the batch's (loss, accuracy).
 
-        The batch is split into :data:`parallel.NUM_CHUNKS` chunks that run side by side (one, with
-        batch normalization); a convolution and the max pooling after it run fused (see :mod:`.fused`).
+        A large batch is split into chunks that run side by side, BLAS held to one thread each; a
+        small one (or one with batch normalization) runs in one piece, its optimizer update still
+        sliced over the cores. A convolution and the max pooling after it run fused (see
+        :mod:`.fused`).
         """
         # The layers' caches and the weights change: no earlier inference pass holds any more.
         self.weights_changed()
         total = len(labels)
-        bounds = np.linspace(0, total, self.num_chunks + 1).astype(int)
-        chunks = [chunk for chunk in range(self.num_chunks) if bounds[chunk + 1] > bounds[chunk]]
+        count = self.chunk_count(total)
+        bounds = [total * chunk // count for chunk in range(count + 1)]
         tasks = [
             (lambda chunk=chunk: self._train_chunk(chunk, images[bounds[chunk]:bounds[chunk + 1]],
                                                    labels[bounds[chunk]:bounds[chunk + 1]], total))
-            for chunk in chunks
+            for chunk in range(count)
         ]
+        # BLAS on one thread even for one chunk: its threads hand off every product, and on a busy
+        # machine a product then waits for a descheduled thread (tens of times slower in a test).
         with parallel.single_threaded_blas():
             results = parallel.run_all(tasks)
-            parameters, gradients = [], []
-            for index, layer in enumerate(self.layers):
-                for name, value in layer.params.items():
-                    parameters.append(value)
-                    gradients.append([self.replicas[chunk][index].gradients[name] for chunk in chunks])
-            optimizer.apply(parameters, gradients)
+            optimizer.apply(*self._parameters_and_gradients(count))
         loss = sum(result[0] for result in results) / total
         accuracy = sum(result[1] for result in results) / total
         return float(loss), float(accuracy)
+
+    def _parameters_and_gradients(self, count: int) -> tuple[list[np.ndarray], list[list[np.ndarray]]]:
+        """Every parameter, and its gradient's parts from the first ``count`` chunks."""
+        parameters, gradients = [], []
+        for index, layer in enumerate(self.layers):
+            for name, value in layer.params.items():
+                parameters.append(value)
+                gradients.append([self.replicas[chunk][index].gradients[name] for chunk in range(count)])
+        return parameters, gradients
 
 
 def _output_layer(layers: list[Layer]) -> DenseLayer:

@@ -23,12 +23,17 @@ _SLICE_THRESHOLD = 1 << 16
 
 
 class Optimizer:
-    """Updates parameter arrays in place from their gradients."""
+    """Updates parameter arrays in place from their gradients, allocating nothing after the first step.
+
+    Each parameter has two scratch arrays of its shape (the sum of its gradient's parts, and the
+    intermediate results of the update), so every step runs in the same memory.
+    """
 
     def __init__(self, learning_rate: float):
         self.learning_rate = float(learning_rate)
         self.iterations = 0
         self.slots: dict[int, tuple[np.ndarray, ...]] = {}
+        self._scratch: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def apply(self, parameters: list[np.ndarray], gradients: list) -> None:
         """One step for every parameter.
@@ -38,7 +43,7 @@ class Optimizer:
         parameters : list of ndarray
             Updated in place.
         gradients : list of ndarray, or of lists of ndarray
-            Each parameter's gradient, or the parts that add up to it.
+            Each parameter's gradient, or the parts that add up to it (read, never changed).
         """
         self.iterations += 1
         self._prepare()
@@ -46,16 +51,17 @@ class Optimizer:
         for index, (parameter, gradient) in enumerate(zip(parameters, gradients)):
             parts = list(gradient) if isinstance(gradient, (list, tuple)) else [gradient]
             slots = self._slots(index, parameter)
+            total, temporary = self._buffers(index, parameter)
             if parameter.size < _SLICE_THRESHOLD or parallel.num_workers() == 1:
-                self._update(parameter, _total(parts), slots)
+                self._update(parameter, _total(parts, total), slots, temporary)
                 continue
-            flat = [array.reshape(-1) for array in (parameter, *slots)]
+            flat = [array.reshape(-1) for array in (parameter, total, temporary, *slots)]
             flat_parts = [part.reshape(-1) for part in parts]
             edges = np.linspace(0, parameter.size, parallel.NUM_CHUNKS + 1).astype(int)
             for start, stop in zip(edges[:-1], edges[1:]):
                 tasks.append(lambda start=start, stop=stop, flat=flat, flat_parts=flat_parts: self._update(
-                    flat[0][start:stop], _total([part[start:stop] for part in flat_parts]),
-                    [slot[start:stop] for slot in flat[1:]]))
+                    flat[0][start:stop], _total([part[start:stop] for part in flat_parts], flat[1][start:stop]),
+                    [slot[start:stop] for slot in flat[3:]], flat[2][start:stop]))
         parallel.run_all(tasks)
 
     def state(self) -> dict[str, np.ndarray]:
@@ -90,22 +96,33 @@ class Optimizer:
         """The optimizer's state arrays for a parameter (created on first use)."""
         return []
 
-    def _update(self, parameter: np.ndarray, gradient: np.ndarray, slots: list[np.ndarray]) -> None:
+    def _buffers(self, index: int, parameter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Two scratch arrays of the parameter's shape and dtype (created on first use)."""
+        buffers = self._scratch.get(index)
+        if buffers is None or buffers[0].shape != parameter.shape or buffers[0].dtype != parameter.dtype:
+            buffers = self._scratch[index] = (np.empty_like(parameter), np.empty_like(parameter))
+        return buffers
+
+    def _update(self, parameter: np.ndarray, gradient: np.ndarray, slots: list[np.ndarray],
+                temporary: np.ndarray) -> None:
+        """Update ``parameter`` in place; ``temporary`` is scratch of its shape, ``gradient`` is read only."""
         raise NotImplementedError
 
 
-def _total(parts: list[np.ndarray]) -> np.ndarray:
+def _total(parts: list[np.ndarray], out: np.ndarray) -> np.ndarray:
+    """The sum of the parts, in ``out`` (the part itself when there is one)."""
     if len(parts) == 1:
         return parts[0]
-    total = parts[0] + parts[1]
+    np.add(parts[0], parts[1], out=out)
     for part in parts[2:]:
-        total += part
-    return total
+        out += part
+    return out
 
 
 class SGD(Optimizer):
-    def _update(self, parameter, gradient, slots):
-        parameter -= np.float32(self.learning_rate) * gradient
+    def _update(self, parameter, gradient, slots, temporary):
+        np.multiply(gradient, np.float32(self.learning_rate), out=temporary)
+        parameter -= temporary
 
 
 class Momentum(Optimizer):
@@ -118,10 +135,11 @@ class Momentum(Optimizer):
             self.slots[index] = (np.zeros_like(parameter),)
         return list(self.slots[index])
 
-    def _update(self, parameter, gradient, slots):
+    def _update(self, parameter, gradient, slots, temporary):
         (velocity,) = slots
         velocity *= np.float32(self.momentum)
-        velocity -= np.float32(self.learning_rate) * gradient
+        np.multiply(gradient, np.float32(self.learning_rate), out=temporary)
+        velocity -= temporary
         parameter += velocity
 
 
@@ -141,20 +159,22 @@ class Adam(Optimizer):
             self.slots[index] = (np.zeros_like(parameter), np.zeros_like(parameter))
         return list(self.slots[index])
 
-    def _update(self, parameter, gradient, slots):
+    def _update(self, parameter, gradient, slots, temporary):
         first, second = slots
-        # In-place forms of m += (g - m)(1 - b1) and v += (g^2 - v)(1 - b2): fewer temporaries.
-        first *= np.float32(self.beta_1)
-        first += np.float32(1.0 - self.beta_1) * gradient
-        second *= np.float32(self.beta_2)
-        squared = np.square(gradient)
-        squared *= np.float32(1.0 - self.beta_2)
-        second += squared
-        denominator = np.sqrt(second, out=squared)
-        denominator += np.float32(self.epsilon)
-        step = np.divide(first, denominator, out=denominator)
-        step *= self._alpha
-        parameter -= step
+        # Keras's m += (g - m)(1 - b1), v += (g^2 - v)(1 - b2), w -= alpha m / (sqrt(v) + eps),
+        # in that order, each operation one pass in place.
+        np.subtract(gradient, first, out=temporary)
+        temporary *= np.float32(1.0 - self.beta_1)
+        first += temporary
+        np.square(gradient, out=temporary)
+        temporary -= second
+        temporary *= np.float32(1.0 - self.beta_2)
+        second += temporary
+        np.sqrt(second, out=temporary)
+        temporary += np.float32(self.epsilon)
+        np.divide(first, temporary, out=temporary)
+        temporary *= self._alpha
+        parameter -= temporary
 
 
 def make_optimizer(name: str, learning_rate: float, momentum: float = 0.9) -> Optimizer:

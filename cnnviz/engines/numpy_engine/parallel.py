@@ -13,13 +13,13 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 NUM_CHUNKS = 2
 _limits = threading.local()  # a per-thread cap set with set_worker_limit
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
-_controller = None
 
 
 def num_workers() -> int:
@@ -77,16 +77,41 @@ def run_all(tasks: list) -> list:
     return results
 
 
-def single_threaded_blas():
-    """A context in which BLAS calls use one thread (a no-op on a single core)."""
-    global _controller
-    if num_workers() == 1:
-        return contextlib.nullcontext()
-    if _controller is None:
+_blas_libraries: list | None = None
+
+
+def _blas() -> list:
+    """threadpoolctl's controllers of the loaded BLAS libraries, found once."""
+    global _blas_libraries
+    if _blas_libraries is None:
         from threadpoolctl import ThreadpoolController
 
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+        _blas_libraries = list(ThreadpoolController().select(user_api="blas").lib_controllers)
+    return _blas_libraries
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    # The libraries' own calls: threadpoolctl's limit context costs tens of microseconds each time,
+    # a tenth of a small batch's whole step.
+    libraries = _blas()
+    previous = [library.get_num_threads() for library in libraries]
+    for library, count in zip(libraries, previous):
+        if count != 1:
+            library.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for library, count in zip(libraries, previous):
+            if count != 1:
+                library.set_num_threads(count)
+
+
+def single_threaded_blas() -> contextlib.AbstractContextManager:
+    """A context in which BLAS calls use one thread (a no-op on a single core)."""
+    if num_workers() == 1:
+        return contextlib.nullcontext()
+    return _one_blas_thread()
 
 
 _NUM_CPUS = os.cpu_count() or 1
@@ -94,15 +119,10 @@ SMALL_BATCH = 16
 """Batches of at most this many images run their matrix products on one BLAS thread."""
 
 
-def blas_for_batch(num_images: int):
+def blas_for_batch(num_images: int) -> contextlib.AbstractContextManager:
     """A context for inference on ``num_images`` images: one BLAS thread for a small batch (an
     inspection's products are too small to share; on a busy machine the threads' hand-offs cost more
     than the products), BLAS's own threads otherwise."""
     if num_images > SMALL_BATCH or _NUM_CPUS == 1:
         return contextlib.nullcontext()
-    global _controller
-    if _controller is None:
-        from threadpoolctl import ThreadpoolController
-
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+    return _one_blas_thread()
