@@ -62,9 +62,8 @@ def run_app(screenshot: str | None = None, settings_file: str | None = None, tim
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from cnnviz.core.resources import resource_path
-
     from cnnviz.core.crashlog import enable_native_crash_log
+    from cnnviz.core.resources import resource_path
     from cnnviz.service.model_service import ModelService
     from cnnviz.ui.main_window import MainWindow
 
