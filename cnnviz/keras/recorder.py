@@ -3,8 +3,8 @@
 The folder has the layout of the app's own runs (:mod:`cnnviz.core.runs`), so History, ``cnnviz runs``
 and replay read it: ``run.json``, ``config.json`` (when cnnviz can describe the model),
 ``history_steps.csv`` and ``history_epochs.csv``, ``model.keras``, ``checkpoints/epoch-NNNN.keras``
-(before training, then every ``checkpoint_every`` epochs and after the last), ``kernels/`` and
-``histograms/`` (every epoch). Every file is written to a temporary name and renamed into place, and
+(as often as the time budget allows, or every ``checkpoint_every`` epochs; always after the last),
+``kernels/`` and ``histograms/`` (every epoch). Every file is written to a temporary name and renamed into place, and
 the folder is locked while the run writes it.
 
 Only the chief writes: the one process of a single-machine run (any strategy, ``MirroredStrategy``
@@ -14,7 +14,10 @@ others record nothing.
 
 It stays cheap: per batch it keeps one row in memory (the batch callbacks are marked safe to run off
 the training thread, so Keras may run them in the background) and rewrites the history files at most
-every ``flush_seconds``; per epoch it saves the model and small summaries. A file that cannot be
+every ``flush_seconds``; per epoch it writes small summaries (kernels, histograms). Saving the model
+is what costs (Keras's ``model.save`` takes a tenth of a second or more whatever the model's size), so
+by default (``checkpoint_every="auto"``) an epoch's checkpoint is saved only while the recorder's own
+time stays within :data:`CHECKPOINT_BUDGET` of the training time, and the last epoch's always. A file that cannot be
 written stops the recording with a warning, never the training.
 """
 
@@ -24,6 +27,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import threading
 import time
 import warnings
@@ -42,6 +46,9 @@ from cnnviz.engines.keras_engine.kernels import layer_kernels, layer_parameters
 
 COMMAND = "cnnviz.keras.RunRecorder"
 ACCURACY_NAMES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
+CHECKPOINT_BUDGET = 0.01
+"""With ``checkpoint_every="auto"``: the share of the training time the recorder may spend before it
+skips an epoch's checkpoint (the last epoch's, saved regardless, comes on top)."""
 
 
 def is_chief(tf_config: str | None = None) -> bool:
@@ -91,8 +98,10 @@ class RunRecorder(keras.callbacks.Callback):
         A name for the data, shown in History and ``cnnviz runs``.
     batch_size : int, optional
         The global batch size ``fit`` was given, to count samples; without it the history counts batches.
-    checkpoint_every : int
-        Save the model to ``checkpoints/`` every this many epochs (and after the last).
+    checkpoint_every : int or "auto"
+        Save the model to ``checkpoints/`` every this many epochs (and after the last, and before the
+        first); ``"auto"`` saves after an epoch whenever the time budget allows (:data:`CHECKPOINT_BUDGET`),
+        and after the last.
     inputs : array, optional
         A few fixed inputs ``(n, height, width, channels)``; with them each epoch also records the
         histogram of every layer's output over the first :data:`ACTIVATION_SAMPLES` of them.
@@ -108,11 +117,12 @@ class RunRecorder(keras.callbacks.Callback):
     """The batch callback only appends to a list under a lock: Keras may run it off the training thread."""
 
     def __init__(self, run_dir: str | Path | None = None, *, root: str | Path | None = None, dataset: str = "keras",
-                 batch_size: int | None = None, checkpoint_every: int = 1, inputs: np.ndarray | None = None,
+                 batch_size: int | None = None, checkpoint_every: int | str = "auto", inputs: np.ndarray | None = None,
                  histograms: bool = True, overwrite: bool = False, flush_seconds: float = 5.0):
         super().__init__()
-        if not isinstance(checkpoint_every, int) or checkpoint_every < 1:
-            raise ValueError(f"checkpoint_every must be a whole number of epochs >= 1, received {checkpoint_every!r}.")
+        if checkpoint_every != "auto" and (not isinstance(checkpoint_every, int) or checkpoint_every < 1):
+            raise ValueError(f"checkpoint_every must be 'auto' or a whole number of epochs >= 1, received "
+                             f"{checkpoint_every!r}.")
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive whole number (the global batch), received {batch_size!r}.")
         if inputs is not None:
@@ -129,6 +139,10 @@ class RunRecorder(keras.callbacks.Callback):
         self._lock = threading.Lock()
         self._probe = None
         self._epoch, self._steps_done, self._started, self._flushed = 0, 0, 0.0, 0.0
+        # Seconds spent writing at the start and at epoch ends, the last model save's duration, and the
+        # newest epoch written and saved (-2: none yet).
+        self._own_seconds, self._save_seconds = 0.0, 0.0
+        self._epoch_written, self._epoch_saved = -2, -2
 
     @property
     def path(self) -> Path | None:
@@ -149,6 +163,7 @@ class RunRecorder(keras.callbacks.Callback):
         self._started = self._flushed = time.perf_counter()
         with self._recording():
             self._start()
+        self._own_seconds += time.perf_counter() - self._started
 
     def on_epoch_begin(self, epoch, logs=None) -> None:
         self._epoch = int(epoch)
@@ -182,7 +197,13 @@ class RunRecorder(keras.callbacks.Callback):
             self._end_epoch(result)
 
     def on_train_end(self, logs=None) -> None:
-        self.close("stopped" if getattr(self.model, "stop_training", False) else "finished")
+        directory = self.directory
+        if directory is not None and self._epoch_written > self._epoch_saved:
+            # The last epoch's weights are always kept (training may have stopped early).
+            with self._lock, self._recording():
+                self._save_checkpoint(self._epoch_written)
+        # Stopped early by a callback (EarlyStopping) or not, the fit ended as the script asked.
+        self.close("finished")
 
     def close(self, status: str | None = None) -> None:
         """Write the histories and ``status``, and release the folder (training's end does it)."""
@@ -221,25 +242,33 @@ class RunRecorder(keras.callbacks.Callback):
                               batch_size=self.batch_size, strategy=type(current).__name__,
                               num_replicas=int(current.num_replicas_in_sync), epochs_completed=-1,
                               has_config=config is not None)
-        self._save_epoch_files(-1, checkpoint=True)
+        self._save_epoch_files(-1, checkpoint=self.checkpoint_every != "auto")
         directory.update_info(epochs_completed=0)
 
     def _end_epoch(self, result: EpochResult) -> None:
         directory = self.directory
         if directory is None:
             return
+        started = time.perf_counter()
         epochs = int(self.params.get("epochs", 0)) if self.params else 0
-        last = result.epoch + 1 >= epochs
-        self._save_epoch_files(result.epoch, checkpoint=(result.epoch + 1) % self.checkpoint_every == 0 or last)
-        self._save_model(directory.path / "model.keras")
+        if result.epoch + 1 >= epochs:
+            checkpoint = True
+        elif self.checkpoint_every == "auto":
+            training = started - self._started - self._own_seconds
+            checkpoint = self._own_seconds + self._save_seconds <= CHECKPOINT_BUDGET * training
+        else:
+            checkpoint = (result.epoch + 1) % int(self.checkpoint_every) == 0
+        self._save_epoch_files(result.epoch, checkpoint=checkpoint)
         self._flushed = time.perf_counter()
         directory.record_epoch(result)
+        self._epoch_written = result.epoch
+        self._own_seconds += time.perf_counter() - started
 
     def _save_epoch_files(self, epoch: int, checkpoint: bool) -> None:
         directory = self.directory
         assert directory is not None
         if checkpoint:
-            self._save_model(directory.checkpoint_path(epoch, ".keras"))
+            self._save_checkpoint(epoch)
         kernels: dict[str, np.ndarray] = {}
         for layer in self.model.layers:
             kernels.update(layer_kernels(layer.name, layer))
@@ -275,6 +304,25 @@ class RunRecorder(keras.callbacks.Callback):
             return {}
         outputs = probe(images, training=False)
         return {name: np.asarray(output) for name, output in zip(names, outputs)}
+
+    def _save_checkpoint(self, epoch: int) -> None:
+        """The weights after ``epoch`` in ``checkpoints/``, and a copy as the run's ``model.keras``."""
+        directory = self.directory
+        assert directory is not None
+        started = time.perf_counter()
+        path = directory.checkpoint_path(epoch, ".keras")
+        self._save_model(path)
+        self._save_seconds = time.perf_counter() - started
+        if epoch >= 0:
+            latest = directory.path / "model.keras"
+            temporary = latest.with_name("model.tmp.keras")
+            with writing(latest):
+                try:
+                    shutil.copyfile(path, temporary)
+                    os.replace(temporary, latest)
+                finally:
+                    temporary.unlink(missing_ok=True)
+        self._epoch_saved = epoch
 
     def _save_model(self, path: Path) -> None:
         temporary = path.with_name(path.stem + ".tmp.keras")

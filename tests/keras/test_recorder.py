@@ -36,8 +36,10 @@ def test_a_mirrored_run_reads_as_a_cnnviz_run(mirrored_run):
     run = RunInfo(mirrored_run)
     assert run.status == "finished" and run.engine == "keras" and run.dataset == "shapes-colour"
     assert run.info["strategy"] == "MirroredStrategy" and run.info["num_replicas"] == 2
-    assert run.num_epochs == 2 and run.has_initial and len(run.kernel_snapshots) == 3
-    assert [path.suffix for path in run.checkpoints] == [".keras", ".keras"]
+    # Kernels every epoch; checkpoints as the time budget allows, and always the last.
+    assert len(run.kernel_snapshots) == 3 and not run.has_initial and run.checkpoint_at(1) is not None
+    assert run.info["epochs_completed"] == 2 and run.num_epochs in (1, 2)
+    assert (mirrored_run / "model.keras").read_bytes() == run.checkpoint_at(1).read_bytes()
     # 160 samples, 20 % held out: 128 to train in batches of 32.
     steps = run.step_history()
     assert [(row["epoch"], row["batch"]) for row in steps] == [(e, b) for e in range(2) for b in range(4)]
@@ -124,6 +126,40 @@ def test_a_model_cnnviz_cannot_describe_is_recorded_without_a_configuration(tmp_
     assert run.step_history()[-1]["samples_seen"] == 9
 
 
+@pytest.mark.parametrize(("budget", "saved"), [(0.0, ["epoch-0003.keras"]),
+                                               (1e9, ["epoch-0001.keras", "epoch-0002.keras", "epoch-0003.keras"])])
+def test_by_default_checkpoints_are_saved_as_the_time_budget_allows(budget, saved, tmp_path, monkeypatch):
+    import keras
+
+    from cnnviz.keras import recorder as recording
+
+    monkeypatch.setattr(recording, "CHECKPOINT_BUDGET", budget)
+    x, y = tiny_data()
+    recorder = recording.RunRecorder(tmp_path / "run", histograms=False)
+    tiny_model(keras).fit(x, y, epochs=3, batch_size=8, verbose=0, callbacks=[recorder])
+    run = RunInfo(tmp_path / "run")
+    assert [path.name for path in run.checkpoints] == saved and not run.has_initial
+    assert len(run.kernel_snapshots) == 4 and run.info["epochs_completed"] == 3
+
+
+def test_training_stopped_early_keeps_its_last_epoch(tmp_path, monkeypatch):
+    import keras
+
+    from cnnviz.keras import recorder as recording
+
+    monkeypatch.setattr(recording, "CHECKPOINT_BUDGET", 0.0)
+
+    class StopAfterTwo(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = epoch >= 1
+
+    x, y = tiny_data()
+    recorder = recording.RunRecorder(tmp_path / "run", histograms=False)
+    tiny_model(keras).fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=[recorder, StopAfterTwo()])
+    run = RunInfo(tmp_path / "run")
+    assert [path.name for path in run.checkpoints] == ["epoch-0002.keras"] and run.recorded_status == "finished"
+
+
 def test_a_failed_write_stops_the_recording_not_the_training(tmp_path, monkeypatch):
     import errno
 
@@ -151,7 +187,7 @@ def test_a_failed_write_stops_the_recording_not_the_training(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    ({"checkpoint_every": 0}, "checkpoint_every"), ({"batch_size": -4}, "batch_size"),
+    ({"checkpoint_every": 0}, "checkpoint_every"), ({"checkpoint_every": "often"}, "'auto'"), ({"batch_size": -4}, "batch_size"),
     ({"inputs": np.zeros((3, 4))}, "inputs must be a batch of images")])
 def test_bad_settings_are_refused_in_words(arguments, message):
     from cnnviz.keras import RunRecorder
