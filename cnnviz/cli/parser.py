@@ -13,6 +13,7 @@ from cnnviz.cli.data import add_data_command
 from cnnviz.cli.desktop import add_desktop_command
 from cnnviz.cli.experiment import add_experiment_command
 from cnnviz.cli.explain import add_explain_command
+from cnnviz.cli.export import add_export_command
 from cnnviz.cli.inspection import add_inspect_command
 from cnnviz.cli.runs import add_runs_command
 from cnnviz.cli.science import add_science_commands
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_science_commands(commands)
     add_bench_command(commands)
     add_desktop_command(commands)
+    add_export_command(commands)
     return parser
 
 

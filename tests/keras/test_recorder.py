@@ -1,7 +1,6 @@
 """cnnviz.keras.RunRecorder writes a run folder that cnnviz reads as its own, from the chief only."""
 
 import json
-import os
 import subprocess
 import sys
 import warnings
@@ -15,21 +14,6 @@ from cnnviz.core.run_info import RunInfo
 from cnnviz.core.runs import list_runs
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "record_keras_run.py"
-
-
-@pytest.fixture(scope="module")
-def mirrored_run(tmp_path_factory):
-    """The example trained for two epochs under MirroredStrategy on two logical CPU devices (in a process
-    of its own: logical devices must be set before TensorFlow starts)."""
-    run = tmp_path_factory.mktemp("mirrored") / "run"
-    environment = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
-    result = subprocess.run([sys.executable, str(EXAMPLE), "--out", str(run), "--epochs", "2", "--samples", "160",
-                             "--batch-size", "32", "--size", "20x24", "--logical-cpus", "2"],
-                            capture_output=True, text=True, timeout=900, env=environment)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "training on 2 device(s)" in result.stdout, result.stdout
-    return run
 
 
 def test_a_mirrored_run_reads_as_a_cnnviz_run(mirrored_run):
@@ -187,7 +171,8 @@ def test_a_failed_write_stops_the_recording_not_the_training(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    ({"checkpoint_every": 0}, "checkpoint_every"), ({"checkpoint_every": "often"}, "'auto'"), ({"batch_size": -4}, "batch_size"),
+    ({"checkpoint_every": 0}, "checkpoint_every"), ({"checkpoint_every": "often"}, "'auto'"),
+    ({"batch_size": -4}, "batch_size"),
     ({"inputs": np.zeros((3, 4))}, "inputs must be a batch of images")])
 def test_bad_settings_are_refused_in_words(arguments, message):
     from cnnviz.keras import RunRecorder
