@@ -3,7 +3,8 @@
 One process, one model; fits of a few epochs alternate (without, with, with, without ...) after a
 warm-up of each, so both see the same machine; each fit with the recorder writes a new run folder, as
 a training script would. Prints the median fit time of each and their ratio (the recorder's budget: at
-most 2 % more). Run from the repository root::
+most 2 % more), and, less sensitive to a shared machine's noise, the time spent inside the recorder's
+callbacks as a share of each fit it recorded. Run from the repository root::
 
     PYTHONPATH=. python3 benchmarks/bench_recorder.py            # 4 pairs of 5-epoch fits, 4,000 images
     PYTHONPATH=. python3 benchmarks/bench_recorder.py --quick    # 2 pairs of 4-epoch fits, 1,000 images
@@ -16,6 +17,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -48,13 +50,38 @@ def main(argv: list[str] | None = None) -> int:
         keras.layers.Dense(64, activation="relu"), keras.layers.Dense(3, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     folder = Path(tempfile.mkdtemp(prefix="cnnviz-bench-recorder-"))
+    inside: list[float] = [0.0]
+    timing = threading.Lock()
+
+    def timed(method):
+        def call(self, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                with timing:
+                    inside[0] += time.perf_counter() - start
+        return call
+
+    class TimedRecorder(RunRecorder):
+        on_train_begin = timed(RunRecorder.on_train_begin)
+        on_epoch_begin = timed(RunRecorder.on_epoch_begin)
+        on_train_batch_end = timed(RunRecorder.on_train_batch_end)
+        on_epoch_end = timed(RunRecorder.on_epoch_end)
+        on_train_end = timed(RunRecorder.on_train_end)
+
+    shares: list[float] = []
     times: dict[str, list[float]] = {"without": [], "with": []}
 
     def fit(kind: str, index: int, num_epochs: int) -> float:
-        callbacks = [RunRecorder(folder / f"{kind}-{index}", batch_size=64)] if kind == "with" else []
+        callbacks = [TimedRecorder(folder / f"{kind}-{index}", batch_size=64)] if kind == "with" else []
+        inside[0] = 0.0
         start = time.perf_counter()
         model.fit(x, y, epochs=num_epochs, batch_size=64, verbose=0, callbacks=callbacks)
-        return time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        if callbacks and index >= 0:
+            shares.append(inside[0] / seconds)
+        return seconds
 
     fit("without", -1, 1), fit("with", -1, 1)  # warm-up: tracing, first saves
     for index in range(pairs):
@@ -68,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fit with recorder:    median {with_recorder:.3f} s  "
           f"({', '.join(f'{t:.2f}' for t in times['with'])})")
     print(f"ratio with/without: {with_recorder / without:.4f}  (overhead {100 * (with_recorder / without - 1):+.2f} %)")
+    print(f"time inside the recorder's callbacks: {', '.join(f'{100 * share:.2f} %' for share in shares)} of each "
+          f"recorded fit (median {100 * statistics.median(shares):.2f} %)")
     return 0
 
 

@@ -90,3 +90,34 @@ def test_a_folder_without_a_run_is_refused_in_words(tmp_path, capsys):
     assert main(["export", "tensorboard", str(tmp_path / "empty"), "--out", str(tmp_path / "logs")]) == 2
     assert "holds no cnnviz run" in capsys.readouterr().err
     assert not (tmp_path / "logs").exists()
+
+
+def test_cnnviz_reads_the_scalars_back_without_tensorflow(mirrored_run, exported):
+    from cnnviz.core.tensorboard_scalars import read_tensorboard_scalars
+
+    run = RunInfo(mirrored_run)
+    scalars = read_tensorboard_scalars(exported)
+    assert sorted(scalars) == ["train", "validation"]
+    assert [step for step, _, _ in scalars["train"]["epoch_loss"]] == [1, 2]
+    assert [value for _, _, value in scalars["validation"]["epoch_loss"]] == pytest.approx(
+        [row["val_loss"] for row in run.epoch_history()], rel=1e-6)
+    assert len(scalars["train"]["batch_loss"]) == len(run.step_history())
+    assert "conv2d/kernel" not in scalars["train"]  # histograms and images are not scalars
+
+
+def test_a_tensorboard_log_becomes_a_run_history_lists(mirrored_run, exported, tmp_path, capsys):
+    from cnnviz.core.runs import list_runs
+
+    original = RunInfo(mirrored_run)
+    assert main(["import", "tensorboard", str(exported), "--out", str(tmp_path / "runs" / "imported")]) == 0
+    imported = RunInfo(tmp_path / "runs" / "imported")
+    assert imported.engine == "tensorboard" and imported.status == "finished"
+    assert [row["epoch"] for row in imported.epoch_history()] == [0, 1]
+    for mine, theirs in zip(imported.epoch_history(), original.epoch_history()):
+        assert mine["loss"] == pytest.approx(theirs["loss"], rel=1e-6)
+        assert mine["val_accuracy"] == pytest.approx(theirs["val_accuracy"], rel=1e-6)
+    assert [row["loss"] for row in imported.step_history()] == pytest.approx(
+        [row["loss"] for row in original.step_history()], rel=1e-6)
+    assert [run.name for run in list_runs(tmp_path / "runs")] == ["imported"]
+    assert main(["import", "tensorboard", str(tmp_path / "runs"), "--out", str(tmp_path / "other")]) == 2
+    assert "holds no TensorBoard event file" in capsys.readouterr().err
