@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         keras.layers.Dense(64, activation="relu"), keras.layers.Dense(3, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     folder = Path(tempfile.mkdtemp(prefix="cnnviz-bench-recorder-"))
-    inside: list[float] = [0.0]
+    inside: dict[str, float] = {}
     timing = threading.Lock()
 
     def timed(method):
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                 return method(self, *args, **kwargs)
             finally:
                 with timing:
-                    inside[0] += time.perf_counter() - start
+                    inside[method.__name__] = inside.get(method.__name__, 0.0) + time.perf_counter() - start
         return call
 
     class TimedRecorder(RunRecorder):
@@ -71,16 +71,18 @@ def main(argv: list[str] | None = None) -> int:
         on_train_end = timed(RunRecorder.on_train_end)
 
     shares: list[float] = []
+    parts: list[dict[str, float]] = []
     times: dict[str, list[float]] = {"without": [], "with": []}
 
     def fit(kind: str, index: int, num_epochs: int) -> float:
         callbacks = [TimedRecorder(folder / f"{kind}-{index}", batch_size=64)] if kind == "with" else []
-        inside[0] = 0.0
+        inside.clear()
         start = time.perf_counter()
         model.fit(x, y, epochs=num_epochs, batch_size=64, verbose=0, callbacks=callbacks)
         seconds = time.perf_counter() - start
         if callbacks and index >= 0:
-            shares.append(inside[0] / seconds)
+            shares.append(sum(inside.values()) / seconds)
+            parts.append(dict(inside))
         return seconds
 
     fit("without", -1, 1), fit("with", -1, 1)  # warm-up: tracing, first saves
@@ -97,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio with/without: {with_recorder / without:.4f}  (overhead {100 * (with_recorder / without - 1):+.2f} %)")
     print(f"time inside the recorder's callbacks: {', '.join(f'{100 * share:.2f} %' for share in shares)} of each "
           f"recorded fit (median {100 * statistics.median(shares):.2f} %)")
+    for name in ("on_train_begin", "on_train_batch_end", "on_epoch_end", "on_train_end"):
+        seconds = statistics.median(part.get(name, 0.0) for part in parts)
+        per = f", {1000 * seconds / epochs:.1f} ms per epoch" if name == "on_epoch_end" else ""
+        per = f", {1e6 * seconds / (epochs * batches):.0f} µs per batch" if name == "on_train_batch_end" else per
+        print(f"  {name:<20} median {1000 * seconds:8.1f} ms per fit{per}")
     return 0
 
 

@@ -32,6 +32,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -137,7 +138,7 @@ class RunRecorder(keras.callbacks.Callback):
         self.directory: RunDirectory | None = None
         self._path: Path | None = None
         self._lock = threading.Lock()
-        self._probe = None
+        self._probe: tuple[Any, list[str]] | None = None
         self._epoch, self._steps_done, self._started, self._flushed = 0, 0, 0.0, 0.0
         # Seconds spent writing at the start and at epoch ends, the last model save's duration, and the
         # newest epoch written and saved (-2: none yet).
