@@ -39,8 +39,9 @@ import numpy as np
 import tensorflow as tf
 
 from cnnviz.core.histograms import ACTIVATION_SAMPLES, Histogram, activation_histograms, parameter_histograms
+from cnnviz.core.history import epoch_history_csv, step_history_csv
 from cnnviz.core.results import EpochResult, StepResult
-from cnnviz.core.run_files import writing
+from cnnviz.core.run_files import write_atomically, writing
 from cnnviz.core.runs import RunDirectory
 from cnnviz.engines.keras_engine.builder import config_from_model
 from cnnviz.engines.keras_engine.kernels import layer_kernels, layer_parameters
@@ -144,6 +145,9 @@ class RunRecorder(keras.callbacks.Callback):
         # newest epoch written and saved (-2: none yet).
         self._own_seconds, self._save_seconds = 0.0, 0.0
         self._epoch_written, self._epoch_saved = -2, -2
+        self._rate = math.nan
+        # The step table as written so far, and how many steps it holds.
+        self._steps_text, self._steps_formatted = "", 0
 
     @property
     def path(self) -> Path | None:
@@ -168,23 +172,29 @@ class RunRecorder(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None) -> None:
         self._epoch = int(epoch)
+        if self.directory is not None:
+            self._rate = self._learning_rate()
 
     def on_train_batch_end(self, batch, logs=None) -> None:
         directory = self.directory
         if directory is None:
             return
+        started = time.perf_counter()
         logs = logs or {}
         with self._lock:
             self._steps_done += 1
             steps = self.params.get("steps") if self.params else None
             directory.record_step(StepResult(
                 self._epoch, int(batch), int(steps) if steps else int(batch) + 1, float(logs.get("loss", math.nan)),
-                _metric(logs, ACCURACY_NAMES) or math.nan, self._samples_seen(), time.perf_counter() - self._started,
-                self._learning_rate()))
-            if time.perf_counter() - self._flushed >= self.flush_seconds:
-                self._flushed = time.perf_counter()
+                _metric(logs, ACCURACY_NAMES) or math.nan, self._samples_seen(), started - self._started,
+                self._rate))
+            if started - self._flushed >= self.flush_seconds:
+                self._flushed = started
+                # The learning rate is read here and at each epoch's start, not every batch (a read costs).
+                self._rate = self._learning_rate()
                 with self._recording():
-                    directory.flush()
+                    self._write_histories(directory, durable=False)
+            self._own_seconds += time.perf_counter() - started
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         if self.directory is None:
@@ -212,7 +222,7 @@ class RunRecorder(keras.callbacks.Callback):
         if directory is None:
             return
         with contextlib.suppress(OSError):
-            directory.flush()
+            self._write_histories(directory, durable=True)
         directory.close(status)
 
     # -- writing ------------------------------------------------------------------------------------
@@ -261,7 +271,10 @@ class RunRecorder(keras.callbacks.Callback):
             checkpoint = (result.epoch + 1) % int(self.checkpoint_every) == 0
         self._save_epoch_files(result.epoch, checkpoint=checkpoint)
         self._flushed = time.perf_counter()
-        directory.record_epoch(result)
+        # As RunDirectory.record_epoch: both histories, then the epoch counts as complete.
+        directory.epochs.append(result)
+        self._write_histories(directory, durable=True)
+        directory.update_info(epochs_completed=result.epoch + 1)
         self._epoch_written = result.epoch
         self._own_seconds += time.perf_counter() - started
 
@@ -305,6 +318,25 @@ class RunRecorder(keras.callbacks.Callback):
             return {}
         outputs = probe(images, training=False)
         return {name: np.asarray(output) for name, output in zip(names, outputs)}
+
+    def _write_histories(self, directory: RunDirectory, durable: bool) -> None:
+        """Write both history files, formatting only the batches new since the last write (a long run's
+        table is not formatted again every few seconds). ``durable`` (an epoch's end): flushed to the
+        disk; otherwise only renamed into place, which is enough for readers never to see half a file."""
+        new = directory.steps[self._steps_formatted:]
+        text = step_history_csv(new)
+        self._steps_text += text.split("\n", 1)[1] if self._steps_formatted else text
+        self._steps_formatted += len(new)
+        steps_path = directory.path / "history_steps.csv"
+        if durable:
+            write_atomically(steps_path, self._steps_text.encode("utf-8"))
+            write_atomically(directory.path / "history_epochs.csv",
+                             epoch_history_csv(directory.epochs).encode("utf-8"))
+            return
+        temporary = steps_path.with_name(steps_path.name + ".tmp")
+        with writing(steps_path):
+            temporary.write_bytes(self._steps_text.encode("utf-8"))
+            os.replace(temporary, steps_path)
 
     def _save_checkpoint(self, epoch: int) -> None:
         """The weights after ``epoch`` in ``checkpoints/``, and a copy as the run's ``model.keras``."""

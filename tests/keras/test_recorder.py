@@ -97,7 +97,8 @@ def test_a_model_cnnviz_cannot_describe_is_recorded_without_a_configuration(tmp_
     from cnnviz.keras import RunRecorder
 
     x, y = tiny_data()
-    recorder = RunRecorder(root=tmp_path, dataset="noise", checkpoint_every=2, histograms=False)
+    # flush_seconds=0: the step table is rewritten after every batch, from the rows formatted before.
+    recorder = RunRecorder(root=tmp_path, dataset="noise", checkpoint_every=2, histograms=False, flush_seconds=0)
     tiny_model(keras, dilated=True).fit(x, y, epochs=3, batch_size=8, verbose=0, callbacks=[recorder])
     run = RunInfo(recorder.path)
     assert not (recorder.path / "config.json").exists() and run.config() is None
@@ -108,6 +109,10 @@ def test_a_model_cnnviz_cannot_describe_is_recorded_without_a_configuration(tmp_
     assert not any((recorder.path / "histograms").iterdir())
     # Without the batch size the history counts batches.
     assert run.step_history()[-1]["samples_seen"] == 9
+    table = (recorder.path / "history_steps.csv").read_text().splitlines()
+    assert len(table) == 1 + 9 and sum(line.startswith("epoch,") for line in table) == 1
+    assert [(row["epoch"], row["batch"]) for row in run.step_history()] == [(e, b) for e in range(3) for b in range(3)]
+    assert not list(recorder.path.glob("*.tmp"))
 
 
 @pytest.mark.parametrize(("budget", "saved"), [(0.0, ["epoch-0003.keras"]),
