@@ -156,8 +156,9 @@ class RunRecorder(keras.callbacks.Callback):
 
     # -- training events --------------------------------------------------------------------------
     def on_train_begin(self, logs=None) -> None:
-        if self.directory is not None:
-            raise RuntimeError("A RunRecorder records one fit; give each call of fit a new RunRecorder.")
+        if self._path is not None:
+            raise RuntimeError(f"This RunRecorder has recorded a fit already (in {self._path}); give each call of "
+                               "fit a new RunRecorder.")
         if not is_chief():
             return
         if self.run_dir is not None:

@@ -144,9 +144,12 @@ def test_training_stopped_early_keeps_its_last_epoch(tmp_path, monkeypatch):
 
     x, y = tiny_data()
     recorder = recording.RunRecorder(tmp_path / "run", histograms=False)
-    tiny_model(keras).fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=[recorder, StopAfterTwo()])
+    model = tiny_model(keras)
+    model.fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=[recorder, StopAfterTwo()])
     run = RunInfo(tmp_path / "run")
     assert [path.name for path in run.checkpoints] == ["epoch-0002.keras"] and run.recorded_status == "finished"
+    with pytest.raises(RuntimeError, match="recorded a fit already"):
+        model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[recorder])
 
 
 def test_a_failed_write_stops_the_recording_not_the_training(tmp_path, monkeypatch):
