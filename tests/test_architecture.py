@@ -94,7 +94,8 @@ def test_importing_cnnviz_loads_no_qt_or_tensorflow():
     code = (
         "import sys, cnnviz, cnnviz.cli, cnnviz.core.config, cnnviz.core.validation, "
         "cnnviz.core.summary, cnnviz.core.datasets, cnnviz.core.preprocessing, cnnviz.core.symmetry, "
-        "cnnviz.core.durations, cnnviz.cli.progress, cnnviz.science, cnnviz.service.inspection, cnnviz.imaging\n"
+        "cnnviz.core.durations, cnnviz.cli.progress, cnnviz.science, cnnviz.service.inspection, cnnviz.imaging, "
+        "cnnviz.keras, cnnviz.core.histograms, cnnviz.core.tensorboard_scalars\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {GUI_AND_TF!r}))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,8 +10,10 @@ from cnnviz import __version__
 from cnnviz.cli.benchmarks import add_bench_command
 from cnnviz.cli.common import CommandError
 from cnnviz.cli.data import add_data_command
+from cnnviz.cli.desktop import add_desktop_command
 from cnnviz.cli.experiment import add_experiment_command
 from cnnviz.cli.explain import add_explain_command
+from cnnviz.cli.export import add_export_command
 from cnnviz.cli.feature_vis import add_feature_vis_commands
 from cnnviz.cli.inspection import add_inspect_command
 from cnnviz.cli.runs import add_runs_command
@@ -45,9 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_explain_command(commands)
     add_feature_vis_commands(commands)
     add_experiment_command(commands)
-
     add_science_commands(commands)
     add_bench_command(commands)
+    add_desktop_command(commands)
+    add_export_command(commands)
     return parser
 
 

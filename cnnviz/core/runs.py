@@ -9,6 +9,7 @@ Layout of a run directory::
     model.npz / model.keras    the latest weights
     checkpoints/epoch-0000.npz ...   weights before training, then after every epoch
     kernels/epoch-0000.npz ...       convolution kernels before training, then after every epoch
+    histograms/epoch-0000.npz ...    histograms of parameters and activations (:mod:`cnnviz.core.histograms`)
     state/epoch-0000.npz ...         what continuing the run needs (:mod:`cnnviz.core.checkpoints`)
     .lock, .lock.pid                 held by the process writing the run (:mod:`cnnviz.core.run_lock`)
 
@@ -28,6 +29,7 @@ import re
 import shutil
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ import numpy as np
 
 from cnnviz.core.checkpoints import CheckpointError, TrainingState, read_training_state
 from cnnviz.core.config import ModelConfig
+from cnnviz.core.histograms import Histogram, histograms_npz
 from cnnviz.core.history import EPOCH_FIELDS, STEP_FIELDS, epoch_history_csv, read_history, step_history_csv
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.run_files import RunWriteError, remove_temporaries, write_atomically, writing
@@ -63,7 +66,7 @@ def user_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("cnnviz", appauthor=False))
 
 
-SNAPSHOT_FOLDERS = ("checkpoints", "kernels", "state")
+SNAPSHOT_FOLDERS = ("checkpoints", "kernels", "state", "histograms")
 """The sub-folders holding one file per epoch."""
 _KEPT_NAMES = frozenset({LOCK_NAME, HOLDER_NAME})
 """What a folder holds that is not part of a run (its lock)."""
@@ -291,6 +294,12 @@ class RunDirectory:
         write_atomically(path, buffer.getvalue())
         return path
 
+    def save_histograms(self, epoch: int, histograms: Mapping[str, Histogram]) -> Path:
+        """Write the histograms of parameters and activations after ``epoch`` (-1: before training)."""
+        path = self.path / "histograms" / snapshot_name(epoch, ".npz")
+        write_atomically(path, histograms_npz(histograms))
+        return path
+
     def remove_temporaries(self) -> list[Path]:
         """Delete what an interrupted or failed write left behind."""
         return remove_temporaries(self.path)
@@ -316,5 +325,7 @@ def list_runs(root: str | Path | None = None) -> list[RunInfo]:
     root = Path(root) if root is not None else user_data_dir() / "runs"
     if not root.is_dir():
         return []
-    runs = [RunInfo(path) for path in root.iterdir() if path.is_dir() and (path / "config.json").is_file()]
+    # A run recorded from a Keras script whose model cnnviz cannot describe has no config.json.
+    runs = [RunInfo(path) for path in root.iterdir()
+            if path.is_dir() and ((path / "config.json").is_file() or (path / "run.json").is_file())]
     return sorted(runs, key=lambda run: run.name, reverse=True)

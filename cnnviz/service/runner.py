@@ -24,6 +24,7 @@ from cnnviz.core.checkpoints import TrainingState
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.datasets.registry import dataset_label
 from cnnviz.core.experiments import ExperimentRun, RunOutcome
+from cnnviz.core.histograms import ACTIVATION_SAMPLES, activation_histograms, parameter_histograms
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.run_files import write_failure, writing
 from cnnviz.core.runs import RunDirectory
@@ -170,6 +171,15 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
         directory.save_state(TrainingState(epochs_completed, engine.name, engine.get_weights(),
                                            engine.training_state(), dict(shuffling.bit_generator.state)))
 
+    # The fixed inputs whose layer outputs each epoch's histograms describe (a few: they stay cheap).
+    probe = (data.val_images if len(data.val_images) else data.train_images)[:ACTIVATION_SAMPLES]
+
+    def save_histograms(directory: RunDirectory, epoch: int) -> None:
+        found = parameter_histograms(engine.get_weights())
+        if len(probe):
+            found.update(activation_histograms(engine.feature_maps(probe)))
+        directory.save_histograms(epoch, found)
+
     def start(directory: RunDirectory) -> None:
         if resume is not None:
             directory.update_info(status="running", epochs_planned=epochs,
@@ -185,6 +195,7 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
         save_model(directory.checkpoint_path(-1, suffix))
         save_state(directory, 0)
         directory.save_kernels(-1, dict(engine.kernels()))
+        save_histograms(directory, -1)
         directory.update_info(epochs_completed=0)
 
     def end_epoch(directory: RunDirectory, epoch: EpochResult) -> None:
@@ -192,6 +203,7 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
         save_model(directory.checkpoint_path(epoch.epoch, suffix))
         save_state(directory, epoch.epoch + 1)
         directory.save_kernels(epoch.epoch, dict(engine.kernels()))
+        save_histograms(directory, epoch.epoch)
         save_model(directory.path / model_file_name(engine))
         directory.record_epoch(epoch)
 

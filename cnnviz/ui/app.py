@@ -59,9 +59,11 @@ def run_app(screenshot: str | None = None, settings_file: str | None = None, tim
               file=sys.stderr)
         return 2
     from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from cnnviz.core.crashlog import enable_native_crash_log
+    from cnnviz.core.resources import resource_path
     from cnnviz.service.model_service import ModelService
     from cnnviz.ui.main_window import MainWindow
 
@@ -73,6 +75,9 @@ def run_app(screenshot: str | None = None, settings_file: str | None = None, tim
     collect_garbage_on_this_thread(app)
     app.setApplicationName("cnnviz")
     app.setOrganizationName("cnnviz")
+    # The name the desktop entry (cnnviz install-desktop-entry) is matched by, and its icon.
+    app.setDesktopFileName("cnnviz")
+    app.setWindowIcon(QIcon(str(resource_path("cnnviz.svg"))))
     if all_pages:
         return _tour(app, screenshot, size)
     settings = QSettings(settings_file, QSettings.IniFormat) if settings_file else None

@@ -1,0 +1,86 @@
+"""Per-epoch histograms: exact counts, odd values handled, read back as written, and kept by the app's runs."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from cnnviz.core.config import ModelConfig
+from cnnviz.core.histograms import (
+    HISTOGRAM_BINS,
+    activation_histograms,
+    histogram,
+    histograms_npz,
+    parameter_histograms,
+    read_histograms,
+)
+from cnnviz.core.resources import resource_path
+from cnnviz.core.run_info import RunInfo
+from cnnviz.core.runs import RunDirectory
+from cnnviz.core.training_data import prepare_training_data
+from cnnviz.engines.registry import create_engine, load_engine
+from cnnviz.service.runner import train_run
+
+
+def test_counts_match_a_direct_count():
+    values = np.random.default_rng(0).normal(size=(7, 5, 3)).astype(np.float32)
+    item = histogram(values, bins=8)
+    assert item.counts.sum() == values.size and item.edges.shape == (9,)
+    assert item.edges[0] == values.min() and item.edges[-1] == pytest.approx(values.max())
+    inner = (values >= item.edges[2]) & (values < item.edges[3])
+    assert item.counts[2] == np.count_nonzero(inner)
+
+
+def test_odd_values_are_counted_apart_and_edges_always_increase():
+    item = histogram(np.array([1.0, np.nan, np.inf, 1.0]))
+    assert item.nonfinite == 2 and item.counts.sum() == 2 and item.total == 4
+    assert np.all(np.diff(item.edges) > 0) and item.edges[0] < 1.0 < item.edges[-1]
+    empty = histogram(np.array([np.nan]))
+    assert empty.counts.sum() == 0 and empty.nonfinite == 1 and np.all(np.diff(empty.edges) > 0)
+    with pytest.raises(ValueError, match="at least one bin"):
+        histogram(np.ones(3), bins=0)
+
+
+def test_a_file_reads_back_as_written(tmp_path):
+    weights = {"conv2d": {"kernel": np.arange(24.0).reshape(2, 2, 2, 3), "bias": np.zeros(3)}, "flatten": {}}
+    written = {**parameter_histograms(weights), **activation_histograms({"dense": np.linspace(-1, 1, 50)})}
+    assert sorted(written) == ["conv2d/bias", "conv2d/kernel", "dense/activation"]
+    path = tmp_path / "epoch-0001.npz"
+    path.write_bytes(histograms_npz(written))
+    read = read_histograms(path)
+    assert sorted(read) == sorted(written)
+    for key, item in written.items():
+        np.testing.assert_array_equal(read[key].counts, item.counts)
+        np.testing.assert_array_equal(read[key].edges, item.edges)
+
+
+def test_a_file_whose_arrays_do_not_pair_up_is_refused(tmp_path):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **{"dense/kernel/counts": np.ones(4, np.int64), "dense/kernel/edges": np.ones(4)})
+    with pytest.raises(ValueError, match="4 counts|n \\+ 1 edges"):
+        read_histograms(path)
+    np.savez(path, **{"dense/kernel/counts": np.ones(4, np.int64)})
+    with pytest.raises(ValueError, match="lacks"):
+        read_histograms(path)
+
+
+def test_the_apps_training_keeps_histograms_every_epoch(tmp_path):
+    base = ModelConfig.load(resource_path("shapes_config.json"))
+    config = dataclasses.replace(base, input_shape=(20, 24, 3)).with_training(
+        dataset="shapes-colour", train_subset=48, validation_split=0.25, batch_size=16, epochs=2)
+    data = prepare_training_data(config.training, input_shape=config.input_shape)
+    run = RunDirectory(tmp_path / "run")
+    list(train_run(create_engine("numpy", config), data, run, epochs=2, batch_size=16, seed=0))
+    run.close(status="finished")
+    info = RunInfo(run.path)
+    files = sorted(path.name for path in (run.path / "histograms").iterdir())
+    assert files == ["epoch-0000.npz", "epoch-0001.npz", "epoch-0002.npz"]
+    engine = load_engine(info.checkpoint_at(1))
+    histograms = read_histograms(run.path / "histograms" / "epoch-0002.npz")
+    for layer, params in engine.get_weights().items():
+        for name, array in params.items():
+            assert histograms[f"{layer}/{name}"].total == array.size
+            assert histograms[f"{layer}/{name}"].edges[-1] == pytest.approx(array.max())
+    # Activations over the 12 validation images (fewer than the 32 kept at most).
+    assert histograms["conv2d/activation"].total == 12 * 18 * 22 * 8
+    assert histograms["conv2d/activation"].counts.size == HISTOGRAM_BINS
