@@ -10,6 +10,7 @@ from cnnviz import __version__
 from cnnviz.cli.benchmarks import add_bench_command
 from cnnviz.cli.common import CommandError
 from cnnviz.cli.data import add_data_command
+from cnnviz.cli.embed import add_embed_command
 from cnnviz.cli.experiment import add_experiment_command
 from cnnviz.cli.explain import add_explain_command
 from cnnviz.cli.inspection import add_inspect_command
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_runs_command(commands)
     add_inspect_command(commands)
     add_explain_command(commands)
+    add_embed_command(commands)
     add_experiment_command(commands)
 
     add_science_commands(commands)
