@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cnnviz.core.results import frozen
-from cnnviz.science.data import layer_maps, load_test_split
+from cnnviz.science.data import BATCH_SIZE, load_test_split
 
 if TYPE_CHECKING:
     from cnnviz.engines.base import Engine
@@ -174,6 +174,16 @@ class Embedding:
         return self.class_names[index] if 0 <= index < len(self.class_names) else str(index)
 
 
+def _layer_and_output(engine: Engine, images: np.ndarray, layer: str, last: str) -> tuple[np.ndarray, np.ndarray]:
+    """``layer``'s and the last layer's outputs for ``images``, from one pass per batch."""
+    features, outputs = [], []
+    for start in range(0, len(images), BATCH_SIZE):
+        maps = engine.feature_maps(images[start:start + BATCH_SIZE])
+        features.append(np.asarray(maps[layer]))
+        outputs.append(np.asarray(maps[last]))
+    return np.concatenate(features), np.concatenate(outputs)
+
+
 def embed(engine: Engine, layer: str | None = None, samples: int | None = DEFAULT_SAMPLES,
           dataset: str | None = None, data_dir: str | None = None) -> Embedding:
     """Project the activations of ``layer`` for the first ``samples`` test images to 2-D with PCA.
@@ -199,9 +209,11 @@ def embed(engine: Engine, layer: str | None = None, samples: int | None = DEFAUL
     elif layer not in names:
         raise ValueError(f"The model has no layer {layer!r}; choose one of {', '.join(names[:-1])}.")
     split = load_test_split(engine, samples, dataset=dataset, data_dir=data_dir)
-    features = layer_maps(engine, split.images, layer)
-    probabilities = np.asarray(engine.predict(split.images))
+    features, outputs = _layer_and_output(engine, split.images, layer, names[-1])
     points, basis = pca(features, 2)
+    # The last layer's output ranks the classes as the prediction does (a softmax keeps the order of
+    # logits), so one forward pass gives both the activations and the predictions.
+    probabilities = outputs.reshape(len(outputs), -1)
     num_classes = probabilities.shape[1]
     class_names = (split.class_names if len(split.class_names) == num_classes
                    else tuple(str(index) for index in range(num_classes)))
