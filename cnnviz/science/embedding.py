@@ -1,8 +1,9 @@
 """The embedding projector's mathematics: a layer's activations for the test images, projected to 2-D.
 
-:func:`pca` centres the activations and takes the two leading right singular vectors (NumPy's SVD),
-so the points are the activations' coordinates along the directions of largest variance, with the
-share of variance each direction explains. :class:`PCABasis` keeps the mean and the directions, so
+:func:`pca` centres the activations and takes their two leading principal directions (the leading
+eigenvectors of the smaller Gram matrix, which are the SVD's right singular vectors), so the points
+are the activations' coordinates along the directions of largest variance, with the share of
+variance each direction explains. :class:`PCABasis` keeps the mean and the directions, so
 the activations of another epoch can be placed in the same plane. :func:`embed` (the ``"embedding"``
 analysis of :func:`cnnviz.science.run`) gathers the activations of the layer feeding the last one
 (:func:`penultimate_layer`; any other layer on request) for the first test images of the model's
@@ -88,21 +89,50 @@ def pca(features: np.ndarray, num_components: int = 2) -> tuple[np.ndarray, PCAB
     flat = _flat(features)
     mean = flat.mean(axis=0)
     centred = flat - mean
-    _, singular, right = np.linalg.svd(centred, full_matrices=False)
-    total = float(np.sum(singular ** 2))
-    count = min(num_components, right.shape[0])
+    total = float(np.sum(centred ** 2))
+    with _one_blas_thread():
+        right, variances = _leading_directions(centred, num_components)
+    count = len(variances)
     components = np.zeros((num_components, flat.shape[1]))
-    components[:count] = right[:count]
+    components[:count] = right
     for row in components[:count]:
         if row[np.argmax(np.abs(row))] < 0:
             row *= -1
     ratio = np.zeros(num_components)
     if total > 0:
-        ratio[:count] = singular[:count] ** 2 / total
+        ratio[:count] = variances / total
     if total == 0:
         components[:count] = 0.0  # no variance: every image sits at the mean, no direction is meaningful
     basis = PCABasis(frozen(mean), frozen(components), frozen(ratio))
     return centred @ components.T, basis
+
+
+def _leading_directions(centred: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``count`` leading right singular vectors of ``centred`` ``(n, d)`` (rows) and their squared
+    singular values, from the eigenvectors of the smaller Gram matrix: the same vectors as an SVD's,
+    about six times faster for 1,000 images of 5,408 values (one thread), where only two are needed."""
+    rows, columns = centred.shape
+    if columns <= rows:
+        variances, vectors = np.linalg.eigh(centred.T @ centred)
+        order = np.argsort(variances)[::-1][:count]
+        variances, right = np.clip(variances[order], 0.0, None), vectors[:, order].T
+    else:
+        variances, vectors = np.linalg.eigh(centred @ centred.T)
+        order = np.argsort(variances)[::-1][:count]
+        variances = np.clip(variances[order], 0.0, None)
+        right = (centred.T @ vectors[:, order]).T
+        norms = np.linalg.norm(right, axis=1, keepdims=True)
+        right = np.divide(right, norms, out=np.zeros_like(right), where=norms > 0)
+    keep = variances > 1e-12 * max(float(variances[0]) if len(variances) else 0.0, 1e-300)
+    return right[keep], variances[keep]
+
+
+def _one_blas_thread():
+    """Keep these small products on one BLAS thread: on a busy machine the hand-offs between BLAS
+    threads cost more than the products (an SVD of 1,000 × 128 took from 0.3 to 2 s with every thread)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def penultimate_layer(engine: Engine) -> str:

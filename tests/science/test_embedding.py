@@ -10,11 +10,10 @@ from cnnviz.science.embedding import PCABasis, embedding_layers, pca, penultimat
 
 
 def direct_pca(features, count):
-    """Principal directions from the eigen-decomposition of the covariance matrix."""
+    """Principal directions and variance ratios from a direct SVD of the centred activations."""
     centred = features - features.mean(axis=0)
-    eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred / len(features))
-    order = np.argsort(eigenvalues)[::-1]
-    return eigenvalues[order][:count] / eigenvalues.sum(), eigenvectors[:, order[:count]].T, centred
+    _, singular, right = np.linalg.svd(centred, full_matrices=False)
+    return singular[:count] ** 2 / np.sum(singular ** 2), right[:count], centred
 
 
 def test_pca_matches_the_covariance_eigenvectors_and_their_variance_ratios():
@@ -31,6 +30,18 @@ def test_pca_matches_the_covariance_eigenvectors_and_their_variance_ratios():
     assert basis.explained_variance_ratio[0] > basis.explained_variance_ratio[1]
     np.testing.assert_allclose(basis.components @ basis.components.T, np.eye(2), atol=1e-12)
     np.testing.assert_allclose(basis.transform(features), points, atol=1e-10)
+
+
+def test_wide_activations_more_values_than_images_match_the_svd_too():
+    rng = np.random.default_rng(5)
+    features = rng.standard_normal((30, 400)) + 3.0 * rng.standard_normal((30, 1)) * rng.standard_normal(400)
+    points, basis = pca(features.reshape(30, 20, 20), 2)
+    ratio, directions, centred = direct_pca(features, 2)
+    np.testing.assert_allclose(basis.explained_variance_ratio, ratio, rtol=1e-9)
+    for row in range(2):
+        sign = np.sign(basis.components[row] @ directions[row])
+        np.testing.assert_allclose(basis.components[row], sign * directions[row], atol=1e-9)
+        np.testing.assert_allclose(points[:, row], sign * centred @ directions[row], atol=1e-7)
 
 
 def test_points_on_a_line_have_all_their_variance_in_the_first_direction():
