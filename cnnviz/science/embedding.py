@@ -110,7 +110,8 @@ def pca(features: np.ndarray, num_components: int = 2) -> tuple[np.ndarray, PCAB
 def _leading_directions(centred: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``count`` leading right singular vectors of ``centred`` ``(n, d)`` (rows) and their squared
     singular values, from the eigenvectors of the smaller Gram matrix: the same vectors as an SVD's,
-    about six times faster for 1,000 images of 5,408 values (one thread), where only two are needed."""
+    about five times faster for 1,000 images of 4,732 values (the reference model's flatten), where only
+    two are needed (benchmarks/bench_embedding.py)."""
     rows, columns = centred.shape
     if columns <= rows:
         variances, vectors = np.linalg.eigh(centred.T @ centred)
