@@ -11,6 +11,7 @@ from cnnviz.cli.benchmarks import add_bench_command
 from cnnviz.cli.common import CommandError
 from cnnviz.cli.data import add_data_command
 from cnnviz.cli.desktop import add_desktop_command
+from cnnviz.cli.embed import add_embed_command
 from cnnviz.cli.experiment import add_experiment_command
 from cnnviz.cli.explain import add_explain_command
 from cnnviz.cli.export import add_export_command
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_inspect_command(commands)
     add_explain_command(commands)
     add_feature_vis_commands(commands)
+    add_embed_command(commands)
     add_experiment_command(commands)
     add_science_commands(commands)
     add_bench_command(commands)

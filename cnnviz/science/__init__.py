@@ -25,6 +25,8 @@ the result can cross threads. The model service's worker schedules them
                               flipped-kernel convolution
 ``"evaluation"``              accuracy, confusion matrix and mistakes on              :mod:`.evaluation`
                               the test split
+``"embedding"``               a layer's activations for the test images,             :mod:`.embedding`
+                              projected to 2-D with PCA
 ============================  ==========================================  =========  ======================
 
 Shared by them: :mod:`.data` (the test split), :mod:`.checks` (parameter checks with readable

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cnnviz.science.dead_filters import dead_filters, prune
+from cnnviz.science.embedding import embed
 from cnnviz.science.evaluation import evaluate_test_split
 from cnnviz.science.flip_identity import flip
 from cnnviz.science.spectra_matrix import similarity_matrix
@@ -29,6 +30,7 @@ _ANALYSES: dict[str, Callable] = {
     "prune": prune,
     "flip": flip,
     "evaluation": evaluate_test_split,
+    "embedding": embed,
 }
 KINDS = tuple(_ANALYSES)
 """The analyses :func:`run` knows."""

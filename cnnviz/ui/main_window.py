@@ -22,6 +22,7 @@ from cnnviz.core.datasets import CLASS_NAMES, list_datasets
 from cnnviz.core.resources import resource_path
 from cnnviz.service import payloads as p
 from cnnviz.ui.drawing.panel import DrawingCanvas
+from cnnviz.ui.embedding.panel import EmbeddingPanel
 from cnnviz.ui.evaluation.panel import EvaluationPanel
 from cnnviz.ui.experiments.panel import ExperimentsPanel
 from cnnviz.ui.explain.controller import ExplainController
@@ -131,8 +132,10 @@ class MainWindow(QMainWindow):
         self.experiments_panel = ExperimentsPanel()
         self.evaluation_panel = EvaluationPanel()
         self.history_panel = HistoryPanel()
+        self.embedding_panel = EmbeddingPanel()
         for panel, label, tip in ((self.experiments_panel, "Experiments", "Sweep settings and compare runs"),
                                   (self.evaluation_panel, "Evaluation", "Confusion matrix and mistakes"),
+                                  (self.embedding_panel, "Embedding", "Test images placed by a layer's activations"),
                                   (self.history_panel, "History", "Earlier runs, replayed epoch by epoch")):
             self._add_tab(panel, label, tip)
         self.explain_panel = ExplainPanel()
@@ -185,6 +188,8 @@ class MainWindow(QMainWindow):
         evaluation.sig_example_chosen.connect(self._on_example_chosen)
         evaluation.sig_show_in_viewers_requested.connect(lambda: self.show_tab(self.feature_maps_view))
         service.sig_evaluation_finished.connect(evaluation.show_evaluation)
+        self.embedding_panel.sig_embedding_requested.connect(self._on_embedding_requested)
+        self.embedding_panel.sig_example_chosen.connect(self._on_embedding_point_chosen)
         self.history_panel.sig_replay_requested.connect(self._on_replay_requested)
         self.history_panel.sig_resume_requested.connect(self.training.resume_run)
         service.sig_replay_finished.connect(self.history_panel.show_replay)
@@ -383,6 +388,7 @@ class MainWindow(QMainWindow):
             self.config_panel.set_engine(info.engine)
         self.config_panel.set_service_state(self.service.state, True)
         self._sync_toolbar()
+        self.embedding_panel.set_layers(info.layer_names)
         names = self.class_names()
         self.gradients_view.set_class_names(names)
         self.feature_maps_view.set_class_names(names)
@@ -415,12 +421,23 @@ class MainWindow(QMainWindow):
             self.experiments_panel.show_error(error.message)
         elif kind is p.JobKind.EVALUATE:
             self.evaluation_panel.show_error(error.message)
+        if error.job_id == self.embedding_panel.pending_job:
+            self.embedding_panel.show_error(error.message)
         self.show_error(error.title, error.message, error.details)
 
     def _on_science_requested(self, kind: str, params) -> None:
         self.service.run_science(kind, **params)
 
+    def _on_embedding_requested(self, params) -> None:
+        self.embedding_panel.set_pending(self.service.run_science("embedding", **params))
+
+    def _on_embedding_point_chosen(self, image, label) -> None:
+        self._on_example_chosen(image, label, "Embedding")
+
     def _on_science_finished(self, result) -> None:
+        if result.kind == "embedding":
+            self.embedding_panel.show_embedding(result.value)
+            return
         self.science_panel.show_science(result)
         if result.kind == "prune" and getattr(result.value, "kept", False):
             self.inspection.request()  # every view shows the pruned weights
@@ -436,7 +453,7 @@ class MainWindow(QMainWindow):
         self.experiments_panel.finish(finished)
         self.history_panel.refresh()
 
-    def _on_example_chosen(self, image, label) -> None:
+    def _on_example_chosen(self, image, label, tab: str = "Evaluation") -> None:
         picture = np.asarray(image)
         picture = picture[0] if picture.ndim == 4 else picture
         # The evaluation's images have the input shape of the model that was evaluated; a model built
@@ -446,9 +463,9 @@ class MainWindow(QMainWindow):
         self.canvas.set_image(picture, label=label, preprocessed=fits)
         names = self.class_names()
         name = names[label] if 0 <= label < len(names) else str(label)
-        self.canvas.show_message(f"A test image from the Evaluation tab: true class '{name}'. "
+        self.canvas.show_message(f"A test image from the {tab} tab: true class '{name}'. "
                                  "Draw over it to change it.")
-        # The user stays on the Evaluation tab (to go through mistakes); the viewers are one click away.
+        # The user stays on the tab (to go through mistakes); the viewers are one click away.
         self.statusBar().showMessage(f"Test image (true class '{name}') loaded into the canvas; "
                                      "Show in viewers (or Ctrl+1) looks inside the model.", 10000)
 

@@ -34,7 +34,8 @@ def test_every_analysis_runs_on_a_colour_model(colour_engine):
                          ("dead_filters", {"samples": 5}),
                          ("prune", {"layer": "conv2d_1", "filters": [0]}),
                          ("flip", {"image": image}),
-                         ("evaluation", {"samples": 5})):
+                         ("evaluation", {"samples": 5}),
+                         ("embedding", {"samples": 5})):
         assert science.run(kind, colour_engine, **params) is not None, kind
 
 

@@ -30,7 +30,7 @@ def test_a_model_without_a_configuration_is_refused_with_a_reason():
 
 def test_every_kind_is_listed_with_its_parameters():
     assert science.KINDS == ("similarity_matrix", "compare_pair", "symmetry", "dead_filters", "prune", "flip",
-                             "evaluation")
+                             "evaluation", "embedding")
     assert science.parameters("flip") == ("layer", "image", "label")
     assert science.parameters("evaluation") == ("samples", "dataset", "data_dir")
     assert science.CHANGES_WEIGHTS == {"prune": True}
