@@ -140,8 +140,11 @@ class GridFigure(pg.GraphicsLayoutWidget):
             self._relayout_timer.start()
 
     def _fit_title(self) -> None:
-        """Draw the title on as many lines as the view's width needs (never cut off)."""
-        self._title.setText(wrap_title(self._title_text, self.width() - 24))
+        """Draw the title on as many lines as the view's width needs (never cut off); an unchanged
+        title is not set again (setting it lays out its rich text, on every live update otherwise)."""
+        wrapped = wrap_title(self._title_text, self.width() - 24)
+        if wrapped != self._title.text:
+            self._title.setText(wrapped)
 
     def _grid_area(self) -> tuple[float, float]:
         """The pixels available to the cells: the view less title, reference and colour bar."""
