@@ -3,9 +3,12 @@
 - start-up: a fresh process from launch to the main window shown, and to the first inspection
   on screen, next to a baseline process that only imports Qt's widgets (same run, alternating);
   also checks that TensorFlow was not imported.
-- stalls: a 5 ms timer probe measures the longest gap in the interface's event loop while the
-  model service trains the reference model for one epoch on the bundled sample.
-- stroke latency: from a stroke drawn on the canvas to every visible viewer updated.
+- strokes (:mod:`cnnviz.bench.ui_strokes`): per viewer tab, from a stroke drawn on the canvas to
+  the last pixel of the visible viewer painted, median and p95, and where the time goes
+  (:mod:`cnnviz.bench.ui_stages`); on the reference model and on a 64×64×3 colour model.
+- stalls (:mod:`cnnviz.bench.ui_gaps`): a 5 ms timer probe measures the gaps in the interface's
+  event loop while the window trains one epoch (longest, p99, count over 50 ms), and names the work
+  that filled each gap over 16 ms; on both models.
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-
-import numpy as np
 
 _STARTUP_SCRIPT = r"""
 import os, sys, time
@@ -112,80 +113,17 @@ def _wait(app, condition, timeout: float = 60.0) -> None:
         time.sleep(0.001)
 
 
-def stalls(out: Callable[[str], None], epochs: int = 1) -> dict:
-    """Longest event-loop gap while the service trains the reference model on the bundled sample."""
-    from PySide6.QtCore import QTimer
-
-    from cnnviz.core.config import reference_config
-
-    with tempfile.TemporaryDirectory() as folder:
-        app, window = _window(folder)
-        _wait(app, lambda: window.last_result() is not None)
-        gaps: list[float] = []
-        last = [time.perf_counter()]
-
-        def probe() -> None:
-            now = time.perf_counter()
-            gaps.append(now - last[0])
-            last[0] = now
-
-        timer = QTimer(interval=5)
-        timer.timeout.connect(probe)
-        finished = []
-        window.service.sig_training_finished.connect(finished.append)
-        window.config_panel.set_config(reference_config().with_training(epochs=epochs))
-        window.config_panel.train_button.click()  # as a user starts training
-        _wait(app, lambda: window.service.state == "training")
-        last[0] = time.perf_counter()
-        timer.start()
-        _wait(app, lambda: bool(finished), timeout=600)
-        timer.stop()
-        window.close()
-    gaps_ms = np.array(gaps) * 1000
-    result = {"max_gap_ms": float(gaps_ms.max()), "p99_gap_ms": float(np.percentile(gaps_ms, 99)),
-              "median_gap_ms": float(np.median(gaps_ms)), "probes": len(gaps)}
-    out(f"event loop while training ({epochs} epoch, {len(gaps)} probes every 5 ms): longest gap "
-        f"{result['max_gap_ms']:.1f} ms, 99th percentile {result['p99_gap_ms']:.1f} ms, median "
-        f"{result['median_gap_ms']:.1f} ms")
-    return result
-
-
-def stroke_latency(out: Callable[[str], None], strokes: int = 40) -> dict:
-    """From a stroke on the canvas to every visible viewer updated (debounce included)."""
-    with tempfile.TemporaryDirectory() as folder:
-        app, window = _window(folder)
-        _wait(app, lambda: window.last_result() is not None)
-        rng = np.random.default_rng(0)
-        latencies = []
-        per_tab = {}
-        for tab in range(window.tabs.count()):
-            window.tabs.setCurrentIndex(tab)
-            tab_latencies = []
-            for _ in range(strokes // window.tabs.count()):
-                window.canvas.clear()
-                _wait(app, lambda: window.canvas.current_input() is None, timeout=5)
-                shown = []
-                window.sig_inspection_shown.connect(shown.append)
-                start = time.perf_counter()
-                x0, y0, x1, y1 = rng.uniform(40, 240, 4)
-                window.canvas.stroke([(x0, y0), (x1, y1)])
-                _wait(app, lambda shown=shown: bool(shown), timeout=10)
-                app.processEvents()  # paint the updated views
-                window.sig_inspection_shown.disconnect(shown.append)
-                tab_latencies.append((time.perf_counter() - start) * 1000)
-            per_tab[window.tabs.tabText(tab)] = statistics.median(tab_latencies)
-            latencies += tab_latencies
-        window.close()
-    result = {"median_ms": statistics.median(latencies), "p95_ms": float(np.percentile(latencies, 95)),
-              "median_by_tab_ms": per_tab}
-    out(f"stroke to viewers updated ({len(latencies)} strokes): median {result['median_ms']:.0f} ms, "
-        f"95th percentile {result['p95_ms']:.0f} ms; by tab: "
-        + ", ".join(f"{name} {value:.0f} ms" for name, value in per_tab.items()))
-    return result
-
-
 def run(out: Callable[[str], None] = print, quick: bool = False) -> dict:
-    """All interface benchmarks."""
-    return {"startup": startup(out, repeats=1 if quick else 3),
-            "stalls": stalls(out),
-            "stroke_latency": stroke_latency(out, strokes=8 if quick else 40)}
+    """All interface benchmarks: start-up, then on the reference model and on a 64×64×3 colour model,
+    stroke to visible viewer redrawn per viewer tab (with its stages) and the event-loop gaps while
+    the window trains one epoch."""
+    from cnnviz.bench import ui_gaps, ui_strokes
+
+    results: dict = {"startup": startup(out, repeats=1 if quick else 3)}
+    for name, config in ui_strokes.MODELS.items():
+        results[f"strokes {name}"] = ui_strokes.stroke_latency(out, config, name, strokes=4 if quick else 20)
+    for name, config in ui_strokes.MODELS.items():
+        # One epoch: the bundled sample for the reference model, 2,000 shapes for the colour one.
+        subset = 256 if quick else (None if config == ui_strokes.MODELS["reference 28×28×1"] else 2_000)
+        results[f"stalls {name}"] = ui_gaps.stalls(out, config.with_training(train_subset=subset), name)
+    return results

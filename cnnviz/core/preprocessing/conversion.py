@@ -153,6 +153,7 @@ def axis_weights(num_in: int, num_out: int) -> np.ndarray:
 
 def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """Separable resample of ``(h, w)`` float32 to ``(height, width)``."""
-    row_weights = axis_weights(image.shape[0], height)
-    column_weights = axis_weights(image.shape[1], width)
+    # Weights in the image's own dtype: a float32 by float64 product skips BLAS for a slow loop.
+    row_weights = axis_weights(image.shape[0], height).astype(image.dtype, copy=False)
+    column_weights = axis_weights(image.shape[1], width).astype(image.dtype, copy=False)
     return (row_weights @ image) @ column_weights.T

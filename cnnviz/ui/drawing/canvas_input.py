@@ -11,10 +11,10 @@ a chosen colour over a chosen background, :mod:`.colour_layers`), opened colour 
 their colours on it, and the whole canvas as shown is scaled to the input
 (:func:`.model_inputs.colour_drawn_input`).  Dataset samples are already framed, so they
 are only scaled to ``[0, 1]`` (and resized when the model takes another size).  While the
-user draws, the input is recomputed at most every :data:`DEBOUNCE_MS` after the last change
-and at least every :data:`MAX_WAIT_MS` while a stroke goes on, and announced with
-:attr:`CanvasInput.sig_input_changed`. The caption's default text depends on this state, so
-it is written here too.
+user draws, the input is recomputed at once from the first change after a pause, then
+:data:`DEBOUNCE_MS` after the last change and at least every :data:`MAX_WAIT_MS` while changes keep
+coming, and is announced with :attr:`CanvasInput.sig_input_changed`. The caption's default text
+depends on this state, so it is written here too.
 """
 
 from __future__ import annotations
@@ -52,9 +52,10 @@ from cnnviz.ui.images import gray_array, qimage_to_array
 
 __all__ = ["CanvasInput", "DEBOUNCE_MS", "MAX_WAIT_MS"]
 
-#: The input is recomputed this many milliseconds after the last change ...
+#: The input is made at once from the first change after this many quiet milliseconds; while
+#: changes keep coming, this many milliseconds after the last one ...
 DEBOUNCE_MS = 40
-#: ... and at least this often while changes keep coming.
+#: ... and at least this often.
 MAX_WAIT_MS = 100
 
 
@@ -99,6 +100,9 @@ class CanvasInput(QObject):
         self._update_timer.setSingleShot(True)
         self._update_timer.timeout.connect(self._on_update_timer)
         self._pending_since = QElapsedTimer()
+        self._last_change = QElapsedTimer()   # since the picture last changed
+        self._last_update = QElapsedTimer()   # since an input was last made from it
+        self._leading_update = False          # an update is due at once (the pen started after a pause)
 
         surface.sig_stroke_started.connect(self._on_stroke_started)
         surface.sig_pixels_changed.connect(self._on_pixels_changed)
@@ -332,6 +336,13 @@ class CanvasInput(QObject):
             The caption to show with it; None writes the default one for the new state.
         """
         self._update_timer.stop()
+        self._leading_update = False
+        try:
+            self._update_input(message)
+        finally:
+            self._last_update.start()
+
+    def _update_input(self, message: str | None) -> None:
         if self._direct_input is not None:
             if self._direct_input.shape[1:] != self._input_shape:
                 self._direct_input = refitted_input(self._direct_input, self._input_shape)
@@ -412,7 +423,19 @@ class CanvasInput(QObject):
         self._set_label(None)
 
     def _on_pixels_changed(self) -> None:
-        """Schedule an update: ``DEBOUNCE_MS`` after the last change, within ``MAX_WAIT_MS``."""
+        """Schedule an update: at once (the next turn of the event loop) when the pen starts after a
+        pause, so the viewers follow it within a frame; while changes keep coming, ``DEBOUNCE_MS``
+        after the last one and within ``MAX_WAIT_MS``, so a quick series of strokes makes a few
+        inputs, not one each."""
+        quiet = all(not clock.isValid() or clock.elapsed() >= DEBOUNCE_MS
+                    for clock in (self._last_change, self._last_update))
+        self._last_change.start()
+        if self._leading_update:
+            return   # an update is due at once: it reads the newest pixels
+        if quiet and not self._update_timer.isActive():
+            self._leading_update = True
+            self._update_timer.start(0)
+            return
         if not self._update_timer.isActive():
             self._pending_since.start()
         remaining = MAX_WAIT_MS - self._pending_since.elapsed()

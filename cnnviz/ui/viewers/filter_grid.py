@@ -9,16 +9,17 @@ its own colour bar, when its cell is clicked (:mod:`~cnnviz.ui.viewers.enlarged_
 read-out lives in :mod:`~cnnviz.ui.viewers.grid_readout`.
 
 A layer with more maps than :data:`~cnnviz.ui.viewers.grid_pages.PAGE_SIZE` (the ``page_size``) is
-shown a page at a time, the drawn title saying which maps the page holds: only that page's cells
-exist as graphics items, and a bar above the figure steps between pages and jumps to a map by
+shown a page at a time, the drawn title saying which maps the page holds: only that page's maps
+are drawn, and a bar above the figure steps between pages and jumps to a map by
 number (:mod:`~cnnviz.ui.viewers.grid_pages`). Indices in this class's API
 are always the map's own (0 .. n-1), whichever page shows it. Colour scales are computed over all
 maps, so a page looks the same whichever other pages exist. RGB patches (``(n, h, w, 3)``, e.g. the
 first-layer kernels of a colour model) are drawn in colour instead of through the colour map.
 
 Images are stored row-major (``image[row, col]``) and drawn with row 0 at the top, as the
-arrays are laid out. Live updates with unchanged shapes only call ``ImageItem.setImage``:
-the grid is rebuilt only when the number or size of the maps changes.
+arrays are laid out. A page is drawn as one image, a tiled atlas (:mod:`~cnnviz.ui.viewers.grid_atlas`):
+a live update with unchanged shapes is one colour lookup for all maps and one texture upload; the
+layout is rebuilt only when the number or size of the maps changes.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from cnnviz.ui.viewers.colour_maps import get_colormap
 from cnnviz.ui.viewers.enlarged_map import EnlargedMap
+from cnnviz.ui.viewers.grid_atlas import Tile
 from cnnviz.ui.viewers.grid_cells import checked_maps, map_levels
 from cnnviz.ui.viewers.grid_figure import GridFigure
 from cnnviz.ui.viewers.grid_pages import PAGE_SIZE, PageBar, PagedMaps, num_pages, page_of
@@ -275,9 +277,21 @@ class FilterGrid(PagedMaps, GridReadout, QWidget):
         first ``set_images``."""
         return self._images
 
-    def image_items(self) -> list[pg.ImageItem]:
-        """The image items of the page shown, in image order (the last page's spare cells included)."""
-        return self._cells.image_items()
+    def tiles(self) -> list[Tile]:
+        """What the cells of the page shown hold, in image order (the last page's spare cells included):
+        each map and its colour range."""
+        return self._cells.tiles()
+
+    def atlas_item(self) -> pg.ImageItem:
+        """The one image item the page's maps are drawn in (a tiled atlas)."""
+        return self._cells.atlas_item()
+
+    def drawn_tile(self, index: int) -> np.ndarray:
+        """The RGBA pixels drawn for map ``index`` (on the page shown), shape (h, w, 4) uint8."""
+        shown = self.page_range()
+        if index not in shown:
+            raise ValueError(f"Map {index} is not on the page shown (maps {shown.start}–{shown.stop - 1}).")
+        return self._cells.drawn_tile(index - shown.start)
 
     def levels(self) -> np.ndarray:
         """The colour range ``(low, high)`` of each image, shape (n, 2)."""

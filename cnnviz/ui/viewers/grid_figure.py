@@ -15,7 +15,7 @@ import cnnviz.ui  # noqa: F401  (configures pyqtgraph: row-major images, white b
 from cnnviz.ui.viewers.colour_bars import COLORBAR_MAXIMUM_HEIGHT, COLORBAR_MINIMUM_WIDTH, set_colorbar_levels
 from cnnviz.ui.viewers.colour_maps import get_colormap
 from cnnviz.ui.viewers.figure_text import wrap_title
-from cnnviz.ui.viewers.grid_cells import CellGrid
+from cnnviz.ui.viewers.grid_atlas import AtlasGrid
 from cnnviz.ui.viewers.reference_image import ReferenceImage
 
 
@@ -42,8 +42,8 @@ class GridFigure(pg.GraphicsLayoutWidget):
         self.reference = ReferenceImage()
         """The reference image, shown left of the cells while it has an image."""
         self._reference_shown = False
-        self.cells = CellGrid()
-        """The cells, one per map."""
+        self.cells = AtlasGrid()
+        """The cells, one per map, drawn as one atlas image."""
         outer.addItem(self.cells.layout, row=1, col=1)
         self._colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=get_colormap("viridis"),
                                          label=value_label, interactive=False, width=12,
@@ -140,8 +140,11 @@ class GridFigure(pg.GraphicsLayoutWidget):
             self._relayout_timer.start()
 
     def _fit_title(self) -> None:
-        """Draw the title on as many lines as the view's width needs (never cut off)."""
-        self._title.setText(wrap_title(self._title_text, self.width() - 24))
+        """Draw the title on as many lines as the view's width needs (never cut off); an unchanged
+        title is not set again (setting it lays out its rich text, on every live update otherwise)."""
+        wrapped = wrap_title(self._title_text, self.width() - 24)
+        if wrapped != self._title.text:
+            self._title.setText(wrapped)
 
     def _grid_area(self) -> tuple[float, float]:
         """The pixels available to the cells: the view less title, reference and colour bar."""

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
 
 if TYPE_CHECKING:
-    from cnnviz.ui.viewers.grid_cells import CellGrid
+    from cnnviz.ui.viewers.grid_atlas import AtlasGrid
 
 PAGE_SIZE = 64
 """Cells per page: a page of small maps still reads at a laptop's size (8 × 8 cells)."""
@@ -140,7 +140,7 @@ class PagedMaps:
     _titles: list[str]
     _marked: frozenset[int]
     _page: int
-    _cells: CellGrid
+    _cells: AtlasGrid
     _pages: PageBar
     _page_size: int
 
@@ -198,7 +198,7 @@ class PagedMaps:
         shown = self.page_range()
         self._cells.set_images(self._images[shown.start:shown.stop], self._levels[shown.start:shown.stop])
         titles = self._titles[shown.start:shown.stop]
-        titles += [""] * (len(self._cells.image_items()) - len(titles))
+        titles += [""] * (len(self._cells.tiles()) - len(titles))
         self._cells.set_titles(titles, frozenset(index - shown.start for index in self._marked
                                                  if index in shown))
         self._pages.show_page(self._page, len(self._images), self._page_size)

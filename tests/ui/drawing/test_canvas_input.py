@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
-from cnnviz.ui.drawing.canvas_input import MAX_WAIT_MS
+from cnnviz.ui.drawing.canvas_input import DEBOUNCE_MS, MAX_WAIT_MS
 from cnnviz.ui.drawing.modes import EMPTY_MESSAGE
 from cnnviz.ui.drawing.surface import CANVAS_SIZE
 from tests.ui.drawing.helpers import SEVEN, SIGNAL_TIMEOUT_MS, centre_of_mass, draw
@@ -111,6 +111,19 @@ def test_rapid_strokes_are_debounced(qtbot, canvas):
     # The last emission reflects the finished drawing.
     expected = canvas.current_input()
     assert emitted[-1] is expected
+
+
+def test_the_first_stroke_after_a_pause_makes_an_input_at_once(qtbot, canvas):
+    emitted = []
+    canvas.sig_input_changed.connect(emitted.append)
+    canvas.stroke([(100, 60), (120, 200)])
+    assert emitted == []                 # not inside the mouse event itself, but on the next turn of
+    QApplication.processEvents()         # the event loop, with no debounce wait
+    assert len(emitted) == 1 and emitted[-1] is canvas.current_input()
+    qtbot.wait(DEBOUNCE_MS + 20)         # a pause: the next stroke is answered at once again
+    canvas.stroke([(160, 60), (180, 200)])
+    QApplication.processEvents()
+    assert len(emitted) == 2 and not canvas.canvas_input.update_pending()
 
 
 def test_a_long_stroke_updates_while_it_goes_on(qtbot, canvas):

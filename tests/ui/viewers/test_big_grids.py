@@ -30,7 +30,7 @@ def test_a_512_filter_layer_shows_one_page_of_cells_and_pages_through_the_rest(q
     settle(qtbot)
     bar = grid.page_bar()
     assert bar.isVisible()
-    assert len(grid.image_items()) == PAGE_SIZE < 512
+    assert len(grid.tiles()) == PAGE_SIZE < 512
     assert grid.num_pages() == 8
     assert bar.page_text() == "filters 0–63 of 512 (page 1 of 8)"
     assert not bar.previous_button().isEnabled()
@@ -41,7 +41,7 @@ def test_a_512_filter_layer_shows_one_page_of_cells_and_pages_through_the_rest(q
     qtbot.mouseClick(bar.next_button(), Qt.MouseButton.LeftButton)
     assert grid.page() == 1 and bar.page_text() == "filters 64–127 of 512 (page 2 of 8)"
     assert grid.drawn_title().endswith("— filters 64–127 of 512")
-    np.testing.assert_array_equal(grid.image_items()[0].image, images[64])
+    np.testing.assert_array_equal(grid.tiles()[0].image, images[64])
     # The shared scale spans every map, not only the page's.
     np.testing.assert_allclose(grid.levels()[0], [images.min(), images.max()], rtol=1e-6)
 
@@ -80,16 +80,16 @@ def test_the_last_page_of_an_uneven_count_leaves_spare_cells_blank(qtbot):
     grid.set_images(np.ones((PAGE_SIZE + 5, 8, 8), np.float32))
     qtbot.mouseClick(grid.page_bar().next_button(), Qt.MouseButton.LeftButton)
     assert list(grid.page_range()) == list(range(PAGE_SIZE, PAGE_SIZE + 5))
-    items = grid.image_items()
-    assert all(item.image is not None for item in items[:5])
-    assert all(item.image is None for item in items[5:])
+    tiles = grid.tiles()
+    assert all(tile.image is not None for tile in tiles[:5])
+    assert all(tile.image is None for tile in tiles[5:])
 
 
 def test_few_maps_need_no_pages(qtbot):
     grid = shown(qtbot, FilterGrid(), 900, 650)
     grid.set_images(np.ones((32, 16, 16), np.float32))
     assert not grid.page_bar().isVisible()
-    assert len(grid.image_items()) == 32
+    assert len(grid.tiles()) == 32
 
 
 def test_feature_maps_of_a_512_filter_layer_are_paged_and_searchable(qtbot):
@@ -99,7 +99,7 @@ def test_feature_maps_of_a_512_filter_layer_are_paged_and_searchable(qtbot):
     settle(qtbot)
     grid = view.grid()
     assert grid.images().shape == (512, 26, 26)
-    assert len(grid.image_items()) == PAGE_SIZE
+    assert len(grid.tiles()) == PAGE_SIZE
     type_value(qtbot, grid.page_bar().filter_box(), "300")
     assert grid.enlarged_index() == 300
     np.testing.assert_array_equal(grid.enlarged_image(), result.feature_maps["conv2d"][0, :, :, 300])
@@ -109,7 +109,7 @@ def test_an_exported_grid_holds_the_whole_layer_on_one_page(qtbot):
     grid = shown(qtbot, FilterGrid(page_size=None), 900, 650)
     grid.set_images(np.ones((512, 4, 4), np.float32))
     grid.set_title("Kernels")
-    assert len(grid.image_items()) == 512 and grid.num_pages() == 1
+    assert len(grid.tiles()) == 512 and grid.num_pages() == 1
     assert not grid.page_bar().isVisible() and grid.drawn_title() == "Kernels"
 
 

@@ -58,12 +58,12 @@ def test_feature_maps_keep_layer_and_items_on_a_new_result(qtbot):
     qtbot.addWidget(view)
     view.show_inspection(make_result(reference_config(), seed=0))
     view.set_current_layer("max_pooling2d")
-    items = view.grid().image_items()
+    atlas = view.grid().atlas_item()
     second = make_result(reference_config(), seed=1, request_id=2)
     view.show_inspection(second)
     assert view.current_layer() == "max_pooling2d"
-    assert all(a is b for a, b in zip(view.grid().image_items(), items))
-    np.testing.assert_array_equal(view.grid().image_items()[7].image,
+    assert view.grid().atlas_item() is atlas
+    np.testing.assert_array_equal(view.grid().tiles()[7].image,
                                   second.feature_maps["max_pooling2d"][0, :, :, 7])
 
 
