@@ -280,7 +280,7 @@ class FeatureMapsView(GridView):
         regions = self._traced[1] if self._traced is not None and result is not None else {}
         self._grid.graphics_widget().reference.set_outline(regions.get(input_name(result)) if regions else None)
         earlier = self._traced is not None and layer != self._traced[0] and not self.is_showing_units()
-        self._outlines.show(self._grid.image_items(), regions.get(layer) if earlier else None)
+        self._outlines.show(self._grid.graphics_widget().cells, regions.get(layer) if earlier else None)
 
     def receptive_field_outline(self) -> tuple[int, int, int, int] | None:
         """The input pixels outlined as the selected unit's receptive field ``(top, bottom, left, right)``."""

@@ -2,23 +2,16 @@
 
 When a unit of a feature map is clicked, :func:`unit_regions` says which units of the input and of
 every earlier layer it depends on (:mod:`cnnviz.core.graph_receptive_field`, through a graph's
-branches too). :class:`FieldOutlines` draws one such region as a rectangle on every map image of a
-grid, in the maps' own pixel coordinates (each rectangle is a child of its image item, so it follows
-the grid's layout and paging without being told).
+branches too). :class:`FieldOutlines` draws one such region as a rectangle on every map of a grid,
+in the maps' own pixel coordinates.
 """
 
 from __future__ import annotations
 
-import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QGraphicsRectItem
-from shiboken6 import isValid
-
 from cnnviz.core.graph_receptive_field import Bounds, graph_receptive_fields
 from cnnviz.core.layer_graph import LayerGraph, config_graph
 from cnnviz.service.payloads import InspectionResult
-
-OUTLINE_COLOUR = "#00e5ff"
+from cnnviz.ui.viewers.grid_atlas import AtlasGrid
 
 
 def result_graph(result: InspectionResult) -> LayerGraph | None:
@@ -52,39 +45,23 @@ def input_name(result: InspectionResult) -> str:
 
 
 class FieldOutlines:
-    """The same rectangle on every map image of a grid; ``bounds`` in the maps' pixels."""
+    """The same rectangle on every map of a grid's page; ``bounds`` in the maps' pixels. The grid's atlas
+    draws it, so it follows the grid's layout and paging without being told."""
 
     def __init__(self):
-        self._rectangles: list[QGraphicsRectItem] = []
+        self._cells: AtlasGrid | None = None
         self._bounds: Bounds | None = None
 
-    def show(self, image_items: list[pg.ImageItem], bounds: Bounds | None) -> None:
-        """Outline ``bounds`` ``(top, bottom, left, right)`` (inclusive) on each of ``image_items``; None
+    def show(self, cells: AtlasGrid, bounds: Bounds | None) -> None:
+        """Outline ``bounds`` ``(top, bottom, left, right)`` (inclusive) on each map of ``cells``; None
         takes the outlines away."""
-        self._bounds = bounds
-        for rectangle in self._rectangles:
-            if not isValid(rectangle):
-                continue  # went with its image item when the grid rebuilt its cells
-            if rectangle.scene() is not None:
-                rectangle.scene().removeItem(rectangle)
-            rectangle.setParentItem(None)
-        self._rectangles = []
-        if bounds is None:
-            return
-        top, bottom, left, right = bounds
-        pen = pg.mkPen(OUTLINE_COLOUR, width=2)
-        pen.setCosmetic(True)
-        for item in image_items:
-            rectangle = QGraphicsRectItem(QRectF(left, top, right - left + 1, bottom - top + 1), item)
-            rectangle.setPen(pen)
-            rectangle.setBrush(Qt.NoBrush)
-            rectangle.setZValue(10)
-            self._rectangles.append(rectangle)
+        self._cells, self._bounds = cells, bounds
+        cells.set_outline(bounds)
 
     def bounds(self) -> Bounds | None:
         """The outlined region, or None."""
         return self._bounds
 
     def count(self) -> int:
-        """How many map images carry the outline."""
-        return sum(1 for rectangle in self._rectangles if isValid(rectangle))
+        """How many maps carry the outline."""
+        return self._cells.outline_count() if self._cells is not None else 0

@@ -31,6 +31,7 @@ _COMPACT_CELL_WIDTH = 54   # narrower tiles show only the last word of their tit
 _MARK_COLOR = "#d62728"     # marked tiles (e.g. dead filters): red title and border
 _TITLE_COLOR = "#333333"
 _SELECTED_COLOR = "#1f77b4"  # the tile shown enlarged: blue border (a mark's red wins)
+_OUTLINE_COLOR = "#00e5ff"   # a traced unit's receptive field on an earlier layer's maps
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class AtlasGrid:
         self._titles: list[str] = []
         self._title_items: list[pg.TextItem] = []
         self._borders: list[QGraphicsRectItem] = []
+        self._outline: tuple[int, int, int, int] | None = None
+        self._outline_items: list[QGraphicsRectItem] = []
         self._marked: frozenset[int] = frozenset()
         self._selected: int | None = None
         self._compact_titles = False
@@ -79,7 +82,10 @@ class AtlasGrid:
         """Make room for ``num_images`` maps of ``image_shape`` (h, w) in ``area``; the titles and maps
         are forgotten (the marks are kept). Returns :meth:`place`'s answer."""
         self._num_cells = num_images
-        self._cell_shape = (max(int(image_shape[0]), 1), max(int(image_shape[1]), 1))
+        cell_shape = (max(int(image_shape[0]), 1), max(int(image_shape[1]), 1))
+        if cell_shape != self._cell_shape:
+            self._outline = None  # its pixels were another shape's
+        self._cell_shape = cell_shape
         self._images = np.zeros((0, *image_shape), np.float32)
         self._rgba = np.zeros((0, *self._cell_shape, 4), np.uint8)
         self._titles = []
@@ -112,6 +118,7 @@ class AtlasGrid:
             self._draw_atlas()
             self._place_titles()
             self._draw_borders()
+            self._draw_outlines()
         if compact != self._compact_titles:
             self._compact_titles = compact
             self._style_titles()
@@ -128,6 +135,8 @@ class AtlasGrid:
         shown = min(len(images), self._num_cells)
         self._images, self._levels = images[:shown], levels[:shown]
         self._recolour()
+        if self._outline is not None and len(self._outline_items) != shown:
+            self._draw_outlines()
 
     def set_colormap(self, colormap: pg.ColorMap) -> None:
         """Draw every map with ``colormap`` (RGB patches are drawn in their own colours)."""
@@ -256,6 +265,32 @@ class AtlasGrid:
             font.setBold(special)
             item.setFont(font)
             item.setText(self.title_text(index), color=color)
+
+    def set_outline(self, bounds: tuple[int, int, int, int] | None) -> None:
+        """Outline the map pixels ``bounds`` = (top, bottom, left, right), inclusive, on every map of the
+        page (a unit's receptive field in an earlier layer); None takes the outlines away."""
+        self._outline = bounds
+        self._draw_outlines()
+
+    def outline_count(self) -> int:
+        """How many maps carry the outline."""
+        return len(self._outline_items)
+
+    def _draw_outlines(self) -> None:
+        for item in self._outline_items:
+            self.view.removeItem(item)
+        self._outline_items = []
+        if self._outline is None:
+            return
+        top, bottom, left, right = self._outline
+        pen = pg.mkPen(_OUTLINE_COLOR, width=2)
+        pen.setCosmetic(True)
+        for index in range(min(self._num_cells, len(self._images))):
+            item = QGraphicsRectItem(self.tile_rect(index, (top, left, bottom - top + 1, right - left + 1)))
+            item.setPen(pen)
+            item.setZValue(10)
+            self.view.addItem(item)
+            self._outline_items.append(item)
 
     def _draw_borders(self) -> None:
         for border in self._borders:

@@ -84,3 +84,23 @@ def test_an_overlay_outlines_pixels_of_a_tile(qtbot):
     scene_rect = cells.tile_scene_rect(3, (2, 4, 3, 3))
     assert grid.cell_at(scene_rect.center()) == (3, 3, 5)
     assert outline.scene() is grid.graphics_widget().scene()
+
+
+def test_an_outline_marks_the_same_pixels_on_every_map_and_follows_a_resize(qtbot):
+    grid = shown(qtbot, FilterGrid(), 900, 600)
+    grid.set_images(np.zeros((5, 10, 10), np.float32))
+    settle(qtbot)
+    cells = grid.graphics_widget().cells
+    cells.set_outline((2, 4, 3, 6))  # rows 2..4, columns 3..6
+    assert cells.outline_count() == 5
+    grid.resize(500, 700)
+    settle(qtbot)
+    for index in range(5):
+        corner = cells.tile_scene_rect(index, (2, 3, 1, 1)).center()
+        assert grid.cell_at(corner) == (index, 2, 3)
+        item = next(item for item in grid.graphics_widget().scene().items()
+                    if isinstance(item, QGraphicsRectItem) and item.zValue() == 10
+                    and item.rect() == cells.tile_rect(index, (2, 3, 3, 4)))
+        assert item.scene() is grid.graphics_widget().scene()
+    cells.set_outline(None)
+    assert cells.outline_count() == 0
