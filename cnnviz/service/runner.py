@@ -36,8 +36,9 @@ EXPLODING_LOSS = 100.0
 SNAPSHOT_EVERY = 50
 """Batches between snapshots of the weights to fall back on when training diverges."""
 MAX_EPOCH_SNAPSHOTS = 100
-"""A run folder keeps at most about this many epochs' checkpoints, states and kernels: a longer run
-(full-batch gradient descent makes every iteration an epoch) keeps every k-th epoch's and the last."""
+"""A run counted in iterations keeps at most about this many epochs' checkpoints, states and kernels:
+a longer one (full-batch gradient descent makes every iteration an epoch) keeps every k-th epoch's and
+the last. A run counted in epochs keeps every epoch's, which History, replay and resume count on."""
 
 
 def snapshot_interval(epochs: int) -> int:
@@ -210,7 +211,7 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
     max_steps = None
     if config.training.iterations is not None:
         max_steps = config.training.iterations - first_epoch * max(-(-num_train // max(batch_size, 1)), 1)
-    every = snapshot_interval(epochs)
+    every = snapshot_interval(epochs) if config.training.iterations is not None else 1
     record = _Recorder(run)
     record(start)
     for result in train_epochs(engine, data.train_images, data.train_labels, data.validation,

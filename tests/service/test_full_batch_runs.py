@@ -66,3 +66,15 @@ def test_a_long_run_keeps_a_bounded_number_of_snapshots(tmp_path, monkeypatch):
     assert info.has_initial
     assert len(info.epoch_history()) == 7 and len(info.step_history()) == 7
     assert info.info["epochs_completed"] == 7
+
+
+def test_a_run_counted_in_epochs_keeps_every_epoch(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "MAX_EPOCH_SNAPSHOTS", 3)
+    run = RunDirectory.create(tmp_path, "numpy", "random")
+    try:
+        results(network(full_batch=True, epochs=7), run)
+    finally:
+        run.close()
+    info = RunInfo(run.path)
+    assert [path.stem for path in info.checkpoints] == [f"epoch-{epoch:04d}" for epoch in range(1, 8)]
+    assert info.num_epochs == 7 and info.resume_problem is None
