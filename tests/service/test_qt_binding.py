@@ -28,4 +28,6 @@ def test_emitting_signals_keeps_bool_reference_counts(qtbot):
     worker.join()
     qtbot.waitUntil(lambda: len(received) == 400, timeout=5000)
     after = sys.getrefcount(True), sys.getrefcount(False)
-    assert after[0] >= before[0] - 5 and after[1] >= before[1] - 5, (before, after)
+    # The broken build lost one reference per emit (400 here); other threads of the test process may
+    # take or drop a few meanwhile.
+    assert after[0] >= before[0] - 100 and after[1] >= before[1] - 100, (before, after)

@@ -461,6 +461,7 @@ def test_shapes_for_the_digit_model_are_flagged_and_the_shapes_model_is_one_clic
         qtbot.mousePress(canvas.surface, Qt.MouseButton.LeftButton, pos=points[0])
         for point in points[1:]:
             qtbot.mouseMove(canvas.surface, point)
+            qtbot.wait(2)  # as a hand moves: each position arrives before the next (none merged)
         qtbot.mouseRelease(canvas.surface, Qt.MouseButton.LeftButton, pos=points[-1])
     assert len(shown.args[0].probabilities) == 10  # the digit model still answers, with a digit
     assert canvas.notice() and canvas.notice_button.isVisible()
