@@ -10,6 +10,12 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # One test process per core already keeps the cores busy; a BLAS or TensorFlow thread pool per
+    # process on top of that only makes them wait for each other (OpenBLAS's threads spin while they
+    # wait). Read when NumPy and TensorFlow load, which is after this.
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
+        os.environ.setdefault(variable, "1")
 
 
 _tests_run = itertools.count(1)
