@@ -77,3 +77,16 @@ def pytest_report_header(config):
 @pytest.fixture
 def monkey_seed() -> int:
     return _monkey_seed()
+
+
+# Files whose tests take minutes: started first, so that with one test process per core they run beside
+# the rest of the suite instead of alone at its end.
+LONG_FILES = ("tests/ui/test_random_interaction.py", "tests/cli/test_parser.py", "tests/ui/test_crash_recovery.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def first_if_long(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONG_FILES.index(path) if path in LONG_FILES else len(LONG_FILES)
+
+    items.sort(key=first_if_long)  # stable: every other test keeps its place
