@@ -223,7 +223,7 @@ def _report_network_base() -> ModelConfig:
     way: gradient descent (plain SGD) on the full batch of the first 5,000 images, learning rate 0.05,
     1,500 iterations."""
     return ModelConfig(
-        input_shape=(28, 28, 1),
+        input_shape=reference_config().input_shape,  # the report's MNIST digits
         layers=(Flatten(), Dense(units=100, activation="relu"), Dense(units=10, activation="softmax")),
         training=TrainingConfig(optimizer="sgd", learning_rate=0.05, full_batch=True, iterations=1500,
                                 train_subset=5000, validation_split=0.0, seed=0))

@@ -8,36 +8,23 @@ serves them); answers come back as the signals below, carrying
 
 from __future__ import annotations
 
-import queue
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 
 from cnnviz.core.results import frozen
 from cnnviz.service import payloads as p
 from cnnviz.service.attribution_payloads import AttributionRequest, SanityRequest, SanityResult
-
-if TYPE_CHECKING:
-    from cnnviz.service.worker import Worker
+from cnnviz.service.command_group import CommandGroup
 
 TRAINING_STATES = (p.TRAINING, p.PAUSED, p.STOPPING)
 
 
-class AttributionCommands(QObject):
-    """Attribution requests to the model service's worker; see the module docstring.
-
-    Parameters
-    ----------
-    parent : ModelService
-    commands : queue
-        The service's command queue (read only by the worker).
-    next_id : callable
-        Gives the service's next job id.
-    worker : Worker
-    """
+class AttributionCommands(CommandGroup):
+    """Attribution requests to the model service's worker; see the module docstring
+    and :class:`~cnnviz.service.command_group.CommandGroup` for the parameters."""
 
     sig_attribution_finished = Signal(object)
     """The newest attribution request was answered (:class:`AttributionResult`)."""
@@ -45,12 +32,6 @@ class AttributionCommands(QObject):
     """A sanity check made a step (:class:`SanityProgress`)."""
     sig_sanity_finished = Signal(object)
     """A sanity check ended, done, cancelled or refused (:class:`SanityResult`)."""
-
-    def __init__(self, parent: QObject, commands: queue.Queue, next_id: Callable[[], int], worker: Worker):
-        super().__init__(parent)
-        self._commands = commands
-        self._next_id = next_id
-        self._worker = worker
 
     def explain(self, image: np.ndarray, method: str, class_index: int | None = None, **settings) -> int:
         """Ask for ``method``'s map of ``image`` ``(1, h, w, c)``; returns the request's id. Only the

@@ -7,31 +7,18 @@ answers come back as the signals below, carrying :mod:`cnnviz.service.feature_vi
 
 from __future__ import annotations
 
-import queue
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 
 from cnnviz.science.feature_vis import Settings
+from cnnviz.service.command_group import CommandGroup
 from cnnviz.service.feature_vis_payloads import FeatureVisRequest, TopImagesRequest
 
-if TYPE_CHECKING:
-    from cnnviz.service.worker import Worker
 
-
-class FeatureVisCommands(QObject):
-    """Feature-visualization requests to the model service's worker; see the module docstring.
-
-    Parameters
-    ----------
-    parent : ModelService
-    commands : queue
-        The service's command queue (read only by the worker).
-    next_id : callable
-        Gives the service's next job id.
-    worker : Worker
-    """
+class FeatureVisCommands(CommandGroup):
+    """Feature-visualization requests to the model service's worker; see the module docstring
+    and :class:`~cnnviz.service.command_group.CommandGroup` for the parameters."""
 
     sig_visualization_progress = Signal(object)
     """A visualization made steps (:class:`FeatureVisProgress`)."""
@@ -41,12 +28,6 @@ class FeatureVisCommands(QObject):
     """The top-image search read another batch (:class:`TopImagesProgress`)."""
     sig_top_images_finished = Signal(object)
     """The top-image search ended (:class:`TopImagesAnswer`)."""
-
-    def __init__(self, parent: QObject, commands: queue.Queue, next_id: Callable[[], int], worker: Worker):
-        super().__init__(parent)
-        self._commands = commands
-        self._next_id = next_id
-        self._worker = worker
 
     def visualize(self, layer: str, units: Iterable[int], settings: Settings | None = None) -> int:
         """Visualize ``units`` of ``layer`` (default settings when None); returns the job's id."""
