@@ -193,6 +193,8 @@ class MainWindow(QMainWindow):
         self.history_panel.sig_replay_requested.connect(self._on_replay_requested)
         self.history_panel.sig_resume_requested.connect(self.training.resume_run)
         service.sig_replay_finished.connect(self.history_panel.show_replay)
+        self.history_panel.sig_epochs_compare_requested.connect(self._on_epochs_compare_requested)
+        service.history.sig_epochs_compared.connect(self.history_panel.show_epoch_comparison)
         self.history_panel.set_runs_root(service.runs_folder)
         science = self.science_panel
         science.sig_science_requested.connect(self._on_science_requested)
@@ -423,6 +425,8 @@ class MainWindow(QMainWindow):
             self.evaluation_panel.show_error(error.message)
         if error.job_id == self.embedding_panel.pending_job:
             self.embedding_panel.show_error(error.message)
+        if error.job_id == self.history_panel.epoch_projection.pending_job:
+            self.history_panel.epoch_projection.show_error(error.message)
         self.show_error(error.title, error.message, error.details)
 
     def _on_science_requested(self, kind: str, params) -> None:
@@ -468,6 +472,10 @@ class MainWindow(QMainWindow):
         # The user stays on the tab (to go through mistakes); the viewers are one click away.
         self.statusBar().showMessage(f"Test image (true class '{name}') loaded into the canvas; "
                                      "Show in viewers (or Ctrl+1) looks inside the model.", 10000)
+
+    def _on_epochs_compare_requested(self, run_path: str, first: int, second: int, samples: int) -> None:
+        self.history_panel.set_epoch_comparison_pending(
+            self.service.history.compare_epochs(run_path, first, second, samples))
 
     def _on_replay_requested(self, run_path: str, epoch: int) -> None:
         image = self.canvas.current_input()
