@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
     recorder = RunRecorder(args.out, dataset="shapes-colour", batch_size=args.batch_size, inputs=x[:16],
-                           overwrite=args.overwrite)
+                           labels=y[:16], overwrite=args.overwrite)
     model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size, validation_split=0.2, verbose=2,
               callbacks=[recorder])
     print(f"recorded the run in {recorder.path}")
