@@ -36,7 +36,10 @@ def procrustes(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, floa
     rotation : ndarray, shape (k, k)
         Orthogonal (a rotation, or a rotation and a reflection).
     residual : float
-        ``|source @ R - target| / |target|``: 0 when one is a turned copy of the other.
+        How far the turned points stay from the target once both are scaled to unit (Frobenius)
+        size, ``|source @ R / |source| - target / |target||``: 0 when one is a turned (and scaled)
+        copy of the other, about 1.4 for unrelated clouds, at most 2. The scale is left out because a
+        layer's activations grow as a network trains, while the picture's shape is what compares.
     """
     source, target = np.asarray(source, np.float64), np.asarray(target, np.float64)
     if source.shape != target.shape or source.ndim != 2:
@@ -44,9 +47,10 @@ def procrustes(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, floa
                          f"{target.shape}.")
     left, _, right = np.linalg.svd(source.T @ target)
     rotation = left @ right
-    scale = float(np.linalg.norm(target))
-    residual = float(np.linalg.norm(source @ rotation - target) / scale) if scale > 0 else 0.0
-    return rotation, residual
+    source_size, target_size = float(np.linalg.norm(source)), float(np.linalg.norm(target))
+    if source_size == 0.0 or target_size == 0.0:
+        return rotation, 0.0 if source_size == target_size else 1.0
+    return rotation, float(np.linalg.norm(source @ rotation / source_size - target / target_size))
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,7 +67,8 @@ class EpochComparison:
     rotation : ndarray, shape (2, 2)
         What turned the second epoch's PCA points onto the first's.
     residual : float
-        How far the turned points stay from the first's (relative; 0: the same picture).
+        How far the turned points stay from the first's, both scaled to unit size (0: the same
+        picture; about 1.4: unrelated), :func:`procrustes`.
     """
 
     epochs: tuple[int, int]

@@ -19,17 +19,19 @@ def turn(angle, reflect=False):
 def test_procrustes_undoes_a_turn_and_a_reflection(reflect):
     points = RNG.normal(size=(50, 2)) * [3.0, 1.0]
     points -= points.mean(axis=0)
-    turned = points @ turn(1.1, reflect)
+    turned = 5.0 * points @ turn(1.1, reflect)  # the scale plays no part in the fit
     rotation, residual = procrustes(turned, points)
-    np.testing.assert_allclose(turned @ rotation, points, atol=1e-10)
+    np.testing.assert_allclose(turned @ rotation, 5.0 * points, atol=1e-10)
     np.testing.assert_allclose(rotation @ rotation.T, np.eye(2), atol=1e-12)
     assert residual == pytest.approx(0.0, abs=1e-10)
     assert np.linalg.det(rotation) == pytest.approx(-1.0 if reflect else 1.0)
     # Noise stays as what is left, and the fit is never worse than leaving the points as they are.
-    noisy = turned + RNG.normal(scale=0.1, size=turned.shape)
+    noisy = turned + RNG.normal(scale=0.5, size=turned.shape)
     rotation, residual = procrustes(noisy, points)
     assert 0.01 < residual < 0.1
-    assert np.linalg.norm(noisy @ rotation - points) <= np.linalg.norm(noisy - points)
+    assert np.linalg.norm(noisy @ rotation - 5.0 * points) <= np.linalg.norm(noisy - 5.0 * points)
+    # Clouds that have nothing to do with each other stay far apart whatever the turn.
+    assert procrustes(RNG.normal(size=(200, 2)), RNG.normal(size=(200, 2)))[1] > 1.0
 
 
 def test_procrustes_refuses_point_sets_that_do_not_pair_up():

@@ -59,6 +59,8 @@ class EpochProjectionView(QWidget):
         self.status_label.setWordWrap(True)
         self.first_plot, self.second_plot = EmbeddingPlot(), EmbeddingPlot()
         self.first_title, self.second_title = QLabel(), QLabel()
+        for title in (self.first_title, self.second_title):
+            title.setWordWrap(True)  # a long title wraps instead of widening the page past the window
         plots = QGridLayout()
         plots.addWidget(self.first_title, 0, 0)
         plots.addWidget(self.second_title, 0, 1)
@@ -119,8 +121,9 @@ class EpochProjectionView(QWidget):
             title.setText(f"<b>{epoch_label(epoch).capitalize()}</b>: {100 * embedding.accuracy:.1f} % correct, "
                           f"{len(embedding.misclassified)} misclassified (ringed)")
         self._say(f"Layer {first.layer}: {len(first.labels)} test images of {first.dataset}, coloured by true class. "
-                  f"The second picture is turned onto the first (orthogonal Procrustes); what still differs, "
-                  f"{100 * comparison.residual:.0f} % of the spread, is how the layer changed between the epochs.")
+                  f"The second picture is turned onto the first (orthogonal Procrustes); what still differs is how the "
+                  f"layer changed: a difference of {comparison.residual:.2f} in shape (0: the same picture, about "
+                  f"1.4: unrelated).")
 
     def show_error(self, message: str) -> None:
         """The pending comparison failed: say why."""

@@ -116,6 +116,8 @@ class HistogramView(QWidget):
         self.style_combo.setToolTip("Ridge plot: one curve per epoch, the newest in front. Heat map: epoch "
                                     "against value, coloured by the logarithm of the count.")
         top = QHBoxLayout()
+        for combo in (self.layer_combo, self.quantity_combo, self.style_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for label, widget in (("Layer:", self.layer_combo), ("Quantity:", self.quantity_combo),
                               ("Show:", self.style_combo)):
             top.addWidget(QLabel(label))
