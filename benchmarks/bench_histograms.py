@@ -31,12 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     samples = args.samples or (1000 if args.quick else 4000)
 
     from cnnviz.core.config import reference_config
-    from cnnviz.core.histograms import (
-        ACTIVATION_SAMPLES,
-        activation_histograms,
-        gradient_histograms,
-        parameter_histograms,
-    )
+    from cnnviz.core.histograms import ACTIVATION_SAMPLES, parameter_histograms, probe_histograms
     from cnnviz.core.results import EpochResult
     from cnnviz.core.runs import RunDirectory
     from cnnviz.core.training_data import prepare_training_data
@@ -53,8 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     def histogram_step(epoch: int) -> float:
         start = time.perf_counter()
         found = parameter_histograms(engine.get_weights())
-        found.update(activation_histograms(engine.feature_maps(probe)))
-        found.update(gradient_histograms(engine.gradients(probe, labels).parameters))
+        found.update(probe_histograms(engine, probe, labels))
         run.save_histograms(epoch, found)
         return time.perf_counter() - start
 

@@ -24,12 +24,7 @@ from cnnviz.core.checkpoints import TrainingState
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.datasets.registry import dataset_label
 from cnnviz.core.experiments import ExperimentRun, RunOutcome
-from cnnviz.core.histograms import (
-    ACTIVATION_SAMPLES,
-    activation_histograms,
-    gradient_histograms,
-    parameter_histograms,
-)
+from cnnviz.core.histograms import ACTIVATION_SAMPLES, parameter_histograms, probe_histograms
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.run_files import write_failure, writing
 from cnnviz.core.runs import RunDirectory
@@ -186,9 +181,7 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
     def save_histograms(directory: RunDirectory, epoch: int) -> None:
         found = parameter_histograms(engine.get_weights())
         if len(probe):
-            found.update(activation_histograms(engine.feature_maps(probe)))
-            # After feature_maps: both engines reuse that forward pass for the gradients.
-            found.update(gradient_histograms(engine.gradients(probe, probe_labels).parameters))
+            found.update(probe_histograms(engine, probe, probe_labels))
         directory.save_histograms(epoch, found)
 
     def start(directory: RunDirectory) -> None:
