@@ -43,6 +43,8 @@ NO_HISTOGRAMS = ("The run {name} has no histograms: it was recorded by an older 
                  "and activations after every epoch.")
 HEALTHY = ("Nothing stands out: no dying ReLUs, no weights or gradients exploding or vanishing, no NaN or "
            "infinite values.")
+CACHED_RUNS = 8
+"""How many runs' histograms stay read, so going back to a run shows them at once."""
 RIDGE_HEIGHT = 1.6
 """How high an epoch's curve rises, in units of the spacing between epochs (curves overlap a little)."""
 
@@ -236,6 +238,8 @@ class HistogramView(QWidget):
         if token != self._token:
             return
         self._cache[_cache_key(path)] = result
+        while len(self._cache) > CACHED_RUNS:
+            self._cache.pop(next(iter(self._cache)))
         self._show(*result)
 
     def _show(self, histograms: RunHistograms, flags: list[Flag]) -> None:
