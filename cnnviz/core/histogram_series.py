@@ -182,6 +182,11 @@ def _epoch_name(epoch: int) -> str:
     return "before training" if epoch < 0 else f"epoch {epoch + 1}"
 
 
+def _at(epoch: int) -> str:
+    """``"before training"`` or ``"at epoch N"``, to follow a value."""
+    return "before training" if epoch < 0 else f"at epoch {epoch + 1}"
+
+
 def glance_flags(run: RunHistograms) -> list[Flag]:
     """The patterns worth a look over every layer of ``run`` (empty for a healthy run)."""
     flags: list[Flag] = []
@@ -222,9 +227,8 @@ def _dying(layer: str, key: str, recorded: list[tuple[int, Histogram]],
     if signature in seen:
         return None
     seen.add(signature)
-    return Flag("dying", layer, key, f"{layer} activations: {100 * last:.0f} % exactly zero at "
-                                     f"{_epoch_name(last_epoch)} ({100 * first:.0f} % at {_epoch_name(first_epoch)}) "
-                                     "— dying ReLUs.")
+    return Flag("dying", layer, key, f"{layer} activations: {100 * last:.0f} % exactly zero {_at(last_epoch)} "
+                                     f"({100 * first:.0f} % {_at(first_epoch)}) — dying ReLUs.")
 
 
 def _magnitude(layer: str, key: str, label: str, recorded: list[tuple[int, Histogram]]) -> Flag | None:
@@ -239,6 +243,6 @@ def _magnitude(layer: str, key: str, label: str, recorded: list[tuple[int, Histo
     if abs(change) < ORDERS_OF_MAGNITUDE:
         return None
     kind = "exploding" if change > 0 else "vanishing"
-    return Flag(kind, layer, key, f"{layer} {label}: largest magnitude {first:.3g} at {_epoch_name(first_epoch)}, "
-                                  f"{last:.3g} at {_epoch_name(last_epoch)} ({abs(change):.1f} orders of magnitude "
+    return Flag(kind, layer, key, f"{layer} {label}: largest magnitude {first:.3g} {_at(first_epoch)}, "
+                                  f"{last:.3g} {_at(last_epoch)} ({abs(change):.1f} orders of magnitude "
                                   f"{'up' if change > 0 else 'down'}) — {kind}.")

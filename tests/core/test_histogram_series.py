@@ -11,7 +11,7 @@ RNG = np.random.default_rng(0)
 
 def write_run(folder, epochs):
     """One histogram file per entry of ``epochs`` ({key: values}), the first before training."""
-    (folder / "histograms").mkdir(parents=True)
+    (folder / "histograms").mkdir(parents=True, exist_ok=True)
     for index, arrays in enumerate(epochs):
         found = {key: histogram(values) for key, values in arrays.items()}
         (folder / "histograms" / f"epoch-{index:04d}.npz").write_bytes(histograms_npz(found))

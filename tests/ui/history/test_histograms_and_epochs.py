@@ -135,3 +135,34 @@ def test_two_epochs_are_projected_side_by_side(qtbot, panel, runs_root):
         assert "two different epochs" in view.status_text()
     finally:
         assert service.shutdown()
+
+
+def test_a_flag_names_what_stands_out_and_a_click_shows_it(qtbot, tmp_path):
+    from tests.core.test_histogram_series import write_run
+
+    folder = tmp_path / "runs" / "20250101-090000-tensorboard-logs"
+    write_history_only_run(folder)
+    rng = np.random.default_rng(0)
+    epochs = [{"conv2d/kernel": rng.normal(0, 0.1, (3, 3, 1, 8)),
+               "conv2d/activation": np.maximum(rng.normal(-0.6 * epoch, 0.5, (32, 6, 6, 8)), 0.0),
+               "dense/kernel": rng.normal(0, 0.05, (288, 10)),
+               "dense/activation": rng.normal(0, 1, (32, 10))} for epoch in range(4)]
+    write_run(folder, epochs)
+    panel = HistoryPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 650)
+    panel.set_runs_root(tmp_path / "runs")
+    panel.show()
+    qtbot.waitExposed(panel)
+    open_tab(qtbot, panel, "Histograms")
+    view = panel.histogram_view
+    with qtbot.waitSignal(view.sig_histograms_shown, timeout=TIMEOUT):
+        click_row(qtbot, panel, 0)
+    choose(qtbot, view.layer_combo, "dense")
+    assert view.flag_list.count() == 1
+    flag = view.flag_list.item(0)
+    assert "conv2d activations" in flag.text() and "dying ReLUs" in flag.text()
+    qtbot.mouseClick(view.flag_list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=view.flag_list.visualItemRect(flag).center())
+    assert (view.layer_combo.currentText(), view.quantity_combo.currentText()) == ("conv2d", "activations")
+    assert [epoch for epoch, _, _ in view.ridge_data()] == [-1, 0, 1, 2]
