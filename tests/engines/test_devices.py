@@ -80,3 +80,39 @@ def test_the_environment_variable_applies_unless_a_request_is_given():
     assert requested_devices("cpu", {"CNNVIZ_DEVICES": "2"}) == "cpu"
     with pytest.raises(ValueError, match=r"\$CNNVIZ_DEVICES must be"):
         requested_devices(None, {"CNNVIZ_DEVICES": "many"})
+
+
+def test_the_numpy_engine_names_the_threads_its_caller_trains_on():
+    import threading
+
+    from cnnviz.core.config import reference_config
+    from cnnviz.engines.numpy_engine import NumpyEngine, parallel
+
+    engine = NumpyEngine(reference_config())
+    seen = []
+
+    def worker():
+        parallel.set_worker_limit(1)  # as the window's model service does
+        seen.append(engine.device)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen == ["CPU, 1 thread"]
+    assert engine.device == f"CPU, {parallel.num_workers()} thread" + ("s" if parallel.num_workers() > 1 else "")
+
+
+def test_the_keras_engine_uses_tensorflows_placement_without_a_request(monkeypatch):
+    from cnnviz.core.config import reference_config
+    from cnnviz.engines.keras_engine import KerasEngine
+
+    monkeypatch.delenv("CNNVIZ_DEVICES", raising=False)
+    engine = KerasEngine(reference_config())
+    assert engine.device_plan.strategy == "default"
+    assert engine.device == "CPU" or engine.device.startswith("1 × ")
+    monkeypatch.setenv("CNNVIZ_DEVICES", "gpu")
+    import tensorflow as tf
+
+    if not tf.config.list_physical_devices("GPU"):
+        with pytest.raises(ValueError, match="A GPU was asked for"):
+            KerasEngine(reference_config())
