@@ -226,8 +226,8 @@ class TrainingController(QObject):
         if self._converting:
             self._converting = False
             self.window.statusBar().showMessage(
-                f"The model now runs on the {ENGINE_LABELS.get(info.engine, info.engine)} engine, with the same "
-                "weights.", 8000)
+                f"The model now runs on the {ENGINE_LABELS.get(info.engine, info.engine)} engine"
+                + (f" ({info.device})" if info.device else "") + ", with the same weights.", 8000)
         else:
             self._weights_trained = not info.source.startswith("new ")
             self._unsaved_training = False
