@@ -89,9 +89,11 @@ def _check_devices(args: argparse.Namespace, engine_name: str) -> None:
     """Refuse a malformed device request, or one for the NumPy engine, before a run folder is made."""
     from cnnviz.engines.devices import requested_devices
 
-    if args.devices is not None and engine_name != "keras":
-        raise CommandError("--devices chooses the Keras engine's devices; give --engine keras with it (the NumPy "
-                           "engine computes on the CPU).")
+    if engine_name != "keras":
+        if args.devices is not None:
+            raise CommandError("--devices chooses the Keras engine's devices; give --engine keras with it (the "
+                               "NumPy engine computes on the CPU).")
+        return
     try:
         requested_devices(args.devices)
     except ValueError as error:

@@ -5,6 +5,7 @@ device, then the inspection paths, save and load under the strategy. Prints one 
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,11 @@ def main(folder: Path) -> None:
     result["input_gradient_gap"] = float(np.abs(gradients[0].input - gradients[1].input).max())
     maps = [engine.feature_maps(images[:4]) for engine in (mirrored, single)]
     result["maps_gap"] = max(float(np.abs(maps[0][name] - maps[1][name]).max()) for name in maps[1])
+    guided = [engine.guided_gradients(images[:4], 2) for engine in (mirrored, single)]
+    result["guided_gap"] = float(np.abs(guided[0] - guided[1]).max())
+    direction = np.ones((4, 9, 11, 6), np.float32)
+    units = [engine.unit_gradients(images[:4], "max_pooling2d", direction)[1] for engine in (mirrored, single)]
+    result["unit_gap"] = float(np.abs(units[0] - units[1]).max())
     state = mirrored.training_state()
     path = mirrored.save(folder / "mirrored.keras")
     loaded = KerasEngine.load(path)
@@ -47,6 +53,10 @@ def main(folder: Path) -> None:
     result["loaded_device"] = loaded.device
     result["loaded_gap"] = float(np.abs(loaded.predict(images) - mirrored.predict(images)).max())
     result["loaded_step"] = loaded.train_step(images[:16], labels[:16])
+    # Another optimizer makes a new training step; it must still run on every replica.
+    for engine in (mirrored, single):
+        engine.set_training(replace(engine.config.training, optimizer="momentum"))
+    result["momentum"] = [engine.train_step(images[:15], labels[:15]) for engine in (mirrored, single)]
     print(json.dumps(result))
 
 

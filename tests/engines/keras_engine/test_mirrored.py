@@ -47,7 +47,9 @@ def test_mirrored_training_matches_one_device_batch_for_batch(mirrored):
 
 def test_inspection_save_and_load_work_on_mirrored_variables(mirrored):
     assert mirrored["gradient_gap"] < 1e-5 and mirrored["input_gradient_gap"] < 1e-5
-    assert mirrored["maps_gap"] < 1e-5
+    assert mirrored["maps_gap"] < 1e-5 and mirrored["guided_gap"] < 1e-5 and mirrored["unit_gap"] < 1e-5
+    (loss, accuracy), (single_loss, single_accuracy) = mirrored["momentum"]
+    assert loss == pytest.approx(single_loss, rel=1e-4) and accuracy == pytest.approx(single_accuracy)
     assert mirrored["loaded_device"] == mirrored["mirrored_device"] and mirrored["loaded_gap"] < 1e-5
     loss, accuracy = mirrored["loaded_step"]
     assert loss > 0 and 0 <= accuracy <= 1
