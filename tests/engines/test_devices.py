@@ -116,3 +116,26 @@ def test_the_keras_engine_uses_tensorflows_placement_without_a_request(monkeypat
     if not tf.config.list_physical_devices("GPU"):
         with pytest.raises(ValueError, match="A GPU was asked for"):
             KerasEngine(reference_config())
+
+
+def test_the_cpu_request_on_a_machine_with_gpus_pins_the_model_to_the_cpu(monkeypatch):
+    """The one-device path, run for real on the CPU: a fake GPU list makes ``cpu`` choose OneDeviceStrategy,
+    which must train exactly as TensorFlow's own placement does."""
+    import numpy as np
+
+    from cnnviz.core.config import Conv2D, Dense, Flatten, ModelConfig, TrainingConfig
+    from cnnviz.engines.keras_engine import KerasEngine, strategy
+
+    config = ModelConfig(input_shape=(10, 12, 3), layers=(Conv2D(4, (3, 3), activation="relu"), Flatten(),
+                                                          Dense(3, activation="softmax")),
+                         training=TrainingConfig(dataset="shapes-colour", learning_rate=0.01, seed=5))
+    plain = KerasEngine(config, devices="auto")
+    monkeypatch.setattr(strategy, "physical_gpus", lambda: gpus(2, model="Fake GPU"))
+    pinned = KerasEngine(config, devices="cpu")
+    assert pinned.device_plan.strategy == "one_device" and pinned.device == "CPU (GPUs left unused)"
+    assert type(pinned._strategy).__name__ == "OneDeviceStrategy"
+    rng = np.random.default_rng(1)
+    images, labels = rng.random((9, 10, 12, 3), dtype=np.float32), rng.integers(0, 3, 9)
+    for _ in range(3):
+        assert pinned.train_step(images, labels) == pytest.approx(plain.train_step(images, labels), rel=1e-5)
+    np.testing.assert_allclose(pinned.predict(images), plain.predict(images), rtol=1e-5, atol=1e-6)
