@@ -186,11 +186,11 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
 
     def start(directory: RunDirectory) -> None:
         if resume is not None:
-            directory.update_info(status="running", epochs_planned=epochs,
+            directory.update_info(status="running", epochs_planned=epochs, device=engine.device,
                                   resumed=[*directory.info.get("resumed", []), time.strftime("%Y-%m-%dT%H:%M:%S")])
             return
         directory.write_config(config)
-        directory.update_info(engine=engine.name, dataset=data.dataset, source=data.source,
+        directory.update_info(engine=engine.name, device=engine.device, dataset=data.dataset, source=data.source,
                               num_train=len(data.train_labels), num_validation=len(data.val_labels),
                               num_test=len(data.test_labels), status="running", epochs_planned=epochs,
                               batch_size=batch_size, seed=seed, epochs_completed=-1)

@@ -177,7 +177,7 @@ class Worker:
         summary = (summarize(engine.config) if engine.config is not None
                    else graph_summary(graph, engine.input_shape) if graph else None)
         return p.ModelInfo(engine.name, tuple(engine.layer_names()), engine.config, summary, source, self.version,
-                           graph, engine.input_shape)
+                           graph, engine.input_shape, engine.device)
 
     def report(self, job: Job, error: Exception) -> None:
         """Turn ``error``, raised by ``job``, into an error signal."""

@@ -92,6 +92,13 @@ class NumpyEngine:
         return self.config.input_shape
 
     @property
+    def device(self) -> str:
+        """``"CPU, N thread(s)"``: how many chunks of a batch the calling thread trains side by side
+        (:func:`.parallel.num_workers`)."""
+        threads = parallel.num_workers()
+        return f"CPU, {threads} thread{'s' if threads != 1 else ''}"
+
+    @property
     def learning_rate(self) -> float:
         return self.optimizer.learning_rate
 

@@ -226,8 +226,8 @@ class TrainingController(QObject):
         if self._converting:
             self._converting = False
             self.window.statusBar().showMessage(
-                f"The model now runs on the {ENGINE_LABELS.get(info.engine, info.engine)} engine, with the same "
-                "weights.", 8000)
+                f"The model now runs on the {ENGINE_LABELS.get(info.engine, info.engine)} engine"
+                + (f" ({info.device})" if info.device else "") + ", with the same weights.", 8000)
         else:
             self._weights_trained = not info.source.startswith("new ")
             self._unsaved_training = False
@@ -257,7 +257,8 @@ class TrainingController(QObject):
             window.model_label.setText(f"no model · {chosen_label} engine chosen")
             return
         parameters = f", {info.summary.total_parameters:,} parameters" if info.summary else ""
-        text = f"{ENGINE_LABELS.get(info.engine, info.engine)} engine · {Path(info.source).name}{parameters}"
+        device = f" on {info.device}" if info.device else ""
+        text = f"{ENGINE_LABELS.get(info.engine, info.engine)} engine{device} · {Path(info.source).name}{parameters}"
         if self.architecture_edited() and chosen != info.engine:
             text += f" · the Model panel's layers were edited and {chosen_label} chosen: Build to use them"
         elif self.architecture_edited():
