@@ -42,7 +42,7 @@ from cnnviz.engines.numpy_engine.normalization import (
     channel_sum,
     move_statistics,
 )
-from cnnviz.engines.numpy_engine.workspace import scratch
+from cnnviz.engines.numpy_engine.workspace import Workspace, scratch
 
 NORMALIZED_ACTIVATIONS = ("relu", "linear")
 
@@ -144,7 +144,7 @@ class ConvNormPoolBlock(ConvMaxPoolBlock):
         dtype = raw.dtype
         gradient = activation_backward(gradient.reshape(rows, filters), output, self.activation_name, workspace)
         # Normalized values at the winning offsets: gamma's gradient needs no others.
-        at_winner = np.take_along_axis(raw, winner[None].astype(np.intp), axis=0)[0]
+        at_winner = _at_winner(raw, winner, workspace)
         at_winner -= mean
         at_winner *= gradient
         count = window * rows
@@ -170,3 +170,13 @@ class ConvNormPoolBlock(ConvMaxPoolBlock):
         top, bottom, left, right = pads
         return padded[:, top:padded.shape[1] - bottom, left:padded.shape[2] - right, :]
 
+
+
+def _at_winner(raw: np.ndarray, winner: np.ndarray, workspace: Workspace | None) -> np.ndarray:
+    """``raw[winner[i, j], i, j]`` for every ``(i, j)``: one flat take (twice as fast as
+    ``take_along_axis``, which builds its index arrays anew)."""
+    window, rows, filters = raw.shape
+    index = scratch(workspace, "winner_index", winner.shape, np.intp)
+    np.multiply(winner, np.intp(rows * filters), out=index, casting="unsafe")
+    index += np.arange(rows * filters, dtype=np.intp).reshape(rows, filters)
+    return np.take(raw.reshape(-1), index, out=scratch(workspace, "at_winner", winner.shape, raw.dtype))
