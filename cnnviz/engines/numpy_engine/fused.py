@@ -255,19 +255,29 @@ class ConvMaxPoolBlock:
     def backward(self, gradient: np.ndarray, need_input_gradient: bool = True) -> np.ndarray | None:
         columns, padded_shape, pads, pooled_size, winner, output = cached(self._cache, self.conv.name)
         spec, workspace = self.conv.spec, self.conv.workspace
-        window, rows, depth = columns.shape[0], columns.shape[1], columns.shape[2] - 1
+        window, rows = columns.shape[0], columns.shape[1]
         filters = output.shape[-1]
         gradient = activation_backward(gradient.reshape(rows, filters), output, spec.activation, workspace)
         shares = self._route(gradient, winner, window, workspace)
+        return self._conv_backward(shares, need_input_gradient)
+
+    def _conv_backward(self, raw_gradient: np.ndarray, need_input_gradient: bool) -> np.ndarray | None:
+        """The convolution's part of the backward pass, from the gradient with respect to its raw
+        output ``(window, rows, filters)``: fills its kernel and bias gradients and returns the input
+        gradient (None when not needed)."""
+        columns, padded_shape, pads, pooled_size, _, _ = cached(self._cache, self.conv.name)
+        workspace = self.conv.workspace
+        window, rows, filters = raw_gradient.shape
+        depth = columns.shape[2] - 1
+        kernel = self.conv.params["kernel"]
         # One product gives the kernel's gradient and, from the column of ones, the bias's (computed
         # transposed: BLAS runs this long, thin product faster with the filters first).
-        both = np.matmul(shares.reshape(window * rows, filters).T, columns.reshape(window * rows, depth + 1),
-                         out=scratch(workspace, "kernel_and_bias_gradient", (filters, depth + 1), gradient.dtype))
-        kernel = self.conv.params["kernel"]
+        both = np.matmul(raw_gradient.reshape(window * rows, filters).T, columns.reshape(window * rows, depth + 1),
+                         out=scratch(workspace, "kernel_and_bias_gradient", (filters, depth + 1), raw_gradient.dtype))
         self.conv.gradients = {"kernel": both[:, :depth].T.reshape(kernel.shape), "bias": both[:, depth]}
         if not need_input_gradient:
             return None
-        padded = self._input_gradient(shares, padded_shape, pooled_size, workspace)
+        padded = self._input_gradient(raw_gradient, padded_shape, pooled_size, workspace)
         top, bottom, left, right = pads
         return padded[:, top:padded.shape[1] - bottom, left:padded.shape[2] - right, :]
 

@@ -23,6 +23,8 @@ after the other (same results, plain speed).
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 import numpy as np
 
 from cnnviz.engines.numpy_engine import functional
@@ -131,6 +133,12 @@ class ConvNormPoolBlock(ConvMaxPoolBlock):
         self._norm_cache = (raw, mean, inverse_std, scale)
         return output.reshape(num_images, *pooled_size, filters)
 
+    @overload
+    def backward(self, gradient: np.ndarray, need_input_gradient: Literal[True] = True) -> np.ndarray: ...
+
+    @overload
+    def backward(self, gradient: np.ndarray, need_input_gradient: bool) -> np.ndarray | None: ...
+
     def backward(self, gradient: np.ndarray, need_input_gradient: bool = True) -> np.ndarray | None:
         if self._plain:
             for layer in reversed(self.layers[1:]):
@@ -139,7 +147,7 @@ class ConvNormPoolBlock(ConvMaxPoolBlock):
         columns, padded_shape, pads, pooled_size, winner, output = cached(self._cache, self.conv.name)
         raw, mean, inverse_std, scale = cached(self._norm_cache, self.norm.name)
         workspace = self.conv.workspace
-        window, rows, depth = columns.shape[0], columns.shape[1], columns.shape[2] - 1
+        window, rows = columns.shape[0], columns.shape[1]
         filters = output.shape[-1]
         dtype = raw.dtype
         gradient = activation_backward(gradient.reshape(rows, filters), output, self.activation_name, workspace)
@@ -160,16 +168,7 @@ class ConvNormPoolBlock(ConvMaxPoolBlock):
         scaled_gradient = np.multiply(gradient, scale, out=scratch(workspace, "scaled_gradient", gradient.shape,
                                                                     dtype))
         raw_gradient += self._route(scaled_gradient, winner, window, workspace)
-        both = np.matmul(raw_gradient.reshape(count, filters).T, columns.reshape(count, depth + 1),
-                         out=scratch(workspace, "kernel_and_bias_gradient", (filters, depth + 1), dtype))
-        kernel = self.conv.params["kernel"]
-        self.conv.gradients = {"kernel": both[:, :depth].T.reshape(kernel.shape), "bias": both[:, depth]}
-        if not need_input_gradient:
-            return None
-        padded = self._input_gradient(raw_gradient, padded_shape, pooled_size, workspace)
-        top, bottom, left, right = pads
-        return padded[:, top:padded.shape[1] - bottom, left:padded.shape[2] - right, :]
-
+        return self._conv_backward(raw_gradient, need_input_gradient)
 
 
 def _at_winner(raw: np.ndarray, winner: np.ndarray, workspace: Workspace | None) -> np.ndarray:

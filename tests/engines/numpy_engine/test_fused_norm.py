@@ -185,3 +185,4 @@ def reference_gradient(probabilities, labels):
     from cnnviz.engines.numpy_engine.losses import cross_entropy_gradient
 
     return cross_entropy_gradient(probabilities, labels)
+
