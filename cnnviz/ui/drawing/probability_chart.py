@@ -33,6 +33,8 @@ HORIZONTAL = "horizontal"
 
 BAR_COLOUR = QColor(130, 160, 200)
 TOP_BAR_COLOUR = QColor(217, 95, 2)
+_BAR_BRUSH, _TOP_BRUSH = pg.mkBrush(BAR_COLOUR), pg.mkBrush(TOP_BAR_COLOUR)
+_BAR_PEN, _TOP_PEN = pg.mkPen(BAR_COLOUR.darker(140)), pg.mkPen(TOP_BAR_COLOUR.darker(140))
 _BAR_WIDTH = 0.7
 _VALUE_TICKS = [(0.0, "0"), (0.5, "0.5"), (1.0, "1")]
 # Names are elided to at most this share of the chart's width in the horizontal layout.
@@ -54,6 +56,7 @@ class ProbabilityChart(QWidget):
         self._heights = np.zeros(0)
         self._top: int | None = None
         self._orientation = VERTICAL
+        self._emptied_orientation: str | None = None
         self._tick_labels: list[tuple[int, str]] = []
         self._base_tooltip = _TOOLTIP
         self._plot = pg.PlotWidget(self)
@@ -218,19 +221,24 @@ class ProbabilityChart(QWidget):
 
     def _draw_bars(self) -> None:
         count = len(self._class_names)
-        colours = [TOP_BAR_COLOUR if index == self._top else BAR_COLOUR for index in range(count)]
-        brushes = [pg.mkBrush(colour) for colour in colours]
-        pens = [pg.mkPen(colour.darker(140)) for colour in colours]
+        # Two brushes and two pens, made once: a new prediction only moves the highlight.
+        brushes = [_TOP_BRUSH if index == self._top else _BAR_BRUSH for index in range(count)]
+        pens = [_TOP_PEN if index == self._top else _BAR_PEN for index in range(count)]
         positions = np.arange(count, dtype=float)
         empty = np.zeros(0)
+        # The hidden orientation's bars are emptied once, when the orientation changes, not per update.
+        emptied = self._emptied_orientation != self._orientation
         if self._orientation == VERTICAL:
             self._vertical_bars.setOpts(x=positions, height=self._heights, width=_BAR_WIDTH,
                                         brushes=brushes, pens=pens)
-            self._horizontal_bars.setOpts(x0=empty, y=empty, width=empty, brushes=None, pens=None)
+            if emptied:
+                self._horizontal_bars.setOpts(x0=empty, y=empty, width=empty, brushes=None, pens=None)
         else:
             self._horizontal_bars.setOpts(x0=np.zeros(count), y=positions, width=self._heights,
                                           height=_BAR_WIDTH, brushes=brushes, pens=pens)
-            self._vertical_bars.setOpts(x=empty, height=empty, brushes=None, pens=None)
+            if emptied:
+                self._vertical_bars.setOpts(x=empty, height=empty, brushes=None, pens=None)
+        self._emptied_orientation = self._orientation
         self._vertical_bars.setVisible(self._orientation == VERTICAL)
         self._horizontal_bars.setVisible(self._orientation == HORIZONTAL)
 

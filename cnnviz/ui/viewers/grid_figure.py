@@ -12,7 +12,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph: row-major images, white background)
-from cnnviz.ui.viewers.colour_bars import COLORBAR_MAXIMUM_HEIGHT, COLORBAR_MINIMUM_WIDTH, set_colorbar_levels
+from cnnviz.ui.viewers.colour_bars import (
+    COLORBAR_MAXIMUM_HEIGHT,
+    COLORBAR_MINIMUM_WIDTH,
+    set_colorbar_levels,
+    set_colorbar_scale,
+)
 from cnnviz.ui.viewers.colour_maps import get_colormap
 from cnnviz.ui.viewers.figure_text import wrap_title
 from cnnviz.ui.viewers.grid_atlas import AtlasGrid
@@ -125,14 +130,14 @@ class GridFigure(pg.GraphicsLayoutWidget):
         if shared_scale and len(levels):
             set_colorbar_levels(self._colorbar, tuple(float(value) for value in levels[0]))
         elif symmetric:
-            self._colorbar.setLevels((-1.0, 1.0))
-            axis.setTicks([[(-1.0, "−max|x|"), (0.0, "0"), (1.0, "+max|x|")]])
+            set_colorbar_scale(self._colorbar, (-1.0, 1.0), [(-1.0, "−max|x|"), (0.0, "0"), (1.0, "+max|x|")])
             label = f"{label} (each map)"
         else:
-            self._colorbar.setLevels((0.0, 1.0))
-            axis.setTicks([[(0.0, "min"), (1.0, "max")]])
+            set_colorbar_scale(self._colorbar, (0.0, 1.0), [(0.0, "min"), (1.0, "max")])
             label = f"{label} (each map)"
-        self._colorbar.getAxis("left").setLabel(label)
+        # An unchanged label is not set again: setting it lays the colour bar out anew.
+        if axis.labelText != label:
+            axis.setLabel(label)
 
     def resizeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
         super().resizeEvent(event)
