@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item is made)
+from cnnviz.ui.plots.axes import cache_axes
 from cnnviz.ui.plots.class_labels import class_key, labels_are_names, spaced_labels
 
 __all__ = ["ProbabilityChart", "VERTICAL", "HORIZONTAL"]
@@ -73,6 +74,8 @@ class ProbabilityChart(QWidget):
         self._font = self.font()
         for side in ("left", "bottom"):
             plot_item.getAxis(side).setStyle(tickFont=self._font)
+        # Each prediction redraws the bars over the value grid: the axes are kept as pixmaps.
+        cache_axes(plot_item.getAxis("left"), plot_item.getAxis("bottom"))
         self._vertical_bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=_BAR_WIDTH)
         self._horizontal_bars = pg.BarGraphItem(x0=np.zeros(0), y=np.zeros(0), width=np.zeros(0),
                                                 height=_BAR_WIDTH)

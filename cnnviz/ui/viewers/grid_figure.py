@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph: row-major images, white background)
+from cnnviz.ui.plots.axes import cache_axes
 from cnnviz.ui.viewers.colour_bars import (
     COLORBAR_MAXIMUM_HEIGHT,
     COLORBAR_MINIMUM_WIDTH,
@@ -54,6 +55,7 @@ class GridFigure(pg.GraphicsLayoutWidget):
                                          label=value_label, interactive=False, width=12,
                                          colorMapMenu=False)
         self._colorbar.axis.enableAutoSIPrefix(False)
+        cache_axes(self._colorbar.axis)
         self._colorbar.setMinimumWidth(COLORBAR_MINIMUM_WIDTH)
         outer.addItem(self._colorbar, row=1, col=2)
         # Beside the first rows of cells, no taller than a screenful: its label (what the colours
