@@ -125,7 +125,6 @@ class GridFigure(pg.GraphicsLayoutWidget):
             What the values are.
         """
         colormap_object = get_colormap(colormap or "viridis")
-        axis = self._colorbar.axis
         if self._colorbar.colorMap() is not colormap_object:
             self._colorbar.setColorMap(colormap_object)
         label = value_label
@@ -137,9 +136,11 @@ class GridFigure(pg.GraphicsLayoutWidget):
         else:
             set_colorbar_scale(self._colorbar, (0.0, 1.0), [(0.0, "min"), (1.0, "max")])
             label = f"{label} (each map)"
-        # An unchanged label is not set again: setting it lays the colour bar out anew.
-        if axis.labelText != label:
-            axis.setLabel(label)
+        # The label is on the bar's left axis (its ticks on the right). An unchanged label is not set
+        # again: setting it lays the colour bar out anew.
+        label_axis = self._colorbar.getAxis("left")
+        if label_axis.labelText != label:
+            label_axis.setLabel(label)
 
     def resizeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
         super().resizeEvent(event)

@@ -40,3 +40,23 @@ def test_the_same_levels_keep_the_axis_drawing(shown_colorbar):
     widget.grab()
     set_colorbar_scale(colorbar, (0.0, 1.0), [(0.0, "min"), (1.0, "max")])
     assert colorbar.axis.picture is not None
+
+
+def test_a_grid_s_colour_bar_is_labelled_once_and_relabelled_when_its_scale_changes(qtbot):
+    import numpy as np
+
+    from cnnviz.ui.viewers.grid_figure import GridFigure
+
+    figure = GridFigure("activation")
+    qtbot.addWidget(figure)
+    levels = np.array([[0.0, 2.0], [0.0, 1.0]])
+    colorbar = figure.colorbar()
+    figure.update_colorbar("viridis", levels, shared_scale=True, symmetric=False, value_label="activation")
+    assert colorbar.getAxis("left").labelText == "activation"
+    assert colorbar.axis.labelText == "", "the label is drawn twice, beside the bar and beside its ticks"
+    figure.update_colorbar("viridis", levels, shared_scale=False, symmetric=False, value_label="activation")
+    assert colorbar.getAxis("left").labelText == "activation (each map)"
+    assert colorbar_tick_labels(colorbar) == ["min", "max"]
+    figure.update_colorbar("viridis", levels, shared_scale=True, symmetric=False, value_label="activation")
+    assert colorbar.getAxis("left").labelText == "activation"
+    assert colorbar_tick_labels(colorbar)[-1] == "2"
