@@ -376,8 +376,11 @@ class TrainingMonitor(QWidget):
         run = self._current
         self._plots.setVisible(run is not None or bool(self._earlier))
         text, tooltip = status_line(run, self._scale_note)
-        self._status_label.setText(text)
-        self._status_label.setToolTip(tooltip)
+        # Set only what changed: the tooltip (the same all run long) costs as much as the text.
+        if self._status_label.text() != text:
+            self._status_label.setText(text)
+        if self._status_label.toolTip() != tooltip:
+            self._status_label.setToolTip(tooltip)
 
     # Slots.
 
