@@ -65,11 +65,12 @@ def stroke_latency(out: Callable[[str], None], config: cfg.ModelConfig, name: st
                     continue
                 window.tabs.setCurrentIndex(tab)
                 _wait(app, lambda: False, timeout=0.3)
-                totals, stages = [], []
+                totals, stages, cpu_ms = [], [], []
                 for index in range(strokes + 2):
                     shown: list = []
                     window.sig_inspection_shown.connect(shown.append)
                     x0, y0, x1, y1 = rng.uniform(40, 240, 4)
+                    cpu_start = time.thread_time()   # the interface thread's own CPU, whatever the load
                     start = clock.start()
                     window.canvas.stroke([(x0, y0), (x1, y1)])
                     _wait(app, lambda shown=shown: bool(shown), timeout=10)
@@ -79,18 +80,22 @@ def stroke_latency(out: Callable[[str], None], config: cfg.ModelConfig, name: st
                     stroke = clock.finish(start, max(end, clock.marks.get("shown", end)))
                     if index >= 2:       # the first strokes on a tab warm its caches
                         totals.append(stroke.total_ms)
+                        cpu_ms.append((time.thread_time() - cpu_start) * 1000)
                         stages.append(dict(stroke.stages))
                     _wait(app, lambda: False, timeout=0.05)   # the pen lifts between strokes
                 per_tab[label] = {
                     "median_ms": statistics.median(totals), "p95_ms": float(np.percentile(totals, 95)),
+                    "interface_cpu_ms": statistics.median(cpu_ms),
                     "stages_median_ms": {stage: statistics.median(s.get(stage, 0.0) for s in stages)
                                          for stage, _ in STAGES}}
             window.close()
     finally:
         clock.restore()
-    out(f"stroke to visible viewer redrawn, {name} ({strokes} strokes per tab; median / 95th percentile):")
+    out(f"stroke to visible viewer redrawn, {name} ({strokes} strokes per tab; median / 95th percentile; "
+        "the interface thread's CPU time per stroke, median):")
     for label, figures in per_tab.items():
-        out(f"  {label:<13} {figures['median_ms']:6.1f} / {figures['p95_ms']:6.1f} ms")
+        out(f"  {label:<13} {figures['median_ms']:6.1f} / {figures['p95_ms']:6.1f} ms   "
+            f"CPU {figures['interface_cpu_ms']:6.1f} ms")
     out("  stage medians (ms), " + " | ".join(per_tab) + ":")
     for stage, description in STAGES:
         out(f"    {description:<62} " + " ".join(f"{per_tab[label]['stages_median_ms'][stage]:6.1f}"

@@ -313,11 +313,18 @@ class TrainingController(QObject):
         step = progress.steps[-1]
         done = step.epoch * step.num_batches + step.batch + 1
         total = progress.total_epochs * step.num_batches
-        window.progress_bar.setRange(0, total)
-        window.progress_bar.setValue(done)
+        bar = window.progress_bar
+        if bar.maximum() != total or bar.minimum() != 0:
+            bar.setRange(0, total)
+        # A progress bar showing its percentage repaints itself at once when its value moves a pixel;
+        # with updates off for the change it is painted with the rest of the frame instead.
+        bar.setUpdatesEnabled(False)
+        bar.setValue(done)
+        bar.setUpdatesEnabled(True)
         remaining = step.elapsed / done * (total - done) if done else 0.0
-        window.eta_label.setText(f"epoch {step.epoch + 1}/{progress.total_epochs} · "
-                                 f"ETA {format_duration(remaining)}")
+        eta = f"epoch {step.epoch + 1}/{progress.total_epochs} · ETA {format_duration(remaining)}"
+        if window.eta_label.text() != eta:
+            window.eta_label.setText(eta)
 
     def _on_experiment_progress(self, progress: p.ExperimentProgress) -> None:
         """The experiment's progress: the runs done and the batches of the run that trains."""
