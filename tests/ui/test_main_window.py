@@ -51,7 +51,7 @@ def test_opens_ready_with_the_default_model_and_a_sample_digit(window):
     label = int(load_dataset("mnist-sample", "test", count=1).labels[0])
     assert int(np.argmax(result.probabilities)) == label
     assert [window.tabs.tabText(index) for index in range(window.tabs.count())] == [
-        "Feature maps", "Kernels", "Spectra", "Gradients", "Science", "Experiments", "Evaluation", "Embedding",
+        "Feature maps", "Overview", "Kernels", "Spectra", "Gradients", "Science", "Experiments", "Evaluation", "Embedding",
         "History", "Explain", "Features"]
 
 

@@ -45,6 +45,7 @@ class OverviewCanvas(QGraphicsView):
     def __init__(self, scene: OverviewScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
         self.setMouseTracking(True)
+        self.viewport().setMouseTracking(True)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.setDragMode(QGraphicsView.DragMode.NoDrag)
