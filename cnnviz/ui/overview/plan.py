@@ -243,8 +243,9 @@ def _levels(values: np.ndarray) -> tuple[float, float]:
 
 
 def _to_bytes(values: np.ndarray, low: float, high: float) -> np.ndarray:
-    scaled = (np.nan_to_num(values, nan=low) - low) * (255.0 / (high - low))
-    return np.clip(scaled, 0, 255).astype(np.uint8)
+    scaled = (values - low) * (255.0 / (high - low))
+    # NaN (a diverged model) draws as the bottom of the range.
+    return np.clip(np.nan_to_num(scaled, copy=False, nan=0.0), 0, 255).astype(np.uint8)
 
 
 def _sampling(size: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -269,13 +270,16 @@ def _paint_input(rgb: np.ndarray, plan: OverviewPlan, column: Column, image: np.
 def _paint_maps(rgb: np.ndarray, plan: OverviewPlan, column: Column, maps: np.ndarray, lut: np.ndarray) -> None:
     """Draw ``maps`` ``(h, w, k)`` one under the other, on one colour range."""
     rows, cols = _sampling(plan.thumbnail, maps.shape[0], maps.shape[1])
-    sampled = maps[rows][:, cols]                                  # (th, tw, k)
-    colours = lut[_to_bytes(sampled, *_levels(sampled))]           # (th, tw, k, 3)
-    pitch = plan.thumbnail + plan.gap
-    for slot in range(maps.shape[-1]):
-        top = column.top + (slot // column.across) * pitch
-        left = column.left + (slot % column.across) * pitch
-        rgb[top:top + len(rows), left:left + len(cols)] = colours[:, :, slot]
+    sampled = np.moveaxis(maps[rows][:, cols], -1, 0)              # (k, th, tw)
+    # Every thumbnail with its gap, laid out row by row and painted as one block.
+    pitch, across = plan.thumbnail + plan.gap, column.across
+    num_rows = -(-len(sampled) // across)
+    tiles = np.full((num_rows * across, pitch, pitch, 3), BACKGROUND, dtype=np.uint8)
+    tiles[:len(sampled), :len(rows), :len(cols)] = lut[_to_bytes(sampled, *_levels(sampled))]
+    block = tiles.reshape(num_rows, across, pitch, pitch, 3).swapaxes(1, 2).reshape(num_rows * pitch,
+                                                                                     across * pitch, 3)
+    rgb[column.top:column.top + column.height, column.left:column.left + column.width] = \
+        block[:column.height, :column.width]
 
 
 def _paint_units(rgb: np.ndarray, plan: OverviewPlan, column: Column, values: np.ndarray, lut: np.ndarray) -> None:
