@@ -26,7 +26,8 @@ MAX_ROWS = 16
 """The most thumbnails stacked in one column; more are laid out side by side, row by row."""
 UNIT_CELL = 4
 """The side of a unit's square in a wide vector layer's column, in pixels."""
-BACKGROUND = 255
+BACKGROUND = 0xFFFFFFFF
+"""White, as a packed ``0xAARRGGBB`` pixel."""
 
 
 @dataclass(frozen=True)
@@ -212,11 +213,13 @@ def compose(plan: OverviewPlan, image: np.ndarray, feature_maps: Mapping[str, np
 
     Returns
     -------
-    rgb : ndarray, shape (plan.height, plan.width, 3), uint8
+    pixels : ndarray, shape (plan.height, plan.width), uint32
+        Packed ``0xFFRRGGBB`` pixels (what ``QImage.Format_RGB32`` reads).
     shown : dict of layer name to ndarray of int
         The channels or units each column shows, top to bottom.
     """
-    rgb = np.full((plan.height, plan.width, 3), BACKGROUND, dtype=np.uint8)
+    rgb = np.full((plan.height, plan.width), BACKGROUND, dtype=np.uint32)
+    lut = pack(lut)
     shown: dict[str, np.ndarray] = {}
     for column in plan.columns:
         if column.kind == INPUT:
@@ -226,7 +229,7 @@ def compose(plan: OverviewPlan, image: np.ndarray, feature_maps: Mapping[str, np
         if column.kind == MAPS:
             means = output.reshape(-1, output.shape[-1]).mean(axis=0)
             indices = strongest(means, column.shown)
-            _paint_maps(rgb, plan, column, output[:, :, indices], lut)
+            _paint_maps(rgb, plan, column, output, indices, lut)
         else:
             indices = strongest(output, column.shown)
             _paint_units(rgb, plan, column, output[indices], lut)
@@ -234,18 +237,26 @@ def compose(plan: OverviewPlan, image: np.ndarray, feature_maps: Mapping[str, np
     return rgb, shown
 
 
-def _levels(values: np.ndarray) -> tuple[float, float]:
-    finite = values[np.isfinite(values)]
-    if not finite.size:
-        return 0.0, 1.0
-    low, high = float(finite.min()), float(finite.max())
-    return (low, high) if high > low else (low, low + 1.0)
+def pack(rgb: np.ndarray) -> np.ndarray:
+    """Colours ``(..., 3)`` uint8 as packed opaque ``0xFFRRGGBB`` pixels ``(...)`` uint32."""
+    rgb = np.asarray(rgb, dtype=np.uint32)
+    return (0xFF000000 | (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]).astype(np.uint32)
 
 
-def _to_bytes(values: np.ndarray, low: float, high: float) -> np.ndarray:
+def _to_bytes(values: np.ndarray) -> np.ndarray:
+    """``values`` stretched over 0 .. 255 between their smallest and largest finite values; NaN (a
+    diverged model) draws as the bottom of the range."""
+    low, high = float(values.min()), float(values.max())
+    finite = np.isfinite(low) and np.isfinite(high)
+    if not finite:
+        kept = values[np.isfinite(values)]
+        low, high = (float(kept.min()), float(kept.max())) if kept.size else (0.0, 1.0)
+    if high <= low:
+        high = low + 1.0
     scaled = (values - low) * (255.0 / (high - low))
-    # NaN (a diverged model) draws as the bottom of the range.
-    return np.clip(np.nan_to_num(scaled, copy=False, nan=0.0), 0, 255).astype(np.uint8)
+    if not finite:
+        scaled = np.nan_to_num(scaled, copy=False, nan=0.0)
+    return np.clip(scaled, 0, 255, out=scaled).astype(np.uint8)
 
 
 def _sampling(size: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -260,30 +271,31 @@ def _paint_input(rgb: np.ndarray, plan: OverviewPlan, column: Column, image: np.
     rows, cols = _sampling(column.width, image.shape[0], image.shape[1])
     sampled = image[rows][:, cols]
     if sampled.shape[-1] == 3:
-        pixels = _to_bytes(sampled, *_levels(sampled))
+        pixels = pack(_to_bytes(sampled))
     else:
-        grey = sampled.mean(axis=-1)
-        pixels = np.repeat(_to_bytes(grey, *_levels(grey))[:, :, None], 3, axis=2)
+        grey = _to_bytes(sampled.mean(axis=-1))
+        pixels = pack(np.stack([grey] * 3, axis=-1))
     rgb[column.top:column.top + len(rows), column.left:column.left + len(cols)] = pixels
 
 
-def _paint_maps(rgb: np.ndarray, plan: OverviewPlan, column: Column, maps: np.ndarray, lut: np.ndarray) -> None:
-    """Draw ``maps`` ``(h, w, k)`` one under the other, on one colour range."""
+def _paint_maps(rgb: np.ndarray, plan: OverviewPlan, column: Column, maps: np.ndarray, indices: np.ndarray,
+                lut: np.ndarray) -> None:
+    """Draw channels ``indices`` of ``maps`` ``(h, w, c)`` as the column's thumbnails, on one colour range."""
     rows, cols = _sampling(plan.thumbnail, maps.shape[0], maps.shape[1])
-    sampled = np.moveaxis(maps[rows][:, cols], -1, 0)              # (k, th, tw)
+    # One gather: the thumbnails' pixels of the chosen channels only.
+    sampled = np.moveaxis(maps[np.ix_(rows, cols, indices)], -1, 0)   # (k, th, tw)
     # Every thumbnail with its gap, laid out row by row and painted as one block.
     pitch, across = plan.thumbnail + plan.gap, column.across
     num_rows = -(-len(sampled) // across)
-    tiles = np.full((num_rows * across, pitch, pitch, 3), BACKGROUND, dtype=np.uint8)
-    tiles[:len(sampled), :len(rows), :len(cols)] = lut[_to_bytes(sampled, *_levels(sampled))]
-    block = tiles.reshape(num_rows, across, pitch, pitch, 3).swapaxes(1, 2).reshape(num_rows * pitch,
-                                                                                     across * pitch, 3)
+    tiles = np.full((num_rows * across, pitch, pitch), BACKGROUND, dtype=np.uint32)
+    tiles[:len(sampled), :len(rows), :len(cols)] = lut[_to_bytes(sampled)]
+    block = tiles.reshape(num_rows, across, pitch, pitch).swapaxes(1, 2).reshape(num_rows * pitch, across * pitch)
     rgb[column.top:column.top + column.height, column.left:column.left + column.width] = \
         block[:column.height, :column.width]
 
 
 def _paint_units(rgb: np.ndarray, plan: OverviewPlan, column: Column, values: np.ndarray, lut: np.ndarray) -> None:
-    colours = lut[_to_bytes(values, *_levels(values))]             # (k, 3)
+    colours = lut[_to_bytes(values)]                               # (k,)
     if column.total <= MAX_STRIP_UNITS:
         cell = plan.thumbnail // 2
         for slot, colour in enumerate(colours):
@@ -291,7 +303,7 @@ def _paint_units(rgb: np.ndarray, plan: OverviewPlan, column: Column, values: np
             rgb[top:top + cell - 1, column.left:column.left + column.width] = colour
         return
     per_row = max(1, plan.thumbnail // UNIT_CELL)
-    padded = np.full((-(-len(colours) // per_row) * per_row, 3), BACKGROUND, dtype=np.uint8)
+    padded = np.full(-(-len(colours) // per_row) * per_row, BACKGROUND, dtype=np.uint32)
     padded[:len(colours)] = colours
-    cells = padded.reshape(-1, per_row, 3).repeat(UNIT_CELL, axis=0).repeat(UNIT_CELL, axis=1)
+    cells = padded.reshape(-1, per_row).repeat(UNIT_CELL, axis=0).repeat(UNIT_CELL, axis=1)
     rgb[column.top:column.top + cells.shape[0], column.left:column.left + cells.shape[1]] = cells

@@ -1,8 +1,8 @@
 """The network overview's drawing: one image for every thumbnail, one path for every connector.
 
-The scene holds a pixmap item (all the columns' thumbnails, painted by
+The scene holds one image item (all the columns' thumbnails, painted by
 :func:`~cnnviz.ui.overview.plan.compose`), one path item with every connector, and the columns'
-labels. A new input replaces only the pixmap; the connectors and labels are rebuilt only when the
+labels. A new input replaces only the image; the connectors and labels are rebuilt only when the
 plan changes (another model, another choice of layers or thumbnails per column).
 
 Connectors: a column fed by the column just before it gets a straight line between them; one fed
@@ -14,9 +14,9 @@ connector per input.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QGraphicsScene
 
 from cnnviz.ui.overview.plan import INPUT, MAX_STRIP_UNITS, UNIT_CELL, UNITS, Column, OverviewPlan
 
@@ -28,6 +28,40 @@ def elided(text: str, limit: int = MAX_NAME_CHARACTERS) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+class PixelsItem(QGraphicsItem):
+    """An RGB image drawn 1:1 in scene units, painting only the part exposed (a deep model's overview
+    is many times wider than the view), with no conversion to a pixmap on each new input."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self._pixels = np.full((1, 1), 0xFFFFFFFF, dtype=np.uint32)
+        self._image = QImage()
+
+    def set_pixels(self, pixels: np.ndarray) -> None:
+        """Show ``pixels`` ``(height, width)`` uint32, packed ``0xFFRRGGBB`` (kept: the image reads its
+        memory)."""
+        pixels = np.ascontiguousarray(pixels, dtype=np.uint32)
+        if pixels.shape != self._pixels.shape:
+            self.prepareGeometryChange()
+        self._pixels = pixels
+        height, width = pixels.shape
+        self._image = QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_RGB32)
+        self.update()
+
+    def image(self) -> QImage:
+        return self._image.copy()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802  (Qt's name)
+        height, width = self._pixels.shape
+        return QRectF(0, 0, width, height)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        exposed = option.exposedRect.intersected(self.boundingRect()).toAlignedRect()
+        if not exposed.isEmpty() and not self._image.isNull():
+            painter.drawImage(exposed, self._image, exposed)
+
+
 class OverviewScene(QGraphicsScene):
     """The overview of one model; :meth:`set_plan` once per layout, :meth:`set_pixels` per input."""
 
@@ -35,9 +69,8 @@ class OverviewScene(QGraphicsScene):
         super().__init__(parent)
         self.setBackgroundBrush(QColor("white"))
         self._plan: OverviewPlan | None = None
-        self._pixmap = QGraphicsPixmapItem()
-        self._pixmap.setTransformationMode(Qt.TransformationMode.FastTransformation)
-        self.addItem(self._pixmap)
+        self._pixels = PixelsItem()
+        self.addItem(self._pixels)
         self._connectors = QGraphicsPathItem()
         pen = QPen(CONNECTOR_COLOUR, 1.4)
         pen.setCosmetic(True)
@@ -86,16 +119,13 @@ class OverviewScene(QGraphicsScene):
         bounds = self.itemsBoundingRect().adjusted(-6, -6, 6, 6)
         self.setSceneRect(bounds.united(QRectF(0, 0, plan.width, plan.height)))
 
-    def set_pixels(self, rgb: np.ndarray) -> None:
-        """Show the composed thumbnails ``(height, width, 3)`` uint8."""
-        rgb = np.ascontiguousarray(rgb)
-        height, width, _ = rgb.shape
-        image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
-        self._pixmap.setPixmap(QPixmap.fromImage(image))   # copies the pixels: ``rgb`` may go
+    def set_pixels(self, pixels: np.ndarray) -> None:
+        """Show the composed thumbnails ``(height, width)``, packed ``0xFFRRGGBB``."""
+        self._pixels.set_pixels(pixels)
 
     def pixel_image(self) -> QImage:
         """The thumbnails as drawn (for tests)."""
-        return self._pixmap.pixmap().toImage()
+        return self._pixels.image()
 
     def mark(self, column: Column | None, slot: int = 0) -> None:
         """Frame thumbnail ``slot`` of ``column`` (the one last clicked), or hide the frame (None)."""

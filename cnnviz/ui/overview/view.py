@@ -16,7 +16,7 @@ can keep only the convolution and dense layers.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (QComboBox, QGraphicsView, QHBoxLayout, QLabel, QPushButton, QSpinBox,
                                QStackedWidget, QToolTip, QWidget)
@@ -32,6 +32,8 @@ HINT = ("Draw a digit or pick a sample to see the whole network at once: every l
         "pictures, left to right, joined as the layers are.")
 ALL_LAYERS, WEIGHTED_ONLY = "all", "weighted"
 DEFAULT_PER_COLUMN = 32
+DEEP_MODEL_LAYERS = 60
+"""A model with more layers than this opens with its convolution and dense layers only."""
 
 
 class OverviewCanvas(QGraphicsView):
@@ -91,6 +93,7 @@ class OverviewView(QWidget):
         self._result: InspectionResult | None = None
         self._plan_key: tuple | None = None
         self._shown: dict[str, np.ndarray] = {}
+        self._model_layers: tuple[str, ...] = ()
         self._lut = np.asarray(get_colormap("viridis").getLookupTable(0.0, 1.0, 256, alpha=False), dtype=np.uint8)
 
         self.layers_combo = QComboBox()
@@ -141,6 +144,8 @@ class OverviewView(QWidget):
             self._stack.setCurrentWidget(self._hint)
             return
         layers = output_layers(result.layer_names, result.feature_maps)
+        if tuple(layers) != self._model_layers:
+            self._new_model(tuple(layers))
         if self.layers_combo.currentData() == WEIGHTED_ONLY:
             weighted = weighted_layers(result.kernels, result.weights)
             layers = [name for name in layers if name in weighted or name == layers[-1]]
@@ -154,11 +159,21 @@ class OverviewView(QWidget):
                                              max_per_column=self.per_column_spin.value()))
         plan = self.scene.plan()
         assert plan is not None
-        rgb, self._shown = compose(plan, np.asarray(result.image), result.feature_maps, self._lut)
-        self.scene.set_pixels(rgb)
+        pixels, self._shown = compose(plan, np.asarray(result.image), result.feature_maps, self._lut)
+        self.scene.set_pixels(pixels)
         self._stack.setCurrentWidget(self.canvas)
         if first:
             self.fit()
+
+    def _new_model(self, layers: tuple[str, ...]) -> None:
+        """Another model: a deep one (MobileNetV2's 150 layers) starts with its weighted layers only."""
+        self._model_layers = layers
+        deep = len(layers) > DEEP_MODEL_LAYERS
+        with QSignalBlocker(self.layers_combo):
+            self.layers_combo.setCurrentIndex(self.layers_combo.findData(WEIGHTED_ONLY if deep else ALL_LAYERS))
+        if deep:
+            self.readout.setText(f"This model has {len(layers)} layers: only its convolution and dense layers "
+                                 "are shown (choose All layers to see every one).")
 
     def plan(self) -> OverviewPlan | None:
         """The columns drawn now (None before the first input)."""

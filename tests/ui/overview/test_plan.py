@@ -86,10 +86,13 @@ def test_the_composed_image_shows_each_thumbnail_in_its_place():
     maps = np.zeros((1, 4, 4, 3), dtype=np.float32)
     maps[..., 2] = 1.0                                # only channel 2 is bright
     plan = plan_columns(["a"], {"a": maps.shape}, None, thumbnail=8)
-    rgb, shown = compose(plan, np.zeros((1, 4, 4, 1)), {"a": maps}, LUT)
+    pixels, shown = compose(plan, np.zeros((1, 4, 4, 1)), {"a": maps}, LUT)
     column = plan.column("a")
     pitch = plan.thumbnail + plan.gap
-    assert rgb.shape == (plan.height, plan.width, 3)
-    assert (rgb[column.top + 2 * pitch:column.top + 2 * pitch + 8, column.left:column.left + 8] == 255).all()
-    assert (rgb[column.top:column.top + 8, column.left:column.left + 8] == 0).all()
+    white, black = 0xFFFFFFFF, 0xFF000000
+    assert pixels.shape == (plan.height, plan.width) and pixels.dtype == np.uint32
+    bright = pixels[column.top + 2 * pitch:column.top + 2 * pitch + 8, column.left:column.left + 8]
+    assert (bright == white).all()
+    assert (pixels[column.top:column.top + 8, column.left:column.left + 8] == black).all()
+    assert (pixels[column.top + 8:column.top + pitch, column.left:column.left + 8] == white).all()   # the gap
     assert list(shown["a"]) == [0, 1, 2]

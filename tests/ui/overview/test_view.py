@@ -113,3 +113,27 @@ def test_hovering_a_thumbnail_reads_it_out(qtbot, view):
         QTest.mouseClick(view.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                          QPoint(point.x(), point.y()))
     assert blocker.args == ["conv2d", channel]
+
+
+def test_a_deep_model_opens_with_its_weighted_layers_and_all_layers_can_be_chosen(qtbot, view):
+    from cnnviz.service.payloads import InspectionResult
+
+    rng = np.random.default_rng(2)
+    names, maps, kernels = [], {}, {}
+    for block in range(40):                           # 80 layers: a convolution and a ReLU per block
+        for name in (f"conv{block}", f"relu{block}"):
+            names.append(name)
+            maps[name] = rng.random((1, 6, 5, 3)).astype(np.float32)
+        kernels[f"conv{block}"] = rng.random((3, 3, 3, 3)).astype(np.float32)
+    names.append("out")
+    maps["out"] = rng.random((1, 4)).astype(np.float32)
+    result = InspectionResult(1, 1, rng.random((1, 6, 5, 3)).astype(np.float32), maps["out"][0], maps, kernels,
+                              None, tuple(names), 1.0)
+    view.show_inspection(result)
+    assert view.layers_combo.currentData() == WEIGHTED_ONLY
+    assert [column.layer for column in view.plan().columns] == [INPUT, *(f"conv{b}" for b in range(40)), "out"]
+    assert "81 layers" in view.readout.text()
+    choose_with_keys(qtbot, view.layers_combo, "all")
+    assert len(view.plan().columns) == 82
+    view.show_inspection(result)                      # the same model again: the person's choice stays
+    assert len(view.plan().columns) == 82
