@@ -116,7 +116,8 @@ def plan_columns(layers: Sequence[str], shapes: Mapping[str, tuple[int, ...]], g
 
     ``shapes`` gives each layer's output shape with its batch axis (``(1, h, w, c)`` or ``(1, n)``).
     A map layer shows at most ``max_per_column`` thumbnails (at most :data:`MAX_ROWS` high, side by
-    side beyond that), a wide vector layer at most ``max_per_column × 8`` units. Columns are centred on one line, so a chain's connectors are straight.
+    side beyond that), a wide vector layer at most ``max_per_column × 8`` units. Columns are centred
+    on one line, so a chain's connectors are straight.
     """
     if max_per_column < 1:
         raise ValueError(f"A column must show at least one thumbnail; got {max_per_column}.")

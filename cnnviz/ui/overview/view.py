@@ -18,13 +18,30 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (QComboBox, QGraphicsView, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QStackedWidget, QToolTip, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QToolTip,
+    QWidget,
+)
 
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.layout import PageLayout, hint_label
-from cnnviz.ui.overview.plan import (INPUT, MAPS, Column, OverviewPlan, compose, output_layers, plan_columns,
-                                     weighted_layers)
+from cnnviz.ui.overview.plan import (
+    INPUT,
+    MAPS,
+    Column,
+    OverviewPlan,
+    compose,
+    output_layers,
+    plan_columns,
+    weighted_layers,
+)
 from cnnviz.ui.overview.scene import OverviewScene, slot_rect
 from cnnviz.ui.viewers.colour_maps import get_colormap
 
