@@ -31,6 +31,7 @@ from cnnviz.ui.features.controller import FeaturesController
 from cnnviz.ui.features.panel import FeaturesPanel
 from cnnviz.ui.history.panel import HistoryPanel
 from cnnviz.ui.model.panel import ConfigPanel
+from cnnviz.ui.overview.view import OverviewView
 from cnnviz.ui.range_hint import install_range_hint
 from cnnviz.ui.science.panel import SciencePanel
 from cnnviz.ui.training.monitor import TrainingMonitor
@@ -120,8 +121,12 @@ class MainWindow(QMainWindow):
         self.gradients_view = GradientsView()
         self.viewers = [self.feature_maps_view, self.kernels_view, self.spectra_view, self.gradients_view]
         self.tab_pages: list[QWidget] = []
-        for view, label, tip in zip(self.viewers, ("Feature maps", "Kernels", "Spectra", "Gradients"), (
-                "Every filter's output for the current input", "The learned convolution kernels",
+        # The overview sits beside Feature maps, where a newcomer looks first; a click on it opens a filter there.
+        self.overview_view = OverviewView()
+        self.viewers.insert(1, self.overview_view)
+        for view, label, tip in zip(self.viewers, ("Feature maps", "Overview", "Kernels", "Spectra", "Gradients"), (
+                "Every filter's output for the current input", "Every layer of the network at a glance, "
+                "for the current input", "The learned convolution kernels",
                 "2-D DFT magnitude of feature maps and kernels", "Gradients of the loss or a class score")):
             self._add_tab(view, label, tip)
         self.science_panel = SciencePanel()
@@ -196,6 +201,7 @@ class MainWindow(QMainWindow):
         self.history_panel.sig_epochs_compare_requested.connect(self._on_epochs_compare_requested)
         service.history.sig_epochs_compared.connect(self.history_panel.show_epoch_comparison)
         self.history_panel.set_runs_root(service.runs_folder)
+        self.overview_view.sig_filter_chosen.connect(self._on_overview_filter_chosen)
         science = self.science_panel
         science.sig_science_requested.connect(self._on_science_requested)
         science.sig_filters_marked.connect(self.kernels_view.set_marked)
@@ -476,6 +482,10 @@ class MainWindow(QMainWindow):
     def _on_epochs_compare_requested(self, run_path: str, first: int, second: int, samples: int) -> None:
         self.history_panel.set_epoch_comparison_pending(
             self.service.history.compare_epochs(run_path, first, second, samples))
+
+    def _on_overview_filter_chosen(self, layer: str, index: int) -> None:
+        self.show_tab(self.feature_maps_view)
+        self.feature_maps_view.show_filter(layer, index)
 
     def _on_replay_requested(self, run_path: str, epoch: int) -> None:
         image = self.canvas.current_input()

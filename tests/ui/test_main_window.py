@@ -51,8 +51,8 @@ def test_opens_ready_with_the_default_model_and_a_sample_digit(window):
     label = int(load_dataset("mnist-sample", "test", count=1).labels[0])
     assert int(np.argmax(result.probabilities)) == label
     assert [window.tabs.tabText(index) for index in range(window.tabs.count())] == [
-        "Feature maps", "Kernels", "Spectra", "Gradients", "Science", "Experiments", "Evaluation", "Embedding",
-        "History", "Explain", "Features"]
+        "Feature maps", "Overview", "Kernels", "Spectra", "Gradients", "Science", "Experiments", "Evaluation",
+        "Embedding", "History", "Explain", "Features"]
 
 
 def test_strokes_change_the_input_and_the_prediction(qtbot, window):
