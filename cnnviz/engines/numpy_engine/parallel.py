@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 NUM_CHUNKS = 2
 _limits = threading.local()  # a per-thread cap set with set_worker_limit
 _lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
+_pools: dict[int | None, ThreadPoolExecutor] = {}  # one per niceness of the threads that hand work to it
 
 
 def num_workers() -> int:
@@ -36,20 +36,49 @@ def set_worker_limit(limit: int | None) -> None:
     """For training started from the calling thread, run at most ``limit`` chunks at once
     (None: as many as there are cores).
 
-    An interactive application's worker sets 1, keeping a core free for the window: chunks then
-    run one after the other, with the same results, and BLAS uses its own threads.
+    With 1, chunks run one after the other, with the same results, and BLAS uses its own threads
+    (which hand off inside every product). The model service's worker uses every core at a lower
+    priority instead (:func:`lower_thread_priority`).
     """
     if limit is not None and limit < 1:
         raise ValueError(f"The worker limit must be at least 1, received {limit}.")
     _limits.value = limit
 
 
+def lower_thread_priority(niceness: int) -> bool:
+    """Run the calling thread, and the pool threads that compute its chunks, at ``niceness``.
+
+    On Linux each thread has its own nice value. An interactive application's worker lowers its
+    priority so the window's thread always gets a core first; its chunks then run on a pool of
+    their own at the same niceness (a pool thread's niceness can only ever be raised), so a process
+    that also trains at full priority keeps its own. Returns whether the priority changed (not
+    elsewhere, or when not permitted).
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (AttributeError, OSError):
+        return False
+    _limits.niceness = niceness
+    return True
+
+
+def _set_niceness(niceness: int) -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+
+
 def _executor() -> ThreadPoolExecutor:
-    global _pool
+    niceness = getattr(_limits, "niceness", None)  # None: the process's own, never changed here
     with _lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=NUM_CHUNKS - 1, thread_name_prefix="cnnviz-numpy")
-        return _pool
+        pool = _pools.get(niceness)
+        if pool is None:
+            if niceness is None:
+                pool = ThreadPoolExecutor(max_workers=NUM_CHUNKS - 1, thread_name_prefix="cnnviz-numpy")
+            else:
+                pool = ThreadPoolExecutor(max_workers=NUM_CHUNKS - 1, thread_name_prefix=f"cnnviz-numpy-nice{niceness}",
+                                          initializer=_set_niceness, initargs=(niceness,))
+            _pools[niceness] = pool
+        return pool
 
 
 def run_all(tasks: list) -> list:
