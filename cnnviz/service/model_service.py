@@ -88,9 +88,9 @@ class ModelService(QObject):
         How many threads the NumPy engine may compute a batch on; None (the default) uses every
         core, as ``cnnviz train`` does. The window keeps the core it needs by priority instead:
         the worker and the engine's threads that work for it run at a lower one (nice 10), so the
-        interface thread is scheduled first whenever it has work. (1 ran a batch's chunks one
-        after the other and left BLAS its own threads, which hand off inside every product: the
-        window's training took twice the command line's CPU time at batch 32; ``cnnviz bench app``.)
+        interface thread is scheduled first whenever it has work. (1 runs a batch's chunks one
+        after the other and leaves BLAS its own threads, which hand off inside every product;
+        ``cnnviz bench app`` compares the window's training with the command line's.)
     """
 
     sig_state_changed = Signal(str)
