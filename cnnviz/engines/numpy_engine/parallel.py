@@ -119,6 +119,32 @@ def _blas() -> list:
     return _blas_libraries
 
 
+_local_setters: list | None = None
+
+
+def _openblas_local_setters() -> list:
+    """OpenBLAS's ``openblas_set_num_threads_local`` of each loaded OpenBLAS that has it, found once.
+
+    With the OpenBLAS NumPy ships (0.3.31), ``set_num_threads(1)`` alone left some threads' products
+    threaded, the second BLAS thread spinning (``benchmarks/blas_threads.py``: 3.4 s of CPU for an
+    epoch that took 0.4 s on another thread); this call holds them to one.
+    """
+    global _local_setters
+    if _local_setters is None:
+        import ctypes
+
+        found = []
+        for library in _blas():
+            if getattr(library, "internal_api", "") != "openblas":
+                continue
+            with contextlib.suppress(OSError, AttributeError):
+                setter = ctypes.CDLL(library.filepath).openblas_set_num_threads_local
+                setter.restype, setter.argtypes = ctypes.c_int, [ctypes.c_int]
+                found.append(setter)
+        _local_setters = found
+    return _local_setters
+
+
 @contextlib.contextmanager
 def _one_blas_thread() -> Iterator[None]:
     # The libraries' own calls: threadpoolctl's limit context costs tens of microseconds each time,
@@ -128,9 +154,13 @@ def _one_blas_thread() -> Iterator[None]:
     for library, count in zip(libraries, previous):
         if count != 1:
             library.set_num_threads(1)
+    local_previous = [setter(1) for setter in _openblas_local_setters()]
     try:
         yield
     finally:
+        for setter, count in zip(_openblas_local_setters(), local_previous):
+            if count != 1:
+                setter(count)
         for library, count in zip(libraries, previous):
             if count != 1:
                 library.set_num_threads(count)
