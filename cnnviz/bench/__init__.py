@@ -18,6 +18,8 @@ printed for context only.
   percentile per engine.
 - ``ui``: start-up, event-loop stalls while training and stroke latency
   (:mod:`cnnviz.bench.ui`).
+- ``app``: the window's training against the command line's, alternating, one epoch of 6,000
+  Fashion-MNIST images at batch 128 and 32, wall and CPU time (:mod:`cnnviz.bench.app_training`).
 
 :mod:`cnnviz.bench.soak` drives the model service through many train / pause / resume / stop
 cycles for the robustness tests and ``benchmarks/soak.py``.
@@ -29,7 +31,7 @@ import json
 import os
 from collections.abc import Callable
 
-BENCHMARKS = ("speed", "accuracy", "fashion", "latency", "ui")
+BENCHMARKS = ("speed", "accuracy", "fashion", "latency", "ui", "app")
 
 
 def run(names: list[str], out: Callable[[str], None] = print, quick: bool = False) -> dict:
@@ -53,6 +55,11 @@ def run(names: list[str], out: Callable[[str], None] = print, quick: bool = Fals
             from cnnviz.bench import ui
 
             results[name] = ui.run(out, quick=quick)
+        elif name == "app":
+            from cnnviz.bench import app_training
+
+            results[name] = app_training.app_vs_cli(out, rounds=1 if quick else 3,
+                                                    num_samples=640 if quick else 6_000)
         else:
             raise ValueError(f"Unknown benchmark {name!r}; expected one of {', '.join(BENCHMARKS)}.")
     return results

@@ -86,9 +86,12 @@ class ModelService(QObject):
     progress_interval : float
         Seconds between progress signals while training.
     engine_workers : int or None
-        How many threads the NumPy engine may compute a batch on. The default, 1, keeps a core
-        for the window: measured here, that cut the longest event-loop stall while training
-        from about 50 to about 35 ms for about 8 % more training time. None uses every core.
+        How many threads the NumPy engine may compute a batch on; None (the default) uses every
+        core, as ``cnnviz train`` does. The window keeps the core it needs by priority instead:
+        the worker and the engine's threads that work for it run at a lower one (nice 10), so the
+        interface thread is scheduled first whenever it has work. (1 runs a batch's chunks one
+        after the other and leaves BLAS its own threads, which hand off inside every product;
+        ``cnnviz bench app`` compares the window's training with the command line's.)
     """
 
     sig_state_changed = Signal(str)
@@ -123,7 +126,7 @@ class ModelService(QObject):
     def __init__(self, parent: QObject | None = None, *, engine_factory: EngineFactory | None = None,
                  loader: Loader | None = None, data_provider: DataProvider | None = None,
                  run_root: str | Path | bool | None = None, progress_interval: float = 1 / 30,
-                 engine_workers: int | None = 1):
+                 engine_workers: int | None = None):
         super().__init__(parent)
         self._commands: queue.Queue[Command] = queue.Queue()
         self._inspections: LatestRequest[InspectionRequest] = LatestRequest()

@@ -10,7 +10,6 @@ while no job runs is dropped, so a late Stop cannot leave the service stopping.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import traceback
@@ -290,13 +289,12 @@ class Worker:
 def _lower_priority() -> None:
     """Run the worker below the interface's priority, so training never starves the window.
 
-    On Linux each thread has its own nice value, and threads it starts inherit it (the NumPy
-    engine's chunk thread included). Elsewhere, or when not permitted, nothing changes.
+    On Linux each thread has its own nice value; the NumPy engine's chunk threads that work for
+    the worker run at the same one. Elsewhere, or when not permitted, nothing changes.
     """
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
-    except (AttributeError, OSError):
-        pass
+    from cnnviz.engines.numpy_engine import parallel
+
+    parallel.lower_thread_priority(WORKER_NICENESS)
 
 
 def _readable(error: Exception) -> str:

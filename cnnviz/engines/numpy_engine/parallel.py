@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 NUM_CHUNKS = 2
 _limits = threading.local()  # a per-thread cap set with set_worker_limit
 _lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
+_pools: dict[int | None, ThreadPoolExecutor] = {}  # one per niceness of the threads that hand work to it
 
 
 def num_workers() -> int:
@@ -36,20 +36,49 @@ def set_worker_limit(limit: int | None) -> None:
     """For training started from the calling thread, run at most ``limit`` chunks at once
     (None: as many as there are cores).
 
-    An interactive application's worker sets 1, keeping a core free for the window: chunks then
-    run one after the other, with the same results, and BLAS uses its own threads.
+    With 1, chunks run one after the other, with the same results, and BLAS uses its own threads
+    (which hand off inside every product). The model service's worker uses every core at a lower
+    priority instead (:func:`lower_thread_priority`).
     """
     if limit is not None and limit < 1:
         raise ValueError(f"The worker limit must be at least 1, received {limit}.")
     _limits.value = limit
 
 
+def lower_thread_priority(niceness: int) -> bool:
+    """Run the calling thread, and the pool threads that compute its chunks, at ``niceness``.
+
+    On Linux each thread has its own nice value. An interactive application's worker lowers its
+    priority so the window's thread always gets a core first; its chunks then run on a pool of
+    their own at the same niceness (a pool thread's niceness can only ever be raised), so a process
+    that also trains at full priority keeps its own. Returns whether the priority changed (not
+    elsewhere, or when not permitted).
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (AttributeError, OSError):
+        return False
+    _limits.niceness = niceness
+    return True
+
+
+def _set_niceness(niceness: int) -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+
+
 def _executor() -> ThreadPoolExecutor:
-    global _pool
+    niceness = getattr(_limits, "niceness", None)  # None: the process's own, never changed here
     with _lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=NUM_CHUNKS - 1, thread_name_prefix="cnnviz-numpy")
-        return _pool
+        pool = _pools.get(niceness)
+        if pool is None:
+            if niceness is None:
+                pool = ThreadPoolExecutor(max_workers=NUM_CHUNKS - 1, thread_name_prefix="cnnviz-numpy")
+            else:
+                pool = ThreadPoolExecutor(max_workers=NUM_CHUNKS - 1, thread_name_prefix=f"cnnviz-numpy-nice{niceness}",
+                                          initializer=_set_niceness, initargs=(niceness,))
+            _pools[niceness] = pool
+        return pool
 
 
 def run_all(tasks: list) -> list:
@@ -90,6 +119,32 @@ def _blas() -> list:
     return _blas_libraries
 
 
+_local_setters: list | None = None
+
+
+def _openblas_local_setters() -> list:
+    """OpenBLAS's ``openblas_set_num_threads_local`` of each loaded OpenBLAS that has it, found once.
+
+    With the OpenBLAS NumPy ships (0.3.31), ``set_num_threads(1)`` alone left some threads' products
+    threaded, the second BLAS thread spinning (``benchmarks/blas_threads.py``: 3.4 s of CPU for an
+    epoch that took 0.4 s on another thread); this call holds them to one.
+    """
+    global _local_setters
+    if _local_setters is None:
+        import ctypes
+
+        found = []
+        for library in _blas():
+            if getattr(library, "internal_api", "") != "openblas":
+                continue
+            with contextlib.suppress(OSError, AttributeError):
+                setter = ctypes.CDLL(library.filepath).openblas_set_num_threads_local
+                setter.restype, setter.argtypes = ctypes.c_int, [ctypes.c_int]
+                found.append(setter)
+        _local_setters = found
+    return _local_setters
+
+
 @contextlib.contextmanager
 def _one_blas_thread() -> Iterator[None]:
     # The libraries' own calls: threadpoolctl's limit context costs tens of microseconds each time,
@@ -99,9 +154,13 @@ def _one_blas_thread() -> Iterator[None]:
     for library, count in zip(libraries, previous):
         if count != 1:
             library.set_num_threads(1)
+    local_previous = [setter(1) for setter in _openblas_local_setters()]
     try:
         yield
     finally:
+        for setter, count in zip(_openblas_local_setters(), local_previous):
+            if count != 1:
+                setter(count)
         for library, count in zip(libraries, previous):
             if count != 1:
                 library.set_num_threads(count)
