@@ -16,8 +16,8 @@ worker within a bounded time.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
 import queue
+from collections.abc import Iterable
 from pathlib import Path
 from types import MappingProxyType
 

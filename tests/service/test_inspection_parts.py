@@ -56,7 +56,8 @@ def assert_same(result, full):
     for name in full.gradients.layers:
         np.testing.assert_array_equal(result.gradients.layers[name], full.gradients.layers[name])
     for name in full.spectra.feature_maps:
-        np.testing.assert_array_equal(result.spectra.feature_maps[name].spectra, full.spectra.feature_maps[name].spectra)
+        np.testing.assert_array_equal(result.spectra.feature_maps[name].spectra,
+                                      full.spectra.feature_maps[name].spectra)
     assert set(result.flip_checks.results) == set(full.flip_checks.results)
     for name, check in full.flip_checks.results.items():
         np.testing.assert_array_equal(result.flip_checks.result(name).comparison.computed_gradient,
