@@ -116,6 +116,8 @@ def shrunk_planes(
 
 def block_mean(plane: np.ndarray, factor: int) -> np.ndarray:
     """Mean over ``factor x factor`` blocks; the last row and column of blocks may be short."""
+    if factor == 1:   # blocks of one pixel: the plane itself (a new array, as below), without reduceat
+        return plane / np.float32(1.0)
     height, width = plane.shape
     row_starts = np.arange(0, height, factor)
     column_starts = np.arange(0, width, factor)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cnnviz.core.preprocessing import preprocess_image, to_grayscale
-from cnnviz.core.preprocessing.conversion import axis_weights, resample_axis, resize
+from cnnviz.core.preprocessing.conversion import axis_weights, block_mean, resample_axis, resize
 from tests.core.preprocessing.helpers import assert_model_input, ink_extent, triangle
 
 
@@ -100,3 +100,11 @@ def test_resampling_along_an_axis_equals_the_product_with_the_axis_weights(seed)
 def test_resize_keeps_the_mean_of_an_image_it_shrinks_by_a_whole_factor():
     image = np.random.default_rng(0).random((60, 40), dtype=np.float32)
     np.testing.assert_allclose(resize(image, 20, 10), image.reshape(20, 3, 10, 4).mean(axis=(1, 3)), rtol=1e-5)
+
+
+def test_block_mean_over_single_pixels_is_a_copy_of_the_plane():
+    plane = np.random.default_rng(0).random((9, 7), dtype=np.float32)
+    averaged = block_mean(plane, 1)
+    np.testing.assert_array_equal(averaged, plane)
+    assert averaged.dtype == np.float32 and not np.shares_memory(averaged, plane)
+    np.testing.assert_allclose(block_mean(plane, 2)[0, 0], plane[:2, :2].mean(), rtol=1e-6)
