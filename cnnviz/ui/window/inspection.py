@@ -84,10 +84,12 @@ class InspectionController(QObject):
                 loop.quit()
 
         self.sig_inspection_shown.connect(quit_when_complete)
+        self.window.canvas.sig_input_cleared.connect(loop.quit)   # nothing left to wait for
         QTimer.singleShot(timeout_ms, loop.quit)
         if self.request(p.ALL_PARTS):
             loop.exec()
         self.sig_inspection_shown.disconnect(quit_when_complete)
+        self.window.canvas.sig_input_cleared.disconnect(loop.quit)
         result = self._last_result
         return result if result is not None and result.holds(p.ALL_PARTS) else None
 
