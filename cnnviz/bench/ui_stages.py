@@ -19,7 +19,8 @@ STAGES = (
     ("debounce", "wait for the pen to pause (the canvas's debounce)"),
     ("preprocessing", "canvas picture to model input"),
     ("request", "request hand-off (interface thread to worker)"),
-    ("inspection", "inspection on the worker (maps, kernels, gradients, spectra)"),
+    ("inspection", "inspection on the worker (the parts the visible tab shows)"),
+    ("inspection_cpu", "  of which the worker thread's own CPU time"),
     ("result", "result hand-off (worker to interface thread)"),
     ("viewer", "viewer update in Python (arrays to items, levels, titles)"),
     ("other_slots", "probability bars, status line"),
@@ -51,21 +52,23 @@ class StageClock:
 
     # -- wrapping ----------------------------------------------------------------------------------
     def _wrap(self, owner: object, name: str, stage: str | None, before: Callable | None = None,
-              after: Callable | None = None) -> None:
+              after: Callable | None = None, cpu_stage: str | None = None) -> None:
         original = getattr(owner, name)
         clock = self
 
         def timed(*args, **kwargs):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.thread_time()
             if before is not None:
                 before(start)
             try:
                 return original(*args, **kwargs)
             finally:
                 end = time.perf_counter()
-                if stage is not None:
-                    with clock._lock:
+                with clock._lock:
+                    if stage is not None:
                         clock.current.stages[stage] += (end - start) * 1000
+                    if cpu_stage is not None:
+                        clock.current.stages[cpu_stage] += (time.thread_time() - cpu_start) * 1000
                 if after is not None:
                     after(end)
 
@@ -87,7 +90,7 @@ class StageClock:
                    before=lambda t: marks.__setitem__("update", t))
         self._wrap(ModelService, "inspect", None, before=lambda t: marks.__setitem__("request", t))
         self._wrap(jobs, "run_inspection", "inspection", before=lambda t: marks.__setitem__("worker_start", t),
-                   after=lambda t: marks.__setitem__("worker_end", t))
+                   after=lambda t: marks.__setitem__("worker_end", t), cpu_stage="inspection_cpu")
         self._wrap(InspectionController, "_on_inspection_finished", None,
                    before=lambda t: marks.__setitem__("slot", t), after=lambda t: marks.__setitem__("shown", t))
         from cnnviz.ui.overview.view import OverviewCanvas, OverviewView

@@ -18,7 +18,7 @@ import numpy as np
 
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.experiments import ExperimentRun
-from cnnviz.service.payloads import JobKind
+from cnnviz.service.payloads import ALL_PARTS, JobKind
 
 StepUnit = Literal["batch", "epoch"]
 """How far one Step goes before training pauses again."""
@@ -109,13 +109,17 @@ class ScienceRequest:
 @dataclass(frozen=True)
 class InspectionRequest:
     """What to inspect: one input image ``(1, h, w, c)``, read-only; the gradient target is the loss
-    of ``label`` (default: the predicted class) or, with ``class_index``, that class's logit."""
+    of ``label`` (default: the predicted class) or, with ``class_index``, that class's logit.
+    ``parts`` names the optional parts wanted besides the feature maps and probabilities
+    (:data:`~cnnviz.service.payloads.ALL_PARTS`, normalized by
+    :func:`~cnnviz.service.payloads.inspection_parts`)."""
 
     kind: ClassVar[JobKind] = JobKind.INSPECT
     job_id: int
     image: np.ndarray
     label: int | None = None
     class_index: int | None = None
+    parts: frozenset[str] = ALL_PARTS
 
 
 @dataclass(frozen=True)

@@ -108,11 +108,12 @@ def science(worker: Worker, request: ScienceRequest) -> None:
 
 
 def inspect(worker: Worker, request: InspectionRequest) -> None:
-    """Inspect the request's image with the model; the answer is dropped if a newer request waits."""
+    """Inspect the request's image with the model, computing the parts the request names (and
+    reusing what the worker's cache holds); the answer is dropped if a newer request waits."""
     if worker.engine is None:
         return
     result = run_inspection(worker.engine, request.image, request.label, request.class_index, request.job_id,
-                            worker.version)
+                            worker.version, parts=request.parts, cache=worker.inspection_cache)
     if not worker.inspections.has_waiting():
         worker.signals.sig_inspection_finished.emit(result)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import queue
+from collections.abc import Iterable
 from pathlib import Path
 from types import MappingProxyType
 
@@ -235,12 +236,16 @@ class ModelService(QObject):
         request = ScienceRequest(self._next_id(), kind, MappingProxyType(dict(params)))
         return self._submit(request, "run this analysis")
 
-    def inspect(self, image: np.ndarray, label: int | None = None, class_index: int | None = None) -> int:
-        """Ask for a full inspection of one image; returns the request's id.
+    def inspect(self, image: np.ndarray, label: int | None = None, class_index: int | None = None,
+                parts: Iterable[str] = p.ALL_PARTS) -> int:
+        """Ask for an inspection of one image with the optional ``parts`` (default: all of
+        :data:`~cnnviz.service.payloads.ALL_PARTS`); returns the request's id.
 
-        Only the newest request is answered; older pending ones are dropped.
+        Only the newest request is answered; older pending ones are dropped. Raises ValueError for
+        an unknown part.
         """
-        request = InspectionRequest(self._next_id(), frozen(np.array(image, dtype=np.float32)), label, class_index)
+        request = InspectionRequest(self._next_id(), frozen(np.array(image, dtype=np.float32)), label, class_index,
+                                    p.inspection_parts(parts))
         self._inspections.offer(request)
         self._commands.put(request)
         return request.job_id

@@ -22,6 +22,30 @@ if TYPE_CHECKING:
     from cnnviz.core.layer_spectra import InspectionSpectra
     from cnnviz.science.flip_identity import FlipChecks
 
+# The parts of an inspection beyond what every one carries (the feature maps, probabilities, kernels,
+# parameters and layer graph): a request names those its views need, and a result says which it holds.
+GRADIENTS = "gradients"
+"""The gradients of the target with respect to the input, every layer's output and every parameter."""
+SPECTRA = "spectra"
+"""The Fourier spectra of every layer's feature maps and of the kernels."""
+FLIP_CHECKS = "flip_checks"
+"""The flipped-kernel check of every convolution (it needs the gradients, so it brings them)."""
+ALL_PARTS = frozenset({GRADIENTS, SPECTRA, FLIP_CHECKS})
+"""Every optional part: what the export, the command line and the history's replays ask for."""
+
+
+def inspection_parts(parts) -> frozenset[str]:
+    """``parts`` as a frozen set, with what each part needs added (the flip check needs the gradients).
+
+    Raises ValueError naming the parts there are, for a name that is not one.
+    """
+    parts = frozenset(parts)
+    unknown = parts - ALL_PARTS
+    if unknown:
+        raise ValueError(f"Unknown inspection part(s) {sorted(unknown)}; the parts are {sorted(ALL_PARTS)}.")
+    return parts | {GRADIENTS} if FLIP_CHECKS in parts else parts
+
+
 # Service states.
 IDLE = "idle"
 BUSY = "busy"            # building, loading, saving or preparing data
@@ -104,7 +128,12 @@ class TrainingFinished:
 
 @dataclass(frozen=True)
 class InspectionResult:
-    """Everything the viewers show for one input, computed by one engine at one model version."""
+    """What the viewers show for one input, computed by one engine at one model version.
+
+    ``parts`` says which optional parts (:data:`ALL_PARTS`) it holds; those it lacks are None
+    (``gradients``, ``spectra``, ``flip_checks``). Arrays are read-only and may be shared with
+    other results of the same input and model version.
+    """
 
     request_id: int
     model_version: int
@@ -112,7 +141,8 @@ class InspectionResult:
     probabilities: np.ndarray
     feature_maps: dict[str, np.ndarray]
     kernels: dict[str, np.ndarray]
-    gradients: GradientResult
+    gradients: GradientResult | None
+    """None unless ``parts`` holds :data:`GRADIENTS`."""
     layer_names: tuple[str, ...]
     elapsed_ms: float
     spectra: InspectionSpectra | None = None
@@ -128,6 +158,14 @@ class InspectionResult:
     (None if the inspection carries none)."""
     config: ModelConfig | None = None
     """The configuration the model was built from (None for a foreign model)."""
+    parts: frozenset[str] = ALL_PARTS
+    """The optional parts this result holds (see :data:`ALL_PARTS`)."""
+    target: tuple[int | None, int | None] = (None, None)
+    """The gradient target asked for, ``(label, class_index)``."""
+
+    def holds(self, parts) -> bool:
+        """Whether this result holds every part in ``parts``."""
+        return inspection_parts(parts) <= self.parts
 
 
 @dataclass(frozen=True)

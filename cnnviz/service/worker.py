@@ -48,6 +48,7 @@ from cnnviz.service.commands import (
 )
 from cnnviz.service.feature_vis_payloads import FeatureVisRequest, TopImagesRequest
 from cnnviz.service.history_jobs import CompareEpochsRequest
+from cnnviz.service.inspection import InspectionCache
 from cnnviz.service.latest_request import LatestRequest
 
 if TYPE_CHECKING:
@@ -120,6 +121,7 @@ class Worker:
         self.version = 0
         self.source = ""
         self.replay_engines: dict[str, Engine] = {}
+        self.inspection_cache = InspectionCache()
         self.attributions = attribution_jobs.AttributionSlots()  # served like inspections
         self.feature_vis = feature_vis_jobs.FeatureVisSlots()
         self._commands = commands
@@ -231,6 +233,7 @@ class Worker:
         except Exception as error:  # noqa: BLE001 - every failure becomes an error signal
             self.report(job, error)
         finally:
+            self.inspection_cache.clear()  # the job may have changed the weights, even for a while
             self.publish(p.IDLE)
         self._serve_latest()  # a request whose wake-up the job read from the queue as it ended
 

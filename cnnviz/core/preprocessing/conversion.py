@@ -8,6 +8,8 @@ bilinear when enlarging (:func:`resize`).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -114,6 +116,8 @@ def shrunk_planes(
 
 def block_mean(plane: np.ndarray, factor: int) -> np.ndarray:
     """Mean over ``factor x factor`` blocks; the last row and column of blocks may be short."""
+    if factor == 1:   # blocks of one pixel: the plane itself (a new array, as below), without reduceat
+        return plane / np.float32(1.0)
     height, width = plane.shape
     row_starts = np.arange(0, height, factor)
     column_starts = np.arange(0, width, factor)
@@ -153,7 +157,34 @@ def axis_weights(num_in: int, num_out: int) -> np.ndarray:
 
 def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """Separable resample of ``(h, w)`` float32 to ``(height, width)``."""
-    # Weights in the image's own dtype: a float32 by float64 product skips BLAS for a slow loop.
-    row_weights = axis_weights(image.shape[0], height).astype(image.dtype, copy=False)
-    column_weights = axis_weights(image.shape[1], width).astype(image.dtype, copy=False)
-    return (row_weights @ image) @ column_weights.T
+    return resample_axis(resample_axis(image, height, 0), width, 1)
+
+
+def resample_axis(array: np.ndarray, num_out: int, axis: int) -> np.ndarray:
+    """``array`` resampled to ``num_out`` pixels along ``axis`` with :func:`axis_weights`, in float32.
+
+    Each output pixel reads only the few input pixels its row of weights covers (a band), so this
+    costs a few multiply-adds per output value and no BLAS: a matrix product through BLAS threads
+    takes milliseconds on a busy machine for this microsecond's work (on the interface's thread,
+    while a person draws), and its rounding changes with the number of threads.
+    """
+    columns, band = _band(array.shape[axis], int(num_out))
+    gathered = np.take(np.asarray(array, np.float32), columns, axis=axis)   # the axis becomes (num_out, width)
+    moved = np.moveaxis(gathered, (axis, axis + 1), (0, 1))
+    return np.moveaxis(np.einsum("ob,ob...->o...", band, moved), 0, axis)
+
+
+@functools.lru_cache(maxsize=128)
+def _band(num_in: int, num_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """The input pixels ``(num_out, width)`` each output pixel reads, and their weights (zero past
+    the row's own band); read-only, kept for the sizes met lately (a stroke's crop changes little)."""
+    weights = axis_weights(num_in, num_out)
+    covered = weights > 0
+    first = covered.argmax(axis=1)
+    width = int((num_in - covered[:, ::-1].argmax(axis=1) - first).max())
+    columns = first[:, np.newaxis] + np.arange(width)
+    inside = columns < num_in
+    columns = np.minimum(columns, num_in - 1)
+    band = np.where(inside, np.take_along_axis(weights, columns, axis=1), 0.0).astype(np.float32)
+    columns.flags.writeable = band.flags.writeable = False
+    return columns, band

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cnnviz.core.preprocessing.conversion import LUMA_WEIGHTS, axis_weights, block_mean, to_grayscale
+from cnnviz.core.preprocessing.conversion import (
+    LUMA_WEIGHTS,
+    axis_weights,
+    block_mean,
+    resample_axis,
+    to_grayscale,
+)
 from cnnviz.core.preprocessing.framing import MAX_WORKING_SIDE, preprocess_image
 from cnnviz.core.preprocessing.image_arrays import validated_image
 
@@ -102,12 +108,14 @@ def _fit_planes(planes: np.ndarray, height: int, width: int) -> np.ndarray:
     if (source_height, source_width) == (height, width):
         return planes
     scaled_height, scaled_width = fitted_size(source_height, source_width, (height, width))
-    rows = axis_weights(source_height, scaled_height)
-    columns = axis_weights(source_width, scaled_width)
     top, left = (height - scaled_height) // 2, (width - scaled_width) // 2
     framed = np.zeros((num_images, height, width, channels), np.float32)
-    framed[:, top:top + scaled_height, left:left + scaled_width] = np.einsum(
-        "ih,nhwc,jw->nijc", rows, planes, columns, optimize=True)
+    if num_images == 1:   # a picture on the canvas: no BLAS threads on the interface's thread
+        scaled = resample_axis(resample_axis(planes, scaled_height, 1), scaled_width, 2)
+    else:
+        scaled = np.einsum("ih,nhwc,jw->nijc", axis_weights(source_height, scaled_height), planes,
+                           axis_weights(source_width, scaled_width), optimize=True)
+    framed[:, top:top + scaled_height, left:left + scaled_width] = scaled
     return framed
 
 

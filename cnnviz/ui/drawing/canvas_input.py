@@ -55,8 +55,9 @@ __all__ = ["CanvasInput", "DEBOUNCE_MS", "MAX_WAIT_MS"]
 #: The input is made at once from the first change after this many quiet milliseconds; while
 #: changes keep coming, this many milliseconds after the last one ...
 DEBOUNCE_MS = 40
-#: ... and at least this often.
-MAX_WAIT_MS = 100
+#: ... and at least this often: once a frame at 60 Hz, so the viewers follow a pen that keeps
+#: moving. Never faster, and never a queue: the model service answers only the newest request.
+MAX_WAIT_MS = 16
 
 
 class CanvasInput(QObject):

@@ -98,7 +98,11 @@ class FileActions(QObject):
         """Write every figure for the current input into ``folder``; errors are shown, not raised."""
         window = self.window
         try:
-            index = export_all(window.inspection.last_result(), folder, fmt,
+            result = window.inspection.complete_result()
+            if result is None:
+                raise ExportError("The current input's inspection did not arrive in time (or the input was "
+                                  "cleared meanwhile). Try Export all again.")
+            index = export_all(result, folder, fmt,
                                history_csv=window.monitor.history_csv() or None, class_names=window.class_names())
             add_to_index(index, export_attributions(window.explain.maps_for_export(), folder, fmt,
                                                     window.class_names()))

@@ -1,8 +1,13 @@
 """The current input's inspection: ask the service, show the newest answer, keep the views current.
 
-The newest request wins: answers to older requests are dropped. Only the visible viewer draws an
-answer at once; the others draw it when their tab is shown. While training, the current input is
-inspected again a few times a second, so every view follows the learning weights.
+The newest request wins: answers to older requests are dropped. A request asks only for the parts
+the visible tab needs (:meth:`InspectionController.parts_needed`; the feature maps and the
+probabilities come with every answer), so a stroke costs no more than what can be seen. Only the
+visible viewer draws an answer at once; the others draw it when their tab is shown, and a tab
+whose parts the answer lacks asks for them then (the worker completes its inspection of the same
+input, computing only what is missing). Export asks for every part and waits for it. While
+training, the current input is inspected again a few times a second, so every view follows the
+learning weights.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
 from cnnviz.service import payloads as p
 
@@ -18,6 +23,8 @@ if TYPE_CHECKING:
     from cnnviz.ui.main_window import MainWindow
 
 LIVE_INSPECTION_INTERVAL_MS = 250
+EXPORT_WAIT_MS = 30_000
+"""The longest export waits for the parts of the current input's inspection it lacks."""
 
 
 class InspectionController(QObject):
@@ -52,25 +59,62 @@ class InspectionController(QObject):
         """The id of the newest inspection asked for."""
         return self._latest_request
 
+    def parts_needed(self, index: int | None = None) -> frozenset[str]:
+        """The optional inspection parts the tab at ``index`` (default: the visible one) shows."""
+        window = self.window
+        page = window.tab_pages[window.tabs.currentIndex() if index is None else index]
+        if page is window.gradients_view:
+            return frozenset({p.GRADIENTS})
+        if page is window.spectra_view:
+            return frozenset({p.SPECTRA})
+        if page is window.science_panel:
+            return frozenset({p.FLIP_CHECKS, p.GRADIENTS})
+        return frozenset()
+
+    def complete_result(self, timeout_ms: int = EXPORT_WAIT_MS) -> p.InspectionResult | None:
+        """The newest inspection with every part (for export): when the one shown lacks some, they are
+        asked for and waited for, the window staying live meanwhile. None without an inspection."""
+        result = self._last_result
+        if result is None or result.holds(p.ALL_PARTS):
+            return result
+        loop = QEventLoop(self)
+
+        def quit_when_complete(shown: p.InspectionResult) -> None:
+            if shown.holds(p.ALL_PARTS):
+                loop.quit()
+
+        self.sig_inspection_shown.connect(quit_when_complete)
+        self.window.canvas.sig_input_cleared.connect(loop.quit)   # nothing left to wait for
+        QTimer.singleShot(timeout_ms, loop.quit)
+        if self.request(p.ALL_PARTS):
+            loop.exec()
+        self.sig_inspection_shown.disconnect(quit_when_complete)
+        self.window.canvas.sig_input_cleared.disconnect(loop.quit)
+        result = self._last_result
+        return result if result is not None and result.holds(p.ALL_PARTS) else None
+
     def label(self) -> int | None:
         """The current input's true class, when it is known (a dataset sample)."""
         return self._label
 
     # -- commands -----------------------------------------------------------------------------------
-    def request(self) -> None:
-        """Inspect the canvas's current input with the model (if both exist)."""
+    def request(self, extra_parts: frozenset[str] = frozenset()) -> bool:
+        """Inspect the canvas's current input with the model (if both exist), asking for the parts
+        the visible tab needs and ``extra_parts``; returns whether a request was sent."""
         window = self.window
         image = window.canvas.current_input()
         info = window.model_info()
         if image is None or info is None:
-            return
+            return False
         shape = info.config.input_shape if info.config else None
         if shape is not None and tuple(image.shape[1:]) != tuple(shape):
             window.statusBar().showMessage(f"The model takes {tuple(shape)} inputs; the canvas made "
                                            f"{tuple(image.shape[1:])}.", 8000)
-            return
+            return False
         label = self._label if self._class_index is None else None
-        self._latest_request = window.service.inspect(image, label=label, class_index=self._class_index)
+        self._latest_request = window.service.inspect(image, label=label, class_index=self._class_index,
+                                                      parts=self.parts_needed() | extra_parts)
+        return True
 
     def follow_training(self, training: bool) -> None:
         """Re-inspect the input a few times a second while ``training``."""
@@ -85,11 +129,17 @@ class InspectionController(QObject):
             return
         window = self.window
         self._last_result = result
-        # Only the visible viewer draws now; the others catch up when their tab is shown.
+        # Only the visible viewer draws now; the others catch up when their tab is shown. One whose
+        # parts the answer lacks (its tab came to the front while the request was on its way) asks
+        # for them and draws when they come.
         current = window.tabs.currentIndex()
+        self._stale_views = set(window.inspection_views)
         if current in window.inspection_views:
-            window.inspection_views[current].show_inspection(result)
-        self._stale_views = {index for index in window.inspection_views if index != current}
+            if result.holds(self.parts_needed(current)):
+                window.inspection_views[current].show_inspection(result)
+                self._stale_views.discard(current)
+            else:
+                self.request()
         window.history_panel.set_input_available(True)
         window.canvas.show_probabilities(result.probabilities, window.class_names())
         window.latency_label.setText(f"inspection {result.elapsed_ms:.0f} ms")
@@ -98,8 +148,11 @@ class InspectionController(QObject):
     def _on_tab_changed(self, index: int) -> None:
         window = self.window
         if index in self._stale_views and self._last_result is not None:
-            window.inspection_views[index].show_inspection(self._last_result)
-            self._stale_views.discard(index)
+            if self._last_result.holds(self.parts_needed(index)):
+                window.inspection_views[index].show_inspection(self._last_result)
+                self._stale_views.discard(index)
+            else:
+                self.request()  # the missing parts for this input; the view draws them on arrival
         if window.tab_pages[index] is window.history_panel:
             window.history_panel.refresh()
 
@@ -120,7 +173,7 @@ class InspectionController(QObject):
 
     def _on_target_changed(self, class_index: int | None) -> None:
         self._class_index = class_index
-        self.request()
+        self.request(frozenset({p.GRADIENTS}))  # the target is the gradients'; whichever tab shows
 
     def _on_live_tick(self) -> None:
         if self.window.service.state == p.TRAINING:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from cnnviz.core.preprocessing import preprocess_image, to_grayscale
+from cnnviz.core.preprocessing.conversion import axis_weights, block_mean, resample_axis, resize
 from tests.core.preprocessing.helpers import assert_model_input, ink_extent, triangle
 
 
@@ -81,3 +82,29 @@ def test_huge_rgba_image_keeps_alpha_compositing():
     assert result.inverted is True
     assert result.bounding_box == (999, 300, 2001, 501)
     assert ink_extent(result.image, level=0.5) == (20, 4)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_resampling_along_an_axis_equals_the_product_with_the_axis_weights(seed):
+    rng = np.random.default_rng(seed)
+    planes = rng.random((1, *rng.integers(1, 90, 2), 3), dtype=np.float32)
+    for axis in (1, 2):
+        for num_out in (1, 7, planes.shape[axis], 2 * planes.shape[axis] + 3):
+            weights = axis_weights(planes.shape[axis], num_out).astype(np.float64)
+            expected = np.moveaxis(np.tensordot(weights, np.moveaxis(planes, axis, 0).astype(np.float64), 1), 0, axis)
+            resampled = resample_axis(planes, num_out, axis)
+            assert resampled.dtype == np.float32 and resampled.shape == expected.shape
+            np.testing.assert_allclose(resampled, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_resize_keeps_the_mean_of_an_image_it_shrinks_by_a_whole_factor():
+    image = np.random.default_rng(0).random((60, 40), dtype=np.float32)
+    np.testing.assert_allclose(resize(image, 20, 10), image.reshape(20, 3, 10, 4).mean(axis=(1, 3)), rtol=1e-5)
+
+
+def test_block_mean_over_single_pixels_is_a_copy_of_the_plane():
+    plane = np.random.default_rng(0).random((9, 7), dtype=np.float32)
+    averaged = block_mean(plane, 1)
+    np.testing.assert_array_equal(averaged, plane)
+    assert averaged.dtype == np.float32 and not np.shares_memory(averaged, plane)
+    np.testing.assert_allclose(block_mean(plane, 2)[0, 0], plane[:2, :2].mean(), rtol=1e-6)
