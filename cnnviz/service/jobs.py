@@ -29,11 +29,20 @@ if TYPE_CHECKING:
     from cnnviz.service.worker import Worker
 
 
+def replace_model(worker: Worker, engine) -> None:
+    """Make ``engine`` the model, remembering the input shape of the one it replaces: requests made
+    for that one (sent before the window learnt of the change) are then dropped, not failed."""
+    shape = getattr(worker.engine, "input_shape", None)  # (a test's stand-in engine may have none)
+    if shape is not None:
+        worker.replaced_input_shape = tuple(shape)
+    worker.engine, worker.version = engine, worker.version + 1
+
+
 def build(worker: Worker, request: BuildRequest) -> None:
     """Replace the model with a new one built from the request's configuration."""
     worker.publish(p.BUSY)
     engine = worker.options.engine_factory(request.engine, request.config)
-    worker.engine, worker.version = engine, worker.version + 1
+    replace_model(worker, engine)
     worker.signals.sig_model_changed.emit(worker.model_info(f"new {request.engine} model"))
 
 
@@ -49,7 +58,7 @@ def convert(worker: Worker, request: ConvertRequest) -> None:
     worker.publish(p.BUSY)
     converted = worker.options.engine_factory(request.engine, engine.config)
     converted.set_weights(engine.get_weights())
-    worker.engine, worker.version = converted, worker.version + 1
+    replace_model(worker, converted)
     # The model is the same one, on another engine: it keeps the name of where it came from.
     worker.signals.sig_model_changed.emit(worker.model_info(worker.source))
 
@@ -58,7 +67,7 @@ def load(worker: Worker, request: LoadRequest) -> None:
     """Open a model file."""
     worker.publish(p.BUSY)
     engine = worker.options.loader(request.path)
-    worker.engine, worker.version = engine, worker.version + 1
+    replace_model(worker, engine)
     worker.signals.sig_model_changed.emit(worker.model_info(request.path))
 
 
@@ -112,6 +121,9 @@ def inspect(worker: Worker, request: InspectionRequest) -> None:
     reusing what the worker's cache holds); the answer is dropped if a newer request waits."""
     if worker.engine is None:
         return
+    shape = tuple(request.image.shape[1:])
+    if shape == worker.replaced_input_shape and shape != tuple(getattr(worker.engine, "input_shape", shape)):
+        return  # made for the model this one replaced; the window asks again for the new model
     result = run_inspection(worker.engine, request.image, request.label, request.class_index, request.job_id,
                             worker.version, parts=request.parts, cache=worker.inspection_cache)
     if not worker.inspections.has_waiting():

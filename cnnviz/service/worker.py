@@ -119,6 +119,8 @@ class Worker:
         self.replays = replays
         self.engine: Engine | None = None
         self.version = 0
+        self.replaced_input_shape: tuple[int, ...] | None = None
+        """The input shape of the model the current one replaced (see jobs.replace_model)."""
         self.source = ""
         self.replay_engines: dict[str, Engine] = {}
         self.inspection_cache = InspectionCache()

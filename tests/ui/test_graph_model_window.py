@@ -49,3 +49,30 @@ def test_a_resnet_opens_lists_its_branches_and_refuses_training_with_a_reason(qt
     assert "inspected but not trained" in blocker.args[0].message
     qtbot.waitUntil(lambda: getattr(window, "error_dialog", None) is not None, timeout=TIMEOUT)
     window.error_dialog.close()
+
+
+def test_a_model_with_fewer_classes_than_the_samples_label_still_inspects_it(qtbot, window, tmp_path):
+    # The start-up sample is a digit with its true class; a three-class model cannot take that class
+    # as its gradient target, so the gradients follow the predicted class instead of failing.
+    from tests.engines.keras_engine.graph_models import inception_block
+
+    for index in range(50):   # a sample whose class the model below does not have
+        window.canvas.load_sample(index)
+        qtbot.waitUntil(lambda: window.inspection.label() is not None, timeout=TIMEOUT)
+        if window.inspection.label() >= 3:
+            break
+    assert window.inspection.label() >= 3
+    keras.utils.set_random_seed(4)
+    path = tmp_path / "inception.keras"
+    inception_block().save(path)
+    errors = []
+    window.service.sig_error_raised.connect(errors.append)
+    window.service.load(path)
+    window.show_tab(window.gradients_view)
+
+    def gradients_of_the_new_model() -> bool:
+        result = window.inspection.last_result()
+        return bool((result is not None and len(result.probabilities) == 3 and result.gradients is not None) or errors)
+
+    qtbot.waitUntil(gradients_of_the_new_model, timeout=TIMEOUT)
+    assert not errors, errors[0].message

@@ -106,15 +106,26 @@ class InspectionController(QObject):
         info = window.model_info()
         if image is None or info is None:
             return False
-        shape = info.config.input_shape if info.config else None
+        shape = info.input_shape or (info.config.input_shape if info.config else None)
         if shape is not None and tuple(image.shape[1:]) != tuple(shape):
             window.statusBar().showMessage(f"The model takes {tuple(shape)} inputs; the canvas made "
                                            f"{tuple(image.shape[1:])}.", 8000)
             return False
-        label = self._label if self._class_index is None else None
+        label = self._label if self._class_index is None and self._label_fits(info) else None
         self._latest_request = window.service.inspect(image, label=label, class_index=self._class_index,
                                                       parts=self.parts_needed() | extra_parts)
         return True
+
+    def _label_fits(self, info: p.ModelInfo) -> bool:
+        """Whether the input's true class is one of the model's classes: a sample of another dataset
+        (a digit under a three-class model) leaves the gradients to the predicted class."""
+        if self._label is None:
+            return False
+        graph = info.graph
+        classes = graph.layers[-1].output_shape[-1] if graph is not None and graph.layers else None
+        if classes is None and info.config is not None and info.config.layers:
+            classes = getattr(info.config.layers[-1], "units", None)
+        return classes is None or 0 <= self._label < int(classes)
 
     def follow_training(self, training: bool) -> None:
         """Re-inspect the input a few times a second while ``training``."""
