@@ -93,6 +93,9 @@ class RunScan:
     marks: Mapping[Path, tuple]
     changed: frozenset[Path]
     settled: bool = True
+    watch: tuple[Path, ...] = ()
+    """The folders to be told about: the watched folders, every folder in them (a run being made
+    has no ``run.json`` yet) and each run's ``checkpoints``."""
 
 
 def scan_runs(folders: Iterable[Path], previous: RunScan | None = None) -> RunScan:
@@ -121,7 +124,22 @@ def scan_runs(folders: Iterable[Path], previous: RunScan | None = None) -> RunSc
         changed.add(path)
     changed |= set(old_runs) - set(marks)  # vanished runs changed too
     runs.sort(key=lambda run: (run.name, str(run.path)), reverse=True)
-    return RunScan(tuple(runs), kept_marks, frozenset(changed), settled)
+    return RunScan(tuple(runs), kept_marks, frozenset(changed), settled, _folders_to_watch(folders, marks))
+
+
+def _folders_to_watch(folders: Iterable[Path], runs: Iterable[Path]) -> tuple[Path, ...]:
+    watch: list[Path] = []
+    for folder in map(Path, folders):
+        try:
+            entries = [Path(entry.path) for entry in os.scandir(folder) if entry.is_dir()
+                       and not is_temporary(entry.name)]
+        except OSError:
+            continue
+        watch += [folder, *entries]
+    for run in runs:
+        if os.path.isdir(run / "checkpoints"):
+            watch.append(run / "checkpoints")
+    return tuple(dict.fromkeys(watch))
 
 
 def _run_json_readable(run: Path) -> bool:
