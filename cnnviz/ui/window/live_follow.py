@@ -85,7 +85,8 @@ class LiveFollow(QObject):
             return False
         self._opened_epochs = run.num_epochs
         window.service.load(checkpoint)
-        window.statusBar().showMessage(f"Opened epoch {run.num_epochs} of {run.name} ({checkpoint.name}).", 10000)
+        window.statusBar().showMessage(f"Opening epoch {run.num_epochs} of {run.name} ({checkpoint.name}) in the "
+                                       "viewers…", 10000)
         return True
 
     # -- slots ---------------------------------------------------------------------------------------
@@ -115,9 +116,13 @@ class LiveFollow(QObject):
         monitor.set_following(f"Following {self._path.name} in {self._path.parent}: {history.status}, "
                               f"{history.epochs_completed}{planned} epochs complete")
         panel = self.window.history_panel
-        if panel.open_each_check.isChecked() and history.epochs_completed > self._opened_epochs:
+        # Only while the service is idle, so loads never pile up behind a slow one (the next change
+        # retries); the run's last epoch is opened regardless, as nothing will change after it.
+        ended = history.status in ENDED
+        if (panel.open_each_check.isChecked() and history.epochs_completed > self._opened_epochs
+                and (self.window.service.state == p.IDLE or ended)):
             self.open_newest_checkpoint(self._path)
-        if history.status in ENDED:
+        if ended:
             last = history.epochs[-1] if history.epochs else None
             reason = "completed" if history.status == FINISHED else history.status
             monitor.finish_run(p.TrainingFinished(reason, f"The followed run {history.status} after "

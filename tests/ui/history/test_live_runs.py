@@ -206,3 +206,13 @@ def test_the_newest_checkpoint_opens_in_the_viewers(qtbot, window, runs_root, mo
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT) as blocker:
         qtbot.mouseClick(panel.open_checkpoint_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0].source.endswith(f"{newest.name}/checkpoints/epoch-{newest.num_epochs:04d}.npz")
+    qtbot.waitUntil(lambda: window.service.state == "idle", timeout=TIMEOUT)
+
+    # Following with "each new epoch": a run that has ended opens its last checkpoint at once.
+    older = panel.runs()[1]
+    select_row(qtbot, panel, older.name)
+    qtbot.mouseClick(panel.open_each_check, Qt.MouseButton.LeftButton)
+    assert panel.open_each_check.isChecked()
+    with qtbot.waitSignal(window.service.sig_model_changed, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(panel.follow_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].source.endswith(f"{older.name}/checkpoints/epoch-{older.num_epochs:04d}.npz")
