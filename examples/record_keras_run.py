@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                       metrics=["accuracy"])
     every = args.checkpoint_every if args.checkpoint_every == "auto" else int(args.checkpoint_every)
     recorder = RunRecorder(args.out, dataset="shapes-colour", batch_size=args.batch_size, inputs=x[:16],
-                           overwrite=args.overwrite, checkpoint_every=every)
+                           labels=y[:16], overwrite=args.overwrite, checkpoint_every=every)
     model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size, validation_split=0.2, verbose=2,
               callbacks=[recorder])
     print(f"recorded the run in {recorder.path}")

@@ -102,9 +102,11 @@ def stalls(out: Callable[[str], None], config: cfg.ModelConfig, name: str, epoch
             _wait(app, lambda: window.service.state == "training")
             ticks.append(time.perf_counter())
             cpu.append(time.process_time())
+            interface_cpu = time.thread_time()
             timer.start()
             _wait(app, lambda: bool(finished), timeout=900)
             timer.stop()
+            interface_cpu = time.thread_time() - interface_cpu
             window.close()
     finally:
         log.restore()
@@ -118,12 +120,15 @@ def stalls(out: Callable[[str], None], config: cfg.ModelConfig, name: str, epoch
               "median_gap_ms": float(np.median(gaps_ms)), "over_50_ms": int((gaps_ms > 50).sum()),
               "over_16_ms": int((gaps_ms > FRAME_MS).sum()), "probes": len(gaps_ms),
               "own_max_gap_ms": float(own_gaps.max()), "own_over_50_ms": int((own_gaps > 50).sum()),
-              "own_over_16_ms": int((own_gaps > FRAME_MS).sum())}
+              "own_over_16_ms": int((own_gaps > FRAME_MS).sum()),
+              # The interface thread's CPU time per second of training (its own work, whatever the load).
+              "interface_cpu_ms_per_s": interface_cpu * 1000 / max(ticks[-1] - ticks[0], 1e-9)}
     out(f"event loop while training, {name} ({epochs} epoch, {len(gaps_ms)} probes every 5 ms): longest gap "
         f"{result['max_gap_ms']:.1f} ms, 99th percentile {result['p99_gap_ms']:.1f} ms, "
         f"{result['over_50_ms']} over 50 ms, {result['over_16_ms']} over {FRAME_MS:.0f} ms; of the gaps the "
         f"process ran through: longest {result['own_max_gap_ms']:.1f} ms, {result['own_over_50_ms']} over "
-        f"50 ms, {result['own_over_16_ms']} over {FRAME_MS:.0f} ms")
+        f"50 ms, {result['own_over_16_ms']} over {FRAME_MS:.0f} ms; the interface thread's CPU "
+        f"{result['interface_cpu_ms_per_s']:.1f} ms per second of training")
     for index in np.argsort(own_gaps)[::-1][:5]:
         if own_gaps[index] <= FRAME_MS:
             break

@@ -90,9 +90,13 @@ class StageClock:
                    after=lambda t: marks.__setitem__("worker_end", t))
         self._wrap(InspectionController, "_on_inspection_finished", None,
                    before=lambda t: marks.__setitem__("slot", t), after=lambda t: marks.__setitem__("shown", t))
+        from cnnviz.ui.overview.view import OverviewCanvas, OverviewView
+
         for view in (feature_maps.FeatureMapsView, kernels.KernelsView, spectra.SpectraView,
-                     gradients.GradientsView):
+                     gradients.GradientsView, OverviewView):
             self._wrap(view, "show_inspection", "viewer")
+        # The overview draws in a plain QGraphicsView (one pixmap, one path), not a pyqtgraph view.
+        self._wrap(OverviewCanvas, "paintEvent", "paint_total", after=lambda t: marks.__setitem__("painted", t))
         self._wrap(pg.ImageItem, "render", "image_conversion")
         self._wrap(pg.AxisItem, "paint", "axes_and_colour_bars")
         self._wrap(pg.GraphicsView, "paintEvent", "paint_total", after=lambda t: marks.__setitem__("painted", t))

@@ -27,7 +27,7 @@ COLOUR_MODEL = cfg.ModelConfig(input_shape=(64, 64, 3), layers=(
 ``benchmarks/bench_colour_inspection.py``, trained on coloured shapes."""
 
 MODELS = {"reference 28×28×1": cfg.reference_config(), "colour 64×64×3": COLOUR_MODEL}
-VIEWER_TABS = ("Feature maps", "Kernels", "Spectra", "Gradients", "Science")
+VIEWER_TABS = ("Feature maps", "Overview", "Kernels", "Spectra", "Gradients", "Science")
 
 
 def open_window(folder: str, config: cfg.ModelConfig):
@@ -65,12 +65,14 @@ def stroke_latency(out: Callable[[str], None], config: cfg.ModelConfig, name: st
                     continue
                 window.tabs.setCurrentIndex(tab)
                 _wait(app, lambda: False, timeout=0.3)
-                totals, stages = [], []
+                totals, stages, cpu_ms = [], [], []
+                cpu_seconds = wall_seconds = 0.0
                 for index in range(strokes + 2):
                     shown: list = []
                     window.sig_inspection_shown.connect(shown.append)
                     x0, y0, x1, y1 = rng.uniform(40, 240, 4)
-                    start = clock.start()
+                    cpu_start = time.thread_time()   # the interface thread's own CPU, whatever the load
+                    start, process_start = clock.start(), time.process_time()
                     window.canvas.stroke([(x0, y0), (x1, y1)])
                     _wait(app, lambda shown=shown: bool(shown), timeout=10)
                     app.processEvents()   # paint the updated view
@@ -78,19 +80,29 @@ def stroke_latency(out: Callable[[str], None], config: cfg.ModelConfig, name: st
                     window.sig_inspection_shown.disconnect(shown.append)
                     stroke = clock.finish(start, max(end, clock.marks.get("shown", end)))
                     if index >= 2:       # the first strokes on a tab warm its caches
+                        # The process's CPU time over the stroke's wall time (all its threads): on a
+                        # loaded machine, a share well under 1 says the stroke waited for a core.
+                        cpu_seconds += time.process_time() - process_start
+                        wall_seconds += time.perf_counter() - start
                         totals.append(stroke.total_ms)
+                        cpu_ms.append((time.thread_time() - cpu_start) * 1000)
                         stages.append(dict(stroke.stages))
                     _wait(app, lambda: False, timeout=0.05)   # the pen lifts between strokes
                 per_tab[label] = {
                     "median_ms": statistics.median(totals), "p95_ms": float(np.percentile(totals, 95)),
+                    "interface_cpu_ms": statistics.median(cpu_ms),
+                    "cpu_share": cpu_seconds / wall_seconds if wall_seconds else float("nan"),
                     "stages_median_ms": {stage: statistics.median(s.get(stage, 0.0) for s in stages)
                                          for stage, _ in STAGES}}
             window.close()
     finally:
         clock.restore()
-    out(f"stroke to visible viewer redrawn, {name} ({strokes} strokes per tab; median / 95th percentile):")
+    out(f"stroke to visible viewer redrawn, {name} ({strokes} strokes per tab; median / 95th percentile; "
+        "the interface thread's CPU time per stroke, median; the process's CPU time as a share of the "
+        "strokes' wall time):")
     for label, figures in per_tab.items():
-        out(f"  {label:<13} {figures['median_ms']:6.1f} / {figures['p95_ms']:6.1f} ms")
+        out(f"  {label:<13} {figures['median_ms']:6.1f} / {figures['p95_ms']:6.1f} ms   "
+            f"CPU {figures['interface_cpu_ms']:6.1f} ms   CPU share {figures['cpu_share']:.2f}")
     out("  stage medians (ms), " + " | ".join(per_tab) + ":")
     for stage, description in STAGES:
         out(f"    {description:<62} " + " ".join(f"{per_tab[label]['stages_median_ms'][stage]:6.1f}"

@@ -85,6 +85,21 @@ def _open_run(args: argparse.Namespace, engine: str, dataset: str) -> RunDirecto
     return RunDirectory.create(None, engine, dataset_label(dataset), command="cnnviz train")
 
 
+def _check_devices(args: argparse.Namespace, engine_name: str) -> None:
+    """Refuse a malformed device request, or one for the NumPy engine, before a run folder is made."""
+    from cnnviz.engines.devices import requested_devices
+
+    if engine_name != "keras":
+        if args.devices is not None:
+            raise CommandError("--devices chooses the Keras engine's devices; give --engine keras with it (the "
+                               "NumPy engine computes on the CPU).")
+        return
+    try:
+        requested_devices(args.devices)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
 def _check_folder_classes(config: ModelConfig) -> None:
     """Refuse an image folder whose classes do not fit the model before a run folder is made (its
     sub-folders are listed, no picture is read); built-in datasets were checked by validation."""
@@ -118,6 +133,7 @@ def _command_train(args: argparse.Namespace) -> int:
         config = validate(config.with_training(**overrides))
         engine_name = args.engine or "numpy"
     training = config.training
+    _check_devices(args, engine_name)
     if not args.resume:
         _check_folder_classes(config)
     # The folder first: a run in use or an existing one is refused before any data is read.
@@ -152,12 +168,15 @@ def _train(args: argparse.Namespace, run: RunDirectory, config: ModelConfig, eng
     # whose classes do not fit the model is refused, saying what to set.
     data = prepare_training_data(training, data_dir=args.data_dir, allow_download=args.download,
                                  input_shape=config.input_shape, num_outputs=output_units(config))
-    engine = create_engine(engine_name, config)
+    try:
+        engine = create_engine(engine_name, config, devices=args.devices)
+    except ValueError as error:  # a device request this machine cannot meet
+        raise CommandError(str(error)) from None
     resumed_from = run.resume_point.epochs_completed if run.resume_point is not None else None
     if not args.json:
         print(f"Dataset: {data.source}" + (f" ({data.conversion})" if data.conversion else ""), file=sys.stderr)
         what = (f"Continuing the run from epoch {resumed_from} of" if resumed_from is not None else "Training")
-        print(f"{what} {engine_name} engine on {training.dataset} ({len(data.train_labels):,} train, "
+        print(f"{what} {engine_name} engine ({engine.device}) on {training.dataset} ({len(data.train_labels):,} train, "
               f"{len(data.val_labels):,} validation, {len(data.test_labels):,} test images) for "
               f"{_length(training, len(data.train_labels))}; run folder {run.path}", file=sys.stderr)
     progress = ProgressBar(training.epochs_for(len(data.train_labels)), stream=sys.stderr)
@@ -202,6 +221,10 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
                     "here override the configuration file's training settings. The run folder is "
                     "locked while the run writes it; Ctrl-C leaves a run that --resume continues.")
     train.add_argument("--engine", choices=("numpy", "keras"), help="engine (default numpy)")
+    train.add_argument("--devices", metavar="auto|cpu|gpu|N",
+                       help="the Keras engine's devices: auto (every GPU, MirroredStrategy over several; the CPU "
+                            "without one), cpu, gpu, or a count (without GPUs, N splits the CPU into N logical "
+                            "devices); default $CNNVIZ_DEVICES or auto")
     train.add_argument("--config", metavar="FILE", help="a model configuration in JSON")
     train.add_argument("--dataset", metavar="NAME|FOLDER",
                        help="mnist-sample, mnist, fashion-mnist, shapes, shapes-colour, cifar10, or a folder with "

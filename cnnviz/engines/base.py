@@ -53,6 +53,11 @@ class Engine(Protocol):
         ...
 
     @property
+    def device(self) -> str:
+        """Where the engine computes, in words (``"CPU, 2 threads"``, ``"2 × GPU, MirroredStrategy"``)."""
+        ...
+
+    @property
     def input_shape(self) -> tuple[int, int, int]:
         """``(height, width, channels)`` of one input image; batches are ``(n, *input_shape)``."""
         ...

@@ -12,8 +12,9 @@ from cnnviz.engines.base import Engine
 ENGINE_NAMES = ("numpy", "keras")
 
 
-def create_engine(name: str, config: ModelConfig, seed: int | None = None) -> Engine:
-    """A new engine of kind ``name`` built from ``config``.
+def create_engine(name: str, config: ModelConfig, seed: int | None = None, *, devices: object = None) -> Engine:
+    """A new engine of kind ``name`` built from ``config``; ``devices`` is the Keras engine's device
+    request (:mod:`cnnviz.engines.devices`; default ``$CNNVIZ_DEVICES`` or ``auto``).
 
     Raises
     ------
@@ -27,7 +28,7 @@ def create_engine(name: str, config: ModelConfig, seed: int | None = None) -> En
     if name == "keras":
         from cnnviz.engines.keras_engine import KerasEngine
 
-        return KerasEngine(config, seed=seed)
+        return KerasEngine(config, seed=seed, devices=devices)
     raise ValueError(f"Unknown engine {name!r}; expected one of {', '.join(ENGINE_NAMES)}.")
 
 

@@ -38,7 +38,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnviz.core.histograms import ACTIVATION_SAMPLES, Histogram, activation_histograms, parameter_histograms
+from cnnviz.core.histograms import (
+    ACTIVATION_SAMPLES,
+    Histogram,
+    activation_histograms,
+    gradient_histograms,
+    parameter_histograms,
+)
 from cnnviz.core.history import epoch_history_csv, step_history_csv
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.run_files import write_atomically, writing
@@ -106,9 +112,13 @@ class RunRecorder(keras.callbacks.Callback):
         and after the last.
     inputs : array, optional
         A few fixed inputs ``(n, height, width, channels)``; with them each epoch also records the
-        histogram of every layer's output over the first :data:`ACTIVATION_SAMPLES` of them.
+        histogram of every layer's output, and of the gradient of the loss with respect to every
+        parameter, over the first :data:`ACTIVATION_SAMPLES` of them.
+    labels : array, optional
+        The class indices ``(n,)`` (or one-hot rows) of ``inputs``, for the gradients' loss (sparse
+        cross-entropy); without them the model's own predictions stand in.
     histograms : bool
-        Record histograms of parameters (and activations, given ``inputs``) every epoch.
+        Record histograms of parameters (and activations and gradients, given ``inputs``) every epoch.
     overwrite : bool
         Replace what ``run_dir`` holds.
     flush_seconds : float
@@ -120,7 +130,8 @@ class RunRecorder(keras.callbacks.Callback):
 
     def __init__(self, run_dir: str | Path | None = None, *, root: str | Path | None = None, dataset: str = "keras",
                  batch_size: int | None = None, checkpoint_every: int | str = "auto", inputs: np.ndarray | None = None,
-                 histograms: bool = True, overwrite: bool = False, flush_seconds: float = 5.0):
+                 labels: np.ndarray | None = None, histograms: bool = True, overwrite: bool = False,
+                 flush_seconds: float = 5.0):
         super().__init__()
         if checkpoint_every != "auto" and (not isinstance(checkpoint_every, int) or checkpoint_every < 1):
             raise ValueError(f"checkpoint_every must be 'auto' or a whole number of epochs >= 1, received "
@@ -132,6 +143,13 @@ class RunRecorder(keras.callbacks.Callback):
             if inputs.ndim != 4 or not len(inputs):
                 raise ValueError(f"inputs must be a batch of images (n, height, width, channels), received shape "
                                  f"{inputs.shape}.")
+        if labels is not None:
+            labels = np.asarray(labels)
+            labels = (labels.argmax(axis=1) if labels.ndim == 2 else labels).astype(np.int64)[:ACTIVATION_SAMPLES]
+            if inputs is None or labels.shape != (len(inputs),):
+                raise ValueError(f"labels must hold one class index per input ({0 if inputs is None else len(inputs)} "
+                                 f"inputs), received shape {np.shape(labels)}.")
+        self.labels = labels
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.root, self.dataset, self.batch_size = root, dataset, batch_size
         self.checkpoint_every, self.inputs, self.histograms = checkpoint_every, inputs, histograms
@@ -300,6 +318,31 @@ class RunRecorder(keras.callbacks.Callback):
             outputs = self._layer_outputs(self.inputs)
             if outputs:
                 found.update(activation_histograms(outputs))
+            found.update(gradient_histograms(self._parameter_gradients(self.inputs)))
+        return found
+
+    def _parameter_gradients(self, images: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+        """The gradient of the mean sparse cross-entropy over ``images`` (their ``labels``, else the
+        model's predictions) with respect to every trainable parameter, in the weight-exchange form."""
+        owners = [(layer.name, name, variable) for layer in self.model.layers
+                  for name, variable in layer_parameters(layer).items() if getattr(variable, "trainable", True)]
+        if not owners:
+            return {}
+        with tf.GradientTape() as tape:
+            outputs = self.model(images, training=False)
+            if isinstance(outputs, (list, tuple)):
+                outputs = outputs[0]
+            outputs = tf.reshape(outputs, (len(images), -1))
+            probabilities = outputs.numpy()
+            # A softmax output is taken as probabilities, anything else as logits.
+            from_logits = not (np.all(probabilities >= 0) and np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-3))
+            labels = self.labels if self.labels is not None else probabilities.argmax(axis=1)
+            loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, outputs,
+                                                                               from_logits=from_logits))
+        found: dict[str, dict[str, np.ndarray]] = {}
+        for (layer, name, _), gradient in zip(owners, tape.gradient(loss, [owner[2] for owner in owners])):
+            if gradient is not None:
+                found.setdefault(layer, {})[name] = np.asarray(gradient)
         return found
 
     def _layer_outputs(self, images: np.ndarray) -> dict[str, np.ndarray]:

@@ -52,6 +52,7 @@ from cnnviz.service.commands import (
     TrainRequest,
 )
 from cnnviz.service.feature_vis_commands import FeatureVisCommands
+from cnnviz.service.history_commands import HistoryCommands
 from cnnviz.service.latest_request import LatestRequest
 from cnnviz.service.worker import DataProvider, EngineFactory, Loader, Worker, WorkerOptions
 
@@ -135,6 +136,8 @@ class ModelService(QObject):
         """Attribution maps and their sanity checks (:mod:`cnnviz.service.attribution_commands`)."""
         self.feature_vis = FeatureVisCommands(self, self._commands, self._next_id, self._worker)
         """Feature visualization and top images (:mod:`cnnviz.service.feature_vis_commands`)."""
+        self.history = HistoryCommands(self, self._commands, self._next_id, self._worker)
+        """Epochs of saved runs compared in the projector (:mod:`cnnviz.service.history_commands`)."""
         self._worker.start()
 
     # -- state, readable from any thread ----------------------------------------------------------

@@ -78,6 +78,8 @@ class ModelInfo:
     """Every layer with its inputs and branch label, in :attr:`layer_names` order."""
     input_shape: tuple[int, int, int] | None = None
     """``(height, width, channels)`` of the model's input (what a model without a configuration takes)."""
+    device: str = ""
+    """Where the engine computes, in words (``"CPU, 1 thread"``, ``"2 × GPU, MirroredStrategy"``)."""
 
 
 @dataclass(frozen=True)

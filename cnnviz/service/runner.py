@@ -24,7 +24,7 @@ from cnnviz.core.checkpoints import TrainingState
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.datasets.registry import dataset_label
 from cnnviz.core.experiments import ExperimentRun, RunOutcome
-from cnnviz.core.histograms import ACTIVATION_SAMPLES, activation_histograms, parameter_histograms
+from cnnviz.core.histograms import ACTIVATION_SAMPLES, parameter_histograms, probe_histograms
 from cnnviz.core.results import EpochResult, StepResult
 from cnnviz.core.run_files import write_failure, writing
 from cnnviz.core.runs import RunDirectory
@@ -172,22 +172,25 @@ def train_run(engine: Engine, data: TrainingData, run: RunDirectory | None, *, e
         directory.save_state(TrainingState(epochs_completed, engine.name, engine.get_weights(),
                                            engine.training_state(), dict(shuffling.bit_generator.state)))
 
-    # The fixed inputs whose layer outputs each epoch's histograms describe (a few: they stay cheap).
-    probe = (data.val_images if len(data.val_images) else data.train_images)[:ACTIVATION_SAMPLES]
+    # The fixed inputs whose layer outputs and loss gradients each epoch's histograms describe (a
+    # few: they stay cheap).
+    probe_split = (data.val_images, data.val_labels) if len(data.val_images) else (data.train_images,
+                                                                                    data.train_labels)
+    probe, probe_labels = (array[:ACTIVATION_SAMPLES] for array in probe_split)
 
     def save_histograms(directory: RunDirectory, epoch: int) -> None:
         found = parameter_histograms(engine.get_weights())
         if len(probe):
-            found.update(activation_histograms(engine.feature_maps(probe)))
+            found.update(probe_histograms(engine, probe, probe_labels))
         directory.save_histograms(epoch, found)
 
     def start(directory: RunDirectory) -> None:
         if resume is not None:
-            directory.update_info(status="running", epochs_planned=epochs,
+            directory.update_info(status="running", epochs_planned=epochs, device=engine.device,
                                   resumed=[*directory.info.get("resumed", []), time.strftime("%Y-%m-%dT%H:%M:%S")])
             return
         directory.write_config(config)
-        directory.update_info(engine=engine.name, dataset=data.dataset, source=data.source,
+        directory.update_info(engine=engine.name, device=engine.device, dataset=data.dataset, source=data.source,
                               num_train=len(data.train_labels), num_validation=len(data.val_labels),
                               num_test=len(data.test_labels), status="running", epochs_planned=epochs,
                               batch_size=batch_size, seed=seed, epochs_completed=-1)

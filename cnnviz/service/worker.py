@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cnnviz.core.config import ModelConfig, TrainingConfig
 from cnnviz.core.training_data import TrainingData
 from cnnviz.engines.base import Engine
-from cnnviz.service import attribution_jobs, feature_vis_jobs, jobs, training_jobs
+from cnnviz.service import attribution_jobs, feature_vis_jobs, history_jobs, jobs, training_jobs
 from cnnviz.service import payloads as p
 from cnnviz.service.attribution_payloads import AttributionRequest, SanityRequest
 from cnnviz.service.commands import (
@@ -48,6 +48,7 @@ from cnnviz.service.commands import (
     TrainRequest,
 )
 from cnnviz.service.feature_vis_payloads import FeatureVisRequest, TopImagesRequest
+from cnnviz.service.history_jobs import CompareEpochsRequest
 from cnnviz.service.latest_request import LatestRequest
 
 if TYPE_CHECKING:
@@ -75,10 +76,11 @@ _HANDLERS: dict[type, Callable[[Worker, Any], None]] = {
     ExperimentRequest: training_jobs.experiment,
     SanityRequest: attribution_jobs.sanity,
     FeatureVisRequest: feature_vis_jobs.visualize, TopImagesRequest: feature_vis_jobs.top,
+    CompareEpochsRequest: history_jobs.compare_epochs,
 }
 """The job that runs each request (inspections and replays are served from their slots instead)."""
 _OWN_JOBS = (BuildRequest, ConvertRequest, LoadRequest, EvaluateRequest, ScienceRequest, TrainRequest,
-             ExperimentRequest, SanityRequest, FeatureVisRequest, TopImagesRequest)
+             ExperimentRequest, SanityRequest, FeatureVisRequest, TopImagesRequest, CompareEpochsRequest)
 """Jobs that run on their own, never inside another (saves may)."""
 
 
@@ -175,7 +177,7 @@ class Worker:
         summary = (summarize(engine.config) if engine.config is not None
                    else graph_summary(graph, engine.input_shape) if graph else None)
         return p.ModelInfo(engine.name, tuple(engine.layer_names()), engine.config, summary, source, self.version,
-                           graph, engine.input_shape)
+                           graph, engine.input_shape, engine.device)
 
     def report(self, job: Job, error: Exception) -> None:
         """Turn ``error``, raised by ``job``, into an error signal."""

@@ -261,10 +261,12 @@ def export_all(result, folder: str | Path, fmt: str = "png", history_csv: str | 
                size: tuple[int, int] = (900, 700), class_names: Sequence[str] | None = None) -> Path:
     """Write every layer's feature maps (or units), kernels, spectra and gradients for one inspection.
 
-    Also writes the arrays behind the figures (``arrays.npz``), the loss history (when given)
-    and ``index.html`` listing every file. ``class_names`` name the output layer's units.
+    Also writes the network overview (``overview.<fmt>``, :mod:`cnnviz.ui.overview.export`), the
+    arrays behind the figures (``arrays.npz``), the loss history (when given) and ``index.html``
+    listing every file. ``class_names`` name the output layer's units.
     Returns the index's path.
     """
+    from cnnviz.ui.overview.export import write_overview
     from cnnviz.ui.viewers.filter_grid import FilterGrid
     from cnnviz.ui.viewers.unit_grid import UnitGrid
 
@@ -291,6 +293,7 @@ def export_all(result, folder: str | Path, fmt: str = "png", history_csv: str | 
             path = render_widget(widget.graphics_widget(), folder / f"{_slug(stem)}.{fmt}", fmt, title=title)
             entries.append((title, path.name))
             arrays[stem] = images
+        entries.insert(0, write_overview(result, folder, fmt))
     finally:
         for widget in (grid, units):
             widget.close()

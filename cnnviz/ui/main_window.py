@@ -31,6 +31,7 @@ from cnnviz.ui.features.controller import FeaturesController
 from cnnviz.ui.features.panel import FeaturesPanel
 from cnnviz.ui.history.panel import HistoryPanel
 from cnnviz.ui.model.panel import ConfigPanel
+from cnnviz.ui.overview.view import OverviewView
 from cnnviz.ui.range_hint import install_range_hint
 from cnnviz.ui.science.panel import SciencePanel
 from cnnviz.ui.training.monitor import TrainingMonitor
@@ -122,8 +123,12 @@ class MainWindow(QMainWindow):
         self.gradients_view = GradientsView()
         self.viewers = [self.feature_maps_view, self.kernels_view, self.spectra_view, self.gradients_view]
         self.tab_pages: list[QWidget] = []
-        for view, label, tip in zip(self.viewers, ("Feature maps", "Kernels", "Spectra", "Gradients"), (
-                "Every filter's output for the current input", "The learned convolution kernels",
+        # The overview sits beside Feature maps, where a newcomer looks first; a click on it opens a filter there.
+        self.overview_view = OverviewView()
+        self.viewers.insert(1, self.overview_view)
+        for view, label, tip in zip(self.viewers, ("Feature maps", "Overview", "Kernels", "Spectra", "Gradients"), (
+                "Every filter's output for the current input", "Every layer of the network at a glance, "
+                "for the current input", "The learned convolution kernels",
                 "2-D DFT magnitude of feature maps and kernels", "Gradients of the loss or a class score")):
             self._add_tab(view, label, tip)
         self.science_panel = SciencePanel()
@@ -195,7 +200,10 @@ class MainWindow(QMainWindow):
         self.history_panel.sig_replay_requested.connect(self._on_replay_requested)
         self.history_panel.sig_resume_requested.connect(self.training.resume_run)
         service.sig_replay_finished.connect(self.history_panel.show_replay)
+        self.history_panel.sig_epochs_compare_requested.connect(self._on_epochs_compare_requested)
+        service.history.sig_epochs_compared.connect(self.history_panel.show_epoch_comparison)
         self.history_panel.set_runs_root(service.runs_folder)
+        self.overview_view.sig_filter_chosen.connect(self._on_overview_filter_chosen)
         science = self.science_panel
         science.sig_science_requested.connect(self._on_science_requested)
         science.sig_filters_marked.connect(self.kernels_view.set_marked)
@@ -430,6 +438,8 @@ class MainWindow(QMainWindow):
             self.evaluation_panel.show_error(error.message)
         if error.job_id == self.embedding_panel.pending_job:
             self.embedding_panel.show_error(error.message)
+        if error.job_id == self.history_panel.epoch_projection.pending_job:
+            self.history_panel.epoch_projection.show_error(error.message)
         self.show_error(error.title, error.message, error.details)
 
     def _on_science_requested(self, kind: str, params) -> None:
@@ -475,6 +485,14 @@ class MainWindow(QMainWindow):
         # The user stays on the tab (to go through mistakes); the viewers are one click away.
         self.statusBar().showMessage(f"Test image (true class '{name}') loaded into the canvas; "
                                      "Show in viewers (or Ctrl+1) looks inside the model.", 10000)
+
+    def _on_epochs_compare_requested(self, run_path: str, first: int, second: int, samples: int) -> None:
+        self.history_panel.set_epoch_comparison_pending(
+            self.service.history.compare_epochs(run_path, first, second, samples))
+
+    def _on_overview_filter_chosen(self, layer: str, index: int) -> None:
+        self.show_tab(self.feature_maps_view)
+        self.feature_maps_view.show_filter(layer, index)
 
     def _on_replay_requested(self, run_path: str, epoch: int) -> None:
         image = self.canvas.current_input()

@@ -17,6 +17,16 @@ def test_train_writes_a_run_folder_and_json_lines(tmp_path, capsys):
     assert run.status == "finished" and run.num_epochs == 1 and run.has_initial
     assert len(run.step_history()) == 3 and len(run.epoch_history()) == 1
     assert run.checkpoint_at(0) is not None and (out / "model.npz").is_file()
+    assert run.info["device"].startswith("CPU, ") and run.info["device"].endswith(("thread", "threads"))
+
+
+def test_train_refuses_devices_for_the_numpy_engine_and_a_malformed_request(tmp_path, capsys, monkeypatch):
+    assert main(["train", "--devices", "2", "--out", str(tmp_path / "run")]) == 2
+    assert "--devices chooses the Keras engine's devices; give --engine keras" in capsys.readouterr().err
+    monkeypatch.setenv("CNNVIZ_DEVICES", "all of them")
+    assert main(["train", "--engine", "keras", "--out", str(tmp_path / "run")]) == 2
+    assert "$CNNVIZ_DEVICES must be auto, cpu, gpu or a number of devices" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
 
 
 def test_train_refuses_an_invalid_setting(tmp_path, capsys):

@@ -5,13 +5,15 @@ import dataclasses
 import numpy as np
 import pytest
 
-from cnnviz.core.config import ModelConfig
+from cnnviz.core.config import ModelConfig, reference_config
 from cnnviz.core.histograms import (
+    ACTIVATION_SAMPLES,
     HISTOGRAM_BINS,
     activation_histograms,
     histogram,
     histograms_npz,
     parameter_histograms,
+    probe_histograms,
     read_histograms,
 )
 from cnnviz.core.resources import resource_path
@@ -84,3 +86,61 @@ def test_the_apps_training_keeps_histograms_every_epoch(tmp_path):
     # Activations over the 12 validation images (fewer than the 32 kept at most).
     assert histograms["conv2d/activation"].total == 12 * 18 * 22 * 8
     assert histograms["conv2d/activation"].counts.size == HISTOGRAM_BINS
+    # The gradients and activations are the engine's own, on the same fixed inputs and labels (12 here;
+    # gathered in chunks of 16 when there are more, as the next test checks).
+    probe, labels = data.val_images[:ACTIVATION_SAMPLES], data.val_labels[:ACTIVATION_SAMPLES]
+    maps = engine.feature_maps(probe)
+    gradients = engine.gradients(probe, labels).parameters
+    for layer, params in gradients.items():
+        for name, array in params.items():
+            expected = histogram(array)
+            kept = histograms[f"{layer}/{name}/gradient"]
+            np.testing.assert_allclose(kept.edges, expected.edges, rtol=1e-5)
+            assert kept.max_abs == pytest.approx(np.abs(array).max(), rel=1e-5)
+            # Gathered 16 inputs at a time, so the last bits may differ: a value on a bin's edge may move.
+            assert int(np.abs(kept.counts - expected.counts).sum()) <= max(2, array.size // 10_000)
+            assert kept.total == array.size
+    for layer, output in maps.items():
+        kept = histograms[f"{layer}/activation"]
+        assert kept.zero_fraction == pytest.approx(np.count_nonzero(output == 0) / output.size)
+        np.testing.assert_array_equal(kept.counts, histogram(output).counts)
+
+
+def test_zeros_and_largest_magnitudes_are_kept_and_older_files_still_read(tmp_path):
+    values = np.array([0.0, 0.0, -3.0, 1.0, np.inf])
+    item = histogram(values)
+    assert item.zero_fraction == pytest.approx(2 / 5) and item.max_abs == 3.0 and item.nonfinite == 1
+    path = tmp_path / "epoch-0001.npz"
+    path.write_bytes(histograms_npz({"dense/activation": item}))
+    read = read_histograms(path)["dense/activation"]
+    assert read.zero_fraction == pytest.approx(0.4) and read.max_abs == 3.0
+    # A file from before: only counts, edges and the non-finite count.
+    np.savez(path, **{"dense/kernel/counts": item.counts, "dense/kernel/edges": item.edges,
+                      "dense/kernel/nonfinite": np.asarray(1)})
+    old = read_histograms(path)["dense/kernel"]
+    assert old.zero_fraction is None and old.max_abs is None and old.largest_magnitude == 3.0
+
+
+def test_a_layer_repeating_the_one_before_gets_its_histogram_without_counting_again():
+    values = np.random.default_rng(1).normal(size=(4, 3, 3, 2)).astype(np.float32)
+    found = activation_histograms({"pool": values, "flatten": values.reshape(4, -1), "dense": values[:, :1] * 2})
+    assert found["flatten/activation"] is found["pool/activation"]
+    np.testing.assert_array_equal(found["flatten/activation"].counts, histogram(values).counts)
+    assert found["dense/activation"].total == values[:, :1].size
+
+
+def test_probe_histograms_gather_chunks_into_the_whole_batchs_gradients_and_outputs():
+    config = reference_config()
+    engine = create_engine("numpy", config)
+    rng = np.random.default_rng(2)
+    images = rng.random((40, *config.input_shape), dtype=np.float32)
+    labels = rng.integers(0, 10, 40)
+    found = probe_histograms(engine, images, labels)
+    whole = engine.gradients(images, labels).parameters
+    for layer, params in whole.items():
+        for name, array in params.items():
+            kept = found[f"{layer}/{name}/gradient"]
+            assert kept.max_abs == pytest.approx(np.abs(array).max(), rel=1e-4)
+            assert int(np.abs(kept.counts - histogram(array).counts).sum()) <= max(2, array.size // 10_000)
+    for layer, output in engine.feature_maps(images).items():
+        np.testing.assert_array_equal(found[f"{layer}/activation"].counts, histogram(output).counts)

@@ -35,6 +35,14 @@ def test_a_mirrored_run_reads_as_a_cnnviz_run(mirrored_run):
     assert [path.name for path in list_runs(mirrored_run.parent)] == [mirrored_run.name]
 
 
+def mirrored_inputs():
+    """The fixed inputs and labels the example hands its recorder (its first 16 images)."""
+    from cnnviz.core.datasets.shapes_colour import generate_colour_shapes
+
+    images, labels = generate_colour_shapes(160, seed=0, height=20, width=24)
+    return images[:16].astype(np.float32) / 255.0, labels[:16].astype(np.int64)
+
+
 def test_checkpoints_kernels_and_histograms_agree(mirrored_run):
     from cnnviz.engines.keras_engine import KerasEngine
 
@@ -56,6 +64,15 @@ def test_checkpoints_kernels_and_histograms_agree(mirrored_run):
     assert histograms["dense_1/activation"].edges[0] >= 0.0  # softmax outputs
     before = read_histograms(mirrored_run / "histograms" / "epoch-0000.npz")
     assert not np.array_equal(before["conv2d/kernel"].counts, histograms["conv2d/kernel"].counts)
+    # The loss's gradients over the same 16 inputs and their labels are the engine's own.
+    images, labels = mirrored_inputs()
+    gradients = engine.gradients(images, labels).parameters
+    for layer, params in gradients.items():
+        for name, array in params.items():
+            item = histograms[f"{layer}/{name}/gradient"]
+            assert item.total == array.size
+            assert item.max_abs == pytest.approx(np.abs(array).max(), rel=1e-3, abs=1e-7)
+    assert histograms["conv2d/activation"].zero_fraction > 0  # ReLU outputs
 
 
 def tiny_model(keras, dilated=False):
@@ -193,3 +210,15 @@ def test_importing_the_package_loads_no_tensorflow():
     code = "import sys, cnnviz.keras; print(any(m.split('.')[0] in ('tensorflow', 'keras') for m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "False"
+
+
+def test_labels_must_pair_with_the_inputs(tmp_path):
+    from cnnviz.keras import RunRecorder
+
+    images = np.zeros((4, 8, 8, 1), np.float32)
+    with pytest.raises(ValueError, match="one class index per input"):
+        RunRecorder(tmp_path / "run", inputs=images, labels=np.array([0, 1]))
+    with pytest.raises(ValueError, match="one class index per input"):
+        RunRecorder(tmp_path / "run", labels=np.array([0, 1]))
+    one_hot = RunRecorder(tmp_path / "run", inputs=images, labels=np.eye(3)[[0, 2, 1, 1]])
+    np.testing.assert_array_equal(one_hot.labels, [0, 2, 1, 1])

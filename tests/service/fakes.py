@@ -13,6 +13,7 @@ class FakeEngine:
     """A controllable engine: slow steps on demand, failures on demand, recorded calls."""
 
     name = "fake"
+    device = "CPU"
 
     def __init__(self, config, step_seconds=0.0, fail_at_step=None, inspect_seconds=0.0):
         self.config = config

@@ -51,8 +51,8 @@ def test_opens_ready_with_the_default_model_and_a_sample_digit(window):
     label = int(load_dataset("mnist-sample", "test", count=1).labels[0])
     assert int(np.argmax(result.probabilities)) == label
     assert [window.tabs.tabText(index) for index in range(window.tabs.count())] == [
-        "Feature maps", "Kernels", "Spectra", "Gradients", "Science", "Experiments", "Evaluation", "Embedding",
-        "History", "Explain", "Features"]
+        "Feature maps", "Overview", "Kernels", "Spectra", "Gradients", "Science", "Experiments", "Evaluation",
+        "Embedding", "History", "Explain", "Features"]
 
 
 def test_strokes_change_the_input_and_the_prediction(qtbot, window):
@@ -357,10 +357,13 @@ def test_the_window_opens_on_a_real_x_server(tmp_path):
 
 def test_choosing_the_keras_engine_keeps_the_trained_weights(qtbot, window):
     before = window.last_result().probabilities.copy()
+    # The status bar names the engine and where it computes (the window's worker trains on one thread).
+    assert window.model_label.text().startswith("NumPy engine on CPU, 1 thread · reference_model.npz")
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=120_000) as changed:
         choose(qtbot, window.config_panel.engine_combo, "Keras / TensorFlow")
-    assert changed.args[0].engine == "keras"
-    assert window.model_label.text().startswith("Keras engine · reference_model.npz")
+    device = changed.args[0].device
+    assert changed.args[0].engine == "keras" and (device == "CPU" or " × " in device)
+    assert window.model_label.text().startswith(f"Keras engine on {device} · reference_model.npz")
     with qtbot.waitSignal(window.sig_inspection_shown, timeout=TIMEOUT) as shown:
         window.canvas.load_sample(0)
     np.testing.assert_allclose(shown.args[0].probabilities, before, atol=1e-5)

@@ -36,11 +36,13 @@ from cnnviz.core.safe_zip import ArchiveError, check_keras_archive
 from cnnviz.core.validation import check_seed, validate
 from cnnviz.core.weights import check_weights
 from cnnviz.engines.base import as_batch, check_batch_size, check_labels
+from cnnviz.engines.devices import DevicePlan
 from cnnviz.engines.keras_engine.acceptance import KerasModelError, check_servable, load_failure_message
 from cnnviz.engines.keras_engine.builder import build_model, chain_layers, config_from_model, make_optimizer
 from cnnviz.engines.keras_engine.graph import call_step, describe_graph, plan_graph, run_graph
 from cnnviz.engines.keras_engine.input_gradients import InputGradientMembers
 from cnnviz.engines.keras_engine.kernels import layer_kernels, layer_parameters
+from cnnviz.engines.keras_engine.strategy import default_plan, plan_and_strategy
 
 
 class KerasEngine(InputGradientMembers):
@@ -59,14 +61,20 @@ class KerasEngine(InputGradientMembers):
     name = "keras"
 
     def __init__(self, config: ModelConfig | None = None, seed: int | None = None, *,
-                 model: keras.Model | None = None):
+                 model: keras.Model | None = None, devices: object = None,
+                 placement: tuple[DevicePlan, tf.distribute.Strategy] | None = None):
         if model is None:
             if config is None:
                 raise ValueError("KerasEngine needs a configuration or a model.")
             validate(config)
             seed = check_seed(config.training.seed if seed is None else seed)
+            placement = plan_and_strategy(devices)
             keras.utils.set_random_seed(seed)
-            model = build_model(config, seed)
+            with placement[1].scope():
+                model = build_model(config, seed)
+        elif placement is None:  # a model made outside any strategy lives where TensorFlow put it
+            placement = (default_plan(), tf.distribute.get_strategy())
+        self.device_plan, self._strategy = placement
         self.model = model
         self.config = config
         self.graph = plan_graph(model)
@@ -89,10 +97,8 @@ class KerasEngine(InputGradientMembers):
         self._softmax_layer_last = len(self.layers) > 1 and (
             isinstance(last, keras.layers.Softmax)
             or (isinstance(last, keras.layers.Activation) and last.get_config()["activation"] == "softmax"))
-        self.optimizer = make_optimizer(config.training) if config is not None else keras.optimizers.Adam()
-        self.optimizer.build(self.model.trainable_variables)
+        self._new_optimizer(config.training if config is not None else None)
         signature = [tf.TensorSpec((None, *self.input_shape), tf.float32)]
-        self._train_fn = tf.function(self._train_graph, input_signature=[*signature, tf.TensorSpec((None,), tf.int64)])
         self._predict_fn = tf.function(self._predict_graph, input_signature=signature)
         self._inspect_fn = tf.function(self._inspect_graph, input_signature=[
             *signature, tf.TensorSpec((None,), tf.int64), tf.TensorSpec((), tf.int32)])
@@ -131,12 +137,26 @@ class KerasEngine(InputGradientMembers):
         previous = self.config.training
         self.config = validate(replace(self.config, training=training), check_memory=False)
         if (training.optimizer, training.momentum) != (previous.optimizer, previous.momentum):
-            self.optimizer = make_optimizer(training)
-            self.optimizer.build(self.model.trainable_variables)
-            signature = [tf.TensorSpec((None, *self.input_shape), tf.float32), tf.TensorSpec((None,), tf.int64)]
-            self._train_fn = tf.function(self._train_graph, input_signature=signature)
+            self._new_optimizer(training)
         else:
             self.learning_rate = training.learning_rate
+
+    @property
+    def device(self) -> str:
+        """Where the model trains, in words: ``"CPU"``, ``"1 × NVIDIA H200"``,
+        ``"2 × GPU, MirroredStrategy"`` (:mod:`cnnviz.engines.devices`)."""
+        return self.device_plan.description
+
+    def _new_optimizer(self, training: TrainingConfig | None) -> None:
+        """A fresh optimizer, its variables made under the strategy, and the training step that uses it."""
+        with self._strategy.scope():
+            self.optimizer = make_optimizer(training) if training is not None else keras.optimizers.Adam()
+            self.optimizer.build(self.model.trainable_variables)
+        signature = [tf.TensorSpec((None, *self.input_shape), tf.float32), tf.TensorSpec((None,), tf.int64)]
+        if self.device_plan.strategy == "default":
+            self._train_fn = tf.function(self._train_graph, input_signature=signature)
+        else:
+            self._train_fn = tf.function(self._distributed_train_graph, reduce_retracing=True)
 
     # -- graphs -----------------------------------------------------------------------------------
     def _chain(self, images, training: bool):
@@ -196,6 +216,35 @@ class KerasEngine(InputGradientMembers):
         correct = tf.equal(tf.argmax(logits, axis=1), labels)
         return loss, tf.reduce_mean(tf.cast(correct, tf.float32))
 
+    def _replica_train_graph(self, images, labels, batch_size):
+        """One replica's part of a step: the loss summed over its images divided by the whole batch's
+        size, so the strategy's sum of the replicas' gradients is the whole batch's mean gradient."""
+        with tf.GradientTape() as tape:
+            outputs, logits = self._run(images, training=True)
+            loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+            loss = loss / tf.cast(batch_size, tf.float32)
+        variables = self.model.trainable_variables
+        gradients = tape.gradient(loss, variables)
+        self.optimizer.apply_gradients(zip(gradients, variables))
+        correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, axis=1), labels), tf.float32))
+        return loss, correct
+
+    def _distributed_train_graph(self, images, labels, batch_size):
+        loss, correct = self._strategy.run(self._replica_train_graph, args=(images, labels, batch_size))
+        total = self._strategy.reduce(tf.distribute.ReduceOp.SUM, loss, axis=None)
+        correct = self._strategy.reduce(tf.distribute.ReduceOp.SUM, correct, axis=None)
+        return total, correct / tf.cast(batch_size, tf.float32)
+
+    def _distributed_step(self, images: np.ndarray, labels: np.ndarray):
+        """Split the batch between the replicas (the configured batch is the global batch) and train."""
+        parts = np.array_split(np.arange(len(images)), self._strategy.num_replicas_in_sync)
+
+        def share(array: np.ndarray):
+            return self._strategy.experimental_distribute_values_from_function(
+                lambda context: tf.constant(array[parts[context.replica_id_in_sync_group]]))
+
+        return self._train_fn(share(images), share(labels), tf.constant(len(images), tf.int32))
+
     def _predict_graph(self, images):
         outputs, logits = self._run(images, training=False)
         return tf.nn.softmax(logits)
@@ -235,7 +284,10 @@ class KerasEngine(InputGradientMembers):
         images = as_batch(images, self.input_shape)
         labels = check_labels(labels, len(images), self.num_classes)
         self._recent = None
-        loss, accuracy = self._train_fn(images, labels)
+        if self.device_plan.strategy == "default":
+            loss, accuracy = self._train_fn(images, labels)
+        else:
+            loss, accuracy = self._distributed_step(images, labels)
         return float(loss), float(accuracy)
 
     @property
@@ -398,21 +450,24 @@ class KerasEngine(InputGradientMembers):
             check_keras_archive(path)
         except ArchiveError as error:
             raise KerasModelError(str(error)) from None
+        placement = plan_and_strategy()
         try:
-            model = keras.models.load_model(path, safe_mode=True, compile=False)
+            with placement[1].scope():
+                model = keras.models.load_model(path, safe_mode=True, compile=False)
         except Exception as error:  # noqa: BLE001 - Keras raises many types; all mean "cannot open"
             raise KerasModelError(load_failure_message(path, error)) from None
-        return cls.from_model(model, source=path.name)
+        return cls.from_model(model, source=path.name, placement=placement)
 
     @classmethod
-    def from_model(cls, model: keras.Model, source: str = "the model") -> KerasEngine:
+    def from_model(cls, model: keras.Model, source: str = "the model", *,
+                   placement: tuple[DevicePlan, tf.distribute.Strategy] | None = None) -> KerasEngine:
         """Wrap an existing Keras model after checking that the viewers can serve it: one image input
         (height, width, 1 or 3 channels), one output of class scores, built-in layers whose graph
         (branches, merges, nested models) runs layer by layer to the model's own result."""
         graph = check_servable(model, source)
         shape = tuple(model.inputs[0].shape[1:])
         config = config_from_model(model) if graph.is_chain() else None
-        engine = cls(config, model=model)
+        engine = cls(config, model=model, placement=placement)
         probe = np.random.default_rng(0).random((2, *shape), dtype=np.float32)
         expected = model(probe, training=False).numpy()
         try:

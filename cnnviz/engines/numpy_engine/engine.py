@@ -92,6 +92,13 @@ class NumpyEngine:
         return self.config.input_shape
 
     @property
+    def device(self) -> str:
+        """``"CPU, N thread(s)"``: how many chunks of a batch the calling thread trains side by side
+        (:func:`.parallel.num_workers`)."""
+        threads = parallel.num_workers()
+        return f"CPU, {threads} thread{'s' if threads != 1 else ''}"
+
+    @property
     def learning_rate(self) -> float:
         return self.optimizer.learning_rate
 
@@ -198,8 +205,9 @@ class NumpyEngine:
             logit_gradient = cross_entropy_gradient(probabilities, labels)
         input_gradient, layer_gradients = self.network.backward(logit_gradient, keep_gradients=True)
         # An inference pass's parameter gradients are new arrays (a dense kernel's is megabytes): one
-        # that owns its memory is handed over as it is; a view (into anything) is copied.
-        parameters = {layer.name: {name: frozen(grad if grad.base is None else grad.copy())
+        # that owns its memory, or is the whole transpose of one, is handed over as it is; any other
+        # view is copied.
+        parameters = {layer.name: {name: frozen(grad if _owns_whole(grad) else grad.copy())
                                    for name, grad in layer.gradients.items()}
                       for layer in self.network.layers if layer.params}
         return GradientResult(
@@ -430,3 +438,12 @@ def _read_configuration(archive: SafeNpz) -> ModelConfig:
     except (ConfigError, UnicodeDecodeError) as error:
         raise ModelFileError(f"{name} has an invalid configuration: {error}") from None
     return config
+
+
+def _owns_whole(array: np.ndarray) -> bool:
+    """Whether ``array`` owns its memory or is a transpose of all of an array that does (the dense
+    layer's one-image kernel gradient), so handing it out shares nothing with the network."""
+    base = array.base
+    return base is None or (isinstance(base, np.ndarray) and base.base is None and base.flags.owndata
+                            and base.size == array.size and array.flags.f_contiguous
+                            and not array.flags.c_contiguous)

@@ -154,17 +154,49 @@ class ConvMaxPoolBlock:
         columns[:, :, depth] = 1
         return columns
 
-    def _scatter(self, columns: np.ndarray, padded_shape: tuple, pooled_size: tuple[int, int],
-                 workspace: Workspace | None) -> np.ndarray:
-        """Adjoint of :meth:`_gather` (without its column of ones): add each receptive field's values
-        back onto the padded input."""
-        num_images, _, _, channels = padded_shape
-        columns = columns.reshape(self._field_shape(num_images, pooled_size, channels))
-        result = scratch(workspace, "padded_gradient", padded_shape, columns.dtype)
-        result.fill(0)
-        for py, px, dy, dx, rows, cols in self._field_slices(pooled_size):
-            result[:, rows, cols, :] += columns[py, px, :, :, :, dy, dx, :]
-        return result
+    def _input_gradient(self, shares: np.ndarray, padded_shape: tuple, pooled_size: tuple[int, int],
+                        workspace: Workspace | None) -> np.ndarray:
+        """The gradient with respect to the padded input, from the gradient with respect to the raw
+        output ``(window, rows, filters)``: the adjoint of :meth:`_gather` and the forward product.
+
+        One kernel offset at a time, the product of the shares with that offset's ``(filters, c)``
+        slice of the kernel is a contiguous ``(window, n, oh, ow, c)`` array. Its values are added
+        onto an input split into phases, ``(sy, sx, n, rows / sy, columns / sx, c)`` for steps
+        ``sy, sx`` between neighbouring pooled positions, where each add is a contiguous block of
+        ``ow * c`` values per row instead of ``ow`` runs of ``c`` (a single product for every offset
+        followed by strided adds ran several times slower).
+        """
+        num_images, padded_height, padded_width, channels = padded_shape
+        window, rows, filters = shares.shape
+        kernel = self.conv.params["kernel"]
+        stride_y, stride_x = self.conv.spec.strides
+        pool_height, pool_width = self.pool.pool_size
+        step_y, step_x = stride_y * pool_height, stride_x * pool_width
+        output_height, output_width = pooled_size
+        phases = scratch(workspace, "phase_gradient", (step_y, step_x, num_images, -(-padded_height // step_y),
+                                                       -(-padded_width // step_x), channels), shares.dtype)
+        phases.fill(0)
+        part = scratch(workspace, "offset_gradient", (window, rows, channels), shares.dtype)
+        parts = part.reshape(pool_height, pool_width, num_images, output_height, output_width, channels)
+        flat_shares = shares.reshape(window * rows, filters)
+        kernel_height, kernel_width = self.conv.spec.kernel_size
+        for dy in range(kernel_height):
+            for dx in range(kernel_width):
+                np.matmul(flat_shares, kernel[dy, dx].T, out=part.reshape(window * rows, channels))
+                for py in range(pool_height):
+                    top = py * stride_y + dy
+                    phase_y, first_y = top % step_y, top // step_y
+                    for px in range(pool_width):
+                        left = px * stride_x + dx
+                        phase_x, first_x = left % step_x, left // step_x
+                        phases[phase_y, phase_x, :, first_y:first_y + output_height,
+                               first_x:first_x + output_width] += parts[py, px]
+        height_phases, width_phases = phases.shape[3], phases.shape[4]
+        result = scratch(workspace, "padded_gradient",
+                         (num_images, height_phases, step_y, width_phases, step_x, channels), shares.dtype)
+        np.copyto(result, phases.transpose(2, 3, 0, 4, 1, 5))
+        return result.reshape(num_images, height_phases * step_y, width_phases * step_x,
+                              channels)[:, :padded_height, :padded_width]
 
     def _pool(self, raw: np.ndarray, workspace: Workspace | None) -> tuple[np.ndarray, np.ndarray]:
         """The maximum over the window offsets, ``(rows, filters)``, and the offset that won each
@@ -223,30 +255,46 @@ class ConvMaxPoolBlock:
     def backward(self, gradient: np.ndarray, need_input_gradient: bool = True) -> np.ndarray | None:
         columns, padded_shape, pads, pooled_size, winner, output = cached(self._cache, self.conv.name)
         spec, workspace = self.conv.spec, self.conv.workspace
-        window, rows, depth = columns.shape[0], columns.shape[1], columns.shape[2] - 1
+        window, rows = columns.shape[0], columns.shape[1]
         filters = output.shape[-1]
         gradient = activation_backward(gradient.reshape(rows, filters), output, spec.activation, workspace)
         shares = self._route(gradient, winner, window, workspace)
+        return self._conv_backward(shares, need_input_gradient)
+
+    def _conv_backward(self, raw_gradient: np.ndarray, need_input_gradient: bool) -> np.ndarray | None:
+        """The convolution's part of the backward pass, from the gradient with respect to its raw
+        output ``(window, rows, filters)``: fills its kernel and bias gradients and returns the input
+        gradient (None when not needed)."""
+        columns, padded_shape, pads, pooled_size, _, _ = cached(self._cache, self.conv.name)
+        workspace = self.conv.workspace
+        window, rows, filters = raw_gradient.shape
+        depth = columns.shape[2] - 1
+        kernel = self.conv.params["kernel"]
         # One product gives the kernel's gradient and, from the column of ones, the bias's (computed
         # transposed: BLAS runs this long, thin product faster with the filters first).
-        both = np.matmul(shares.reshape(window * rows, filters).T, columns.reshape(window * rows, depth + 1),
-                         out=scratch(workspace, "kernel_and_bias_gradient", (filters, depth + 1), gradient.dtype))
-        kernel = self.conv.params["kernel"]
+        both = np.matmul(raw_gradient.reshape(window * rows, filters).T, columns.reshape(window * rows, depth + 1),
+                         out=scratch(workspace, "kernel_and_bias_gradient", (filters, depth + 1), raw_gradient.dtype))
         self.conv.gradients = {"kernel": both[:, :depth].T.reshape(kernel.shape), "bias": both[:, depth]}
         if not need_input_gradient:
             return None
-        routed = np.matmul(shares, kernel.reshape(depth, filters).T,
-                           out=scratch(workspace, "routed", (window, rows, depth), gradient.dtype))
-        padded = self._scatter(routed, padded_shape, pooled_size, workspace)
+        padded = self._input_gradient(raw_gradient, padded_shape, pooled_size, workspace)
         top, bottom, left, right = pads
         return padded[:, top:padded.shape[1] - bottom, left:padded.shape[2] - right, :]
 
 
 def training_plan(layers: list[Layer]) -> list[Layer | ConvMaxPoolBlock]:
-    """The layers as training runs them: each fusable (conv, max pooling) pair becomes one block."""
+    """The layers as training runs them: each fusable (conv, max pooling) pair becomes one block, and
+    so does each (linear conv, batch normalization, activation, max pooling) run (see :mod:`.fused_norm`)."""
+    from cnnviz.engines.numpy_engine.fused_norm import norm_block_at  # it builds on this module
+
     plan: list[Layer | ConvMaxPoolBlock] = []
     index = 0
     while index < len(layers):
+        norm_block = norm_block_at(layers, index)
+        if norm_block is not None:
+            plan.append(norm_block)
+            index += norm_block.size
+            continue
         first, second = layers[index], layers[index + 1] if index + 1 < len(layers) else None
         if isinstance(first, Conv2DLayer) and isinstance(second, MaxPooling2DLayer) and can_fuse(first, second):
             plan.append(ConvMaxPoolBlock(first, second))

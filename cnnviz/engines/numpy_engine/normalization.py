@@ -16,6 +16,7 @@ import numpy as np
 
 from cnnviz.core import config as cfg
 from cnnviz.engines.numpy_engine.layers import Layer, cached
+from cnnviz.engines.numpy_engine.workspace import Workspace, scratch
 
 
 def channel_sum(values: np.ndarray, dtype: type | None = None) -> np.ndarray:
@@ -30,6 +31,27 @@ def channel_sum(values: np.ndarray, dtype: type | None = None) -> np.ndarray:
     while flat.shape[0] % (2 * fold) == 0 and 2 * fold * channels <= 1024:
         fold *= 2
     return flat.reshape(-1, fold * channels).sum(axis=0, dtype=dtype).reshape(fold, channels).sum(axis=0)
+
+
+def batch_statistics(values: np.ndarray, workspace: Workspace | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The mean and biased variance of each channel (the last axis) over every other axis, float64
+    ``(c,)`` each; the centred squares are computed in ``workspace`` when given.
+
+    Summed in float64: a float32 running sum over a large batch loses digits.
+    """
+    count = values.size // values.shape[-1]
+    mean = channel_sum(values, np.float64) / count
+    centered = np.subtract(values, mean.astype(values.dtype),
+                           out=scratch(workspace, "centered", values.shape, values.dtype))
+    np.square(centered, out=centered)
+    return mean, channel_sum(centered, np.float64) / count
+
+
+def move_statistics(layer: BatchNormalizationLayer, mean: np.ndarray, variance: np.ndarray) -> None:
+    """Move ``layer``'s moving statistics towards a batch's: ``moving * momentum + batch * (1 - momentum)``."""
+    for moving, batch in ((layer.state["moving_mean"], mean), (layer.state["moving_variance"], variance)):
+        moving *= moving.dtype.type(layer.momentum)
+        moving += (batch * (1.0 - layer.momentum)).astype(moving.dtype)
 
 
 class BatchNormalizationLayer(Layer):
@@ -54,36 +76,41 @@ class BatchNormalizationLayer(Layer):
 
     def forward(self, inputs, training=False):
         dtype = np.result_type(inputs.dtype, self.params["gamma"].dtype)
+        workspace = self.training_workspace(training)
         if training:
-            # Statistics summed in float64: a float32 running sum over a large batch loses digits.
-            count = inputs.size // inputs.shape[-1]
-            mean = channel_sum(inputs, np.float64) / count
-            variance = channel_sum(np.square(inputs - mean.astype(inputs.dtype)), np.float64) / count
-            for moving, batch in ((self.state["moving_mean"], mean), (self.state["moving_variance"], variance)):
-                moving *= moving.dtype.type(self.momentum)
-                moving += (batch * (1.0 - self.momentum)).astype(moving.dtype)
+            mean, variance = batch_statistics(inputs, workspace)
+            move_statistics(self, mean, variance)
             mean, variance = mean.astype(dtype), variance.astype(dtype)
         else:
             mean = self.state["moving_mean"].astype(dtype, copy=False)
             variance = self.state["moving_variance"].astype(dtype, copy=False)
         inverse_std = (1.0 / np.sqrt(variance + dtype.type(self.epsilon))).astype(dtype)
-        normalized = (inputs - mean) * inverse_std
+        normalized = np.subtract(inputs, mean, out=scratch(workspace, "normalized", inputs.shape, dtype))
+        normalized *= inverse_std
         self._cache = (normalized, inverse_std, bool(training))
-        return normalized * self.params["gamma"] + self.params["beta"]
+        output = np.multiply(normalized, self.params["gamma"], out=scratch(workspace, "output", inputs.shape, dtype))
+        output += self.params["beta"]
+        return output
 
     def backward(self, gradient, need_input_gradient=True):
         normalized, inverse_std, used_batch = cached(self._cache, self.name)
-        self.gradients = {"gamma": channel_sum(gradient * normalized), "beta": channel_sum(gradient)}
+        workspace = self.workspace if used_batch else None
+        product = np.multiply(gradient, normalized, out=scratch(workspace, "product", gradient.shape,
+                                                                 normalized.dtype))
+        self.gradients = {"gamma": channel_sum(product), "beta": channel_sum(gradient)}
         if not need_input_gradient:
             return None
-        scaled = gradient * (self.params["gamma"] * inverse_std)
+        scaled = np.multiply(gradient, self.params["gamma"] * inverse_std,
+                             out=scratch(workspace, "input_gradient", gradient.shape, product.dtype))
         if not used_batch:
             return scaled
         # The batch mean and variance depend on every input: subtract their share of the gradient.
         count = gradient.size // gradient.shape[-1]
         mean_share = channel_sum(scaled) / count
-        variance_share = channel_sum(scaled * normalized) / count
-        return scaled - mean_share - normalized * variance_share
+        variance_share = channel_sum(np.multiply(scaled, normalized, out=product)) / count
+        scaled -= mean_share
+        scaled -= np.multiply(normalized, variance_share, out=product)
+        return scaled
 
 
 class GlobalAveragePooling2DLayer(Layer):

@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item is made)
+from cnnviz.ui.plots.axes import cache_axes
 from cnnviz.ui.plots.class_labels import class_key, labels_are_names, spaced_labels
 
 __all__ = ["ProbabilityChart", "VERTICAL", "HORIZONTAL"]
@@ -33,6 +34,8 @@ HORIZONTAL = "horizontal"
 
 BAR_COLOUR = QColor(130, 160, 200)
 TOP_BAR_COLOUR = QColor(217, 95, 2)
+_BAR_BRUSH, _TOP_BRUSH = pg.mkBrush(BAR_COLOUR), pg.mkBrush(TOP_BAR_COLOUR)
+_BAR_PEN, _TOP_PEN = pg.mkPen(BAR_COLOUR.darker(140)), pg.mkPen(TOP_BAR_COLOUR.darker(140))
 _BAR_WIDTH = 0.7
 _VALUE_TICKS = [(0.0, "0"), (0.5, "0.5"), (1.0, "1")]
 # Names are elided to at most this share of the chart's width in the horizontal layout.
@@ -54,6 +57,7 @@ class ProbabilityChart(QWidget):
         self._heights = np.zeros(0)
         self._top: int | None = None
         self._orientation = VERTICAL
+        self._emptied_orientation: str | None = None
         self._tick_labels: list[tuple[int, str]] = []
         self._base_tooltip = _TOOLTIP
         self._plot = pg.PlotWidget(self)
@@ -70,6 +74,8 @@ class ProbabilityChart(QWidget):
         self._font = self.font()
         for side in ("left", "bottom"):
             plot_item.getAxis(side).setStyle(tickFont=self._font)
+        # Each prediction redraws the bars over the value grid: the axes are kept as pixmaps.
+        cache_axes(plot_item.getAxis("left"), plot_item.getAxis("bottom"))
         self._vertical_bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=_BAR_WIDTH)
         self._horizontal_bars = pg.BarGraphItem(x0=np.zeros(0), y=np.zeros(0), width=np.zeros(0),
                                                 height=_BAR_WIDTH)
@@ -218,19 +224,24 @@ class ProbabilityChart(QWidget):
 
     def _draw_bars(self) -> None:
         count = len(self._class_names)
-        colours = [TOP_BAR_COLOUR if index == self._top else BAR_COLOUR for index in range(count)]
-        brushes = [pg.mkBrush(colour) for colour in colours]
-        pens = [pg.mkPen(colour.darker(140)) for colour in colours]
+        # Two brushes and two pens, made once: a new prediction only moves the highlight.
+        brushes = [_TOP_BRUSH if index == self._top else _BAR_BRUSH for index in range(count)]
+        pens = [_TOP_PEN if index == self._top else _BAR_PEN for index in range(count)]
         positions = np.arange(count, dtype=float)
         empty = np.zeros(0)
+        # The hidden orientation's bars are emptied once, when the orientation changes, not per update.
+        emptied = self._emptied_orientation != self._orientation
         if self._orientation == VERTICAL:
             self._vertical_bars.setOpts(x=positions, height=self._heights, width=_BAR_WIDTH,
                                         brushes=brushes, pens=pens)
-            self._horizontal_bars.setOpts(x0=empty, y=empty, width=empty, brushes=None, pens=None)
+            if emptied:
+                self._horizontal_bars.setOpts(x0=empty, y=empty, width=empty, brushes=None, pens=None)
         else:
             self._horizontal_bars.setOpts(x0=np.zeros(count), y=positions, width=self._heights,
                                           height=_BAR_WIDTH, brushes=brushes, pens=pens)
-            self._vertical_bars.setOpts(x=empty, height=empty, brushes=None, pens=None)
+            if emptied:
+                self._vertical_bars.setOpts(x=empty, height=empty, brushes=None, pens=None)
+        self._emptied_orientation = self._orientation
         self._vertical_bars.setVisible(self._orientation == VERTICAL)
         self._horizontal_bars.setVisible(self._orientation == HORIZONTAL)
 

@@ -7,7 +7,10 @@ accuracy) and shows the selected run's details beside it. Under them, two tabs: 
 kernels, their spectra and the current input's feature maps, asked for through
 :attr:`HistoryPanel.sig_replay_requested` and handed back to :meth:`HistoryPanel.show_replay`), and
 the :class:`~cnnviz.ui.history.comparison_view.ComparisonView` plots two runs' loss and accuracy
-on the same axes.
+on the same axes, the :class:`~cnnviz.ui.history.histogram_view.HistogramView` shows the selected
+run's histograms of weights, biases, gradients and activations over its epochs, and the
+:class:`~cnnviz.ui.history.epoch_projection_view.EpochProjectionView` its test images in the
+embedding projector at two epochs (asked for through :attr:`HistoryPanel.sig_epochs_compare_requested`).
 
 Besides cnnviz's own runs folder it lists the runs of any folders the person adds (a training script's
 output on this machine or on a network share); a :class:`~cnnviz.ui.history.run_watcher.RunWatcher`
@@ -39,6 +42,8 @@ from cnnviz.core.run_watch import RunScan, scan_runs
 from cnnviz.core.runs import RunInfo, user_data_dir
 from cnnviz.service.payloads import ReplayResult
 from cnnviz.ui.history.comparison_view import ComparisonView
+from cnnviz.ui.history.epoch_projection_view import EpochProjectionView
+from cnnviz.ui.history.histogram_view import HistogramView
 from cnnviz.ui.history.live_controls import LiveControls
 from cnnviz.ui.history.replay_view import NO_RUN_HINT, ReplayView
 from cnnviz.ui.history.run_summary import run_details_html
@@ -71,6 +76,8 @@ class HistoryPanel(QWidget):
     """Load the newest complete checkpoint of the run in this folder into the viewers."""
     sig_folders_changed = Signal()
     """A folder was added or removed (:meth:`extra_folders`)."""
+    sig_epochs_compare_requested = Signal(str, int, int, int)
+    """Project test images at two epochs of this run folder (first, second, number of images)."""
 
     def __init__(self, parent: QWidget | None = None, use_file_watcher: bool = True, poll_ms: int = POLL_MS):
         super().__init__(parent)
@@ -149,9 +156,16 @@ class HistoryPanel(QWidget):
         self.tabs.addTab(self.comparison, "Compare two runs")
         # The tab bar has room to spare beside its two tabs: the live-run actions take no height there.
         self.tabs.setCornerWidget(self.live, Qt.Corner.TopRightCorner)
+        self.histogram_view = HistogramView()
+        self.epoch_projection = EpochProjectionView()
+        self.tabs.addTab(self.histogram_view, "Histograms")
+        self.tabs.addTab(self.epoch_projection, "Compare epochs")
         self.tabs.setTabToolTip(0, "Kernels, their spectra and the current input's feature maps after "
                                    "each saved epoch of the selected run.")
         self.tabs.setTabToolTip(1, "Two runs' loss and accuracy per epoch on the same axes.")
+        self.tabs.setTabToolTip(2, "The selected run's weights, biases, gradients and activations over its "
+                                   "epochs, and what stands out at a glance.")
+        self.tabs.setTabToolTip(3, "The selected run's test images in the embedding projector at two epochs.")
         # The pages' controls, under the names the window and the tests have always used.
         replay, comparison = self.replay, self.comparison
         self.epoch_slider, self.epoch_label = replay.epoch_slider, replay.epoch_label
@@ -181,6 +195,7 @@ class HistoryPanel(QWidget):
         self.refresh_button.clicked.connect(self._on_refresh_clicked)
         self.run_table.itemSelectionChanged.connect(self._on_run_selection_changed)
         self.replay.sig_replay_requested.connect(self.sig_replay_requested)
+        self.epoch_projection.sig_compare_requested.connect(self.sig_epochs_compare_requested)
         self.resume_button.clicked.connect(self._on_resume_clicked)
         self.add_folder_button.clicked.connect(self._on_add_folder_clicked)
         self.remove_folder_button.clicked.connect(self._on_remove_folder_clicked)
@@ -272,6 +287,8 @@ class HistoryPanel(QWidget):
         self.run_table.show_selected(index, self._run)
         self._show_run_details()
         self.replay.set_run(self._run)
+        self.histogram_view.set_run(self._run)
+        self.epoch_projection.set_run(self._run)
         # Run A of the comparison is the selected run, until the person picks one there.
         self.comparison.follow_selection(index)
 
@@ -306,6 +323,15 @@ class HistoryPanel(QWidget):
     def set_layer(self, name: str) -> None:
         """Show the convolution layer ``name``."""
         self.replay.set_layer(name)
+
+    # -- public interface: histograms and epochs in the projector -------------------------------------
+    def set_epoch_comparison_pending(self, job_id: int) -> None:
+        """The projection of two epochs was asked for as job ``job_id``."""
+        self.epoch_projection.set_pending(job_id)
+
+    def show_epoch_comparison(self, answer) -> None:
+        """Draw the answer (:class:`~cnnviz.service.history_jobs.EpochComparisonAnswer`) of the pending job."""
+        self.epoch_projection.show_answer(answer)
 
     # -- public interface: comparison --------------------------------------------------------------
     def compare(self, index_a: int, index_b: int) -> None:
@@ -352,6 +378,8 @@ class HistoryPanel(QWidget):
         self._run = None
         self._show_run_details()
         self.replay.clear(NO_RUN_HINT if self._runs else self._no_runs_text())
+        self.histogram_view.set_run(None)
+        self.epoch_projection.set_run(None)
 
     def _no_runs_text(self) -> str:
         return (f"No runs under {self.runs_root()} yet. Train a model (Train in the Model panel, or "

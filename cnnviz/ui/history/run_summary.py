@@ -35,13 +35,21 @@ def short_name(run: RunInfo) -> str:
     return run.name.replace(repeated, "", 1) if repeated in run.name and run.name != repeated else run.name
 
 
+def _device(info: dict) -> str:
+    """`` on <device>`` when ``run.json`` names where the run trained (``cnnviz train`` and the window
+    record it)."""
+    device = info.get("device")
+    return f" on {html.escape(device)}" if isinstance(device, str) and device else ""
+
+
 def run_details_html(run: RunInfo) -> str:
     """The run's details as rich text: name, folder, engine, dataset and status, when it started, its
     images, model and training settings, its last epoch and its test accuracy (what is known)."""
     info = run.info
     lines = [f"<b>{html.escape(run.name)}</b>",
              f"<span style='color:#555'>{html.escape(str(run.path))}</span>",
-             f"{html.escape(run.engine)} engine · {html.escape(run.dataset)} · {html.escape(run.status)}"]
+             f"{html.escape(run.engine)} engine{_device(info)} · {html.escape(run.dataset)} · "
+             f"{html.escape(run.status)}"]
     if info.get("started"):
         lines.append(f"Started {html.escape(str(info['started']).replace('T', ' '))}")
     counts = [f"{info[key]:,} {label}" for key, label in (("num_train", "training"),

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsItem
 
 MARKER_MARGIN_PX = 11
 """Room kept between a range's end and the view's edge: half the largest marker, its pen and a gap."""
@@ -147,3 +148,12 @@ def style_axes(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
         plot.getAxis(side).setStyle(maxTickLevel=1)
         # "0.2" reads better than "200 (x0.001)" for losses and accuracies.
         plot.getAxis(side).enableAutoSIPrefix(False)
+    cache_axes(plot.getAxis("left"), plot.getAxis("bottom"))
+
+
+def cache_axes(*axes: pg.AxisItem) -> None:
+    """Keep each axis's drawing (ticks, labels, grid lines) as a pixmap, drawn again only when the
+    axis changes: a curve updated inside the plot otherwise replays every tick label and grid line
+    of the axes under it (with a grid, an axis covers the whole plot)."""
+    for axis in axes:
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)

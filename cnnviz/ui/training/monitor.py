@@ -86,8 +86,9 @@ class TrainingMonitor(QWidget):
         self._clear_button.setToolTip("Remove every curve, of the current run and earlier runs.")
 
         # Views whose automatic ranges keep to what a loss and an accuracy can be.
-        self._loss_widget = pg.PlotWidget(viewBox=MetricViewBox(LOSS_BOUNDS))
-        self._accuracy_widget = pg.PlotWidget(viewBox=MetricViewBox(ACCURACY_BOUNDS))
+        # Stepwise y ranges: a live curve moves its axis (and redraws the ticks) only now and then.
+        self._loss_widget = pg.PlotWidget(viewBox=MetricViewBox(LOSS_BOUNDS, stepwise=True))
+        self._accuracy_widget = pg.PlotWidget(viewBox=MetricViewBox(ACCURACY_BOUNDS, stepwise=True))
         self._loss_widget.setToolTip("Training loss of every batch (thin line), its mean over each "
                                      "epoch (dots) and the validation loss (squares, dashed).")
         self._accuracy_widget.setToolTip("Training accuracy of each epoch (dots), validation accuracy "
@@ -410,8 +411,11 @@ class TrainingMonitor(QWidget):
         run = self._current
         self._plots.setVisible(run is not None or bool(self._earlier))
         text, tooltip = status_line(run, self._scale_note)
-        self._status_label.setText(text)
-        self._status_label.setToolTip(tooltip)
+        # Set only what changed: the tooltip (the same all run long) costs as much as the text.
+        if self._status_label.text() != text:
+            self._status_label.setText(text)
+        if self._status_label.toolTip() != tooltip:
+            self._status_label.setToolTip(tooltip)
 
     # Slots.
 

@@ -84,13 +84,27 @@ def set_colorbar_levels(colorbar: pg.ColorBarItem, levels: tuple[float, float], 
     """Set a colour bar's range, with its ends, zero and round values between them as ticks,
     labelled short enough for its narrow axis (``count``: about how many ticks)."""
     low, high = (float(value) for value in levels)
-    colorbar.setLevels((low, high))
+    if tuple(colorbar.levels()) != (low, high):
+        colorbar.setLevels((low, high))
     values = colorbar_ticks(low, high, count)
     # The axis drops a tick that rounding puts a hair outside its range: draw the two ends just
     # inside it (labelled with their exact values).
     inset = (high - low) * 1e-6
     positions = [min(max(value, low + inset), high - inset) for value in values]
-    colorbar.axis.setTicks([list(zip(positions, tick_labels(values)))])
+    ticks = [list(zip(positions, tick_labels(values)))]
+    # Unchanged ticks are not set again: setting them regenerates the axis's drawing.
+    if colorbar.axis._tickLevels != ticks:
+        colorbar.axis.setTicks(ticks)
+
+
+def set_colorbar_scale(colorbar: pg.ColorBarItem, levels: tuple[float, float],
+                       ticks: list[tuple[float, str]]) -> None:
+    """Give a colour bar a fixed scale (``levels`` with labelled ``ticks``, such as "min" .. "max"),
+    setting only what differs from what it shows."""
+    if tuple(colorbar.levels()) != tuple(levels):
+        colorbar.setLevels(levels)
+    if colorbar.axis._tickLevels != [ticks]:
+        colorbar.axis.setTicks([ticks])
 
 
 def colorbar_tick_labels(colorbar: pg.ColorBarItem) -> list[str]:

@@ -134,6 +134,16 @@ class FeatureMapsView(GridView):
             self._traced = None
         self._explain_unit()
 
+    def show_filter(self, layer: str, index: int) -> None:
+        """Choose ``layer`` and show its map ``index`` enlarged (its page first), or for a vector layer
+        select unit ``index`` — what a click on the network overview opens."""
+        self.set_current_layer(layer)
+        if self.is_showing_units():
+            self._units.select(index)
+            self.select_unit((index,))
+            return
+        self._grid.go_to(index)
+
     def selected_unit(self) -> tuple[int, ...] | None:
         return self._unit
 

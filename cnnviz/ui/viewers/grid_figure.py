@@ -12,7 +12,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph: row-major images, white background)
-from cnnviz.ui.viewers.colour_bars import COLORBAR_MAXIMUM_HEIGHT, COLORBAR_MINIMUM_WIDTH, set_colorbar_levels
+from cnnviz.ui.plots.axes import cache_axes
+from cnnviz.ui.viewers.colour_bars import (
+    COLORBAR_MAXIMUM_HEIGHT,
+    COLORBAR_MINIMUM_WIDTH,
+    set_colorbar_levels,
+    set_colorbar_scale,
+)
 from cnnviz.ui.viewers.colour_maps import get_colormap
 from cnnviz.ui.viewers.figure_text import wrap_title
 from cnnviz.ui.viewers.grid_atlas import AtlasGrid
@@ -49,6 +55,7 @@ class GridFigure(pg.GraphicsLayoutWidget):
                                          label=value_label, interactive=False, width=12,
                                          colorMapMenu=False)
         self._colorbar.axis.enableAutoSIPrefix(False)
+        cache_axes(self._colorbar.axis)
         self._colorbar.setMinimumWidth(COLORBAR_MINIMUM_WIDTH)
         outer.addItem(self._colorbar, row=1, col=2)
         # Beside the first rows of cells, no taller than a screenful: its label (what the colours
@@ -118,21 +125,22 @@ class GridFigure(pg.GraphicsLayoutWidget):
             What the values are.
         """
         colormap_object = get_colormap(colormap or "viridis")
-        axis = self._colorbar.axis
         if self._colorbar.colorMap() is not colormap_object:
             self._colorbar.setColorMap(colormap_object)
         label = value_label
         if shared_scale and len(levels):
             set_colorbar_levels(self._colorbar, tuple(float(value) for value in levels[0]))
         elif symmetric:
-            self._colorbar.setLevels((-1.0, 1.0))
-            axis.setTicks([[(-1.0, "−max|x|"), (0.0, "0"), (1.0, "+max|x|")]])
+            set_colorbar_scale(self._colorbar, (-1.0, 1.0), [(-1.0, "−max|x|"), (0.0, "0"), (1.0, "+max|x|")])
             label = f"{label} (each map)"
         else:
-            self._colorbar.setLevels((0.0, 1.0))
-            axis.setTicks([[(0.0, "min"), (1.0, "max")]])
+            set_colorbar_scale(self._colorbar, (0.0, 1.0), [(0.0, "min"), (1.0, "max")])
             label = f"{label} (each map)"
-        self._colorbar.getAxis("left").setLabel(label)
+        # The label is on the bar's left axis (its ticks on the right). An unchanged label is not set
+        # again: setting it lays the colour bar out anew.
+        label_axis = self._colorbar.getAxis("left")
+        if label_axis.labelText != label:
+            label_axis.setLabel(label)
 
     def resizeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
         super().resizeEvent(event)

@@ -58,7 +58,8 @@ class ReferenceImage:
         if high <= low:
             high = low + 1.0
         self._item.setImage(image, autoLevels=False, levels=(low, high))
-        self._label.setText(title)
+        if self._label.text != title:   # setting a label's text lays it out anew, on every update otherwise
+            self._label.setText(title)
         reshaped = previous is None or previous.shape != image.shape
         if reshaped:
             self._view.setMaximumSize(MAXIMUM_SIDE, MAXIMUM_SIDE * image.shape[0] / image.shape[1])

@@ -20,7 +20,8 @@ SHORTCUTS = [
     ("Ctrl+Right", "Train one batch, then pause"), ("Ctrl+Shift+Right", "Train to the end of the epoch, then pause"),
     ("Ctrl+.", "Stop training"), ("Ctrl+R", "Random sample"), ("Ctrl+Z", "Undo the last stroke"),
     ("Delete", "Clear the canvas"), ("Ctrl+1 … Ctrl+4", "Feature maps, kernels, spectra, gradients"),
-    ("Ctrl+5", "Explain: attribution maps"), ("Ctrl+6", "Features: what each filter responds to"),
+    ("Ctrl+0", "Overview: every layer at a glance"), ("Ctrl+5", "Explain: attribution maps"),
+    ("Ctrl+6", "Features: what each filter responds to"),
     ("Ctrl+Q", "Quit"),
 ]
 
@@ -75,9 +76,11 @@ def build_menus(window: MainWindow) -> None:
     for dock in (window.config_dock, window.canvas_dock, window.monitor_dock):
         view_menu.addAction(dock.toggleViewAction())
     view_menu.addSeparator()
-    for index, name in enumerate(("Feature maps", "Kernels", "Spectra", "Gradients")):
-        add_action(window, view_menu, name, lambda index=index: window.tabs.setCurrentIndex(index),
-                   f"Ctrl+{index + 1}")
+    for index, (name, page) in enumerate((("Feature maps", window.feature_maps_view), ("Kernels", window.kernels_view),
+                                          ("Spectra", window.spectra_view), ("Gradients", window.gradients_view))):
+        add_action(window, view_menu, name, lambda page=page: window.show_tab(page), f"Ctrl+{index + 1}")
+    add_action(window, view_menu, "Overview", lambda: window.show_tab(window.overview_view), "Ctrl+0",
+               "Every layer of the network at a glance; click a thumbnail to open that filter")
     add_action(window, view_menu, "Explain", lambda: window.show_tab(window.explain_panel), "Ctrl+5")
     add_action(window, view_menu, "Features", lambda: window.show_tab(window.features_panel), "Ctrl+6")
     view_menu.addSeparator()

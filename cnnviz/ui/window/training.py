@@ -226,8 +226,8 @@ class TrainingController(QObject):
         if self._converting:
             self._converting = False
             self.window.statusBar().showMessage(
-                f"The model now runs on the {ENGINE_LABELS.get(info.engine, info.engine)} engine, with the same "
-                "weights.", 8000)
+                f"The model now runs on the {ENGINE_LABELS.get(info.engine, info.engine)} engine"
+                + (f" ({info.device})" if info.device else "") + ", with the same weights.", 8000)
         else:
             self._weights_trained = not info.source.startswith("new ")
             self._unsaved_training = False
@@ -257,7 +257,8 @@ class TrainingController(QObject):
             window.model_label.setText(f"no model · {chosen_label} engine chosen")
             return
         parameters = f", {info.summary.total_parameters:,} parameters" if info.summary else ""
-        text = f"{ENGINE_LABELS.get(info.engine, info.engine)} engine · {Path(info.source).name}{parameters}"
+        device = f" on {info.device}" if info.device else ""
+        text = f"{ENGINE_LABELS.get(info.engine, info.engine)} engine{device} · {Path(info.source).name}{parameters}"
         if self.architecture_edited() and chosen != info.engine:
             text += f" · the Model panel's layers were edited and {chosen_label} chosen: Build to use them"
         elif self.architecture_edited():
@@ -312,11 +313,18 @@ class TrainingController(QObject):
         step = progress.steps[-1]
         done = step.epoch * step.num_batches + step.batch + 1
         total = progress.total_epochs * step.num_batches
-        window.progress_bar.setRange(0, total)
-        window.progress_bar.setValue(done)
+        bar = window.progress_bar
+        if bar.maximum() != total or bar.minimum() != 0:
+            bar.setRange(0, total)
+        # A progress bar showing its percentage repaints itself at once when its value moves a pixel;
+        # with updates off for the change it is painted with the rest of the frame instead.
+        bar.setUpdatesEnabled(False)
+        bar.setValue(done)
+        bar.setUpdatesEnabled(True)
         remaining = step.elapsed / done * (total - done) if done else 0.0
-        window.eta_label.setText(f"epoch {step.epoch + 1}/{progress.total_epochs} · "
-                                 f"ETA {format_duration(remaining)}")
+        eta = f"epoch {step.epoch + 1}/{progress.total_epochs} · ETA {format_duration(remaining)}"
+        if window.eta_label.text() != eta:
+            window.eta_label.setText(eta)
 
     def _on_experiment_progress(self, progress: p.ExperimentProgress) -> None:
         """The experiment's progress: the runs done and the batches of the run that trains."""

@@ -419,3 +419,21 @@ def test_an_idle_monitor_is_two_lines_high_and_shows_its_plots_when_a_run_starts
     assert monitor.minimumSizeHint().height() < 120
     monitor.start_run("numpy lr=0.001")
     assert monitor.plots_shown() and monitor.minimumSizeHint().height() >= 120
+
+
+def test_a_live_loss_curve_stays_inside_a_y_range_that_moves_only_now_and_then(monitor, qtbot):
+    monitor.resize(700, 400)
+    monitor.show()
+    monitor.start_run("numpy lr=0.05")
+    plot = monitor.plot_widgets()[0].getPlotItem()
+    ranges = []
+    for first in range(0, 400, 10):   # a loss falling over 400 batches, 10 an update
+        monitor.add_progress(TrainingProgress(make_steps(0, first, 10, num_batches=100), 1))
+        plot.vb.updateAutoRange()
+        bottom, top = plot.vb.viewRange()[1]
+        losses = plotted_values(items_named(monitor.plot_widgets()[0], "batch loss")[0])
+        assert bottom <= losses.min() and top >= losses.max(), "the curve left the view"
+        assert bottom >= 0.0 or losses.min() <= 0.0, "a negative loss on the axis"
+        ranges.append((bottom, top))
+    changes = sum(first != second for first, second in zip(ranges, ranges[1:]))
+    assert changes < len(ranges) // 4, f"the y range changed on {changes} of {len(ranges)} updates"

@@ -1,0 +1,1 @@
+"""The network overview: every layer of the model as a column of thumbnails, for the current input."""
