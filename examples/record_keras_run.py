@@ -28,6 +28,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--logical-cpus", type=int, default=0,
                         help="split the CPU into this many logical devices when there is no GPU (e.g. 2)")
     parser.add_argument("--overwrite", action="store_true", help="replace what --out holds")
+    parser.add_argument("--checkpoint-every", default="auto",
+                        help="save a checkpoint every N epochs (1: every epoch, so a watching window can open each)")
     return parser.parse_args(argv)
 
 
@@ -72,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         ])
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
+    every = args.checkpoint_every if args.checkpoint_every == "auto" else int(args.checkpoint_every)
     recorder = RunRecorder(args.out, dataset="shapes-colour", batch_size=args.batch_size, inputs=x[:16],
-                           labels=y[:16], overwrite=args.overwrite)
+                           labels=y[:16], overwrite=args.overwrite, checkpoint_every=every)
     model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size, validation_split=0.2, verbose=2,
               callbacks=[recorder])
     print(f"recorded the run in {recorder.path}")

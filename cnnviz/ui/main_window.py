@@ -44,6 +44,7 @@ from cnnviz.ui.window.files import FileActions
 from cnnviz.ui.window.image_folder import ImageFolderChooser
 from cnnviz.ui.window.inspection import InspectionController
 from cnnviz.ui.window.layout import DockLayout, scrolling
+from cnnviz.ui.window.live_follow import LiveFollow
 from cnnviz.ui.window.menus import build_menus, build_status_bar, build_training_toolbar
 from cnnviz.ui.window.session_offer import SessionKeeper
 from cnnviz.ui.window.training import TrainingController
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.explain = ExplainController(self, self.explain_panel)  # after _connect: it reads the model's names
         self.features = FeaturesController(self, self.features_panel)
+        self.live_follow = LiveFollow(self)
         self._restore_settings()
         self._sync_toolbar()
         self.session = SessionKeeper(self) if track_session else None
@@ -307,6 +309,9 @@ class MainWindow(QMainWindow):
         folder = self.settings.value("export/folder")
         if isinstance(folder, str):
             self.files.export_folder = folder
+        run_folders = self.settings.value("history/folders")
+        if isinstance(run_folders, str) and run_folders:
+            self.history_panel.set_extra_folders(run_folders.split("\n"))
 
     def _save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -315,6 +320,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("model/engine", self.config_panel.engine_name())
         self.settings.setValue("view/tab", self.tabs.currentIndex())
         self.settings.setValue("export/folder", self.files.export_folder)
+        self.settings.setValue("history/folders", "\n".join(map(str, self.history_panel.extra_folders())))
         self.settings.sync()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -348,6 +354,7 @@ class MainWindow(QMainWindow):
             return
         self.inspection.follow_training(False)
         self.image_folders.wait()
+        self.history_panel.stop_watching()
         self._save_settings()
         if self.session is not None:
             self.session.close()

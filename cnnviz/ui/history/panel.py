@@ -11,6 +11,11 @@ on the same axes, the :class:`~cnnviz.ui.history.histogram_view.HistogramView` s
 run's histograms of weights, biases, gradients and activations over its epochs, and the
 :class:`~cnnviz.ui.history.epoch_projection_view.EpochProjectionView` its test images in the
 embedding projector at two epochs (asked for through :attr:`HistoryPanel.sig_epochs_compare_requested`).
+
+Besides cnnviz's own runs folder it lists the runs of any folders the person adds (a training script's
+output on this machine or on a network share); a :class:`~cnnviz.ui.history.run_watcher.RunWatcher`
+notices runs appear and grow while another process writes them, and the selected one can be followed
+in the training monitor or opened in the viewers (:class:`~cnnviz.ui.history.live_controls.LiveControls`).
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -31,14 +38,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnviz.core.runs import RunInfo, list_runs, user_data_dir
+from cnnviz.core.run_watch import RunScan, scan_runs
+from cnnviz.core.runs import RunInfo, user_data_dir
 from cnnviz.service.payloads import ReplayResult
 from cnnviz.ui.history.comparison_view import ComparisonView
 from cnnviz.ui.history.epoch_projection_view import EpochProjectionView
 from cnnviz.ui.history.histogram_view import HistogramView
+from cnnviz.ui.history.live_controls import LiveControls
 from cnnviz.ui.history.replay_view import NO_RUN_HINT, ReplayView
 from cnnviz.ui.history.run_summary import run_details_html
 from cnnviz.ui.history.run_table import RunTable
+from cnnviz.ui.history.run_watcher import POLL_MS, RunWatcher
 from cnnviz.ui.layout import PageLayout
 from cnnviz.ui.wording import counted
 
@@ -49,18 +59,31 @@ class HistoryPanel(QWidget):
     Parameters
     ----------
     parent : QWidget, optional
+    use_file_watcher : bool
+        Notice changes through the operating system's notifications as well as by polling (off:
+        polling alone, as on a network share that sends none).
+    poll_ms : int
+        How often the folders are looked at for changes, in milliseconds.
     """
 
     sig_replay_requested = Signal(str, int)
     """Inspect the current input with the checkpoint of this run folder after this epoch (0-based)."""
     sig_resume_requested = Signal(str, int)
     """Continue the run in this folder, in the window, until it has this many epochs in all."""
+    sig_follow_requested = Signal(str)
+    """Follow the run in this folder in the training monitor (``""``: stop following)."""
+    sig_open_checkpoint_requested = Signal(str)
+    """Load the newest complete checkpoint of the run in this folder into the viewers."""
+    sig_folders_changed = Signal()
+    """A folder was added or removed (:meth:`extra_folders`)."""
     sig_epochs_compare_requested = Signal(str, int, int, int)
     """Project test images at two epochs of this run folder (first, second, number of images)."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, use_file_watcher: bool = True, poll_ms: int = POLL_MS):
         super().__init__(parent)
         self._root: Path | None = None
+        self._extra: list[Path] = []
+        self.watcher = RunWatcher(use_file_watcher, poll_ms, parent=self)
         self._listed = False
         self._runs: list[RunInfo] = []
         self._run: RunInfo | None = None
@@ -80,6 +103,19 @@ class HistoryPanel(QWidget):
         top.addWidget(self.root_label, 1)
         top.addWidget(self.refresh_button)
 
+        self.add_folder_button = QPushButton("Add folder…")
+        self.add_folder_button.setToolTip("List the runs of another folder too, such as where a training script "
+                                          "on this or another machine records its runs; they update as they train.")
+        self.remove_folder_button = QPushButton("Remove folder")
+        self.remove_folder_button.setToolTip("Stop listing the runs of a folder you added (its files stay).")
+        self.remove_folder_button.setEnabled(False)
+        self.remove_folder_menu = QMenu(self)
+        self.remove_folder_menu.setObjectName("remove_folder_menu")
+        top.insertWidget(1, self.add_folder_button)
+        top.insertWidget(2, self.remove_folder_button)
+        self.live = LiveControls()
+        self.follow_button, self.open_checkpoint_button = self.live.follow_button, self.live.open_checkpoint_button
+        self.open_each_check = self.live.open_each_check
         self.run_table = RunTable()
         self.details_label = QLabel()
         self.details_label.setWordWrap(True)
@@ -118,6 +154,8 @@ class HistoryPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.replay, "Replay epochs")
         self.tabs.addTab(self.comparison, "Compare two runs")
+        # The tab bar has room to spare beside its two tabs: the live-run actions take no height there.
+        self.tabs.setCornerWidget(self.live, Qt.Corner.TopRightCorner)
         self.histogram_view = HistogramView()
         self.epoch_projection = EpochProjectionView()
         self.tabs.addTab(self.histogram_view, "Histograms")
@@ -159,24 +197,71 @@ class HistoryPanel(QWidget):
         self.replay.sig_replay_requested.connect(self.sig_replay_requested)
         self.epoch_projection.sig_compare_requested.connect(self.sig_epochs_compare_requested)
         self.resume_button.clicked.connect(self._on_resume_clicked)
+        self.add_folder_button.clicked.connect(self._on_add_folder_clicked)
+        self.remove_folder_button.clicked.connect(self._on_remove_folder_clicked)
+        self.remove_folder_menu.triggered.connect(self._on_remove_folder_chosen)
+        self.follow_button.toggled.connect(self._on_follow_toggled)
+        self.open_checkpoint_button.clicked.connect(self._on_open_checkpoint_clicked)
+        self.watcher.sig_runs_scanned.connect(self._on_runs_scanned)
 
     # -- public interface: runs --------------------------------------------------------------------
     def set_runs_root(self, path: str | Path | None) -> None:
         """List the runs under ``path`` (``None``: the user data folder's ``runs/``)."""
         self._root = Path(path) if path is not None else None
-        self.refresh()
+        self._folders_changed()
 
     def runs_root(self) -> Path:
         """The folder whose runs are listed."""
         return self._root if self._root is not None else user_data_dir() / "runs"
 
+    def folders(self) -> list[Path]:
+        """Every folder whose runs are listed: :meth:`runs_root`, then :meth:`extra_folders`."""
+        return [self.runs_root(), *self._extra]
+
+    def extra_folders(self) -> list[Path]:
+        """The folders added to the runs root, in the order they were added."""
+        return list(self._extra)
+
+    def set_extra_folders(self, folders: list[str | Path]) -> None:
+        """List the runs of these folders too (a folder given twice, or the runs root, counts once)."""
+        extra: list[Path] = []
+        for folder in map(Path, folders):
+            if folder not in extra and folder != self.runs_root():
+                extra.append(folder)
+        self._extra = extra
+        self._folders_changed()
+
+    def add_folder(self, folder: str | Path) -> None:
+        """List the runs of ``folder`` too."""
+        self.set_extra_folders([*self._extra, Path(folder)])
+
+    def remove_folder(self, folder: str | Path) -> None:
+        """Stop listing the runs of the added folder ``folder`` (its files stay)."""
+        self.set_extra_folders([path for path in self._extra if path != Path(folder)])
+
+    def stop_watching(self) -> None:
+        """Stop looking for changes in the folders (the window is closing)."""
+        self.watcher.stop()
+
+    def _folders_changed(self) -> None:
+        self.remove_folder_button.setEnabled(bool(self._extra))
+        self.watcher.set_folders(self.folders())
+        self.refresh()
+        self.sig_folders_changed.emit()
+
     def refresh(self) -> None:
         """List the runs again, keeping the selected run (and the comparison) when it is still there."""
+        self._show_runs(list(scan_runs(self.folders()).runs))
+
+    def _show_runs(self, runs: list[RunInfo]) -> None:
         selected = self._run.path if self._run is not None else None
-        self._runs = list_runs(self._root)
+        self._runs = runs
         self._listed = True
-        self.root_label.setText(f"Runs in {self.runs_root()} — {counted(len(self._runs), 'run')}")
-        self.run_table.set_runs(self._runs)
+        where = self.runs_root() if not self._extra else f"{counted(len(self.folders()), 'folder')}"
+        self.root_label.setText(f"Runs in {where} — {counted(len(self._runs), 'run')}")
+        self.root_label.setToolTip("The folders whose run folders are listed:\n"
+                                   + "\n".join(str(folder) for folder in self.folders()))
+        self.run_table.set_runs(self._runs, show_folder=bool(self._extra))
         paths = [run.path for run in self._runs]
         self.comparison.set_runs(self._runs, paths.index(selected) if selected in paths else None)
         if selected in paths:
@@ -274,6 +359,21 @@ class HistoryPanel(QWidget):
         return self.comparison.scale_note_text()
 
     # -- details -----------------------------------------------------------------------------------
+    def _on_runs_scanned(self, scan: RunScan) -> None:
+        """Runs changed on disk: rewrite the changed rows, or list them all again when runs came or went."""
+        if [run.path for run in scan.runs] != [run.path for run in self._runs]:
+            self._show_runs(list(scan.runs))
+            return
+        for index, run in enumerate(scan.runs):
+            if run.path not in scan.changed:
+                continue
+            if self._run is not None and run.path == self._run.path:
+                self.select_run(index)  # its details, epochs and replay range grow
+            else:
+                self._runs[index] = run
+                self.run_table.fill_row(index, run)
+                self.comparison.update_run(index, run)
+
     def _clear_selection(self) -> None:
         self._run = None
         self._show_run_details()
@@ -287,6 +387,7 @@ class HistoryPanel(QWidget):
 
     def _show_run_details(self) -> None:
         self._show_resume()
+        self.live.set_run_selected(self._run is not None, self._run is not None and self._run.num_epochs > 0)
         if self._run is None:
             self.details_label.setText(html.escape(NO_RUN_HINT if self._runs or not self._listed
                                                    else self._no_runs_text()))
@@ -320,6 +421,35 @@ class HistoryPanel(QWidget):
     def _on_refresh_clicked(self) -> None:
         self.refresh()
 
+    def _on_add_folder_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of runs", str(self.runs_root().parent))
+        if folder:
+            self.add_folder(folder)
+            self.watcher.start()
+
+    def _on_remove_folder_clicked(self) -> None:
+        """Offer the added folders in a menu under the button; the one chosen is removed."""
+        menu = self.remove_folder_menu
+        menu.clear()
+        for folder in self._extra:
+            menu.addAction(str(folder)).setData(str(folder))
+        menu.popup(self.remove_folder_button.mapToGlobal(self.remove_folder_button.rect().bottomLeft()))
+
+    def _on_remove_folder_chosen(self, action) -> None:
+        self.remove_folder(action.data())
+
+    def _on_follow_toggled(self, checked: bool) -> None:
+        if checked and self._run is None:
+            self.follow_button.setChecked(False)
+            return
+        if checked:
+            self.watcher.start()
+        self.sig_follow_requested.emit(str(self._run.path) if checked and self._run is not None else "")
+
+    def _on_open_checkpoint_clicked(self) -> None:
+        if self._run is not None:
+            self.sig_open_checkpoint_requested.emit(str(self._run.path))
+
     def _on_run_selection_changed(self) -> None:
         rows = sorted({index.row() for index in self.run_table.selectionModel().selectedRows()})
         if rows:
@@ -330,3 +460,4 @@ class HistoryPanel(QWidget):
         super().showEvent(event)
         if not self._listed:
             self.refresh()
+        self.watcher.start()

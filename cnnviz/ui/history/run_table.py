@@ -14,6 +14,7 @@ COLUMN_TOOLTIPS = ("The run folder's name (when it started; the engine and datas
                    "The engine that trained the run.", "The dataset it trained on.",
                    "finished, stopped, diverged, or unfinished (still running, or interrupted).",
                    "Epochs with a saved checkpoint.", "Accuracy on the test split at the end of training.")
+FOLDER_COLUMN, FOLDER_TOOLTIP = "folder", "The folder the run is in (shown once folders were added)."
 
 MIN_TABLE_WIDTH, MAX_TABLE_WIDTH = 360, 480
 """The run list's narrowest width, and the most it claims to show every column and whole run names."""
@@ -48,9 +49,15 @@ class RunTable(QTableWidget):
         self.setMinimumHeight(90)
         self.setMinimumWidth(MIN_TABLE_WIDTH)
 
-    def set_runs(self, runs: list[RunInfo]) -> None:
-        """List ``runs``, nothing selected (without announcing the selection change)."""
+    def set_runs(self, runs: list[RunInfo], show_folder: bool = False) -> None:
+        """List ``runs``, nothing selected (without announcing the selection change); with
+        ``show_folder`` a last column names the folder each run is in."""
         self.blockSignals(True)
+        if self.columnCount() != len(COLUMNS) + show_folder:
+            self.setColumnCount(len(COLUMNS) + show_folder)
+            self.setHorizontalHeaderLabels([*COLUMNS, *([FOLDER_COLUMN] if show_folder else [])])
+            for column, tooltip in enumerate((*COLUMN_TOOLTIPS, FOLDER_TOOLTIP)[:self.columnCount()]):
+                self.horizontalHeaderItem(column).setToolTip(tooltip)
         self.setRowCount(len(runs))
         for row, run in enumerate(runs):
             self.fill_row(row, run)
@@ -69,6 +76,10 @@ class RunTable(QTableWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             item.setToolTip(f"{run.name}\n{run.path}" if column == 0 else text)
             self.setItem(row, column, item)
+        if self.columnCount() > len(COLUMNS):
+            item = QTableWidgetItem(run.path.parent.name)
+            item.setToolTip(str(run.path.parent))
+            self.setItem(row, len(COLUMNS), item)
 
     def show_selected(self, row: int, run: RunInfo) -> None:
         """Write ``run`` afresh into ``row`` and select it (without announcing the selection change)."""

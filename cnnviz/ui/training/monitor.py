@@ -15,9 +15,10 @@ import io
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -53,6 +54,9 @@ class TrainingMonitor(QWidget):
     parent : QWidget, optional
         The parent widget.
     """
+
+    sig_stop_following_requested = Signal()
+    """The person asked to stop following a run written elsewhere (:meth:`set_following`)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -118,6 +122,22 @@ class TrainingMonitor(QWidget):
         controls.addWidget(spacer)
         controls.addWidget(self._clear_button)
 
+        # Shown while the curves are those of a run another process writes (History's Follow).
+        self._following_label = QLabel()
+        self._following_label.setObjectName("following_label")
+        self._following_label.setWordWrap(True)
+        self._following_label.setStyleSheet("font-weight: bold")
+        self._stop_following_button = QPushButton("Stop following")
+        self._stop_following_button.setToolTip("Stop drawing the followed run's curves as it writes them (they stay).")
+        self._stop_following_button.clicked.connect(self.sig_stop_following_requested)
+        following = QHBoxLayout()
+        following.setContentsMargins(0, 0, 0, 0)
+        following.addWidget(self._following_label, 1)
+        following.addWidget(self._stop_following_button)
+        self._following_row = QWidget()
+        self._following_row.setLayout(following)
+        self._following_row.setVisible(False)
+
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.setChildrenCollapsible(False)
         plots.addWidget(self._loss_widget)
@@ -129,6 +149,7 @@ class TrainingMonitor(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(controls)
+        layout.addWidget(self._following_row)
         layout.addWidget(plots, 1)
         layout.addWidget(self._status_label, 0)
         layout.addStretch(0)
@@ -238,6 +259,20 @@ class TrainingMonitor(QWidget):
         if label is not None:
             self._new_run(label)
         self._update_status()
+
+    def set_following(self, text: str | None) -> None:
+        """Say which run the curves follow (``text``, e.g. "Following run X in folder Y"), or that they
+        follow none (``None``)."""
+        self._following_label.setText(text or "")
+        self._following_row.setVisible(bool(text))
+
+    def following_text(self) -> str:
+        """What the following label says (empty while no run is followed)."""
+        return self._following_label.text() if self._following_row.isVisibleTo(self) else ""
+
+    def stop_following_button(self) -> QPushButton:
+        """The "Stop following" button."""
+        return self._stop_following_button
 
     def history_csv(self) -> str:
         """The current run's per-batch history as CSV text, one row per step.
