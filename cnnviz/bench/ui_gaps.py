@@ -97,9 +97,12 @@ def stalls(out: Callable[[str], None], config: cfg.ModelConfig, name: str, epoch
             timer.timeout.connect(lambda: (ticks.append(time.perf_counter()), cpu.append(time.process_time())))
             finished: list = []
             window.service.sig_training_finished.connect(finished.append)
+            window.service.sig_error_raised.connect(finished.append)  # a run that cannot start ends the wait
             window.config_panel.set_config(config.with_training(epochs=epochs))
             window.config_panel.train_button.click()  # as a user starts training
-            _wait(app, lambda: window.service.state == "training")
+            _wait(app, lambda: window.service.state == "training" or bool(finished))
+            if finished and not hasattr(finished[0], "reason"):
+                raise RuntimeError(f"Training {name} from the window failed: {finished[0].message}")
             ticks.append(time.perf_counter())
             cpu.append(time.process_time())
             interface_cpu = time.thread_time()

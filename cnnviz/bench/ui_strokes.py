@@ -22,7 +22,7 @@ COLOUR_MODEL = cfg.ModelConfig(input_shape=(64, 64, 3), layers=(
     cfg.Conv2D(16, (3, 3), padding="same", activation="linear"), cfg.BatchNormalization(), cfg.Activation("relu"),
     cfg.Conv2D(16, (3, 3), padding="same"), cfg.MaxPooling2D(),
     cfg.Conv2D(32, (3, 3), padding="same"), cfg.Conv2D(32, (3, 3), padding="same"), cfg.MaxPooling2D(),
-    cfg.GlobalAveragePooling2D(), cfg.Dense(10, "softmax")), training=cfg.TrainingConfig(dataset="shapes-colour"))
+    cfg.GlobalAveragePooling2D(), cfg.Dense(3, "softmax")), training=cfg.TrainingConfig(dataset="shapes-colour"))
 """A 64×64×3 colour model: four 3×3 convolutions (16, 16, 32, 32 filters), as in
 ``benchmarks/bench_colour_inspection.py``, trained on coloured shapes."""
 
