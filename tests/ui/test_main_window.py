@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cnnviz.core.config import reference_config
+from cnnviz.engines.numpy_engine import parallel
 from cnnviz.service import payloads as p
 from cnnviz.service.model_service import ModelService
 from cnnviz.ui.export import ExportError, render_widget
@@ -357,8 +358,10 @@ def test_the_window_opens_on_a_real_x_server(tmp_path):
 
 def test_choosing_the_keras_engine_keeps_the_trained_weights(qtbot, window):
     before = window.last_result().probabilities.copy()
-    # The status bar names the engine and where it computes (the window's worker trains on one thread).
-    assert window.model_label.text().startswith("NumPy engine on CPU, 1 thread · reference_model.npz")
+    # The status bar names the engine and where it computes (the window's worker trains on every core).
+    threads = parallel.num_workers()
+    assert window.model_label.text().startswith(
+        f"NumPy engine on CPU, {threads} thread{'s' if threads != 1 else ''} · reference_model.npz")
     with qtbot.waitSignal(window.service.sig_model_changed, timeout=120_000) as changed:
         choose(qtbot, window.config_panel.engine_combo, "Keras / TensorFlow")
     device = changed.args[0].device

@@ -22,7 +22,9 @@ from cnnviz.service import payloads as p
 if TYPE_CHECKING:
     from cnnviz.ui.main_window import MainWindow
 
-LIVE_INSPECTION_INTERVAL_MS = 250
+# While training, the drawn input is inspected again this often (the viewers follow the weights);
+# twice a second keeps them live while leaving the cores to training (`cnnviz bench app`).
+LIVE_INSPECTION_INTERVAL_MS = 500
 EXPORT_WAIT_MS = 30_000
 """The longest export waits for the parts of the current input's inspection it lacks."""
 

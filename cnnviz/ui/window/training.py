@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from cnnviz.ui.main_window import MainWindow
 
 ENGINE_LABELS = {"numpy": "NumPy", "keras": "Keras"}
-# Plots redraw at most this often while training; progress in between is batched.
-MONITOR_REDRAW_INTERVAL_MS = 125
+# Plots redraw at most this often while training (four times a second: the window then costs training
+# least, `cnnviz bench app`); progress in between is batched.
+MONITOR_REDRAW_INTERVAL_MS = 250
 # The progress bar's resolution during an experiment (its runs one after another).
 PROGRESS_STEPS = 1000
 
