@@ -78,8 +78,9 @@ class Histogram:
 def histogram(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> Histogram:
     """The histogram of every finite value of ``values`` (any shape).
 
-    An array without finite values gives empty counts over ``[0, 1]``; a constant array a bin
-    of width 1 centred on the value's range, so edges always increase.
+    An array without finite values gives empty counts over ``[0, 1]``; a constant array (or one
+    whose spread is below a billionth of its magnitude) bins of total width 1, or a millionth of
+    its magnitude when that is wider, centred on its values, so edges always increase.
     """
     if bins < 1:
         raise ValueError(f"A histogram needs at least one bin, received bins={bins}.")
@@ -100,8 +101,14 @@ def histogram(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> Histogram:
                          float("nan"))
     low, high = float(flat.min()), float(flat.max())
     max_abs = max(abs(low), abs(high))
-    if low == high:
-        low, high = low - 0.5, high + 0.5
+    if high - low <= max_abs * 1e-9:
+        # Constant, or spread so little that no number type splits it into bins (weights of a diverged
+        # run, all near 1e20): one value's bins, width 1 or a millionth of the magnitude.
+        centre, half = 0.5 * low + 0.5 * high, max(0.5, max_abs * 1e-6)
+        low, high = centre - half, centre + half
+    if flat.dtype == np.float32 and not max_abs * 1e-4 <= high - low <= 1e38:
+        # Bins narrower than float32 resolves at this magnitude, or a span it cannot hold.
+        flat = flat.astype(np.float64)
     counts, edges = np.histogram(flat, bins=bins, range=(low, high))
     return Histogram(counts.astype(np.int64), edges, nonfinite, zero_fraction, max_abs)
 

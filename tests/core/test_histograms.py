@@ -144,3 +144,16 @@ def test_probe_histograms_gather_chunks_into_the_whole_batchs_gradients_and_outp
             assert int(np.abs(kept.counts - histogram(array).counts).sum()) <= max(2, array.size // 10_000)
     for layer, output in engine.feature_maps(images).items():
         np.testing.assert_array_equal(found[f"{layer}/activation"].counts, histogram(output).counts)
+
+
+@pytest.mark.parametrize("values", [
+    np.full(50, 1e20, np.float32),                                  # a diverged layer: one huge value
+    np.array([1e8, 1e8 + 8, 1e8 + 16], np.float32),                 # a spread float32 cannot split in 32
+    np.array([1e30, 1e30 * (1 + 1e-12)], np.float64),               # a spread float64 cannot split
+    np.array([-3e38, 3e38], np.float32),                            # the widest float32 range
+])
+def test_histograms_of_extreme_weights_keep_every_value_in_increasing_bins(values):
+    found = histogram(values)
+    assert found.counts.sum() == values.size
+    assert np.all(np.diff(found.edges) > 0)
+    assert found.edges[0] <= float(values.min()) and found.edges[-1] >= float(values.max())
