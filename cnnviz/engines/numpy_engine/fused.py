@@ -225,9 +225,11 @@ class ConvMaxPoolBlock:
         np.equal(winner[None], np.arange(window, dtype=winner.dtype)[:, None, None], out=hits)
         return np.multiply(gradient[None], hits, out=scratch(workspace, "shares", hits.shape, gradient.dtype))
 
-    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+    def _linear(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple, tuple, tuple[int, int]]:
+        """The convolution's linear output (bias included) by pooling window, ``(window, rows,
+        filters)``, with the gathered columns, the padded input's shape, the pads and the pooled size."""
         spec, workspace = self.conv.spec, self.conv.workspace
-        num_images, height, width, _ = inputs.shape
+        height, width = inputs.shape[1:3]
         conv_height, conv_width, pads = functional.conv_geometry(height, width, spec.kernel_size, spec.strides,
                                                                  spec.padding)
         pooled_size = (conv_height // self.pool.pool_size[0], conv_width // self.pool.pool_size[1])
@@ -241,10 +243,14 @@ class ConvMaxPoolBlock:
         weights[:depth] = kernel.reshape(depth, filters)
         weights[depth] = bias
         raw = np.matmul(columns, weights, out=scratch(workspace, "raw", (window, rows, filters), dtype))
-        pooled, winner = self._pool(raw, workspace)
-        output = activate(pooled, spec.activation)
-        self._cache = _ForwardCache(columns, padded.shape, pads, pooled_size, winner, output)
-        return output.reshape(num_images, *pooled_size, filters)
+        return raw, columns, padded.shape, pads, pooled_size
+
+    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+        raw, columns, padded_shape, pads, pooled_size = self._linear(inputs)
+        pooled, winner = self._pool(raw, self.conv.workspace)
+        output = activate(pooled, self.conv.spec.activation)
+        self._cache = _ForwardCache(columns, padded_shape, pads, pooled_size, winner, output)
+        return output.reshape(len(inputs), *pooled_size, raw.shape[-1])
 
     @overload
     def backward(self, gradient: np.ndarray, need_input_gradient: Literal[True] = True) -> np.ndarray: ...

@@ -103,22 +103,9 @@ class ConvNormPoolBlock(ConvMaxPoolBlock):
             for layer in self.layers:
                 values = layer.forward(values, training)
             return values
-        spec, workspace = self.conv.spec, self.conv.workspace
-        num_images, height, width, _ = inputs.shape
-        _, _, pads = functional.conv_geometry(height, width, spec.kernel_size, spec.strides, spec.padding)
-        conv_height, conv_width, _ = functional.conv_geometry(height, width, spec.kernel_size, spec.strides,
-                                                              spec.padding)
-        pooled_size = (conv_height // self.pool.pool_size[0], conv_width // self.pool.pool_size[1])
-        kernel, bias = self.conv.params["kernel"], self.conv.params["bias"]
-        dtype = np.result_type(inputs.dtype, kernel.dtype)
-        padded = self._pad(inputs, pads, workspace)
-        columns = self._gather(padded, pooled_size, dtype, workspace)
-        window, rows, depth = columns.shape[0], columns.shape[1], columns.shape[2] - 1
-        filters = kernel.shape[-1]
-        weights = scratch(workspace, "kernel_and_bias", (depth + 1, filters), dtype)
-        weights[:depth] = kernel.reshape(depth, filters)
-        weights[depth] = bias
-        raw = np.matmul(columns, weights, out=scratch(workspace, "raw", (window, rows, filters), dtype))
+        workspace = self.conv.workspace
+        raw, columns, padded_shape, pads, pooled_size = self._linear(inputs)
+        dtype = raw.dtype
         mean, variance = batch_statistics(raw, workspace)
         move_statistics(self.norm, mean, variance)
         mean, variance = mean.astype(dtype), variance.astype(dtype)
@@ -129,9 +116,9 @@ class ConvNormPoolBlock(ConvMaxPoolBlock):
         normalized += shift
         pooled, winner = self._pool(normalized, workspace)
         output = activate(pooled, self.activation_name)
-        self._cache = _ForwardCache(columns, padded.shape, pads, pooled_size, winner, output)
+        self._cache = _ForwardCache(columns, padded_shape, pads, pooled_size, winner, output)
         self._norm_cache = (raw, mean, inverse_std, scale)
-        return output.reshape(num_images, *pooled_size, filters)
+        return output.reshape(len(inputs), *pooled_size, raw.shape[-1])
 
     @overload
     def backward(self, gradient: np.ndarray, need_input_gradient: Literal[True] = True) -> np.ndarray: ...
