@@ -102,9 +102,11 @@ def colour_tiles(images: np.ndarray, levels: np.ndarray, lut: np.ndarray | None)
     """
     low = levels[:, 0].astype(np.float32).reshape(-1, *([1] * (images.ndim - 1)))
     span = (levels[:, 1] - levels[:, 0]).astype(np.float32).reshape(low.shape)
-    scaled = (images - low) * (LUT_SIZE / span)
-    np.nan_to_num(scaled, copy=False, nan=0.0, posinf=LUT_SIZE - 1, neginf=0.0)
-    indices = np.clip(scaled, 0, LUT_SIZE - 1).astype(np.uint8)
+    scaled = np.subtract(images, low, out=np.empty(images.shape, np.float32))  # C order, whatever the maps'
+    scaled *= LUT_SIZE / span
+    np.fmax(scaled, 0, out=scaled)               # NaN and -inf to the bottom of the table
+    np.fmin(scaled, LUT_SIZE - 1, out=scaled)    # +inf to its top
+    indices = scaled.astype(np.uint8)
     if images.ndim == 4:
         rgba = np.empty((*images.shape[:3], 4), np.uint8)
         # Channel value v of 0..255 in LUT_SIZE steps: the same as ImageItem's levels per channel.
@@ -113,7 +115,9 @@ def colour_tiles(images: np.ndarray, levels: np.ndarray, lut: np.ndarray | None)
         return rgba
     if lut is None:
         raise ValueError("A colour table is needed for maps that are not RGB patches.")
-    return lut[indices]
+    # One 32-bit lookup per pixel (the table's four bytes as one word), not four byte lookups.
+    table = np.ascontiguousarray(lut, dtype=np.uint8).view(np.uint32).reshape(-1)
+    return table[indices].view(np.uint8).reshape(*indices.shape, 4)
 
 
 def fill_atlas(atlas: np.ndarray | None, tiles: np.ndarray, geometry: AtlasGeometry) -> np.ndarray:

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
 
 from cnnviz.ui.viewers.atlas_image import LUT_SIZE, AtlasGeometry, atlas_geometry, colour_tiles, fill_atlas
+from cnnviz.ui.viewers.atlas_titles import AtlasTitles, Title
 from cnnviz.ui.viewers.grid_cells import TITLE_HEIGHT, best_columns
 
 _GAP = 4                   # screen pixels between tiles
@@ -69,7 +69,8 @@ class AtlasGrid:
         self._geometry = AtlasGeometry(0, 1, 1, (1, 1), 1, 1, 1)
         self._area = (0.0, 0.0)
         self._titles: list[str] = []
-        self._title_items: list[pg.TextItem] = []
+        self._title_layer = AtlasTitles()
+        self.view.addItem(self._title_layer)
         self._borders: list[QGraphicsRectItem] = []
         self._outline: tuple[int, int, int, int] | None = None
         self._outline_items: list[QGraphicsRectItem] = []
@@ -89,9 +90,6 @@ class AtlasGrid:
         self._images = np.zeros((0, *image_shape), np.float32)
         self._rgba = np.zeros((0, *self._cell_shape, 4), np.uint8)
         self._titles = []
-        for item in self._title_items:
-            self.view.removeItem(item)
-        self._title_items = [self._title_item() for _ in range(num_images)]
         self._geometry = AtlasGeometry(0, 1, 1, (1, 1), 1, 1, 1)
         return self.place(area)
 
@@ -102,6 +100,7 @@ class AtlasGrid:
         if not self._num_cells:
             self._image.clear()
             self._geometry = AtlasGeometry(0, 1, 1, (1, 1), 1, 1, 1)
+            self._style_titles()
             return False
         area_width, area_height = area
         columns = best_columns(self._num_cells, self._cell_shape, (area_width, area_height))
@@ -116,12 +115,10 @@ class AtlasGrid:
             atlas_height, atlas_width = geometry.size
             self.view.setRange(xRange=(0, atlas_width - geometry.gap_x), yRange=(0, atlas_height), padding=0)
             self._draw_atlas()
-            self._place_titles()
             self._draw_borders()
             self._draw_outlines()
-        if compact != self._compact_titles:
-            self._compact_titles = compact
-            self._style_titles()
+        self._compact_titles = compact
+        self._style_titles()
         return True
 
     def num_columns(self) -> int:
@@ -244,27 +241,18 @@ class AtlasGrid:
         """The framed cell, or None."""
         return self._selected
 
-    def _title_item(self) -> pg.TextItem:
-        item = pg.TextItem("", color=_TITLE_COLOR, anchor=(0, 1))
-        # Titles change only with the layout: drawn once into a cached pixmap, not on every new map.
-        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.view.addItem(item)
-        return item
-
-    def _place_titles(self) -> None:
-        for index, item in enumerate(self._title_items):
-            left, top = self._geometry.origin(index)
-            item.setPos(left, top)
-
     def _style_titles(self) -> None:
-        font = QFont()
-        font.setPointSizeF(7.0 if self._compact_titles else 8.0)
-        for index, item in enumerate(self._title_items):
+        # Titles change only with the layout, the titles and the marks: one item draws them all into
+        # a cached pixmap (atlas_titles), not on every new map.
+        titles = []
+        for index in range(self._num_cells if self._geometry.num_tiles == self._num_cells else 0):
             special = index in self._marked or index == self._selected
             color = _MARK_COLOR if index in self._marked else _SELECTED_COLOR if special else _TITLE_COLOR
-            font.setBold(special)
-            item.setFont(font)
-            item.setText(self.title_text(index), color=color)
+            left, top = self._geometry.origin(index)
+            titles.append(Title(float(left), float(top), self.title_text(index), color, special))
+        atlas_height, atlas_width = self._geometry.size
+        self._title_layer.set_titles(titles, 7.0 if self._compact_titles else 8.0,
+                                     QRectF(0, 0, atlas_width, atlas_height))
 
     def set_outline(self, bounds: tuple[int, int, int, int] | None) -> None:
         """Outline the map pixels ``bounds`` = (top, bottom, left, right), inclusive, on every map of the

@@ -46,6 +46,21 @@ def test_the_atlas_holds_each_map_looked_up_through_its_own_range():
     assert atlas[..., 3].sum() == 5 * 4 * 6 * 255          # gaps and the spare cell are transparent
 
 
+def test_maps_in_any_memory_layout_are_looked_up_alike():
+    # The viewers pass (h, w, n) activations with the filter axis moved first: a strided view.
+    rng = np.random.default_rng(1)
+    activations = rng.normal(size=(4, 6, 5)).astype(np.float32)
+    maps = np.moveaxis(activations, -1, 0)
+    assert not maps.flags.c_contiguous
+    levels = np.stack([maps.min(axis=(1, 2)), maps.max(axis=(1, 2))], axis=1)
+    lut = get_colormap("viridis").getLookupTable(nPts=LUT_SIZE, alpha=True)
+    np.testing.assert_array_equal(colour_tiles(maps, levels, lut),
+                                  colour_tiles(np.ascontiguousarray(maps), levels, lut))
+    patches = np.moveaxis(rng.random((3, 3, 3, 4)).astype(np.float32), -1, 0)   # RGB patches, strided
+    np.testing.assert_array_equal(colour_tiles(patches, np.array([[0.0, 1.0]] * 4), None),
+                                  colour_tiles(np.ascontiguousarray(patches), np.array([[0.0, 1.0]] * 4), None))
+
+
 def test_non_finite_values_are_drawn_at_the_ends_of_the_range():
     images = np.array([[[np.nan, np.inf, -np.inf, 0.5]]], np.float32)
     lut = np.repeat(np.arange(LUT_SIZE, dtype=np.uint8)[:, None], 4, axis=1)   # entry i is (i, i, i, i)
