@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QObject, QPointF, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from cnnviz.core.checks import is_int
@@ -82,6 +82,8 @@ class CanvasInput(QObject):
     """The true label of the picture: an int for a dataset sample, None once drawn on."""
     sig_undo_available = Signal(bool)
     """Whether :meth:`undo` has something to take back, after each change of the history."""
+    _sig_leading_update = Signal()
+    """Posted when the pen starts after a pause; handled at the next turn of the event loop."""
 
     def __init__(self, surface: DrawingSurface, caption: Caption, samples: SamplePicker,
                  parent: QObject | None = None) -> None:
@@ -100,6 +102,9 @@ class CanvasInput(QObject):
         self._update_timer = QTimer(self)
         self._update_timer.setSingleShot(True)
         self._update_timer.timeout.connect(self._on_update_timer)
+        # A queued call, not a zero timer: it runs before the canvas's own repaint (a low-priority
+        # event), so the worker inspects the new input while the canvas is painted.
+        self._sig_leading_update.connect(self._on_leading_update, Qt.ConnectionType.QueuedConnection)
         self._pending_since = QElapsedTimer()
         self._last_change = QElapsedTimer()   # since the picture last changed
         self._last_update = QElapsedTimer()   # since an input was last made from it
@@ -173,7 +178,7 @@ class CanvasInput(QObject):
 
     def update_pending(self) -> bool:
         """True while a change waits for its debounced input update."""
-        return self._update_timer.isActive()
+        return self._leading_update or self._update_timer.isActive()
 
     # --- changes ----------------------------------------------------------------------------
 
@@ -347,10 +352,9 @@ class CanvasInput(QObject):
         if self._direct_input is not None:
             if self._direct_input.shape[1:] != self._input_shape:
                 self._direct_input = refitted_input(self._direct_input, self._input_shape)
-            if message is None:
-                self._current_input = self._direct_input  # the default caption depends on it
-                self.show_default_caption()
             self._emit_input(self._direct_input, message)
+            if message is None:
+                self.show_default_caption()   # it depends on the input just set
             return
         try:
             if self._surface.is_colour():
@@ -364,10 +368,11 @@ class CanvasInput(QObject):
             self.show_default_caption()
             self.sig_input_cleared.emit()
             return
-        if message is None:
-            self._current_input = model_input  # the default caption depends on it
-            self.show_default_caption()
+        # The input goes out before the caption is written: the inspection asked for on it runs on the
+        # worker meanwhile.
         self._emit_input(model_input, message)
+        if message is None:
+            self.show_default_caption()   # it depends on the input just set
 
     # --- the caption ------------------------------------------------------------------------
 
@@ -435,7 +440,7 @@ class CanvasInput(QObject):
             return   # an update is due at once: it reads the newest pixels
         if quiet and not self._update_timer.isActive():
             self._leading_update = True
-            self._update_timer.start(0)
+            self._sig_leading_update.emit()
             return
         if not self._update_timer.isActive():
             self._pending_since.start()
@@ -447,3 +452,7 @@ class CanvasInput(QObject):
 
     def _on_update_timer(self) -> None:
         self.update_now()
+
+    def _on_leading_update(self) -> None:
+        if self._leading_update:   # not made meanwhile by update_now
+            self.update_now()

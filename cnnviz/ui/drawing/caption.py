@@ -33,18 +33,26 @@ class Caption(ElidedLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(MESSAGE_LINES, "What the panel is showing, or why it could not.", parent)
         self._is_default = True
+        self._error = False
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
     def show_text(self, text: str) -> None:
         """Show ``text`` as a caption of its own (it stays until something else is shown)."""
         self._is_default = False
-        self.setStyleSheet("")
-        self.set_full_text(text)
+        self._set_error_style(False)
+        if text != self.full_text():   # the same caption after every stroke: nothing to lay out again
+            self.set_full_text(text)
 
     def show_error(self, text: str) -> None:
         """Show ``text`` in the error colour: what went wrong and how to fix it."""
         self.show_text(text)
-        self.setStyleSheet(_ERROR_STYLE)
+        self._set_error_style(True)
+
+    def _set_error_style(self, error: bool) -> None:
+        # A style sheet set, even an empty one, polishes the label again: only on a change.
+        if error != self._error:
+            self._error = error
+            self.setStyleSheet(_ERROR_STYLE if error else "")
 
     def show_default(self, text: str) -> None:
         """Show ``text`` as the default caption for the panel's state."""

@@ -356,8 +356,9 @@ class DrawingCanvas(PanelParts, QWidget):
     # --- slots -----------------------------------------------------------------------
 
     def _on_input_changed(self, model_input: np.ndarray) -> None:
-        self._prediction.show_input(model_input)
+        # The inspection is asked for first: the worker computes it while the preview is drawn.
         self.sig_input_changed.emit(model_input)
+        self._prediction.show_input(model_input)
 
     def _on_input_cleared(self) -> None:
         self._prediction.show_input(None)

@@ -12,7 +12,7 @@ the eraser clears the layer, so the background shows again. A grey model's canva
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QImage, QPainter, QPen, QPixmap, QPointingDevice
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -201,8 +201,19 @@ class DrawingSurface(QWidget):
         else:
             painter.drawLine(start, end)
         painter.end()
-        self.update()
+        self.update(self._widget_rect(start, end, width))   # only what the segment covers
         self.sig_pixels_changed.emit()
+
+    def _widget_rect(self, start: QPointF, end: QPointF, width: float) -> QRect:
+        """The widget pixels showing the canvas around a segment from ``start`` to ``end`` drawn
+        ``width`` wide (with a margin for antialiasing and smooth scaling)."""
+        target = self._target_rect()
+        scale = target.width() / CANVAS_SIZE
+        reach = max(1.0, float(width)) / 2 + 2
+        left, right = min(start.x(), end.x()) - reach, max(start.x(), end.x()) + reach
+        top, bottom = min(start.y(), end.y()) - reach, max(start.y(), end.y()) + reach
+        return QRectF(target.left() + left * scale, target.top() + top * scale,
+                      (right - left) * scale, (bottom - top) * scale).toAlignedRect().adjusted(-2, -2, 2, 2)
 
     # --- geometry --------------------------------------------------------------------
 
