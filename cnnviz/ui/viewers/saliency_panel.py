@@ -15,7 +15,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from cnnviz.ui.viewers.colour_bars import set_colorbar_levels, tick_label
+from cnnviz.ui.plots.axes import cache_axes
+from cnnviz.ui.viewers.atlas_image import LUT_SIZE, colour_tiles
+from cnnviz.ui.viewers.colour_bars import set_colorbar_levels
 from cnnviz.ui.viewers.colour_maps import DIVERGING_COLORMAP, get_colormap
 from cnnviz.ui.viewers.figure_text import format_pixel, wrap_title
 
@@ -34,6 +36,8 @@ class SaliencyPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._arrays: list[np.ndarray | None] = [None, None, None]
+        self._levels: list[tuple[float, float]] = [(0.0, 1.0)] * 3
+        self._tables: dict[str, np.ndarray] = {}
         self._hover: QPointF | None = None
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setToolTip(SALIENCY_READOUT_HINT)
@@ -44,6 +48,8 @@ class SaliencyPanel(QWidget):
         self._title_text = ""
         outer.addItem(self._title, row=0, col=0, colspan=3)
         self._caption = pg.LabelItem("", size="9pt", color="#444")
+        self._caption_text = ""
+        self._colormap_names: list[str | None] = [None, None, None]
         outer.addItem(self._caption, row=1, col=0, colspan=3)
         self._plots: list[pg.PlotItem] = []
         self._items: list[pg.ImageItem] = []
@@ -73,6 +79,8 @@ class SaliencyPanel(QWidget):
             colorbar.axis.setStyle(hideOverlappingLabels=_COLORBAR_INSET)
             colorbar.setContentsMargins(_COLORBAR_INSET, 0, _COLORBAR_INSET, 0)
             outer.addItem(colorbar, row=3, col=column)
+            # Each axis drawn into a pixmap, again only when it changes (new levels), not on every image.
+            cache_axes(*(axis["item"] for axis in colorbar.axes.values()), colorbar.axis)
             self._plots.append(plot)
             self._items.append(item)
             self._colorbars.append(colorbar)
@@ -124,27 +132,40 @@ class SaliencyPanel(QWidget):
             previous = self._arrays[index]
             array = np.asarray(array, dtype=np.float32)
             self._arrays[index] = array
-            self._items[index].setImage(array, autoLevels=False, levels=level)
-            self._items[index].setColorMap(get_colormap(colormap))
-            self._colorbars[index].setColorMap(get_colormap(colormap))
+            self._levels[index] = (float(level[0]), float(level[1]))
+            # Coloured here, in one lookup, and drawn as RGBA: an image item given levels and a colour
+            # map builds a 256-entry colour table in Python on every draw.
+            self._items[index].setImage(self._coloured(array, self._levels[index], colormap), autoLevels=False,
+                                        levels=None)
+            if self._colormap_names[index] != colormap:   # a colour map set again rebuilds its tables
+                self._colormap_names[index] = colormap
+                self._colorbars[index].setColorMap(get_colormap(colormap))
             # Three ticks or so: each bar is a third of the view wide.
             set_colorbar_levels(self._colorbars[index], level, count=3)
             if previous is None or previous.shape != array.shape:
                 reshaped = True
-        self._colorbars[0].axis.setLabel("pixel value (R, G, B each)" if image.ndim == 3
-                                         else "pixel value (own scale)")
+        # Labels are set only when they change: a label set again lays the figure out again.
+        image_label = "pixel value (R, G, B each)" if image.ndim == 3 else "pixel value (own scale)"
+        if self._colorbars[0].axis.labelText != image_label:
+            self._colorbars[0].axis.setLabel(image_label)
         if reshaped:
             # All three show the same pixels: one range, and (by the equal column widths) one size.
             height, width = image.shape[:2]
             for plot in self._plots:
                 plot.getViewBox().setRange(xRange=(0, width), yRange=(0, height), padding=0)
             self._fit_plot_heights()
-        self._title_text = title
-        self._title.setText(wrap_title(title, self._graphics.width() - 24))
-        scale = (f"Saliency and signed gradient: one scale, max |∂target/∂pixel| = {tick_label(bound)}. "
+        if title != self._title_text:
+            self._title_text = title
+            self._title.setText(wrap_title(title, self._graphics.width() - 24))
+        # The largest |∂target/∂pixel| is the colour bars' right end: the caption, which does not
+        # change from stroke to stroke, says so instead of repeating the number.
+        scale = ("Saliency and signed gradient: one scale, to the bars' end, max |∂target/∂pixel|. "
                  + ("Input: R, G, B as they are." if image.ndim == 3 else "Input: its own scale."))
         # A graphics label does not wrap: each sentence gets its own line.
-        self._caption.setText("<br>".join(part for part in (caption, scale) if part))
+        caption = "<br>".join(part for part in (caption, scale) if part)
+        if caption != self._caption_text:
+            self._caption_text = caption
+            self._caption.setText(caption)
         if reshaped:
             self.clear_readout()
         else:
@@ -182,8 +203,21 @@ class SaliencyPanel(QWidget):
         return tuple(self._arrays)
 
     def image_items(self) -> list[pg.ImageItem]:
-        """The three image items (input, saliency, signed gradient)."""
+        """The three image items (input, saliency, signed gradient), drawn as RGBA pixels."""
         return list(self._items)
+
+    def levels(self) -> list[tuple[float, float]]:
+        """The value range each panel's colours span (input, saliency, signed gradient)."""
+        return list(self._levels)
+
+    def _coloured(self, array: np.ndarray, levels: tuple[float, float], colormap: str) -> np.ndarray:
+        """``array`` (h, w) through ``colormap`` over ``levels``, or RGB (h, w, 3) as light, as RGBA uint8."""
+        if array.ndim == 3:
+            return colour_tiles(array[np.newaxis], np.array([levels]), None)[0]
+        table = self._tables.get(colormap)
+        if table is None:
+            table = self._tables[colormap] = get_colormap(colormap).getLookupTable(nPts=LUT_SIZE, alpha=True)
+        return colour_tiles(array[np.newaxis], np.array([levels]), table)[0]
 
     def title(self) -> str:
         """The figure title."""

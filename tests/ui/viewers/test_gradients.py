@@ -46,10 +46,34 @@ def test_gradients_show_the_input_saliency(qtbot):
     np.testing.assert_array_equal(image, result.image[0, :, :, 0])
     np.testing.assert_array_equal(saliency, np.abs(gradient))
     np.testing.assert_array_equal(signed, gradient)
-    signed_levels = view.saliency_panel().image_items()[2].getLevels()
+    signed_levels = view.saliency_panel().levels()[2]
     np.testing.assert_allclose(signed_levels, [-np.abs(gradient).max(), np.abs(gradient).max()], rtol=1e-6)
     assert f"{result.gradients.value:.4f}" in view.target_text()
     assert "loss" in view.title()
+
+
+def test_the_saliency_panels_draw_each_value_in_its_colour_map_over_the_shared_scale(qtbot):
+    from cnnviz.ui.viewers.colour_maps import DIVERGING_COLORMAP, get_colormap
+
+    view = shown(qtbot, GradientsView(), 1000, 650)
+    result = make_result(reference_config(), seed=3)
+    view.show_inspection(result)
+    panel = view.saliency_panel()
+    gradient = np.asarray(result.gradients.input)[0, :, :, 0]
+    row, col = np.unravel_index(np.argmax(np.abs(gradient)), gradient.shape)
+    drawn_saliency, drawn_signed = (item.image for item in panel.image_items()[1:])
+    assert drawn_saliency.dtype == np.uint8 and drawn_saliency.shape == (*gradient.shape, 4)
+    # The largest |gradient| is the top of both scales: the last colour of the saliency map, and an
+    # end colour of the diverging map (its sign's end).
+    top = panel.colorbars()[1].colorMap().getLookupTable(nPts=256, alpha=True)[-1]
+    np.testing.assert_array_equal(drawn_saliency[row, col], top)
+    diverging = get_colormap(DIVERGING_COLORMAP).getLookupTable(nPts=256, alpha=True)
+    end = diverging[-1] if gradient[row, col] > 0 else diverging[0]
+    np.testing.assert_array_equal(drawn_signed[row, col], end)
+    # A zero gradient sits in the middle of the diverging map.
+    zero = np.argwhere(gradient == 0)
+    if len(zero):
+        np.testing.assert_array_equal(drawn_signed[tuple(zero[0])], diverging[128])
 
 
 def test_gradients_of_layers_and_kernels(qtbot):
@@ -110,7 +134,7 @@ def test_gradient_panels_have_one_size_one_range_and_readable_colour_bars(qtbot,
 
     gradient = np.asarray(result.gradients.input)[0]
     bound = max(float(np.abs(gradient).max(axis=-1).max()), float(np.abs(gradient.mean(axis=-1)).max()))
-    _, saliency_levels, signed_levels = (item.getLevels() for item in panel.image_items())
+    _, saliency_levels, signed_levels = panel.levels()
     np.testing.assert_allclose(saliency_levels, [0, bound], rtol=1e-6)
     np.testing.assert_allclose(signed_levels, [-bound, bound], rtol=1e-6)
     image_labels, saliency_labels, signed_labels = (colorbar_tick_labels(bar) for bar in panel.colorbars())
