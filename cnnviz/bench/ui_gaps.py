@@ -52,11 +52,15 @@ class WorkLog:
             original = getattr(owner, name)
             label = f"{getattr(owner, '__name__', owner)}.{name}"
 
-            def timed(*args, _original=original, _label=label, **kwargs):
+            def timed(*args, _original=original, _label=label, _name=name, **kwargs):
                 start = time.perf_counter()
                 try:
                     return _original(*args, **kwargs)
                 finally:
+                    if _name == "paintEvent" and args:
+                        # Which view painted: its own class and the widget holding it.
+                        holder = args[0].parentWidget()
+                        _label = f"{_label}[{type(args[0]).__name__} in {type(holder).__name__}]"
                     self.intervals.append((start, time.perf_counter(), _label))
 
             self._patched.append((owner, name, original))

@@ -11,6 +11,7 @@ while no job runs is dropped, so a late Stop cannot leave the service stopping.
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 import traceback
 from collections import deque
@@ -56,6 +57,9 @@ if TYPE_CHECKING:
 
 EngineFactory = Callable[[str, ModelConfig], Engine]
 Loader = Callable[[str], Engine]
+
+SWITCH_INTERVAL_S = 0.001
+"""The interpreter's thread switch interval while the worker runs (see :meth:`Worker.start`)."""
 
 
 class DataProvider(Protocol):
@@ -138,6 +142,12 @@ class Worker:
 
     # -- any thread --------------------------------------------------------------------------------
     def start(self) -> None:
+        # The worker and the interface share one interpreter lock. A thread that wants it waits up to
+        # the switch interval (5 ms by default) for the other to let go, and the interface takes it
+        # again for every Python call a repaint makes: while the worker trains, one repaint could
+        # wait tens of milliseconds. A 1 ms interval bounds each wait at a millisecond.
+        if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._thread.start()
 
     def join(self, timeout: float) -> bool:
@@ -218,8 +228,13 @@ class Worker:
 
         _lower_priority()
         parallel.set_worker_limit(self.options.engine_workers)  # for this worker thread only
+        warmed = served = False
         while not self._shutting_down:
+            if served and not warmed and not self._deferred and self._commands.empty():
+                _warm_up()   # once the first request is answered and nothing waits
+                warmed = True
             command = self._deferred.popleft() if self._deferred else self._commands.get()
+            served = True
             if isinstance(command, Shutdown) or self.shutdown_requested.is_set():
                 break
             if isinstance(command, (InspectionRequest, ReplayRequest, AttributionRequest)):
@@ -289,6 +304,16 @@ class Worker:
             handler(self, job)
         except Exception as error:  # noqa: BLE001 - reported; the job around it continues
             self.report(job, error)
+
+
+def _warm_up() -> None:
+    """Import what NumPy loads on first use, here rather than on the interface thread.
+
+    The first ``np.median`` imports ``numpy.ma`` (about 50 ms of Python): the canvas's first stroke
+    and the training monitor's scale choice at the end of the first run would pay it on the
+    interface thread, stalling the window.
+    """
+    import numpy.ma  # noqa: F401
 
 
 def _lower_priority() -> None:
