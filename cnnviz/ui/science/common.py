@@ -126,6 +126,8 @@ class WrappingLabel(QLabel):
         return hint
 
     def setText(self, text: str) -> None:  # noqa: N802  (Qt's name)
+        if text == self.text():
+            return   # the same text after every stroke: nothing to lay out again
         super().setText(text)
         self.updateGeometry()
 
