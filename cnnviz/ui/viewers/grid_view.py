@@ -73,7 +73,8 @@ class GridView(QWidget):
         self._set_controls_enabled(False)
 
     def _show_grid(self) -> None:
-        self._stack.setCurrentWidget(self._grid)
+        if self._stack.currentWidget() is not self._grid:
+            self._stack.setCurrentWidget(self._grid)
 
     def _clear_readouts(self) -> None:
         """Forget the value read out under the mouse: what it described is no longer shown."""

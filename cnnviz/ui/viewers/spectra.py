@@ -192,7 +192,9 @@ class SpectraView(GridView):
         is_kernel = self.source() == KERNELS
         shapes = dict(self._layers[KERNELS])
         shape = shapes.get(self._layer_combo.currentData())
-        if shape is not None:
+        # Set only on a change: a range set again redraws the box, after every stroke.
+        if shape is not None and (self._padding_spin.minimum() != max(shape[0], shape[1])
+                                  or self._channel_spin.maximum() != shape[2] - 1):
             with QSignalBlocker(self._padding_spin), QSignalBlocker(self._channel_spin):
                 self._padding_spin.setMinimum(max(shape[0], shape[1]))
                 self._channel_spin.setRange(0, shape[2] - 1)
