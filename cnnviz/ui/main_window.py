@@ -88,6 +88,9 @@ class MainWindow(QMainWindow):
         self.service = service
         self.settings = settings or default_settings()
         self.setWindowTitle("cnnviz — look inside a convolutional network")
+        # Docks move without animation: an animated layout made a property animation for each dock
+        # every time a label in one changed size (several a second while training), all on this thread.
+        self.setAnimated(False)
         self._model_info: p.ModelInfo | None = None
         self._experiment_running = False
         self._remembered_config: ModelConfig | None = None

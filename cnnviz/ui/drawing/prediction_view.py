@@ -16,6 +16,7 @@ from cnnviz.ui.drawing.model_inputs import DEFAULT_INPUT_SHAPE, shape_text
 from cnnviz.ui.drawing.model_notice import ModelNotice
 from cnnviz.ui.drawing.probability_chart import ProbabilityChart
 from cnnviz.ui.elided_label import ElidedLabel
+from cnnviz.ui.layout_barrier import LayoutBarrier
 from cnnviz.ui.reflow_row import ReflowRow
 
 __all__ = ["PredictionView", "NO_PREDICTION"]
@@ -64,7 +65,8 @@ class PredictionView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self._prediction_label)
+        # The prediction changes on every stroke: held in a layout barrier, it never lays the panel out again.
+        layout.addWidget(LayoutBarrier(self._prediction_label))
         layout.addWidget(self._row, 1)
 
     # --- public -------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph before any plot item exists)
 from cnnviz.core.results import EpochResult
 from cnnviz.service.payloads import TrainingFinished, TrainingProgress
+from cnnviz.ui.layout_barrier import LayoutBarrier
 from cnnviz.ui.plots.axes import LOG_SCALE_TOOLTIP, log_scale_reason, pad_x_range, style_axes
 from cnnviz.ui.plots.colours import RUN_COLOURS
 from cnnviz.ui.plots.elided_title import ElidedTitle
@@ -151,7 +152,12 @@ class TrainingMonitor(QWidget):
         layout.addWidget(controls)
         layout.addWidget(self._following_row)
         layout.addWidget(plots, 1)
-        layout.addWidget(self._status_label, 0)
+        # The status line changes several times a second while training: held in a layout barrier, its
+        # changes never lay the window out again.
+        status_holder = LayoutBarrier(self._status_label)
+        status_holder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        status_holder.setFixedHeight(self._status_label.minimumHeight())
+        layout.addWidget(status_holder, 0)
         layout.addStretch(0)
 
         self._log_scale_check.toggled.connect(self._on_log_scale_toggled)

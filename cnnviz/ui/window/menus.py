@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QMenu, QMessageBox, QProgressBar, QToolBar
 
@@ -146,6 +147,12 @@ def build_status_bar(window: MainWindow) -> None:
     window.eta_label = QLabel()
     window.latency_label = QLabel()
     window.latency_label.setToolTip("Time the engine took for the last complete inspection")
+    # Labels that change while drawing and training have a fixed size: a status-bar label that changes
+    # size lays the whole window out again (every dock and tool bar), several times a second.
+    for label, widest in ((window.latency_label, "inspection 9999 ms"),
+                          (window.eta_label, "epoch 999/999 · ETA 99:59:59")):
+        label.setFixedSize(label.fontMetrics().horizontalAdvance(widest) + 8, label.sizeHint().height())
+        label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     bar.addWidget(window.state_label)
     bar.addWidget(window.model_label, 1)
     bar.addPermanentWidget(window.latency_label)
