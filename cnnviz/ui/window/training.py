@@ -15,8 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSignalBlocker, QTimer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cnnviz.core.config import ModelConfig
 from cnnviz.core.durations import format_duration
@@ -124,6 +124,7 @@ class TrainingController(QObject):
         def resume() -> None:
             self._weights_trained_before_run = self._weights_trained
             window.monitor.start_run(f"{Path(run_path).name} · resumed · {time.strftime('%H:%M:%S')}")
+            self.settle_layout_for_training()
             window.statusBar().showMessage(f"Continuing the run {Path(run_path).name} to epoch {epochs}…", 8000)
             window.service.resume_run(run_path, epochs)
 
@@ -184,6 +185,16 @@ class TrainingController(QObject):
         window.monitor.start_run(f"{window.config_panel.engine_name()} · {training.optimizer} "
                                  f"lr={training.learning_rate:g} · {config.initializer.name} · "
                                  f"{time.strftime('%H:%M:%S')}")
+        self.settle_layout_for_training()
+
+    def settle_layout_for_training(self) -> None:
+        """Give the monitor its room now, laid out and painted before the worker starts: done as
+        training began, the window's one big relayout (every view resized) ran while the worker held
+        the interpreter half the time, stalling the window for over 100 ms."""
+        window = self.window
+        window.layout_keeper.grow_monitor()
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        window.repaint()
 
     def reset_progress(self, experiment_runs: list | None = None) -> None:
         """Empty the status bar's progress bar for a new training run, or for an experiment of
