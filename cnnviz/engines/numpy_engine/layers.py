@@ -149,7 +149,9 @@ class Conv2DLayer(Layer):
         flat = gradient.reshape(-1, kernel.shape[-1])
         self.gradients = {
             "kernel": (columns.T @ flat).reshape(kernel.shape),
-            "bias": flat.sum(axis=0),
+            # A product with ones: numpy sums a column-wise reduction one short row at a time, four
+            # times slower for one image (26 x 26 rows of 28 filters) and twelve for sixty-four.
+            "bias": np.ones(len(flat), flat.dtype) @ flat,
         }
         if not need_input_gradient:
             return None
