@@ -169,16 +169,22 @@ def max_pool_backward(gradient: np.ndarray, images: np.ndarray, pooled: np.ndarr
              and images.shape[2] == pooled.shape[2] * pool_size[1])
     # Windows that tile the input write every position exactly once below.
     result = (np.empty if tiled else np.zeros)(images.shape, dtype=gradient.dtype)
-    taken = np.zeros(pooled.shape, dtype=bool)
+    taken = np.empty(pooled.shape, dtype=bool)
     hit = np.empty(pooled.shape, dtype=bool)
-    for _, rows, cols in pool_windows(images, pool_size, strides):
-        np.equal(images[:, rows, cols, :], pooled, out=hit)
-        hit &= ~taken
-        taken |= hit
+    # Few calls per offset (each costs microseconds on one image's maps): the first offset wins
+    # wherever it reaches the maximum; a later one where it does and no earlier one did (hit > taken).
+    last = pool_size[0] * pool_size[1] - 1
+    for index, rows, cols in pool_windows(images, pool_size, strides):
+        won = taken if index == 0 else hit
+        np.equal(images[:, rows, cols, :], pooled, out=won)
+        if index > 0:
+            np.greater(hit, taken, out=hit)
+            if index < last:
+                taken |= hit
         if overlapping:
-            result[:, rows, cols, :] += gradient * hit
+            result[:, rows, cols, :] += gradient * won
         else:
-            np.multiply(gradient, hit, out=result[:, rows, cols, :])
+            np.multiply(gradient, won, out=result[:, rows, cols, :])
     return result
 
 

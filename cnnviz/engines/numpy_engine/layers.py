@@ -149,7 +149,9 @@ class Conv2DLayer(Layer):
         flat = gradient.reshape(-1, kernel.shape[-1])
         self.gradients = {
             "kernel": (columns.T @ flat).reshape(kernel.shape),
-            "bias": flat.sum(axis=0),
+            # A product with ones: numpy sums a column-wise reduction one short row at a time, four
+            # times slower for one image (26 x 26 rows of 28 filters) and twelve for sixty-four.
+            "bias": np.ones(len(flat), flat.dtype) @ flat,
         }
         if not need_input_gradient:
             return None
@@ -321,6 +323,11 @@ class DenseLayer(Layer):
         kernel = self.params["kernel"]
         dtype = np.result_type(inputs.dtype, gradient.dtype)
         if len(inputs) == 1 and workspace is None:
+            # The previous inspection's gradients are let go of first: when its caller has dropped them
+            # too, the allocator hands their megabytes straight back, still in the cache, instead of a
+            # second block that the product must pull in (the reference model's product: about 0.12 ms
+            # instead of 0.2 in the latency benchmark's loop). Nothing handed out is written again.
+            self.gradients = {}
             # One image (an inspection): an outer product, which BLAS runs as a product over an inner
             # dimension of one several times slower than an element-wise multiply. Computed as
             # (units, in) rows of thousands of values and handed out transposed (Fortran order): rows

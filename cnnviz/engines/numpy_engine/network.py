@@ -100,9 +100,11 @@ class Network:
         one after the other: one forward pass serves the three.
         """
         last = self._last_inference
+        # Equal bytes, not np.array_equal: a tenth of its cost for one image (0.6 us, not 5; an
+        # inspection asks two or three times), and the same input bit for bit.
         if last is None or (need_outputs and last.outputs is None) or last.images.shape != images.shape \
                 or last.images.dtype != images.dtype or last.weights_key != self._weights_key() \
-                or not np.array_equal(last.images, images):
+                or last.images.tobytes() != images.tobytes():
             return None
         return last
 

@@ -104,6 +104,32 @@ def test_max_pooling_gradients(shape, pool_size, strides):
     check_layer(layer, inputs)
 
 
+def naive_max_pool_backward(gradient, inputs, pool_size, strides):
+    """One window at a time: all of a window's gradient to its first maximum in row-major order."""
+    result = np.zeros_like(inputs)
+    for image in range(gradient.shape[0]):
+        for row in range(gradient.shape[1]):
+            for column in range(gradient.shape[2]):
+                top, left = row * strides[0], column * strides[1]
+                for channel in range(gradient.shape[3]):
+                    window = inputs[image, top:top + pool_size[0], left:left + pool_size[1], channel]
+                    dy, dx = np.unravel_index(np.argmax(window), window.shape)
+                    result[image, top + dy, left + dx, channel] += gradient[image, row, column, channel]
+    return result
+
+
+@pytest.mark.parametrize("shape, pool_size, strides", POOL_CASES, ids=POOL_IDS)
+def test_max_pooling_ties_go_to_the_first_maximum_of_each_window(shape, pool_size, strides):
+    rng = np.random.default_rng(2)
+    layer = MaxPooling2DLayer("max_pooling2d", cfg.MaxPooling2D(pool_size, strides))
+    # Three values, and windows of zeros as after a ReLU: most windows tie, many three or more ways.
+    inputs = np.maximum(rng.integers(-2, 2, size=shape), 0).astype(np.float32)
+    gradient = rng.standard_normal(layer.forward(inputs).shape).astype(np.float32)
+    expected = naive_max_pool_backward(gradient, inputs, pool_size, strides or pool_size)
+    # Overlapping windows add several shares to one position, in another order than the loop.
+    np.testing.assert_allclose(layer.backward(gradient), expected, rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize("shape, pool_size, strides", POOL_CASES, ids=POOL_IDS)
 def test_average_pooling_gradients(shape, pool_size, strides):
     rng = np.random.default_rng(0)

@@ -48,3 +48,32 @@ def test_an_inspection_hands_out_the_dense_kernel_gradient_of_the_batch_path():
     before = one["dense"]["kernel"].copy()
     engine.gradients(images[1:], labels[1:])
     np.testing.assert_array_equal(one["dense"]["kernel"], before)
+
+
+def test_later_inspections_never_change_the_arrays_an_earlier_one_handed_out():
+    """Results cross to the interface's thread: whatever memory the engine reuses between
+    inspections, an inspection's arrays stay as they were handed out."""
+    from cnnviz.core.config import reference_config
+    from cnnviz.engines.numpy_engine.engine import NumpyEngine
+
+    engine = NumpyEngine(reference_config(), seed=5)
+    images = np.random.default_rng(6).random((4, 28, 28, 1), dtype=np.float32)
+    kept = engine.gradients(images[:1])
+    maps = engine.feature_maps(images[:1])
+
+    def arrays(result):
+        return {"input": result.input, **{f"layer {name}": value for name, value in result.layers.items()},
+                **{f"{layer} {name}": value for layer, params in result.parameters.items()
+                   for name, value in params.items()}}
+
+    before = {key: value.copy() for key, value in arrays(kept).items()}
+    maps_before = {key: value.copy() for key, value in maps.items()}
+    for index in (1, 2, 3):
+        engine.gradients(images[index:index + 1])  # dropped at once: its memory may come back
+        engine.feature_maps(images[index:index + 1])
+    for key, value in arrays(kept).items():
+        assert not value.flags.writeable, key
+        np.testing.assert_array_equal(value, before[key], err_msg=key)
+    for key, value in maps.items():
+        np.testing.assert_array_equal(value, maps_before[key], err_msg=key)
+    assert np.abs(before["dense kernel"]).max() > 0
