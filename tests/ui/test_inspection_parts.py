@@ -14,7 +14,8 @@ from tests.ui.science.helpers import click_tab
 
 TIMEOUT = 30_000
 NEEDS = {"Feature maps": frozenset(), "Kernels": frozenset(), "Spectra": {p.SPECTRA}, "Gradients": {p.GRADIENTS},
-         "Science": {p.GRADIENTS, p.FLIP_CHECKS}}
+         "Science": frozenset()}   # its first page, the spectra comparison, follows only the input itself
+FLIP_PAGE = "Backprop = flipped convolution"
 
 
 @pytest.fixture
@@ -86,6 +87,11 @@ def test_every_tab_opened_after_strokes_shows_the_current_input_as_a_full_inspec
     for title in ("Gradients", "Spectra", "Science", "Kernels", "Feature maps"):
         click_tab(qtbot, window.tabs, title)
         qtbot.waitUntil(lambda title=title: shows_current_input(window, title), timeout=TIMEOUT)
+        if title == "Science":   # the flipped-convolution page asks for the gradients and its check
+            click_tab(qtbot, window.science_panel.tabs, FLIP_PAGE)
+            qtbot.waitUntil(lambda: window.shown["Science"][-1].holds({p.FLIP_CHECKS, p.GRADIENTS})
+                            and np.array_equal(window.shown["Science"][-1].image, window.canvas.current_input()),
+                            timeout=TIMEOUT)
     gradients, spectra, science = (window.shown[title][-1] for title in ("Gradients", "Spectra", "Science"))
     assert science.parts == p.ALL_PARTS, "each completion keeps what the inspection of this input found before"
     for name in full.feature_maps:
@@ -98,6 +104,24 @@ def test_every_tab_opened_after_strokes_shows_the_current_input_as_a_full_inspec
     assert set(science.flip_checks.problems) == set(full.flip_checks.problems)
     assert science.flip_checks.result("conv2d").agrees
     assert window.shown["Feature maps"][-1].feature_maps is gradients.feature_maps, "computed once for this input"
+
+
+def test_the_flipped_convolution_page_asks_for_its_check_only_while_it_is_shown(qtbot, window):
+    click_tab(qtbot, window.tabs, "Science")
+    settle(qtbot, window)
+    assert draw(qtbot, window, [(60, 60), (200, 220)]).parts == frozenset()
+    flip_tab = window.science_panel.flip_tab
+    click_tab(qtbot, window.science_panel.tabs, FLIP_PAGE)
+    qtbot.waitUntil(lambda: flip_tab.flip_result() is not None
+                    and np.array_equal(window.last_result().image, window.canvas.current_input())
+                    and window.last_result().holds({p.FLIP_CHECKS}), timeout=TIMEOUT)
+    assert flip_tab.flip_result().agrees and flip_tab.problem() == ""
+    result = draw(qtbot, window, [(100, 40), (100, 240)])
+    assert result.parts == {p.FLIP_CHECKS, p.GRADIENTS}, "while the page is shown every stroke carries its check"
+    assert flip_tab.flip_result() is result.flip_checks.result(flip_tab.layer_combo.currentData())
+    click_tab(qtbot, window.science_panel.tabs, "Spectra comparison")
+    settle(qtbot, window)
+    assert draw(qtbot, window, [(40, 100), (240, 100)]).parts == frozenset()
 
 
 def test_a_tab_opened_while_a_stroke_is_on_its_way_shows_that_stroke(qtbot, window):

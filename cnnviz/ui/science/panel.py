@@ -27,7 +27,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QWidget
 
-from cnnviz.service.payloads import InspectionResult, ModelInfo, ScienceResult
+from cnnviz.service.payloads import FLIP_CHECKS, InspectionResult, ModelInfo, ScienceResult
 from cnnviz.ui.layout import PageLayout
 from cnnviz.ui.science.common import ModelLayout
 from cnnviz.ui.science.dead_filters_view import DeadFiltersTab
@@ -108,9 +108,12 @@ class SciencePanel(QWidget):
         self.spectra_tab.set_data_dir(data_dir)
 
     def show_inspection(self, result: InspectionResult) -> None:
-        """Follow the current input (every new inspection)."""
+        """Follow the current input (every new inspection). The flipped-convolution page takes only
+        inspections that carry its check (the window asks for one when that page is shown): until
+        then it keeps the last check it had, rather than saying there is none."""
         self.spectra_tab.show_inspection(result)
-        self.flip_tab.show_inspection(result)
+        if result.holds(frozenset({FLIP_CHECKS})):
+            self.flip_tab.show_inspection(result)
 
     def show_science(self, result: ScienceResult) -> None:
         """Show the answer to a request (results of unknown kinds are ignored)."""

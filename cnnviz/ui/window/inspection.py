@@ -51,6 +51,7 @@ class InspectionController(QObject):
         window.canvas.sig_label_changed.connect(self._on_label_changed)
         window.gradients_view.sig_target_changed.connect(self._on_target_changed)
         window.tabs.currentChanged.connect(self._on_tab_changed)
+        window.science_panel.tabs.currentChanged.connect(self._on_science_tab_changed)
 
     # -- what the window and its tests read ---------------------------------------------------------
     def last_result(self) -> p.InspectionResult | None:
@@ -70,7 +71,10 @@ class InspectionController(QObject):
         if page is window.spectra_view:
             return frozenset({p.SPECTRA})
         if page is window.science_panel:
-            return frozenset({p.FLIP_CHECKS, p.GRADIENTS})
+            # Of the science pages only the flipped-convolution check follows each input's gradients.
+            science = window.science_panel
+            return (frozenset({p.FLIP_CHECKS, p.GRADIENTS}) if science.tabs.currentWidget() is science.flip_tab
+                    else frozenset())
         return frozenset()
 
     def complete_result(self, timeout_ms: int = EXPORT_WAIT_MS) -> p.InspectionResult | None:
@@ -168,6 +172,17 @@ class InspectionController(QObject):
                 self.request()  # the missing parts for this input; the view draws them on arrival
         if window.tab_pages[index] is window.history_panel:
             window.history_panel.refresh()
+
+    def _on_science_tab_changed(self, _index: int) -> None:
+        """A science page came to the front: the flipped-convolution check asks for the parts the
+        inspection shown lacks (its view draws them on arrival)."""
+        window = self.window
+        if window.tab_pages[window.tabs.currentIndex()] is not window.science_panel or self._last_result is None:
+            return
+        if self._last_result.holds(self.parts_needed()):
+            window.science_panel.show_inspection(self._last_result)
+        else:
+            self.request()
 
     def _on_input_changed(self, _image: np.ndarray) -> None:
         self.request()
