@@ -143,6 +143,11 @@ def build_status_bar(window: MainWindow) -> None:
     window.model_label = QLabel("no model")
     window.progress_bar = QProgressBar()
     window.progress_bar.setMaximumWidth(220)
+    # Its room is kept while it is hidden: shown as training starts, it would otherwise change the
+    # status bar's height and lay out every dock and view again just as the worker gets busy.
+    policy = window.progress_bar.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    window.progress_bar.setSizePolicy(policy)
     window.progress_bar.setVisible(False)
     window.eta_label = QLabel()
     window.latency_label = QLabel()
