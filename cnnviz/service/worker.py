@@ -307,13 +307,18 @@ class Worker:
 
 
 def _warm_up() -> None:
-    """Import what NumPy loads on first use, here rather than on the interface thread.
+    """Import what NumPy loads on first use, here rather than on the interface thread, and start the
+    engine's pool threads.
 
     The first ``np.median`` imports ``numpy.ma`` (about 50 ms of Python): the canvas's first stroke
     and the training monitor's scale choice at the end of the first run would pay it on the
     interface thread, stalling the window.
     """
     import numpy.ma  # noqa: F401
+
+    from cnnviz.engines.numpy_engine import parallel
+
+    parallel.start_pool()   # the engine's chunk threads, started before the first batch needs them
 
 
 def _lower_priority() -> None:

@@ -81,6 +81,13 @@ def _executor() -> ThreadPoolExecutor:
         return pool
 
 
+def start_pool() -> None:
+    """Start the pool threads that will compute the calling thread's chunks, now rather than at the
+    first batch (a thread started then waits for the interpreter while training begins)."""
+    if num_workers() > 1:
+        _executor().submit(int).result()
+
+
 def run_all(tasks: list) -> list:
     """Run zero-argument callables, side by side when there are cores for it; return their results.
 
