@@ -15,7 +15,7 @@ label of a fixed number of lines, a label whose text is elided).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QWidget
 
 __all__ = ["LayoutBarrier"]
@@ -55,8 +55,3 @@ class LayoutBarrier(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self._child.setGeometry(self.rect())
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.LayoutRequest:
-            return True   # the child's change: its area stays as it is
-        return super().event(event)

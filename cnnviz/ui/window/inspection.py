@@ -175,13 +175,10 @@ class InspectionController(QObject):
 
     def _on_science_tab_changed(self, _index: int) -> None:
         """A science page came to the front: the flipped-convolution check asks for the parts the
-        inspection shown lacks (its view draws them on arrival)."""
+        inspection shown lacks (its view draws them on arrival; one that holds them was given them)."""
         window = self.window
-        if window.tab_pages[window.tabs.currentIndex()] is not window.science_panel or self._last_result is None:
-            return
-        if self._last_result.holds(self.parts_needed()):
-            window.science_panel.show_inspection(self._last_result)
-        else:
+        if (window.tab_pages[window.tabs.currentIndex()] is window.science_panel and self._last_result is not None
+                and not self._last_result.holds(self.parts_needed())):
             self.request()
 
     def _on_input_changed(self, _image: np.ndarray) -> None:

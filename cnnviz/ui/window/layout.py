@@ -158,15 +158,17 @@ class DockLayout(QObject):
         window.resizeDocks([self.monitor_dock], [int(height * 0.3) if monitor.plots_shown() else idle_height],
                            Qt.Vertical)
 
-    def grow_monitor(self) -> None:
-        """Training started: give the monitor room, once, if it has little."""
+    def grow_monitor(self) -> bool:
+        """Training started: give the monitor room, once, if it has little. Returns whether it grew."""
         dock = self.monitor_dock
         if self._monitor_grown or dock.isFloating() or not dock.isVisible():
-            return
+            return False
         self._monitor_grown = True
         wanted = int(self.window.height() * 0.3)
-        if dock.height() < wanted:
-            self.window.resizeDocks([dock], [wanted], Qt.Vertical)
+        if dock.height() >= wanted:
+            return False
+        self.window.resizeDocks([dock], [wanted], Qt.Vertical)
+        return True
 
     def share_width(self) -> None:
         """Keep at least half of the width for the viewers: side panels shrink before the viewers do,

@@ -190,11 +190,12 @@ class TrainingController(QObject):
     def settle_layout_for_training(self) -> None:
         """Give the monitor its room now, laid out and painted before the worker starts: done as
         training began, the window's one big relayout (every view resized) ran while the worker held
-        the interpreter half the time, stalling the window for over 100 ms."""
+        the interpreter half the time, stalling the window for over 100 ms. Only the first run grows
+        it; later ones have nothing to lay out."""
         window = self.window
-        window.layout_keeper.grow_monitor()
-        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-        window.repaint()
+        if window.layout_keeper.grow_monitor():
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            window.repaint()
 
     def reset_progress(self, experiment_runs: list | None = None) -> None:
         """Empty the status bar's progress bar for a new training run, or for an experiment of
