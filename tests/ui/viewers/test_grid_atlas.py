@@ -119,3 +119,24 @@ def test_an_outline_marks_the_same_pixels_on_every_map_and_follows_a_resize(qtbo
         assert item.scene() is grid.graphics_widget().scene()
     cells.set_outline(None)
     assert cells.outline_count() == 0
+
+
+def test_every_tile_is_titled_in_text_drawn_just_above_it(qtbot):
+    grid = shown(qtbot, FilterGrid(), 900, 600)
+    grid.set_images(np.zeros((12, 9, 11), np.float32), [f"map {index}" for index in range(12)])
+    settle(qtbot)
+    view = grid.graphics_widget()
+    picture = view.grab().toImage()
+    ratio = picture.devicePixelRatio()
+
+    def dark_pixels_above(index: int) -> int:
+        tile = view.mapFromScene(view.cells.tile_scene_rect(index)).boundingRect()
+        count = 0
+        for y in range(tile.top() - 14, tile.top() - 1):
+            for x in range(tile.left() + 1, tile.left() + 30):
+                colour = picture.pixelColor(int(x * ratio), int(y * ratio))
+                count += colour.lightness() < 128
+        return count
+
+    assert all(dark_pixels_above(index) > 10 for index in (0, 5, 11)), "a title above every tile"
+    assert [view.cells.title_text(index) for index in (0, 11)] == ["map 0", "map 11"]
