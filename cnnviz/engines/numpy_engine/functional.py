@@ -16,6 +16,12 @@ RUN_LENGTH = 8
 """Receptive fields whose kernel rows hold at least this many values (kernel width times channels)
 are gathered with one strided copy in runs of a kernel row; narrower ones with a copy per kernel
 offset, in runs along the output width (numpy's copies pay per run, not per value)."""
+MAX_OFFSET_PRODUCT_CHANNELS = 32
+MIN_OFFSET_PRODUCT_VALUES = 4096
+"""A convolution's input gradient is made one kernel offset at a time (:func:`conv_input_gradient`)
+for inputs of at most this many channels whose maps hold at least this many values; measured on
+64×64 and 32×32 maps of 3-32 channels (0.3-0.8 of :func:`col2im`'s time), and slower than it for
+small maps of many channels (8×8×128) or one small channel (28×28×1)."""
 
 def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
     """Padding before and after along one axis for ``padding='same'``, as TensorFlow pads.
@@ -118,6 +124,39 @@ def col2im(columns: np.ndarray, padded_shape: tuple[int, ...], kernel_size: tupl
         for dx in range(kernel_width):
             cols = slice(dx, dx + stride_x * (output_width - 1) + 1, stride_x)
             result[:, rows, cols, :] += columns[:, :, :, dy, dx, :]
+    return result
+
+
+def conv_input_gradient(gradient: np.ndarray, kernel: np.ndarray, padded_shape: tuple[int, ...],
+                        strides: tuple[int, int], output_size: tuple[int, int]) -> np.ndarray:
+    """The gradient with respect to a convolution's padded input, from the gradient with respect to
+    its output, ``(n * oh * ow, filters)``: the adjoint of :func:`im2col` and the forward product.
+
+    A convolution with few input channels takes one product per kernel offset, each a contiguous
+    ``(n, oh, ow, c)`` block added onto the input at that offset (at stride 1, runs of ``ow * c``
+    values); :func:`col2im` after one product for every offset adds runs of ``c`` values, several
+    times slower for a colour input's three channels or sixteen filters' maps. Others (many channels,
+    small maps: few values per offset) keep the one product and :func:`col2im`.
+
+    Returns
+    -------
+    ndarray, shape ``padded_shape``
+    """
+    num_images, _, _, channels = padded_shape
+    kernel_height, kernel_width = kernel.shape[:2]
+    if channels > MAX_OFFSET_PRODUCT_CHANNELS or len(gradient) * channels < MIN_OFFSET_PRODUCT_VALUES:
+        columns = gradient @ kernel.reshape(-1, kernel.shape[-1]).T
+        return col2im(columns, padded_shape, (kernel_height, kernel_width), strides, output_size)
+    stride_y, stride_x = strides
+    output_height, output_width = output_size
+    result = np.zeros(padded_shape, dtype=gradient.dtype)
+    part = np.empty((num_images, output_height, output_width, channels), dtype=gradient.dtype)
+    for dy in range(kernel_height):
+        rows = slice(dy, dy + stride_y * (output_height - 1) + 1, stride_y)
+        for dx in range(kernel_width):
+            cols = slice(dx, dx + stride_x * (output_width - 1) + 1, stride_x)
+            np.matmul(gradient, kernel[dy, dx].T, out=part.reshape(-1, channels))
+            result[:, rows, cols, :] += part
     return result
 
 

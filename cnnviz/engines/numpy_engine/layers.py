@@ -155,8 +155,7 @@ class Conv2DLayer(Layer):
         }
         if not need_input_gradient:
             return None
-        input_columns = flat @ kernel.reshape(-1, kernel.shape[-1]).T
-        padded = functional.col2im(input_columns, padded_shape, spec.kernel_size, spec.strides, output.shape[1:3])
+        padded = functional.conv_input_gradient(flat, kernel, padded_shape, spec.strides, output.shape[1:3])
         top, bottom, left, right = pads
         return padded[:, top:padded.shape[1] - bottom, left:padded.shape[2] - right, :]
 

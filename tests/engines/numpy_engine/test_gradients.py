@@ -329,3 +329,43 @@ def test_network_layer_output_gradients_against_finite_differences(float64_engin
     np.testing.assert_allclose(result.layers["dense_1"],
                                cross_entropy_gradient(softmax(engine.network.logits), labels),
                                rtol=1e-10, atol=1e-12)
+
+
+OFFSET_PRODUCT_CASES = [
+    ((1, 32, 32, 4), cfg.Conv2D(3, (3, 3), (1, 1), "same", "tanh")),
+    ((1, 64, 48, 3), cfg.Conv2D(2, (3, 2), (2, 1), "same", "relu")),
+    ((2, 40, 40, 16), cfg.Conv2D(5, (5, 5), (3, 2), "valid", "linear")),
+]
+
+
+@pytest.mark.parametrize("shape, spec", OFFSET_PRODUCT_CASES,
+                         ids=[f"{s.padding}-k{s.kernel_size}-s{s.strides}" for _, s in OFFSET_PRODUCT_CASES])
+def test_conv2d_input_gradient_made_one_kernel_offset_at_a_time(shape, spec):
+    """Maps with few channels and many values take the input gradient one kernel offset at a time (the
+    small cases above take col2im): it agrees with finite differences at sampled entries, and with
+    col2im after one product to float64 rounding."""
+    from cnnviz.engines.numpy_engine import functional
+
+    rng = np.random.default_rng(5)
+    layer = conv_layer(spec, shape[-1], rng)
+    inputs = rng.standard_normal(shape)
+    output = layer.forward(inputs)
+    rows, channels = output.shape[0] * output.shape[1] * output.shape[2], shape[-1]
+    assert channels <= functional.MAX_OFFSET_PRODUCT_CHANNELS
+    assert rows * channels >= functional.MIN_OFFSET_PRODUCT_VALUES   # the per-offset branch
+    weights = rng.standard_normal(output.shape)
+
+    def loss() -> float:
+        return float(np.sum(layer.forward(inputs) * weights))
+
+    layer.forward(inputs)
+    input_gradient = layer.backward(weights.copy())
+    assert_gradient(input_gradient, loss, inputs, count=300, rng=rng, what="per-offset input gradient")
+    _, padded_shape, _, _ = layer._cache
+    kernel = layer.params["kernel"]
+    flat = weights.reshape(rows, -1) * (1.0 - output.reshape(rows, -1) ** 2 if spec.activation == "tanh" else
+                                        (output.reshape(rows, -1) > 0) if spec.activation == "relu" else 1.0)
+    by_offsets = functional.conv_input_gradient(flat, kernel, padded_shape, spec.strides, output.shape[1:3])
+    by_columns = functional.col2im(flat @ kernel.reshape(-1, kernel.shape[-1]).T, padded_shape, spec.kernel_size,
+                                   spec.strides, output.shape[1:3])
+    np.testing.assert_allclose(by_offsets, by_columns, rtol=1e-12, atol=1e-12)
