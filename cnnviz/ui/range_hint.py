@@ -1,16 +1,19 @@
 """A number field says its range when a typed key is refused, instead of dropping it silently.
 
 Qt's spin boxes refuse keys that would make a value out of range: typing "50" into a field whose
-maximum is 10 leaves "5" with no word said. :func:`install_range_hint` installs one
-application-wide event filter that notices a printable key a spin box refused and shows, beside
-the field, what it accepts ("from 0.00001 to 10").
+maximum is 10 leaves "5" with no word said. :func:`install_range_hint` puts an event filter on
+the text field of every spin box (as Qt polishes it, :mod:`cnnviz.ui.polish_hooks`) that notices
+a printable key the spin box refused and shows, beside the field, what it accepts ("from 0.00001
+to 10").
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint
 from PySide6.QtGui import QKeyEvent, QValidator
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDoubleSpinBox, QLineEdit, QSpinBox, QToolTip
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDoubleSpinBox, QLineEdit, QSpinBox, QToolTip, QWidget
+
+from cnnviz.ui.polish_hooks import add_polish_hook
 
 
 def range_text(spin: QAbstractSpinBox) -> str:
@@ -24,7 +27,7 @@ def range_text(spin: QAbstractSpinBox) -> str:
 
 
 class RangeHint(QObject):
-    """The application-wide filter; see the module docstring."""
+    """The filter on the spin boxes' text fields; see the module docstring."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -33,6 +36,11 @@ class RangeHint(QObject):
     def last_hint(self) -> str:
         """The last hint shown (for tests)."""
         return self._last_hint
+
+    def watch(self, widget: QWidget) -> None:
+        """Filter ``widget``'s events if it is a spin box's text field (the polish hook)."""
+        if isinstance(widget, QLineEdit) and isinstance(widget.parentWidget(), (QSpinBox, QDoubleSpinBox)):
+            widget.installEventFilter(self)    # installing it again changes nothing
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() == QEvent.KeyPress and isinstance(watched, QLineEdit):
@@ -64,6 +72,6 @@ def install_range_hint(app: QApplication | None = None) -> RangeHint:
     if isinstance(hint, RangeHint):
         return hint
     hint = RangeHint(app)
-    app.installEventFilter(hint)
+    add_polish_hook(hint.watch, app)
     app.setProperty("cnnviz_range_hint", hint)
     return hint

@@ -2,11 +2,14 @@
 
 Scrolling a panel full of spin boxes and combo boxes must scroll the panel, not change
 whichever setting happens to pass under the pointer. :func:`install_wheel_guard`
-installs one application-wide event filter that (1) gives every spin box, combo box and
-slider the ``StrongFocus`` policy, so the wheel never focuses them, and (2) hands a wheel
-event over an unfocused one to the scroll area around it, which scrolls. While the person
-is scrolling (wheel turns less than :data:`SCROLL_PAUSE_S` apart), a focused control that
-passes under the pointer is scrolled past too, not changed.
+(1) gives every spin box, combo box and slider the ``StrongFocus`` policy, so the wheel never
+focuses them, and (2) hands a wheel event over an unfocused one to the scroll area around it,
+which scrolls. While the person is scrolling (wheel turns less than :data:`SCROLL_PAUSE_S`
+apart), a focused control that passes under the pointer is scrolled past too, not changed.
+
+The guard is an event filter on just those controls and on every scroll area's viewport (where
+a scrolling gesture is seen), set on each as Qt polishes it (:mod:`cnnviz.ui.polish_hooks`): not
+on the whole application, whose every event it would otherwise see.
 """
 
 from __future__ import annotations
@@ -15,7 +18,17 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox, QSlider, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QGraphicsView,
+    QSlider,
+    QWidget,
+)
+
+from cnnviz.ui.polish_hooks import add_polish_hook
 
 GUARDED = (QAbstractSpinBox, QComboBox, QSlider)
 SCROLL_PAUSE_S = 0.6
@@ -23,18 +36,25 @@ SCROLL_PAUSE_S = 0.6
 
 
 class WheelGuard(QObject):
-    """The application-wide filter; see the module docstring."""
+    """The filter on the value controls and scroll areas; see the module docstring."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._last_scroll = -1.0
 
+    def guard(self, widget: QWidget) -> None:
+        """Filter ``widget``'s events if it is a value control or a scroll area (the polish hook)."""
+        if isinstance(widget, GUARDED):
+            if widget.focusPolicy() == Qt.WheelFocus:
+                widget.setFocusPolicy(Qt.StrongFocus)
+            widget.installEventFilter(self)    # installing it again changes nothing
+        elif isinstance(widget, QAbstractScrollArea) and not isinstance(widget, QGraphicsView):
+            # A wheel the panel scrolls with reaches its viewport. (A graphics view zooms or passes
+            # the wheel on to the panel around it; filtering it would add a call to its every paint.)
+            widget.viewport().installEventFilter(self)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        kind = event.type()
-        if kind == QEvent.Polish and isinstance(watched, GUARDED):
-            if watched.focusPolicy() == Qt.WheelFocus:
-                watched.setFocusPolicy(Qt.StrongFocus)
-        elif kind == QEvent.Wheel and isinstance(watched, QWidget):
+        if event.type() == QEvent.Wheel and isinstance(watched, QWidget):
             now = time.monotonic()
             scrolling = now - self._last_scroll < SCROLL_PAUSE_S
             if not isinstance(watched, GUARDED):
@@ -71,6 +91,6 @@ def install_wheel_guard(app: QApplication | None = None) -> WheelGuard:
     if isinstance(guard, WheelGuard):
         return guard
     guard = WheelGuard(app)
-    app.installEventFilter(guard)
+    add_polish_hook(guard.guard, app)
     app.setProperty("cnnviz_wheel_guard", guard)
     return guard

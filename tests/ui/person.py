@@ -52,12 +52,22 @@ def click_arrow(qtbot, spin: QAbstractSpinBox, up: bool = True) -> None:
 
 
 def wheel(widget: QWidget, steps: int = 1, position: QPoint | None = None) -> None:
-    """Turn the mouse wheel over ``widget`` (positive: away from the person, up)."""
+    """Turn the mouse wheel over ``widget`` (positive: away from the person, up).
+
+    As Qt delivers a wheel turned by a person: a widget that ignores it passes it on to its parent
+    (at the same place on the screen), up to the window, until one accepts it.
+    """
     position = position or widget.rect().center()
     global_position = QPointF(widget.mapToGlobal(position))
-    event = QWheelEvent(QPointF(position), global_position, QPoint(0, 0), QPoint(0, 120 * steps), Qt.NoButton,
-                        Qt.NoModifier, Qt.NoScrollPhase, False)
-    QApplication.sendEvent(widget, event)
+    receiver: QWidget | None = widget
+    while receiver is not None:
+        local = QPointF(receiver.mapFromGlobal(global_position.toPoint()))
+        event = QWheelEvent(local, global_position, QPoint(0, 0), QPoint(0, 120 * steps), Qt.NoButton,
+                            Qt.NoModifier, Qt.NoScrollPhase, False)
+        event.ignore()
+        if QApplication.sendEvent(receiver, event) and event.isAccepted() or receiver.isWindow():
+            return
+        receiver = receiver.parentWidget()
 
 
 def choose(qtbot, combo: QComboBox, text: str) -> None:
