@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
-    QStackedWidget,
     QToolTip,
     QWidget,
 )
@@ -44,6 +43,7 @@ from cnnviz.ui.overview.plan import (
 )
 from cnnviz.ui.overview.scene import OverviewScene, slot_rect
 from cnnviz.ui.viewers.colour_maps import get_colormap
+from cnnviz.ui.viewers.page_stack import PageStack
 
 HINT = ("Draw a digit or pick a sample to see the whole network at once: every layer's filters as small "
         "pictures, left to right, joined as the layers are.")
@@ -143,7 +143,7 @@ class OverviewView(QWidget):
         self.readout = QLabel("Hover over a thumbnail to read it; click it to open that filter in Feature maps.")
         self.readout.setStyleSheet("color: #444;")
         self._hint = hint_label(HINT)
-        self._stack = QStackedWidget()
+        self._stack = PageStack()
         self._stack.addWidget(self._hint)
         self._stack.addWidget(self.canvas)
         layout = PageLayout(self)

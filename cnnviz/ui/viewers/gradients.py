@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QStackedWidget, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from cnnviz.service.payloads import InspectionResult
 from cnnviz.ui.layout import PageLayout, hint_label
@@ -31,6 +31,7 @@ from cnnviz.ui.viewers.colour_maps import DIVERGING_COLORMAP
 from cnnviz.ui.viewers.figure_text import format_value
 from cnnviz.ui.viewers.filter_grid import FilterGrid
 from cnnviz.ui.viewers.grid_view import describe_layer_items
+from cnnviz.ui.viewers.page_stack import PageStack
 from cnnviz.ui.viewers.saliency_panel import SaliencyPanel
 from cnnviz.ui.wording import counted
 
@@ -124,7 +125,7 @@ class GradientsView(QWidget):
         self._saliency = SaliencyPanel()
         self._grid = FilterGrid(value_label="gradient")
         self._hint = hint_label(HINT)
-        self._stack = QStackedWidget()
+        self._stack = PageStack()
         for page in (self._hint, self._saliency, self._grid):
             self._stack.addWidget(page)
         # Shown in the main window's scroll area: fill its height (see PageLayout).

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLayout, QStackedWidget, QWidget
+from PySide6.QtWidgets import QComboBox, QLayout, QWidget
 
 from cnnviz.core.layer_graph import KERNEL_PART_SEPARATOR, LayerGraph
 from cnnviz.ui.layout import PageLayout, hint_label
 from cnnviz.ui.viewers.filter_grid import FilterGrid
+from cnnviz.ui.viewers.page_stack import PageStack
 
 
 def describe_layer_items(combo: QComboBox, graph: LayerGraph | None, prefixed: bool = False) -> None:
@@ -47,7 +48,7 @@ class GridView(QWidget):
         """Lay out the control ``rows`` above a page that shows ``grid`` or the ``hint``."""
         self._grid = grid
         self._hint = hint_label(hint)
-        self._stack = QStackedWidget()
+        self._stack = PageStack()
         self._stack.addWidget(self._hint)
         self._stack.addWidget(self._grid)
         # The main window shows the page in a scroll area: fill its height, not the wrapped
