@@ -98,7 +98,10 @@ def _window(settings_folder: str):
     from cnnviz.service.model_service import ModelService
     from cnnviz.ui.main_window import MainWindow
 
+    from cnnviz.ui.app import collect_garbage_on_this_thread
+
     app = QApplication.instance() or QApplication([])
+    collect_garbage_on_this_thread(app)   # as the application collects garbage: on a timer, on this thread
     window = MainWindow(ModelService(run_root=False),
                         settings=QSettings(os.path.join(settings_folder, "s.ini"), QSettings.IniFormat))
     window.resize(1500, 950)

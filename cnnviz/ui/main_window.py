@@ -423,6 +423,7 @@ class MainWindow(QMainWindow):
         else:
             self.inspection.request()
         self.training.model_changed(info)
+        self.inspection.settle_heap_soon()
 
     def _on_config_edited(self, _config: ModelConfig) -> None:
         self._sync_toolbar()

@@ -8,6 +8,9 @@ whose parts the answer lacks asks for them then (the worker completes its inspec
 input, computing only what is missing). Export asks for every part and waits for it. While
 training, the current input is inspected again a few times a second, so every view follows the
 learning weights.
+
+After a model's first inspection is shown, and after training, the window settles its heap
+(:func:`cnnviz.ui.heap.settle`), so the garbage collector's full passes stay out of later strokes.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
 from cnnviz.service import payloads as p
+from cnnviz.ui import heap
 
 if TYPE_CHECKING:
     from cnnviz.ui.main_window import MainWindow
@@ -43,6 +47,7 @@ class InspectionController(QObject):
         self._class_index: int | None = None
         self._last_result: p.InspectionResult | None = None
         self._stale_views: set[int] = set()
+        self._settle_heap = False
         self._live_timer = QTimer(self, interval=LIVE_INSPECTION_INTERVAL_MS)
         self._live_timer.timeout.connect(self._on_live_tick)
         window.service.sig_inspection_finished.connect(self._on_inspection_finished)
@@ -133,11 +138,18 @@ class InspectionController(QObject):
             classes = getattr(info.config.layers[-1], "units", None)
         return classes is None or 0 <= self._label < int(classes)
 
+    def settle_heap_soon(self) -> None:
+        """Settle the heap (:func:`cnnviz.ui.heap.settle`) once the next inspection is shown while
+        nothing runs: a new model's objects are made by then."""
+        self._settle_heap = True
+
     def follow_training(self, training: bool) -> None:
         """Re-inspect the input a few times a second while ``training``."""
         if training:
             self._live_timer.start()
         else:
+            if self._live_timer.isActive():
+                self.settle_heap_soon()   # what training made stays; settle it before the next stroke
             self._live_timer.stop()
 
     # -- events -------------------------------------------------------------------------------------
@@ -160,6 +172,9 @@ class InspectionController(QObject):
         window.history_panel.set_input_available(True)
         window.canvas.show_probabilities(result.probabilities, window.class_names())
         window.latency_label.setText(f"inspection {result.elapsed_ms:.0f} ms")
+        if self._settle_heap and window.service.state == p.IDLE:
+            self._settle_heap = False
+            QTimer.singleShot(0, heap.settle)   # after the views have painted this answer
         self.sig_inspection_shown.emit(result)
 
     def _on_tab_changed(self, index: int) -> None:
