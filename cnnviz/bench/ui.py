@@ -96,9 +96,8 @@ def _window(settings_folder: str):
     from PySide6.QtWidgets import QApplication
 
     from cnnviz.service.model_service import ModelService
-    from cnnviz.ui.main_window import MainWindow
-
     from cnnviz.ui.app import collect_garbage_on_this_thread
+    from cnnviz.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     collect_garbage_on_this_thread(app)   # as the application collects garbage: on a timer, on this thread
