@@ -202,6 +202,11 @@ def picture_input(image: ArrayLike, input_shape: tuple[int, ...], *, invert: boo
         # One channel at a time, block-averaged down like any big picture, so no float copy of the
         # whole picture is made; RGBA is composited over black (premultiplied).
         factor = max(1, math.ceil(max(array.shape[:2]) / MAX_WORKING_SIDE))
+        if factor == 1 and source_channels == 3 and array.dtype == np.uint8:
+            # A small RGB picture (the colour canvas, at every stroke): one conversion, values already
+            # in [0, 1], the same numbers as the planes below.
+            rgb = np.divide(array, np.float32(scale), dtype=np.float32)[np.newaxis]
+            return _model_input(_fit_planes(rgb, height, width), "", False)
         alpha = np.clip(array[..., 3].astype(np.float32) / np.float32(scale), 0.0, 1.0) \
             if source_channels == 4 else None
         planes = []

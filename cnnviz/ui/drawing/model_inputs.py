@@ -185,6 +185,8 @@ def colour_drawn_input(canvas: np.ndarray, input_shape: tuple[int, int, int],
     # nothing black appears that the person did not draw.
     framed_height = max(side, int(round(side * height / width)))
     framed_width = max(side, int(round(side * width / height)))
+    if (framed_height, framed_width) == canvas.shape[:2]:
+        return picture_input(canvas, input_shape).input   # a square input: the canvas as it is
     framed = np.empty((framed_height, framed_width, 3), np.uint8)
     framed[:] = (background.red(), background.green(), background.blue())
     top, left = (framed_height - side) // 2, (framed_width - side) // 2
