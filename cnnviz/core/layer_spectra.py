@@ -3,7 +3,8 @@
 The model service's worker calls :func:`inspection_spectra` for every inspection, so the
 spectra viewer and the export display spectra they did not compute. Feature-map spectra depend
 on the input and are computed for every layer with maps (in a large network, those past
-:data:`EAGER_MAP_ELEMENTS` on first request, :class:`LazySpectra`); a kernel's spectrum depends on the
+:data:`EAGER_MAP_ELEMENTS` on first request, :class:`LazySpectra`; when the caller names the layers it
+shows, only those at once); a kernel's spectrum depends on the
 input channel and the size it is zero-padded to, both the viewer's settings, so the kernels'
 spectra are computed for input channel 0 at :data:`DEFAULT_KERNEL_PADDING` (what the viewer
 shows first and the export writes) and any other choice on first request
@@ -245,7 +246,8 @@ class InspectionSpectra:
 
 
 def inspection_spectra(feature_maps: Mapping[str, np.ndarray], kernels: Mapping[str, np.ndarray],
-                       layer_names: Iterable[str], cache: KernelSpectraCache | None = None) -> InspectionSpectra:
+                       layer_names: Iterable[str], cache: KernelSpectraCache | None = None,
+                       eager_layers: Iterable[str] | None = None) -> InspectionSpectra:
     """Every layer's feature-map spectra, and each convolution's kernel spectra at the defaults.
 
     Parameters
@@ -258,6 +260,10 @@ def inspection_spectra(feature_maps: Mapping[str, np.ndarray], kernels: Mapping[
         The layers in network order.
     cache : KernelSpectraCache, optional
         Kernel spectra kept from earlier inspections (default: a new, empty one).
+    eager_layers : iterable of str, optional
+        The layers whose feature-map spectra are computed now (a viewer showing one layer needs no
+        more); the others' on first request. Default: every layer, in network order, up to
+        :data:`EAGER_MAP_ELEMENTS` values.
 
     Returns
     -------
@@ -268,6 +274,7 @@ def inspection_spectra(feature_maps: Mapping[str, np.ndarray], kernels: Mapping[
     maps_of: dict[str, np.ndarray] = {}
     previous: tuple[str, np.ndarray] | None = None
     eager_elements = 0
+    wanted = None if eager_layers is None else set(eager_layers)
     for name in layer_names:
         output = feature_maps.get(name)
         if output is None or np.ndim(output) != 4:
@@ -276,9 +283,14 @@ def inspection_spectra(feature_maps: Mapping[str, np.ndarray], kernels: Mapping[
         # A layer that passes its input on unchanged at inference (dropout) has the same spectra.
         if previous is not None and previous[1].shape == maps.shape and np.array_equal(previous[1], maps):
             sources[name] = previous[0]
+            if wanted is not None and name in wanted and previous[0] not in ready:
+                ready[previous[0]] = feature_map_spectra(previous[1])
             continue
         sources[name], maps_of[name], previous = name, maps, (name, maps)
-        if eager_elements + maps.size <= EAGER_MAP_ELEMENTS or not ready:
+        if wanted is not None:
+            if name in wanted:
+                ready[name] = feature_map_spectra(maps)
+        elif eager_elements + maps.size <= EAGER_MAP_ELEMENTS or not ready:
             ready[name] = feature_map_spectra(maps)
             eager_elements += maps.size
     spectra: Mapping[str, SpectrumStack]

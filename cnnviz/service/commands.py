@@ -112,7 +112,10 @@ class InspectionRequest:
     of ``label`` (default: the predicted class) or, with ``class_index``, that class's logit.
     ``parts`` names the optional parts wanted besides the feature maps and probabilities
     (:data:`~cnnviz.service.payloads.ALL_PARTS`, normalized by
-    :func:`~cnnviz.service.payloads.inspection_parts`)."""
+    :func:`~cnnviz.service.payloads.inspection_parts`). ``spectra_layers`` names the layers whose
+    feature-map spectra are wanted at once (the one the spectra viewer shows); the others' are
+    computed when first read (None: as many as :data:`~cnnviz.core.layer_spectra.EAGER_MAP_ELEMENTS`
+    allows)."""
 
     kind: ClassVar[JobKind] = JobKind.INSPECT
     job_id: int
@@ -120,6 +123,7 @@ class InspectionRequest:
     label: int | None = None
     class_index: int | None = None
     parts: frozenset[str] = ALL_PARTS
+    spectra_layers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

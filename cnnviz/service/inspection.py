@@ -87,14 +87,17 @@ class InspectionCache:
 
 def run_inspection(engine: Engine, image: np.ndarray, label: int | None = None, class_index: int | None = None,
                    request_id: int = 0, model_version: int = 0, parts=ALL_PARTS,
-                   cache: InspectionCache | None = None) -> InspectionResult:
+                   cache: InspectionCache | None = None,
+                   spectra_layers: tuple[str, ...] | None = None) -> InspectionResult:
     """Feature maps, probabilities and kernels for one image ``(1, h, w, c)``, with the optional
     ``parts`` (default: all) derived from them.
 
     The gradient target is the loss of ``label`` (default: the predicted class), or with
     ``class_index`` that class's logit. With a ``cache``, the model's arrays are read once per
     ``model_version``, and the parts an earlier inspection of the same image found are reused
-    (the result then holds those too).
+    (the result then holds those too). ``spectra_layers``: the layers whose feature-map spectra are
+    made now (default: as many as :data:`~cnnviz.core.layer_spectra.EAGER_MAP_ELEMENTS` allows); the
+    others' are made when first read.
     """
     start = time.perf_counter()
     parts = inspection_parts(parts)
@@ -116,7 +119,8 @@ def run_inspection(engine: Engine, image: np.ndarray, label: int | None = None, 
         probabilities = frozen(np.array(engine.predict(image)[0]))
     spectra = earlier.spectra if earlier is not None and SPECTRA in kept else None
     if SPECTRA in parts - kept:
-        spectra = inspection_spectra(feature_maps, model.kernels, model.layer_names, KERNEL_SPECTRA)
+        spectra = inspection_spectra(feature_maps, model.kernels, model.layer_names, KERNEL_SPECTRA,
+                                     eager_layers=spectra_layers)
     checks = earlier.flip_checks if earlier is not None and FLIP_CHECKS in kept else None
     if FLIP_CHECKS in parts - kept and gradients is not None:
         checks = flip_checks(model.config, image, gradients, feature_maps, model.kernels)

@@ -125,7 +125,8 @@ def inspect(worker: Worker, request: InspectionRequest) -> None:
     if shape == worker.replaced_input_shape and shape != tuple(getattr(worker.engine, "input_shape", shape)):
         return  # made for the model this one replaced; the window asks again for the new model
     result = run_inspection(worker.engine, request.image, request.label, request.class_index, request.job_id,
-                            worker.version, parts=request.parts, cache=worker.inspection_cache)
+                            worker.version, parts=request.parts, cache=worker.inspection_cache,
+                            spectra_layers=request.spectra_layers)
     if not worker.inspections.has_waiting():
         worker.signals.sig_inspection_finished.emit(result)
 

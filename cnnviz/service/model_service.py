@@ -237,15 +237,18 @@ class ModelService(QObject):
         return self._submit(request, "run this analysis")
 
     def inspect(self, image: np.ndarray, label: int | None = None, class_index: int | None = None,
-                parts: Iterable[str] = p.ALL_PARTS) -> int:
+                parts: Iterable[str] = p.ALL_PARTS, spectra_layers: Iterable[str] | None = None) -> int:
         """Ask for an inspection of one image with the optional ``parts`` (default: all of
-        :data:`~cnnviz.service.payloads.ALL_PARTS`); returns the request's id.
+        :data:`~cnnviz.service.payloads.ALL_PARTS`); returns the request's id. ``spectra_layers``:
+        the layers whose feature-map spectra are wanted at once, the others' are made when first read
+        (default: as many as fit a budget).
 
         Only the newest request is answered; older pending ones are dropped. Raises ValueError for
         an unknown part.
         """
         request = InspectionRequest(self._next_id(), frozen(np.array(image, dtype=np.float32)), label, class_index,
-                                    p.inspection_parts(parts))
+                                    p.inspection_parts(parts),
+                                    None if spectra_layers is None else tuple(str(name) for name in spectra_layers))
         self._inspections.offer(request)
         self._commands.put(request)
         return request.job_id

@@ -61,6 +61,23 @@ def test_every_layer_with_maps_has_spectra_and_a_repeated_layer_shares_them():
         spectra.kernel_spectra("dense")
 
 
+@pytest.mark.parametrize("eager, ready", [(("max_pooling2d",), {"max_pooling2d", "dropout"}),
+                                          (("dropout",), {"max_pooling2d", "dropout"}),
+                                          ((), set()), (("conv2d", "dense"), {"conv2d"})])
+def test_only_the_layers_asked_for_are_transformed_at_once_and_the_others_when_read(eager, ready):
+    """The spectra viewer shows one layer: a stroke transforms that layer's maps (and a layer sharing
+    them), the others' when first read, the same spectra either way."""
+    feature_maps, kernels, names = inspection_arrays()
+    spectra = inspection_spectra(feature_maps, kernels, names, eager_layers=eager)
+    assert list(spectra.feature_maps) == ["conv2d", "max_pooling2d", "dropout"]
+    assert {name for name in spectra.feature_maps if spectra.feature_maps.is_ready(name)} == ready
+    for name in ("dropout", "conv2d", "max_pooling2d"):
+        np.testing.assert_array_equal(spectra.feature_maps[name].spectra,
+                                      np.moveaxis(magnitude_spectrum(feature_maps[name][0]), -1, 0))
+        assert spectra.feature_maps.is_ready(name)
+    assert spectra.feature_maps["dropout"] is spectra.feature_maps["max_pooling2d"]
+
+
 def counting(monkeypatch) -> list:
     """Record every computation of kernel spectra."""
     calls = []

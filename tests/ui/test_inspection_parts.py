@@ -142,3 +142,24 @@ def test_export_all_completes_an_inspection_that_lacked_parts(qtbot, window, tmp
     with np.load(index.parent / "arrays.npz", allow_pickle=False) as arrays:
         np.testing.assert_allclose(arrays["feature-maps_conv2d"], full_inspection(window).feature_maps["conv2d"][0]
                                    .transpose(2, 0, 1), rtol=1e-5, atol=1e-6)
+
+
+def test_a_stroke_on_the_spectra_page_transforms_the_layer_shown_and_the_others_when_chosen(qtbot, window):
+    """Transforming every layer's maps took most of a stroke's inspection on a 64×64 colour model;
+    the page shows one layer. Another layer chosen afterwards shows its own spectra all the same."""
+    from cnnviz.core.spectra import magnitude_spectrum
+    from tests.ui.viewers.helpers import choose_with_keys
+
+    click_tab(qtbot, window.tabs, "Spectra")
+    settle(qtbot, window)
+    result = draw(qtbot, window, [(60, 60), (200, 220)])
+    spectra = result.spectra.feature_maps
+    shown = window.spectra_view.current_layer()
+    assert shown == "conv2d"
+    assert [name for name in spectra if spectra.is_ready(name)] == ["conv2d"]
+    choose_with_keys(qtbot, window.spectra_view.layer_box(), "max_pooling2d")
+    expected = np.moveaxis(magnitude_spectrum(result.feature_maps["max_pooling2d"][0]), -1, 0)
+    np.testing.assert_allclose(window.spectra_view.spectra(), expected, rtol=1e-5, atol=1e-6)
+    following = draw(qtbot, window, [(200, 60), (60, 220)])
+    assert [name for name in following.spectra.feature_maps if following.spectra.feature_maps.is_ready(name)] == [
+        "max_pooling2d", "dropout"]   # dropout passes the pooled maps on: the same spectra

@@ -142,6 +142,14 @@ class SpectraView(GridView):
             raise ValueError(f"Unknown source {source!r}; expected {FEATURE_MAPS!r} or {KERNELS!r}.")
         self._source_combo.setCurrentIndex(index)
 
+    def wanted_layers(self) -> tuple[str, ...] | None:
+        """The layers whose feature-map spectra this view shows, for the inspection to make at once:
+        none while it shows kernels, its layer while it shows feature maps, None before it has layers."""
+        if self.source() == KERNELS:
+            return ()
+        layer = self._layer_combo.currentData()
+        return None if layer is None else (str(layer),)
+
     def available_layers(self) -> list[str]:
         """The layers listed for the current source."""
         return [name for name, _ in self._layers[self.source()]]

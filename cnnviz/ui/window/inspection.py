@@ -123,8 +123,11 @@ class InspectionController(QObject):
                                            f"{tuple(image.shape[1:])}.", 8000)
             return False
         label = self._label if self._class_index is None and self._label_fits(info) else None
+        parts = self.parts_needed() | extra_parts
+        # A stroke on the spectra page needs the spectra of the layer it shows; the others are made if read.
+        spectra_layers = window.spectra_view.wanted_layers() if p.SPECTRA in parts and not extra_parts else None
         self._latest_request = window.service.inspect(image, label=label, class_index=self._class_index,
-                                                      parts=self.parts_needed() | extra_parts)
+                                                      parts=parts, spectra_layers=spectra_layers)
         return True
 
     def _label_fits(self, info: p.ModelInfo) -> bool:
