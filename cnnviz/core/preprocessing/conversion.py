@@ -9,6 +9,7 @@ bilinear when enlarging (:func:`resize`).
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -168,8 +169,14 @@ def resample_axis(array: np.ndarray, num_out: int, axis: int) -> np.ndarray:
     takes milliseconds on a busy machine for this microsecond's work (on the interface's thread,
     while a person draws), and its rounding changes with the number of threads.
     """
+    array = np.asarray(array, np.float32)
+    if array.ndim >= 3 and axis >= 1 and array.shape[axis - 1] > 1 and math.prod(array.shape[axis + 1:]) < 16:
+        # The width of an (n, h, w, 3) batch: each output value would sum runs of 3 values. With
+        # width and height swapped (one copy) it sums runs of w * 3: 3-4 times faster, same numbers.
+        swapped = np.ascontiguousarray(np.swapaxes(array, axis - 1, axis))
+        return np.swapaxes(resample_axis(swapped, num_out, axis - 1), axis - 1, axis)
     columns, band = _band(array.shape[axis], int(num_out))
-    gathered = np.take(np.asarray(array, np.float32), columns, axis=axis)   # the axis becomes (num_out, width)
+    gathered = np.take(array, columns, axis=axis)   # the axis becomes (num_out, width)
     moved = np.moveaxis(gathered, (axis, axis + 1), (0, 1))
     return np.moveaxis(np.einsum("ob,ob...->o...", band, moved), 0, axis)
 
