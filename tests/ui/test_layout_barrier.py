@@ -63,3 +63,49 @@ def test_the_window_holds_its_often_changing_labels(qtbot, tmp_path):
     assert window.progress_bar.sizePolicy().retainSizeWhenHidden()
     assert isinstance(window.monitor.findChild(LayoutBarrier), LayoutBarrier)
     window.quit_now()
+
+
+class LaidOut(QObject):
+    """Notes every widget, other than a layout barrier, that is asked to lay itself out again."""
+
+    def __init__(self):
+        super().__init__()
+        self.widgets: list[str] = []
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.LayoutRequest and isinstance(watched, QWidget) \
+                and not isinstance(watched, LayoutBarrier):
+            self.widgets.append(type(watched).__name__ + (f" ({watched.objectName()})" if watched.objectName() else ""))
+        return False
+
+
+def test_a_stroke_lays_out_nothing_on_any_viewer_tab_the_first_stroke_of_a_drawing_neither(qtbot, tmp_path):
+    """Each stroke changes a prediction, a target value, a caption: relaid out, the page and the
+    panels around them took milliseconds of every stroke, and more at a drawing's first."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from cnnviz.service.model_service import ModelService
+    from cnnviz.ui.main_window import MainWindow
+    from tests.ui.science.helpers import click_tab
+
+    window = MainWindow(ModelService(run_root=False), settings=QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitUntil(lambda: window.last_result() is not None, timeout=30_000)
+    spy = LaidOut()
+    for title in ("Feature maps", "Overview", "Kernels", "Spectra", "Gradients"):
+        click_tab(qtbot, window.tabs, title)
+        with qtbot.waitSignal(window.sig_inspection_shown, timeout=30_000):   # the page's first drawing
+            window.canvas.stroke([(100, 100), (180, 120)])
+        window.canvas.clear()
+        for points in ([(60, 60), (200, 210)], [(200, 60), (70, 220)], [(140, 40), (140, 240)]):
+            qtbot.wait(30)
+            QApplication.instance().installEventFilter(spy)
+            with qtbot.waitSignal(window.sig_inspection_shown, timeout=30_000):
+                window.canvas.stroke(points)
+            qtbot.wait(30)   # painted, and any layout request handled
+            QApplication.instance().removeEventFilter(spy)
+            assert spy.widgets == [], f"{title}: a stroke laid out {spy.widgets}"
+    window.quit_now()

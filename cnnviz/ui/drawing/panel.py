@@ -41,6 +41,7 @@ from cnnviz.ui.drawing.panel_parts import PanelParts
 from cnnviz.ui.drawing.prediction_view import PredictionView
 from cnnviz.ui.drawing.sample_picker import SamplePicker
 from cnnviz.ui.drawing.surface import DrawingSurface
+from cnnviz.ui.layout_barrier import LayoutBarrier
 from cnnviz.ui.reflow_row import ReflowRow, row
 
 if TYPE_CHECKING:
@@ -138,7 +139,8 @@ class DrawingCanvas(PanelParts, QWidget):
         layout.addWidget(self._surface, 3)
         layout.addWidget(edit_row)
         layout.addWidget(self._samples)
-        layout.addWidget(self._caption)
+        # A caption of fixed lines: its new text at a drawing's first stroke lays out nothing else.
+        layout.addWidget(LayoutBarrier(self._caption))
         layout.addWidget(self._prediction, 2)
 
     def _connect(self) -> None:

@@ -157,7 +157,7 @@ class OverviewView(QWidget):
         """Draw ``result``'s activations (None: no input, show the hint)."""
         self._result = result
         if result is None:
-            self._plan_key = None
+            # The columns stay planned (and the view as zoomed): the next drawing fills them again.
             self._stack.setCurrentWidget(self._hint)
             return
         layers = output_layers(result.layer_names, result.feature_maps)

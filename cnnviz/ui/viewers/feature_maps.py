@@ -110,7 +110,7 @@ class FeatureMapsView(GridView):
         """Show the feature maps of ``result`` (``None``: no input yet, show the hint)."""
         self._result = result
         if result is None:
-            self._show_hint(HINT)
+            self._show_hint(HINT, keep_controls=True)
             return
         layers = [(name, tuple(result.feature_maps[name].shape)) for name in result.layer_names
                   if name in result.feature_maps and np.ndim(result.feature_maps[name]) in (2, 4)]

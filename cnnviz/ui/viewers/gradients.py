@@ -26,7 +26,9 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from cnnviz.service.payloads import InspectionResult
+from cnnviz.ui.elided_label import ElidedLabel
 from cnnviz.ui.layout import PageLayout, hint_label
+from cnnviz.ui.layout_barrier import LayoutBarrier
 from cnnviz.ui.viewers.colour_maps import DIVERGING_COLORMAP
 from cnnviz.ui.viewers.figure_text import format_value
 from cnnviz.ui.viewers.filter_grid import FilterGrid
@@ -102,9 +104,10 @@ class GradientsView(QWidget):
         self._shared_check.setToolTip("Layer and kernel gradients: one colour scale for all maps (checked) "
                                       "or each map on its own scale.")
         self._shared_check.toggled.connect(self._on_display_changed)
-        self._target_label = QLabel("")
+        # One line, elided when long; its text changes with every stroke, so it sits in a layout
+        # barrier: the change lays out nothing around it.
+        self._target_label = ElidedLabel(1, tooltip="The value of the target whose gradients are shown.")
         self._target_label.setStyleSheet("font-weight: bold;")
-        self._target_label.setToolTip("The value of the target whose gradients are shown.")
         self._target_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         first_row = QHBoxLayout()
@@ -133,7 +136,7 @@ class GradientsView(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(first_row)
         layout.addLayout(second_row)
-        layout.addWidget(self._target_label)
+        layout.addWidget(LayoutBarrier(self._target_label))
         layout.addWidget(self._stack, 1)
         self._populate_targets(10)
         self._set_controls_enabled(False)
@@ -170,10 +173,10 @@ class GradientsView(QWidget):
         """Show the gradients in ``result`` (``None``: no input yet, show the hint)."""
         self._result = result
         if result is None:
+            # The canvas was cleared: what to show stays choosable for the next drawing.
             self._hint.setText(HINT)
             self._stack.setCurrentWidget(self._hint)
-            self._target_label.setText("")
-            self._set_controls_enabled(False)
+            self._target_label.set_full_text("")
             return
         num_classes = int(np.asarray(result.probabilities).shape[-1])
         if num_classes != self._target_combo.count() - 1:
@@ -208,7 +211,7 @@ class GradientsView(QWidget):
 
     def target_text(self) -> str:
         """The target value line, e.g. ``"Loss = 0.0213 (predicted 7, p = 0.98)"``."""
-        return self._target_label.text()
+        return self._target_label.full_text()
 
     def saliency_panel(self) -> SaliencyPanel:
         """The panel showing input, saliency and signed gradient."""
@@ -309,7 +312,7 @@ class GradientsView(QWidget):
         if result is None:
             return
         short, line = self._target_description(result)
-        self._target_label.setText(line)
+        self._target_label.set_full_text(line)
         kind, layer = self.current_show()
         self._update_channel_spin()
         if kind == INPUT:
@@ -352,8 +355,9 @@ class GradientsView(QWidget):
         num_channels = 1
         if kind == KERNEL and self._result is not None and layer in self._result.gradients.parameters:
             num_channels = int(np.shape(self._result.gradients.parameters[layer]["kernel"])[2])
-        with QSignalBlocker(self._channel_spin):
-            self._channel_spin.setRange(0, num_channels - 1)
+        if self._channel_spin.maximum() != num_channels - 1:   # a range set again lays the page out
+            with QSignalBlocker(self._channel_spin):
+                self._channel_spin.setRange(0, num_channels - 1)
         enabled = self._show_combo.isEnabled()
         self._channel_spin.setEnabled(enabled and kind == KERNEL and num_channels > 1)
         self._saliency_combo.setEnabled(enabled and kind == INPUT)

@@ -68,10 +68,14 @@ class GridView(QWidget):
         for control in self._controls():
             control.setEnabled(enabled)
 
-    def _show_hint(self, text: str) -> None:
+    def _show_hint(self, text: str, keep_controls: bool = False) -> None:
+        """Show ``text`` instead of the grid; the controls are disabled unless ``keep_controls``
+        (the canvas was cleared: the layer and colours chosen stay choosable for the next drawing,
+        and enabling them again at its first stroke cost a millisecond of that stroke)."""
         self._hint.setText(text)
         self._stack.setCurrentWidget(self._hint)
-        self._set_controls_enabled(False)
+        if not keep_controls:
+            self._set_controls_enabled(False)
 
     def _show_grid(self) -> None:
         if self._stack.currentWidget() is not self._grid:

@@ -119,7 +119,7 @@ class KernelsView(GridView):
         """Show the kernels in ``result`` (``None``: no model or input yet, show the hint)."""
         self._result = result
         if result is None:
-            self._show_hint(HINT)
+            self._show_hint(HINT, keep_controls=True)
             return
         order = kernel_order(result.layer_names, list(result.kernels))
         layers = [(name, tuple(result.kernels[name].shape)) for name in order
@@ -205,8 +205,9 @@ class KernelsView(GridView):
         """Fit the channel spin box to the current layer; disable it for one input channel."""
         num_channels = self.num_input_channels()
         colour = self.shows_colour_patches()
-        with QSignalBlocker(self._channel_spin):
-            self._channel_spin.setRange(0, max(num_channels - 1, 0))
+        if self._channel_spin.maximum() != max(num_channels - 1, 0):   # a range set again lays the page out
+            with QSignalBlocker(self._channel_spin):
+                self._channel_spin.setRange(0, max(num_channels - 1, 0))
         self._channel_spin.setEnabled(num_channels > 1 and not self._mean_check.isChecked() and not colour)
         self._mean_check.setEnabled(num_channels > 1 and not colour)
         self._rgb_check.setVisible(num_channels == 3)

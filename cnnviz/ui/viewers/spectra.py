@@ -111,7 +111,7 @@ class SpectraView(GridView):
         """Show the spectra for ``result`` (``None``: no input yet, show the hint)."""
         self._result = result
         if result is None:
-            self._show_hint(HINT)
+            self._show_hint(HINT, keep_controls=True)
             return
         layers = {
             FEATURE_MAPS: [(name, tuple(result.feature_maps[name].shape)) for name in result.layer_names
