@@ -51,9 +51,31 @@ def open_window(folder: str, config: cfg.ModelConfig):
     return app, window
 
 
+def machine_speed(repeats: int = 60) -> float:
+    """The machine's speed at this moment, as milliseconds: the median of ``repeats`` inspections
+    (feature maps, probabilities, gradients) of the reference model on new random inputs, outside
+    any window. A shared machine runs the same work at different speeds from one hour to the next
+    (this one from 0.65 to 1.35 ms); printed with each run so that runs can be compared."""
+    from cnnviz.engines.numpy_engine import NumpyEngine
+    from cnnviz.service.inspection import InspectionCache, run_inspection
+    from cnnviz.service.payloads import GRADIENTS
+
+    engine, cache = NumpyEngine(cfg.reference_config()), InspectionCache()
+    rng = np.random.default_rng(0)
+    times = []
+    for _ in range(repeats):
+        image = rng.random((1, 28, 28, 1), dtype=np.float32)
+        start = time.perf_counter()
+        run_inspection(engine, image, parts={GRADIENTS}, cache=cache, model_version=1)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 def stroke_latency(out: Callable[[str], None], config: cfg.ModelConfig, name: str, strokes: int = 20) -> dict:
     """Stroke to visible viewer redrawn, per tab: median and p95, and the median of each stage."""
     from cnnviz.bench.ui import _wait
+
+    speed = machine_speed()
 
     clock = StageClock()
     clock.install()
@@ -113,6 +135,8 @@ def stroke_latency(out: Callable[[str], None], config: cfg.ModelConfig, name: st
             window.close()
     finally:
         clock.restore()
+    out(f"the machine's speed now: a reference inspection with gradients, outside the window, {speed:.2f} ms "
+        "(median of 60)")
     out(f"stroke to visible viewer redrawn, {name} ({strokes} strokes per tab, a fresh drawing every "
         f"{STROKES_PER_DRAWING}; median / 95th percentile; "
         "the interface thread's CPU time per stroke, median; the process's CPU time as a share of the "
