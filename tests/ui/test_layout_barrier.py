@@ -101,7 +101,11 @@ def test_a_stroke_lays_out_nothing_on_any_viewer_tab_the_first_stroke_of_a_drawi
             window.canvas.stroke([(100, 100), (180, 120)])
         window.canvas.clear()
         for points in ([(60, 60), (200, 210)], [(200, 60), (70, 220)], [(140, 40), (140, 240)]):
-            qtbot.wait(30)
+            # Whatever the last stroke or the clear left to do (a deferred layout of the grid's cells on
+            # a loaded machine) is done before this stroke is watched.
+            qtbot.waitUntil(lambda: window.last_result() is None
+                            or window.last_result().request_id == window.inspection.latest_request(), timeout=30_000)
+            qtbot.wait(150)
             QApplication.instance().installEventFilter(spy)
             with qtbot.waitSignal(window.sig_inspection_shown, timeout=30_000):
                 window.canvas.stroke(points)
