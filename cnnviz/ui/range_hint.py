@@ -2,7 +2,7 @@
 
 Qt's spin boxes refuse keys that would make a value out of range: typing "50" into a field whose
 maximum is 10 leaves "5" with no word said. :func:`install_range_hint` puts an event filter on
-the text field of every spin box (as Qt polishes it, :mod:`cnnviz.ui.polish_hooks`) that notices
+every spin box and its text field (as Qt polishes them, :mod:`cnnviz.ui.polish_hooks`) that notices
 a printable key the spin box refused and shows, beside the field, what it accepts ("from 0.00001
 to 10").
 """
@@ -27,7 +27,7 @@ def range_text(spin: QAbstractSpinBox) -> str:
 
 
 class RangeHint(QObject):
-    """The filter on the spin boxes' text fields; see the module docstring."""
+    """The filter on the spin boxes and their text fields; see the module docstring."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -38,25 +38,36 @@ class RangeHint(QObject):
         return self._last_hint
 
     def watch(self, widget: QWidget) -> None:
-        """Filter ``widget``'s events if it is a spin box's text field (the polish hook)."""
-        if isinstance(widget, QLineEdit) and isinstance(widget.parentWidget(), (QSpinBox, QDoubleSpinBox)):
+        """Filter ``widget``'s events if it is a spin box or a spin box's text field (the polish hook).
+
+        A person's keys go to the spin box, which has the focus and hands them to its text field
+        directly (no event filter of the field sees them); keys sent to the field itself are seen there.
+        """
+        if isinstance(widget, (QSpinBox, QDoubleSpinBox)) or (
+                isinstance(widget, QLineEdit) and isinstance(widget.parentWidget(), (QSpinBox, QDoubleSpinBox))):
             widget.installEventFilter(self)    # installing it again changes nothing
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.KeyPress and isinstance(watched, QLineEdit):
-            spin = watched.parentWidget()
-            key: QKeyEvent = event  # type: ignore[assignment]
-            typed = key.text()
-            if isinstance(spin, (QSpinBox, QDoubleSpinBox)) and typed.isprintable() and typed.strip():
-                # The text the key would make, checked the way the spin box will check it.
-                text, start = watched.text(), watched.selectionStart()
-                if start >= 0:
-                    candidate = text[:start] + typed + text[start + len(watched.selectedText()):]
-                else:
-                    start = watched.cursorPosition()
-                    candidate = text[:start] + typed + text[start:]
-                if spin.validate(candidate, start + len(typed))[0] == QValidator.State.Invalid:
-                    self._show(spin)
+        if event.type() != QEvent.KeyPress:
+            return False
+        if isinstance(watched, (QSpinBox, QDoubleSpinBox)):
+            spin, field = watched, watched.lineEdit()
+        elif isinstance(watched, QLineEdit) and isinstance(watched.parentWidget(), (QSpinBox, QDoubleSpinBox)):
+            spin, field = watched.parentWidget(), watched
+        else:
+            return False
+        key: QKeyEvent = event  # type: ignore[assignment]
+        typed = key.text()
+        if typed.isprintable() and typed.strip():
+            # The text the key would make, checked the way the spin box will check it.
+            text, start = field.text(), field.selectionStart()
+            if start >= 0:
+                candidate = text[:start] + typed + text[start + len(field.selectedText()):]
+            else:
+                start = field.cursorPosition()
+                candidate = text[:start] + typed + text[start:]
+            if spin.validate(candidate, start + len(typed))[0] == QValidator.State.Invalid:
+                self._show(spin)
         return False
 
     def _show(self, spin: QAbstractSpinBox) -> None:

@@ -20,12 +20,14 @@ def type_value(qtbot, widget: QWidget, text: str, finish: str = "enter") -> None
     _activate(qtbot, widget)
     widget.setFocus(Qt.MouseFocusReason)
     qtbot.mouseClick(_line_edit(widget), Qt.LeftButton)
-    qtbot.keyClick(_line_edit(widget), Qt.Key_A, Qt.ControlModifier)
-    qtbot.keyClicks(_line_edit(widget), text)
+    # The keys go where a keyboard's go: to the widget with the focus (a spin box, not its text field).
+    keys = widget if widget.hasFocus() else _line_edit(widget)
+    qtbot.keyClick(keys, Qt.Key_A, Qt.ControlModifier)
+    qtbot.keyClicks(keys, text)
     if finish == "enter":
-        qtbot.keyClick(_line_edit(widget), Qt.Key_Return)
+        qtbot.keyClick(keys, Qt.Key_Return)
     elif finish == "tab":
-        qtbot.keyClick(_line_edit(widget), Qt.Key_Tab)
+        qtbot.keyClick(keys, Qt.Key_Tab)
 
 
 def click_into(qtbot, widget: QWidget) -> None:
