@@ -101,7 +101,7 @@ def _window(settings_folder: str):
 
     app = QApplication.instance() or QApplication([])
     collect_garbage_on_this_thread(app)   # as the application collects garbage: on a timer, on this thread
-    window = MainWindow(ModelService(run_root=False),
+    window = MainWindow(ModelService(run_root=False), track_session=False,
                         settings=QSettings(os.path.join(settings_folder, "s.ini"), QSettings.IniFormat))
     window.resize(1500, 950)
     window.show()
