@@ -55,7 +55,7 @@ def machine_speed(repeats: int = 60) -> float:
     """The machine's speed at this moment, as milliseconds: the median of ``repeats`` inspections
     (feature maps, probabilities, gradients) of the reference model on new random inputs, outside
     any window. A shared machine runs the same work at different speeds from one hour to the next
-    (this one from 0.65 to 1.35 ms); printed with each run so that runs can be compared."""
+    (this one from 1.0 to 1.75 ms within an hour); printed with each run so that runs can be compared."""
     from cnnviz.engines.numpy_engine import NumpyEngine
     from cnnviz.service.inspection import InspectionCache, run_inspection
     from cnnviz.service.payloads import GRADIENTS
