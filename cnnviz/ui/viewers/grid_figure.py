@@ -13,6 +13,7 @@ from PySide6.QtCore import QRectF, Qt, QTimer
 
 import cnnviz.ui  # noqa: F401  (configures pyqtgraph: row-major images, white background)
 from cnnviz.ui.plots.axes import cache_axes
+from cnnviz.ui.viewers.colour_bar_axis import use_quick_tick_specs
 from cnnviz.ui.viewers.colour_bars import (
     COLORBAR_MAXIMUM_HEIGHT,
     COLORBAR_MINIMUM_WIDTH,
@@ -55,6 +56,7 @@ class GridFigure(pg.GraphicsLayoutWidget):
                                          label=value_label, interactive=False, width=12,
                                          colorMapMenu=False)
         self._colorbar.axis.enableAutoSIPrefix(False)
+        use_quick_tick_specs(self._colorbar.axis)
         cache_axes(self._colorbar.axis)
         self._colorbar.setMinimumWidth(COLORBAR_MINIMUM_WIDTH)
         outer.addItem(self._colorbar, row=1, col=2)

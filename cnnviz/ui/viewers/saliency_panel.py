@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cnnviz.ui.plots.axes import cache_axes
 from cnnviz.ui.viewers.atlas_image import LUT_SIZE, colour_tiles
+from cnnviz.ui.viewers.colour_bar_axis import use_quick_tick_specs
 from cnnviz.ui.viewers.colour_bars import set_colorbar_levels
 from cnnviz.ui.viewers.colour_maps import DIVERGING_COLORMAP, get_colormap
 from cnnviz.ui.viewers.figure_text import format_pixel, wrap_title
@@ -74,6 +75,7 @@ class SaliencyPanel(QWidget):
                                        interactive=False, width=10, orientation="horizontal",
                                        colorMapMenu=False)
             colorbar.axis.enableAutoSIPrefix(False)
+            use_quick_tick_specs(colorbar.axis)
             # The end labels (min and max) overhang the bar by half their width: keep them, and
             # inset the bar so that they stay within its own column.
             colorbar.axis.setStyle(hideOverlappingLabels=_COLORBAR_INSET)
