@@ -89,6 +89,31 @@ def test_a_clean_close_is_not_reported_next_time(qtbot, tmp_path):
     second.close()
 
 
+def test_an_ended_session_is_reported_once_even_if_its_question_is_never_answered(qtbot, tmp_path):
+    """A window closed with the question still open left the crash to be reported, and logged, again at
+    every later start."""
+    from cnnviz.core.sessions import sessions_dir
+
+    folder = sessions_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "999999998.json").write_text('{"pid": 999999998, "started": 1.0, "draft": null}')
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    first = MainWindow(ModelService(run_root=False), settings=settings, load_default_model=False)
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitUntil(lambda: getattr(first, "restore_dialog", None) is not None, timeout=5000)
+    first.close()   # the question left unanswered
+    assert ended_sessions() == []
+    logged = crash_log_path().read_text().count("process 999999998")
+    second = MainWindow(ModelService(run_root=False), settings=settings, load_default_model=False)
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.wait(200)
+    assert getattr(second, "restore_dialog", None) is None
+    assert crash_log_path().read_text().count("process 999999998") == logged == 1
+    second.close()
+
+
 def test_a_session_of_a_live_process_is_not_taken_for_ended(tmp_path):
     session = Session(tmp_path)
     session.save_draft('{"x": 1}')

@@ -54,6 +54,9 @@ class SessionKeeper(QObject):
             return
         window = self.window
         latest = ended[0]
+        # Told once: a window closed before the question is answered does not leave the same crash to
+        # be reported (and logged) again at every later start. The draft is kept for the answer.
+        forget(ended)
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(latest.started))
         write_crash_log("A session ended unexpectedly", f"The window started at {started} (process {latest.pid}) "
                         "closed without saving; a native crash, if any, is written above.")
@@ -79,7 +82,6 @@ class SessionKeeper(QObject):
             if restore is not None and draft is not None and box.clickedButton() is restore:
                 window.config_panel.set_config(draft)
                 window.statusBar().showMessage("The configuration of the last session was restored.", 8000)
-            forget(ended)
 
         box.finished.connect(answered)
         window.restore_dialog = box
