@@ -12,6 +12,8 @@ __all__ = ["BrushControl", "MIN_BRUSH_SIZE", "MAX_BRUSH_SIZE"]
 
 MIN_BRUSH_SIZE = 2
 MAX_BRUSH_SIZE = 60
+MIN_SLIDER_WIDTH = 100
+"""Pixels the slider keeps however narrow the panel: a step of the size about every 2 px."""
 
 
 class BrushControl(QWidget):
@@ -30,6 +32,9 @@ class BrushControl(QWidget):
         self._slider = QSlider(Qt.Orientation.Horizontal, self)
         self._slider.setRange(MIN_BRUSH_SIZE, MAX_BRUSH_SIZE)
         self._slider.setValue(DEFAULT_BRUSH_SIZE)
+        # Room to drag: in a narrow input panel the row puts the brush on a line of its own rather than
+        # squeeze the slider to its handle (one pixel of a handle-wide track was about 30 px of brush).
+        self._slider.setMinimumWidth(MIN_SLIDER_WIDTH)
         self._slider.setToolTip(
             f"Brush diameter in canvas pixels (the canvas is {CANVAS_SIZE} px wide). The "
             f"drawing is scaled so its longer side fills 20/28 of the model input's shorter "

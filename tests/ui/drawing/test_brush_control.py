@@ -42,3 +42,22 @@ def test_brush_slider_sets_brush_size(qtbot, canvas):
 def test_bad_brush_size_is_refused(canvas, size):
     with pytest.raises(ValueError, match="brush_size"):
         canvas.brush_size = size
+
+
+@pytest.mark.parametrize("width", [330, 240, 200])
+def test_the_slider_keeps_room_to_drag_in_a_narrow_panel(qtbot, width):
+    """A new user found the slider squeezed to its handle ("Brush ☐ 20 px") beside the mode box: a
+    drag of 10 px set the brush to 2 px."""
+    from cnnviz.ui.drawing.brush_control import MIN_SLIDER_WIDTH
+    from cnnviz.ui.drawing.panel import DrawingCanvas
+    from tests.ui.settle import settle
+
+    panel = DrawingCanvas()
+    qtbot.addWidget(panel)
+    panel.resize(width, 640)
+    panel.show()
+    qtbot.waitExposed(panel)
+    settle(qtbot)
+    slider = panel.brush.slider
+    assert slider.width() >= MIN_SLIDER_WIDTH
+    assert slider.mapTo(panel, slider.rect().topRight()).x() <= panel.width()   # and it is on screen
