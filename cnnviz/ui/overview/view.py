@@ -48,6 +48,7 @@ from cnnviz.ui.viewers.page_stack import PageStack
 HINT = ("Draw a digit or pick a sample to see the whole network at once: every layer's filters as small "
         "pictures, left to right, joined as the layers are.")
 ALL_LAYERS, WEIGHTED_ONLY = "all", "weighted"
+READOUT_HINT = "Hover over a thumbnail to read it; click it to open that filter in Feature maps."
 DEFAULT_PER_COLUMN = 32
 DEEP_MODEL_LAYERS = 60
 """A model with more layers than this opens with its convolution and dense layers only."""
@@ -57,6 +58,8 @@ class OverviewCanvas(QGraphicsView):
     """The scene's view: Ctrl+wheel zooms, hovering and clicking report the image pixel under the mouse."""
 
     sig_hovered = Signal(object)
+    sig_left = Signal()
+    """The pointer left the view."""
     """The image pixel under the mouse, a ``QPointF`` in scene coordinates."""
     sig_clicked = Signal(object)
     """The scene position of a left click, a ``QPointF``."""
@@ -92,6 +95,10 @@ class OverviewCanvas(QGraphicsView):
     def mouseMoveEvent(self, event) -> None:  # noqa: N802  (Qt's name)
         self.sig_hovered.emit(self.mapToScene(event.position().toPoint()))
         super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        self.sig_left.emit()
+        super().leaveEvent(event)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802  (Qt's name)
         if event.button() == Qt.MouseButton.LeftButton:
@@ -139,8 +146,9 @@ class OverviewView(QWidget):
         self.scene = OverviewScene(self)
         self.canvas = OverviewCanvas(self.scene)
         self.canvas.sig_hovered.connect(self._on_hovered)
+        self.canvas.sig_left.connect(self._on_left)
         self.canvas.sig_clicked.connect(self._on_clicked)
-        self.readout = QLabel("Hover over a thumbnail to read it; click it to open that filter in Feature maps.")
+        self.readout = QLabel(READOUT_HINT)
         self.readout.setStyleSheet("color: #444;")
         self._hint = hint_label(HINT)
         self._stack = PageStack()
@@ -257,6 +265,11 @@ class OverviewView(QWidget):
         text = describe(result, column, channel)
         self.readout.setText(text)
         QToolTip.showText(self.canvas.mapToGlobal(self.canvas.mapFromScene(position)), text, self.canvas)
+
+    def _on_left(self) -> None:
+        # A value read under the pointer goes stale with the next drawing: say how to read one instead.
+        if self.readout.text() != READOUT_HINT and not self.readout.text().startswith("This model has"):
+            self.readout.setText(READOUT_HINT)
 
     def _on_clicked(self, position: QPointF) -> None:
         hit = self._hit(position)

@@ -4,16 +4,17 @@ Keras graph models with Add and Concatenate merges; a person changes its setting
 import keras
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QPainterPath
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from cnnviz.core.config import reference_config
 from cnnviz.engines.keras_engine import KerasEngine
 from cnnviz.engines.numpy_engine.engine import NumpyEngine
 from cnnviz.service.inspection import run_inspection
 from cnnviz.ui.overview.plan import INPUT
-from cnnviz.ui.overview.view import WEIGHTED_ONLY, OverviewView
+from cnnviz.ui.overview.view import READOUT_HINT, WEIGHTED_ONLY, OverviewView
 from tests.engines.keras_engine.graph_models import inception_block, small_resnet
 from tests.ui.person import type_value
 from tests.ui.viewers.helpers import choose_with_keys, shown
@@ -113,6 +114,10 @@ def test_hovering_a_thumbnail_reads_it_out(qtbot, view):
         QTest.mouseClick(view.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                          QPoint(point.x(), point.y()))
     assert blocker.args == ["conv2d", channel]
+    # The pointer leaves: the value read out would go stale with the next drawing (a new user saw one
+    # stay through redraws and training); the readout says how to read one instead.
+    QApplication.sendEvent(view.canvas, QEvent(QEvent.Type.Leave))
+    assert view.readout.text() == READOUT_HINT
 
 
 def test_a_deep_model_opens_with_its_weighted_layers_and_all_layers_can_be_chosen(qtbot, view):
