@@ -18,8 +18,8 @@ from cnnviz.ui.wheel_guard import WheelGuard, install_wheel_guard
 from .person import wheel
 
 
-class CountingGuard(WheelGuard):
-    """The wheel guard, noting the widgets whose (user-defined) events it is given."""
+class Counting:
+    """A filter mixed in first: notes the widgets whose (user-defined) events it is given."""
 
     def __init__(self):
         super().__init__()
@@ -31,17 +31,12 @@ class CountingGuard(WheelGuard):
         return super().eventFilter(watched, event)
 
 
-class CountingHint(RangeHint):
-    """The range hint, noting the widgets whose (user-defined) events it is given."""
+class CountingGuard(Counting, WheelGuard):
+    """The wheel guard, counting."""
 
-    def __init__(self):
-        super().__init__()
-        self.seen: list = []
 
-    def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.User:
-            self.seen.append(watched)
-        return super().eventFilter(watched, event)
+class CountingHint(Counting, RangeHint):
+    """The range hint, counting."""
 
 
 def _form(qtbot) -> tuple[QWidget, QLabel, QSpinBox, QScrollArea]:
