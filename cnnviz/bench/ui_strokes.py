@@ -60,11 +60,12 @@ def machine_speed(repeats: int = 60) -> float:
     from cnnviz.service.inspection import InspectionCache, run_inspection
     from cnnviz.service.payloads import GRADIENTS
 
-    engine, cache = NumpyEngine(cfg.reference_config()), InspectionCache()
+    config = cfg.reference_config()
+    engine, cache = NumpyEngine(config), InspectionCache()
     rng = np.random.default_rng(0)
     times = []
     for _ in range(repeats):
-        image = rng.random((1, 28, 28, 1), dtype=np.float32)
+        image = rng.random((1, *config.input_shape), dtype=np.float32)
         start = time.perf_counter()
         run_inspection(engine, image, parts={GRADIENTS}, cache=cache, model_version=1)
         times.append((time.perf_counter() - start) * 1000)
