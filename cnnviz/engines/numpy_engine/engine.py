@@ -190,7 +190,10 @@ class NumpyEngine:
 
     def _gradients(self, images: np.ndarray, labels: np.ndarray | None, class_index: int | None) -> GradientResult:
         last = self.network.last_inference(images)
-        probabilities = last.probabilities if last is not None else self.network.forward(images)[0]
+        # The forward pass keeps every layer's output: the inspection asks for the feature maps of the
+        # same input next, and they then cost a copy instead of a second pass.
+        probabilities = last.probabilities if last is not None else self.network.forward(
+            images, keep_outputs=True)[0]
         logits = self.network.logits
         num_classes = logits.shape[1]
         if class_index is not None:

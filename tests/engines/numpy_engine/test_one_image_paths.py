@@ -77,3 +77,35 @@ def test_later_inspections_never_change_the_arrays_an_earlier_one_handed_out():
     for key, value in maps.items():
         np.testing.assert_array_equal(value, maps_before[key], err_msg=key)
     assert np.abs(before["dense kernel"]).max() > 0
+
+
+@pytest.mark.parametrize("config", [
+    cfg.ModelConfig(input_shape=(12, 10, 3), layers=(
+        cfg.Conv2D(4, (3, 3), padding="same", activation="linear"), cfg.BatchNormalization(),
+        cfg.Activation("relu"), cfg.Conv2D(4, (3, 3), activation="tanh"), cfg.MaxPooling2D(), cfg.Dropout(0.3),
+        cfg.Flatten(), cfg.Dense(6, "sigmoid"), cfg.Dense(10, "softmax"))),
+    cfg.ModelConfig(input_shape=(9, 9, 1), layers=(
+        cfg.Conv2D(3, (3, 3), padding="same"), cfg.GlobalAveragePooling2D(), cfg.Dense(10, "softmax")))],
+    ids=["batch-normalized", "pooled"])
+def test_an_inspections_gradients_feature_maps_and_prediction_take_one_forward_pass(config, monkeypatch):
+    """The gradients' forward pass keeps every layer's output for the feature maps that follow; the
+    backward pass between them changes none of them."""
+    from cnnviz.engines.numpy_engine.engine import NumpyEngine
+
+    engine = NumpyEngine(config, seed=7)
+    image = np.random.default_rng(8).random((1, *config.input_shape), dtype=np.float32)
+    fresh_maps = engine.feature_maps(image)
+    fresh_probabilities = engine.predict(image)
+    engine.network.weights_changed()   # forget that pass
+
+    passes = []
+    forward = engine.network.forward
+    monkeypatch.setattr(engine.network, "forward", lambda *a, **k: passes.append(1) or forward(*a, **k))
+    engine.gradients(image)
+    maps = engine.feature_maps(image)
+    probabilities = engine.predict(image)
+    assert len(passes) == 1
+    assert maps.keys() == fresh_maps.keys()
+    for name, value in fresh_maps.items():
+        np.testing.assert_array_equal(maps[name], value, err_msg=name)
+    np.testing.assert_array_equal(probabilities, fresh_probabilities)
