@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from cnnviz.bench.method_timers import MethodTimers, active
 from cnnviz.core import config as cfg
 
 FRAME_MS = 16.0
@@ -44,33 +45,18 @@ class WorkLog:
 
     def __init__(self):
         self.intervals: list[tuple[float, float, str]] = []
-        self._patched: list[tuple[object, str, Callable]] = []
+        self._timers = MethodTimers("work log")
 
     def install(self) -> None:
         """Wrap the suspects (before the window is made: slots connect to bound methods then)."""
+        self._timers.activate(self)
         for owner, name in _suspects():
-            original = getattr(owner, name)
-            label = f"{getattr(owner, '__name__', owner)}.{name}"
-
-            def timed(*args, _original=original, _label=label, _name=name, **kwargs):
-                start = time.perf_counter()
-                try:
-                    return _original(*args, **kwargs)
-                finally:
-                    if _name == "paintEvent" and args:
-                        # Which view painted: its own class and the widget holding it.
-                        holder = args[0].parentWidget()
-                        _label = f"{_label}[{type(args[0]).__name__} in {type(holder).__name__}]"
-                    self.intervals.append((start, time.perf_counter(), _label))
-
-            self._patched.append((owner, name, original))
-            setattr(owner, name, timed)
+            self._timers.wrap(owner, name, lambda original, owner=owner, name=name: _timed(
+                original, f"{getattr(owner, '__name__', owner)}.{name}", name == "paintEvent"))
 
     def restore(self) -> None:
         """Take the wrappers off again."""
-        for owner, name, original in reversed(self._patched):
-            setattr(owner, name, original)
-        self._patched.clear()
+        self._timers.restore()
 
     def within(self, start: float, end: float) -> dict[str, float]:
         """Milliseconds of each suspect's work inside ``start .. end`` (nested work counts in each)."""
@@ -80,6 +66,25 @@ class WorkLog:
             if overlap > 0:
                 spent[label] = spent.get(label, 0.0) + overlap * 1000
         return spent
+
+
+def _timed(original: Callable, label: str, painting: bool) -> Callable:
+    """``original`` wrapped to add its interval to the active :class:`WorkLog`."""
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            log = active("work log")
+            if log is not None:
+                name = label
+                if painting and args:
+                    # Which view painted: its own class and the widget holding it.
+                    name = f"{label}[{type(args[0]).__name__} in {type(args[0].parentWidget()).__name__}]"
+                log.intervals.append((start, time.perf_counter(), name))
+
+    return timed
 
 
 def stalls(out: Callable[[str], None], config: cfg.ModelConfig, name: str, epochs: int = 1) -> dict:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from cnnviz.bench.method_timers import MethodTimers, active
 
 STAGES = (
     ("debounce", "wait for the pen to pause (the canvas's debounce)"),
@@ -44,36 +45,40 @@ class StageClock:
     """Times the stages of each stroke by wrapping the methods they run (see the module docstring)."""
 
     def __init__(self):
-        self._patched: list[tuple[object, str, Callable]] = []
+        self._timers = MethodTimers("stage clock")
         self._lock = threading.Lock()
         self.current = StrokeStages()
         self.marks: dict[str, float] = {}
-        self._paint_depth = 0
 
     # -- wrapping ----------------------------------------------------------------------------------
-    def _wrap(self, owner: object, name: str, stage: str | None, before: Callable | None = None,
-              after: Callable | None = None, cpu_stage: str | None = None) -> None:
-        original = getattr(owner, name)
-        clock = self
+    def _wrap(self, owner: object, name: str, stage: str | None, before: str | None = None,
+              after: str | None = None, cpu_stage: str | None = None) -> None:
+        """Time ``owner.name`` into ``stage`` (and its thread's CPU time into ``cpu_stage``) of the
+        active clock's stroke, marking its start as ``before`` and its end as ``after``."""
 
-        def timed(*args, **kwargs):
-            start, cpu_start = time.perf_counter(), time.thread_time()
-            if before is not None:
-                before(start)
-            try:
-                return original(*args, **kwargs)
-            finally:
-                end = time.perf_counter()
-                with clock._lock:
-                    if stage is not None:
-                        clock.current.stages[stage] += (end - start) * 1000
-                    if cpu_stage is not None:
-                        clock.current.stages[cpu_stage] += (time.thread_time() - cpu_start) * 1000
-                if after is not None:
-                    after(end)
+        def make(original):
+            def timed(*args, **kwargs):
+                clock = active("stage clock")
+                if clock is None:
+                    return original(*args, **kwargs)
+                start, cpu_start = time.perf_counter(), time.thread_time()
+                if before is not None:
+                    clock.marks[before] = start
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    end = time.perf_counter()
+                    with clock._lock:
+                        if stage is not None:
+                            clock.current.stages[stage] += (end - start) * 1000
+                        if cpu_stage is not None:
+                            clock.current.stages[cpu_stage] += (time.thread_time() - cpu_start) * 1000
+                    if after is not None:
+                        clock.marks[after] = end
 
-        self._patched.append((owner, name, original))
-        setattr(owner, name, timed)
+            return timed
+
+        self._timers.wrap(owner, name, make)
 
     def install(self) -> None:
         """Wrap the methods (before the window is made: signals connect to bound methods then)."""
@@ -85,33 +90,29 @@ class StageClock:
         from cnnviz.ui.viewers import feature_maps, gradients, kernels, spectra
         from cnnviz.ui.window.inspection import InspectionController
 
-        marks = self.marks
-        self._wrap(CanvasInput, "update_now", "preprocessing",
-                   before=lambda t: marks.__setitem__("update", t))
-        self._wrap(ModelService, "inspect", None, before=lambda t: marks.__setitem__("request", t))
-        self._wrap(jobs, "run_inspection", "inspection", before=lambda t: marks.__setitem__("worker_start", t),
-                   after=lambda t: marks.__setitem__("worker_end", t), cpu_stage="inspection_cpu")
-        self._wrap(InspectionController, "_on_inspection_finished", None,
-                   before=lambda t: marks.__setitem__("slot", t), after=lambda t: marks.__setitem__("shown", t))
+        self._timers.activate(self)
+        self._wrap(CanvasInput, "update_now", "preprocessing", before="update")
+        self._wrap(ModelService, "inspect", None, before="request")
+        self._wrap(jobs, "run_inspection", "inspection", before="worker_start", after="worker_end",
+                   cpu_stage="inspection_cpu")
+        self._wrap(InspectionController, "_on_inspection_finished", None, before="slot", after="shown")
         from cnnviz.ui.overview.view import OverviewCanvas, OverviewView
 
         for view in (feature_maps.FeatureMapsView, kernels.KernelsView, spectra.SpectraView,
                      gradients.GradientsView, OverviewView):
             self._wrap(view, "show_inspection", "viewer")
         # The overview draws in a plain QGraphicsView (one pixmap, one path), not a pyqtgraph view.
-        self._wrap(OverviewCanvas, "paintEvent", "paint_total", after=lambda t: marks.__setitem__("painted", t))
+        self._wrap(OverviewCanvas, "paintEvent", "paint_total", after="painted")
         self._wrap(pg.ImageItem, "render", "image_conversion")
         self._wrap(pg.AxisItem, "paint", "axes_and_colour_bars")
-        self._wrap(pg.GraphicsView, "paintEvent", "paint_total", after=lambda t: marks.__setitem__("painted", t))
+        self._wrap(pg.GraphicsView, "paintEvent", "paint_total", after="painted")
         from PySide6.QtGui import QPainter  # noqa: F401  (drawImage is timed through ImageItem.paint)
 
         self._wrap(pg.ImageItem, "paint", "image_paint")
 
     def restore(self) -> None:
         """Take the wrappers off again."""
-        for owner, name, original in reversed(self._patched):
-            setattr(owner, name, original)
-        self._patched.clear()
+        self._timers.restore()
 
     # -- one stroke --------------------------------------------------------------------------------
     def start(self) -> float:
