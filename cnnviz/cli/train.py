@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -87,7 +88,7 @@ def _open_run(args: argparse.Namespace, engine: str, dataset: str) -> RunDirecto
 
 def _check_devices(args: argparse.Namespace, engine_name: str) -> None:
     """Refuse a malformed device request, or one for the NumPy engine, before a run folder is made."""
-    from cnnviz.engines.devices import requested_devices
+    from cnnviz.engines.devices import DEVICES_VARIABLE, requested_devices
 
     if engine_name != "keras":
         if args.devices is not None:
@@ -98,6 +99,9 @@ def _check_devices(args: argparse.Namespace, engine_name: str) -> None:
         requested_devices(args.devices)
     except ValueError as error:
         raise CommandError(str(error)) from None
+    if args.devices is not None:
+        # TensorFlow, imported with the engine, reads settings that depend on the request then.
+        os.environ[DEVICES_VARIABLE] = str(args.devices)
 
 
 def _check_folder_classes(config: ModelConfig) -> None:

@@ -97,6 +97,19 @@ def requested_devices(explicit: object = None, environment: Mapping[str, str] | 
     return parse_request(text, f"${DEVICES_VARIABLE}") if text else "auto"
 
 
+def tensorflow_environment(request: str | int) -> dict[str, str]:
+    """Environment variables TensorFlow must find when it is imported, for the device ``request``.
+
+    A request for several devices turns TensorFlow's oneDNN CPU kernels off: under
+    MirroredStrategy a batch smaller than the replicas leaves one with no images, and TensorFlow
+    2.21's oneDNN max-pooling gradient then aborts the whole process ("Check failed: dtype() ==
+    expected_dtype" in MklMaxPoolingGradOp); its own kernels take the empty batch.
+    """
+    if isinstance(request, int) and request > 1:
+        return {"TF_ENABLE_ONEDNN_OPTS": "0"}
+    return {}
+
+
 def describe_gpus(gpus: Sequence[Device]) -> str:
     """``"NVIDIA H200"``, ``"2 × NVIDIA H200"`` or ``"2 × GPU"`` (models differ or are unknown)."""
     models = {gpu.model for gpu in gpus}

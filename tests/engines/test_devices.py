@@ -139,3 +139,13 @@ def test_the_cpu_request_on_a_machine_with_gpus_pins_the_model_to_the_cpu(monkey
     for _ in range(3):
         assert pinned.train_step(images, labels) == pytest.approx(plain.train_step(images, labels), rel=1e-5)
     np.testing.assert_allclose(pinned.predict(images), plain.predict(images), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("request_, expected", [
+    (2, {"TF_ENABLE_ONEDNN_OPTS": "0"}), (4, {"TF_ENABLE_ONEDNN_OPTS": "0"}),
+    (1, {}), ("auto", {}), ("cpu", {}), ("gpu", {})])
+def test_a_request_for_several_devices_turns_the_onednn_kernels_off(request_, expected):
+    """TensorFlow 2.21's oneDNN max-pooling gradient aborts on a replica given no images."""
+    from cnnviz.engines.devices import tensorflow_environment
+
+    assert tensorflow_environment(request_) == expected

@@ -7,6 +7,15 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+from cnnviz.engines.devices import requested_devices, tensorflow_environment  # noqa: E402
+
+try:
+    _request = requested_devices()
+except ValueError:   # refused, with its message, where an engine is made
+    _request = "auto"
+for _name, _value in tensorflow_environment(_request).items():
+    os.environ.setdefault(_name, _value)
+
 import tensorflow as tf  # noqa: E402
 
 # tf.function retracing notes are expected when several engines exist; keep the console readable.
