@@ -26,6 +26,7 @@ FRAME_MS = 16.0
 
 def _suspects() -> list[tuple[object, str]]:
     import pyqtgraph as pg
+    from pyqtgraph.util.garbage_collector import GarbageCollector
 
     from cnnviz.ui.training.monitor import TrainingMonitor
     from cnnviz.ui.viewers import feature_maps, gradients, kernels, spectra
@@ -37,7 +38,8 @@ def _suspects() -> list[tuple[object, str]]:
             (InspectionController, "_on_inspection_finished"), (InspectionController, "request"),
             (feature_maps.FeatureMapsView, "show_inspection"), (kernels.KernelsView, "show_inspection"),
             (spectra.SpectraView, "show_inspection"), (gradients.GradientsView, "show_inspection"),
-            (pg.GraphicsView, "paintEvent"), (pg.PlotCurveItem, "paint")]
+            (pg.GraphicsView, "paintEvent"), (pg.PlotCurveItem, "paint"),
+            (GarbageCollector, "check")]
 
 
 class WorkLog:

@@ -47,6 +47,12 @@ class ModelFileError(ValueError):
     """A model file that cannot be read: says which file, what is wrong and what to do."""
 
 
+INFERENCE_PIECE_BYTES = 16 * MIB
+"""The largest array one inference pass may make. Larger ones are new memory from the system every
+time (the C library maps allocations over 32 MiB afresh): evaluating 512 colour images 64x64x3 in
+passes of 256 took 3.2 s, of 6 to 16 images 0.65 s, and while a pass of 256 made its 600 MB of
+im2col columns the window's thread stalled up to 100 ms (``benchmarks/bench_inference_pieces.py``)."""
+
 ATTRIBUTION_BATCH = 1
 """The batch size the BLAS thread rule (:func:`.parallel.blas_for_batch`) is told for an attribution's
 backward passes: an attribution sends at most a few hundred images of a small model (SmoothGrad's noisy
@@ -130,30 +136,41 @@ class NumpyEngine:
         return self.network.train_step(images, labels, self.optimizer)
 
     def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        """Class probabilities, shape (n, classes), computed in batches."""
+        """Class probabilities, shape (n, classes), computed in pieces of at most ``batch_size``
+        images (fewer for large inputs: :meth:`inference_piece`)."""
         images = as_batch(images, self.config.input_shape)
         check_batch_size(batch_size)
         last = self.network.last_inference(images) if len(images) <= batch_size else None
         if last is not None:
             return last.probabilities.copy()
-        with parallel.blas_for_batch(len(images)):
-            parts = [self.network.forward(images[start:start + batch_size])[0].copy()
-                     for start in range(0, len(images), batch_size)]
+        piece = self.inference_piece(batch_size)
+        with parallel.blas_for_batch(min(len(images), piece)):
+            parts = [self.network.forward(images[start:start + piece])[0].copy()
+                     for start in range(0, len(images), piece)]
         return np.concatenate(parts) if parts else np.zeros((0, self.num_classes), np.float32)
 
     def evaluate(self, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> tuple[float, float]:
-        """Mean cross-entropy and accuracy over a dataset, computed in batches."""
+        """Mean cross-entropy and accuracy over a dataset, computed in pieces of at most
+        ``batch_size`` images (fewer for large inputs: :meth:`inference_piece`)."""
         images = as_batch(images, self.config.input_shape)
         labels = check_labels(labels, len(images), self.num_classes)
         check_batch_size(batch_size)
+        piece = self.inference_piece(batch_size)
         loss_sum = correct = 0.0
-        for start in range(0, len(images), batch_size):
-            batch_labels = labels[start:start + batch_size]
-            probabilities, _ = self.network.forward(images[start:start + batch_size])
-            loss_sum += cross_entropy(self.network.logits, batch_labels) * len(batch_labels)
-            correct += float((probabilities.argmax(axis=1) == batch_labels).sum())
+        with parallel.blas_for_batch(min(len(images), piece)):
+            for start in range(0, len(images), piece):
+                batch_labels = labels[start:start + piece]
+                probabilities, _ = self.network.forward(images[start:start + piece])
+                loss_sum += cross_entropy(self.network.logits, batch_labels) * len(batch_labels)
+                correct += float((probabilities.argmax(axis=1) == batch_labels).sum())
         count = max(len(images), 1)
         return loss_sum / count, correct / count
+
+    def inference_piece(self, batch_size: int) -> int:
+        """How many images one inference pass takes at most: ``batch_size``, or fewer so that no
+        array a pass makes (a convolution's im2col columns, a layer's output) is over
+        :data:`INFERENCE_PIECE_BYTES`."""
+        return max(1, min(int(batch_size), INFERENCE_PIECE_BYTES // self.network.largest_values_per_image() // 4))
 
     # -- introspection --------------------------------------------------------------------------
     def feature_maps(self, images: np.ndarray) -> dict[str, np.ndarray]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnviz.core.config import ModelConfig
+from cnnviz.core.config import Conv2D, ModelConfig
 from cnnviz.engines.numpy_engine import initializers, parallel
 from cnnviz.engines.numpy_engine.fused import training_plan
 from cnnviz.engines.numpy_engine.layers import DenseLayer, Layer, build_layers, cached
@@ -13,12 +13,12 @@ from cnnviz.engines.numpy_engine.normalization import BatchNormalizationLayer
 from cnnviz.engines.numpy_engine.workspace import Workspace
 
 MAX_KEPT_BATCH = 16
+"""Inference passes of at most this many images are kept for :meth:`Network.last_inference` (an
+inspection's; evaluation batches are not worth a copy)."""
 MIN_CHUNK_IMAGES = 64
 """A training batch is split into chunks of at least this many images. Smaller chunks lose more
 than the second core gives: each chunk reads every weight matrix once per product, and products
 with few rows run far below the processor's speed."""
-"""Inference passes of at most this many images are kept for :meth:`Network.last_inference` (an
-inspection's; evaluation batches are not worth a copy)."""
 
 
 class _LastInference:
@@ -79,6 +79,24 @@ class Network:
         self.weights_version = 0
         """Counts the changes of the weights made by :meth:`train_step` and :meth:`weights_changed`."""
         self._last_inference: _LastInference | None = None
+        self._largest_values: int | None = None
+
+    def largest_values_per_image(self) -> int:
+        """The most values one image takes in any array an inference pass makes: the input, a
+        layer's output, or a convolution's im2col columns (each output pixel's patch)."""
+        from cnnviz.core.validation import output_shapes
+
+        if self._largest_values is None:
+            shape = tuple(self.config.input_shape)
+            largest = int(np.prod(shape))
+            for spec, output in zip(self.config.layers, output_shapes(self.config)):
+                largest = max(largest, int(np.prod(output)))
+                if isinstance(spec, Conv2D):
+                    kernel_height, kernel_width = spec.kernel_size
+                    largest = max(largest, int(np.prod(output[:-1])) * kernel_height * kernel_width * shape[-1])
+                shape = tuple(output)
+            self._largest_values = largest
+        return self._largest_values
 
     def weights_changed(self) -> None:
         """Say that the parameters or the state were changed in place (new weights were loaded):

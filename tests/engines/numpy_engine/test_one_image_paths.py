@@ -109,3 +109,50 @@ def test_an_inspections_gradients_feature_maps_and_prediction_take_one_forward_p
     for name, value in fresh_maps.items():
         np.testing.assert_array_equal(maps[name], value, err_msg=name)
     np.testing.assert_array_equal(probabilities, fresh_probabilities)
+
+
+def _colour_engine():
+    from cnnviz.engines.numpy_engine.engine import NumpyEngine
+
+    config = cfg.ModelConfig(input_shape=(40, 36, 3), layers=(
+        cfg.Conv2D(8, (3, 3), padding="same"), cfg.MaxPooling2D(), cfg.Conv2D(6, (5, 5)),
+        cfg.GlobalAveragePooling2D(), cfg.Dense(10, "softmax")))
+    return NumpyEngine(config, seed=3)
+
+
+def test_inference_runs_in_pieces_whose_largest_array_stays_under_the_limit(monkeypatch):
+    from cnnviz.engines.numpy_engine import engine as numpy_engine
+
+    engine = _colour_engine()
+    # The second convolution's im2col columns are the largest array: 16*14 output pixels, each a 5*5*8
+    # patch (the first's are 40*36 * 3*3*3 = 38,880 values, its output 40*36*8 = 11,520).
+    largest = 16 * 14 * 5 * 5 * 8
+    assert engine.network.largest_values_per_image() == largest
+    monkeypatch.setattr(numpy_engine, "INFERENCE_PIECE_BYTES", 5 * largest * 4)
+    assert engine.inference_piece(256) == 5
+    assert engine.inference_piece(3) == 3          # never more than the batch size asked for
+    monkeypatch.setattr(numpy_engine, "INFERENCE_PIECE_BYTES", 1)
+    assert engine.inference_piece(256) == 1        # at least one image
+
+    images = np.random.default_rng(9).random((23, 40, 36, 3), dtype=np.float32)
+    labels = np.arange(23) % 10
+    monkeypatch.setattr(numpy_engine, "INFERENCE_PIECE_BYTES", 10**12)
+    whole_probabilities, whole_metrics = engine.predict(images), engine.evaluate(images, labels)
+    monkeypatch.setattr(numpy_engine, "INFERENCE_PIECE_BYTES", 5 * largest * 4)
+    sizes = []
+    forward = engine.network.forward
+    monkeypatch.setattr(engine.network, "forward", lambda images, *a, **k: sizes.append(len(images)) or forward(
+        images, *a, **k))
+    probabilities, metrics = engine.predict(images), engine.evaluate(images, labels)
+    assert sizes == [5, 5, 5, 5, 3] * 2
+    np.testing.assert_allclose(probabilities, whole_probabilities, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(metrics, whole_metrics, rtol=1e-5)
+
+
+def test_the_reference_model_evaluates_in_passes_of_the_batch_size_asked_for():
+    from cnnviz.core.config import reference_config
+    from cnnviz.engines.numpy_engine.engine import NumpyEngine
+
+    engine = NumpyEngine(reference_config(), seed=0)
+    assert engine.network.largest_values_per_image() == 26 * 26 * 28   # the convolution's output
+    assert engine.inference_piece(128) == 128
