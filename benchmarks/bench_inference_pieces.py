@@ -24,7 +24,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from cnnviz.core import config as cfg  # noqa: E402
 from cnnviz.engines.numpy_engine import NumpyEngine  # noqa: E402
-from cnnviz.engines.numpy_engine import engine as numpy_engine  # noqa: E402
 
 COLOUR = cfg.ModelConfig(input_shape=(64, 64, 3), layers=(
     cfg.Conv2D(16, (3, 3), padding="same", activation="linear"), cfg.BatchNormalization(), cfg.Activation("relu"),
@@ -47,13 +46,25 @@ def timed_with_probe(work) -> tuple[float, float]:
     return ticks[-1] - ticks[0], float(np.diff(ticks).max() * 1000)
 
 
+def evaluate_once(engine: NumpyEngine, images: np.ndarray, labels: np.ndarray,
+                  whole_batches: bool) -> tuple[float, float]:
+    """:func:`timed_with_probe` of one ``evaluate`` in passes of 256, in the engine's pieces unless
+    ``whole_batches`` (every pass then takes all 256, the old rule)."""
+    rule = NumpyEngine.inference_piece
+    if whole_batches:
+        NumpyEngine.inference_piece = lambda self, batch_size: batch_size
+    try:
+        return timed_with_probe(lambda: engine.evaluate(images, labels, batch_size=256))
+    finally:
+        NumpyEngine.inference_piece = rule
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=512)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    piece_rule = NumpyEngine.inference_piece
     for name, config in MODELS.items():
         engine = NumpyEngine(config, seed=0)
         images = rng.random((args.images, *config.input_shape), dtype=np.float32)
@@ -64,12 +75,7 @@ def main() -> None:
         waits: dict[str, list[float]] = {"pieces": [], "256": []}
         for _ in range(args.repeats):
             for rule in ("pieces", "256"):
-                if rule == "256":
-                    numpy_engine.NumpyEngine.inference_piece = lambda self, batch_size: batch_size
-                try:
-                    seconds, wait = timed_with_probe(lambda: engine.evaluate(images, labels, batch_size=256))
-                finally:
-                    numpy_engine.NumpyEngine.inference_piece = piece_rule
+                seconds, wait = evaluate_once(engine, images, labels, whole_batches=rule == "256")
                 times[rule].append(seconds)
                 waits[rule].append(wait)
         pieces, whole = statistics.median(times["pieces"]), statistics.median(times["256"])
