@@ -22,7 +22,16 @@ class ElidedTitle:
     def __init__(self, plot: pg.PlotItem):
         self._plot = plot
         self._text = ""
+        self._shown = True
         plot.vb.sigResized.connect(self._on_view_resized)
+
+    def set_shown(self, shown: bool) -> None:
+        """Show the title, or leave it out and give its row to the plot."""
+        self._shown = bool(shown)
+        if self._shown:
+            self._show()
+        else:
+            self._plot.setTitle(None)
 
     def set_text(self, text: str) -> None:
         """Show ``text`` as the title, shortened when it is wider than the plot."""
@@ -38,6 +47,8 @@ class ElidedTitle:
         return html.unescape(self._plot.titleLabel.text)
 
     def _show(self) -> None:
+        if not self._shown:
+            return
         label = self._plot.titleLabel
         font = QFont(label.item.font())
         font.setPointSizeF(11)  # pyqtgraph's title size

@@ -184,7 +184,7 @@ class TrainingController(QObject):
         self.reset_progress()
         window.monitor.start_run(f"{window.config_panel.engine_name()} · {training.optimizer} "
                                  f"lr={training.learning_rate:g} · {config.initializer.name} · "
-                                 f"{time.strftime('%H:%M:%S')}")
+                                 f"{time.strftime('%H:%M:%S')}", validation=training.validation_split > 0)
         self.settle_layout_for_training()
 
     def settle_layout_for_training(self) -> None:

@@ -115,6 +115,32 @@ def test_epoch_results_with_and_without_validation(monitor):
     assert "val accuracy" not in monitor.status_text()
 
 
+def test_a_run_with_validation_names_its_validation_curves_from_the_start(monitor, qtbot):
+    """Named at the start, the entries need no relayout at the first epoch's end (while training); a
+    run whose epochs bring no validation metrics after all loses them then."""
+    loss_widget, accuracy_widget = monitor.plot_widgets()
+    monitor.start_run("with validation", validation=True)
+    assert legend_names(loss_widget) == ["batch", "epoch mean", "validation"]
+    assert legend_names(accuracy_widget) == ["batch (smoothed)", "epoch mean", "validation"]
+    monitor.add_progress(TrainingProgress(tuple(make_steps(0, 0, 20)), 3))
+    show(monitor, qtbot, 500, 400)
+    layouts = []
+    for widget in (loss_widget, accuracy_widget):
+        legend = widget.getPlotItem().legend
+        original = legend._fit_columns
+        legend._fit_columns = lambda original=original: layouts.append(1) or original()
+    monitor.add_epoch(make_epoch(0, val_loss=0.8, val_accuracy=0.75))
+    assert layouts == []    # the legends stay as they were
+    assert legend_names(accuracy_widget).count("validation") == 1
+    np.testing.assert_allclose(items_named(accuracy_widget, "validation accuracy")[-1].getData()[1], [0.75])
+
+    monitor.start_run("no validation after all", validation=True)
+    monitor.add_epoch(make_epoch(0, loss=0.7, accuracy=0.6))
+    assert "validation" not in legend_names(loss_widget) and "validation" not in legend_names(accuracy_widget)
+    monitor.add_epoch(make_epoch(1, loss=0.6, accuracy=0.7))
+    assert legend_names(accuracy_widget) == ["batch (smoothed)", "epoch mean"]
+
+
 def test_repeated_epoch_result_replaces_the_earlier_one(monitor):
     monitor.start_run("run")
     monitor.add_epoch(make_epoch(0, loss=0.9))
@@ -437,3 +463,34 @@ def test_a_live_loss_curve_stays_inside_a_y_range_that_moves_only_now_and_then(m
         ranges.append((bottom, top))
     changes = sum(first != second for first, second in zip(ranges, ranges[1:]))
     assert changes < len(ranges) // 4, f"the y range changed on {changes} of {len(ranges)} updates"
+
+
+def test_short_plots_give_their_titles_and_the_epoch_label_to_the_curves(monitor, qtbot):
+    """Docked under the viewers on a laptop screen the plots are short: titles and the epoch axis's name
+    would leave the curves a few pixels; a taller monitor shows them again."""
+    monitor.start_run("run", validation=True)
+    monitor.add_progress(TrainingProgress(tuple(make_steps(0, 0, 20)), 3))
+    loss_widget, accuracy_widget = monitor.plot_widgets()
+
+    def view_heights():
+        return [widget.getPlotItem().vb.height() for widget in (loss_widget, accuracy_widget)]
+
+    show(monitor, qtbot, 700, 600)
+    assert not monitor.plots_compact()
+    tall = [(widget.getPlotItem().titleLabel.isVisible(), widget.getPlotItem().getAxis("left").labelText,
+             widget.getPlotItem().getAxis("bottom").label.isVisible()) for widget in (loss_widget, accuracy_widget)]
+    assert tall == [(True, "cross-entropy", True), (True, "fraction correct", True)]
+
+    show(monitor, qtbot, 700, 214)    # the monitor's height at 1366×768
+    assert monitor.plots_compact() and loss_widget.height() < 200
+    short = [(widget.getPlotItem().titleLabel.isVisible(), widget.getPlotItem().getAxis("left").labelText,
+              widget.getPlotItem().getAxis("bottom").label.isVisible()) for widget in (loss_widget, accuracy_widget)]
+    assert short == [(False, "loss", False), (False, "accuracy", False)]
+    assert min(view_heights()) >= 50
+    # A view resize must not bring the title back.
+    show(monitor, qtbot, 600, 214)
+    assert not loss_widget.getPlotItem().titleLabel.isVisible()
+
+    show(monitor, qtbot, 700, 600)
+    assert not monitor.plots_compact() and loss_widget.getPlotItem().titleLabel.isVisible()
+    assert loss_widget.getPlotItem().titleLabel.text == "Loss"

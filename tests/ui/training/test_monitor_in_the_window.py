@@ -180,3 +180,12 @@ def test_the_progress_bar_follows_an_experiments_runs(qtbot, window):
         # Half the bar for each run: the first run's batches fill the first half.
         assert (run_index * maximum / 2 < value <= (run_index + 1) * maximum / 2), (run_index, value, maximum)
     qtbot.waitUntil(lambda: not window.progress_bar.isVisible(), timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("split, named", [(0.2, True), (0.0, False)])
+def test_a_run_that_sets_validation_data_aside_names_the_validation_curves_as_it_starts(window, split, named):
+    config = window.config_panel.config()
+    window.config_panel.set_config(config.with_training(validation_split=split))
+    window.training.start_run_label()
+    assert ("validation" in window.monitor.legend_labels("loss")) is named
+    assert ("validation" in window.monitor.legend_labels("accuracy")) is named
