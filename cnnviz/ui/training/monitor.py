@@ -45,8 +45,8 @@ LOSS_AXIS_LABEL = "cross-entropy"
 ACCURACY_AXIS_LABEL = "fraction correct"
 COMPACT_PLOT_HEIGHT = 200
 """Plots shorter than this many pixels (the monitor docked under the viewers on a laptop screen) leave
-out their titles and the epoch axis's name: at 1366×768 they left the loss curve about 30 pixels of
-height and the accuracy curve, under a legend of two rows, about 15."""
+out their titles, their y axes saying "loss" and "accuracy": at 1366×768 the titles left the loss curve
+about 30 pixels of height and the accuracy curve, under a legend of two rows, about 15."""
 
 
 class TrainingMonitor(QWidget):
@@ -184,8 +184,8 @@ class TrainingMonitor(QWidget):
         return False
 
     def _fit_plot_labels(self, height: int) -> None:
-        """Plots shorter than :data:`COMPACT_PLOT_HEIGHT` leave out their titles and the epoch
-        axis's name, and name their y axes "loss" and "accuracy"; taller ones show them all."""
+        """Plots shorter than :data:`COMPACT_PLOT_HEIGHT` leave out their titles and name their y axes
+        "loss" and "accuracy" instead; taller ones show the titles and the measures' names."""
         compact = height < COMPACT_PLOT_HEIGHT
         if compact == self._compact:
             return
@@ -194,7 +194,6 @@ class TrainingMonitor(QWidget):
                                          (self._accuracy_plot, self._accuracy_title, "accuracy", ACCURACY_AXIS_LABEL)):
             title.set_shown(not compact)
             plot.setLabel("left", short if compact else full)
-            plot.showLabel("bottom", not compact)
 
     def plots_compact(self) -> bool:
         """Whether the plots are too short for their titles (see :meth:`_fit_plot_labels`)."""
