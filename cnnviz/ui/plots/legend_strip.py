@@ -7,8 +7,9 @@ from __future__ import annotations
 import html
 
 import pyqtgraph as pg
+from pyqtgraph.graphicsItems.ScatterPlotItem import drawSymbol
 from PySide6.QtCore import QRectF, QSizeF, Qt
-from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QSizePolicy
 
 LEGEND_ROW = 4
@@ -28,7 +29,21 @@ class _CompactSample(pg.ItemSample):
 
     def paint(self, painter, *args) -> None:
         painter.translate(0, -3)  # pyqtgraph draws around y = 10 of its 20-pixel box
-        super().paint(painter, *args)
+        item = self.item
+        if not (isinstance(item, pg.PlotDataItem) and item.isVisible() and item.opts.get("symbol") is not None):
+            super().paint(painter, *args)
+            return
+        # pyqtgraph's sample takes a data item's marker pen and brush from its scatter, which has
+        # them only once the item holds data: an entry named before its first point (a run's epoch
+        # and validation curves) showed grey filled markers, not the curve's own.
+        opts = item.opts
+        if opts.get("antialias"):
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(pg.mkPen(opts["pen"]))
+        painter.drawLine(0, 11, 20, 11)
+        painter.translate(10, 10)
+        drawSymbol(painter, opts["symbol"], opts["symbolSize"], pg.mkPen(opts["symbolPen"]),
+                   pg.mkBrush(opts["symbolBrush"]))
 
 
 class LegendStrip(pg.LegendItem):
