@@ -22,15 +22,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from cnnviz.core import config as cfg  # noqa: E402
-from cnnviz.engines.numpy_engine import NumpyEngine  # noqa: E402
+from bench_colour_inspection import MODELS  # noqa: E402  (the same two models)
 
-COLOUR = cfg.ModelConfig(input_shape=(64, 64, 3), layers=(
-    cfg.Conv2D(16, (3, 3), padding="same", activation="linear"), cfg.BatchNormalization(), cfg.Activation("relu"),
-    cfg.Conv2D(16, (3, 3), padding="same"), cfg.MaxPooling2D(),
-    cfg.Conv2D(32, (3, 3), padding="same"), cfg.Conv2D(32, (3, 3), padding="same"), cfg.MaxPooling2D(),
-    cfg.GlobalAveragePooling2D(), cfg.Dense(10, "softmax")))
-MODELS = {"reference 28×28×1": cfg.reference_config(), "colour 64×64×3": COLOUR}
+from cnnviz.engines.numpy_engine import NumpyEngine  # noqa: E402
 
 
 def timed_with_probe(work) -> tuple[float, float]:
