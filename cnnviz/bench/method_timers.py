@@ -12,7 +12,6 @@ timing lands in the measurement running now.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 _KEPT: list[Callable] = []
@@ -20,8 +19,6 @@ _KEPT: list[Callable] = []
 
 _active: dict[str, object] = {}
 """The recorder of each kind of measurement running now, by kind."""
-
-_active_lock = threading.Lock()
 
 
 def active(kind: str):
@@ -31,7 +28,7 @@ def active(kind: str):
 
 class MethodTimers:
     """The wrappers one recorder of ``kind`` put on, with :meth:`wrap`, and :meth:`restore` to take
-    them off. A wrapper is made by ``make(original, kind)`` and should find its recorder with
+    them off. A wrapper is made by ``make(original)`` and should find its recorder with
     :func:`active` each time it runs, not hold one."""
 
     def __init__(self, kind: str):
@@ -40,8 +37,7 @@ class MethodTimers:
 
     def activate(self, recorder: object) -> None:
         """Make ``recorder`` the one every wrapper of this kind reports to."""
-        with _active_lock:
-            _active[self.kind] = recorder
+        _active[self.kind] = recorder
 
     def wrap(self, owner: object, name: str, make: Callable[[Callable], Callable]) -> None:
         """Replace ``owner.name`` by ``make(original)``."""
@@ -57,5 +53,4 @@ class MethodTimers:
             setattr(owner, name, original)
             _KEPT.append(wrapper)
         self._patched.clear()
-        with _active_lock:
-            _active.pop(self.kind, None)
+        _active.pop(self.kind, None)

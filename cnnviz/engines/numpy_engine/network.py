@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnviz.core.config import Conv2D, ModelConfig
+from cnnviz.core.validation import output_shapes
 from cnnviz.engines.numpy_engine import initializers, parallel
 from cnnviz.engines.numpy_engine.fused import training_plan
 from cnnviz.engines.numpy_engine.layers import DenseLayer, Layer, build_layers, cached
@@ -84,8 +85,6 @@ class Network:
     def largest_values_per_image(self) -> int:
         """The most values one image takes in any array an inference pass makes: the input, a
         layer's output, or a convolution's im2col columns (each output pixel's patch)."""
-        from cnnviz.core.validation import output_shapes
-
         if self._largest_values is None:
             shape = tuple(self.config.input_shape)
             largest = int(np.prod(shape))

@@ -58,9 +58,9 @@ class OverviewCanvas(QGraphicsView):
     """The scene's view: Ctrl+wheel zooms, hovering and clicking report the image pixel under the mouse."""
 
     sig_hovered = Signal(object)
+    """The image pixel under the mouse, a ``QPointF`` in scene coordinates."""
     sig_left = Signal()
     """The pointer left the view."""
-    """The image pixel under the mouse, a ``QPointF`` in scene coordinates."""
     sig_clicked = Signal(object)
     """The scene position of a left click, a ``QPointF``."""
 
